@@ -1,0 +1,208 @@
+//! Classification: host → normalised host → registrable domain → site,
+//! category and the embedded mark.
+//!
+//! Rules come in tiers, highest priority first: the user's `--categories`
+//! file, the project's own curated table (`data/netusage-rules.tsv`), then
+//! rules built from v2fly domain-list-community (MIT), the UT1 blacklists
+//! (CC BY-SA 4.0, shipped unchanged) and Sinfonietta's hostfiles (MIT); see
+//! `data/README.md` for credits. The first tier with a match decides; within a
+//! tier an exact-host rule beats a domain rule, and the longest domain wins.
+
+pub mod host;
+pub mod rules;
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context;
+
+pub use host::{normalise_host, registrable_domain};
+pub use rules::{MatchKind, Rule, RuleSet};
+
+/// The categories whose union is reported as `social_media`: the kinds of
+/// site the seed policies call social media (social networking,
+/// micro-blogging, video sharing and podcasts, photo sharing, blogging,
+/// discussion forums, messaging).
+pub const SOCIAL_MEDIA: [&str; 7] = [
+    "social_networking",
+    "microblogging",
+    "video_sharing",
+    "photo_sharing",
+    "blogging",
+    "forums",
+    "messaging",
+];
+
+/// Name of the union row in usage output.
+pub const SOCIAL_MEDIA_ROW: &str = "social_media";
+
+/// Category of hosts no rule matches.
+pub const UNCATEGORISED: &str = "uncategorised";
+
+/// True for the categories counted in `social_media`.
+pub fn is_social(category: &str) -> bool {
+    SOCIAL_MEDIA.contains(&category)
+}
+
+/// Version of the bundled category data, recorded with every analysis.
+pub const DATA_VERSION: &str = "netusage-rules 1; v2fly domain-list-community c975ccef (2026-08-19); \
+UT1 blacklists 804da92a (2026-08-17); Sinfonietta hostfiles 62631ce2 (2026-04-23)";
+
+/// The result of classifying one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    /// Normalised host (lower case, no port, punycode).
+    pub host: String,
+    /// Registrable domain (eTLD+1), or the host for IP literals and internal names.
+    pub domain: String,
+    /// The service the host belongs to; the domain when no rule names one.
+    pub site: String,
+    /// Category, `uncategorised` when no rule matched.
+    pub category: Arc<str>,
+    /// CDN/widget/API host of its site (not browse time on its own).
+    pub embedded: bool,
+    /// Which rule matched: `(tier, kind, pattern)`; `None` when none did.
+    pub rule: Option<(String, MatchKind, String)>,
+}
+
+/// Rule tiers, highest priority first.
+#[derive(Debug)]
+pub struct Classifier {
+    tiers: Vec<Arc<RuleSet>>,
+    uncategorised: Arc<str>,
+}
+
+static BUNDLED: OnceLock<Vec<Arc<RuleSet>>> = OnceLock::new();
+
+macro_rules! ut1 {
+    ($($dir:literal => $cat:literal),* $(,)?) => {
+        [$(($cat, include_str!(concat!("../../data/ut1/", $dir, "/domains")))),*]
+    };
+}
+
+/// The bundled tiers, parsed once per process.
+fn bundled() -> &'static Vec<Arc<RuleSet>> {
+    BUNDLED.get_or_init(|| {
+        let mut own = RuleSet::new("netusage");
+        own.add_tsv(include_str!("../../data/netusage-rules.tsv")).expect("bundled netusage-rules.tsv is valid");
+        let mut v2fly = RuleSet::new("v2fly");
+        v2fly.add_tsv(include_str!("../../data/v2fly-rules.tsv")).expect("bundled v2fly-rules.tsv is valid");
+        let mut ut1 = RuleSet::new("ut1");
+        for (cat, text) in ut1! {
+            "social_networks" => "social_networking", "blog" => "blogging", "forums" => "forums",
+            "chat" => "messaging", "webmail" => "webmail", "press" => "news", "shopping" => "shopping",
+            "gambling" => "gambling", "audio-video" => "streaming", "radio" => "streaming",
+            "dating" => "dating", "games" => "games", "filehosting" => "file_sharing",
+        } {
+            ut1.add_domain_list(text, &Arc::from(cat));
+        }
+        let mut hosts = RuleSet::new("sinfonietta");
+        hosts.add_hosts_file(include_str!("../../data/sinfonietta/social-hosts"), &Arc::from("social_networking"));
+        hosts.add_hosts_file(include_str!("../../data/sinfonietta/gambling-hosts"), &Arc::from("gambling"));
+        hosts.add_hosts_file(include_str!("../../data/sinfonietta/pornography-hosts"), &Arc::from("adult"));
+        vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts)]
+    })
+}
+
+impl Classifier {
+    /// The bundled rules only.
+    pub fn bundled() -> Self {
+        Classifier { tiers: bundled().clone(), uncategorised: Arc::from(UNCATEGORISED) }
+    }
+
+    /// The bundled rules with a user rules file (TOML, see
+    /// [`RuleSet::add_user_toml`]) in front of them; `None` gives the bundled rules.
+    ///
+    /// # Errors
+    /// The file cannot be read, or a rule in it is malformed (file and reason named).
+    pub fn with_user_file(path: Option<&Path>) -> anyhow::Result<Self> {
+        let mut c = Self::bundled();
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read category rules file {}", path.display()))?;
+            let mut user = RuleSet::new("user");
+            user.add_user_toml(&text).with_context(|| format!("category rules file {}", path.display()))?;
+            c.tiers.insert(0, Arc::new(user));
+        }
+        Ok(c)
+    }
+
+    /// Classifies a host as logged (it is normalised first).
+    pub fn classify(&self, raw_host: &str) -> Classification {
+        let host = normalise_host(raw_host).into_owned();
+        let domain = registrable_domain(&host).to_string();
+        for tier in &self.tiers {
+            if let Some((rule, kind, pattern)) = tier.lookup(&host) {
+                return Classification {
+                    site: rule.site.as_deref().unwrap_or(&domain).to_string(),
+                    category: rule.category.clone(),
+                    embedded: rule.embedded,
+                    rule: Some((tier.name.clone(), kind, pattern.to_string())),
+                    host,
+                    domain,
+                };
+            }
+        }
+        Classification {
+            site: domain.clone(),
+            category: self.uncategorised.clone(),
+            embedded: false,
+            rule: None,
+            host,
+            domain,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_cat(host: &str) -> (String, String, bool) {
+        let c = Classifier::bundled().classify(host);
+        (c.site, c.category.to_string(), c.embedded)
+    }
+
+    #[test]
+    fn major_social_networks_and_their_cdns() {
+        let s = |site: &str, cat: &str, emb: bool| (site.to_string(), cat.to_string(), emb);
+        assert_eq!(site_cat("www.facebook.com"), s("facebook", "social_networking", false));
+        assert_eq!(site_cat("scontent-lhr8-1.xx.fbcdn.net"), s("facebook", "social_networking", true));
+        assert_eq!(site_cat("connect.facebook.net"), s("facebook", "social_networking", true));
+        assert_eq!(site_cat("x.com"), s("x", "microblogging", false));
+        assert_eq!(site_cat("twitter.com"), s("x", "microblogging", false));
+        assert_eq!(site_cat("pbs.twimg.com"), s("x", "microblogging", true));
+        assert_eq!(site_cat("t.co"), s("x", "microblogging", true));
+        assert_eq!(site_cat("www.youtube.com"), s("youtube", "video_sharing", false));
+        assert_eq!(site_cat("i.ytimg.com"), s("youtube", "video_sharing", true));
+        assert_eq!(site_cat("rr3---sn-aigl6nze.googlevideo.com"), s("youtube", "video_sharing", true));
+        assert_eq!(site_cat("www.instagram.com"), s("instagram", "photo_sharing", false));
+        assert_eq!(site_cat("scontent.cdninstagram.com"), s("instagram", "photo_sharing", true));
+        assert_eq!(site_cat("www.linkedin.com"), s("linkedin", "social_networking", false));
+        assert_eq!(site_cat("media.licdn.com"), s("linkedin", "social_networking", true));
+        assert_eq!(site_cat("www.tiktok.com"), s("tiktok", "video_sharing", false));
+        assert_eq!(site_cat("p16-sign.tiktokcdn.com"), s("tiktok", "video_sharing", true));
+        assert_eq!(site_cat("www.reddit.com"), s("reddit", "forums", false));
+        assert_eq!(site_cat("i.redd.it"), s("reddit", "forums", true));
+        assert_eq!(site_cat("b.thumbs.redditmedia.com"), s("reddit", "forums", true));
+        assert_eq!(site_cat("uk.pinterest.com"), s("pinterest", "photo_sharing", false));
+        assert_eq!(site_cat("i.pinimg.com"), s("pinterest", "photo_sharing", true));
+        assert_eq!(site_cat("web.whatsapp.com"), s("whatsapp", "messaging", false));
+        assert_eq!(site_cat("www.snapchat.com"), s("snapchat", "social_networking", false));
+        assert_eq!(site_cat("staff.tumblr.com"), s("tumblr", "blogging", false));
+        assert_eq!(site_cat("www.threads.net"), s("threads", "microblogging", false));
+        assert_eq!(site_cat("www.mumsnet.com"), s("mumsnet", "forums", false));
+        assert_eq!(site_cat("someone.blogspot.com"), s("blogger", "blogging", false));
+        assert_eq!(site_cat("intranet.council.local"), s("council.local", "uncategorised", false));
+    }
+
+    #[test]
+    fn user_rules_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rules.toml");
+        std::fs::write(&p, "[[rule]]\ndomain = \"fbcdn.net\"\nsite = \"fb-cdn\"\ncategory = \"cdn\"\n").unwrap();
+        let c = Classifier::with_user_file(Some(&p)).unwrap().classify("a.fbcdn.net");
+        assert_eq!((c.site.as_str(), &*c.category, c.embedded), ("fb-cdn", "cdn", false));
+        assert_eq!(c.rule, Some(("user".into(), MatchKind::Domain, "fbcdn.net".into())));
+    }
+}

@@ -1,0 +1,65 @@
+//! `netusage analyse`: the main job in one command (ingest, then usage).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use super::ingest::{FormatChoice, IngestArgs, ingest_all};
+use super::{AnalysisArgs, StoreArgs, compute, parse_now};
+use crate::output::{self, OutputFormat};
+use crate::usage::rows;
+
+/// Ingest log files, then print browse time per person and category.
+///
+/// The same as `netusage ingest PATH...` followed by `netusage usage`: files
+/// already in the store are skipped, so running it again on the same folder
+/// only adds what is new. The ingest summary goes to standard error, the
+/// usage table (or CSV/JSON) to standard output.
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Log format, or `auto` to detect it from each file's first lines.
+    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_log_format)]
+    pub log_format: FormatChoice,
+    /// The current time to record (RFC 3339); defaults to the clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// Log files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+fn parse_log_format(s: &str) -> Result<FormatChoice, String> {
+    if s == "auto" { Ok(FormatChoice(None)) } else { s.parse().map(|f| FormatChoice(Some(f))) }
+}
+
+/// Runs `netusage analyse`.
+///
+/// # Errors
+/// As `ingest` and `usage`; exit code 1 when any file failed to ingest (the
+/// usage table is still printed for what was stored).
+pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
+    let ingest_args = IngestArgs {
+        store: args.store.clone(),
+        format: args.log_format,
+        categories: args.analysis.categories.clone(),
+        now: args.now,
+        paths: args.paths.clone(),
+    };
+    let mut err = std::io::stderr().lock();
+    let (_, summary) = ingest_all(&ingest_args, &mut err)?;
+    output::write(std::slice::from_ref(&summary), OutputFormat::Table, &mut err)?;
+    writeln!(err)?;
+    drop(err);
+    let (config, people) = compute(&args.store, &args.analysis)?;
+    super::usage::print(&config, &rows(&people), args.analysis.format)?;
+    if summary.failed > 0 {
+        anyhow::bail!("{} of {} files could not be ingested (see the errors above)", summary.failed, summary.files);
+    }
+    Ok(())
+}

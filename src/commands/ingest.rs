@@ -1,0 +1,159 @@
+//! `netusage ingest`: read log files into the store.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use serde::Serialize;
+
+use super::{StoreArgs, parse_now};
+use crate::classify::Classifier;
+use crate::formats::Format;
+use crate::ingest::{self, FileReport, Outcome};
+use crate::output::{self, OutputFormat, Record};
+use crate::store::Store;
+
+/// Read web-proxy logs into the store.
+///
+/// Each file (plain or .gz; directories are read recursively) is parsed,
+/// every request is classified (site, category) and stored as Parquet day
+/// partitions. Lines that cannot be read go to quarantine with their line
+/// number and the reason: nothing is dropped. A file already ingested (same
+/// SHA-256) is skipped and reported as such.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Log format, or `auto` to detect it from each file's first lines.
+    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
+    pub format: FormatChoice,
+    /// Your own category rules (TOML); they win over the bundled rules.
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<PathBuf>,
+    /// The current time to record (RFC 3339); defaults to the clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// Log files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `--format`: `auto` or a named format.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatChoice(pub Option<Format>);
+
+fn parse_format(s: &str) -> Result<FormatChoice, String> {
+    if s == "auto" { Ok(FormatChoice(None)) } else { s.parse().map(|f| FormatChoice(Some(f))) }
+}
+
+/// Totals over the files of one run.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    /// Files named or found.
+    pub files: usize,
+    /// Files stored by this run.
+    pub ingested: usize,
+    /// Files already in the store.
+    pub already_ingested: usize,
+    /// Files that could not be ingested.
+    pub failed: usize,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines stored as events.
+    pub accepted: u64,
+    /// Lines quarantined.
+    pub rejected: u64,
+    /// Earliest event (UTC).
+    pub first_event: Option<DateTime<Utc>>,
+    /// Latest event (UTC).
+    pub last_event: Option<DateTime<Utc>>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Lines per second.
+    pub lines_per_s: f64,
+}
+
+impl Record for Summary {
+    fn header() -> Vec<&'static str> {
+        vec!["files", "ingested", "already_ingested", "failed", "lines", "accepted", "rejected", "first_event", "last_event", "seconds", "lines_per_s"]
+    }
+    fn fields(&self) -> Vec<String> {
+        let ts = |t: Option<DateTime<Utc>>| t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        vec![
+            self.files.to_string(),
+            self.ingested.to_string(),
+            self.already_ingested.to_string(),
+            self.failed.to_string(),
+            self.lines.to_string(),
+            self.accepted.to_string(),
+            self.rejected.to_string(),
+            ts(self.first_event),
+            ts(self.last_event),
+            format!("{:.2}", self.seconds),
+            format!("{:.0}", self.lines_per_s),
+        ]
+    }
+}
+
+/// Runs ingest and returns the per-file reports and totals; messages about
+/// each file go to `log`.
+///
+/// # Errors
+/// The store cannot be opened or locked, a path does not exist, or the rules file is bad.
+pub fn ingest_all(args: &IngestArgs, log: &mut dyn Write) -> anyhow::Result<(Vec<FileReport>, Summary)> {
+    let started = Instant::now();
+    let now = args.now.unwrap_or_else(Utc::now);
+    let classifier = Classifier::with_user_file(args.categories.as_deref())?;
+    let files = ingest::expand_paths(&args.paths)?;
+    let store = Store::open_for_write(&args.store.store, now)?;
+    let opts = ingest::Options { format: args.format.0, now, progress: std::io::stderr().is_terminal() };
+    let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
+    let mut s = Summary { files: reports.len(), ..Default::default() };
+    for r in &reports {
+        match &r.outcome {
+            Outcome::Ingested(rec) => {
+                s.ingested += 1;
+                s.lines += rec.lines;
+                s.accepted += rec.accepted;
+                s.rejected += rec.rejected;
+                s.first_event = s.first_event.min(rec.first_ts).or(s.first_event).or(rec.first_ts);
+                s.last_event = s.last_event.max(rec.last_ts);
+                let q = if rec.rejected > 0 { format!(" (see quarantine/{}.jsonl)", rec.source) } else { String::new() };
+                writeln!(log, "ingested {}: {} lines, {} accepted, {} rejected{q}", r.path.display(), rec.lines, rec.accepted, rec.rejected)?;
+            }
+            Outcome::Duplicate(rec) => {
+                s.already_ingested += 1;
+                writeln!(
+                    log,
+                    "skipped {}: already ingested as source {} on {} (same SHA-256); nothing to do",
+                    r.path.display(),
+                    rec.source,
+                    rec.ingested_at.format("%Y-%m-%d %H:%M UTC")
+                )?;
+            }
+            Outcome::Failed(why) => {
+                s.failed += 1;
+                writeln!(log, "error: {why}")?;
+            }
+        }
+    }
+    s.seconds = started.elapsed().as_secs_f64();
+    s.lines_per_s = if s.seconds > 0.0 { s.lines as f64 / s.seconds } else { 0.0 };
+    Ok((reports, s))
+}
+
+/// Runs `netusage ingest`.
+///
+/// # Errors
+/// As [`ingest_all`]; and exit code 1 when any file failed.
+pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let (_, summary) = ingest_all(&args, &mut out)?;
+    output::write(std::slice::from_ref(&summary), OutputFormat::Table, &mut out)?;
+    if summary.failed > 0 {
+        anyhow::bail!("{} of {} files could not be ingested (see the errors above)", summary.failed, summary.files);
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! One file per subcommand: its arguments, its help text and a short `run`.
+//! Options shared by several subcommands live here.
+
+pub mod analyse;
+pub mod categories;
+pub mod flags;
+pub mod ingest;
+pub mod usage;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use clap::Args;
+use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
+
+use crate::classify::Classifier;
+use crate::config::Config;
+use crate::error::ExitError;
+use crate::event::col;
+use crate::output::OutputFormat;
+use crate::store::Store;
+use crate::store::scan::{self, Range};
+use crate::usage::schedule::Schedule;
+use crate::usage::{self as analysis, PersonUsage};
+
+/// `--store`.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Store directory (created by `ingest` when absent).
+    #[arg(long, env = "NETUSAGE_STORE", default_value = crate::store::DEFAULT_STORE, value_name = "DIR")]
+    pub store: PathBuf,
+}
+
+/// Options of the commands that analyse the store (`usage`, `flags`, `analyse`).
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    /// Configuration file (TOML): schedule, browse-time rule, policy. Defaults apply without one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Your own category rules (TOML); they win over the bundled rules.
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<PathBuf>,
+    /// First local date to include (YYYY-MM-DD, in the schedule's time zone).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Last local date to include (YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// Output format: an aligned table in minutes, or CSV/JSON in seconds.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// Parses `--now` (RFC 3339, e.g. `2026-11-22T09:00:00Z`).
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-22T09:00:00Z: {e}"))
+}
+
+/// The UTC range of local dates `from..=to` in the schedule's time zone.
+pub fn local_range(schedule: &Schedule, from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<Range> {
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ExitError::usage(format!("--to {t} is before --from {f}")));
+    }
+    let utc = |d: NaiveDate| DateTime::from_timestamp_millis(schedule.day_start(d));
+    Ok(Range {
+        from: from.and_then(utc),
+        to: to.and_then(|t| t.checked_add_days(Days::new(1))).and_then(utc),
+    })
+}
+
+/// Loads the config, reads the events in range and computes usage for everyone.
+///
+/// # Errors
+/// Configuration (exit 2), store or rules-file errors.
+pub fn compute(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
+    let config = Config::load(a.config.as_deref())?;
+    let schedule = config.schedule()?;
+    let policy = config.policy()?;
+    let store = Store::open(&store_args.store)?;
+    let range = local_range(&schedule, a.from, a.to)?;
+    let mut columns = analysis::COLUMNS.to_vec();
+    if a.categories.is_some() {
+        columns.push(col::HOST);
+    }
+    let mut events = scan::scan(&store, &range, &columns)?;
+    if let Some(path) = &a.categories {
+        reclassify(&mut events, &Classifier::with_user_file(Some(path))?)?;
+    }
+    let people = analysis::analyse(&events, store.key(), config.params(), &schedule, &policy)?;
+    Ok((config, people))
+}
+
+/// Re-applies classification to stored events so a `--categories` file given
+/// at analysis time takes effect on data ingested before it existed.
+fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result<()> {
+    let hosts = events.column(col::HOST)?.str().context("host column")?.clone();
+    let mut cache = std::collections::HashMap::new();
+    let mut site = Vec::with_capacity(hosts.len());
+    let mut category = Vec::with_capacity(hosts.len());
+    let mut embedded = Vec::with_capacity(hosts.len());
+    for h in hosts.iter() {
+        let c = cache.entry(h.unwrap_or("")).or_insert_with(|| classifier.classify(h.unwrap_or("")));
+        site.push(c.site.clone());
+        category.push(c.category.to_string());
+        embedded.push(c.embedded);
+    }
+    events.replace(col::SITE, StringChunked::from_iter_values(col::SITE.into(), site.iter().map(String::as_str)).into_column())?;
+    events.replace(col::CATEGORY, StringChunked::from_iter_values(col::CATEGORY.into(), category.iter().map(String::as_str)).into_column())?;
+    events.replace(col::EMBEDDED, BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column())?;
+    Ok(())
+}

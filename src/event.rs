@@ -1,0 +1,139 @@
+//! The normalised event: one row per request or connection, and its
+//! Polars/Parquet schema (DESIGN.md, "The normalised event").
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+/// Column names, in schema order.
+pub mod col {
+    /// Datetime(ms, UTC): when the request was logged.
+    pub const TS: &str = "ts";
+    /// Utf8: normalised user name, or `ip:<addr>`.
+    pub const USER: &str = "user";
+    /// Utf8: client address as logged.
+    pub const CLIENT_IP: &str = "client_ip";
+    /// Utf8: normalised host.
+    pub const HOST: &str = "host";
+    /// Utf8: registrable domain (eTLD+1).
+    pub const DOMAIN: &str = "domain";
+    /// Utf8: the service the domain belongs to.
+    pub const SITE: &str = "site";
+    /// Utf8: category or `uncategorised`.
+    pub const CATEGORY: &str = "category";
+    /// Boolean: CDN/widget/API host of its site.
+    pub const EMBEDDED: &str = "embedded";
+    /// Utf8: request method.
+    pub const METHOD: &str = "method";
+    /// UInt16: HTTP status.
+    pub const STATUS: &str = "status";
+    /// UInt64: bytes sent to the client.
+    pub const BYTES: &str = "bytes";
+    /// UInt32 (nullable): elapsed milliseconds.
+    pub const ELAPSED_MS: &str = "elapsed_ms";
+    /// Utf8 (nullable): URL as logged.
+    pub const URL: &str = "url";
+    /// Boolean: blocked by the proxy or firewall.
+    pub const DENIED: &str = "denied";
+    /// Utf8: source id (first 16 hex chars of the file's SHA-256).
+    pub const SOURCE: &str = "source";
+    /// UInt64: 1-based line number in the source file.
+    pub const LINE: &str = "line";
+}
+
+/// What classification gives for one host; shared by every event to that host.
+#[derive(Debug, Clone)]
+pub struct HostInfo {
+    /// Normalised host.
+    pub host: String,
+    /// Registrable domain.
+    pub domain: String,
+    /// Site.
+    pub site: String,
+    /// Category.
+    pub category: Arc<str>,
+    /// Embedded host.
+    pub embedded: bool,
+}
+
+/// One enriched event, borrowing from the raw line where it can.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// UTC milliseconds since the epoch.
+    pub ts_ms: i64,
+    /// Normalised user.
+    pub user: Cow<'a, str>,
+    /// Client address.
+    pub client_ip: &'a str,
+    /// Index into the chunk's host table.
+    pub host: u32,
+    /// Method.
+    pub method: &'a str,
+    /// HTTP status.
+    pub status: u16,
+    /// Bytes to the client.
+    pub bytes: u64,
+    /// Elapsed milliseconds.
+    pub elapsed_ms: Option<u32>,
+    /// URL as logged (`None` when the log had `-`).
+    pub url: Option<&'a str>,
+    /// Denied by the proxy.
+    pub denied: bool,
+    /// 1-based line number.
+    pub line: u64,
+}
+
+/// The event schema, in column order.
+pub fn schema() -> Schema {
+    let s = |n: &str| Field::new(n.into(), DataType::String);
+    Schema::from_iter([
+        Field::new(col::TS.into(), DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))),
+        s(col::USER),
+        s(col::CLIENT_IP),
+        s(col::HOST),
+        s(col::DOMAIN),
+        s(col::SITE),
+        s(col::CATEGORY),
+        Field::new(col::EMBEDDED.into(), DataType::Boolean),
+        s(col::METHOD),
+        Field::new(col::STATUS.into(), DataType::UInt16),
+        Field::new(col::BYTES.into(), DataType::UInt64),
+        Field::new(col::ELAPSED_MS.into(), DataType::UInt32),
+        s(col::URL),
+        Field::new(col::DENIED.into(), DataType::Boolean),
+        s(col::SOURCE),
+        Field::new(col::LINE.into(), DataType::UInt64),
+    ])
+}
+
+/// Builds a DataFrame in [`schema`] order from events and their host table.
+///
+/// # Errors
+/// Only Polars' own (column length mismatches cannot happen here).
+pub fn to_dataframe(events: &[&Event<'_>], hosts: &[HostInfo], source: &str) -> PolarsResult<DataFrame> {
+    let h = |e: &&Event<'_>| &hosts[e.host as usize];
+    let strs = |name: &str, it: &mut dyn Iterator<Item = &str>| StringChunked::from_iter_values(name.into(), it).into_column();
+    let ts = Int64Chunked::from_vec(col::TS.into(), events.iter().map(|e| e.ts_ms).collect())
+        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+        .into_column();
+    let columns = vec![
+        ts,
+        strs(col::USER, &mut events.iter().map(|e| e.user.as_ref())),
+        strs(col::CLIENT_IP, &mut events.iter().map(|e| e.client_ip)),
+        strs(col::HOST, &mut events.iter().map(|e| h(e).host.as_str())),
+        strs(col::DOMAIN, &mut events.iter().map(|e| h(e).domain.as_str())),
+        strs(col::SITE, &mut events.iter().map(|e| h(e).site.as_str())),
+        strs(col::CATEGORY, &mut events.iter().map(|e| &*h(e).category)),
+        BooleanChunked::from_iter_values(col::EMBEDDED.into(), events.iter().map(|e| h(e).embedded)).into_column(),
+        strs(col::METHOD, &mut events.iter().map(|e| e.method)),
+        UInt16Chunked::from_vec(col::STATUS.into(), events.iter().map(|e| e.status).collect()).into_column(),
+        UInt64Chunked::from_vec(col::BYTES.into(), events.iter().map(|e| e.bytes).collect()).into_column(),
+        UInt32Chunked::from_iter_options(col::ELAPSED_MS.into(), events.iter().map(|e| e.elapsed_ms)).into_column(),
+        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url)).into_column(),
+        BooleanChunked::from_iter_values(col::DENIED.into(), events.iter().map(|e| e.denied)).into_column(),
+        strs(col::SOURCE, &mut std::iter::repeat_n(source, events.len())),
+        UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect()).into_column(),
+    ];
+    DataFrame::new(events.len(), columns)
+}

@@ -1,0 +1,196 @@
+//! Squid `access.log`, native format.
+//!
+//! Source: Squid's `logformat squid` definition (squid.conf documentation,
+//! "logformat"): `%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt`,
+//! that is
+//!
+//! ```text
+//! time.msec  elapsed  client  code/status  bytes  method  URL  user  hierarchy/peer  type
+//! 1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 badeyek DIRECT/209.73.177.115 -
+//! ```
+//!
+//! Fields are separated by runs of spaces (the elapsed column is padded).
+//! `user` is `-` when unauthenticated and may be URL-encoded (`CORP%5Cjsmith`).
+//! Hierarchy codes appear both old-style (`DIRECT`) and with the `HIER_` prefix.
+//!
+//! The common extended layout some sites configure (client port after the
+//! client, request/reply header sizes after the byte count, HTTP version after
+//! the URL, extra quoted fields after the type) is read too: the fields are
+//! found by shape, in the same order.
+//!
+//! A request counts as denied when its Squid result code contains `DENIED`
+//! (`TCP_DENIED`, `TCP_DENIED_REPLY`, ...), including `TCP_DENIED/407`
+//! authentication challenges: those never add browse time.
+
+use super::{RawEvent, fields, url_host};
+
+/// Upper bound for plausible timestamps: 2100-01-01T00:00:00Z, in seconds.
+const MAX_TS_S: i64 = 4_102_444_800;
+/// Lower bound for plausible timestamps: 2000-01-01T00:00:00Z, in seconds.
+const MIN_TS_S: i64 = 946_684_800;
+
+/// Parses one Squid access-log line.
+///
+/// # Errors
+/// A short reason naming the field that does not fit the format.
+pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
+    let mut t: [&str; 16] = [""; 16];
+    let mut n = 0;
+    for f in fields(line) {
+        if n == t.len() {
+            break;
+        }
+        t[n] = f;
+        n += 1;
+    }
+    if n < 10 {
+        return Err("fewer than 10 fields: not a Squid access-log line");
+    }
+    let ts_ms = parse_timestamp(t[0]).ok_or("timestamp is not `seconds.milliseconds` between 2000 and 2100")?;
+    let elapsed_ms = match t[1] {
+        "-" => None,
+        s => Some(s.parse::<u32>().map_err(|_| "elapsed time is not a number of milliseconds")?),
+    };
+    let client_ip = t[2];
+    // Extended layouts put the client port after the client address.
+    let mut i = 3;
+    if !t[3].contains('/') && t[3].bytes().all(|b| b.is_ascii_digit()) {
+        i = 4;
+    }
+    let (code, status) = t[i].split_once('/').ok_or("result code is not `CODE/STATUS`")?;
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        return Err("result code is not `CODE/STATUS`");
+    }
+    let status = if status.len() == 3 { status.parse::<u16>().ok() } else { None }
+        .ok_or("HTTP status is not a three-digit number")?;
+    let bytes = t[i + 1].parse::<u64>().map_err(|_| "byte count is not a number")?;
+    // The method is the first upper-case word after the byte count.
+    let mut m = i + 2;
+    while m < n && !is_method(t[m]) {
+        if m >= i + 7 {
+            return Err("no request method after the byte count");
+        }
+        m += 1;
+    }
+    if m + 3 >= n {
+        return Err("missing URL, user or hierarchy field");
+    }
+    let method = t[m];
+    let url = t[m + 1];
+    let mut u = m + 2;
+    if is_http_version(t[u]) {
+        u += 1;
+    }
+    if u + 1 >= n {
+        return Err("missing user or hierarchy field");
+    }
+    let user = t[u];
+    if !t[u + 1].contains('/') {
+        return Err("hierarchy field is not `CODE/PEER`");
+    }
+    let host = url_host(url).unwrap_or("");
+    Ok(RawEvent {
+        ts_ms,
+        elapsed_ms,
+        client_ip,
+        user: if user == "-" || user.is_empty() { None } else { Some(user) },
+        method,
+        status,
+        bytes,
+        url,
+        host,
+        denied: code.contains("DENIED"),
+    })
+}
+
+/// Parses `seconds[.fraction]` into UTC milliseconds (fraction truncated to ms).
+fn parse_timestamp(s: &str) -> Option<i64> {
+    let (secs, frac) = match s.split_once('.') {
+        Some((a, b)) => (a, b),
+        None => (s, ""),
+    };
+    if secs.is_empty() || secs.len() > 12 || !secs.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let secs: i64 = secs.parse().ok()?;
+    if !(MIN_TS_S..MAX_TS_S).contains(&secs) {
+        return None;
+    }
+    let mut ms = 0i64;
+    for k in 0..3 {
+        ms = ms * 10 + frac.as_bytes().get(k).map_or(0, |b| i64::from(b - b'0'));
+    }
+    Some(secs * 1000 + ms)
+}
+
+fn is_method(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+}
+
+fn is_http_version(s: &str) -> bool {
+    let v = s.strip_prefix("HTTP/").unwrap_or(s);
+    v.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+    }) || (s.starts_with("HTTP/") && v.bytes().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_connect_line() {
+        let e = parse_line(
+            "1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT login.yahoo.com:443 badeyek DIRECT/209.73.177.115 -",
+        )
+        .unwrap();
+        assert_eq!(e.ts_ms, 1_157_689_312_049);
+        assert_eq!(e.elapsed_ms, Some(5006));
+        assert_eq!(e.client_ip, "10.105.21.199");
+        assert_eq!(e.user, Some("badeyek"));
+        assert_eq!(e.method, "CONNECT");
+        assert_eq!((e.status, e.bytes), (200, 19763));
+        assert_eq!(e.host, "login.yahoo.com");
+        assert!(!e.denied);
+    }
+
+    #[test]
+    fn denied_and_anonymous() {
+        let e = parse_line(
+            "1157689324.156   1 10.105.21.199 TCP_DENIED/407 1721 GET http://www.facebook.com/ - NONE/- text/html",
+        )
+        .unwrap();
+        assert!(e.denied);
+        assert_eq!(e.user, None);
+        assert_eq!(e.status, 407);
+    }
+
+    #[test]
+    fn extended_layout() {
+        let e = parse_line(
+            r#"1773416922.391    104 10.105.21.199 58938 TCP_MISS/200 904 123 364 123 528 GET http://example.com/ 1.1 badeyek HIER_DIRECT/203.0.113.10 80 text/html - - "-" "curl/8.14.1" "example.com" "-" 53 -"#,
+        )
+        .unwrap();
+        assert_eq!(e.ts_ms, 1_773_416_922_391);
+        assert_eq!((e.method, e.url, e.user), ("GET", "http://example.com/", Some("badeyek")));
+        assert_eq!(e.bytes, 904);
+        assert_eq!(e.host, "example.com");
+    }
+
+    #[test]
+    fn rejects_with_reasons() {
+        assert_eq!(parse_line("hello world").unwrap_err(), "fewer than 10 fields: not a Squid access-log line");
+        assert!(parse_line("abc 1 10.0.0.1 TCP_MISS/200 1 GET http://a.com/ - DIRECT/- -").is_err());
+        assert_eq!(
+            parse_line("1157689312.049 1 10.0.0.1 TCP_MISS/2x0 1 GET http://a.com/ - DIRECT/- -").unwrap_err(),
+            "HTTP status is not a three-digit number"
+        );
+        assert_eq!(
+            parse_line("1157689312.049 1 10.0.0.1 TCP_MISS/200 lots GET http://a.com/ - DIRECT/- -").unwrap_err(),
+            "byte count is not a number"
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! netusage: turns web-proxy and firewall logs into browse-time evidence for
+//! authorised HR investigations.
+//!
+//! Data flows forward only (see `DESIGN.md` in the shared folder):
+//!
+//! ```text
+//! formats::* (readers) ─► classify + identity (enrich) ─► store (Parquet partitions)
+//! store::scan ─► usage (sessions, schedule split, policy flags) ─► output
+//! ```
+//!
+//! The binary (`src/main.rs`) is a thin layer over these modules: each
+//! subcommand lives in one small file under `src/commands/`.
+
+pub mod classify;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod formats;
+pub mod identity;
+pub mod ingest;
+pub mod output;
+pub mod store;
+pub mod synth;
+pub mod usage;

@@ -1,0 +1,107 @@
+//! Browse-time sessions (DESIGN.md, "Browse time").
+//!
+//! Logs record requests, not attention. Per person and site, requests sorted
+//! by time are grouped into sessions: a gap longer than the idle timeout
+//! starts a new one. A session covers `[first request, last request +
+//! allowance]`. This is the rule commercial reporters use (Fastvue, Sophos
+//! UTM, Skyhigh: sessions closed by an idle gap).
+
+/// The session rule's parameters, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    /// A gap strictly longer than this starts a new session (ms; default 300 000).
+    pub idle_timeout_ms: i64,
+    /// Added after the last request of a session (ms; default 60 000).
+    pub allowance_ms: i64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { idle_timeout_ms: 300_000, allowance_ms: 60_000 }
+    }
+}
+
+/// One session of one person on one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    /// First request (UTC ms).
+    pub start_ms: i64,
+    /// Last request + allowance (UTC ms).
+    pub end_ms: i64,
+    /// Requests in the session.
+    pub requests: u32,
+    /// Every request went to an embedded (CDN/widget/API) host: not browse time.
+    pub embedded_only: bool,
+    /// Index (in the caller's order) of the first request.
+    pub first: usize,
+    /// Index (in the caller's order) of the last request.
+    pub last: usize,
+}
+
+impl Session {
+    /// Length in ms.
+    pub fn len_ms(&self) -> i64 {
+        self.end_ms - self.start_ms
+    }
+}
+
+/// Groups requests `(ts_ms, embedded)`, sorted by time, into sessions.
+pub fn sessionize(requests: &[(i64, bool)], p: Params) -> Vec<Session> {
+    let mut out: Vec<Session> = Vec::new();
+    let mut prev: Option<i64> = None;
+    for (i, &(ts, embedded)) in requests.iter().enumerate() {
+        match (prev, out.last_mut()) {
+            (Some(last), Some(s)) if ts - last <= p.idle_timeout_ms => {
+                s.end_ms = ts + p.allowance_ms;
+                s.requests += 1;
+                s.embedded_only &= embedded;
+                s.last = i;
+            }
+            _ => out.push(Session {
+                start_ms: ts,
+                end_ms: ts + p.allowance_ms,
+                requests: 1,
+                embedded_only: embedded,
+                first: i,
+                last: i,
+            }),
+        }
+        prev = Some(ts);
+    }
+    out
+}
+
+/// The union of intervals `[start, end)`: sorted, overlaps and touching
+/// intervals merged.
+pub fn union(mut intervals: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    intervals.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(intervals.len());
+    for (a, b) in intervals {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_gap_of_exactly_the_timeout_continues() {
+        let p = Params::default();
+        let s = sessionize(&[(0, false), (300_000, false)], p);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].start_ms, s[0].end_ms), (0, 360_000));
+        let s = sessionize(&[(0, false), (301_000, false)], p);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.iter().map(Session::len_ms).sum::<i64>(), 120_000);
+    }
+
+    #[test]
+    fn union_merges_overlaps() {
+        assert_eq!(union(vec![(5, 10), (0, 6), (20, 30), (10, 12)]), vec![(0, 12), (20, 30)]);
+    }
+}
