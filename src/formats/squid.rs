@@ -127,7 +127,7 @@ fn parse_timestamp(s: &str) -> Option<i64> {
 }
 
 fn is_method(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+    s.as_bytes().first().is_some_and(u8::is_ascii_uppercase) && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
 }
 
 fn is_http_version(s: &str) -> bool {
