@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests: run the binary, build Squid lines.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::DateTime;
+
+/// Runs `netusage` with `args`; returns its output.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netusage")).args(args).output().expect("netusage runs")
+}
+
+/// Runs `netusage`, asserting success; returns standard output.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "netusage {args:?} failed ({:?}):\n{}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// UTC milliseconds of an RFC 3339 time.
+pub fn ms(rfc3339: &str) -> i64 {
+    DateTime::parse_from_rfc3339(rfc3339).expect("valid time").timestamp_millis()
+}
+
+/// One native Squid line: a request by `user` to `host` at `time` (RFC 3339).
+pub fn line(time: &str, user: &str, host: &str) -> String {
+    let t = ms(time);
+    format!(
+        "{}.{:03}    120 10.0.0.5 TCP_TUNNEL/200 5120 CONNECT {host}:443 {user} HIER_DIRECT/203.0.113.9 -",
+        t / 1000,
+        t % 1000
+    )
+}
+
+/// A denied request (`TCP_DENIED/403`).
+pub fn denied(time: &str, user: &str, host: &str) -> String {
+    let t = ms(time);
+    format!("{}.{:03}      0 10.0.0.5 TCP_DENIED/403 3900 GET http://{host}/ {user} HIER_NONE/- text/html", t / 1000, t % 1000)
+}
+
+/// Requests by `user` to `host` every `step_s` seconds from `start` (RFC 3339), `n` of them.
+pub fn every(start: &str, step_s: i64, n: i64, user: &str, host: &str) -> Vec<String> {
+    let t0 = ms(start);
+    (0..n)
+        .map(|k| {
+            let t = DateTime::from_timestamp_millis(t0 + k * step_s * 1000).unwrap();
+            line(&t.to_rfc3339(), user, host)
+        })
+        .collect()
+}
+
+/// Writes lines to `dir/name` and returns the path.
+pub fn write_log(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+/// The pseudonym of `user` in the store at `store`.
+pub fn pseudonym(store: &Path, user: &str) -> String {
+    let key = std::fs::read(store.join("secret.key")).unwrap();
+    netusage::identity::pseudonym(&key, user)
+}
+
+/// The shared sample folder beside the project (as CI lays it out).
+pub fn shared_samples() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    assert!(p.is_dir(), "the shared samples folder is expected at {}", p.display());
+    p
+}
