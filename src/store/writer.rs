@@ -108,15 +108,24 @@ impl PartitionWriter {
     pub fn abort(mut self) {
         for (_, open) in std::mem::take(&mut self.open) {
             drop(open.writer);
-            let _ = fs::remove_file(&open.tmp);
+            remove_tmp(&open.tmp);
         }
+    }
+}
+
+/// Removes a temporary partition file, and its day directory when that is left empty.
+fn remove_tmp(tmp: &Path) {
+    let _ = fs::remove_file(tmp);
+    if let Some(dir) = tmp.parent() {
+        let _ = fs::remove_dir(dir);
     }
 }
 
 impl Drop for PartitionWriter {
     fn drop(&mut self) {
         for (_, open) in std::mem::take(&mut self.open) {
-            let _ = fs::remove_file(&open.tmp);
+            drop(open.writer);
+            remove_tmp(&open.tmp);
         }
     }
 }
