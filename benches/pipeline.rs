@@ -1,1 +1,76 @@
-fn main() {}
+//! Benchmarks of the main job on generated logs (see `netusage::synth`):
+//! ingest (parse → classify → Parquet) and usage (scan → sessions → split).
+//!
+//! `cargo bench --bench pipeline`; sizes with `NETUSAGE_BENCH_LINES` (default 500000).
+
+use std::path::Path;
+
+use chrono::{NaiveDate, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use netusage::classify::Classifier;
+use netusage::config::Config;
+use netusage::ingest::{self, Outcome};
+use netusage::store::Store;
+use netusage::store::scan::{self, Range};
+use netusage::synth;
+
+fn lines() -> u64 {
+    std::env::var("NETUSAGE_BENCH_LINES").ok().and_then(|s| s.parse().ok()).unwrap_or(500_000)
+}
+
+fn make_log(dir: &Path, n: u64) -> std::path::PathBuf {
+    let path = dir.join("bench.log");
+    let opts = synth::Options {
+        seed: 7,
+        start: NaiveDate::from_ymd_opt(2026, 11, 9).unwrap(),
+        users: 200,
+        lines: n,
+        malformed_per_10k: 2,
+    };
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    synth::generate(&opts, &mut f).unwrap();
+    path
+}
+
+fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_for_write(&dir.path().join("store"), Utc::now()).unwrap();
+    let opts = ingest::Options { format: None, now: Utc::now(), progress: false };
+    match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
+        Outcome::Ingested(r) => assert_eq!(r.lines, lines()),
+        other => panic!("unexpected {other:?}"),
+    }
+    dir
+}
+
+fn bench(c: &mut Criterion) {
+    let n = lines();
+    let work = tempfile::tempdir().unwrap();
+    let log = make_log(work.path(), n);
+    let bytes = std::fs::metadata(&log).unwrap().len();
+    let classifier = Classifier::bundled();
+
+    let mut g = c.benchmark_group("ingest");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(format!("squid_{n}_lines_{}MB", bytes >> 20), |b| b.iter(|| ingest_once(&log, &classifier)));
+    g.finish();
+
+    let stored = ingest_once(&log, &classifier);
+    let store = Store::open(&stored.path().join("store")).unwrap();
+    let config = Config::default();
+    let (schedule, policy) = (config.schedule().unwrap(), config.policy().unwrap());
+    let mut g = c.benchmark_group("usage");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(format!("analyse_{n}_events"), |b| {
+        b.iter(|| {
+            let events = scan::scan(&store, &Range::default(), &netusage::usage::COLUMNS).unwrap();
+            netusage::usage::analyse(&events, store.key(), config.params(), &schedule, &policy).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

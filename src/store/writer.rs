@@ -70,7 +70,7 @@ impl PartitionWriter {
             fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let tmp = dir.join(format!(".{}.parquet.tmp", self.source));
             let file = Arc::new(File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
-            let writer = ParquetWriter::new(io::BufWriter::with_capacity(1 << 20, SharedFile(file.clone())))
+            let writer = ParquetWriter::new(io::BufWriter::with_capacity(64 << 10, SharedFile(file.clone())))
                 .with_compression(ParquetCompression::Zstd(None))
                 .batched(&self.schema)
                 .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
