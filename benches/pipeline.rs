@@ -15,7 +15,10 @@ use netusage::store::scan::{self, Range};
 use netusage::synth;
 
 fn lines() -> u64 {
-    std::env::var("NETUSAGE_BENCH_LINES").ok().and_then(|s| s.parse().ok()).unwrap_or(500_000)
+    std::env::var("NETUSAGE_BENCH_LINES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500_000)
 }
 
 fn make_log(dir: &Path, n: u64) -> std::path::PathBuf {
@@ -35,7 +38,11 @@ fn make_log(dir: &Path, n: u64) -> std::path::PathBuf {
 fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_for_write(&dir.path().join("store"), Utc::now()).unwrap();
-    let opts = ingest::Options { format: None, now: Utc::now(), progress: false };
+    let opts = ingest::Options {
+        format: None,
+        now: Utc::now(),
+        progress: false,
+    };
     match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
         Outcome::Ingested(r) => assert_eq!(r.lines, lines()),
         other => panic!("unexpected {other:?}"),
@@ -53,7 +60,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ingest");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n));
-    g.bench_function(format!("squid_{n}_lines_{}MB", bytes >> 20), |b| b.iter(|| ingest_once(&log, &classifier)));
+    g.bench_function(format!("squid_{n}_lines_{}MB", bytes >> 20), |b| {
+        b.iter(|| ingest_once(&log, &classifier))
+    });
     g.finish();
 
     let stored = ingest_once(&log, &classifier);
@@ -66,7 +75,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function(format!("analyse_{n}_events"), |b| {
         b.iter(|| {
             let events = scan::scan(&store, &Range::default(), &netusage::usage::COLUMNS).unwrap();
-            netusage::usage::analyse(&events, store.key(), config.params(), &schedule, &policy).unwrap()
+            netusage::usage::analyse(&events, store.key(), config.params(), &schedule, &policy)
+                .unwrap()
         })
     });
     g.finish();

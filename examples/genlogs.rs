@@ -37,13 +37,22 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let a = Args::parse();
-    let opts = Options { seed: a.seed, start: a.start, users: a.users, lines: a.lines, malformed_per_10k: a.malformed_per_10k };
+    let opts = Options {
+        seed: a.seed,
+        start: a.start,
+        users: a.users,
+        lines: a.lines,
+        malformed_per_10k: a.malformed_per_10k,
+    };
     let mut out: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(BufWriter::new(std::fs::File::create(p)?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let n = generate(&opts, &mut out)?;
     out.flush()?;
-    eprintln!("wrote {n} lines (seed {}, start {}, {} users)", a.seed, a.start, a.users);
+    eprintln!(
+        "wrote {n} lines (seed {}, start {}, {} users)",
+        a.seed, a.start, a.users
+    );
     Ok(())
 }

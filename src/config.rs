@@ -65,7 +65,9 @@ impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
             time_zone: "Europe/London".into(),
-            working_days: ["Mon", "Tue", "Wed", "Thu", "Fri"].map(String::from).to_vec(),
+            working_days: ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                .map(String::from)
+                .to_vec(),
             working_hours: ["09:00".into(), "17:00".into()],
             breaks: vec![["12:30".into(), "13:30".into()]],
             bank_holidays: "england-and-wales".into(),
@@ -85,7 +87,10 @@ pub struct BrowseTimeConfig {
 
 impl Default for BrowseTimeConfig {
     fn default() -> Self {
-        BrowseTimeConfig { idle_timeout_s: 300, allowance_s: 60 }
+        BrowseTimeConfig {
+            idle_timeout_s: 300,
+            allowance_s: 60,
+        }
     }
 }
 
@@ -126,7 +131,10 @@ pub struct RetentionConfig {
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        RetentionConfig { days: 365, minimum_days: 365 }
+        RetentionConfig {
+            days: 365,
+            minimum_days: 365,
+        }
     }
 }
 
@@ -136,10 +144,14 @@ impl Config {
     /// # Errors
     /// Exit code 2 with the file name and the TOML error (line, column, key).
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
-        let Some(path) = path else { return Ok(Config::default()) };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ExitError::usage(format!("cannot read config file {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ExitError::usage(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        toml::from_str(&text)
+            .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))
     }
 
     /// The validated schedule.
@@ -147,7 +159,8 @@ impl Config {
     /// # Errors
     /// Exit code 2 naming the bad key and value.
     pub fn schedule(&self) -> anyhow::Result<Schedule> {
-        Schedule::from_config(&self.schedule).map_err(|e| ExitError::usage(format!("config [schedule]: {e}")))
+        Schedule::from_config(&self.schedule)
+            .map_err(|e| ExitError::usage(format!("config [schedule]: {e}")))
     }
 
     /// The validated policy.
@@ -161,7 +174,12 @@ impl Config {
             personal_use,
             max_counted_s_per_day: self.policy.max_working_minutes_per_day * 60,
             min_flagged_days: self.policy.min_flagged_days,
-            exempt_users: self.policy.exempt_users.iter().map(|u| u.to_lowercase()).collect(),
+            exempt_users: self
+                .policy
+                .exempt_users
+                .iter()
+                .map(|u| u.to_lowercase())
+                .collect(),
         })
     }
 

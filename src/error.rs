@@ -20,7 +20,10 @@ pub struct ExitError {
 impl ExitError {
     /// A usage or configuration error (exit code 2).
     pub fn usage(message: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(ExitError { code: 2, message: message.into() })
+        anyhow::Error::new(ExitError {
+            code: 2,
+            message: message.into(),
+        })
     }
 }
 

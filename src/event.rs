@@ -88,7 +88,10 @@ pub struct Event<'a> {
 pub fn schema() -> Schema {
     let s = |n: &str| Field::new(n.into(), DataType::String);
     Schema::from_iter([
-        Field::new(col::TS.into(), DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))),
+        Field::new(
+            col::TS.into(),
+            DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
+        ),
         s(col::USER),
         s(col::CLIENT_IP),
         s(col::HOST),
@@ -111,9 +114,15 @@ pub fn schema() -> Schema {
 ///
 /// # Errors
 /// Only Polars' own (column length mismatches cannot happen here).
-pub fn to_dataframe(events: &[&Event<'_>], hosts: &[HostInfo], source: &str) -> PolarsResult<DataFrame> {
+pub fn to_dataframe(
+    events: &[&Event<'_>],
+    hosts: &[HostInfo],
+    source: &str,
+) -> PolarsResult<DataFrame> {
     let h = |e: &&Event<'_>| &hosts[e.host as usize];
-    let strs = |name: &str, it: &mut dyn Iterator<Item = &str>| StringChunked::from_iter_values(name.into(), it).into_column();
+    let strs = |name: &str, it: &mut dyn Iterator<Item = &str>| {
+        StringChunked::from_iter_values(name.into(), it).into_column()
+    };
     let ts = Int64Chunked::from_vec(col::TS.into(), events.iter().map(|e| e.ts_ms).collect())
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
         .into_column();
@@ -122,18 +131,37 @@ pub fn to_dataframe(events: &[&Event<'_>], hosts: &[HostInfo], source: &str) -> 
         strs(col::USER, &mut events.iter().map(|e| e.user.as_ref())),
         strs(col::CLIENT_IP, &mut events.iter().map(|e| e.client_ip)),
         strs(col::HOST, &mut events.iter().map(|e| h(e).host.as_str())),
-        strs(col::DOMAIN, &mut events.iter().map(|e| h(e).domain.as_str())),
+        strs(
+            col::DOMAIN,
+            &mut events.iter().map(|e| h(e).domain.as_str()),
+        ),
         strs(col::SITE, &mut events.iter().map(|e| h(e).site.as_str())),
         strs(col::CATEGORY, &mut events.iter().map(|e| &*h(e).category)),
-        BooleanChunked::from_iter_values(col::EMBEDDED.into(), events.iter().map(|e| h(e).embedded)).into_column(),
+        BooleanChunked::from_iter_values(
+            col::EMBEDDED.into(),
+            events.iter().map(|e| h(e).embedded),
+        )
+        .into_column(),
         strs(col::METHOD, &mut events.iter().map(|e| e.method)),
-        UInt16Chunked::from_vec(col::STATUS.into(), events.iter().map(|e| e.status).collect()).into_column(),
-        UInt64Chunked::from_vec(col::BYTES.into(), events.iter().map(|e| e.bytes).collect()).into_column(),
-        UInt32Chunked::from_iter_options(col::ELAPSED_MS.into(), events.iter().map(|e| e.elapsed_ms)).into_column(),
-        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url)).into_column(),
-        BooleanChunked::from_iter_values(col::DENIED.into(), events.iter().map(|e| e.denied)).into_column(),
+        UInt16Chunked::from_vec(
+            col::STATUS.into(),
+            events.iter().map(|e| e.status).collect(),
+        )
+        .into_column(),
+        UInt64Chunked::from_vec(col::BYTES.into(), events.iter().map(|e| e.bytes).collect())
+            .into_column(),
+        UInt32Chunked::from_iter_options(
+            col::ELAPSED_MS.into(),
+            events.iter().map(|e| e.elapsed_ms),
+        )
+        .into_column(),
+        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url))
+            .into_column(),
+        BooleanChunked::from_iter_values(col::DENIED.into(), events.iter().map(|e| e.denied))
+            .into_column(),
         strs(col::SOURCE, &mut std::iter::repeat_n(source, events.len())),
-        UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect()).into_column(),
+        UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect())
+            .into_column(),
     ];
     DataFrame::new(events.len(), columns)
 }

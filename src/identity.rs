@@ -14,7 +14,9 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str) -> Cow<'a, str
     let Some(user) = user else {
         return Cow::Owned(format!("ip:{client_ip}"));
     };
-    let fast = user.bytes().all(|b| !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%' | b'/')) && b.is_ascii());
+    let fast = user.bytes().all(|b| {
+        !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%' | b'/')) && b.is_ascii()
+    });
     if fast {
         return Cow::Borrowed(user);
     }
@@ -37,7 +39,8 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str) -> Cow<'a, str
 ///
 /// Stable within one store; unlinkable across stores with different keys.
 pub fn pseudonym(key: &[u8], user: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(user.as_bytes());
     let tag = mac.finalize().into_bytes();
     format!("u-{}", &hex::encode(tag)[..12])
@@ -51,7 +54,10 @@ mod tests {
     fn realms_and_encodings() {
         assert_eq!(normalise_user(Some("CORP\\JSmith"), "1.2.3.4"), "jsmith");
         assert_eq!(normalise_user(Some("CORP%5CJSmith"), "1.2.3.4"), "jsmith");
-        assert_eq!(normalise_user(Some("jsmith@corp.local"), "1.2.3.4"), "jsmith");
+        assert_eq!(
+            normalise_user(Some("jsmith@corp.local"), "1.2.3.4"),
+            "jsmith"
+        );
         assert_eq!(normalise_user(Some("jsmith"), "1.2.3.4"), "jsmith");
         assert_eq!(normalise_user(None, "10.0.0.7"), "ip:10.0.0.7");
     }
@@ -60,6 +66,9 @@ mod tests {
     fn pseudonym_is_hmac_sha256_prefix() {
         // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?")
         // = 5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843
-        assert_eq!(pseudonym(b"Jefe", "what do ya want for nothing?"), "u-5bdcc146bf60");
+        assert_eq!(
+            pseudonym(b"Jefe", "what do ya want for nothing?"),
+            "u-5bdcc146bf60"
+        );
     }
 }

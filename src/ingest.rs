@@ -27,10 +27,10 @@ use crate::classify::Classifier;
 use crate::event::{self, Event, HostInfo};
 use crate::formats::{Format, detect};
 use crate::identity::normalise_user;
+use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
 use crate::store::writer::PartitionWriter;
-use crate::store::Store;
 
 /// Target size of one block of lines handed to a parser thread (bytes).
 pub const BLOCK_BYTES: usize = 4 << 20;
@@ -88,7 +88,10 @@ pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                 .collect::<Result<_, _>>()?;
             entries.sort();
             for e in entries {
-                if e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+                if e.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+                {
                     continue;
                 }
                 walk(&e, out)?;
@@ -106,7 +109,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Ingests every file; one file's failure does not stop the others.
-pub fn ingest_files(store: &Store, classifier: &Classifier, files: &[PathBuf], opts: &Options) -> Vec<FileReport> {
+pub fn ingest_files(
+    store: &Store,
+    classifier: &Classifier,
+    files: &[PathBuf],
+    opts: &Options,
+) -> Vec<FileReport> {
     files
         .iter()
         .map(|path| {
@@ -115,7 +123,11 @@ pub fn ingest_files(store: &Store, classifier: &Classifier, files: &[PathBuf], o
                 Ok(o) => o,
                 Err(e) => Outcome::Failed(format!("{e:#}")),
             };
-            FileReport { path: path.clone(), outcome, seconds: started.elapsed().as_secs_f64() }
+            FileReport {
+                path: path.clone(),
+                outcome,
+                seconds: started.elapsed().as_secs_f64(),
+            }
         })
         .collect()
 }
@@ -139,7 +151,9 @@ fn sha256_file(path: &Path) -> anyhow::Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -151,12 +165,20 @@ fn sha256_file(path: &Path) -> anyhow::Result<String> {
 fn open_decoded(path: &Path, counter: Arc<AtomicU64>) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut magic = [0u8; 2];
-    let n = f.read(&mut magic).with_context(|| format!("cannot read {}", path.display()))?;
+    let n = f
+        .read(&mut magic)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     drop(f);
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let counted = Counting { inner: f, read: counter };
+    let counted = Counting {
+        inner: f,
+        read: counter,
+    };
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, counted)))
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 20,
+            counted,
+        )))
     } else {
         Box::new(counted)
     })
@@ -196,10 +218,20 @@ struct Block {
 /// # Errors
 /// The file cannot be read, is binary, is a truncated `.gz`, or its format
 /// cannot be detected; nothing is written for it then.
-pub fn ingest_file(store: &Store, classifier: &Classifier, path: &Path, opts: &Options) -> anyhow::Result<Outcome> {
-    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+pub fn ingest_file(
+    store: &Store,
+    classifier: &Classifier,
+    path: &Path,
+    opts: &Options,
+) -> anyhow::Result<Outcome> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
     let sha256 = sha256_file(path)?;
-    if let Some(existing) = manifest::read(&store.manifest_path())?.into_iter().find(|r| r.sha256 == sha256) {
+    if let Some(existing) = manifest::read(&store.manifest_path())?
+        .into_iter()
+        .find(|r| r.sha256 == sha256)
+    {
         return Ok(Outcome::Duplicate(existing));
     }
     let source = manifest::source_id(&sha256);
@@ -208,7 +240,10 @@ pub fn ingest_file(store: &Store, classifier: &Classifier, path: &Path, opts: &O
     let mut head = Vec::new();
     fill(&mut reader, &mut head, HEAD_BYTES).map_err(|e| read_error(path, 1, e))?;
     if head.contains(&0) {
-        bail!("{} is a binary file (NUL bytes in its first 64 KiB), not a text log", path.display());
+        bail!(
+            "{} is a binary file (NUL bytes in its first 64 KiB), not a text log",
+            path.display()
+        );
     }
     let format = match opts.format {
         Some(f) => Some(f),
@@ -228,7 +263,15 @@ pub fn ingest_file(store: &Store, classifier: &Classifier, path: &Path, opts: &O
         bar.set_position(counter.load(Ordering::Relaxed));
         let outs: Vec<anyhow::Result<BlockOut>> = blocks
             .par_iter()
-            .map(|b| process_block(&b.bytes, b.first_line, format.unwrap_or(Format::Squid), classifier, &source))
+            .map(|b| {
+                process_block(
+                    &b.bytes,
+                    b.first_line,
+                    format.unwrap_or(Format::Squid),
+                    classifier,
+                    &source,
+                )
+            })
             .collect();
         let mut stats = Stats::default();
         for out in outs {
@@ -276,12 +319,18 @@ pub fn ingest_file(store: &Store, classifier: &Classifier, path: &Path, opts: &O
 }
 
 fn read_error(path: &Path, line: u64, e: io::Error) -> anyhow::Error {
-    let what = if matches!(e.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData) {
+    let what = if matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+    ) {
         "compressed data is corrupt or ends early (truncated .gz?)"
     } else {
         "read error"
     };
-    anyhow::anyhow!("{}: {what} near line {line}: {e}; nothing was stored from this file", path.display())
+    anyhow::anyhow!(
+        "{}: {what} near line {line}: {e}; nothing was stored from this file",
+        path.display()
+    )
 }
 
 fn progress_bar(show: bool, size: u64, path: &Path) -> ProgressBar {
@@ -290,11 +339,18 @@ fn progress_bar(show: bool, size: u64, path: &Path) -> ProgressBar {
     }
     let bar = ProgressBar::new(size);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
-    bar.set_message(path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string());
+    bar.set_message(
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string(),
+    );
     bar
 }
 
@@ -339,7 +395,14 @@ fn read_blocks(
             let rest = carry.split_off(cut);
             let block = std::mem::replace(&mut carry, rest);
             let lines = count_lines(&block);
-            if !block.is_empty() && tx.send(Ok(Block { bytes: block, first_line: next_line })).is_err() {
+            if !block.is_empty()
+                && tx
+                    .send(Ok(Block {
+                        bytes: block,
+                        first_line: next_line,
+                    }))
+                    .is_err()
+            {
                 return;
             }
             next_line += lines;
@@ -431,21 +494,28 @@ pub struct BlockOut {
 ///
 /// # Errors
 /// Only Polars errors while building frames.
-pub fn process_block(block: &[u8], first_line: u64, format: Format, classifier: &Classifier, source: &str) -> anyhow::Result<BlockOut> {
+pub fn process_block(
+    block: &[u8],
+    first_line: u64,
+    format: Format,
+    classifier: &Classifier,
+    source: &str,
+) -> anyhow::Result<BlockOut> {
     let mut hosts: Vec<HostInfo> = Vec::new();
     let mut host_ix: HashMap<&str, u32> = HashMap::new();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
     let mut rejects = Vec::new();
     let mut stats = Stats::default();
-    let mut line_no = first_line;
     let body = block.strip_suffix(b"\n").unwrap_or(block);
-    for raw in body.split(|&b| b == b'\n') {
+    for (this, raw) in (first_line..).zip(body.split(|&b| b == b'\n')) {
         let line_bytes = raw.strip_suffix(b"\r").unwrap_or(raw);
         stats.lines += 1;
-        let this = line_no;
-        line_no += 1;
         if line_bytes.len() > MAX_LINE_BYTES {
-            rejects.push(Rejected::new(this, "line longer than 65536 bytes", line_bytes));
+            rejects.push(Rejected::new(
+                this,
+                "line longer than 65536 bytes",
+                line_bytes,
+            ));
             continue;
         }
         let Ok(line) = std::str::from_utf8(line_bytes) else {
@@ -467,7 +537,13 @@ pub fn process_block(block: &[u8], first_line: u64, format: Format, classifier: 
             Some(&i) => i,
             None => {
                 let c = classifier.classify(e.host);
-                hosts.push(HostInfo { host: c.host, domain: c.domain, site: c.site, category: c.category, embedded: c.embedded });
+                hosts.push(HostInfo {
+                    host: c.host,
+                    domain: c.domain,
+                    site: c.site,
+                    category: c.category,
+                    embedded: c.embedded,
+                });
                 let i = (hosts.len() - 1) as u32;
                 host_ix.insert(e.host, i);
                 i
@@ -492,14 +568,23 @@ pub fn process_block(block: &[u8], first_line: u64, format: Format, classifier: 
     }
     let mut by_day: BTreeMap<i64, Vec<&Event<'_>>> = BTreeMap::new();
     for e in &events {
-        by_day.entry(e.ts_ms.div_euclid(86_400_000)).or_default().push(e);
+        by_day
+            .entry(e.ts_ms.div_euclid(86_400_000))
+            .or_default()
+            .push(e);
     }
     let frames = by_day
         .into_iter()
         .map(|(day, evs)| {
-            let date = DateTime::from_timestamp(day * 86_400, 0).expect("timestamps are range-checked by the parser").date_naive();
+            let date = DateTime::from_timestamp(day * 86_400, 0)
+                .expect("timestamps are range-checked by the parser")
+                .date_naive();
             Ok((date, event::to_dataframe(&evs, &hosts, source)?))
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(BlockOut { frames, rejects, stats })
+    Ok(BlockOut {
+        frames,
+        rejects,
+        stats,
+    })
 }

@@ -47,7 +47,11 @@ pub fn csv_safe(s: &str) -> Cow<'_, str> {
 ///
 /// # Errors
 /// Write errors (e.g. a closed pipe).
-pub fn write<R: Record>(rows: &[R], format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write<R: Record>(
+    rows: &[R],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
@@ -86,7 +90,10 @@ mod tests {
 
     #[test]
     fn formula_cells_become_text() {
-        assert_eq!(csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(
+            csv_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
         assert_eq!(csv_safe("-1+2"), "'-1+2");
         assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_safe("u-0123456789ab"), "u-0123456789ab");

@@ -38,50 +38,122 @@ struct Site {
 }
 
 const WORK: &[Site] = &[
-    Site { host: "intranet.council.local", embedded: &[] },
-    Site { host: "www.gov.uk", embedded: &["assets.publishing.service.gov.uk"] },
-    Site { host: "outlook.office365.com", embedded: &["res.cdn.office.net"] },
-    Site { host: "teams.microsoft.com", embedded: &["statics.teams.cdn.office.net"] },
-    Site { host: "www.legislation.gov.uk", embedded: &[] },
-    Site { host: "docs.google.com", embedded: &["ssl.gstatic.com"] },
-    Site { host: "www.planningportal.co.uk", embedded: &[] },
+    Site {
+        host: "intranet.council.local",
+        embedded: &[],
+    },
+    Site {
+        host: "www.gov.uk",
+        embedded: &["assets.publishing.service.gov.uk"],
+    },
+    Site {
+        host: "outlook.office365.com",
+        embedded: &["res.cdn.office.net"],
+    },
+    Site {
+        host: "teams.microsoft.com",
+        embedded: &["statics.teams.cdn.office.net"],
+    },
+    Site {
+        host: "www.legislation.gov.uk",
+        embedded: &[],
+    },
+    Site {
+        host: "docs.google.com",
+        embedded: &["ssl.gstatic.com"],
+    },
+    Site {
+        host: "www.planningportal.co.uk",
+        embedded: &[],
+    },
 ];
 
 const SOCIAL: &[Site] = &[
-    Site { host: "www.facebook.com", embedded: &["static.xx.fbcdn.net", "scontent-lhr8-1.xx.fbcdn.net"] },
-    Site { host: "x.com", embedded: &["abs.twimg.com", "pbs.twimg.com"] },
-    Site { host: "www.youtube.com", embedded: &["i.ytimg.com", "rr4---sn-aigl6nzr.googlevideo.com"] },
-    Site { host: "www.instagram.com", embedded: &["scontent-lhr6-1.cdninstagram.com"] },
-    Site { host: "www.linkedin.com", embedded: &["media.licdn.com", "static.licdn.com"] },
-    Site { host: "www.reddit.com", embedded: &["i.redd.it", "www.redditstatic.com"] },
-    Site { host: "www.tiktok.com", embedded: &["p16-sign-va.tiktokcdn.com"] },
-    Site { host: "web.whatsapp.com", embedded: &["static.whatsapp.net"] },
-    Site { host: "www.pinterest.co.uk", embedded: &["i.pinimg.com"] },
-    Site { host: "www.mumsnet.com", embedded: &[] },
+    Site {
+        host: "www.facebook.com",
+        embedded: &["static.xx.fbcdn.net", "scontent-lhr8-1.xx.fbcdn.net"],
+    },
+    Site {
+        host: "x.com",
+        embedded: &["abs.twimg.com", "pbs.twimg.com"],
+    },
+    Site {
+        host: "www.youtube.com",
+        embedded: &["i.ytimg.com", "rr4---sn-aigl6nzr.googlevideo.com"],
+    },
+    Site {
+        host: "www.instagram.com",
+        embedded: &["scontent-lhr6-1.cdninstagram.com"],
+    },
+    Site {
+        host: "www.linkedin.com",
+        embedded: &["media.licdn.com", "static.licdn.com"],
+    },
+    Site {
+        host: "www.reddit.com",
+        embedded: &["i.redd.it", "www.redditstatic.com"],
+    },
+    Site {
+        host: "www.tiktok.com",
+        embedded: &["p16-sign-va.tiktokcdn.com"],
+    },
+    Site {
+        host: "web.whatsapp.com",
+        embedded: &["static.whatsapp.net"],
+    },
+    Site {
+        host: "www.pinterest.co.uk",
+        embedded: &["i.pinimg.com"],
+    },
+    Site {
+        host: "www.mumsnet.com",
+        embedded: &[],
+    },
 ];
 
 const OTHER: &[Site] = &[
-    Site { host: "www.bbc.co.uk", embedded: &["static.files.bbci.co.uk", "connect.facebook.net"] },
-    Site { host: "www.theguardian.com", embedded: &["i.guim.co.uk", "platform.twitter.com"] },
-    Site { host: "www.amazon.co.uk", embedded: &["m.media-amazon.com"] },
-    Site { host: "www.ebay.co.uk", embedded: &["i.ebayimg.com"] },
+    Site {
+        host: "www.bbc.co.uk",
+        embedded: &["static.files.bbci.co.uk", "connect.facebook.net"],
+    },
+    Site {
+        host: "www.theguardian.com",
+        embedded: &["i.guim.co.uk", "platform.twitter.com"],
+    },
+    Site {
+        host: "www.amazon.co.uk",
+        embedded: &["m.media-amazon.com"],
+    },
+    Site {
+        host: "www.ebay.co.uk",
+        embedded: &["i.ebayimg.com"],
+    },
 ];
 
 const BLOCKED: &[&str] = &["www.bet365.com", "www.paddypower.com", "www.pornhub.com"];
 
 const SURNAMES: &[&str] = &[
-    "smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies", "patel", "robinson", "wright",
-    "thompson", "evans", "walker", "white", "roberts", "green", "hall", "thomas", "clarke", "jackson", "wood",
-    "harris", "edwards", "turner", "martin", "cooper", "hill", "ward", "hughes", "moore", "clark", "king",
-    "harrison", "lewis", "baker", "lee", "allen", "morris", "khan", "scott", "watson", "davis", "parker",
+    "smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies", "patel",
+    "robinson", "wright", "thompson", "evans", "walker", "white", "roberts", "green", "hall",
+    "thomas", "clarke", "jackson", "wood", "harris", "edwards", "turner", "martin", "cooper",
+    "hill", "ward", "hughes", "moore", "clark", "king", "harrison", "lewis", "baker", "lee",
+    "allen", "morris", "khan", "scott", "watson", "davis", "parker",
 ];
 
 /// Person `i`'s user name as logged (some with a Windows realm, URL-encoded).
 pub fn user_name(i: usize) -> String {
     let initial = (b'a' + (i % 26) as u8) as char;
     let base = format!("{initial}{}", SURNAMES[i % SURNAMES.len()]);
-    let base = if i >= SURNAMES.len() { format!("{base}{}", i / SURNAMES.len()) } else { base };
-    if i % 5 == 2 { format!("COUNCIL%5C{base}") } else { base }
+    let base = if i >= SURNAMES.len() {
+        format!("{base}{}", i / SURNAMES.len())
+    } else {
+        base
+    };
+    if i % 5 == 2 {
+        format!("COUNCIL%5C{base}")
+    } else {
+        base
+    }
 }
 
 /// True for the people the generator makes heavy social-media users in
@@ -101,22 +173,62 @@ fn exp(rng: &mut StdRng, mean: f64) -> f64 {
 
 fn at(day: NaiveDate, minutes: f64) -> i64 {
     let local = day.and_time(NaiveTime::MIN) + Duration::milliseconds((minutes * 60_000.0) as i64);
-    London.from_local_datetime(&local).earliest().map_or(0, |t| t.timestamp_millis())
+    London
+        .from_local_datetime(&local)
+        .earliest()
+        .map_or(0, |t| t.timestamp_millis())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn request(out: &mut Vec<Line>, rng: &mut StdRng, ts_ms: i64, ip: &str, user: &str, host: &str, denied: bool, page: bool) {
+fn request(
+    out: &mut Vec<Line>,
+    rng: &mut StdRng,
+    ts_ms: i64,
+    ip: &str,
+    user: &str,
+    host: &str,
+    denied: bool,
+    page: bool,
+) {
     let tls = rng.random_bool(0.6);
-    let (code, status) = if denied { ("TCP_DENIED", 403) } else if tls { ("TCP_TUNNEL", 200) } else { ("TCP_MISS", 200) };
-    let bytes: u64 = if denied { 3_900 } else if page { rng.random_range(8_000..180_000) } else { rng.random_range(400..60_000) };
-    let elapsed: u32 = if denied { 0 } else { rng.random_range(3..4_000) };
+    let (code, status) = if denied {
+        ("TCP_DENIED", 403)
+    } else if tls {
+        ("TCP_TUNNEL", 200)
+    } else {
+        ("TCP_MISS", 200)
+    };
+    let bytes: u64 = if denied {
+        3_900
+    } else if page {
+        rng.random_range(8_000..180_000)
+    } else {
+        rng.random_range(400..60_000)
+    };
+    let elapsed: u32 = if denied {
+        0
+    } else {
+        rng.random_range(3..4_000)
+    };
     let (method, url, mime) = if tls && !denied {
         ("CONNECT", format!("{host}:443"), "-")
     } else {
         let path = if page { "/" } else { "/static/app.js" };
-        ("GET", format!("http://{host}{path}"), if page { "text/html" } else { "application/javascript" })
+        (
+            "GET",
+            format!("http://{host}{path}"),
+            if page {
+                "text/html"
+            } else {
+                "application/javascript"
+            },
+        )
     };
-    let hier = if denied { "HIER_NONE/-".to_string() } else { format!("HIER_DIRECT/203.0.113.{}", rng.random_range(1..250)) };
+    let hier = if denied {
+        "HIER_NONE/-".to_string()
+    } else {
+        format!("HIER_DIRECT/203.0.113.{}", rng.random_range(1..250))
+    };
     out.push(Line {
         ts_ms,
         text: format!(
@@ -130,7 +242,16 @@ fn request(out: &mut Vec<Line>, rng: &mut StdRng, ts_ms: i64, ip: &str, user: &s
 /// One visit to a site: page loads every so often, each pulling in its
 /// embedded hosts within a couple of seconds.
 #[allow(clippy::too_many_arguments)]
-fn visit(out: &mut Vec<Line>, rng: &mut StdRng, day: NaiveDate, start_min: f64, len_min: f64, ip: &str, user: &str, site: &Site) {
+fn visit(
+    out: &mut Vec<Line>,
+    rng: &mut StdRng,
+    day: NaiveDate,
+    start_min: f64,
+    len_min: f64,
+    ip: &str,
+    user: &str,
+    site: &Site,
+) {
     let mut t = start_min;
     while t < start_min + len_min {
         let ts = at(day, t);
@@ -153,17 +274,31 @@ fn person_day(out: &mut Vec<Line>, rng: &mut StdRng, day: NaiveDate, i: usize) {
     let arrive = 8.0 * 60.0 + 30.0 + rng.random_range(0.0..45.0);
     let leave = 16.0 * 60.0 + 45.0 + rng.random_range(0.0..60.0);
     // Some take lunch early (12:00), so part of it falls in working time.
-    let lunch: f64 = if rng.random_bool(0.1) { 12.0 * 60.0 } else { 12.0 * 60.0 + 30.0 };
+    let lunch: f64 = if rng.random_bool(0.1) {
+        12.0 * 60.0
+    } else {
+        12.0 * 60.0 + 30.0
+    };
     let heavy = is_heavy(i);
     let mut t = arrive;
     while t < leave {
         let in_lunch = t >= lunch && t < lunch + 40.0;
-        let p_social = if in_lunch { 0.55 } else if heavy { 0.45 } else { 0.01 };
+        let p_social = if in_lunch {
+            0.55
+        } else if heavy {
+            0.45
+        } else {
+            0.01
+        };
         let r = rng.random::<f64>();
         let len;
         if r < p_social {
             let site = &SOCIAL[rng.random_range(0..SOCIAL.len())];
-            len = if in_lunch { rng.random_range(3.0..(lunch + 55.0 - t).max(3.5_f64)) } else { rng.random_range(2.0..14.0) };
+            len = if in_lunch {
+                rng.random_range(3.0..(lunch + 55.0 - t).max(3.5_f64))
+            } else {
+                rng.random_range(2.0..14.0)
+            };
             visit(out, rng, day, t, len, &ip, &user, site);
         } else if r < p_social + 0.08 {
             let site = &OTHER[rng.random_range(0..OTHER.len())];
@@ -185,9 +320,17 @@ fn person_day(out: &mut Vec<Line>, rng: &mut StdRng, day: NaiveDate, i: usize) {
 
 fn malformed(rng: &mut StdRng, ts_ms: i64) -> String {
     match rng.random_range(0..3) {
-        0 => format!("{}.{:03}      5 10.20.1.99 TCP_MISS/200", ts_ms / 1000, ts_ms % 1000),
+        0 => format!(
+            "{}.{:03}      5 10.20.1.99 TCP_MISS/200",
+            ts_ms / 1000,
+            ts_ms % 1000
+        ),
         1 => "squid[2231]: WARNING: log daemon queue full, dropping entries".to_string(),
-        _ => format!("{}.{:03} abc 10.20.1.99 TCP_MISS/2OO 55 GET http://example.org/ - HIER_DIRECT/1.2.3.4 -", ts_ms / 1000, ts_ms % 1000),
+        _ => format!(
+            "{}.{:03} abc 10.20.1.99 TCP_MISS/2OO 55 GET http://example.org/ - HIER_DIRECT/1.2.3.4 -",
+            ts_ms / 1000,
+            ts_ms % 1000
+        ),
     }
 }
 

@@ -14,8 +14,19 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "access.log", lines);
-    ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
-    let mut args = vec!["usage", "--store", store.to_str().unwrap(), "--format", "csv"];
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let mut args = vec![
+        "usage",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ];
     let cfg = dir.path().join("config.toml");
     if let Some(c) = config {
         std::fs::write(&cfg, c).unwrap();
@@ -27,13 +38,20 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
 
 fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)> {
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged"));
-    let users = ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "harry"];
+    assert_eq!(
+        lines.next(),
+        Some("person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged")
+    );
+    let users = [
+        "alice", "bob", "carol", "dave", "erin", "frank", "gina", "harry",
+    ];
     let names: BTreeMap<String, &str> = users.iter().map(|u| (pseudonym(store, u), *u)).collect();
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            let user = names.get(f[0]).unwrap_or_else(|| panic!("unknown pseudonym {}", f[0]));
+            let user = names
+                .get(f[0])
+                .unwrap_or_else(|| panic!("unknown pseudonym {}", f[0]));
             let nums = f[2..8].iter().map(|x| x.parse::<i64>().unwrap()).collect();
             ((user.to_string(), f[1].to_string()), (nums, f[8] == "true"))
         })
@@ -41,16 +59,25 @@ fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)
 }
 
 fn row(u: &BTreeMap<(String, String), (Vec<i64>, bool)>, user: &str, cat: &str) -> Vec<i64> {
-    u.get(&(user.to_string(), cat.to_string())).unwrap_or_else(|| panic!("no row {user}/{cat} in {u:?}")).0.clone()
+    u.get(&(user.to_string(), cat.to_string()))
+        .unwrap_or_else(|| panic!("no row {user}/{cat} in {u:?}"))
+        .0
+        .clone()
 }
 
 #[test]
 fn session_across_the_start_of_lunch() {
     // Wed 2025-06-11, BST. Requests 12:20, 12:24, 12:28, 12:32 local (11:20Z …):
     // one session 12:20–12:33 = 780 s; 12:20–12:30 working (600 s), 12:30–12:33 break (180 s).
-    let u = usage(&every("2025-06-11T11:20:00Z", 240, 4, "alice", "www.facebook.com"), None);
+    let u = usage(
+        &every("2025-06-11T11:20:00Z", 240, 4, "alice", "www.facebook.com"),
+        None,
+    );
     //                                         working break outside total sessions blocked
-    assert_eq!(row(&u, "alice", "social_networking"), [600, 180, 0, 780, 1, 0]);
+    assert_eq!(
+        row(&u, "alice", "social_networking"),
+        [600, 180, 0, 780, 1, 0]
+    );
     assert_eq!(row(&u, "alice", "social_media"), [600, 180, 0, 780, 1, 0]);
     assert_eq!(u.len(), 2);
 }
@@ -107,14 +134,30 @@ fn embedded_only_session_is_not_browse_time() {
 fn session_across_midnight() {
     // Fri 2025-06-13 23:58 BST (22:58Z) to Sat 00:04 BST, requests every 120 s (4 of them:
     // 22:58, 23:00, 23:02, 23:04Z) → [22:58, 23:05] = 420 s, all outside working hours.
-    let u = usage(&every("2025-06-13T22:58:00Z", 120, 4, "frank", "www.youtube.com"), None);
+    let u = usage(
+        &every("2025-06-13T22:58:00Z", 120, 4, "frank", "www.youtube.com"),
+        None,
+    );
     assert_eq!(row(&u, "frank", "video_sharing"), [0, 0, 420, 420, 1, 0]);
     // The same split by local day: 120 s on Friday, 300 s on Saturday.
     let s = netusage::usage::schedule::Schedule::default_uk();
     let mut days = BTreeMap::new();
-    s.split_by_day(ms("2025-06-13T22:58:00Z"), ms("2025-06-13T23:05:00Z"), &mut days);
-    let outside: Vec<(String, i64)> = days.iter().map(|(d, x)| (d.to_string(), x.outside_ms)).collect();
-    assert_eq!(outside, [("2025-06-13".to_string(), 120_000), ("2025-06-14".to_string(), 300_000)]);
+    s.split_by_day(
+        ms("2025-06-13T22:58:00Z"),
+        ms("2025-06-13T23:05:00Z"),
+        &mut days,
+    );
+    let outside: Vec<(String, i64)> = days
+        .iter()
+        .map(|(d, x)| (d.to_string(), x.outside_ms))
+        .collect();
+    assert_eq!(
+        outside,
+        [
+            ("2025-06-13".to_string(), 120_000),
+            ("2025-06-14".to_string(), 300_000)
+        ]
+    );
 }
 
 /// A Sunday schedule whose working hours straddle the 01:00 UTC clock change.
@@ -130,16 +173,28 @@ bank_holidays = "none"
 fn last_sunday_of_march_clocks_go_forward() {
     // Sun 2025-03-30: 00:30 GMT = 00:30Z; 02:30 BST = 01:30Z, so working time is 3600 s.
     // Requests every 240 s from 00:00Z, 45 of them (last 02:56Z): session [00:00, 02:57] = 10620 s.
-    let u = usage(&every("2025-03-30T00:00:00Z", 240, 45, "alice", "www.facebook.com"), Some(SUNDAY_NIGHT));
-    assert_eq!(row(&u, "alice", "social_networking"), [3600, 0, 7020, 10620, 1, 0]);
+    let u = usage(
+        &every("2025-03-30T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
+        Some(SUNDAY_NIGHT),
+    );
+    assert_eq!(
+        row(&u, "alice", "social_networking"),
+        [3600, 0, 7020, 10620, 1, 0]
+    );
 }
 
 #[test]
 fn last_sunday_of_october_clocks_go_back() {
     // Sun 2025-10-26: 00:30 BST = 23:30Z on the 25th; 02:30 GMT = 02:30Z: a 3-hour working window.
     // Session [00:00Z, 02:57Z] = 10620 s: 00:00–02:30Z working (9000 s), 1620 s outside.
-    let u = usage(&every("2025-10-26T00:00:00Z", 240, 45, "alice", "www.facebook.com"), Some(SUNDAY_NIGHT));
-    assert_eq!(row(&u, "alice", "social_networking"), [9000, 0, 1620, 10620, 1, 0]);
+    let u = usage(
+        &every("2025-10-26T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
+        Some(SUNDAY_NIGHT),
+    );
+    assert_eq!(
+        row(&u, "alice", "social_networking"),
+        [9000, 0, 1620, 10620, 1, 0]
+    );
 }
 
 #[test]
@@ -147,9 +202,18 @@ fn bank_holiday_is_outside_working_time() {
     // Mon 2025-05-05 is the Early May bank holiday; Tue 2025-05-06 is a working day.
     // Each day: requests 10:00 and 10:04 BST (09:00Z, 09:04Z) → 300 s.
     let mut lines = every("2025-05-05T09:00:00Z", 240, 2, "bob", "www.facebook.com");
-    lines.extend(every("2025-05-06T09:00:00Z", 240, 2, "bob", "www.facebook.com"));
+    lines.extend(every(
+        "2025-05-06T09:00:00Z",
+        240,
+        2,
+        "bob",
+        "www.facebook.com",
+    ));
     let u = usage(&lines, None);
-    assert_eq!(row(&u, "bob", "social_networking"), [300, 0, 300, 600, 2, 0]);
+    assert_eq!(
+        row(&u, "bob", "social_networking"),
+        [300, 0, 300, 600, 2, 0]
+    );
 }
 
 #[test]
@@ -174,19 +238,60 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "a.log", &lines);
-    ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
-    let u = parse(&ok(&["usage", "--store", store.to_str().unwrap(), "--format", "csv"]), &store);
-    assert_eq!(u[&("harry".into(), "social_media".into())], (vec![1260, 0, 0, 1260, 1, 0], true));
-    assert_eq!(u[&("alice".into(), "social_media".into())], (vec![780, 0, 0, 780, 1, 0], false));
-    let flags = ok(&["flags", "--store", store.to_str().unwrap(), "--format", "csv"]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let u = parse(
+        &ok(&[
+            "usage",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "csv",
+        ]),
+        &store,
+    );
+    assert_eq!(
+        u[&("harry".into(), "social_media".into())],
+        (vec![1260, 0, 0, 1260, 1, 0], true)
+    );
+    assert_eq!(
+        u[&("alice".into(), "social_media".into())],
+        (vec![780, 0, 0, 780, 1, 0], false)
+    );
+    let flags = ok(&[
+        "flags",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
     let harry = pseudonym(&store, "harry");
     assert_eq!(
         flags,
-        format!("person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n{harry},2025-06-11,1260,900,1260,0,0,1\n")
+        format!(
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n{harry},2025-06-11,1260,900,1260,0,0,1\n"
+        )
     );
     // --from/--to select local dates: the day before holds nothing.
-    let none = ok(&["flags", "--store", store.to_str().unwrap(), "--format", "csv", "--from", "2025-06-10", "--to", "2025-06-10"]);
-    assert_eq!(none, "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n");
+    let none = ok(&[
+        "flags",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--from",
+        "2025-06-10",
+        "--to",
+        "2025-06-10",
+    ]);
+    assert_eq!(
+        none,
+        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n"
+    );
 }
 
 #[test]
@@ -194,8 +299,15 @@ fn realm_and_encoding_variants_are_one_person() {
     // CORP%5Calice and alice@corp.local are alice: one session of [09:00, 09:03] = 180 s.
     let lines = vec![
         line("2025-06-11T09:00:00Z", "CORP%5CAlice", "www.facebook.com"),
-        line("2025-06-11T09:02:00Z", "alice@corp.local", "www.facebook.com"),
+        line(
+            "2025-06-11T09:02:00Z",
+            "alice@corp.local",
+            "www.facebook.com",
+        ),
     ];
     let u = usage(&lines, None);
-    assert_eq!(row(&u, "alice", "social_networking"), [180, 0, 0, 180, 1, 0]);
+    assert_eq!(
+        row(&u, "alice", "social_networking"),
+        [180, 0, 0, 180, 1, 0]
+    );
 }

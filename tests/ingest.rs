@@ -20,7 +20,10 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.file_name().unwrap() != ".lock" {
-                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -37,9 +40,17 @@ fn every_shared_squid_sample_is_accounted_for_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let squid = shared_samples().join("squid");
-    ok(&["ingest", "--store", store.to_str().unwrap(), squid.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        squid.to_str().unwrap(),
+    ]);
     let records = manifest::read(&store.join("sources.jsonl")).unwrap();
-    let files: Vec<_> = std::fs::read_dir(&squid).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&squid)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(records.len(), files.len());
     for r in &records {
         let bytes = std::fs::read(&r.path).unwrap();
@@ -50,14 +61,28 @@ fn every_shared_squid_sample_is_accounted_for_line_by_line() {
         let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
         for rej in &q {
             assert!(!rej.reason.is_empty());
-            assert_eq!(rej.raw.as_bytes(), lines[rej.line as usize - 1], "quarantined raw text is the line itself");
+            assert_eq!(
+                rej.raw.as_bytes(),
+                lines[rej.line as usize - 1],
+                "quarantined raw text is the line itself"
+            );
         }
     }
     // Both real samples parse completely: the native one (100 lines) and the extended layout (11).
-    let by_name: BTreeMap<&str, (u64, u64)> =
-        records.iter().map(|r| (Path::new(&r.path).file_name().unwrap().to_str().unwrap(), (r.lines, r.accepted))).collect();
+    let by_name: BTreeMap<&str, (u64, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                Path::new(&r.path).file_name().unwrap().to_str().unwrap(),
+                (r.lines, r.accepted),
+            )
+        })
+        .collect();
     assert_eq!(by_name["beats_x-pack_squid_access1.log"], (100, 100));
-    assert_eq!(by_name["integrations_squid_test-access-extensive.log"], (11, 11));
+    assert_eq!(
+        by_name["integrations_squid_test-access-extensive.log"],
+        (11, 11)
+    );
 }
 
 #[test]
@@ -65,7 +90,12 @@ fn generated_sample_ingests_with_its_malformed_lines_quarantined() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/council-office-access.log");
-    ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
     assert_eq!(r.lines, 50_000);
     let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
@@ -81,10 +111,24 @@ fn generated_sample_ingests_with_its_malformed_lines_quarantined() {
 fn second_ingest_of_the_same_file_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let log = write_log(dir.path(), "a.log", &every("2025-06-11T09:00:00Z", 60, 5, "alice", "x.com"));
-    ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 5, "alice", "x.com"),
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
     let before = snapshot(&store);
-    let out = ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
+    let out = ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
     assert!(out.contains("already ingested as source"), "{out}");
     assert_eq!(snapshot(&store), before);
 }
@@ -93,8 +137,17 @@ fn second_ingest_of_the_same_file_changes_nothing() {
 fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let good = write_log(dir.path(), "good.log", &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"));
-    ok(&["ingest", "--store", store.to_str().unwrap(), good.to_str().unwrap()]);
+    let good = write_log(
+        dir.path(),
+        "good.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
     let before = snapshot(&store);
 
     // A binary file.
@@ -112,7 +165,11 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     let dangling = dir.path().join("gone.log");
     std::os::unix::fs::symlink(dir.path().join("missing-target"), &dangling).unwrap();
     // Another format: Apache access log lines.
-    let apache = write_log(dir.path(), "apache.log", &["127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326".to_string()]);
+    let apache = write_log(
+        dir.path(),
+        "apache.log",
+        &["127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326".to_string()],
+    );
 
     for (path, expect) in [
         (&bin, "is a binary file"),
@@ -120,12 +177,33 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         (&dangling, "cannot read"),
         (&apache, "cannot tell the log format"),
     ] {
-        let out = run(&["ingest", "--store", store.to_str().unwrap(), path.to_str().unwrap()]);
+        let out = run(&[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(1), "{}", path.display());
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(all.contains(expect), "{}: expected `{expect}` in:\n{all}", path.display());
-        assert!(all.contains(path.file_name().unwrap().to_str().unwrap()), "message names the file: {all}");
-        assert_eq!(snapshot(&store), before, "store unchanged after {}", path.display());
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains(expect),
+            "{}: expected `{expect}` in:\n{all}",
+            path.display()
+        );
+        assert!(
+            all.contains(path.file_name().unwrap().to_str().unwrap()),
+            "message names the file: {all}"
+        );
+        assert_eq!(
+            snapshot(&store),
+            before,
+            "store unchanged after {}",
+            path.display()
+        );
     }
 }
 
@@ -139,7 +217,10 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     let apache = write_log(
         dir.path(),
         "apache.log",
-        &["127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326".to_string(), "garbage".to_string()],
+        &[
+            "127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326".to_string(),
+            "garbage".to_string(),
+        ],
     );
     // A 1 MB line between two good ones.
     let mut lines = vec![line("2025-06-11T09:00:00Z", "alice", "x.com")];
@@ -147,22 +228,56 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     lines.push(line("2025-06-11T09:01:00Z", "alice", "x.com"));
     let huge = write_log(dir.path(), "huge.log", &lines);
 
-    ok(&["ingest", "--store", store.to_str().unwrap(), empty.to_str().unwrap()]);
-    ok(&["ingest", "--store", store.to_str().unwrap(), "--format", "squid", apache.to_str().unwrap()]);
-    ok(&["ingest", "--store", store.to_str().unwrap(), huge.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    ]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "squid",
+        apache.to_str().unwrap(),
+    ]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        huge.to_str().unwrap(),
+    ]);
     let records = manifest::read(&store.join("sources.jsonl")).unwrap();
-    let get = |name: &str| records.iter().find(|r| r.path.ends_with(name)).unwrap().clone();
+    let get = |name: &str| {
+        records
+            .iter()
+            .find(|r| r.path.ends_with(name))
+            .unwrap()
+            .clone()
+    };
     let (e, a, h) = (get("empty.log"), get("apache.log"), get("huge.log"));
     assert_eq!((e.lines, e.accepted, e.rejected), (0, 0, 0));
     assert_eq!((a.lines, a.accepted, a.rejected), (2, 0, 2));
     assert_eq!((h.lines, h.accepted, h.rejected), (3, 2, 1));
     let qa = quarantine::read(&store.join("quarantine"), &a.source).unwrap();
-    assert_eq!(qa.iter().map(|q| (q.line, q.reason.as_str())).collect::<Vec<_>>(), [
-        (1, "timestamp is not `seconds.milliseconds` between 2000 and 2100"),
-        (2, "fewer than 10 fields: not a Squid access-log line")
-    ]);
+    assert_eq!(
+        qa.iter()
+            .map(|q| (q.line, q.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                1,
+                "timestamp is not `seconds.milliseconds` between 2000 and 2100"
+            ),
+            (2, "fewer than 10 fields: not a Squid access-log line")
+        ]
+    );
     let qh = quarantine::read(&store.join("quarantine"), &h.source).unwrap();
-    assert_eq!((qh[0].line, qh[0].reason.as_str(), qh[0].raw.len()), (2, "line longer than 65536 bytes", 1 << 20));
+    assert_eq!(
+        (qh[0].line, qh[0].reason.as_str(), qh[0].raw.len()),
+        (2, "line longer than 65536 bytes", 1 << 20)
+    );
 }
 
 #[test]
@@ -174,17 +289,44 @@ fn gzip_logs_read_like_plain_ones() {
     gz.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
     let path = dir.path().join("access.log.1.gz");
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
-    ok(&["ingest", "--store", store.to_str().unwrap(), path.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
     assert_eq!((r.lines, r.accepted, r.format.as_str()), (4, 4, "squid"));
-    assert_eq!(r.first_ts.unwrap().to_rfc3339(), "2025-06-11T09:00:00+00:00");
+    assert_eq!(
+        r.first_ts.unwrap().to_rfc3339(),
+        "2025-06-11T09:00:00+00:00"
+    );
     assert_eq!(r.last_ts.unwrap().to_rfc3339(), "2025-06-11T09:03:00+00:00");
 }
 
 #[test]
 fn no_line_makes_the_parser_panic() {
     // Deterministic pseudo-random lines built from Squid-like fragments and noise.
-    let parts = ["1157689312.049", "5006", "10.0.0.1", "TCP_MISS/200", "19763", "CONNECT", "GET", "a.com:443", "http://[::1", "-", "DIRECT/-", "/", "%", "\u{feff}", "HTTP/1.1", "::::", "9999999999999999999999", ""];
+    let parts = [
+        "1157689312.049",
+        "5006",
+        "10.0.0.1",
+        "TCP_MISS/200",
+        "19763",
+        "CONNECT",
+        "GET",
+        "a.com:443",
+        "http://[::1",
+        "-",
+        "DIRECT/-",
+        "/",
+        "%",
+        "\u{feff}",
+        "HTTP/1.1",
+        "::::",
+        "9999999999999999999999",
+        "",
+    ];
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     for _ in 0..20_000 {
         let mut line = String::new();

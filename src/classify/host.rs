@@ -10,7 +10,10 @@ use std::net::IpAddr;
 /// the common case on the ingest fast path.
 pub fn normalise_host(raw: &str) -> Cow<'_, str> {
     let h = raw.trim_end_matches('.');
-    let h = h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h);
+    let h = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
     if !h.is_ascii() {
         return match idna::domain_to_ascii(h) {
             Ok(a) => Cow::Owned(a),
@@ -48,7 +51,10 @@ mod tests {
         assert_eq!(normalise_host("WWW.Facebook.COM."), "www.facebook.com");
         assert_eq!(normalise_host("[2001:DB8::1]"), "2001:db8::1");
         assert_eq!(normalise_host("bücher.example"), "xn--bcher-kva.example");
-        assert!(matches!(normalise_host("plain.example.com"), Cow::Borrowed(_)));
+        assert!(matches!(
+            normalise_host("plain.example.com"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

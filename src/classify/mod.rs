@@ -107,7 +107,10 @@ fn bundled() -> &'static Vec<Arc<RuleSet>> {
 impl Classifier {
     /// The bundled rules only.
     pub fn bundled() -> Self {
-        Classifier { tiers: bundled().clone(), uncategorised: Arc::from(UNCATEGORISED) }
+        Classifier {
+            tiers: bundled().clone(),
+            uncategorised: Arc::from(UNCATEGORISED),
+        }
     }
 
     /// The bundled rules with a user rules file (TOML, see
@@ -121,7 +124,8 @@ impl Classifier {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read category rules file {}", path.display()))?;
             let mut user = RuleSet::new("user");
-            user.add_user_toml(&text).with_context(|| format!("category rules file {}", path.display()))?;
+            user.add_user_toml(&text)
+                .with_context(|| format!("category rules file {}", path.display()))?;
             c.tiers.insert(0, Arc::new(user));
         }
         Ok(c)
@@ -166,43 +170,112 @@ mod tests {
     #[test]
     fn major_social_networks_and_their_cdns() {
         let s = |site: &str, cat: &str, emb: bool| (site.to_string(), cat.to_string(), emb);
-        assert_eq!(site_cat("www.facebook.com"), s("facebook", "social_networking", false));
-        assert_eq!(site_cat("scontent-lhr8-1.xx.fbcdn.net"), s("facebook", "social_networking", true));
-        assert_eq!(site_cat("connect.facebook.net"), s("facebook", "social_networking", true));
+        assert_eq!(
+            site_cat("www.facebook.com"),
+            s("facebook", "social_networking", false)
+        );
+        assert_eq!(
+            site_cat("scontent-lhr8-1.xx.fbcdn.net"),
+            s("facebook", "social_networking", true)
+        );
+        assert_eq!(
+            site_cat("connect.facebook.net"),
+            s("facebook", "social_networking", true)
+        );
         assert_eq!(site_cat("x.com"), s("x", "microblogging", false));
         assert_eq!(site_cat("twitter.com"), s("x", "microblogging", false));
         assert_eq!(site_cat("pbs.twimg.com"), s("x", "microblogging", true));
         assert_eq!(site_cat("t.co"), s("x", "microblogging", true));
-        assert_eq!(site_cat("www.youtube.com"), s("youtube", "video_sharing", false));
+        assert_eq!(
+            site_cat("www.youtube.com"),
+            s("youtube", "video_sharing", false)
+        );
         assert_eq!(site_cat("i.ytimg.com"), s("youtube", "video_sharing", true));
-        assert_eq!(site_cat("rr3---sn-aigl6nze.googlevideo.com"), s("youtube", "video_sharing", true));
-        assert_eq!(site_cat("www.instagram.com"), s("instagram", "photo_sharing", false));
-        assert_eq!(site_cat("scontent.cdninstagram.com"), s("instagram", "photo_sharing", true));
-        assert_eq!(site_cat("www.linkedin.com"), s("linkedin", "social_networking", false));
-        assert_eq!(site_cat("media.licdn.com"), s("linkedin", "social_networking", true));
-        assert_eq!(site_cat("www.tiktok.com"), s("tiktok", "video_sharing", false));
-        assert_eq!(site_cat("p16-sign.tiktokcdn.com"), s("tiktok", "video_sharing", true));
+        assert_eq!(
+            site_cat("rr3---sn-aigl6nze.googlevideo.com"),
+            s("youtube", "video_sharing", true)
+        );
+        assert_eq!(
+            site_cat("www.instagram.com"),
+            s("instagram", "photo_sharing", false)
+        );
+        assert_eq!(
+            site_cat("scontent.cdninstagram.com"),
+            s("instagram", "photo_sharing", true)
+        );
+        assert_eq!(
+            site_cat("www.linkedin.com"),
+            s("linkedin", "social_networking", false)
+        );
+        assert_eq!(
+            site_cat("media.licdn.com"),
+            s("linkedin", "social_networking", true)
+        );
+        assert_eq!(
+            site_cat("www.tiktok.com"),
+            s("tiktok", "video_sharing", false)
+        );
+        assert_eq!(
+            site_cat("p16-sign.tiktokcdn.com"),
+            s("tiktok", "video_sharing", true)
+        );
         assert_eq!(site_cat("www.reddit.com"), s("reddit", "forums", false));
         assert_eq!(site_cat("i.redd.it"), s("reddit", "forums", true));
-        assert_eq!(site_cat("b.thumbs.redditmedia.com"), s("reddit", "forums", true));
-        assert_eq!(site_cat("uk.pinterest.com"), s("pinterest", "photo_sharing", false));
-        assert_eq!(site_cat("i.pinimg.com"), s("pinterest", "photo_sharing", true));
-        assert_eq!(site_cat("web.whatsapp.com"), s("whatsapp", "messaging", false));
-        assert_eq!(site_cat("www.snapchat.com"), s("snapchat", "social_networking", false));
+        assert_eq!(
+            site_cat("b.thumbs.redditmedia.com"),
+            s("reddit", "forums", true)
+        );
+        assert_eq!(
+            site_cat("uk.pinterest.com"),
+            s("pinterest", "photo_sharing", false)
+        );
+        assert_eq!(
+            site_cat("i.pinimg.com"),
+            s("pinterest", "photo_sharing", true)
+        );
+        assert_eq!(
+            site_cat("web.whatsapp.com"),
+            s("whatsapp", "messaging", false)
+        );
+        assert_eq!(
+            site_cat("www.snapchat.com"),
+            s("snapchat", "social_networking", false)
+        );
         assert_eq!(site_cat("staff.tumblr.com"), s("tumblr", "blogging", false));
-        assert_eq!(site_cat("www.threads.net"), s("threads", "microblogging", false));
+        assert_eq!(
+            site_cat("www.threads.net"),
+            s("threads", "microblogging", false)
+        );
         assert_eq!(site_cat("www.mumsnet.com"), s("mumsnet", "forums", false));
-        assert_eq!(site_cat("someone.blogspot.com"), s("blogger", "blogging", false));
-        assert_eq!(site_cat("intranet.council.local"), s("council.local", "uncategorised", false));
+        assert_eq!(
+            site_cat("someone.blogspot.com"),
+            s("blogger", "blogging", false)
+        );
+        assert_eq!(
+            site_cat("intranet.council.local"),
+            s("council.local", "uncategorised", false)
+        );
     }
 
     #[test]
     fn user_rules_win() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("rules.toml");
-        std::fs::write(&p, "[[rule]]\ndomain = \"fbcdn.net\"\nsite = \"fb-cdn\"\ncategory = \"cdn\"\n").unwrap();
-        let c = Classifier::with_user_file(Some(&p)).unwrap().classify("a.fbcdn.net");
-        assert_eq!((c.site.as_str(), &*c.category, c.embedded), ("fb-cdn", "cdn", false));
-        assert_eq!(c.rule, Some(("user".into(), MatchKind::Domain, "fbcdn.net".into())));
+        std::fs::write(
+            &p,
+            "[[rule]]\ndomain = \"fbcdn.net\"\nsite = \"fb-cdn\"\ncategory = \"cdn\"\n",
+        )
+        .unwrap();
+        let c = Classifier::with_user_file(Some(&p))
+            .unwrap()
+            .classify("a.fbcdn.net");
+        assert_eq!(
+            (c.site.as_str(), &*c.category, c.embedded),
+            ("fb-cdn", "cdn", false)
+        );
+        assert_eq!(
+            c.rule,
+            Some(("user".into(), MatchKind::Domain, "fbcdn.net".into()))
+        );
     }
 }

@@ -52,7 +52,10 @@ pub struct RuleSet {
 impl RuleSet {
     /// An empty set named `name`.
     pub fn new(name: impl Into<String>) -> Self {
-        RuleSet { name: name.into(), ..Default::default() }
+        RuleSet {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// Number of rules.
@@ -67,7 +70,11 @@ impl RuleSet {
 
     /// Adds (or replaces) a rule for `pattern`, a lower-case host or domain.
     pub fn insert(&mut self, kind: MatchKind, pattern: &str, rule: Rule) {
-        let key: Box<str> = pattern.trim().trim_end_matches('.').to_ascii_lowercase().into();
+        let key: Box<str> = pattern
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+            .into();
         match kind {
             MatchKind::Host => self.exact.insert(key, rule),
             MatchKind::Domain => self.suffix.insert(key, rule),
@@ -76,7 +83,11 @@ impl RuleSet {
 
     /// Adds a rule only when `pattern` has none yet (first source wins).
     pub fn insert_if_absent(&mut self, kind: MatchKind, pattern: &str, rule: Rule) {
-        let key: Box<str> = pattern.trim().trim_end_matches('.').to_ascii_lowercase().into();
+        let key: Box<str> = pattern
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase()
+            .into();
         let map = match kind {
             MatchKind::Host => &mut self.exact,
             MatchKind::Domain => &mut self.suffix,
@@ -116,16 +127,31 @@ impl RuleSet {
             }
             let f: Vec<&str> = line.split('\t').collect();
             if f.len() != 5 {
-                bail!("line {}: expected 5 tab-separated fields, found {}", i + 1, f.len());
+                bail!(
+                    "line {}: expected 5 tab-separated fields, found {}",
+                    i + 1,
+                    f.len()
+                );
             }
             let kind = parse_kind(f[0]).with_context(|| format!("line {}", i + 1))?;
             let embedded = match f[4] {
                 "true" => true,
                 "false" => false,
-                other => bail!("line {}: embedded must be true or false, not `{other}`", i + 1),
+                other => bail!(
+                    "line {}: embedded must be true or false, not `{other}`",
+                    i + 1
+                ),
             };
             let site = (!f[2].is_empty()).then(|| Arc::from(f[2]));
-            self.insert(kind, f[1], Rule { site, category: Arc::from(f[3]), embedded });
+            self.insert(
+                kind,
+                f[1],
+                Rule {
+                    site,
+                    category: Arc::from(f[3]),
+                    embedded,
+                },
+            );
         }
         Ok(())
     }
@@ -138,7 +164,11 @@ impl RuleSet {
             if d.is_empty() || d.starts_with('#') {
                 continue;
             }
-            let rule = Rule { site: None, category: category.clone(), embedded: false };
+            let rule = Rule {
+                site: None,
+                category: category.clone(),
+                embedded: false,
+            };
             self.insert_if_absent(MatchKind::Domain, d, rule);
         }
     }
@@ -149,11 +179,17 @@ impl RuleSet {
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut it = line.split_whitespace();
-            let (Some(_addr), Some(host)) = (it.next(), it.next()) else { continue };
+            let (Some(_addr), Some(host)) = (it.next(), it.next()) else {
+                continue;
+            };
             if host == "localhost" || host.starts_with("0.0.0.0") {
                 continue;
             }
-            let rule = Rule { site: None, category: category.clone(), embedded: false };
+            let rule = Rule {
+                site: None,
+                category: category.clone(),
+                embedded: false,
+            };
             self.insert_if_absent(MatchKind::Host, host, rule);
         }
     }
@@ -199,7 +235,15 @@ impl RuleSet {
                 bail!("rule {}: `category` is empty", i + 1);
             }
             let site = r.site.filter(|s| !s.is_empty()).map(Arc::from);
-            self.insert(kind, &pattern, Rule { site, category: Arc::from(r.category.as_str()), embedded: r.embedded });
+            self.insert(
+                kind,
+                &pattern,
+                Rule {
+                    site,
+                    category: Arc::from(r.category.as_str()),
+                    embedded: r.embedded,
+                },
+            );
         }
         Ok(())
     }
@@ -218,7 +262,11 @@ mod tests {
     use super::*;
 
     fn rule(cat: &str) -> Rule {
-        Rule { site: None, category: Arc::from(cat), embedded: false }
+        Rule {
+            site: None,
+            category: Arc::from(cat),
+            embedded: false,
+        }
     }
 
     #[test]
@@ -238,8 +286,12 @@ mod tests {
     fn user_toml_errors_are_specific() {
         let mut s = RuleSet::new("user");
         let err = s.add_user_toml("[[rule]]\ncategory = \"x\"\n").unwrap_err();
-        assert_eq!(err.to_string(), "rule 1: give exactly one of `domain` or `host`");
-        s.add_user_toml("[[rule]]\nhost = \"a.b.com\"\ncategory = \"news\"\nembedded = true\n").unwrap();
+        assert_eq!(
+            err.to_string(),
+            "rule 1: give exactly one of `domain` or `host`"
+        );
+        s.add_user_toml("[[rule]]\nhost = \"a.b.com\"\ncategory = \"news\"\nembedded = true\n")
+            .unwrap();
         let (r, k, p) = s.lookup("a.b.com").unwrap();
         assert_eq!((k, p, r.embedded), (MatchKind::Host, "a.b.com", true));
     }

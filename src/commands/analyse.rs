@@ -35,7 +35,11 @@ pub struct AnalyseArgs {
 }
 
 fn parse_log_format(s: &str) -> Result<FormatChoice, String> {
-    if s == "auto" { Ok(FormatChoice(None)) } else { s.parse().map(|f| FormatChoice(Some(f))) }
+    if s == "auto" {
+        Ok(FormatChoice(None))
+    } else {
+        s.parse().map(|f| FormatChoice(Some(f)))
+    }
 }
 
 /// Runs `netusage analyse`.
@@ -53,13 +57,21 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     };
     let mut err = std::io::stderr().lock();
     let (_, summary) = ingest_all(&ingest_args, &mut err)?;
-    output::write(std::slice::from_ref(&summary), OutputFormat::Table, &mut err)?;
+    output::write(
+        std::slice::from_ref(&summary),
+        OutputFormat::Table,
+        &mut err,
+    )?;
     writeln!(err)?;
     drop(err);
     let (config, people) = compute(&args.store, &args.analysis)?;
     super::usage::print(&config, &rows(&people), args.analysis.format)?;
     if summary.failed > 0 {
-        anyhow::bail!("{} of {} files could not be ingested (see the errors above)", summary.failed, summary.files);
+        anyhow::bail!(
+            "{} of {} files could not be ingested (see the errors above)",
+            summary.failed,
+            summary.files
+        );
     }
     Ok(())
 }

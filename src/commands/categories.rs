@@ -54,7 +54,9 @@ pub struct LookupRow {
 
 impl Record for LookupRow {
     fn header() -> Vec<&'static str> {
-        vec!["input", "host", "domain", "site", "category", "embedded", "rule"]
+        vec![
+            "input", "host", "domain", "site", "category", "embedded", "rule",
+        ]
     }
     fn fields(&self) -> Vec<String> {
         vec![
@@ -75,7 +77,11 @@ impl Record for LookupRow {
 /// The rules file is unreadable or malformed.
 pub fn run(args: CategoriesArgs) -> anyhow::Result<()> {
     match args.command {
-        CategoriesCommand::Lookup { categories, format, hosts } => {
+        CategoriesCommand::Lookup {
+            categories,
+            format,
+            hosts,
+        } => {
             let c = Classifier::with_user_file(categories.as_deref())?;
             let rows: Vec<LookupRow> = hosts
                 .iter()
@@ -84,7 +90,9 @@ pub fn run(args: CategoriesArgs) -> anyhow::Result<()> {
                     let x = c.classify(host);
                     LookupRow {
                         input: input.clone(),
-                        rule: x.rule.map_or("none".into(), |(tier, kind, pat)| format!("{tier} {} {pat}", kind.name())),
+                        rule: x.rule.map_or("none".into(), |(tier, kind, pat)| {
+                            format!("{tier} {} {pat}", kind.name())
+                        }),
                         host: x.host,
                         domain: x.domain,
                         site: x.site,

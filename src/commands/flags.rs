@@ -48,7 +48,16 @@ pub struct FlagRow {
 
 impl Record for FlagRow {
     fn header() -> Vec<&'static str> {
-        vec!["person", "date", "counted_s", "limit_s", "working_s", "break_s", "outside_s", "flagged_days"]
+        vec![
+            "person",
+            "date",
+            "counted_s",
+            "limit_s",
+            "working_s",
+            "break_s",
+            "outside_s",
+            "flagged_days",
+        ]
     }
     fn fields(&self) -> Vec<String> {
         vec![
@@ -63,7 +72,16 @@ impl Record for FlagRow {
         ]
     }
     fn table_header() -> Vec<&'static str> {
-        vec!["person", "date", "counted min", "limit min", "working min", "break min", "outside min", "flagged days"]
+        vec![
+            "person",
+            "date",
+            "counted min",
+            "limit min",
+            "working min",
+            "break min",
+            "outside min",
+            "flagged days",
+        ]
     }
     fn table_fields(&self) -> Vec<String> {
         vec![

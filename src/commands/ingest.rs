@@ -45,7 +45,11 @@ pub struct IngestArgs {
 pub struct FormatChoice(pub Option<Format>);
 
 fn parse_format(s: &str) -> Result<FormatChoice, String> {
-    if s == "auto" { Ok(FormatChoice(None)) } else { s.parse().map(|f| FormatChoice(Some(f))) }
+    if s == "auto" {
+        Ok(FormatChoice(None))
+    } else {
+        s.parse().map(|f| FormatChoice(Some(f)))
+    }
 }
 
 /// Totals over the files of one run.
@@ -77,10 +81,26 @@ pub struct Summary {
 
 impl Record for Summary {
     fn header() -> Vec<&'static str> {
-        vec!["files", "ingested", "already_ingested", "failed", "lines", "accepted", "rejected", "first_event", "last_event", "seconds", "lines_per_s"]
+        vec![
+            "files",
+            "ingested",
+            "already_ingested",
+            "failed",
+            "lines",
+            "accepted",
+            "rejected",
+            "first_event",
+            "last_event",
+            "seconds",
+            "lines_per_s",
+        ]
     }
     fn fields(&self) -> Vec<String> {
-        let ts = |t: Option<DateTime<Utc>>| t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        let ts = |t: Option<DateTime<Utc>>| {
+            t.map_or("-".into(), |t| {
+                t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+            })
+        };
         vec![
             self.files.to_string(),
             self.ingested.to_string(),
@@ -102,15 +122,25 @@ impl Record for Summary {
 ///
 /// # Errors
 /// The store cannot be opened or locked, a path does not exist, or the rules file is bad.
-pub fn ingest_all(args: &IngestArgs, log: &mut dyn Write) -> anyhow::Result<(Vec<FileReport>, Summary)> {
+pub fn ingest_all(
+    args: &IngestArgs,
+    log: &mut dyn Write,
+) -> anyhow::Result<(Vec<FileReport>, Summary)> {
     let started = Instant::now();
     let now = args.now.unwrap_or_else(Utc::now);
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
     let files = ingest::expand_paths(&args.paths)?;
     let store = Store::open_for_write(&args.store.store, now)?;
-    let opts = ingest::Options { format: args.format.0, now, progress: std::io::stderr().is_terminal() };
+    let opts = ingest::Options {
+        format: args.format.0,
+        now,
+        progress: std::io::stderr().is_terminal(),
+    };
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
-    let mut s = Summary { files: reports.len(), ..Default::default() };
+    let mut s = Summary {
+        files: reports.len(),
+        ..Default::default()
+    };
     for r in &reports {
         match &r.outcome {
             Outcome::Ingested(rec) => {
@@ -118,10 +148,25 @@ pub fn ingest_all(args: &IngestArgs, log: &mut dyn Write) -> anyhow::Result<(Vec
                 s.lines += rec.lines;
                 s.accepted += rec.accepted;
                 s.rejected += rec.rejected;
-                s.first_event = s.first_event.min(rec.first_ts).or(s.first_event).or(rec.first_ts);
+                s.first_event = s
+                    .first_event
+                    .min(rec.first_ts)
+                    .or(s.first_event)
+                    .or(rec.first_ts);
                 s.last_event = s.last_event.max(rec.last_ts);
-                let q = if rec.rejected > 0 { format!(" (see quarantine/{}.jsonl)", rec.source) } else { String::new() };
-                writeln!(log, "ingested {}: {} lines, {} accepted, {} rejected{q}", r.path.display(), rec.lines, rec.accepted, rec.rejected)?;
+                let q = if rec.rejected > 0 {
+                    format!(" (see quarantine/{}.jsonl)", rec.source)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    log,
+                    "ingested {}: {} lines, {} accepted, {} rejected{q}",
+                    r.path.display(),
+                    rec.lines,
+                    rec.accepted,
+                    rec.rejected
+                )?;
             }
             Outcome::Duplicate(rec) => {
                 s.already_ingested += 1;
@@ -140,7 +185,11 @@ pub fn ingest_all(args: &IngestArgs, log: &mut dyn Write) -> anyhow::Result<(Vec
         }
     }
     s.seconds = started.elapsed().as_secs_f64();
-    s.lines_per_s = if s.seconds > 0.0 { s.lines as f64 / s.seconds } else { 0.0 };
+    s.lines_per_s = if s.seconds > 0.0 {
+        s.lines as f64 / s.seconds
+    } else {
+        0.0
+    };
     Ok((reports, s))
 }
 
@@ -151,9 +200,17 @@ pub fn ingest_all(args: &IngestArgs, log: &mut dyn Write) -> anyhow::Result<(Vec
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (_, summary) = ingest_all(&args, &mut out)?;
-    output::write(std::slice::from_ref(&summary), OutputFormat::Table, &mut out)?;
+    output::write(
+        std::slice::from_ref(&summary),
+        OutputFormat::Table,
+        &mut out,
+    )?;
     if summary.failed > 0 {
-        anyhow::bail!("{} of {} files could not be ingested (see the errors above)", summary.failed, summary.files);
+        anyhow::bail!(
+            "{} of {} files could not be ingested (see the errors above)",
+            summary.failed,
+            summary.files
+        );
     }
     Ok(())
 }

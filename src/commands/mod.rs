@@ -60,7 +60,11 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// The UTC range of local dates `from..=to` in the schedule's time zone.
-pub fn local_range(schedule: &Schedule, from: Option<NaiveDate>, to: Option<NaiveDate>) -> anyhow::Result<Range> {
+pub fn local_range(
+    schedule: &Schedule,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> anyhow::Result<Range> {
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
@@ -69,7 +73,9 @@ pub fn local_range(schedule: &Schedule, from: Option<NaiveDate>, to: Option<Naiv
     let utc = |d: NaiveDate| DateTime::from_timestamp_millis(schedule.day_start(d));
     Ok(Range {
         from: from.and_then(utc),
-        to: to.and_then(|t| t.checked_add_days(Days::new(1))).and_then(utc),
+        to: to
+            .and_then(|t| t.checked_add_days(Days::new(1)))
+            .and_then(utc),
     })
 }
 
@@ -77,7 +83,10 @@ pub fn local_range(schedule: &Schedule, from: Option<NaiveDate>, to: Option<Naiv
 ///
 /// # Errors
 /// Configuration (exit 2), store or rules-file errors.
-pub fn compute(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
+pub fn compute(
+    store_args: &StoreArgs,
+    a: &AnalysisArgs,
+) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
     let config = Config::load(a.config.as_deref())?;
     let schedule = config.schedule()?;
     let policy = config.policy()?;
@@ -98,19 +107,36 @@ pub fn compute(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<(Conf
 /// Re-applies classification to stored events so a `--categories` file given
 /// at analysis time takes effect on data ingested before it existed.
 fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result<()> {
-    let hosts = events.column(col::HOST)?.str().context("host column")?.clone();
+    let hosts = events
+        .column(col::HOST)?
+        .str()
+        .context("host column")?
+        .clone();
     let mut cache = std::collections::HashMap::new();
     let mut site = Vec::with_capacity(hosts.len());
     let mut category = Vec::with_capacity(hosts.len());
     let mut embedded = Vec::with_capacity(hosts.len());
     for h in hosts.iter() {
-        let c = cache.entry(h.unwrap_or("")).or_insert_with(|| classifier.classify(h.unwrap_or("")));
+        let c = cache
+            .entry(h.unwrap_or(""))
+            .or_insert_with(|| classifier.classify(h.unwrap_or("")));
         site.push(c.site.clone());
         category.push(c.category.to_string());
         embedded.push(c.embedded);
     }
-    events.replace(col::SITE, StringChunked::from_iter_values(col::SITE.into(), site.iter().map(String::as_str)).into_column())?;
-    events.replace(col::CATEGORY, StringChunked::from_iter_values(col::CATEGORY.into(), category.iter().map(String::as_str)).into_column())?;
-    events.replace(col::EMBEDDED, BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column())?;
+    events.replace(
+        col::SITE,
+        StringChunked::from_iter_values(col::SITE.into(), site.iter().map(String::as_str))
+            .into_column(),
+    )?;
+    events.replace(
+        col::CATEGORY,
+        StringChunked::from_iter_values(col::CATEGORY.into(), category.iter().map(String::as_str))
+            .into_column(),
+    )?;
+    events.replace(
+        col::EMBEDDED,
+        BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column(),
+    )?;
     Ok(())
 }

@@ -26,7 +26,17 @@ pub struct UsageArgs {
 
 impl Record for UsageRow {
     fn header() -> Vec<&'static str> {
-        vec!["person", "category", "working_s", "break_s", "outside_s", "total_s", "sessions", "blocked", "flagged"]
+        vec![
+            "person",
+            "category",
+            "working_s",
+            "break_s",
+            "outside_s",
+            "total_s",
+            "sessions",
+            "blocked",
+            "flagged",
+        ]
     }
     fn fields(&self) -> Vec<String> {
         vec![
@@ -42,7 +52,17 @@ impl Record for UsageRow {
         ]
     }
     fn table_header() -> Vec<&'static str> {
-        vec!["person", "category", "working min", "break min", "outside min", "total min", "sessions", "blocked", "flagged"]
+        vec![
+            "person",
+            "category",
+            "working min",
+            "break min",
+            "outside min",
+            "total min",
+            "sessions",
+            "blocked",
+            "flagged",
+        ]
     }
     fn table_fields(&self) -> Vec<String> {
         vec![
@@ -54,7 +74,11 @@ impl Record for UsageRow {
             minutes(self.total_s),
             self.sessions.to_string(),
             self.blocked.to_string(),
-            if self.flagged { "FLAGGED".into() } else { String::new() },
+            if self.flagged {
+                "FLAGGED".into()
+            } else {
+                String::new()
+            },
         ]
     }
 }
@@ -83,8 +107,21 @@ pub fn print(config: &Config, rows: &[UsageRow], format: OutputFormat) -> anyhow
     let mut out = std::io::stdout().lock();
     output::write(rows, format, &mut out)?;
     if format == OutputFormat::Table {
-        let flagged: std::collections::BTreeSet<&str> = rows.iter().filter(|r| r.flagged).map(|r| r.person.as_str()).collect();
-        writeln!(out, "{} people, {} flagged by the policy ({}).", rows.iter().map(|r| &r.person).collect::<std::collections::BTreeSet<_>>().len(), flagged.len(), config.policy.personal_use)?;
+        let flagged: std::collections::BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r.flagged)
+            .map(|r| r.person.as_str())
+            .collect();
+        writeln!(
+            out,
+            "{} people, {} flagged by the policy ({}).",
+            rows.iter()
+                .map(|r| &r.person)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            flagged.len(),
+            config.policy.personal_use
+        )?;
         writeln!(out, "{}", method_note(config))?;
     }
     Ok(())

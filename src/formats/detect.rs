@@ -41,7 +41,10 @@ mod tests {
     fn squid_detected_other_text_not() {
         let squid = b"1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT a.com:443 bob DIRECT/1.2.3.4 -\n";
         assert_eq!(detect(squid), Some(Format::Squid));
-        assert_eq!(detect(b"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326\n"), None);
+        assert_eq!(
+            detect(b"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326\n"),
+            None
+        );
         assert_eq!(detect(b""), None);
     }
 }

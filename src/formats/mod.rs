@@ -128,8 +128,14 @@ mod tests {
 
     #[test]
     fn hosts_from_urls() {
-        assert_eq!(url_host("http://www.Example.com/a?b"), Some("www.Example.com"));
-        assert_eq!(url_host("https://user:pw@h.example.org:8443/x"), Some("h.example.org"));
+        assert_eq!(
+            url_host("http://www.Example.com/a?b"),
+            Some("www.Example.com")
+        );
+        assert_eq!(
+            url_host("https://user:pw@h.example.org:8443/x"),
+            Some("h.example.org")
+        );
         assert_eq!(url_host("login.yahoo.com:443"), Some("login.yahoo.com"));
         assert_eq!(url_host("[2001:db8::1]:443"), Some("[2001:db8::1]"));
         assert_eq!(url_host("http://10.0.0.1:8080"), Some("10.0.0.1"));

@@ -46,10 +46,14 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     if n < 10 {
         return Err("fewer than 10 fields: not a Squid access-log line");
     }
-    let ts_ms = parse_timestamp(t[0]).ok_or("timestamp is not `seconds.milliseconds` between 2000 and 2100")?;
+    let ts_ms = parse_timestamp(t[0])
+        .ok_or("timestamp is not `seconds.milliseconds` between 2000 and 2100")?;
     let elapsed_ms = match t[1] {
         "-" => None,
-        s => Some(s.parse::<u32>().map_err(|_| "elapsed time is not a number of milliseconds")?),
+        s => Some(
+            s.parse::<u32>()
+                .map_err(|_| "elapsed time is not a number of milliseconds")?,
+        ),
     };
     let client_ip = t[2];
     // Extended layouts put the client port after the client address.
@@ -57,13 +61,21 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     if !t[3].contains('/') && t[3].bytes().all(|b| b.is_ascii_digit()) {
         i = 4;
     }
-    let (code, status) = t[i].split_once('/').ok_or("result code is not `CODE/STATUS`")?;
+    let (code, status) = t[i]
+        .split_once('/')
+        .ok_or("result code is not `CODE/STATUS`")?;
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
         return Err("result code is not `CODE/STATUS`");
     }
-    let status = if status.len() == 3 { status.parse::<u16>().ok() } else { None }
-        .ok_or("HTTP status is not a three-digit number")?;
-    let bytes = t[i + 1].parse::<u64>().map_err(|_| "byte count is not a number")?;
+    let status = if status.len() == 3 {
+        status.parse::<u16>().ok()
+    } else {
+        None
+    }
+    .ok_or("HTTP status is not a three-digit number")?;
+    let bytes = t[i + 1]
+        .parse::<u64>()
+        .map_err(|_| "byte count is not a number")?;
     // The method is the first upper-case word after the byte count.
     let mut m = i + 2;
     while m < n && !is_method(t[m]) {
@@ -93,7 +105,11 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
         ts_ms,
         elapsed_ms,
         client_ip,
-        user: if user == "-" || user.is_empty() { None } else { Some(user) },
+        user: if user == "-" || user.is_empty() {
+            None
+        } else {
+            Some(user)
+        },
         method,
         status,
         bytes,
@@ -127,7 +143,10 @@ fn parse_timestamp(s: &str) -> Option<i64> {
 }
 
 fn is_method(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(u8::is_ascii_uppercase) && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+    s.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        && s.len() <= 16
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
 }
 
 fn is_http_version(s: &str) -> bool {
@@ -175,21 +194,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.ts_ms, 1_773_416_922_391);
-        assert_eq!((e.method, e.url, e.user), ("GET", "http://example.com/", Some("badeyek")));
+        assert_eq!(
+            (e.method, e.url, e.user),
+            ("GET", "http://example.com/", Some("badeyek"))
+        );
         assert_eq!(e.bytes, 904);
         assert_eq!(e.host, "example.com");
     }
 
     #[test]
     fn rejects_with_reasons() {
-        assert_eq!(parse_line("hello world").unwrap_err(), "fewer than 10 fields: not a Squid access-log line");
-        assert!(parse_line("abc 1 10.0.0.1 TCP_MISS/200 1 GET http://a.com/ - DIRECT/- -").is_err());
         assert_eq!(
-            parse_line("1157689312.049 1 10.0.0.1 TCP_MISS/2x0 1 GET http://a.com/ - DIRECT/- -").unwrap_err(),
+            parse_line("hello world").unwrap_err(),
+            "fewer than 10 fields: not a Squid access-log line"
+        );
+        assert!(
+            parse_line("abc 1 10.0.0.1 TCP_MISS/200 1 GET http://a.com/ - DIRECT/- -").is_err()
+        );
+        assert_eq!(
+            parse_line("1157689312.049 1 10.0.0.1 TCP_MISS/2x0 1 GET http://a.com/ - DIRECT/- -")
+                .unwrap_err(),
             "HTTP status is not a three-digit number"
         );
         assert_eq!(
-            parse_line("1157689312.049 1 10.0.0.1 TCP_MISS/200 lots GET http://a.com/ - DIRECT/- -").unwrap_err(),
+            parse_line(
+                "1157689312.049 1 10.0.0.1 TCP_MISS/200 lots GET http://a.com/ - DIRECT/- -"
+            )
+            .unwrap_err(),
             "byte count is not a number"
         );
     }

@@ -61,7 +61,15 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<SourceRecord>> {
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{}: line {} is not a valid source record", path.display(), i + 1)))
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!(
+                    "{}: line {} is not a valid source record",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
         .collect()
 }
 
@@ -90,7 +98,8 @@ pub fn append(path: &Path, record: &SourceRecord) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open {}", path.display()))?;
     let mut line = serde_json::to_string(record)?;
     line.push('\n');
-    f.write_all(line.as_bytes()).with_context(|| format!("cannot append to {}", path.display()))?;
+    f.write_all(line.as_bytes())
+        .with_context(|| format!("cannot append to {}", path.display()))?;
     f.sync_all()?;
     Ok(())
 }

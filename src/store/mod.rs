@@ -66,8 +66,10 @@ impl Store {
                 root.display()
             );
         }
-        let text = fs::read_to_string(&info_path).with_context(|| format!("cannot read {}", info_path.display()))?;
-        let info: StoreInfo = toml::from_str(&text).with_context(|| format!("{} is not a valid store.toml", info_path.display()))?;
+        let text = fs::read_to_string(&info_path)
+            .with_context(|| format!("cannot read {}", info_path.display()))?;
+        let info: StoreInfo = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid store.toml", info_path.display()))?;
         if info.schema_version != SCHEMA_VERSION {
             bail!(
                 "store {} has layout version {}, this netusage reads version {SCHEMA_VERSION}",
@@ -76,11 +78,21 @@ impl Store {
             );
         }
         let key_path = root.join("secret.key");
-        let key = fs::read(&key_path).with_context(|| format!("cannot read pseudonym key {}", key_path.display()))?;
+        let key = fs::read(&key_path)
+            .with_context(|| format!("cannot read pseudonym key {}", key_path.display()))?;
         if key.len() != 32 {
-            bail!("{} must hold 32 bytes, found {}", key_path.display(), key.len());
+            bail!(
+                "{} must hold 32 bytes, found {}",
+                key_path.display(),
+                key.len()
+            );
         }
-        Ok(Store { root: root.to_path_buf(), info, key, _lock: None })
+        Ok(Store {
+            root: root.to_path_buf(),
+            info,
+            key,
+            _lock: None,
+        })
     }
 
     /// Opens the store for writing, creating it when absent, and takes the
@@ -89,7 +101,8 @@ impl Store {
     /// # Errors
     /// Another netusage process holds the lock, or the directory cannot be written.
     pub fn open_for_write(root: &Path, now: DateTime<Utc>) -> anyhow::Result<Store> {
-        fs::create_dir_all(root).with_context(|| format!("cannot create store directory {}", root.display()))?;
+        fs::create_dir_all(root)
+            .with_context(|| format!("cannot create store directory {}", root.display()))?;
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -97,7 +110,10 @@ impl Store {
             .open(root.join(".lock"))
             .with_context(|| format!("cannot open lock file in {}", root.display()))?;
         if lock.try_lock().is_err() {
-            bail!("store {} is in use by another netusage process (its .lock is held); try again when it ends", root.display());
+            bail!(
+                "store {} is in use by another netusage process (its .lock is held); try again when it ends",
+                root.display()
+            );
         }
         if !root.join("store.toml").exists() {
             create(root, now)?;
@@ -140,9 +156,11 @@ impl Store {
 
 fn create(root: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("cannot get random bytes for the pseudonym key: {e}"))?;
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow::anyhow!("cannot get random bytes for the pseudonym key: {e}"))?;
     let mut id = [0u8; 8];
-    getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("cannot get random bytes for the store id: {e}"))?;
+    getrandom::fill(&mut id)
+        .map_err(|e| anyhow::anyhow!("cannot get random bytes for the store id: {e}"))?;
     let key_path = root.join("secret.key");
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
@@ -151,10 +169,16 @@ fn create(root: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(&key_path).with_context(|| format!("cannot create {}", key_path.display()))?;
+    let mut f = opts
+        .open(&key_path)
+        .with_context(|| format!("cannot create {}", key_path.display()))?;
     f.write_all(&key)?;
     f.sync_all()?;
-    let info = StoreInfo { schema_version: SCHEMA_VERSION, store_id: hex::encode(id), created: now };
+    let info = StoreInfo {
+        schema_version: SCHEMA_VERSION,
+        store_id: hex::encode(id),
+        created: now,
+    };
     write_atomic(&root.join("store.toml"), toml::to_string(&info)?.as_bytes())
 }
 
@@ -168,9 +192,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp"));
     let mut f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     f.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
     sync_dir(dir);
     Ok(())
 }

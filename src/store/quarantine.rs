@@ -28,9 +28,17 @@ impl Rejected {
     pub fn new(line: u64, reason: &str, raw: &[u8]) -> Rejected {
         let (raw, raw_hex) = match std::str::from_utf8(raw) {
             Ok(s) => (s.to_string(), None),
-            Err(_) => (String::from_utf8_lossy(raw).into_owned(), Some(hex::encode(raw))),
+            Err(_) => (
+                String::from_utf8_lossy(raw).into_owned(),
+                Some(hex::encode(raw)),
+            ),
         };
-        Rejected { line, reason: reason.to_string(), raw, raw_hex }
+        Rejected {
+            line,
+            reason: reason.to_string(),
+            raw,
+            raw_hex,
+        }
     }
 }
 
@@ -47,7 +55,12 @@ pub struct QuarantineWriter {
 impl QuarantineWriter {
     /// A writer for `source` in `dir`; the file is created on the first line.
     pub fn new(dir: &Path, source: &str) -> QuarantineWriter {
-        QuarantineWriter { dir: dir.to_path_buf(), source: source.to_string(), out: None, count: 0 }
+        QuarantineWriter {
+            dir: dir.to_path_buf(),
+            source: source.to_string(),
+            out: None,
+            count: 0,
+        }
     }
 
     fn tmp_path(&self) -> PathBuf {
@@ -62,7 +75,8 @@ impl QuarantineWriter {
         if self.out.is_none() {
             std::fs::create_dir_all(&self.dir)?;
             let tmp = self.tmp_path();
-            let f = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            let f =
+                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             self.out = Some(BufWriter::new(f));
         }
         let out = self.out.as_mut().expect("opened above");
@@ -86,7 +100,8 @@ impl QuarantineWriter {
             let f = out.into_inner().map_err(|e| e.into_error())?;
             f.sync_all()?;
             let dest = self.dir.join(format!("{}.jsonl", self.source));
-            std::fs::rename(self.tmp_path(), &dest).with_context(|| format!("cannot write {}", dest.display()))?;
+            std::fs::rename(self.tmp_path(), &dest)
+                .with_context(|| format!("cannot write {}", dest.display()))?;
             super::sync_dir(&self.dir);
         }
         Ok(())
@@ -114,7 +129,8 @@ pub fn read(dir: &Path, source: &str) -> anyhow::Result<Vec<Rejected>> {
     text.lines()
         .enumerate()
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| anyhow::anyhow!("{}: line {}: {e}", path.display(), i + 1))
+            serde_json::from_str(l)
+                .map_err(|e| anyhow::anyhow!("{}: line {}: {e}", path.display(), i + 1))
         })
         .collect()
 }

@@ -39,14 +39,22 @@ pub fn partition_files(store: &Store, range: &Range) -> anyhow::Result<Vec<PathB
     for dir in dirs {
         let dir = dir?;
         let name = dir.file_name();
-        let Some(day) = name.to_str().and_then(|n| n.strip_prefix("date=")) else { continue };
-        let Ok(day) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else { continue };
-        if range.from.is_some_and(|f| day < f.date_naive()) || range.to.is_some_and(|t| day > t.date_naive()) {
+        let Some(day) = name.to_str().and_then(|n| n.strip_prefix("date=")) else {
+            continue;
+        };
+        let Ok(day) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
+            continue;
+        };
+        if range.from.is_some_and(|f| day < f.date_naive())
+            || range.to.is_some_and(|t| day > t.date_naive())
+        {
             continue;
         }
         for f in fs::read_dir(dir.path())? {
             let path = f?.path();
-            let Some(file) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if let Some(stem) = file.strip_suffix(".parquet")
                 && !file.starts_with('.')
                 && committed.contains(stem)
@@ -81,12 +89,16 @@ pub fn scan(store: &Store, range: &Range, columns: &[&str]) -> anyhow::Result<Da
         })
         .collect::<anyhow::Result<_>>()?;
     let schema = crate::event::schema();
-    let mut out = DataFrame::empty_with_schema(&schema.try_project(cols.iter().map(|c| c.as_str()))?);
+    let mut out =
+        DataFrame::empty_with_schema(&schema.try_project(cols.iter().map(|c| c.as_str()))?);
     for df in frames {
         out.vstack_mut(&df)?;
     }
     let ts = out.column(col::TS)?.datetime()?.physical().clone();
-    let (lo, hi) = (range.from.map(|d| d.timestamp_millis()), range.to.map(|d| d.timestamp_millis()));
+    let (lo, hi) = (
+        range.from.map(|d| d.timestamp_millis()),
+        range.to.map(|d| d.timestamp_millis()),
+    );
     if lo.is_some() || hi.is_some() {
         let mask: BooleanChunked = ts
             .iter()

@@ -69,15 +69,22 @@ impl PartitionWriter {
             let dir = partition_dir(&self.events_dir, day);
             fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let tmp = dir.join(format!(".{}.parquet.tmp", self.source));
-            let file = Arc::new(File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
-            let writer = ParquetWriter::new(io::BufWriter::with_capacity(64 << 10, SharedFile(file.clone())))
-                .with_compression(ParquetCompression::Zstd(None))
-                .batched(&self.schema)
-                .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
+            let file = Arc::new(
+                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+            );
+            let writer = ParquetWriter::new(io::BufWriter::with_capacity(
+                64 << 10,
+                SharedFile(file.clone()),
+            ))
+            .with_compression(ParquetCompression::Zstd(None))
+            .batched(&self.schema)
+            .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
             self.open.insert(day, Open { tmp, file, writer });
         }
         let open = self.open.get_mut(&day).expect("inserted above");
-        open.writer.write_batch(df).with_context(|| format!("cannot write {}", open.tmp.display()))
+        open.writer
+            .write_batch(df)
+            .with_context(|| format!("cannot write {}", open.tmp.display()))
     }
 
     /// Closes every file, fsyncs it and renames it into place. Returns the
@@ -89,15 +96,21 @@ impl PartitionWriter {
         let mut days = Vec::new();
         let mut finished = Vec::new();
         for (day, open) in std::mem::take(&mut self.open) {
-            open.writer.finish().with_context(|| format!("cannot finish {}", open.tmp.display()))?;
+            open.writer
+                .finish()
+                .with_context(|| format!("cannot finish {}", open.tmp.display()))?;
             drop(open.writer);
-            open.file.sync_all().with_context(|| format!("cannot fsync {}", open.tmp.display()))?;
+            open.file
+                .sync_all()
+                .with_context(|| format!("cannot fsync {}", open.tmp.display()))?;
             finished.push((day, open.tmp));
         }
         for (day, tmp) in &finished {
             let dir = partition_dir(&self.events_dir, *day);
             let dest = dir.join(format!("{}.parquet", self.source));
-            fs::rename(tmp, &dest).with_context(|| format!("cannot rename {} to {}", tmp.display(), dest.display()))?;
+            fs::rename(tmp, &dest).with_context(|| {
+                format!("cannot rename {} to {}", tmp.display(), dest.display())
+            })?;
             super::sync_dir(&dir);
             days.push(*day);
         }

@@ -35,7 +35,9 @@ impl Calendar {
             "england-and-wales" => Ok(Calendar::EnglandAndWales),
             "scotland" => Ok(Calendar::Scotland),
             "none" => Ok(Calendar::None),
-            other => Err(format!("bank_holidays must be england-and-wales, scotland or none, not `{other}`")),
+            other => Err(format!(
+                "bank_holidays must be england-and-wales, scotland or none, not `{other}`"
+            )),
         }
     }
 }
@@ -69,7 +71,11 @@ fn first_monday(y: i32, m: u32) -> NaiveDate {
 }
 
 fn last_monday(y: i32, m: u32) -> NaiveDate {
-    let next = if m == 12 { d(y + 1, 1, 1) } else { d(y, m + 1, 1) };
+    let next = if m == 12 {
+        d(y + 1, 1, 1)
+    } else {
+        d(y, m + 1, 1)
+    };
     let mut x = next - Duration::days(1);
     while x.weekday() != Weekday::Mon {
         x -= Duration::days(1);
@@ -100,9 +106,17 @@ pub fn holidays(cal: Calendar, y: i32) -> HashSet<NaiveDate> {
         s.insert(easter + Duration::days(1)); // Easter Monday
     }
     // Early May: first Monday of May; 2020 moved to Fri 8 May (VE Day 75).
-    s.insert(if y == 2020 { d(2020, 5, 8) } else { first_monday(y, 5) });
+    s.insert(if y == 2020 {
+        d(2020, 5, 8)
+    } else {
+        first_monday(y, 5)
+    });
     // Spring: last Monday of May; 2022 moved to Thu 2 June (Platinum Jubilee).
-    s.insert(if y == 2022 { d(2022, 6, 2) } else { last_monday(y, 5) });
+    s.insert(if y == 2022 {
+        d(2022, 6, 2)
+    } else {
+        last_monday(y, 5)
+    });
     match cal {
         Calendar::EnglandAndWales => {
             s.insert(last_monday(y, 8));
@@ -140,15 +154,22 @@ mod tests {
         // GOV.UK lists for 2022 (Christmas on a Sunday, jubilee, state funeral) and 2023 (coronation).
         assert_eq!(
             sorted(Calendar::EnglandAndWales, 2022),
-            ["01-03", "04-15", "04-18", "05-02", "06-02", "06-03", "08-29", "09-19", "12-26", "12-27"]
+            [
+                "01-03", "04-15", "04-18", "05-02", "06-02", "06-03", "08-29", "09-19", "12-26",
+                "12-27"
+            ]
         );
         assert_eq!(
             sorted(Calendar::EnglandAndWales, 2023),
-            ["01-02", "04-07", "04-10", "05-01", "05-08", "05-29", "08-28", "12-25", "12-26"]
+            [
+                "01-02", "04-07", "04-10", "05-01", "05-08", "05-29", "08-28", "12-25", "12-26"
+            ]
         );
         assert_eq!(
             sorted(Calendar::EnglandAndWales, 2020),
-            ["01-01", "04-10", "04-13", "05-08", "05-25", "08-31", "12-25", "12-28"]
+            [
+                "01-01", "04-10", "04-13", "05-08", "05-25", "08-31", "12-25", "12-28"
+            ]
         );
     }
 
@@ -157,7 +178,9 @@ mod tests {
         // GOV.UK Scotland 2021: 1-2 Jan (2 Jan Sat → 4 Jan), St Andrew's on Tuesday.
         assert_eq!(
             sorted(Calendar::Scotland, 2021),
-            ["01-01", "01-04", "04-02", "05-03", "05-31", "08-02", "11-30", "12-27", "12-28"]
+            [
+                "01-01", "01-04", "04-02", "05-03", "05-31", "08-02", "11-30", "12-27", "12-28"
+            ]
         );
     }
 

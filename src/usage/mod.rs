@@ -22,7 +22,14 @@ use schedule::{Schedule, Split};
 use sessions::{Params, Session, sessionize, union};
 
 /// Columns `analyse` needs from the store.
-pub const COLUMNS: [&str; 6] = [col::TS, col::USER, col::SITE, col::CATEGORY, col::EMBEDDED, col::DENIED];
+pub const COLUMNS: [&str; 6] = [
+    col::TS,
+    col::USER,
+    col::SITE,
+    col::CATEGORY,
+    col::EMBEDDED,
+    col::DENIED,
+];
 
 /// Browse time of one person in one category (or the `social_media` union).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,8 +103,19 @@ pub struct UsageRow {
 ///
 /// # Errors
 /// A column is missing or of the wrong type.
-pub fn analyse(events: &DataFrame, key: &[u8], params: Params, schedule: &Schedule, policy: &Policy) -> anyhow::Result<Vec<PersonUsage>> {
-    let ts = events.column(col::TS)?.datetime().context("ts column")?.physical().clone();
+pub fn analyse(
+    events: &DataFrame,
+    key: &[u8],
+    params: Params,
+    schedule: &Schedule,
+    policy: &Policy,
+) -> anyhow::Result<Vec<PersonUsage>> {
+    let ts = events
+        .column(col::TS)?
+        .datetime()
+        .context("ts column")?
+        .physical()
+        .clone();
     let user = events.column(col::USER)?.str()?.clone();
     let site = events.column(col::SITE)?.str()?.clone();
     let category = events.column(col::CATEGORY)?.str()?.clone();
@@ -121,7 +139,10 @@ pub fn analyse(events: &DataFrame, key: &[u8], params: Params, schedule: &Schedu
                     continue;
                 }
                 let t = ts.get(i).unwrap_or(0);
-                groups.entry((site.get(i).unwrap_or(""), cat)).or_default().push((t, embedded.get(i).unwrap_or(false)));
+                groups
+                    .entry((site.get(i).unwrap_or(""), cat))
+                    .or_default()
+                    .push((t, embedded.get(i).unwrap_or(false)));
             }
             let mut sites = Vec::new();
             let mut per_cat: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
@@ -131,7 +152,11 @@ pub fn analyse(events: &DataFrame, key: &[u8], params: Params, schedule: &Schedu
                 for x in sess.iter().filter(|x| !x.embedded_only) {
                     per_cat.entry(c).or_default().push((x.start_ms, x.end_ms));
                 }
-                sites.push(SiteSessions { site: s.to_string(), category: c.to_string(), sessions: sess });
+                sites.push(SiteSessions {
+                    site: s.to_string(),
+                    category: c.to_string(),
+                    sessions: sess,
+                });
             }
             let mut social = Totals::default();
             let mut social_intervals = Vec::new();

@@ -37,7 +37,9 @@ impl PersonalUse {
             "breaks_only" => Ok(PersonalUse::BreaksOnly),
             "not_permitted" => Ok(PersonalUse::NotPermitted),
             "reasonable" => Ok(PersonalUse::Reasonable),
-            other => Err(format!("personal_use must be breaks_only, not_permitted or reasonable, not `{other}`")),
+            other => Err(format!(
+                "personal_use must be breaks_only, not_permitted or reasonable, not `{other}`"
+            )),
         }
     }
 
@@ -81,7 +83,11 @@ pub struct FlaggedDay {
 impl Policy {
     /// The flagged days among a person's social-media days, and whether the
     /// person is flagged.
-    pub fn evaluate(&self, user: &str, days: &BTreeMap<NaiveDate, Split>) -> (Vec<FlaggedDay>, bool) {
+    pub fn evaluate(
+        &self,
+        user: &str,
+        days: &BTreeMap<NaiveDate, Split>,
+    ) -> (Vec<FlaggedDay>, bool) {
         if self.exempt_users.contains(user) {
             return (Vec::new(), false);
         }

@@ -78,7 +78,8 @@ fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
 }
 
 fn parse_day(s: &str) -> Result<Weekday, String> {
-    s.parse::<Weekday>().map_err(|_| format!("`{s}` is not a day of the week (Mon … Sun)"))
+    s.parse::<Weekday>()
+        .map_err(|_| format!("`{s}` is not a day of the week (Mon … Sun)"))
 }
 
 impl Schedule {
@@ -88,7 +89,10 @@ impl Schedule {
     /// The bad key and value: unknown time zone or day, a time not `HH:MM`,
     /// working hours that end before they start, a break outside working hours.
     pub fn from_config(c: &ScheduleConfig) -> Result<Schedule, String> {
-        let tz: Tz = c.time_zone.parse().map_err(|_| format!("time_zone `{}` is not an IANA time zone name", c.time_zone))?;
+        let tz: Tz = c
+            .time_zone
+            .parse()
+            .map_err(|_| format!("time_zone `{}` is not an IANA time zone name", c.time_zone))?;
         let mut working_days = [false; 7];
         for day in &c.working_days {
             working_days[parse_day(day)?.num_days_from_monday() as usize] = true;
@@ -96,13 +100,18 @@ impl Schedule {
         let start = parse_hhmm(&c.working_hours[0])?;
         let end = parse_hhmm(&c.working_hours[1])?;
         if end <= start {
-            return Err(format!("working_hours end {} is not after start {}", c.working_hours[1], c.working_hours[0]));
+            return Err(format!(
+                "working_hours end {} is not after start {}",
+                c.working_hours[1], c.working_hours[0]
+            ));
         }
         let mut breaks = Vec::new();
         for [a, b] in &c.breaks {
             let (bs, be) = (parse_hhmm(a)?, parse_hhmm(b)?);
             if be <= bs || bs < start || be > end {
-                return Err(format!("break {a}–{b} must end after it starts and lie within working hours"));
+                return Err(format!(
+                    "break {a}–{b} must end after it starts and lie within working hours"
+                ));
             }
             breaks.push((bs, be));
         }
@@ -111,8 +120,17 @@ impl Schedule {
             return Err("breaks overlap".into());
         }
         let cal = Calendar::parse(&c.bank_holidays)?;
-        let holidays = (holidays::FIRST_YEAR..=holidays::LAST_YEAR).flat_map(|y| holidays::holidays(cal, y)).collect();
-        Ok(Schedule { tz, working_days, start, end, breaks, holidays })
+        let holidays = (holidays::FIRST_YEAR..=holidays::LAST_YEAR)
+            .flat_map(|y| holidays::holidays(cal, y))
+            .collect();
+        Ok(Schedule {
+            tz,
+            working_days,
+            start,
+            end,
+            breaks,
+            holidays,
+        })
     }
 
     /// The default schedule (Europe/London, Mon–Fri 09:00–17:00, lunch 12:30–13:30,
@@ -123,7 +141,8 @@ impl Schedule {
 
     /// True when `date` is a working day that is not a bank holiday.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
-        self.working_days[date.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&date)
+        self.working_days[date.weekday().num_days_from_monday() as usize]
+            && !self.holidays.contains(&date)
     }
 
     /// The UTC instant (ms) of local `date` at `time` (see the module doc for
@@ -163,13 +182,25 @@ impl Schedule {
         let mut cursor = self.start;
         for &(bs, be) in &self.breaks {
             if bs > cursor {
-                out.push((self.instant(date, cursor), self.instant(date, bs), Period::Working));
+                out.push((
+                    self.instant(date, cursor),
+                    self.instant(date, bs),
+                    Period::Working,
+                ));
             }
-            out.push((self.instant(date, bs), self.instant(date, be), Period::Break));
+            out.push((
+                self.instant(date, bs),
+                self.instant(date, be),
+                Period::Break,
+            ));
             cursor = be;
         }
         if self.end > cursor {
-            out.push((self.instant(date, cursor), self.instant(date, self.end), Period::Working));
+            out.push((
+                self.instant(date, cursor),
+                self.instant(date, self.end),
+                Period::Working,
+            ));
         }
         out
     }
@@ -182,7 +213,9 @@ impl Schedule {
         let mut date = self.local_date(a);
         loop {
             let ds = self.day_start(date);
-            let next = date.succ_opt().expect("dates stay far from chrono's limits");
+            let next = date
+                .succ_opt()
+                .expect("dates stay far from chrono's limits");
             let de = self.day_start(next);
             let (lo, hi) = (a.max(ds), b.min(de));
             if lo < hi {
@@ -229,7 +262,14 @@ mod tests {
         let s = Schedule::default_uk();
         // Wed 2025-06-11, 12:00–13:00 BST = 11:00–12:00 UTC: 30 min working, 30 min break.
         let x = s.split(utc("2025-06-11T11:00:00Z"), utc("2025-06-11T12:00:00Z"));
-        assert_eq!(x, Split { working_ms: 1_800_000, break_ms: 1_800_000, outside_ms: 0 });
+        assert_eq!(
+            x,
+            Split {
+                working_ms: 1_800_000,
+                break_ms: 1_800_000,
+                outside_ms: 0
+            }
+        );
     }
 
     #[test]
@@ -237,6 +277,13 @@ mod tests {
         let s = Schedule::default_uk();
         // Fri 2025-01-10 16:30 GMT to Sat 00:30: 30 min working, the rest outside.
         let x = s.split(utc("2025-01-10T16:30:00Z"), utc("2025-01-11T00:30:00Z"));
-        assert_eq!(x, Split { working_ms: 1_800_000, break_ms: 0, outside_ms: 7 * 3_600_000 + 1_800_000 });
+        assert_eq!(
+            x,
+            Split {
+                working_ms: 1_800_000,
+                break_ms: 0,
+                outside_ms: 7 * 3_600_000 + 1_800_000
+            }
+        );
     }
 }

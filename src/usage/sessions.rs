@@ -17,7 +17,10 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { idle_timeout_ms: 300_000, allowance_ms: 60_000 }
+        Params {
+            idle_timeout_ms: 300_000,
+            allowance_ms: 60_000,
+        }
     }
 }
 
@@ -102,6 +105,9 @@ mod tests {
 
     #[test]
     fn union_merges_overlaps() {
-        assert_eq!(union(vec![(5, 10), (0, 6), (20, 30), (10, 12)]), vec![(0, 12), (20, 30)]);
+        assert_eq!(
+            union(vec![(5, 10), (0, 6), (20, 30), (10, 12)]),
+            vec![(0, 12), (20, 30)]
+        );
     }
 }

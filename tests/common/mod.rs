@@ -8,7 +8,10 @@ use chrono::DateTime;
 
 /// Runs `netusage` with `args`; returns its output.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netusage")).args(args).output().expect("netusage runs")
+    Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(args)
+        .output()
+        .expect("netusage runs")
 }
 
 /// Runs `netusage`, asserting success; returns standard output.
@@ -26,7 +29,9 @@ pub fn ok(args: &[&str]) -> String {
 
 /// UTC milliseconds of an RFC 3339 time.
 pub fn ms(rfc3339: &str) -> i64 {
-    DateTime::parse_from_rfc3339(rfc3339).expect("valid time").timestamp_millis()
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("valid time")
+        .timestamp_millis()
 }
 
 /// One native Squid line: a request by `user` to `host` at `time` (RFC 3339).
@@ -42,7 +47,11 @@ pub fn line(time: &str, user: &str, host: &str) -> String {
 /// A denied request (`TCP_DENIED/403`).
 pub fn denied(time: &str, user: &str, host: &str) -> String {
     let t = ms(time);
-    format!("{}.{:03}      0 10.0.0.5 TCP_DENIED/403 3900 GET http://{host}/ {user} HIER_NONE/- text/html", t / 1000, t % 1000)
+    format!(
+        "{}.{:03}      0 10.0.0.5 TCP_DENIED/403 3900 GET http://{host}/ {user} HIER_NONE/- text/html",
+        t / 1000,
+        t % 1000
+    )
 }
 
 /// Requests by `user` to `host` every `step_s` seconds from `start` (RFC 3339), `n` of them.
@@ -72,6 +81,10 @@ pub fn pseudonym(store: &Path, user: &str) -> String {
 /// The shared sample folder beside the project (as CI lays it out).
 pub fn shared_samples() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    assert!(p.is_dir(), "the shared samples folder is expected at {}", p.display());
+    assert!(
+        p.is_dir(),
+        "the shared samples folder is expected at {}",
+        p.display()
+    );
     p
 }
