@@ -61,6 +61,31 @@ pub enum Outcome {
     Duplicate(SourceRecord),
     /// Not ingested; the store is unchanged for this file. The reason.
     Failed(String),
+    /// Found while walking a directory but not a log (binary, or no known
+    /// format): left out, and reported. The reason.
+    Skipped(String),
+}
+
+/// The file is not a log at all (binary, or no known format): an error for a
+/// file named on the command line, a reported skip for one found in a directory.
+#[derive(Debug)]
+pub struct NotALog(pub String);
+
+impl std::fmt::Display for NotALog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotALog {}
+
+/// A file to ingest and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Its path.
+    pub path: PathBuf,
+    /// Named on the command line (true) or found in a directory (false).
+    pub explicit: bool,
 }
 
 /// One input file and its outcome.
@@ -74,13 +99,21 @@ pub struct FileReport {
     pub seconds: f64,
 }
 
-/// Expands files and directories (recursively, sorted) into the files to read.
+/// Expands files and directories (recursively, sorted, hidden entries left
+/// out) into the files to read. A named path that cannot be read is kept, so
+/// its ingest fails with the reason.
 ///
 /// # Errors
-/// A path does not exist or a directory cannot be listed (path named).
-pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-        let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+/// A directory cannot be listed (path named).
+pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    fn walk(p: &Path, out: &mut Vec<Input>, explicit: bool) -> anyhow::Result<()> {
+        let Ok(meta) = std::fs::metadata(p) else {
+            out.push(Input {
+                path: p.to_path_buf(),
+                explicit,
+            });
+            return Ok(());
+        };
         if meta.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot list directory {}", p.display()))?
@@ -94,16 +127,19 @@ pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                 {
                     continue;
                 }
-                walk(&e, out)?;
+                walk(&e, out, false)?;
             }
         } else {
-            out.push(p.to_path_buf());
+            out.push(Input {
+                path: p.to_path_buf(),
+                explicit,
+            });
         }
         Ok(())
     }
     let mut out = Vec::new();
     for p in paths {
-        walk(p, &mut out)?;
+        walk(p, &mut out, true)?;
     }
     Ok(out)
 }
@@ -112,19 +148,20 @@ pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 pub fn ingest_files(
     store: &Store,
     classifier: &Classifier,
-    files: &[PathBuf],
+    files: &[Input],
     opts: &Options,
 ) -> Vec<FileReport> {
     files
         .iter()
-        .map(|path| {
+        .map(|input| {
             let started = Instant::now();
-            let outcome = match ingest_file(store, classifier, path, opts) {
+            let outcome = match ingest_file(store, classifier, &input.path, opts) {
                 Ok(o) => o,
+                Err(e) if !input.explicit && e.is::<NotALog>() => Outcome::Skipped(e.to_string()),
                 Err(e) => Outcome::Failed(format!("{e:#}")),
             };
             FileReport {
-                path: path.clone(),
+                path: input.path.clone(),
                 outcome,
                 seconds: started.elapsed().as_secs_f64(),
             }
@@ -249,10 +286,10 @@ pub fn ingest_file(
         Some(f) => Some(f),
         None if head.iter().all(|b| b.is_ascii_whitespace()) => None,
         None => Some(detect::detect(&head).ok_or_else(|| {
-            anyhow::anyhow!(
+            NotALog(format!(
                 "{}: cannot tell the log format from its first lines (known: squid); give --format to read it anyway",
                 path.display()
-            )
+            ))
         })?),
     };
 

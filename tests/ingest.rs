@@ -342,3 +342,40 @@ fn no_line_makes_the_parser_panic() {
         let _ = netusage::classify::Classifier::bundled().classify(&line);
     }
 }
+
+#[test]
+fn non_logs_found_in_a_directory_are_skipped_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write_log(
+        &logs,
+        "access.log",
+        &[line("2025-06-11T09:00:00Z", "alice", "x.com")],
+    );
+    std::fs::write(logs.join("README.md"), "# notes about these logs\n").unwrap();
+    let store = dir.path().join("store");
+    let out = ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert!(out.contains("skipped (not a log): "), "{out}");
+    assert!(
+        out.contains("README.md: cannot tell the log format"),
+        "{out}"
+    );
+    assert_eq!(
+        manifest::read(&store.join("sources.jsonl")).unwrap().len(),
+        1
+    );
+    // Named explicitly, the same file is an error.
+    let out = run(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        logs.join("README.md").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+}

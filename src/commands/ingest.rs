@@ -63,6 +63,8 @@ pub struct Summary {
     pub already_ingested: usize,
     /// Files that could not be ingested.
     pub failed: usize,
+    /// Files found in directories that are not logs (reported, left out).
+    pub skipped: usize,
     /// Lines read.
     pub lines: u64,
     /// Lines stored as events.
@@ -86,6 +88,7 @@ impl Record for Summary {
             "ingested",
             "already_ingested",
             "failed",
+            "skipped",
             "lines",
             "accepted",
             "rejected",
@@ -106,6 +109,7 @@ impl Record for Summary {
             self.ingested.to_string(),
             self.already_ingested.to_string(),
             self.failed.to_string(),
+            self.skipped.to_string(),
             self.lines.to_string(),
             self.accepted.to_string(),
             self.rejected.to_string(),
@@ -177,6 +181,10 @@ pub fn ingest_all(
                     rec.source,
                     rec.ingested_at.format("%Y-%m-%d %H:%M UTC")
                 )?;
+            }
+            Outcome::Skipped(why) => {
+                s.skipped += 1;
+                writeln!(log, "skipped (not a log): {why}")?;
             }
             Outcome::Failed(why) => {
                 s.failed += 1;
