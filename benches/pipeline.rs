@@ -42,6 +42,7 @@ fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
         format: None,
         now: Utc::now(),
         progress: false,
+        cutoff_ms: None,
     };
     match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
         Outcome::Ingested(r) => assert_eq!(r.lines, lines()),

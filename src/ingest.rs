@@ -50,7 +50,14 @@ pub struct Options {
     pub now: DateTime<Utc>,
     /// Show a progress bar (on standard error).
     pub progress: bool,
+    /// The retention cutoff (UTC ms): events before it are refused and
+    /// quarantined without their text, so an old archive cannot bring purged
+    /// data back. `None` accepts every date.
+    pub cutoff_ms: Option<i64>,
 }
+
+/// Quarantine reason for events older than the retention window.
+pub const TOO_OLD: &str = "older than retention window: refused (text withheld; see raw_sha256)";
 
 /// What happened to one input file.
 #[derive(Debug, Clone)]
@@ -307,6 +314,7 @@ pub fn ingest_file(
                     format.unwrap_or(Format::Squid),
                     classifier,
                     &source,
+                    opts.cutoff_ms,
                 )
             })
             .collect();
@@ -342,6 +350,7 @@ pub fn ingest_file(
         lines: stats.lines,
         accepted: stats.accepted,
         rejected: quarantine.count(),
+        too_old: stats.too_old,
         first_ts: stats.first_ts.and_then(DateTime::from_timestamp_millis),
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
         ingested_at: opts.now,
@@ -491,6 +500,8 @@ pub struct Stats {
     pub lines: u64,
     /// Lines stored as events.
     pub accepted: u64,
+    /// Lines refused as older than the retention window (also quarantined).
+    pub too_old: u64,
     /// Earliest event (UTC ms).
     pub first_ts: Option<i64>,
     /// Latest event (UTC ms).
@@ -501,6 +512,7 @@ impl Stats {
     fn merge(&mut self, o: &Stats) {
         self.lines += o.lines;
         self.accepted += o.accepted;
+        self.too_old += o.too_old;
         self.first_ts = min_opt(self.first_ts, o.first_ts);
         self.last_ts = max_opt(self.last_ts, o.last_ts);
     }
@@ -537,6 +549,7 @@ pub fn process_block(
     format: Format,
     classifier: &Classifier,
     source: &str,
+    cutoff_ms: Option<i64>,
 ) -> anyhow::Result<BlockOut> {
     let mut hosts: Vec<HostInfo> = Vec::new();
     let mut host_ix: HashMap<&str, u32> = HashMap::new();
@@ -570,6 +583,11 @@ pub fn process_block(
                 continue;
             }
         };
+        if cutoff_ms.is_some_and(|c| e.ts_ms < c) {
+            rejects.push(Rejected::withheld(this, TOO_OLD, line_bytes));
+            stats.too_old += 1;
+            continue;
+        }
         let host = match host_ix.get(e.host) {
             Some(&i) => i,
             None => {

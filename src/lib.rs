@@ -11,6 +11,7 @@
 //! The binary (`src/main.rs`) is a thin layer over these modules: each
 //! subcommand lives in one small file under `src/commands/`.
 
+pub mod audit;
 pub mod classify;
 pub mod commands;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod formats;
 pub mod identity;
 pub mod ingest;
 pub mod output;
+pub mod retention;
 pub mod store;
 pub mod synth;
 pub mod usage;

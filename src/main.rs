@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use netusage::commands::{analyse, categories, flags, ingest, usage};
+use netusage::commands::{analyse, audit, categories, flags, hold, ingest, purge, usage};
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
 ///
@@ -25,6 +25,9 @@ enum Command {
     Flags(flags::FlagsArgs),
     Analyse(analyse::AnalyseArgs),
     Categories(categories::CategoriesArgs),
+    Purge(purge::PurgeArgs),
+    Hold(hold::HoldArgs),
+    Audit(audit::AuditArgs),
 }
 
 fn main() {
@@ -35,6 +38,9 @@ fn main() {
         Command::Flags(a) => flags::run(a),
         Command::Analyse(a) => analyse::run(a),
         Command::Categories(a) => categories::run(a),
+        Command::Purge(a) => purge::run(a),
+        Command::Hold(a) => hold::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     if let Err(e) = result {
         eprintln!("netusage: {e:#}");

@@ -1,5 +1,8 @@
 //! `netusage analyse`: the main job in one command (ingest, then usage).
 
+/// Name of this command in the audit log.
+const CMD: &str = "analyse";
+
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -52,6 +55,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
         store: args.store.clone(),
         format: args.log_format,
         categories: args.analysis.categories.clone(),
+        config: args.analysis.config.clone(),
         now: args.now,
         paths: args.paths.clone(),
     };
@@ -64,7 +68,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     )?;
     writeln!(err)?;
     drop(err);
-    let (config, people) = compute(&args.store, &args.analysis)?;
+    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
     super::usage::print(&config, &rows(&people), args.analysis.format)?;
     if summary.failed > 0 {
         anyhow::bail!(

@@ -1,5 +1,8 @@
 //! `netusage flags`: the people the policy flags, and the days that flag them.
 
+/// Name of this command in the audit log.
+const CMD: &str = "flags";
+
 use std::io::Write;
 
 use clap::Args;
@@ -122,7 +125,7 @@ pub fn flag_rows(people: &[PersonUsage], limit_s: u64) -> Vec<FlagRow> {
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
-    let (config, people) = compute(&args.store, &args.analysis)?;
+    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
     let rows = flag_rows(&people, config.policy.max_working_minutes_per_day * 60);
     let mut out = std::io::stdout().lock();
     output::write(&rows, args.analysis.format, &mut out)?;

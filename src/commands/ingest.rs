@@ -10,9 +10,11 @@ use serde::Serialize;
 
 use super::{StoreArgs, parse_now};
 use crate::classify::Classifier;
+use crate::config::Config;
 use crate::formats::Format;
 use crate::ingest::{self, FileReport, Outcome};
 use crate::output::{self, OutputFormat, Record};
+use crate::retention;
 use crate::store::Store;
 
 /// Read web-proxy logs into the store.
@@ -32,6 +34,9 @@ pub struct IngestArgs {
     /// Your own category rules (TOML); they win over the bundled rules.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
+    /// Configuration file (TOML): its `[retention] days` sets how old an event may be.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The current time to record (RFC 3339); defaults to the clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
@@ -132,6 +137,7 @@ pub fn ingest_all(
 ) -> anyhow::Result<(Vec<FileReport>, Summary)> {
     let started = Instant::now();
     let now = args.now.unwrap_or_else(Utc::now);
+    let config = Config::load(args.config.as_deref())?;
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
     let files = ingest::expand_paths(&args.paths)?;
     let store = Store::open_for_write(&args.store.store, now)?;
@@ -139,6 +145,7 @@ pub fn ingest_all(
         format: args.format.0,
         now,
         progress: std::io::stderr().is_terminal(),
+        cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
     };
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
     let mut s = Summary {
@@ -152,11 +159,10 @@ pub fn ingest_all(
                 s.lines += rec.lines;
                 s.accepted += rec.accepted;
                 s.rejected += rec.rejected;
-                s.first_event = s
-                    .first_event
-                    .min(rec.first_ts)
-                    .or(s.first_event)
-                    .or(rec.first_ts);
+                s.first_event = match (s.first_event, rec.first_ts) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 s.last_event = s.last_event.max(rec.last_ts);
                 let q = if rec.rejected > 0 {
                     format!(" (see quarantine/{}.jsonl)", rec.source)
@@ -171,6 +177,17 @@ pub fn ingest_all(
                     rec.accepted,
                     rec.rejected
                 )?;
+                if rec.too_old > 0 {
+                    writeln!(
+                        log,
+                        "  {} of them are older than the retention window ({} days before {}) and were refused, \
+                         their text withheld. To analyse an archived log, give --now near its dates; \
+                         `netusage purge` will remove the data again once it is past the window.",
+                        rec.too_old,
+                        config.retention.days,
+                        now.format("%Y-%m-%d %H:%M UTC"),
+                    )?;
+                }
             }
             Outcome::Duplicate(rec) => {
                 s.already_ingested += 1;
@@ -198,6 +215,30 @@ pub fn ingest_all(
     } else {
         0.0
     };
+    let inputs = reports
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Ingested(rec) | Outcome::Duplicate(rec) => Some(crate::audit::FileHash {
+                path: r.path.display().to_string(),
+                sha256: rec.sha256.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let draft = crate::audit::Draft {
+        operator: crate::audit::operator(),
+        command: "ingest".into(),
+        arguments: crate::audit::process_arguments(),
+        inputs,
+        result: if s.failed > 0 {
+            format!("error: {} file(s) failed", s.failed)
+        } else {
+            "ok".into()
+        },
+        details: serde_json::to_value(&s)?,
+        ..Default::default()
+    };
+    crate::audit::append(store.root(), draft, now)?;
     Ok((reports, s))
 }
 

@@ -2,9 +2,12 @@
 //! Options shared by several subcommands live here.
 
 pub mod analyse;
+pub mod audit;
 pub mod categories;
 pub mod flags;
+pub mod hold;
 pub mod ingest;
+pub mod purge;
 pub mod usage;
 
 use std::path::PathBuf;
@@ -28,7 +31,7 @@ use crate::usage::{self as analysis, PersonUsage};
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// Store directory (created by `ingest` when absent).
-    #[arg(long, env = "NETUSAGE_STORE", default_value = crate::store::DEFAULT_STORE, value_name = "DIR")]
+    #[arg(long, global = true, env = "NETUSAGE_STORE", default_value = crate::store::DEFAULT_STORE, value_name = "DIR")]
     pub store: PathBuf,
 }
 
@@ -84,6 +87,7 @@ pub fn local_range(
 /// # Errors
 /// Configuration (exit 2), store or rules-file errors.
 pub fn compute(
+    command: &str,
     store_args: &StoreArgs,
     a: &AnalysisArgs,
 ) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
@@ -101,6 +105,14 @@ pub fn compute(
         reclassify(&mut events, &Classifier::with_user_file(Some(path))?)?;
     }
     let people = analysis::analyse(&events, store.key(), config.params(), &schedule, &policy)?;
+    let details = serde_json::json!({
+        "events": events.height(),
+        "people": people.len(),
+        "flagged": people.iter().filter(|p| p.flagged).count(),
+        "from": a.from,
+        "to": a.to,
+    });
+    audit_entry(&store, command, "ok", details, Utc::now())?;
     Ok((config, people))
 }
 
@@ -139,4 +151,27 @@ fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result
         BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column(),
     )?;
     Ok(())
+}
+
+/// Appends an audit entry for the running command (operator and arguments
+/// from the environment and the command line).
+///
+/// # Errors
+/// The audit log cannot be written or its last entry is damaged.
+pub fn audit_entry(
+    store: &Store,
+    command: &str,
+    result: &str,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> anyhow::Result<crate::audit::Entry> {
+    let draft = crate::audit::Draft {
+        operator: crate::audit::operator(),
+        command: command.to_string(),
+        arguments: crate::audit::process_arguments(),
+        result: result.to_string(),
+        details,
+        ..Default::default()
+    };
+    crate::audit::append(store.root(), draft, now)
 }

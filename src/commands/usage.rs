@@ -1,5 +1,8 @@
 //! `netusage usage`: browse time per person and category.
 
+/// Name of this command in the audit log.
+const CMD: &str = "usage";
+
 use std::io::Write;
 
 use clap::Args;
@@ -132,6 +135,6 @@ pub fn print(config: &Config, rows: &[UsageRow], format: OutputFormat) -> anyhow
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: UsageArgs) -> anyhow::Result<()> {
-    let (config, people) = compute(&args.store, &args.analysis)?;
+    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
     print(&config, &rows(&people), args.analysis.format)
 }

@@ -84,6 +84,27 @@ impl FromStr for Format {
     }
 }
 
+/// The time a raw log line starts with, when its first field is Unix seconds
+/// with an optional fraction (Squid's `time.msec`): UTC milliseconds.
+/// Used to age quarantined lines, which did not parse as a whole.
+pub fn leading_timestamp_ms(raw: &str) -> Option<i64> {
+    let first = fields(raw).next()?;
+    let (secs, frac) = first.split_once('.').unwrap_or((first, ""));
+    if secs.is_empty()
+        || secs.len() > 11
+        || !secs.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let ms: i64 = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |a, b| a * 10 + i64::from(b - b'0'));
+    Some(secs.parse::<i64>().ok()? * 1000 + ms)
+}
+
 /// Splits `line` on runs of ASCII spaces and tabs.
 pub(crate) fn fields(line: &str) -> impl Iterator<Item = &str> {
     line.split([' ', '\t']).filter(|f| !f.is_empty())

@@ -29,6 +29,9 @@ pub struct SourceRecord {
     pub accepted: u64,
     /// Lines quarantined; `accepted + rejected = lines`.
     pub rejected: u64,
+    /// Of the rejected lines, those refused as older than the retention window.
+    #[serde(default)]
+    pub too_old: u64,
     /// First event time (UTC), if any event was accepted.
     pub first_ts: Option<DateTime<Utc>>,
     /// Last event time (UTC), if any event was accepted.

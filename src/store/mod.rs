@@ -103,23 +103,22 @@ impl Store {
     pub fn open_for_write(root: &Path, now: DateTime<Utc>) -> anyhow::Result<Store> {
         fs::create_dir_all(root)
             .with_context(|| format!("cannot create store directory {}", root.display()))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(root.join(".lock"))
-            .with_context(|| format!("cannot open lock file in {}", root.display()))?;
-        if lock.try_lock().is_err() {
-            bail!(
-                "store {} is in use by another netusage process (its .lock is held); try again when it ends",
-                root.display()
-            );
-        }
+        let lock = take_lock(root)?;
         if !root.join("store.toml").exists() {
             create(root, now)?;
         }
         let mut store = Store::open(root)?;
         store._lock = Some(lock);
+        Ok(store)
+    }
+
+    /// Opens an existing store and takes the writer lock (purge, holds).
+    ///
+    /// # Errors
+    /// No store there, or another netusage process holds the lock.
+    pub fn open_locked(root: &Path) -> anyhow::Result<Store> {
+        let mut store = Store::open(root)?;
+        store._lock = Some(take_lock(root)?);
         Ok(store)
     }
 
@@ -152,6 +151,22 @@ impl Store {
     pub fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
     }
+}
+
+fn take_lock(root: &Path) -> anyhow::Result<File> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(root.join(".lock"))
+        .with_context(|| format!("cannot open lock file in {}", root.display()))?;
+    if lock.try_lock().is_err() {
+        bail!(
+            "store {} is in use by another netusage process (its .lock is held); try again when it ends",
+            root.display()
+        );
+    }
+    Ok(lock)
 }
 
 fn create(root: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {

@@ -21,6 +21,11 @@ pub struct Rejected {
     /// The raw bytes as hex when they were not valid UTF-8, so nothing is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_hex: Option<String>,
+    /// SHA-256 of the raw line (hex), given instead of the text when the line
+    /// holds personal data that must not be kept (events older than the
+    /// retention window): it still proves which line was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_sha256: Option<String>,
 }
 
 impl Rejected {
@@ -38,6 +43,19 @@ impl Rejected {
             reason: reason.to_string(),
             raw,
             raw_hex,
+            raw_sha256: None,
+        }
+    }
+
+    /// A rejected line whose text is withheld: only its SHA-256 is kept.
+    pub fn withheld(line: u64, reason: &str, raw: &[u8]) -> Rejected {
+        use sha2::Digest;
+        Rejected {
+            line,
+            reason: reason.to_string(),
+            raw: String::new(),
+            raw_hex: None,
+            raw_sha256: Some(hex::encode(sha2::Sha256::digest(raw))),
         }
     }
 }

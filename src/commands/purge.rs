@@ -1,0 +1,232 @@
+//! `netusage purge`: enforce the retention window (the nightly job).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::Args;
+use serde::Serialize;
+
+use super::{StoreArgs, audit_entry, parse_now};
+use crate::config::Config;
+use crate::error::ExitError;
+use crate::output::{self, OutputFormat, Record};
+use crate::retention::{self, Action, FileStep, Plan};
+use crate::store::Store;
+
+/// Remove every event older than the retention window (default 365 days),
+/// except what a legal hold keeps.
+///
+/// Without --execute it prints the plan and changes nothing. With --execute
+/// it deletes whole day partitions, rewrites the boundary partition
+/// atomically, and removes quarantined lines and manifest entries whose events
+/// are all expired. Safe to run unattended: one purge at a time (the store
+/// lock), a second run deletes nothing, and a purge killed at any point is
+/// finished by the next. The cutoff is now − N × 24 h in UTC.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Configuration file (TOML): `[retention] days` and `minimum_days`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Retention window in days (overrides the config; default 365).
+    #[arg(long, value_name = "N")]
+    pub retention_days: Option<u32>,
+    /// The current time (RFC 3339); defaults to the clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// Carry out the plan (without it, only print it).
+    #[arg(long)]
+    pub execute: bool,
+    /// Allow a window shorter than `[retention] minimum_days`; the reason is recorded in the audit log.
+    #[arg(long, value_name = "REASON")]
+    pub override_minimum: Option<String>,
+    /// Output format of the plan.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// One line of the printed plan.
+#[derive(Debug, Serialize)]
+pub struct PlanRow {
+    /// `delete` or `rewrite`.
+    pub action: String,
+    /// File, relative to the store.
+    pub file: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Rows removed.
+    pub remove_rows: u64,
+    /// Expired rows kept by a hold.
+    pub held_rows: u64,
+    /// File size (bytes).
+    pub bytes: u64,
+    /// Oldest event removed (UTC).
+    pub oldest: String,
+    /// Newest event removed (UTC).
+    pub newest: String,
+}
+
+impl Record for PlanRow {
+    fn header() -> Vec<&'static str> {
+        vec![
+            "action",
+            "file",
+            "rows",
+            "remove_rows",
+            "held_rows",
+            "bytes",
+            "oldest",
+            "newest",
+        ]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.action.clone(),
+            self.file.clone(),
+            self.rows.to_string(),
+            self.remove_rows.to_string(),
+            self.held_rows.to_string(),
+            self.bytes.to_string(),
+            self.oldest.clone(),
+            self.newest.clone(),
+        ]
+    }
+}
+
+fn ts(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| {
+        t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    })
+}
+
+fn row(store: &Store, s: &FileStep) -> PlanRow {
+    PlanRow {
+        action: match s.action {
+            Action::Delete => "delete".into(),
+            Action::Rewrite => "rewrite".into(),
+        },
+        file: s
+            .path
+            .strip_prefix(store.root())
+            .unwrap_or(&s.path)
+            .display()
+            .to_string(),
+        rows: s.rows,
+        remove_rows: s.remove_rows,
+        held_rows: s.held_rows,
+        bytes: s.bytes,
+        oldest: ts(s.oldest_ms),
+        newest: ts(s.newest_ms),
+    }
+}
+
+/// The plan's figures, as printed and audited.
+pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> serde_json::Value {
+    let count = |a: Action| plan.files.iter().filter(|f| f.action == a).count();
+    serde_json::json!({
+        "executed": executed,
+        "cutoff": plan.cutoff.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "partitions_deleted": count(Action::Delete),
+        "partitions_rewritten": count(Action::Rewrite),
+        "rows_removed": plan.remove_rows(),
+        "bytes_in_affected_files": plan.files.iter().map(|f| f.bytes).sum::<u64>(),
+        "oldest_removed": plan.files.iter().map(|f| f.oldest_ms).min().map(ts),
+        "newest_removed": plan.files.iter().map(|f| f.newest_ms).max().map(ts),
+        "sources_removed": plan.sources,
+        "quarantine_files_removed": plan.quarantine.len(),
+        "quarantine_lines_removed": plan.quarantine_rewrites.iter().map(|(_, n)| n).sum::<u64>(),
+        "leftover_temporary_files": plan.leftovers.len(),
+        "kept_by_hold": plan.held,
+        "override_minimum": override_reason,
+    })
+}
+
+/// Runs `netusage purge`.
+///
+/// # Errors
+/// Exit 2 for a window below the minimum without `--override-minimum`;
+/// exit 1 for store errors.
+pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.config.as_deref())?;
+    let days = args.retention_days.unwrap_or(config.retention.days);
+    if days < config.retention.minimum_days && args.override_minimum.is_none() {
+        return Err(ExitError::usage(format!(
+            "a retention window of {days} days is below the minimum of {} days ([retention] minimum_days): \
+             refused; give --override-minimum \"reason\" to do it anyway (the reason is audited)",
+            config.retention.minimum_days
+        )));
+    }
+    let now = args.now.unwrap_or_else(Utc::now);
+    let store = Store::open_locked(&args.store.store)?;
+    let holds = retention::holds(&store)?;
+    let cutoff = retention::cutoff(now, days);
+    let plan = retention::plan(&store, cutoff, &holds)?;
+    let mut out = std::io::stdout().lock();
+    let rows: Vec<PlanRow> = plan.files.iter().map(|s| row(&store, s)).collect();
+    if args.format == OutputFormat::Json {
+        let mut v = summary(&plan, args.execute, args.override_minimum.as_deref());
+        v["files"] = serde_json::to_value(&rows)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        output::write(&rows, args.format, &mut out)?;
+    }
+    if args.execute && !plan.is_empty() {
+        retention::execute(&store, &plan, &holds)?;
+    }
+    let result = if plan.is_empty() {
+        "ok: nothing to purge"
+    } else if args.execute {
+        "ok: purged"
+    } else {
+        "ok: plan only"
+    };
+    let entry = audit_entry(
+        &store,
+        "purge",
+        result,
+        summary(&plan, args.execute, args.override_minimum.as_deref()),
+        now,
+    )?;
+    if args.format == OutputFormat::Table {
+        let verb = if args.execute {
+            "removed"
+        } else {
+            "would remove"
+        };
+        writeln!(
+            out,
+            "cutoff {} ({days} days before {}): events before it are expired",
+            cutoff.to_rfc3339_opts(SecondsFormat::Millis, true),
+            now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        )?;
+        if plan.is_empty() {
+            writeln!(out, "nothing to purge")?;
+        } else {
+            writeln!(
+                out,
+                "{verb}: {} rows; {} partition file(s) deleted, {} rewritten; {} manifest entr(ies) and {} quarantine file(s)",
+                plan.remove_rows(),
+                plan.files
+                    .iter()
+                    .filter(|f| f.action == Action::Delete)
+                    .count(),
+                plan.files
+                    .iter()
+                    .filter(|f| f.action == Action::Rewrite)
+                    .count(),
+                plan.sources.len(),
+                plan.quarantine.len()
+            )?;
+        }
+        for (reference, n) in &plan.held {
+            writeln!(out, "kept by hold {reference}: {n} expired rows")?;
+        }
+        if !args.execute && !plan.is_empty() {
+            writeln!(out, "dry run: nothing changed; add --execute to purge")?;
+        }
+        writeln!(out, "audit entry {} ({})", entry.seq, &entry.hash[..16])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,529 @@
+//! Retention: the one-year window (Chelmsford: usage data kept "for a minimum
+//! period of one year"; North West Leicestershire: "for a period of one
+//! year"), legal holds, and the purge that enforces them.
+//!
+//! The cutoff is `now − days × 24 h`, computed in UTC: an event strictly
+//! before the cutoff is expired; one at or after it is kept. Working in UTC
+//! means a BST/GMT change inside the window neither adds nor removes an hour.
+//!
+//! A purge is a sequence of steps that are each atomic (delete a file; rewrite
+//! a partition through a temporary file, fsync and rename; rewrite the
+//! manifest the same way), ordered so that the store is readable after any of
+//! them: partitions first, then quarantine files, then `sources.jsonl`. A purge
+//! killed at any point leaves a store that the next purge finishes, because
+//! the plan is always recomputed from what is on disk.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use polars::prelude::{
+    BooleanChunked, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::event::col;
+use crate::store::manifest::{self, SourceRecord};
+use crate::store::{Store, sync_dir, write_atomic};
+
+/// The retention cutoff: `now − days × 24 h` (UTC).
+pub fn cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    now - Duration::days(i64::from(days))
+}
+
+/// A legal hold: events of these users inside `[from, to]` (UTC dates,
+/// inclusive) survive purges until the hold is released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// Case or evidence-pack reference; also the file name `holds/<reference>.toml`.
+    pub reference: String,
+    /// Normalised user names held.
+    pub users: Vec<String>,
+    /// First UTC date held.
+    pub from: NaiveDate,
+    /// Last UTC date held (inclusive).
+    pub to: NaiveDate,
+    /// Why, in words.
+    #[serde(default)]
+    pub reason: String,
+    /// When it was placed (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Who placed it.
+    pub created_by: String,
+}
+
+impl Hold {
+    /// True when the hold covers an event of `user` at `ts_ms` (UTC ms).
+    pub fn covers(&self, user: &str, ts_ms: i64) -> bool {
+        let start = self
+            .from
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp_millis();
+        let end = (self.to + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp_millis();
+        ts_ms >= start && ts_ms < end && self.users.iter().any(|u| u == user)
+    }
+}
+
+/// Checks a hold or pack reference: letters, digits, `.`, `_`, `-`, at most 100 characters.
+///
+/// # Errors
+/// Any other character (a reference names a file).
+pub fn check_reference(r: &str) -> anyhow::Result<()> {
+    if r.is_empty()
+        || r.len() > 100
+        || r.starts_with('.')
+        || !r
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        bail!("reference `{r}` must be 1–100 letters, digits, `.`, `_` or `-` (it names a file)");
+    }
+    Ok(())
+}
+
+fn holds_dir(store: &Store) -> PathBuf {
+    store.root().join("holds")
+}
+
+/// Every active hold, by reference.
+///
+/// # Errors
+/// A hold file cannot be read or parsed (file named).
+pub fn holds(store: &Store) -> anyhow::Result<Vec<Hold>> {
+    let dir = holds_dir(store);
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for e in entries {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let text =
+                fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            out.push(
+                toml::from_str(&text)
+                    .with_context(|| format!("{} is not a valid hold", p.display()))?,
+            );
+        }
+    }
+    out.sort_by(|a: &Hold, b: &Hold| a.reference.cmp(&b.reference));
+    Ok(out)
+}
+
+/// Places a hold (written atomically).
+///
+/// # Errors
+/// The reference is malformed or already held, or `to` is before `from`.
+pub fn add_hold(store: &Store, hold: &Hold) -> anyhow::Result<()> {
+    check_reference(&hold.reference)?;
+    if hold.to < hold.from {
+        bail!(
+            "hold {}: --to {} is before --from {}",
+            hold.reference,
+            hold.to,
+            hold.from
+        );
+    }
+    if hold.users.is_empty() {
+        bail!("hold {}: name at least one user", hold.reference);
+    }
+    let dir = holds_dir(store);
+    fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.toml", hold.reference));
+    if path.exists() {
+        bail!(
+            "a hold with reference {} already exists; release it first or choose another reference",
+            hold.reference
+        );
+    }
+    write_atomic(&path, toml::to_string(hold)?.as_bytes())
+}
+
+/// Releases a hold: its file is removed; the next purge deletes what it kept.
+///
+/// # Errors
+/// No hold has that reference.
+pub fn release_hold(store: &Store, reference: &str) -> anyhow::Result<Hold> {
+    check_reference(reference)?;
+    let path = holds_dir(store).join(format!("{reference}.toml"));
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("no hold with reference {reference}"))?;
+    let hold: Hold = toml::from_str(&text)?;
+    fs::remove_file(&path)?;
+    sync_dir(&holds_dir(store));
+    Ok(hold)
+}
+
+/// What a purge does to one partition file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Every row is expired: the file goes.
+    Delete,
+    /// Some rows stay (newer than the cutoff, or held): the file is rewritten without the others.
+    Rewrite,
+}
+
+/// One partition file the purge touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileStep {
+    /// Path of the Parquet file.
+    pub path: PathBuf,
+    /// Delete or rewrite.
+    pub action: Action,
+    /// Rows in the file now.
+    pub rows: u64,
+    /// Rows the purge removes.
+    pub remove_rows: u64,
+    /// Expired rows kept because a hold covers them.
+    pub held_rows: u64,
+    /// File size now (bytes).
+    pub bytes: u64,
+    /// Oldest event removed (UTC ms).
+    pub oldest_ms: i64,
+    /// Newest event removed (UTC ms).
+    pub newest_ms: i64,
+}
+
+/// The purge plan: everything a purge at `cutoff` would remove.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The cutoff (UTC): events strictly before it are expired.
+    pub cutoff: DateTime<Utc>,
+    /// Partition files to delete or rewrite, by path.
+    pub files: Vec<FileStep>,
+    /// Manifest entries (source ids) that go: all their events are expired and no file of theirs remains.
+    pub sources: Vec<String>,
+    /// Quarantine files that go with those sources.
+    pub quarantine: Vec<PathBuf>,
+    /// Quarantine files of sources that stay, rewritten without their lines
+    /// that start with a time before the cutoff: (file, lines removed).
+    pub quarantine_rewrites: Vec<(PathBuf, u64)>,
+    /// Temporary files left by an interrupted ingest or purge.
+    pub leftovers: Vec<PathBuf>,
+    /// Expired rows kept, per hold reference.
+    pub held: BTreeMap<String, u64>,
+}
+
+impl Plan {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+            && self.sources.is_empty()
+            && self.quarantine.is_empty()
+            && self.quarantine_rewrites.is_empty()
+            && self.leftovers.is_empty()
+    }
+
+    /// Rows removed in all.
+    pub fn remove_rows(&self) -> u64 {
+        self.files.iter().map(|f| f.remove_rows).sum()
+    }
+}
+
+fn read_columns(path: &Path, cols: Option<Vec<String>>) -> anyhow::Result<DataFrame> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    ParquetReader::new(f)
+        .with_columns(cols)
+        .finish()
+        .with_context(|| format!("cannot read Parquet file {}", path.display()))
+}
+
+/// Every Parquet file in the store, with its UTC day, and stray temporary files.
+fn partition_files(store: &Store) -> anyhow::Result<(Vec<(NaiveDate, PathBuf)>, Vec<PathBuf>)> {
+    let (mut files, mut tmps) = (Vec::new(), Vec::new());
+    let events = store.events_dir();
+    let Ok(dirs) = fs::read_dir(&events) else {
+        return Ok((files, tmps));
+    };
+    for d in dirs {
+        let d = d?;
+        let Some(day) = d
+            .file_name()
+            .to_str()
+            .and_then(|n| n.strip_prefix("date="))
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        else {
+            continue;
+        };
+        for f in fs::read_dir(d.path())? {
+            let p = f?.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".tmp") {
+                tmps.push(p);
+            } else if name.ends_with(".parquet") {
+                files.push((day, p));
+            }
+        }
+    }
+    files.sort();
+    tmps.sort();
+    Ok((files, tmps))
+}
+
+/// The row mask of what a purge removes from one file: expired and not held.
+fn removal_mask(
+    df: &DataFrame,
+    cutoff_ms: i64,
+    holds: &[Hold],
+    held: &mut BTreeMap<String, u64>,
+) -> anyhow::Result<BooleanChunked> {
+    let ts = df.column(col::TS)?.datetime()?.physical().clone();
+    let users = df.column(col::USER)?.str()?.clone();
+    let mask = ts
+        .iter()
+        .zip(users.iter())
+        .map(|(t, u)| {
+            let (t, u) = (t.unwrap_or(i64::MIN), u.unwrap_or(""));
+            if t >= cutoff_ms {
+                return false;
+            }
+            match holds.iter().find(|h| h.covers(u, t)) {
+                Some(h) => {
+                    *held.entry(h.reference.clone()).or_default() += 1;
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect();
+    Ok(mask)
+}
+
+/// Works out what a purge at `cutoff` removes. Reads only partitions whose
+/// UTC day starts before the cutoff; later ones are never opened.
+///
+/// # Errors
+/// A partition file or the manifest cannot be read.
+pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Result<Plan> {
+    let cutoff_ms = cutoff.timestamp_millis();
+    let (files, leftovers) = partition_files(store)?;
+    let mut steps = Vec::new();
+    let mut held = BTreeMap::new();
+    let mut remaining: HashMap<String, usize> = HashMap::new();
+    for (day, path) in &files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        *remaining.entry(stem.clone()).or_default() += 1;
+        let day_start = day
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp_millis();
+        if day_start >= cutoff_ms {
+            continue;
+        }
+        let df = read_columns(path, Some(vec![col::TS.into(), col::USER.into()]))?;
+        let mask = removal_mask(&df, cutoff_ms, holds, &mut held)?;
+        let remove = mask.sum().unwrap_or(0) as u64;
+        if remove == 0 {
+            continue;
+        }
+        let ts = df.column(col::TS)?.datetime()?.physical().clone();
+        let removed: Vec<i64> = ts
+            .iter()
+            .zip(mask.iter())
+            .filter(|(_, m)| m.unwrap_or(false))
+            .filter_map(|(t, _)| t)
+            .collect();
+        let rows = df.height() as u64;
+        let action = if remove == rows {
+            Action::Delete
+        } else {
+            Action::Rewrite
+        };
+        if action == Action::Delete {
+            *remaining.get_mut(&stem).expect("counted above") -= 1;
+        }
+        steps.push(FileStep {
+            path: path.clone(),
+            action,
+            rows,
+            remove_rows: remove,
+            held_rows: 0,
+            bytes: fs::metadata(path)?.len(),
+            oldest_ms: removed.iter().copied().min().unwrap_or(0),
+            newest_ms: removed.iter().copied().max().unwrap_or(0),
+        });
+    }
+    // Held rows per file, for the plan's table.
+    for s in &mut steps {
+        let df = read_columns(&s.path, Some(vec![col::TS.into(), col::USER.into()]))?;
+        let ts = df.column(col::TS)?.datetime()?.physical().clone();
+        let users = df.column(col::USER)?.str()?.clone();
+        s.held_rows = ts
+            .iter()
+            .zip(users.iter())
+            .filter(|(t, u)| {
+                t.is_some_and(|t| t < cutoff_ms)
+                    && holds
+                        .iter()
+                        .any(|h| h.covers(u.unwrap_or(""), t.unwrap_or(0)))
+            })
+            .count() as u64;
+    }
+    let records = manifest::read(&store.manifest_path())?;
+    let mut sources = Vec::new();
+    let mut quarantine = Vec::new();
+    let mut quarantine_rewrites = Vec::new();
+    for r in &records {
+        let expired = match r.last_ts {
+            Some(t) => t < cutoff,
+            None => r.ingested_at < cutoff,
+        };
+        let q = store.quarantine_dir().join(format!("{}.jsonl", r.source));
+        if expired && remaining.get(&r.source).copied().unwrap_or(0) == 0 {
+            sources.push(r.source.clone());
+            if q.exists() {
+                quarantine.push(q);
+            }
+        } else if q.exists() {
+            let (_, removed) = split_quarantine(&q, cutoff_ms)?;
+            if removed > 0 {
+                quarantine_rewrites.push((q, removed));
+            }
+        }
+    }
+    Ok(Plan {
+        cutoff,
+        files: steps,
+        sources,
+        quarantine,
+        quarantine_rewrites,
+        leftovers,
+        held,
+    })
+}
+
+/// A quarantine file's lines without those that start with a log time before
+/// the cutoff (a malformed line often still starts with its timestamp), and
+/// how many were left out. Lines with no recognisable time stay until every
+/// event of their source has expired.
+fn split_quarantine(path: &Path, cutoff_ms: i64) -> anyhow::Result<(String, u64)> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut keep = String::new();
+    let mut removed = 0;
+    for l in text.lines() {
+        let r: crate::store::quarantine::Rejected = serde_json::from_str(l)
+            .with_context(|| format!("{}: not a quarantine record", path.display()))?;
+        if crate::formats::leading_timestamp_ms(&r.raw).is_some_and(|t| t < cutoff_ms) {
+            removed += 1;
+        } else {
+            keep.push_str(l);
+            keep.push('\n');
+        }
+    }
+    Ok((keep, removed))
+}
+
+/// Test hook: `NETUSAGE_PURGE_CRASH_AT=n` aborts the process (no clean-up,
+/// like SIGKILL) at the n-th step boundary, so tests can show that a purge
+/// killed anywhere is finished by the next one.
+struct CrashPoints {
+    at: Option<u64>,
+    seen: u64,
+}
+
+impl CrashPoints {
+    fn from_env() -> CrashPoints {
+        CrashPoints {
+            at: std::env::var("NETUSAGE_PURGE_CRASH_AT")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            seen: 0,
+        }
+    }
+    fn point(&mut self) {
+        self.seen += 1;
+        if self.at == Some(self.seen) {
+            std::process::abort();
+        }
+    }
+}
+
+/// Carries out a plan made by [`plan`] on the same store, under its lock.
+///
+/// # Errors
+/// I/O or Parquet errors, naming the file; the store stays readable and the
+/// next purge finishes the work.
+pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()> {
+    let mut crash = CrashPoints::from_env();
+    let cutoff_ms = plan.cutoff.timestamp_millis();
+    for tmp in &plan.leftovers {
+        let _ = fs::remove_file(tmp);
+    }
+    for step in &plan.files {
+        match step.action {
+            Action::Delete => {
+                fs::remove_file(&step.path)
+                    .with_context(|| format!("cannot delete {}", step.path.display()))?;
+                sync_dir(step.path.parent().unwrap_or(Path::new(".")));
+                if let Some(dir) = step.path.parent() {
+                    let _ = fs::remove_dir(dir); // only when empty
+                }
+            }
+            Action::Rewrite => {
+                let df = read_columns(&step.path, None)?;
+                let remove = removal_mask(&df, cutoff_ms, holds, &mut BTreeMap::new())?;
+                let mut kept = df.filter(&!&remove)?;
+                let dir = step.path.parent().unwrap_or(Path::new("."));
+                let name = step
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("part.parquet");
+                let tmp = dir.join(format!(".{name}.purge.tmp"));
+                let f = File::create(&tmp)
+                    .with_context(|| format!("cannot create {}", tmp.display()))?;
+                ParquetWriter::new(&f)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .finish(&mut kept)
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                crash.point();
+                f.sync_all()?;
+                fs::rename(&tmp, &step.path)
+                    .with_context(|| format!("cannot replace {}", step.path.display()))?;
+                sync_dir(dir);
+            }
+        }
+        crash.point();
+    }
+    for q in &plan.quarantine {
+        fs::remove_file(q).with_context(|| format!("cannot delete {}", q.display()))?;
+        crash.point();
+    }
+    for (q, _) in &plan.quarantine_rewrites {
+        let (keep, _) = split_quarantine(q, cutoff_ms)?;
+        write_atomic(q, keep.as_bytes())?;
+        crash.point();
+    }
+    if !plan.sources.is_empty() {
+        let drop: HashSet<&str> = plan.sources.iter().map(String::as_str).collect();
+        let keep: Vec<SourceRecord> = manifest::read(&store.manifest_path())?
+            .into_iter()
+            .filter(|r| !drop.contains(r.source.as_str()))
+            .collect();
+        let mut text = String::new();
+        for r in &keep {
+            text.push_str(&serde_json::to_string(r)?);
+            text.push('\n');
+        }
+        write_atomic(&store.manifest_path(), text.as_bytes())?;
+        crash.point();
+    }
+    Ok(())
+}

@@ -1,0 +1,434 @@
+//! Retention: the cutoff to the millisecond, legal holds, dry run vs
+//! execute, crash-resumability, nothing old left anywhere, the audit chain.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use common::*;
+use netusage::event::col;
+use netusage::store::scan::{Range, scan};
+use netusage::store::{Store, manifest};
+
+const NOW: &str = "2026-11-22T10:00:00Z";
+// 365 days before NOW: the cutoff. Events strictly before it are expired.
+const CUTOFF: &str = "2025-11-22T10:00:00Z";
+
+/// The store's events as (user, ts ms), sorted.
+fn events(store: &Path) -> Vec<(String, i64)> {
+    let s = Store::open(store).unwrap();
+    let df = scan(&s, &Range::default(), &[col::USER, col::TS]).unwrap();
+    let users = df.column(col::USER).unwrap().str().unwrap().clone();
+    let ts = df
+        .column(col::TS)
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
+    let mut v: Vec<(String, i64)> = users
+        .iter()
+        .zip(ts.iter())
+        .map(|(u, t)| (u.unwrap().to_string(), t.unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every file under `dir` but the audit log and lock: relative path → bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            if p.is_dir() {
+                stack.push(p);
+            } else if name != ".lock" && name != "audit.jsonl" {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A store holding alice's and bob's events around the cutoff, ingested a year ago.
+fn old_store(dir: &Path) -> PathBuf {
+    let store = dir.join("store");
+    let lines = vec![
+        line("2025-11-20T09:00:00Z", "alice", "www.facebook.com"), // whole day before the cutoff
+        line("2025-11-20T09:00:00Z", "bob", "www.facebook.com"),
+        line("2025-11-22T09:59:59.999Z", "bob", "x.com"), // cutoff − 1 ms
+        line("2025-11-22T10:00:00Z", "bob", "x.com"),     // the cutoff
+        line("2025-11-22T10:00:00.001Z", "bob", "x.com"), // cutoff + 1 ms
+        line("2025-11-23T09:00:00Z", "alice", "x.com"),   // a day wholly inside the window
+        format!(
+            "{}.000 garbage line with a time, quarantined",
+            ms("2025-11-20T10:00:00Z") / 1000
+        ),
+    ];
+    let log = write_log(dir, "year-old.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        "2025-11-24T00:00:00Z",
+        log.to_str().unwrap(),
+    ]);
+    store
+}
+
+fn purge(store: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["purge", "--store", store.to_str().unwrap(), "--now", NOW];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn cutoff_is_exact_to_the_millisecond_and_later_partitions_are_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let inside = "events/date=2025-11-23";
+    let before = files(&store);
+    let untouched: Vec<_> = before
+        .keys()
+        .filter(|k| k.starts_with(inside))
+        .cloned()
+        .collect();
+    assert_eq!(untouched.len(), 1);
+    let mtime = |p: &str| {
+        std::fs::metadata(store.join(p))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let t0 = mtime(&untouched[0]);
+
+    purge(&store, &["--execute"]);
+    assert_eq!(
+        events(&store),
+        [
+            ("alice".to_string(), ms("2025-11-23T09:00:00Z")),
+            ("bob".to_string(), ms(CUTOFF)),
+            ("bob".to_string(), ms("2025-11-22T10:00:00.001Z")),
+        ]
+    );
+    let after = files(&store);
+    assert_eq!(
+        after[&untouched[0]], before[&untouched[0]],
+        "partition inside the window is byte-for-byte unchanged"
+    );
+    assert_eq!(mtime(&untouched[0]), t0, "and not rewritten");
+    assert!(
+        !store.join("events/date=2025-11-20").exists(),
+        "whole expired day deleted"
+    );
+}
+
+#[test]
+fn cutoff_is_24_hour_days_in_utc_across_clock_changes() {
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // Clocks went forward on 2026-03-29 (Europe/London): still exactly 24 h.
+    assert_eq!(
+        netusage::retention::cutoff(at("2026-03-30T12:00:00+01:00"), 1),
+        at("2026-03-29T11:00:00Z")
+    );
+    // Clocks went back on 2026-10-25.
+    assert_eq!(
+        netusage::retention::cutoff(at("2026-10-26T00:30:00Z"), 2),
+        at("2026-10-24T00:30:00Z")
+    );
+    assert_eq!(netusage::retention::cutoff(at(NOW), 365), at(CUTOFF));
+}
+
+#[test]
+fn held_events_survive_until_the_hold_is_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let s = store.to_str().unwrap();
+    ok(&[
+        "hold",
+        "--store",
+        s,
+        "add",
+        "--reference",
+        "HR-2025-017",
+        "--users",
+        "CORP\\Alice",
+        "--from",
+        "2025-11-01",
+        "--to",
+        "2025-11-30",
+        "--reason",
+        "grievance",
+    ]);
+    let plan = purge(&store, &[]);
+    assert!(
+        plan.contains("kept by hold HR-2025-017: 1 expired rows"),
+        "{plan}"
+    );
+    purge(&store, &["--execute"]);
+    let left = events(&store);
+    assert!(
+        left.contains(&("alice".to_string(), ms("2025-11-20T09:00:00Z"))),
+        "held event kept: {left:?}"
+    );
+    assert!(
+        !left.iter().any(|(u, t)| u == "bob" && *t < ms(CUTOFF)),
+        "bob's expired events gone: {left:?}"
+    );
+    let list = ok(&["hold", "--store", s, "list", "--format", "csv"]);
+    assert!(
+        list.contains("HR-2025-017,alice,2025-11-01,2025-11-30,grievance,"),
+        "{list}"
+    );
+
+    ok(&["hold", "--store", s, "release", "HR-2025-017"]);
+    purge(&store, &["--execute"]);
+    assert!(!events(&store).iter().any(|(_, t)| *t < ms(CUTOFF)));
+}
+
+#[test]
+fn dry_run_changes_nothing_and_execute_does_exactly_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let before = files(&store);
+    let rows_before = events(&store).len() as u64;
+    let plan: serde_json::Value =
+        serde_json::from_str(&purge(&store, &["--format", "json"])).unwrap();
+    assert_eq!(files(&store), before, "dry run changed nothing");
+    assert_eq!(plan["rows_removed"], 3);
+    assert_eq!(plan["partitions_deleted"], 1);
+    assert_eq!(plan["partitions_rewritten"], 1);
+    let planned: Vec<String> = plan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+
+    let done: serde_json::Value =
+        serde_json::from_str(&purge(&store, &["--format", "json", "--execute"])).unwrap();
+    assert_eq!(done["files"], plan["files"]);
+    let after = files(&store);
+    let changed: Vec<String> = before
+        .keys()
+        .filter(|k| after.get(*k) != before.get(*k) && k.starts_with("events/"))
+        .cloned()
+        .collect();
+    assert_eq!(changed, planned);
+    assert_eq!(events(&store).len() as u64, rows_before - 3);
+
+    // Idempotent: the second run finds nothing and changes nothing.
+    let again = files(&store);
+    assert!(purge(&store, &["--execute"]).contains("nothing to purge"));
+    assert_eq!(files(&store), again);
+}
+
+#[test]
+fn a_purge_killed_at_any_step_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    // At NOW: one partition deleted, the boundary one rewritten, quarantine lines rewritten.
+    // Three days later: everything expired; partitions, a quarantine file and a manifest entry go.
+    for (k, now) in [NOW, "2026-11-25T00:00:00Z"].into_iter().enumerate() {
+        let reference = dir.path().join(format!("reference-{k}"));
+        copy_dir(&store, &reference);
+        ok(&[
+            "purge",
+            "--store",
+            reference.to_str().unwrap(),
+            "--now",
+            now,
+            "--execute",
+        ]);
+        let want = files(&reference);
+        let mut crashed = 0;
+        for n in 1..=8 {
+            let copy = dir.path().join(format!("crash-{k}-{n}"));
+            copy_dir(&store, &copy);
+            let c = copy.to_str().unwrap();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
+                .args(["purge", "--store", c, "--now", now, "--execute"])
+                .env("NETUSAGE_PURGE_CRASH_AT", n.to_string())
+                .output()
+                .unwrap();
+            crashed += u32::from(!out.status.success());
+            // Every other command still reads the store after the crash.
+            ok(&["usage", "--store", c, "--format", "csv"]);
+            ok(&["purge", "--store", c, "--now", now, "--execute"]);
+            assert_eq!(
+                files(&copy),
+                want,
+                "now {now}, crash point {n} (first run exit {:?})",
+                out.status.code()
+            );
+            assert!(
+                !files(&copy).keys().any(|f| f.ends_with(".tmp")),
+                "no temporary file left"
+            );
+            ok(&["audit", "--store", c, "verify"]);
+        }
+        assert!(crashed >= 3, "the hook crashed {crashed} runs at {now}");
+    }
+    assert!(
+        manifest::read(&dir.path().join("reference-1/sources.jsonl"))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn after_a_purge_no_file_holds_an_expired_event_outside_a_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    // A second, all-old source whose quarantine file holds raw lines.
+    let old = write_log(
+        dir.path(),
+        "old2.log",
+        &[
+            line("2025-11-21T08:00:00Z", "carol", "x.com"),
+            "not a log line at all".into(),
+        ],
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        "2025-11-24T00:00:00Z",
+        "--format",
+        "squid",
+        old.to_str().unwrap(),
+    ]);
+    purge(&store, &["--execute"]);
+    let cutoff = ms(CUTOFF);
+    let mut checked = 0;
+    for (path, bytes) in files(&store) {
+        if path.ends_with(".parquet") {
+            use polars::prelude::SerReader;
+            let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes))
+                .finish()
+                .unwrap();
+            let ts = df
+                .column(col::TS)
+                .unwrap()
+                .datetime()
+                .unwrap()
+                .physical()
+                .clone();
+            assert!(
+                ts.iter().all(|t| t.unwrap() >= cutoff),
+                "{path} holds an expired event"
+            );
+        } else if path.starts_with("quarantine/") {
+            for l in String::from_utf8(bytes).unwrap().lines() {
+                let r: netusage::store::quarantine::Rejected = serde_json::from_str(l).unwrap();
+                assert!(
+                    !r.raw.contains("garbage") && !r.raw.contains("not a log"),
+                    "{path}: {}",
+                    r.raw
+                );
+            }
+        } else if path == "sources.jsonl" {
+            for r in manifest::read(&store.join(&path)).unwrap() {
+                assert!(
+                    r.last_ts.unwrap().timestamp_millis() >= cutoff,
+                    "manifest keeps {r:?}"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 4);
+}
+
+#[test]
+fn ingest_refuses_events_older_than_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &[
+            line("2025-11-22T09:59:59.999Z", "dan", "x.com"),
+            line(CUTOFF, "dan", "x.com"),
+        ],
+    );
+    let out = ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        NOW,
+        log.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("1 of them are older than the retention window"),
+        "{out}"
+    );
+    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    assert_eq!((r.lines, r.accepted, r.rejected, r.too_old), (2, 1, 1, 1));
+    let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!((q[0].line, q[0].raw.as_str()), (1, ""));
+    assert_eq!(q[0].reason, netusage::ingest::TOO_OLD);
+    assert_eq!(q[0].raw_sha256.as_ref().unwrap().len(), 64);
+}
+
+#[test]
+fn a_window_below_the_minimum_needs_an_audited_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let s = store.to_str().unwrap();
+    let out = run(&[
+        "purge",
+        "--store",
+        s,
+        "--now",
+        NOW,
+        "--retention-days",
+        "30",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("below the minimum of 365 days"));
+    ok(&[
+        "purge",
+        "--store",
+        s,
+        "--now",
+        NOW,
+        "--retention-days",
+        "30",
+        "--override-minimum",
+        "DPO instruction 2026-11",
+    ]);
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["command"], "purge");
+    assert_eq!(
+        last["details"]["override_minimum"],
+        "DPO instruction 2026-11"
+    );
+    ok(&["audit", "--store", s, "verify"]);
+}
