@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod formats;
 pub mod identity;
 pub mod ingest;

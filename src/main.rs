@@ -3,7 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
-use netusage::commands::{analyse, audit, categories, flags, hold, ingest, purge, usage};
+use netusage::commands::{
+    analyse, audit, categories, flags, hold, ingest, purge, report, usage, verify,
+};
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
 ///
@@ -25,6 +27,8 @@ enum Command {
     Flags(flags::FlagsArgs),
     Analyse(analyse::AnalyseArgs),
     Categories(categories::CategoriesArgs),
+    Report(report::ReportArgs),
+    Verify(verify::VerifyArgs),
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
     Audit(audit::AuditArgs),
@@ -38,6 +42,8 @@ fn main() {
         Command::Flags(a) => flags::run(a),
         Command::Analyse(a) => analyse::run(a),
         Command::Categories(a) => categories::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),
         Command::Audit(a) => audit::run(a),

@@ -90,7 +90,14 @@ fn generated_sample_ingests_with_its_malformed_lines_quarantined() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/council-office-access.log");
-    ok(&["ingest", "--store", store.to_str().unwrap(), "--now", "2026-11-20T12:00:00Z", log.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        "2026-11-20T12:00:00Z",
+        log.to_str().unwrap(),
+    ]);
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
     assert_eq!(r.lines, 50_000);
     let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();

@@ -8,7 +8,9 @@ pub mod flags;
 pub mod hold;
 pub mod ingest;
 pub mod purge;
+pub mod report;
 pub mod usage;
+pub mod verify;
 
 use std::path::PathBuf;
 

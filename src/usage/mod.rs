@@ -53,6 +53,10 @@ pub struct SiteSessions {
     pub category: String,
     /// Sessions, in time order, embedded-only ones included (marked).
     pub sessions: Vec<Session>,
+    /// Row numbers (in the analysed DataFrame) of the requests, in time
+    /// order: `Session::first` and `Session::last` index into this, so every
+    /// session traces back to its events' source and line.
+    pub rows: Vec<usize>,
 }
 
 /// Everything computed for one person.
@@ -131,7 +135,7 @@ pub fn analyse(
         .into_par_iter()
         .map(|(u, rows)| {
             let mut categories: BTreeMap<String, Totals> = BTreeMap::new();
-            let mut groups: BTreeMap<(&str, &str), Vec<(i64, bool)>> = BTreeMap::new();
+            let mut groups: BTreeMap<(&str, &str), Vec<(i64, bool, usize)>> = BTreeMap::new();
             for i in rows {
                 let cat = category.get(i).unwrap_or("");
                 if denied.get(i).unwrap_or(false) {
@@ -142,12 +146,13 @@ pub fn analyse(
                 groups
                     .entry((site.get(i).unwrap_or(""), cat))
                     .or_default()
-                    .push((t, embedded.get(i).unwrap_or(false)));
+                    .push((t, embedded.get(i).unwrap_or(false), i));
             }
             let mut sites = Vec::new();
             let mut per_cat: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-            for ((s, c), mut reqs) in groups {
-                reqs.sort_unstable();
+            for ((s, c), mut group) in groups {
+                group.sort_unstable();
+                let reqs: Vec<(i64, bool)> = group.iter().map(|&(t, e, _)| (t, e)).collect();
                 let sess = sessionize(&reqs, params);
                 for x in sess.iter().filter(|x| !x.embedded_only) {
                     per_cat.entry(c).or_default().push((x.start_ms, x.end_ms));
@@ -156,6 +161,7 @@ pub fn analyse(
                     site: s.to_string(),
                     category: c.to_string(),
                     sessions: sess,
+                    rows: group.iter().map(|&(_, _, i)| i).collect(),
                 });
             }
             let mut social = Totals::default();

@@ -1,0 +1,196 @@
+//! BagIt bags (RFC 8493, version 1.0): writing a bag from payload files and
+//! checking one.
+//!
+//! Layout: `bagit.txt`, `bag-info.txt` (with `Bagging-Date` and
+//! `Payload-Oxum` = payload octets `.` payload file count),
+//! `manifest-sha256.txt` (one `<sha256>  data/<path>` line per payload file),
+//! `tagmanifest-sha256.txt` (the same for the three tag files), `data/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes a complete bag into `dir` (which must be empty or absent).
+/// `payload` maps paths under `data/` (forward slashes) to contents;
+/// `info` gives extra `bag-info.txt` lines (label, value), after
+/// `Bagging-Date` and `Payload-Oxum`.
+///
+/// # Errors
+/// I/O errors, naming the file.
+pub fn write_bag(
+    dir: &Path,
+    payload: &BTreeMap<String, Vec<u8>>,
+    bagging_date: &str,
+    info: &[(&str, String)],
+) -> anyhow::Result<()> {
+    fs::create_dir_all(dir.join("data"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut manifest = String::new();
+    let mut octets = 0u64;
+    for (name, bytes) in payload {
+        let path = dir.join("data").join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        manifest.push_str(&format!("{}  data/{name}\n", sha256(bytes)));
+        octets += bytes.len() as u64;
+    }
+    let bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".to_string();
+    let mut bag_info = format!(
+        "Bagging-Date: {bagging_date}\nPayload-Oxum: {octets}.{}\n",
+        payload.len()
+    );
+    for (label, value) in info {
+        // RFC 8493 §2.2.2: a value runs to the end of the line; continuation lines start with whitespace.
+        bag_info.push_str(&format!("{label}: {}\n", value.replace('\n', "\n  ")));
+    }
+    let mut tags = String::new();
+    for (name, text) in [
+        ("bagit.txt", &bagit),
+        ("bag-info.txt", &bag_info),
+        ("manifest-sha256.txt", &manifest),
+    ] {
+        fs::write(dir.join(name), text).with_context(|| format!("cannot write {name}"))?;
+        tags.push_str(&format!("{}  {name}\n", sha256(text.as_bytes())));
+    }
+    fs::write(dir.join("tagmanifest-sha256.txt"), tags)?;
+    Ok(())
+}
+
+/// Every problem found in a bag, by file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Files listed in a manifest but absent.
+    pub missing: Vec<String>,
+    /// Files present but in no manifest.
+    pub extra: Vec<String>,
+    /// Files whose SHA-256 differs from their manifest line.
+    pub altered: Vec<String>,
+    /// Other problems (bagit.txt, manifest syntax, Payload-Oxum).
+    pub other: Vec<String>,
+    /// Payload files that checked out.
+    pub ok_files: usize,
+}
+
+impl Report {
+    /// True when the bag is complete and valid.
+    pub fn is_valid(&self) -> bool {
+        self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.altered.is_empty()
+            && self.other.is_empty()
+    }
+}
+
+fn read_manifest(path: &Path, r: &mut Report) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_string();
+    let Ok(text) = fs::read_to_string(path) else {
+        r.missing.push(name);
+        return out;
+    };
+    for (i, line) in text.lines().enumerate() {
+        match line.split_once(char::is_whitespace) {
+            Some((hash, file))
+                if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                out.insert(file.trim_start().to_string(), hash.to_ascii_lowercase());
+            }
+            _ => r
+                .other
+                .push(format!("{name} line {}: not `<sha256> <path>`", i + 1)),
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, root, out);
+        } else {
+            let rel: PathBuf = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+            out.insert(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+/// Checks a bag: `bagit.txt`, every payload and tag file against its
+/// manifest, files in no manifest, and `Payload-Oxum`.
+pub fn verify(dir: &Path) -> Report {
+    let mut r = Report::default();
+    match fs::read_to_string(dir.join("bagit.txt")) {
+        Ok(t)
+            if t.lines()
+                .next()
+                .is_some_and(|l| l.starts_with("BagIt-Version: ")) => {}
+        Ok(_) => r
+            .other
+            .push("bagit.txt: first line is not `BagIt-Version: ...`".into()),
+        Err(_) => r.missing.push("bagit.txt".into()),
+    }
+    let payload = read_manifest(&dir.join("manifest-sha256.txt"), &mut r);
+    let tags = read_manifest(&dir.join("tagmanifest-sha256.txt"), &mut r);
+    let mut present = BTreeSet::new();
+    walk(dir, dir, &mut present);
+    let mut octets = 0u64;
+    for (file, want) in payload.iter().chain(tags.iter()) {
+        match fs::read(dir.join(file)) {
+            Ok(bytes) => {
+                if &sha256(&bytes) != want {
+                    r.altered.push(file.clone());
+                } else if file.starts_with("data/") {
+                    r.ok_files += 1;
+                }
+                if file.starts_with("data/") {
+                    octets += bytes.len() as u64;
+                }
+            }
+            Err(_) => r.missing.push(file.clone()),
+        }
+    }
+    for f in &present {
+        let known =
+            payload.contains_key(f) || tags.contains_key(f) || f == "tagmanifest-sha256.txt";
+        if !known {
+            r.extra.push(f.clone());
+        }
+    }
+    for tag in ["bag-info.txt", "manifest-sha256.txt"] {
+        if present.contains(tag) && !tags.contains_key(tag) {
+            r.other
+                .push(format!("{tag} is not listed in tagmanifest-sha256.txt"));
+        }
+    }
+    if let Ok(info) = fs::read_to_string(dir.join("bag-info.txt")) {
+        let oxum = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Payload-Oxum: "))
+            .map(str::trim);
+        let expected = format!("{octets}.{}", payload.len());
+        match oxum {
+            Some(o) if o == expected => {}
+            Some(o) => r
+                .other
+                .push(format!("Payload-Oxum says {o}, the payload is {expected}")),
+            None => r.other.push("bag-info.txt has no Payload-Oxum".into()),
+        }
+    }
+    r
+}

@@ -1,0 +1,531 @@
+//! Assembling an evidence pack: the subject's events in the period, their
+//! browse time, and the payload files of the bag.
+//!
+//! Minimisation: only the subject's events inside the period are read into
+//! the pack; the analysis runs on those alone, so no other person's name,
+//! pseudonym or address can appear in any file.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
+use serde::Serialize;
+
+use super::authorisation::Authorisation;
+use crate::audit::Entry;
+use crate::classify::{DATA_VERSION, SOCIAL_MEDIA, SOCIAL_MEDIA_ROW};
+use crate::config::Config;
+use crate::event::col;
+use crate::identity::{normalise_user, pseudonym};
+use crate::output::csv_safe;
+use crate::store::manifest::SourceRecord;
+use crate::usage::policy::{FlaggedDay, Policy};
+use crate::usage::schedule::{Schedule, Split};
+use crate::usage::{PersonUsage, UsageRow, rows as usage_rows};
+
+/// The events of one subject, and who they turned out to be.
+#[derive(Debug)]
+pub struct SubjectEvents {
+    /// Every column of the subject's events in the period, in time order.
+    pub events: DataFrame,
+    /// Normalised user names matched (those named, plus the one behind the pseudonym).
+    pub users: BTreeSet<String>,
+    /// The pseudonym reported for the subject (of the first user).
+    pub pseudonym: String,
+    /// The label the analysis uses for the subject (first user, or `ip:<addr>`).
+    pub label: String,
+}
+
+/// Selects the subject's events from `all` (every column, the period's
+/// rows): rows of the named users, of the user behind the pseudonym, and rows
+/// logged without a user (`ip:<addr>`) from the named addresses.
+///
+/// Returns `None` when nothing matches.
+///
+/// # Errors
+/// Polars errors.
+pub fn subject_events(
+    all: &DataFrame,
+    a: &Authorisation,
+    key: &[u8],
+) -> anyhow::Result<Option<SubjectEvents>> {
+    let user = all.column(col::USER)?.str()?.clone();
+    let ip = all.column(col::CLIENT_IP)?.str()?.clone();
+    let mut users: BTreeSet<String> = a
+        .subject
+        .users
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| normalise_user(Some(u.trim()), "").into_owned())
+        .collect();
+    if let Some(p) = &a.subject.pseudonym {
+        let mut seen: HashMap<&str, bool> = HashMap::new();
+        for u in user.iter().flatten() {
+            let hit = *seen.entry(u).or_insert_with(|| &pseudonym(key, u) == p);
+            if hit {
+                users.insert(u.to_string());
+                break;
+            }
+        }
+    }
+    let ips: BTreeSet<&str> = a.subject.ips.iter().map(|s| s.trim()).collect();
+    let mask: BooleanChunked = user
+        .iter()
+        .zip(ip.iter())
+        .map(|(u, i)| {
+            let u = u.unwrap_or("");
+            users.contains(u) || (u.starts_with("ip:") && ips.contains(i.unwrap_or("")))
+        })
+        .collect();
+    let events = all.filter(&mask)?;
+    if events.height() == 0 {
+        return Ok(None);
+    }
+    let events = events.sort([col::TS], Default::default())?;
+    let label = users
+        .iter()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| format!("ip:{}", a.subject.ips[0].trim()));
+    Ok(Some(SubjectEvents {
+        pseudonym: pseudonym(key, &label),
+        events,
+        users,
+        label,
+    }))
+}
+
+/// The subject's events with every user relabelled to the subject's label,
+/// so several accounts of one person count as one (union of their sessions).
+pub fn as_one_person(s: &SubjectEvents) -> anyhow::Result<DataFrame> {
+    let mut df = s.events.clone();
+    let n = df.height();
+    df.replace(
+        col::USER,
+        StringChunked::from_iter_values(col::USER.into(), std::iter::repeat_n(s.label.as_str(), n))
+            .into_column(),
+    )?;
+    Ok(df)
+}
+
+/// One session, as in `sessions.csv`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionRow {
+    /// Site.
+    pub site: String,
+    /// Category.
+    pub category: String,
+    /// Start, local time (schedule's zone).
+    pub start_local: String,
+    /// End (last request + allowance), local time.
+    pub end_local: String,
+    /// Start, UTC.
+    pub start_utc: String,
+    /// End, UTC.
+    pub end_utc: String,
+    /// Length (s).
+    pub seconds: i64,
+    /// In working time (s).
+    pub working_s: i64,
+    /// In official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// Requests.
+    pub requests: u32,
+    /// Only embedded hosts: not counted as browse time.
+    pub embedded_only: bool,
+    /// Source id of the first request.
+    pub first_source: String,
+    /// Line of the first request in that source.
+    pub first_line: u64,
+    /// Source id of the last request.
+    pub last_source: String,
+    /// Line of the last request in that source.
+    pub last_line: u64,
+}
+
+/// Formats UTC ms as local time in the schedule's zone.
+pub fn local(schedule: &Schedule, ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&schedule.tz)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Formats UTC ms as RFC 3339 (ms).
+pub fn utc(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+/// Every session of the subject, in time order.
+///
+/// # Errors
+/// Polars errors.
+pub fn session_rows(
+    p: &PersonUsage,
+    events: &DataFrame,
+    schedule: &Schedule,
+) -> anyhow::Result<Vec<SessionRow>> {
+    let source = events.column(col::SOURCE)?.str()?.clone();
+    let line = events.column(col::LINE)?.u64()?.clone();
+    let mut out = Vec::new();
+    for s in &p.sites {
+        for x in &s.sessions {
+            let (first, last) = (s.rows[x.first], s.rows[x.last]);
+            let split = schedule.split(x.start_ms, x.end_ms);
+            out.push(SessionRow {
+                site: s.site.clone(),
+                category: s.category.clone(),
+                start_local: local(schedule, x.start_ms),
+                end_local: local(schedule, x.end_ms),
+                start_utc: utc(x.start_ms),
+                end_utc: utc(x.end_ms),
+                seconds: x.len_ms() / 1000,
+                working_s: split.working_ms / 1000,
+                break_s: split.break_ms / 1000,
+                outside_s: split.outside_ms / 1000,
+                requests: x.requests,
+                embedded_only: x.embedded_only,
+                first_source: source.get(first).unwrap_or("").to_string(),
+                first_line: line.get(first).unwrap_or(0),
+                last_source: source.get(last).unwrap_or("").to_string(),
+                last_line: line.get(last).unwrap_or(0),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.start_utc.cmp(&b.start_utc).then(a.site.cmp(&b.site)));
+    Ok(out)
+}
+
+/// One day of social-media time, for the report and `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayRow {
+    /// Local date.
+    pub date: String,
+    /// Working time (s).
+    pub working_s: i64,
+    /// Official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// The policy flags this day.
+    pub flagged: bool,
+}
+
+/// Per-site totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteRow {
+    /// Site.
+    pub site: String,
+    /// Category.
+    pub category: String,
+    /// Browse-time sessions (embedded-only ones excluded).
+    pub sessions: usize,
+    /// Sum of those sessions' lengths (s).
+    pub seconds: i64,
+}
+
+/// `summary.json`: the figures in the report, machine-readable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Authorisation reference.
+    pub reference: String,
+    /// Employee id.
+    pub employee_id: String,
+    /// Normalised user names matched.
+    pub users: Vec<String>,
+    /// Pseudonym (as `usage` and `flags` show it).
+    pub pseudonym: String,
+    /// First local date.
+    pub period_from: String,
+    /// Last local date (inclusive).
+    pub period_to: String,
+    /// Time zone of local dates and times.
+    pub time_zone: String,
+    /// Events in the pack.
+    pub events: usize,
+    /// Denied requests among them.
+    pub blocked: u64,
+    /// The `usage` rows for the subject and period (same figures).
+    pub usage: Vec<UsageRow>,
+    /// Social-media time per local day.
+    pub social_media_days: Vec<DayRow>,
+    /// Days over the policy threshold.
+    pub flagged_days: Vec<FlaggedDay>,
+    /// The policy flags the subject in the period.
+    pub flagged: bool,
+    /// Per-site totals, longest first.
+    pub sites: Vec<SiteRow>,
+}
+
+/// Builds the summary.
+pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &Config) -> Summary {
+    let flagged_dates: BTreeSet<_> = p.flagged_days.iter().map(|d| d.date).collect();
+    let days = p
+        .social_days
+        .iter()
+        .map(|(d, x): (_, &Split)| DayRow {
+            date: d.to_string(),
+            working_s: x.working_ms / 1000,
+            break_s: x.break_ms / 1000,
+            outside_s: x.outside_ms / 1000,
+            flagged: flagged_dates.contains(d),
+        })
+        .collect();
+    let mut sites: Vec<SiteRow> = p
+        .sites
+        .iter()
+        .map(|s| {
+            let counted: Vec<_> = s.sessions.iter().filter(|x| !x.embedded_only).collect();
+            SiteRow {
+                site: s.site.clone(),
+                category: s.category.clone(),
+                sessions: counted.len(),
+                seconds: counted.iter().map(|x| x.len_ms()).sum::<i64>() / 1000,
+            }
+        })
+        .filter(|r| r.sessions > 0)
+        .collect();
+    sites.sort_by(|x, y| y.seconds.cmp(&x.seconds).then(x.site.cmp(&y.site)));
+    let mut usage = usage_rows(std::slice::from_ref(p));
+    for r in &mut usage {
+        r.person = s.pseudonym.clone();
+    }
+    Summary {
+        reference: a.reference.clone(),
+        employee_id: a.subject.employee_id.clone(),
+        users: s.users.iter().cloned().collect(),
+        pseudonym: s.pseudonym.clone(),
+        period_from: a.period.from.to_string(),
+        period_to: a.period.to.to_string(),
+        time_zone: config.schedule.time_zone.clone(),
+        events: s.events.height(),
+        blocked: usage
+            .iter()
+            .filter(|r| r.category != SOCIAL_MEDIA_ROW)
+            .map(|r| r.blocked)
+            .sum(),
+        usage,
+        social_media_days: days,
+        flagged_days: p.flagged_days.clone(),
+        flagged: p.flagged,
+        sites,
+    }
+}
+
+/// `method.json`: how the figures were made.
+pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "tool": "netusage",
+        "version": env!("CARGO_PKG_VERSION"),
+        "made_at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "browse_time": {
+            "rule": "Per person and site, requests sorted by time; a gap longer than idle_timeout_s starts a new session; \
+                     a session lasts from its first request to its last plus allowance_s; sessions of embedded \
+                     (CDN/widget/API) hosts alone are not counted; per category, the union of sessions; split on the schedule in local time.",
+            "idle_timeout_s": config.browse_time.idle_timeout_s,
+            "allowance_s": config.browse_time.allowance_s,
+            "estimate": true,
+        },
+        "schedule": config.schedule,
+        "time_zone": config.schedule.time_zone,
+        "policy": policy,
+        "social_media_categories": SOCIAL_MEDIA,
+        "category_data_version": DATA_VERSION,
+    })
+}
+
+/// Writes rows as CSV with every string cell made spreadsheet-safe.
+///
+/// # Errors
+/// Serialisation errors.
+pub fn csv_bytes(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+    }
+    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
+/// `events.csv`: every event of the subject in the period.
+///
+/// # Errors
+/// Polars or serialisation errors.
+pub fn events_csv(events: &DataFrame, schedule: &Schedule) -> anyhow::Result<Vec<u8>> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let s = |c: &str| -> anyhow::Result<StringChunked> { Ok(events.column(c)?.str()?.clone()) };
+    let (user, ip, host, domain, site, cat, method, url, source) = (
+        s(col::USER)?,
+        s(col::CLIENT_IP)?,
+        s(col::HOST)?,
+        s(col::DOMAIN)?,
+        s(col::SITE)?,
+        s(col::CATEGORY)?,
+        s(col::METHOD)?,
+        s(col::URL)?,
+        s(col::SOURCE)?,
+    );
+    let emb = events.column(col::EMBEDDED)?.bool()?.clone();
+    let denied = events.column(col::DENIED)?.bool()?.clone();
+    let status = events.column(col::STATUS)?.u16()?.clone();
+    let bytes = events.column(col::BYTES)?.u64()?.clone();
+    let elapsed = events.column(col::ELAPSED_MS)?.u32()?.clone();
+    let line = events.column(col::LINE)?.u64()?.clone();
+    let header = [
+        "ts_utc",
+        "ts_local",
+        "user",
+        "client_ip",
+        "host",
+        "domain",
+        "site",
+        "category",
+        "embedded",
+        "method",
+        "status",
+        "bytes",
+        "elapsed_ms",
+        "url",
+        "denied",
+        "source",
+        "line",
+    ];
+    let g = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
+    csv_bytes(
+        &header,
+        (0..events.height()).map(|i| {
+            let t = ts.get(i).unwrap_or(0);
+            vec![
+                utc(t),
+                local(schedule, t),
+                g(&user, i),
+                g(&ip, i),
+                g(&host, i),
+                g(&domain, i),
+                g(&site, i),
+                g(&cat, i),
+                emb.get(i).unwrap_or(false).to_string(),
+                g(&method, i),
+                status.get(i).map_or(String::new(), |x| x.to_string()),
+                bytes.get(i).map_or(String::new(), |x| x.to_string()),
+                elapsed.get(i).map_or(String::new(), |x| x.to_string()),
+                g(&url, i),
+                denied.get(i).unwrap_or(false).to_string(),
+                g(&source, i),
+                line.get(i).map_or(String::new(), |x| x.to_string()),
+            ]
+        }),
+    )
+}
+
+/// `sessions.csv`.
+///
+/// # Errors
+/// Serialisation errors.
+pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
+    let header = [
+        "site",
+        "category",
+        "start_local",
+        "end_local",
+        "start_utc",
+        "end_utc",
+        "seconds",
+        "working_s",
+        "break_s",
+        "outside_s",
+        "requests",
+        "embedded_only",
+        "first_source",
+        "first_line",
+        "last_source",
+        "last_line",
+    ];
+    csv_bytes(
+        &header,
+        rows.iter().map(|r| {
+            vec![
+                r.site.clone(),
+                r.category.clone(),
+                r.start_local.clone(),
+                r.end_local.clone(),
+                r.start_utc.clone(),
+                r.end_utc.clone(),
+                r.seconds.to_string(),
+                r.working_s.to_string(),
+                r.break_s.to_string(),
+                r.outside_s.to_string(),
+                r.requests.to_string(),
+                r.embedded_only.to_string(),
+                r.first_source.clone(),
+                r.first_line.to_string(),
+                r.last_source.clone(),
+                r.last_line.to_string(),
+            ]
+        }),
+    )
+}
+
+/// `sources.csv`: the input files the subject's events came from.
+///
+/// # Errors
+/// Serialisation errors.
+pub fn sources_csv(records: &[SourceRecord], used: &BTreeSet<String>) -> anyhow::Result<Vec<u8>> {
+    let header = [
+        "source",
+        "path",
+        "sha256",
+        "size",
+        "format",
+        "lines",
+        "accepted",
+        "rejected",
+        "ingested_at",
+    ];
+    csv_bytes(
+        &header,
+        records
+            .iter()
+            .filter(|r| used.contains(&r.source))
+            .map(|r| {
+                vec![
+                    r.source.clone(),
+                    r.path.clone(),
+                    r.sha256.clone(),
+                    r.size.to_string(),
+                    r.format.clone(),
+                    r.lines.to_string(),
+                    r.accepted.to_string(),
+                    r.rejected.to_string(),
+                    r.ingested_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                ]
+            }),
+    )
+}
+
+/// `audit.jsonl` for the pack: the store's entries for this reference.
+///
+/// # Errors
+/// Serialisation errors.
+pub fn audit_lines(entries: &[Entry], reference: &str) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for e in entries.iter().filter(|e| {
+        e.authorisation
+            .as_ref()
+            .is_some_and(|a| a.reference == reference)
+    }) {
+        out.extend(serde_json::to_vec(e)?);
+        out.push(b'\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,439 @@
+//! `report.html`: one self-contained page for an HR case officer (no
+//! network, no script), printable to A4, with inline SVG charts. Every value
+//! taken from logs or the record is HTML-escaped.
+
+use std::fmt::Write;
+
+use chrono::{Days, NaiveDate};
+
+use super::authorisation::Authorisation;
+use super::pack::{SessionRow, Summary};
+use crate::classify::is_social;
+use crate::config::Config;
+use crate::usage::schedule::{Period, Schedule};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn min(s: i64) -> String {
+    format!("{:.1}", s as f64 / 60.0)
+}
+
+/// What the report shows.
+pub struct ReportData<'a> {
+    /// The authorisation record.
+    pub auth: &'a Authorisation,
+    /// The figures.
+    pub summary: &'a Summary,
+    /// Every session.
+    pub sessions: &'a [SessionRow],
+    /// The schedule (for shading timelines).
+    pub schedule: &'a Schedule,
+    /// The configuration in force.
+    pub config: &'a Config,
+    /// Who made the pack.
+    pub operator: &'a str,
+    /// When (UTC, RFC 3339).
+    pub made_at: &'a str,
+    /// Hash of the audit entry that granted the pack.
+    pub audit_hash: &'a str,
+}
+
+const STYLE: &str = r#"
+@page { size: A4; margin: 14mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #111; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 16pt; margin-bottom: 2mm; } h2 { font-size: 12.5pt; border-bottom: 1px solid #999; margin-top: 7mm; page-break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; } tr { page-break-inside: avoid; }
+.banner { border: 2px solid #a00; padding: 2mm; color: #a00; font-weight: bold; }
+.flag { color: #a00; font-weight: bold; } .small { font-size: 8.5pt; color: #444; } code { font-size: 8.5pt; word-break: break-all; }
+svg { max-width: 100%; height: auto; } .legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; }
+"#;
+
+const WORK: &str = "#c0392b";
+const BREAK: &str = "#e6b000";
+const OUTSIDE: &str = "#7f8c8d";
+
+/// Renders the page.
+pub fn render(d: &ReportData<'_>) -> String {
+    let a = d.auth;
+    let s = d.summary;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Evidence pack {}</title><style>{STYLE}</style></head><body>",
+        esc(&a.reference)
+    );
+    let _ = write!(
+        h,
+        "<h1>Internet usage evidence pack: {}</h1><p class=\"banner\">OFFICIAL – SENSITIVE: personal data for an authorised HR investigation. \
+         Do not copy or share beyond the case.</p>",
+        esc(&a.reference)
+    );
+    // Authorisation
+    let notice = if a.covert {
+        format!(
+            "Covert (the employee was not told). Justification: {}",
+            esc(&a.covert_justification)
+        )
+    } else if a.subject_notified {
+        "Not covert; the employee has been told about the monitoring.".into()
+    } else {
+        "Not covert; the employee has not yet been told.".into()
+    };
+    let grounds = if a.grounds_detail.is_empty() {
+        a.grounds.describe().to_string()
+    } else {
+        format!("{}: {}", a.grounds.describe(), a.grounds_detail)
+    };
+    let _ = write!(
+        h,
+        "<h2>1. Authorisation</h2><table>\
+         <tr><th>Reference</th><td>{}</td><th>Record of concern</th><td>{}</td></tr>\
+         <tr><th>Grounds</th><td colspan=\"3\">{}</td></tr>\
+         <tr><th>Requested by</th><td>{}</td><th>Authorised by</th><td>{} ({})</td></tr>\
+         <tr><th>Authorised at</th><td>{}</td><th>Expires</th><td>{}</td></tr>\
+         <tr><th>Period</th><td>{} to {} (local dates, {})</td><th>DPIA</th><td>{}</td></tr>\
+         <tr><th>Notice</th><td colspan=\"3\">{notice}</td></tr></table>",
+        esc(&a.reference),
+        esc(&a.record_of_concern),
+        esc(&grounds),
+        esc(&a.requested_by),
+        esc(&a.authorised_by.name),
+        esc(&a.authorised_by.role),
+        esc(&a.authorised_at.to_rfc3339()),
+        esc(&a.expires.to_rfc3339()),
+        a.period.from,
+        a.period.to,
+        esc(&s.time_zone),
+        esc(&a.dpia),
+    );
+    let _ = write!(
+        h,
+        "<h2>2. Subject</h2><table><tr><th>Employee id</th><td>{}</td><th>User name(s) in the logs</th><td>{}</td></tr>\
+         <tr><th>Pseudonym (as in flags)</th><td>{}</td><th>Events in the period</th><td>{} ({} blocked)</td></tr></table>",
+        esc(&s.employee_id),
+        esc(&s.users.join(", ")),
+        esc(&s.pseudonym),
+        s.events,
+        s.blocked
+    );
+    // Method
+    let bt = &d.config.browse_time;
+    let sch = &d.config.schedule;
+    let _ = write!(
+        h,
+        "<h2>3. How the figures were made</h2><p>Proxy logs record requests for web pages, not the time a person spends \
+         reading them, so <b>browse time is an estimate</b>. For each site, the requests are put in time order; a gap of more \
+         than <b>{} seconds</b> without a request ends a visit (a <i>session</i>). A session counts from its first request to \
+         its last request plus <b>{} seconds</b>. Requests that only load parts of a site inside another page (for example a \
+         Facebook \"like\" button on a news page) do not count on their own. When two social sites were open at the same time, \
+         the time is counted once. Times are split into <b>working time</b> ({}, {} to {}), <b>official breaks</b> ({}) and \
+         <b>outside working hours</b> (evenings, weekends and bank holidays: {}), in the {} time zone.</p>\
+         <p>The policy applied is <b>{}</b>: a day is flagged when more than <b>{} minutes</b> of social media fall in the time \
+         it counts; the employee is flagged with at least {} such day(s) in the period.</p>",
+        bt.idle_timeout_s,
+        bt.allowance_s,
+        esc(&sch.working_days.join(", ")),
+        esc(&sch.working_hours[0]),
+        esc(&sch.working_hours[1]),
+        esc(&sch
+            .breaks
+            .iter()
+            .map(|b| format!("{}–{}", b[0], b[1]))
+            .collect::<Vec<_>>()
+            .join(", ")),
+        esc(&sch.bank_holidays),
+        esc(&sch.time_zone),
+        esc(&d.config.policy.personal_use),
+        d.config.policy.max_working_minutes_per_day,
+        d.config.policy.min_flagged_days,
+    );
+    // Per-day
+    let _ = write!(
+        h,
+        "<h2>4. Social media per day</h2><p>Minutes of social-media browse time per local day. \
+         Outcome: the policy <b>{}</b> the employee in this period.</p>",
+        if s.flagged {
+            "<span class=\"flag\">flags</span>"
+        } else {
+            "does not flag"
+        }
+    );
+    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Flagged</th></tr>");
+    for day in &s.social_media_days {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(&day.date),
+            min(day.working_s),
+            min(day.break_s),
+            min(day.outside_s),
+            if day.flagged {
+                "<span class=\"flag\">yes</span>"
+            } else {
+                ""
+            }
+        );
+    }
+    h.push_str("</table>");
+    h.push_str(&bar_chart(s));
+    h.push_str("<h2>5. Timeline of each day</h2><p class=\"small\">Each row is one local day from 00:00 to 24:00. \
+        Shaded: working hours (blue) and official breaks (yellow). Bars: social-media sessions (red) and other sites (grey).</p>");
+    h.push_str(&timelines(d));
+    // Flagged days
+    h.push_str("<h2>6. Flagged days</h2>");
+    if s.flagged_days.is_empty() {
+        h.push_str("<p>No day in the period exceeds the policy threshold.</p>");
+    } else {
+        h.push_str("<table><tr><th>Date</th><th>Counted (min)</th><th>Working (min)</th><th>Breaks (min)</th><th>Outside (min)</th></tr>");
+        for f in &s.flagged_days {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                f.date,
+                min(f.counted_s),
+                min(f.working_s),
+                min(f.break_s),
+                min(f.outside_s)
+            );
+        }
+        h.push_str("</table>");
+    }
+    // Sites
+    h.push_str("<h2>7. Sites</h2><table><tr><th>Site</th><th>Category</th><th>Sessions</th><th>Minutes (sum of sessions)</th></tr>");
+    for r in &s.sites {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&r.site),
+            esc(&r.category),
+            r.sessions,
+            min(r.seconds)
+        );
+    }
+    h.push_str("</table>");
+    // Sessions
+    h.push_str(
+        "<h2>8. Sessions and the log lines behind them</h2><p class=\"small\">First and last log line of each session: \
+         source file id (see sources.csv for its path and SHA-256) and line number. events.csv lists every line.</p>\
+         <table><tr><th>Site</th><th>Category</th><th>Start</th><th>End</th><th>Min</th><th>Work/Break/Out (min)</th>\
+         <th>First line</th><th>Last line</th></tr>",
+    );
+    for r in d.sessions {
+        let note = if r.embedded_only {
+            " <span class=\"small\">(embedded only, not counted)</span>"
+        } else {
+            ""
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}{note}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} / {} / {}</td>\
+             <td><code>{}:{}</code></td><td><code>{}:{}</code></td></tr>",
+            esc(&r.site),
+            esc(&r.category),
+            esc(&r.start_local),
+            esc(&r.end_local),
+            min(r.seconds),
+            min(r.working_s),
+            min(r.break_s),
+            min(r.outside_s),
+            esc(&r.first_source),
+            r.first_line,
+            esc(&r.last_source),
+            r.last_line
+        );
+    }
+    h.push_str("</table>");
+    let _ = write!(
+        h,
+        "<h2>9. About this pack</h2><p class=\"small\">Made by {} at {} with netusage {}. It is a BagIt bag (RFC 8493): \
+         <code>netusage verify PACK</code> checks that no file has been changed, added or removed. The audit entry that \
+         granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference.</p></body></html>\n",
+        esc(d.operator),
+        esc(d.made_at),
+        env!("CARGO_PKG_VERSION"),
+        esc(d.audit_hash)
+    );
+    h
+}
+
+fn bar_chart(s: &Summary) -> String {
+    let days = &s.social_media_days;
+    if days.is_empty() {
+        return "<p>No social-media browse time in the period.</p>".into();
+    }
+    let (w, hgt, left, bottom) = (700.0, 220.0, 40.0, 40.0);
+    let max_min = days
+        .iter()
+        .map(|d| (d.working_s + d.break_s + d.outside_s) as f64 / 60.0)
+        .fold(1.0, f64::max);
+    let slot = (w - left) / days.len() as f64;
+    let scale = (hgt - bottom - 10.0) / max_min;
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {w} {hgt}\" width=\"{w}\" height=\"{hgt}\" role=\"img\" aria-label=\"Social-media minutes per day\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    let base = hgt - bottom;
+    let _ = write!(
+        svg,
+        "<line x1=\"{left}\" y1=\"{base}\" x2=\"{w}\" y2=\"{base}\" stroke=\"#333\"/>"
+    );
+    let _ = write!(
+        svg,
+        "<text x=\"2\" y=\"14\" font-size=\"10\">{:.0} min</text>",
+        max_min
+    );
+    for (i, d) in days.iter().enumerate() {
+        let x = left + i as f64 * slot + slot * 0.15;
+        let bw = slot * 0.7;
+        let mut y = base;
+        for (secs, colour) in [
+            (d.working_s, WORK),
+            (d.break_s, BREAK),
+            (d.outside_s, OUTSIDE),
+        ] {
+            let bh = secs as f64 / 60.0 * scale;
+            if bh > 0.0 {
+                y -= bh;
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" fill=\"{colour}\"/>"
+                );
+            }
+        }
+        let label = d.date.get(5..).unwrap_or(&d.date);
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+            x + bw / 2.0,
+            base + 12.0,
+            esc(label)
+        );
+        if d.flagged {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#a00\">flag</text>",
+                x + bw / 2.0,
+                base + 24.0
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    format!(
+        "{svg}<p class=\"legend small\"><span style=\"background:{WORK}\"></span>working time<span style=\"background:{BREAK}\"></span>official breaks\
+         <span style=\"background:{OUTSIDE}\"></span>outside working hours</p>"
+    )
+}
+
+fn timelines(d: &ReportData<'_>) -> String {
+    let sch = d.schedule;
+    let a = d.auth;
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let mut day = a.period.from;
+    while day <= a.period.to {
+        dates.push(day);
+        day = match day.checked_add_days(Days::new(1)) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    let sessions: Vec<(i64, i64, bool)> = d
+        .sessions
+        .iter()
+        .filter(|r| !r.embedded_only)
+        .filter_map(|r| {
+            let start = chrono::DateTime::parse_from_rfc3339(&r.start_utc)
+                .ok()?
+                .timestamp_millis();
+            let end = chrono::DateTime::parse_from_rfc3339(&r.end_utc)
+                .ok()?
+                .timestamp_millis();
+            Some((start, end, is_social(&r.category)))
+        })
+        .collect();
+    let dates: Vec<NaiveDate> = dates
+        .into_iter()
+        .filter(|dt| {
+            let (ds, de) = (
+                sch.day_start(*dt),
+                sch.day_start(dt.succ_opt().unwrap_or(*dt)),
+            );
+            sessions.iter().any(|&(s, e, _)| s < de && e > ds)
+        })
+        .collect();
+    if dates.is_empty() {
+        return "<p>No browse time in the period.</p>".into();
+    }
+    let (w, row, left) = (700.0, 22.0, 70.0);
+    let hgt = row * dates.len() as f64 + 20.0;
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {w} {hgt}\" width=\"{w}\" height=\"{hgt}\" role=\"img\" aria-label=\"Sessions per day\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for hour in (0..=24).step_by(3) {
+        let x = left + (w - left) * hour as f64 / 24.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"0\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"8\" text-anchor=\"middle\">{hour:02}:00</text>",
+            hgt - 12.0,
+            hgt - 2.0
+        );
+    }
+    for (i, dt) in dates.iter().enumerate() {
+        let y = i as f64 * row;
+        let (ds, de) = (
+            sch.day_start(*dt),
+            sch.day_start(dt.succ_opt().unwrap_or(*dt)),
+        );
+        let span = (de - ds).max(1) as f64;
+        let px = |ms: i64| left + (w - left) * ((ms.clamp(ds, de) - ds) as f64 / span);
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{:.1}\" font-size=\"9\">{}</text>",
+            y + row * 0.65,
+            dt.format("%a %d %b")
+        );
+        for (ws, we, p) in sch.windows(*dt) {
+            let colour = if p == Period::Break {
+                "#fff3c4"
+            } else {
+                "#dbe9f6"
+            };
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
+                px(ws),
+                y + 2.0,
+                px(we) - px(ws),
+                row - 4.0
+            );
+        }
+        for &(s, e, social) in &sessions {
+            if s < de && e > ds {
+                let colour = if social { WORK } else { "#999" };
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"/>",
+                    px(s),
+                    y + if social { 5.0 } else { 9.0 },
+                    (px(e) - px(s)).max(0.8),
+                    if social { row - 10.0 } else { row - 18.0 }
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
