@@ -14,15 +14,15 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str) -> Cow<'a, str
     let Some(user) = user else {
         return Cow::Owned(format!("ip:{client_ip}"));
     };
-    let fast = user.bytes().all(|b| {
-        !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%' | b'/')) && b.is_ascii()
-    });
+    let fast = user
+        .bytes()
+        .all(|b| !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%')) && b.is_ascii());
     if fast {
         return Cow::Borrowed(user);
     }
     let decoded = percent_encoding::percent_decode_str(user).decode_utf8_lossy();
     let mut name: &str = &decoded;
-    if let Some(i) = name.rfind(['\\', '/']) {
+    if let Some(i) = name.rfind('\\') {
         name = &name[i + 1..];
     }
     if let Some(i) = name.find('@') {

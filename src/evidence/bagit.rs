@@ -154,7 +154,11 @@ pub fn verify(dir: &Path) -> Report {
         match fs::read(dir.join(file)) {
             Ok(bytes) => {
                 if &sha256(&bytes) != want {
-                    r.altered.push(file.clone());
+                    r.altered.push(if tags.contains_key(file) {
+                        format!("{file} (or its line in tagmanifest-sha256.txt)")
+                    } else {
+                        file.clone()
+                    });
                 } else if file.starts_with("data/") {
                     r.ok_files += 1;
                 }

@@ -1,0 +1,586 @@
+//! Evidence packs: the authorisation gate (each refusal), the pack, verify,
+//! tampering, minimisation, spreadsheet and HTML safety, the audit chain.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+const NOW: &str = "2026-11-20T12:00:00Z";
+
+/// A valid record for `users` over 2026-11-09..=2026-11-17.
+fn record(users: &str) -> String {
+    format!(
+        r#"reference = "HR-2026-017"
+grounds = "excessive_non_work_use"
+requested_by = "Dana Whitfield"
+authorised_at = 2026-11-19T10:30:00Z
+expires = 2026-12-19T17:00:00Z
+covert = false
+subject_notified = true
+record_of_concern = "ROC-2026-044"
+dpia = "DPIA-ICT-007"
+[subject]
+employee_id = "E10442"
+users = {users}
+[authorised_by]
+name = "Morgan Ellis"
+role = "Head of HR"
+[period]
+from = 2026-11-09
+to = 2026-11-17
+"#
+    )
+}
+
+struct Case {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: PathBuf,
+}
+
+/// A store with alice (10.0.0.5), bob (10.9.9.9) and a hostile user name.
+fn case() -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = root.join("store");
+    let mut lines = every("2026-11-10T10:00:00Z", 120, 12, "alice", "www.facebook.com"); // 22 min of working time
+    lines.push(line("2026-11-10T15:00:00Z", "alice", "www.gov.uk"));
+    lines.push(denied("2026-11-11T10:00:00Z", "alice", "www.bet365.com"));
+    lines.push(line("2026-11-01T10:00:00Z", "alice", "x.com")); // before the period
+    let bob: Vec<String> = every("2026-11-10T10:00:00Z", 60, 5, "bob", "x.com")
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5", "10.9.9.9"))
+        .collect();
+    lines.extend(bob);
+    let t = ms("2026-11-12T10:00:00Z");
+    lines.push(format!(
+        "{}.000 5 10.0.0.7 TCP_MISS/200 10 GET http://evil.example/<script>alert(1)</script> =HYPERLINK(\"http://x\") HIER_DIRECT/1.2.3.4 text/html",
+        t / 1000
+    ));
+    lines.push(format!("{}.000 5 10.0.0.7 TCP_TUNNEL/200 10 CONNECT <b>x</b>.example:443 =HYPERLINK(\"http://x\") HIER_DIRECT/1.2.3.4 -", t / 1000 + 30));
+    let log = write_log(&root, "access.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        NOW,
+        log.to_str().unwrap(),
+    ]);
+    Case {
+        _dir: dir,
+        root,
+        store,
+    }
+}
+
+fn report(c: &Case, rec: &str, extra: &[&str]) -> std::process::Output {
+    let path = c.root.join("auth.toml");
+    std::fs::write(&path, rec).unwrap();
+    let out = c.root.join("packs");
+    let mut args = vec![
+        "report",
+        "--store",
+        c.store.to_str().unwrap(),
+        "--authorisation",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--operator",
+        "ict.officer",
+    ];
+    if !extra.iter().any(|a| *a == "--now") {
+        args.extend(["--now", NOW]);
+    }
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn last_audit(store: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    serde_json::from_str(text.lines().last().unwrap()).unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
+    let c = case();
+    let good = record(r#"["alice"]"#);
+    let cases: Vec<(String, Vec<&str>, &str)> = vec![
+        (
+            good.replace("dpia = \"DPIA-ICT-007\"\n", ""),
+            vec![],
+            "missing field `dpia`",
+        ),
+        (
+            good.replace(
+                "authorised_at = 2026-11-19T10:30:00Z",
+                "authorised_at = \"yesterday\"",
+            ),
+            vec![],
+            "`yesterday` is not an RFC 3339 time",
+        ),
+        (
+            good.replace("name = \"Morgan Ellis\"", "name = \"Dana Whitfield\""),
+            vec![],
+            "is also the requester",
+        ),
+        (
+            good.replace("name = \"Morgan Ellis\"", "name = \"ict.officer\""),
+            vec![],
+            "is also the operator",
+        ),
+        (
+            good.clone(),
+            vec!["--now", "2026-11-19T10:29:59Z"],
+            "after now",
+        ),
+        (
+            good.clone(),
+            vec!["--now", "2026-12-19T17:00:01Z"],
+            "expired at 2026-12-19T17:00:00+00:00",
+        ),
+        (
+            good.replace("to = 2026-11-17", "to = 2026-11-08"),
+            vec![],
+            "the period is empty",
+        ),
+        (
+            good.replace("to = 2026-11-17", "to = 2026-12-20"),
+            vec![],
+            "after the authorisation expires",
+        ),
+        (
+            good.replace("from = 2026-11-09", "from = 2025-11-01"),
+            vec![],
+            "before the retention window",
+        ),
+        (
+            record(r#"["nobody"]"#),
+            vec![],
+            "matches no event in the store",
+        ),
+        (
+            good.replace("covert = false", "covert = true"),
+            vec![],
+            "`covert = true` needs `covert_justification`",
+        ),
+    ];
+    for (rec, extra, expect) in cases {
+        let out = report(&c, &rec, &extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "expected refusal for `{expect}`: {err}"
+        );
+        assert!(err.contains(expect), "expected `{expect}` in: {err}");
+        let packs = c.root.join("packs");
+        let leftovers: Vec<_> = std::fs::read_dir(&packs)
+            .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(
+            leftovers.is_empty(),
+            "no pack, not even partial, for `{expect}`: {leftovers:?}"
+        );
+        let a = last_audit(&c.store);
+        assert_eq!(a["command"], "report");
+        assert!(a["result"].as_str().unwrap().starts_with("refused"), "{a}");
+        assert_eq!(a["inputs"][0]["sha256"], sha256(rec.as_bytes()));
+        if !expect.starts_with("missing") && !expect.contains("RFC 3339") {
+            assert_eq!(a["authorisation"]["reference"], "HR-2026-017");
+            assert_eq!(a["authorisation"]["sha256"], sha256(rec.as_bytes()));
+        }
+    }
+    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+}
+
+fn pack_files(pack: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![pack.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
+    let c = case();
+    let out = report(&c, &record(r#"["CORP\\Alice"]"#), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack = c.root.join("packs/HR-2026-017");
+    ok(&["verify", pack.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    // alice: facebook every 120 s from 10:00Z (GMT = local), 12 requests → [10:00, 10:23] = 1380 s working.
+    let social = summary["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "social_media")
+        .unwrap();
+    assert_eq!(
+        (
+            social["working_s"].as_i64(),
+            social["total_s"].as_i64(),
+            social["flagged"].as_bool()
+        ),
+        (Some(1380), Some(1380), Some(true))
+    );
+    assert_eq!(
+        summary["events"], 14,
+        "12 facebook + gov.uk + the denied request; not the one before the period"
+    );
+    assert_eq!(summary["blocked"], 1);
+    assert_eq!(summary["flagged_days"][0]["date"], "2026-11-10");
+
+    for victim in pack_files(&pack) {
+        let copy = c.root.join("tamper");
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_tree(&pack, &copy);
+        let rel = victim
+            .strip_prefix(&pack)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let target = copy.join(&rel);
+        let mut bytes = std::fs::read(&target).unwrap();
+        let k = bytes.len() / 2;
+        bytes[k] ^= 0x01;
+        std::fs::write(&target, bytes).unwrap();
+        let out = run(&["verify", copy.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{rel}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&rel),
+            "verify names {rel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let copy = c.root.join("added");
+    copy_tree(&pack, &copy);
+    std::fs::write(copy.join("data/extra.txt"), "slipped in").unwrap();
+    let out = run(&["verify", copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("extra (not in any manifest): data/extra.txt")
+    );
+    let copy = c.root.join("deleted");
+    copy_tree(&pack, &copy);
+    std::fs::remove_file(copy.join("data/sessions.csv")).unwrap();
+    let out = run(&["verify", copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing: data/sessions.csv"));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest)
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn hostile_log_values_are_inert_in_csv_and_html() {
+    let c = case();
+    let out = report(&c, &record(r#"["=HYPERLINK(\"http://x\")"]"#), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack = c.root.join("packs/HR-2026-017");
+    let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(events.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(
+            &r[2], "'=hyperlink(\"http://x\")",
+            "user cell is text, not a formula"
+        );
+    }
+    assert_eq!(
+        &rows[0][13],
+        "http://evil.example/<script>alert(1)</script>"
+    );
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(!html.contains("<script"), "no script element in the report");
+    assert!(!html.contains("<b>x</b>"), "no markup from logs");
+    assert!(
+        html.contains("&lt;b&gt;x&lt;"),
+        "the odd host is shown escaped"
+    );
+    assert!(html.contains("=hyperlink(&quot;http://x&quot;)"));
+}
+
+/// Splits text into the tokens a name, pseudonym or address could be.
+fn tokens(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_' | '%')))
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/council-office-access.log");
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--now",
+        NOW,
+        sample.to_str().unwrap(),
+    ]);
+    let auth = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/authorisation.toml");
+    let packs = dir.path().join("packs");
+    ok(&[
+        "report",
+        "--store",
+        store.to_str().unwrap(),
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        packs.to_str().unwrap(),
+        "--operator",
+        "ict1",
+        "--now",
+        NOW,
+    ]);
+    let pack = packs.join("HR-2026-017");
+    ok(&["verify", pack.to_str().unwrap()]);
+
+    // Every event of dbrown in the period is in events.csv, and nothing else.
+    let s = netusage::store::Store::open(&store).unwrap();
+    let range = netusage::store::scan::Range {
+        from: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-11-09T00:00:00Z")
+                .unwrap()
+                .into(),
+        ),
+        to: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-11-18T00:00:00Z")
+                .unwrap()
+                .into(),
+        ),
+    };
+    let all =
+        netusage::store::scan::scan(&s, &range, &["user", "client_ip", "source", "line"]).unwrap();
+    let users = all.column("user").unwrap().str().unwrap().clone();
+    let ips = all.column("client_ip").unwrap().str().unwrap().clone();
+    let lines = all.column("line").unwrap().u64().unwrap().clone();
+    let mut want: Vec<u64> = Vec::new();
+    let mut others = BTreeSet::new();
+    for i in 0..all.height() {
+        let u = users.get(i).unwrap();
+        if u == "dbrown" {
+            want.push(lines.get(i).unwrap());
+        } else {
+            others.insert(u.to_string());
+            others.insert(pseudonym(&store, u));
+            others.insert(ips.get(i).unwrap().to_string());
+        }
+    }
+    others.remove("10.20.1.13"); // dbrown's own address
+    let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
+    let mut got: Vec<u64> = csv::Reader::from_reader(events.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[16].parse().unwrap())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(want.len() > 1000);
+
+    // No other person's name, pseudonym or address anywhere in the pack.
+    for f in pack_files(&pack) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        let leaked: Vec<_> = tokens(&text).intersection(&others).cloned().collect();
+        assert!(leaked.is_empty(), "{} leaks {leaked:?}", f.display());
+    }
+
+    // summary.json figures equal `usage` for that person and period.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    let p = pseudonym(&store, "dbrown");
+    assert_eq!(summary["pseudonym"], p);
+    let usage = ok(&[
+        "usage",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "json",
+        "--from",
+        "2026-11-09",
+        "--to",
+        "2026-11-17",
+    ]);
+    let usage: Vec<serde_json::Value> = serde_json::from_str(&usage).unwrap();
+    let mine: Vec<&serde_json::Value> =
+        usage.iter().filter(|r| r["person"] == p.as_str()).collect();
+    let pack_rows: Vec<&serde_json::Value> = summary["usage"].as_array().unwrap().iter().collect();
+    assert_eq!(mine, pack_rows);
+    assert_eq!(summary["flagged"], true);
+}
+
+#[test]
+fn editing_deleting_or_reordering_audit_entries_is_named() {
+    let c = case();
+    ok(&[
+        "usage",
+        "--store",
+        c.store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    ok(&[
+        "flags",
+        "--store",
+        c.store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let path = c.store.join("audit.jsonl");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    assert_eq!(lines.len(), 3);
+    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+    let check = |text: String, expect: &str| {
+        std::fs::write(&path, text).unwrap();
+        let out = run(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "expected `{expect}` in {err}");
+    };
+    check(
+        original.replacen("\"flags\"", "\"usage\"", 1),
+        "broken at line 3: entry seq 3: its hash does not match its content (edited)",
+    );
+    check(
+        format!("{}\n{}\n", lines[0], lines[2]),
+        "broken at line 2: entry seq 3 where seq 2 was expected",
+    );
+    check(
+        format!("{}\n{}\n{}\n", lines[0], lines[2], lines[1]),
+        "broken at line 2: entry seq 3 where seq 2 was expected",
+    );
+    check(
+        format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..40]),
+        "broken at line 3: the last line is incomplete",
+    );
+    // A whole entry cut from the end is only caught with the hash kept elsewhere.
+    let last: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+    std::fs::write(&path, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+    let out = run(&[
+        "audit",
+        "--store",
+        c.store.to_str().unwrap(),
+        "verify",
+        "--expect-last",
+        last["hash"].as_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entries were cut from the end"));
+}
+
+#[test]
+fn report_html_renders_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(chromium) = chromium else {
+        // .ci/run installs Debian's chromium; a developer machine without it skips this one check.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium installed by .ci/run"
+        );
+        eprintln!("chromium not installed: skipping the rendering check");
+        return;
+    };
+    let c = case();
+    assert!(report(&c, &record(r#"["alice"]"#), &[]).status.success());
+    let html = c.root.join("packs/HR-2026-017/data/report.html");
+    let png = c.root.join("report.png");
+    let profile = c.root.join("chromium-profile");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--window-size=1240,1754")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        bytes.len() > 20_000,
+        "a rendered page, not a blank one ({} bytes)",
+        bytes.len()
+    );
+    let dom = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("Internet usage evidence pack: HR-2026-017"));
+    assert_eq!(
+        dom.matches("<svg").count(),
+        2,
+        "both charts are in the page"
+    );
+}
