@@ -113,27 +113,6 @@ pub fn process_arguments() -> Vec<String> {
     std::env::args().skip(1).collect()
 }
 
-/// SHA-256 of a file, hex.
-///
-/// # Errors
-/// The file cannot be read.
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
 /// Appends an entry to `<store>/audit.jsonl`, holding an exclusive lock on the
 /// file while it reads the last entry and writes the new one, then fsyncs.
 ///

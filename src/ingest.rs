@@ -21,7 +21,6 @@ use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::classify::Classifier;
 use crate::event::{self, Event, HostInfo};
@@ -190,22 +189,6 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
 fn open_decoded(path: &Path, counter: Arc<AtomicU64>) -> anyhow::Result<Box<dyn Read + Send>> {
     let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut magic = [0u8; 2];
@@ -271,7 +254,7 @@ pub fn ingest_file(
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
-    let sha256 = sha256_file(path)?;
+    let sha256 = crate::store::sha256_file(path)?;
     if let Some(existing) = manifest::read(&store.manifest_path())?
         .into_iter()
         .find(|r| r.sha256 == sha256)

@@ -16,6 +16,8 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let log = write_log(dir.path(), "access.log", lines);
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -240,6 +242,8 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     let log = write_log(dir.path(), "a.log", &lines);
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),

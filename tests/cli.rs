@@ -34,6 +34,8 @@ fn user_rules_apply_to_events_already_stored() {
     );
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -73,6 +75,8 @@ fn bad_config_is_a_usage_error_naming_the_key() {
     );
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -120,6 +124,8 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     let held = netusage::store::Store::open_for_write(&store, chrono::Utc::now()).unwrap();
     let out = run(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -129,6 +135,8 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     drop(held);
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),

@@ -10,7 +10,8 @@ use common::*;
 use netusage::store::manifest;
 use netusage::store::quarantine;
 
-/// Every file under `dir` (relative path → bytes), to compare store states.
+/// Every file under `dir` (relative path → bytes) but the lock and the audit
+/// log (which records every attempt), to compare store states.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -19,7 +20,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().unwrap() != ".lock" {
+            } else if p.file_name().unwrap() != ".lock" && p.file_name().unwrap() != "audit.jsonl" {
                 out.insert(
                     p.strip_prefix(dir).unwrap().display().to_string(),
                     std::fs::read(&p).unwrap(),
@@ -40,8 +41,11 @@ fn every_shared_squid_sample_is_accounted_for_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let squid = shared_samples().join("squid");
+    // The 2006 sample is far outside a one-year window from today: ingest "as of" its own time.
     ok(&[
         "ingest",
+        "--now",
+        "2006-09-10T00:00:00Z",
         "--store",
         store.to_str().unwrap(),
         squid.to_str().unwrap(),
@@ -120,6 +124,8 @@ fn second_ingest_of_the_same_file_changes_nothing() {
     );
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -127,6 +133,8 @@ fn second_ingest_of_the_same_file_changes_nothing() {
     let before = snapshot(&store);
     let out = ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         log.to_str().unwrap(),
@@ -146,6 +154,8 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     );
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         good.to_str().unwrap(),
@@ -181,6 +191,8 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     ] {
         let out = run(&[
             "ingest",
+            "--now",
+            TEST_NOW,
             "--store",
             store.to_str().unwrap(),
             path.to_str().unwrap(),
@@ -232,12 +244,16 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
 
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         empty.to_str().unwrap(),
     ]);
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         "--format",
@@ -246,6 +262,8 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     ]);
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         huge.to_str().unwrap(),
@@ -293,6 +311,8 @@ fn gzip_logs_read_like_plain_ones() {
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
     ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         path.to_str().unwrap(),
@@ -359,6 +379,8 @@ fn non_logs_found_in_a_directory_are_skipped_and_reported() {
     let store = dir.path().join("store");
     let out = ok(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         logs.to_str().unwrap(),
@@ -375,6 +397,8 @@ fn non_logs_found_in_a_directory_are_skipped_and_reported() {
     // Named explicitly, the same file is an error.
     let out = run(&[
         "ingest",
+        "--now",
+        TEST_NOW,
         "--store",
         store.to_str().unwrap(),
         logs.join("README.md").to_str().unwrap(),

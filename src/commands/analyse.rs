@@ -1,18 +1,18 @@
 //! `netusage analyse`: the main job in one command (ingest, then usage).
 
-/// Name of this command in the audit log.
-const CMD: &str = "analyse";
-
 use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use super::ingest::{FormatChoice, IngestArgs, ingest_all};
+use super::ingest::{FormatChoice, IngestArgs, ingest_all, parse_format};
 use super::{AnalysisArgs, StoreArgs, compute, parse_now};
 use crate::output::{self, OutputFormat};
 use crate::usage::rows;
+
+/// Name of this command in the audit log.
+const CMD: &str = "analyse";
 
 /// Ingest log files, then print browse time per person and category.
 ///
@@ -27,7 +27,7 @@ pub struct AnalyseArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
     /// Log format, or `auto` to detect it from each file's first lines.
-    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_log_format)]
+    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
     pub log_format: FormatChoice,
     /// The current time to record (RFC 3339); defaults to the clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
@@ -35,14 +35,6 @@ pub struct AnalyseArgs {
     /// Log files or directories.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-}
-
-fn parse_log_format(s: &str) -> Result<FormatChoice, String> {
-    if s == "auto" {
-        Ok(FormatChoice(None))
-    } else {
-        s.parse().map(|f| FormatChoice(Some(f)))
-    }
 }
 
 /// Runs `netusage analyse`.
@@ -70,12 +62,5 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     drop(err);
     let (config, people) = compute(CMD, &args.store, &args.analysis)?;
     super::usage::print(&config, &rows(&people), args.analysis.format)?;
-    if summary.failed > 0 {
-        anyhow::bail!(
-            "{} of {} files could not be ingested (see the errors above)",
-            summary.failed,
-            summary.files
-        );
-    }
-    Ok(())
+    summary.result()
 }

@@ -1,8 +1,5 @@
 //! `netusage flags`: the people the policy flags, and the days that flag them.
 
-/// Name of this command in the audit log.
-const CMD: &str = "flags";
-
 use std::io::Write;
 
 use clap::Args;
@@ -11,6 +8,9 @@ use serde::Serialize;
 use super::{AnalysisArgs, StoreArgs, compute};
 use crate::output::{self, OutputFormat, Record, minutes};
 use crate::usage::PersonUsage;
+
+/// Name of this command in the audit log.
+const CMD: &str = "flags";
 
 /// The people the policy flags (by pseudonym), with the days and minutes
 /// that flag them.

@@ -143,6 +143,13 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
         HoldCommand::List { format } => {
             let store = Store::open(&args.store.store)?;
             let holds = retention::holds(&store)?;
+            audit_entry(
+                &store,
+                "hold list",
+                "ok",
+                serde_json::json!({ "holds": holds.len() }),
+                now,
+            )?;
             let rows: Vec<HoldRow> = holds.iter().map(HoldRow).collect();
             output::write(&rows, format, &mut std::io::stdout().lock())?;
         }

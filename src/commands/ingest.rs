@@ -49,7 +49,8 @@ pub struct IngestArgs {
 #[derive(Debug, Clone, Copy)]
 pub struct FormatChoice(pub Option<Format>);
 
-fn parse_format(s: &str) -> Result<FormatChoice, String> {
+/// Parses `--format`/`--log-format`: `auto` or a format name.
+pub fn parse_format(s: &str) -> Result<FormatChoice, String> {
     if s == "auto" {
         Ok(FormatChoice(None))
     } else {
@@ -84,6 +85,23 @@ pub struct Summary {
     pub seconds: f64,
     /// Lines per second.
     pub lines_per_s: f64,
+}
+
+impl Summary {
+    /// An error when any file failed, so the command exits with 1.
+    ///
+    /// # Errors
+    /// How many files failed.
+    pub fn result(&self) -> anyhow::Result<()> {
+        if self.failed > 0 {
+            anyhow::bail!(
+                "{} of {} files could not be ingested (see the errors above)",
+                self.failed,
+                self.files
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Record for Summary {
@@ -254,12 +272,5 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
         OutputFormat::Table,
         &mut out,
     )?;
-    if summary.failed > 0 {
-        anyhow::bail!(
-            "{} of {} files could not be ingested (see the errors above)",
-            summary.failed,
-            summary.files
-        );
-    }
-    Ok(())
+    summary.result()
 }

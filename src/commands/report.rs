@@ -274,7 +274,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         )?;
         return Err(e);
     }
-    let tag_sha = audit::sha256_file(&out_dir.join("tagmanifest-sha256.txt"))?;
+    let tag_sha = crate::store::sha256_file(&out_dir.join("tagmanifest-sha256.txt"))?;
     let done = audit::append(
         store.root(),
         Draft {

@@ -1,8 +1,5 @@
 //! `netusage usage`: browse time per person and category.
 
-/// Name of this command in the audit log.
-const CMD: &str = "usage";
-
 use std::io::Write;
 
 use clap::Args;
@@ -11,6 +8,9 @@ use super::{AnalysisArgs, StoreArgs, compute};
 use crate::config::Config;
 use crate::output::{self, OutputFormat, Record, minutes};
 use crate::usage::{UsageRow, rows};
+
+/// Name of this command in the audit log.
+const CMD: &str = "usage";
 
 /// Browse time per person (by pseudonym) and category.
 ///

@@ -6,6 +6,10 @@ use std::process::{Command, Output};
 
 use chrono::DateTime;
 
+/// The `--now` the tests ingest with: after every hand-made event (2025), so
+/// the one-year retention window accepts them whatever today's date is.
+pub const TEST_NOW: &str = "2025-12-31T00:00:00Z";
+
 /// Runs `netusage` with `args`; returns its output.
 pub fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_netusage"))
