@@ -240,7 +240,10 @@ fn read_columns(path: &Path, cols: Option<Vec<String>>) -> anyhow::Result<DataFr
 }
 
 /// Every Parquet file in the store, with its UTC day, and stray temporary files.
-fn partition_files(store: &Store) -> anyhow::Result<(Vec<(NaiveDate, PathBuf)>, Vec<PathBuf>)> {
+/// Partition files with their UTC day, and stray temporary files.
+type PartitionListing = (Vec<(NaiveDate, PathBuf)>, Vec<PathBuf>);
+
+fn partition_files(store: &Store) -> anyhow::Result<PartitionListing> {
     let (mut files, mut tmps) = (Vec::new(), Vec::new());
     let events = store.events_dir();
     let Ok(dirs) = fs::read_dir(&events) else {

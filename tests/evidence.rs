@@ -92,7 +92,7 @@ fn report(c: &Case, rec: &str, extra: &[&str]) -> std::process::Output {
         "--operator",
         "ict.officer",
     ];
-    if !extra.iter().any(|a| *a == "--now") {
+    if !extra.contains(&"--now") {
         args.extend(["--now", NOW]);
     }
     args.extend_from_slice(extra);

@@ -354,7 +354,7 @@ pub fn csv_bytes(
     for r in rows {
         w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `events.csv`: every event of the subject in the period.

@@ -262,12 +262,13 @@ pub fn render(d: &ReportData<'_>) -> String {
         h,
         "<h2>9. About this pack</h2><p class=\"small\">Made by {} at {} with netusage {}. It is a BagIt bag (RFC 8493): \
          <code>netusage verify PACK</code> checks that no file has been changed, added or removed. The audit entry that \
-         granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference.</p></body></html>\n",
+         granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference.</p></body></html>",
         esc(d.operator),
         esc(d.made_at),
         env!("CARGO_PKG_VERSION"),
         esc(d.audit_hash)
     );
+    h.push('\n');
     h
 }
 

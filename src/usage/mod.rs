@@ -135,7 +135,9 @@ pub fn analyse(
         .into_par_iter()
         .map(|(u, rows)| {
             let mut categories: BTreeMap<String, Totals> = BTreeMap::new();
-            let mut groups: BTreeMap<(&str, &str), Vec<(i64, bool, usize)>> = BTreeMap::new();
+            // (site, category) → requests as (ts ms, embedded, row)
+            type Requests = Vec<(i64, bool, usize)>;
+            let mut groups: BTreeMap<(&str, &str), Requests> = BTreeMap::new();
             for i in rows {
                 let cat = category.get(i).unwrap_or("");
                 if denied.get(i).unwrap_or(false) {
