@@ -14,8 +14,10 @@ use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Action, FileStep, Plan};
 use crate::store::Store;
 
-/// Remove every event older than the retention window (default 365 days),
-/// except what a legal hold keeps.
+/// Enforce the retention window: remove expired events (the nightly job).
+///
+/// Every event older than the window (default 365 days) goes, except what a
+/// legal hold keeps.
 ///
 /// Without --execute it prints the plan and changes nothing. With --execute
 /// it deletes whole day partitions, rewrites the boundary partition

@@ -19,9 +19,11 @@ use crate::store::scan::{self, Range};
 use crate::store::{Store, manifest};
 use crate::usage;
 
-/// Make the evidence pack for the one subject and period an authorisation
-/// record names, as a BagIt bag (report.html, summary.json, sessions.csv,
-/// events.csv, sources.csv, authorisation.toml, method.json, audit.jsonl).
+/// Make the evidence pack for HR, under an authorisation record.
+///
+/// The pack covers the one subject and period the record names. It is a
+/// BagIt bag: report.html, summary.json, sessions.csv, events.csv,
+/// sources.csv, authorisation.toml, method.json, audit.jsonl.
 ///
 /// Refused (exit code 3, no pack at all) when the record is incomplete or
 /// malformed, the authoriser is the requester or the operator, it is not yet

@@ -6,9 +6,11 @@ use clap::Args;
 
 use crate::evidence::bagit;
 
-/// Check an evidence pack: its BagIt structure, every payload and tag file
-/// hash, and Payload-Oxum. Exit 0 only if all hold; otherwise every file that
-/// is missing, extra or altered is named.
+/// Check an evidence pack: nothing missing, added or altered.
+///
+/// Checks the BagIt structure, every payload and tag file's SHA-256, and
+/// Payload-Oxum. Exit 0 only if all hold; otherwise every file that is
+/// missing, extra or altered is named.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The pack folder (the one holding bagit.txt).
