@@ -330,7 +330,9 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
             continue;
         }
         let df = read_columns(path, Some(vec![col::TS.into(), col::USER.into()]))?;
+        let before: u64 = held.values().sum();
         let mask = removal_mask(&df, cutoff_ms, holds, &mut held)?;
+        let held_rows = held.values().sum::<u64>() - before;
         let remove = mask.sum().unwrap_or(0) as u64;
         if remove == 0 {
             continue;
@@ -356,27 +358,11 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
             action,
             rows,
             remove_rows: remove,
-            held_rows: 0,
+            held_rows,
             bytes: fs::metadata(path)?.len(),
             oldest_ms: removed.iter().copied().min().unwrap_or(0),
             newest_ms: removed.iter().copied().max().unwrap_or(0),
         });
-    }
-    // Held rows per file, for the plan's table.
-    for s in &mut steps {
-        let df = read_columns(&s.path, Some(vec![col::TS.into(), col::USER.into()]))?;
-        let ts = df.column(col::TS)?.datetime()?.physical().clone();
-        let users = df.column(col::USER)?.str()?.clone();
-        s.held_rows = ts
-            .iter()
-            .zip(users.iter())
-            .filter(|(t, u)| {
-                t.is_some_and(|t| t < cutoff_ms)
-                    && holds
-                        .iter()
-                        .any(|h| h.covers(u.unwrap_or(""), t.unwrap_or(0)))
-            })
-            .count() as u64;
     }
     let records = manifest::read(&store.manifest_path())?;
     let mut sources = Vec::new();
