@@ -14,14 +14,7 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "access.log", lines);
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let mut args = vec![
         "usage",
         "--store",
@@ -240,14 +233,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "a.log", &lines);
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let u = parse(
         &ok(&[
             "usage",

@@ -32,14 +32,7 @@ fn user_rules_apply_to_events_already_stored() {
         "a.log",
         &[line("2025-06-11T09:00:00Z", "alice", "www.gov.uk")],
     );
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,
@@ -73,14 +66,7 @@ fn bad_config_is_a_usage_error_naming_the_key() {
         "a.log",
         &[line("2025-06-11T09:00:00Z", "alice", "x.com")],
     );
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[schedule]\ntime_zone = \"Europe/Londn\"\n").unwrap();
     let out = run(&[
@@ -133,14 +119,7 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is in use by another netusage process"));
     drop(held);
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
 }
 
 #[test]

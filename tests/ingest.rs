@@ -122,23 +122,9 @@ fn second_ingest_of_the_same_file_changes_nothing() {
         "a.log",
         &every("2025-06-11T09:00:00Z", 60, 5, "alice", "x.com"),
     );
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let before = snapshot(&store);
-    let out = ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = ingest(&store, &log);
     assert!(out.contains("already ingested as source"), "{out}");
     assert_eq!(snapshot(&store), before);
 }
@@ -152,14 +138,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         "good.log",
         &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
     );
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        good.to_str().unwrap(),
-    ]);
+    ingest(&store, &good);
     let before = snapshot(&store);
 
     // A binary file.
@@ -242,14 +221,7 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     lines.push(line("2025-06-11T09:01:00Z", "alice", "x.com"));
     let huge = write_log(dir.path(), "huge.log", &lines);
 
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        empty.to_str().unwrap(),
-    ]);
+    ingest(&store, &empty);
     ok(&[
         "ingest",
         "--now",
@@ -260,14 +232,7 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
         "squid",
         apache.to_str().unwrap(),
     ]);
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        huge.to_str().unwrap(),
-    ]);
+    ingest(&store, &huge);
     let records = manifest::read(&store.join("sources.jsonl")).unwrap();
     let get = |name: &str| {
         records
@@ -309,14 +274,7 @@ fn gzip_logs_read_like_plain_ones() {
     gz.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
     let path = dir.path().join("access.log.1.gz");
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
+    ingest(&store, &path);
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
     assert_eq!((r.lines, r.accepted, r.format.as_str()), (4, 4, "squid"));
     assert_eq!(
@@ -377,14 +335,7 @@ fn non_logs_found_in_a_directory_are_skipped_and_reported() {
     );
     std::fs::write(logs.join("README.md"), "# notes about these logs\n").unwrap();
     let store = dir.path().join("store");
-    let out = ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
+    let out = ingest(&store, &logs);
     assert!(out.contains("skipped (not a log): "), "{out}");
     assert!(
         out.contains("README.md: cannot tell the log format"),

@@ -18,6 +18,18 @@ pub fn run(args: &[&str]) -> Output {
         .expect("netusage runs")
 }
 
+/// `netusage ingest --now TEST_NOW --store STORE PATH`, asserting success.
+pub fn ingest(store: &Path, path: &Path) -> String {
+    ok(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--store",
+        store.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ])
+}
+
 /// Runs `netusage`, asserting success; returns standard output.
 pub fn ok(args: &[&str]) -> String {
     let out = run(args);
