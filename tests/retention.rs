@@ -432,3 +432,61 @@ fn a_window_below_the_minimum_needs_an_audited_reason() {
     );
     ok(&["audit", "--store", s, "verify"]);
 }
+
+#[test]
+fn a_purge_killed_with_sigkill_mid_run_is_finished_by_the_next() {
+    // Two months of generated traffic: many partitions, so a kill lands mid-purge.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("two-months.log");
+    let opts = netusage::synth::Options {
+        seed: 11,
+        start: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+        users: 6,
+        lines: 150_000,
+        malformed_per_10k: 5,
+    };
+    netusage::synth::generate(
+        &opts,
+        &mut std::io::BufWriter::new(std::fs::File::create(&log).unwrap()),
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    ok(&[
+        "ingest",
+        "--now",
+        "2025-12-31T00:00:00Z",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    // A cutoff inside the data: whole days deleted and a boundary day rewritten.
+    let now = "2026-10-15T12:00:00Z";
+    let reference = dir.path().join("reference");
+    copy_dir(&store, &reference);
+    ok(&[
+        "purge",
+        "--store",
+        reference.to_str().unwrap(),
+        "--now",
+        now,
+        "--execute",
+    ]);
+    let want = files(&reference);
+    for (k, delay_ms) in [0u64, 2, 5, 10, 20, 40].into_iter().enumerate() {
+        let copy = dir.path().join(format!("killed-{k}"));
+        copy_dir(&store, &copy);
+        let c = copy.to_str().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
+            .args(["purge", "--store", c, "--now", now, "--execute"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        ok(&["usage", "--store", c, "--format", "csv"]);
+        ok(&["purge", "--store", c, "--now", now, "--execute"]);
+        assert_eq!(files(&copy), want, "killed after {delay_ms} ms");
+        ok(&["audit", "--store", c, "verify"]);
+    }
+}
