@@ -253,6 +253,26 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     );
     assert_eq!(summary["blocked"], 1);
     assert_eq!(summary["flagged_days"][0]["date"], "2026-11-10");
+    // The facebook session traces to lines 1 and 12 of the log.
+    let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
+    let fb: Vec<csv::StringRecord> = csv::Reader::from_reader(sessions.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[0] == "facebook")
+        .collect();
+    assert_eq!(fb.len(), 1);
+    let r = &fb[0];
+    assert_eq!(
+        (&r[2], &r[6], &r[7], &r[13], &r[14], &r[16]),
+        (
+            "2026-11-10 10:00:00 GMT",
+            "1380",
+            "1380",
+            "1",
+            "CONNECT www.facebook.com:443",
+            "12"
+        )
+    );
 
     for victim in pack_files(&pack) {
         let copy = c.root.join("tamper");

@@ -143,6 +143,10 @@ pub struct SessionRow {
     pub last_source: String,
     /// Line of the last request in that source.
     pub last_line: u64,
+    /// The first request as logged: method and URL.
+    pub first_request: String,
+    /// The last request as logged: method and URL.
+    pub last_request: String,
 }
 
 /// Formats UTC ms as local time in the schedule's zone.
@@ -174,6 +178,15 @@ pub fn session_rows(
 ) -> anyhow::Result<Vec<SessionRow>> {
     let source = events.column(col::SOURCE)?.str()?.clone();
     let line = events.column(col::LINE)?.u64()?.clone();
+    let method = events.column(col::METHOD)?.str()?.clone();
+    let url = events.column(col::URL)?.str()?.clone();
+    let request = |i: usize| {
+        format!(
+            "{} {}",
+            method.get(i).unwrap_or(""),
+            url.get(i).unwrap_or("-")
+        )
+    };
     let mut out = Vec::new();
     for s in &p.sites {
         for x in &s.sessions {
@@ -196,6 +209,8 @@ pub fn session_rows(
                 first_line: line.get(first).unwrap_or(0),
                 last_source: source.get(last).unwrap_or("").to_string(),
                 last_line: line.get(last).unwrap_or(0),
+                first_request: request(first),
+                last_request: request(last),
             });
         }
     }
@@ -448,8 +463,10 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "embedded_only",
         "first_source",
         "first_line",
+        "first_request",
         "last_source",
         "last_line",
+        "last_request",
     ];
     csv_bytes(
         &header,
@@ -469,8 +486,10 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.embedded_only.to_string(),
                 r.first_source.clone(),
                 r.first_line.to_string(),
+                r.first_request.clone(),
                 r.last_source.clone(),
                 r.last_line.to_string(),
+                r.last_request.clone(),
             ]
         }),
     )

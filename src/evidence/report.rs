@@ -242,7 +242,8 @@ pub fn render(d: &ReportData<'_>) -> String {
         let _ = write!(
             h,
             "<tr><td>{}{note}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} / {} / {}</td>\
-             <td><code>{}:{}</code></td><td><code>{}:{}</code></td></tr>",
+             <td><code>{}:{}</code><br><span class=\"small\">{}</span></td>\
+             <td><code>{}:{}</code><br><span class=\"small\">{}</span></td></tr>",
             esc(&r.site),
             esc(&r.category),
             esc(&r.start_local),
@@ -253,8 +254,10 @@ pub fn render(d: &ReportData<'_>) -> String {
             min(r.outside_s),
             esc(&r.first_source),
             r.first_line,
+            esc(&r.first_request),
             esc(&r.last_source),
-            r.last_line
+            r.last_line,
+            esc(&r.last_request)
         );
     }
     h.push_str("</table>");
