@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use netusage::classify::Classifier;
 use netusage::config::Config;
@@ -37,12 +37,14 @@ fn make_log(dir: &Path, n: u64) -> std::path::PathBuf {
 
 fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_for_write(&dir.path().join("store"), Utc::now()).unwrap();
+    let store = Store::open_for_write(&dir.path().join("store")).unwrap();
     let opts = ingest::Options {
         format: None,
-        now: Utc::now(),
+        as_of: None,
         progress: false,
         cutoff_ms: None,
+        latest_ms: None,
+        realms: Default::default(),
     };
     match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
         Outcome::Ingested(r) => assert_eq!(r.lines, lines()),

@@ -1,23 +1,36 @@
-//! The audit log: `audit.jsonl` in the store, append-only and hash-chained.
+//! The audit log: `audit.jsonl` in the store, append-only and hash-chained,
+//! with a signed head.
 //!
-//! Each line is one [`Entry`]. `hash` = SHA-256(`prev_hash` ‖ canonical JSON
-//! of the entry without its `hash`), hex; the first entry's `prev_hash` is 64
+//! Each line is one [`Entry`]. `hash` = SHA-256(`prev_hash` ‖ the entry's
+//! canonical JSON without its `hash`, RFC 8785 through
+//! `serde_json_canonicalizer`), hex; the first entry's `prev_hash` is 64
 //! zeros. Editing, deleting or reordering any entry breaks the chain at that
-//! entry. What a chain alone cannot show is that entries were cut from the
-//! end: for that the last hash must be kept elsewhere (every evidence pack and
-//! every command's output carries a copy).
+//! entry. A chain alone cannot show that entries were cut from the end, or
+//! that the whole log was deleted: so every append also rewrites
+//! `audit.head`, the last entry's `seq` and `hash` signed with the store's
+//! Ed25519 key (see [`crate::signing`]). A log shorter than its signed head,
+//! or a store with no head, is an error that names what is missing.
+//!
+//! `ts` is always the system clock. A command run with `--now` records that
+//! time beside it as `as_of`. `operator` is always the operating-system login
+//! of the process (not an environment variable); a display name from
+//! `--operator` or `NETUSAGE_OPERATOR` goes beside it as `operator_name`.
 
-use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The log's file name in the store.
+pub const LOG_FILE: &str = "audit.jsonl";
+/// The signed head's file name in the store.
+pub const HEAD_FILE: &str = "audit.head";
 
 /// A file read or written by a command, with its SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,15 +50,19 @@ pub struct AuthRef {
     pub sha256: String,
 }
 
-/// What a command asks to record; [`append`] adds the sequence, time and chain.
+/// What a command asks to record; [`append`] adds the sequence, the real
+/// time, the operating-system login, the arguments and the chain.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
-    /// Who ran it.
-    pub operator: String,
     /// Subcommand, e.g. `ingest`, `purge`.
     pub command: String,
-    /// The command-line arguments after the subcommand.
-    pub arguments: Vec<String>,
+    /// A display name for the operator (`--operator`, `NETUSAGE_OPERATOR`),
+    /// recorded beside the login, never instead of it.
+    pub operator_name: Option<String>,
+    /// The `--now` the command ran with, if any (recorded beside the real time).
+    pub as_of: Option<DateTime<Utc>>,
+    /// The configuration in force: file, SHA-256 and effective settings.
+    pub config: Option<serde_json::Value>,
     /// Authorisation, where there is one.
     pub authorisation: Option<AuthRef>,
     /// Files read.
@@ -58,19 +75,41 @@ pub struct Draft {
     pub details: serde_json::Value,
 }
 
+impl Draft {
+    /// A draft for `command` with `result`, the display name from the
+    /// environment, and nothing else.
+    pub fn new(command: &str, result: impl Into<String>) -> Draft {
+        Draft {
+            command: command.to_string(),
+            operator_name: display_name(None),
+            result: result.into(),
+            ..Default::default()
+        }
+    }
+}
+
 /// One audit entry, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     /// 1, 2, 3, ... with no gap.
     pub seq: u64,
-    /// When (UTC, RFC 3339 with microseconds).
+    /// When, by the system clock (UTC, RFC 3339 with microseconds).
     pub ts: String,
-    /// Who ran the command.
+    /// The `--now` the command was given (UTC), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// The operating-system login that ran the command.
     pub operator: String,
+    /// The display name given with `--operator` / `NETUSAGE_OPERATOR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_name: Option<String>,
     /// Subcommand.
     pub command: String,
     /// Arguments.
     pub arguments: Vec<String>,
+    /// The configuration in force (file, SHA-256, effective settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
     /// Authorisation reference and record hash.
     pub authorisation: Option<AuthRef>,
     /// Files read.
@@ -83,16 +122,18 @@ pub struct Entry {
     pub details: serde_json::Value,
     /// `hash` of the entry before (or [`GENESIS`]).
     pub prev_hash: String,
-    /// SHA-256(prev_hash ‖ canonical JSON of the other fields), hex.
+    /// SHA-256(prev_hash ‖ RFC 8785 canonical JSON of the other fields), hex.
     pub hash: String,
 }
 
 impl Entry {
     /// The hash this entry should carry.
     pub fn compute_hash(&self) -> String {
-        let mut unsigned = self.clone();
-        unsigned.hash = String::new();
-        let canonical = serde_json::to_vec(&unsigned).expect("entries serialise");
+        let mut value = serde_json::to_value(self).expect("entries serialise");
+        if let Some(map) = value.as_object_mut() {
+            map.remove("hash");
+        }
+        let canonical = serde_json_canonicalizer::to_vec(&value).expect("JSON values canonicalise");
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(&canonical);
@@ -100,27 +141,146 @@ impl Entry {
     }
 }
 
-/// The operator name: `NETUSAGE_OPERATOR`, else the login name, else `unknown`.
-pub fn operator() -> String {
-    ["NETUSAGE_OPERATOR", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+/// The operating-system login of this process (from its real user id and the
+/// password database), else `uid:<n>`. Environment variables cannot change it.
+pub fn os_login() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(u)) => u.name,
+        _ => format!("uid:{uid}"),
+    }
+}
+
+/// The operator's display name: `given` (e.g. `--operator`), else
+/// `NETUSAGE_OPERATOR`; `None` when neither is set or both are blank.
+pub fn display_name(given: Option<&str>) -> Option<String> {
+    given
+        .map(str::to_string)
+        .or_else(|| std::env::var("NETUSAGE_OPERATOR").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// The arguments this process was started with, after the program name.
 pub fn process_arguments() -> Vec<String> {
-    std::env::args().skip(1).collect()
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
-/// Appends an entry to `<store>/audit.jsonl`, holding an exclusive lock on the
-/// file while it reads the last entry and writes the new one, then fsyncs.
+/// `audit.head`: the last entry's sequence and hash, signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// `seq` of the last entry.
+    pub seq: u64,
+    /// `hash` of the last entry.
+    pub hash: String,
+    /// Ed25519 signature (hex) over [`Head::message`].
+    pub signature: String,
+}
+
+impl Head {
+    /// The bytes signed: `netusage-audit-head\n<seq>\n<hash>\n`.
+    pub fn message(seq: u64, hash: &str) -> Vec<u8> {
+        format!("netusage-audit-head\n{seq}\n{hash}\n").into_bytes()
+    }
+}
+
+/// Reads `audit.head`; `None` when there is none.
 ///
 /// # Errors
-/// I/O errors, or a last line that is not a valid entry (run `audit verify`).
-pub fn append(store: &Path, draft: Draft, now: DateTime<Utc>) -> anyhow::Result<Entry> {
-    let path = store.join("audit.jsonl");
-    let mut f = OpenOptions::new()
+/// It exists but cannot be read or parsed.
+pub fn read_head(store: &Path) -> anyhow::Result<Option<Head>> {
+    let path = store.join(HEAD_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(t) => serde_json::from_str(&t)
+            .map(Some)
+            .with_context(|| format!("{} is not a valid audit head", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn write_head(store: &Path, key: &SigningKey, seq: u64, hash: &str) -> anyhow::Result<()> {
+    let head = Head {
+        seq,
+        hash: hash.to_string(),
+        signature: crate::signing::sign(key, &Head::message(seq, hash)),
+    };
+    crate::fsutil::write_atomic(&store.join(HEAD_FILE), serde_json::to_string(&head)?.as_bytes())
+}
+
+/// Checks `head` against the entries of the log text: its signature, and that
+/// the log still holds the entry it names. Returns the problem, if any.
+fn head_problem(head: &Head, key: &VerifyingKey, text: &str) -> Option<String> {
+    if crate::signing::verify(key, &Head::message(head.seq, &head.hash), &head.signature).is_err() {
+        return Some(format!(
+            "{HEAD_FILE} is not signed by this store's key: it was edited or replaced"
+        ));
+    }
+    let mut last_seq = 0;
+    for line in text.lines().rev().filter(|l| !l.trim().is_empty()) {
+        let Ok(e) = serde_json::from_str::<Entry>(line) else {
+            continue;
+        };
+        last_seq = last_seq.max(e.seq);
+        if e.seq == head.seq {
+            return (e.hash != head.hash).then(|| {
+                format!(
+                    "entry seq {} does not have the hash the signed head records ({}): the log was rewritten",
+                    head.seq, head.hash
+                )
+            });
+        }
+        if e.seq < head.seq {
+            break;
+        }
+    }
+    Some(if text.trim().is_empty() {
+        format!(
+            "the audit log is empty or missing, but the store's signed head records {} entries (last hash {}): \
+             entries 1 to {} were deleted",
+            head.seq, head.hash, head.seq
+        )
+    } else {
+        format!(
+            "the audit log ends at seq {last_seq}, but the store's signed head records seq {} (hash {}): \
+             entries {} to {} were cut from the end",
+            head.seq,
+            head.hash,
+            last_seq + 1,
+            head.seq
+        )
+    })
+}
+
+/// Starts the audit log of a new store: its first entry and signed head.
+///
+/// # Errors
+/// A log or head already exists, or I/O errors.
+pub fn start(store: &Path, key: &SigningKey, draft: Draft) -> anyhow::Result<Entry> {
+    if store.join(HEAD_FILE).exists() || store.join(LOG_FILE).exists() {
+        bail!("{} already has an audit log", store.display());
+    }
+    write_entry(store, key, draft, true)
+}
+
+/// Appends an entry to `<store>/audit.jsonl` and re-signs the head, holding
+/// an exclusive lock on the log while it checks the head against the log,
+/// writes the new entry (fsynced) and then the new head.
+///
+/// # Errors
+/// The store has no signed head, the log no longer holds the entry the head
+/// names (entries deleted: nothing is appended until that is investigated),
+/// the last line is damaged, or I/O errors.
+pub fn append(store: &Path, key: &SigningKey, draft: Draft) -> anyhow::Result<Entry> {
+    write_entry(store, key, draft, false)
+}
+
+fn write_entry(store: &Path, key: &SigningKey, draft: Draft, first: bool) -> anyhow::Result<Entry> {
+    let path = store.join(LOG_FILE);
+    let mut f = crate::fsutil::private_options()
         .create(true)
         .read(true)
         .append(true)
@@ -132,6 +292,23 @@ pub fn append(store: &Path, draft: Draft, now: DateTime<Utc>) -> anyhow::Result<
     f.seek(SeekFrom::Start(0))?;
     f.read_to_string(&mut text)
         .with_context(|| format!("cannot read {}", path.display()))?;
+    if !first {
+        match read_head(store)? {
+            None => bail!(
+                "{} has no signed audit head ({HEAD_FILE}): it was deleted, so entries may have been too; \
+                 nothing is appended until this is investigated (`netusage audit verify`)",
+                store.display()
+            ),
+            Some(head) => {
+                if let Some(problem) = head_problem(&head, &key.verifying_key(), &text) {
+                    bail!(
+                        "audit log {}: {problem}; nothing is appended until this is investigated (`netusage audit verify`)",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
     let (seq, prev_hash) = match text.lines().rev().find(|l| !l.trim().is_empty()) {
         None => (1, GENESIS.to_string()),
         Some(last) => {
@@ -147,12 +324,16 @@ pub fn append(store: &Path, draft: Draft, now: DateTime<Utc>) -> anyhow::Result<
     if !text.is_empty() && !text.ends_with('\n') {
         f.write_all(b"\n")?;
     }
+    let micros = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut e = Entry {
         seq,
-        ts: now.to_rfc3339_opts(SecondsFormat::Micros, true),
-        operator: draft.operator,
+        ts: micros(Utc::now()),
+        as_of: draft.as_of.map(micros),
+        operator: os_login(),
+        operator_name: draft.operator_name,
         command: draft.command,
-        arguments: draft.arguments,
+        arguments: process_arguments(),
+        config: draft.config,
         authorisation: draft.authorisation,
         inputs: draft.inputs,
         outputs: draft.outputs,
@@ -167,6 +348,7 @@ pub fn append(store: &Path, draft: Draft, now: DateTime<Utc>) -> anyhow::Result<
     f.write_all(line.as_bytes())
         .with_context(|| format!("cannot append to {}", path.display()))?;
     f.sync_all()?;
+    write_head(store, key, e.seq, &e.hash)?;
     Ok(e)
 }
 
@@ -175,7 +357,7 @@ pub fn append(store: &Path, draft: Draft, now: DateTime<Utc>) -> anyhow::Result<
 /// # Errors
 /// The file cannot be read or a line is not an entry.
 pub fn read(store: &Path) -> anyhow::Result<Vec<Entry>> {
-    let path = store.join("audit.jsonl");
+    let path = store.join(LOG_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -192,6 +374,20 @@ pub fn read(store: &Path) -> anyhow::Result<Vec<Entry>> {
         .collect()
 }
 
+/// What the signed head says about the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadCheck {
+    /// The head is signed by the store's key and names the log's last entry.
+    Matches,
+    /// The head names an entry that is in the log, but later entries follow
+    /// it: a command was interrupted between its entry and its head, or entries
+    /// were added without the key. Their number.
+    Behind(u64),
+    /// The head is missing, not signed by the store's key, or names an entry
+    /// the log no longer holds: what is wrong.
+    Broken(String),
+}
+
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -201,25 +397,22 @@ pub struct Verdict {
     pub broken: Option<(usize, String)>,
     /// `seq` and `hash` of the last entry that checked out.
     pub last: Option<(u64, String)>,
+    /// The signed head against the log.
+    pub head: HeadCheck,
 }
 
-/// Checks the chain in `<store>/audit.jsonl`: each line parses, `seq` counts
-/// up from 1 without gaps, `prev_hash` is the previous entry's `hash`, and
-/// `hash` matches the entry's content. Stops at the first break.
+/// Checks the chain in `<store>/audit.jsonl` — each line parses, `seq` counts
+/// up from 1 without gaps, `prev_hash` is the previous entry's `hash`, `hash`
+/// matches the entry's content; stops at the first break — and the signed
+/// head against `key`.
 ///
 /// # Errors
 /// The file cannot be read.
-pub fn verify(store: &Path) -> anyhow::Result<Verdict> {
-    let path = store.join("audit.jsonl");
+pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
+    let path = store.join(LOG_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Verdict {
-                good: 0,
-                broken: None,
-                last: None,
-            });
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     let mut prev = GENESIS.to_string();
@@ -227,6 +420,7 @@ pub fn verify(store: &Path) -> anyhow::Result<Verdict> {
         good: 0,
         broken: None,
         last: None,
+        head: HeadCheck::Matches,
     };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     for (i, raw) in lines.iter().enumerate() {
@@ -277,6 +471,19 @@ pub fn verify(store: &Path) -> anyhow::Result<Verdict> {
         v.good += 1;
         v.last = Some((e.seq, e.hash));
     }
+    v.head = match read_head(store) {
+        Err(e) => HeadCheck::Broken(format!("{e:#}")),
+        Ok(None) => HeadCheck::Broken(format!(
+            "{HEAD_FILE} is missing: the store's signed record of its audit chain was deleted"
+        )),
+        Ok(Some(head)) => match head_problem(&head, key, &text) {
+            Some(p) => HeadCheck::Broken(p),
+            None => match &v.last {
+                Some((seq, _)) if *seq > head.seq => HeadCheck::Behind(seq - head.seq),
+                _ => HeadCheck::Matches,
+            },
+        },
+    };
     Ok(v)
 }
 
@@ -286,37 +493,39 @@ mod tests {
 
     fn draft(cmd: &str) -> Draft {
         Draft {
-            operator: "ict1".into(),
             command: cmd.into(),
             result: "ok".into(),
             ..Default::default()
         }
     }
 
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7u8; 32])
+    }
+
     #[test]
     fn chain_links_and_detects_edits() {
         let dir = tempfile::tempdir().unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let a = append(dir.path(), draft("ingest"), now).unwrap();
-        let b = append(dir.path(), draft("usage"), now).unwrap();
+        let k = key();
+        let a = start(dir.path(), &k, draft("ingest")).unwrap();
+        let b = append(dir.path(), &k, draft("usage")).unwrap();
         assert_eq!((a.seq, a.prev_hash.as_str()), (1, GENESIS));
         assert_eq!((b.seq, b.prev_hash.as_str()), (2, a.hash.as_str()));
         assert_eq!(
-            verify(dir.path()).unwrap(),
+            verify(dir.path(), &k.verifying_key()).unwrap(),
             Verdict {
                 good: 2,
                 broken: None,
-                last: Some((2, b.hash.clone()))
+                last: Some((2, b.hash.clone())),
+                head: HeadCheck::Matches,
             }
         );
-        let p = dir.path().join("audit.jsonl");
+        let p = dir.path().join(LOG_FILE);
         let text = std::fs::read_to_string(&p)
             .unwrap()
             .replace("\"usage\"", "\"flags\"");
         std::fs::write(&p, text).unwrap();
-        let v = verify(dir.path()).unwrap();
+        let v = verify(dir.path(), &k.verifying_key()).unwrap();
         assert_eq!(v.good, 1);
         assert_eq!(
             v.broken,
@@ -325,5 +534,48 @@ mod tests {
                 "entry seq 2: its hash does not match its content (edited)".into()
             ))
         );
+    }
+
+    #[test]
+    fn the_hash_is_over_rfc8785_canonical_json() {
+        // Key order, spacing and number spelling of the stored line do not matter:
+        // the hash is over the canonical form.
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        let mut d = draft("usage");
+        d.details = serde_json::json!({ "b": 1.5, "a": [3, 1e2] });
+        let e = start(dir.path(), &k, d).unwrap();
+        let mut v = serde_json::to_value(&e).unwrap();
+        v.as_object_mut().unwrap().remove("hash");
+        let canonical = serde_json_canonicalizer::to_string(&v).unwrap();
+        assert!(canonical.contains(r#""details":{"a":[3,100],"b":1.5}"#), "{canonical}");
+        let mut h = Sha256::new();
+        h.update(GENESIS.as_bytes());
+        h.update(canonical.as_bytes());
+        assert_eq!(e.hash, hex::encode(h.finalize()));
+    }
+
+    #[test]
+    fn a_deleted_or_shortened_log_is_refused_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        start(dir.path(), &k, draft("ingest")).unwrap();
+        append(dir.path(), &k, draft("usage")).unwrap();
+        let third = append(dir.path(), &k, draft("flags")).unwrap();
+        let p = dir.path().join(LOG_FILE);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let two: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&p, two).unwrap();
+        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
+        assert!(err.contains("entries 3 to 3 were cut from the end"), "{err}");
+        assert!(err.contains(&third.hash), "{err}");
+        std::fs::remove_file(&p).unwrap();
+        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
+        assert!(err.contains("entries 1 to 3 were deleted"), "{err}");
+        let v = verify(dir.path(), &k.verifying_key()).unwrap();
+        assert!(matches!(v.head, HeadCheck::Broken(ref s) if s.contains("entries 1 to 3 were deleted")));
+        std::fs::remove_file(dir.path().join(HEAD_FILE)).unwrap();
+        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
+        assert!(err.contains("has no signed audit head"), "{err}");
     }
 }

@@ -19,14 +19,22 @@
 //! exempt_users = []                     # designated business accounts
 //! [retention]
 //! days = 365
-//! minimum_days = 365
+//! minimum_days = 365                    # may raise the built-in floor of 365, never lower it
+//! [identity]
+//! local_realms = []                     # your own realms, stripped from user names
 //! ```
+//!
+//! Every number has a documented range ([`RANGES`]) and a value outside it is
+//! refused with its key named (exit 2), so no setting can overflow the
+//! arithmetic that uses it.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ExitError;
+use crate::identity::Realms;
+use crate::retention::MINIMUM_DAYS_FLOOR;
 use crate::usage::policy::{PersonalUse, Policy};
 use crate::usage::schedule::Schedule;
 use crate::usage::sessions::Params;
@@ -43,7 +51,42 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// `[retention]`.
     pub retention: RetentionConfig,
+    /// `[identity]`.
+    pub identity: IdentityConfig,
+    /// Where the settings came from (not a key of the file).
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
 }
+
+/// The file a configuration was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigSource {
+    /// Path as given.
+    pub path: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+}
+
+/// `[identity]`: how logged user names become one account name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// The organisation's own realms, in NetBIOS (`CORP`) and DNS
+    /// (`corp.council.gov.uk`) forms: `CORP\jsmith` and
+    /// `jsmith@corp.council.gov.uk` both become `jsmith`. Any other realm is
+    /// kept in the name, so `CONTRACTOR\jsmith` stays a different person.
+    pub local_realms: Vec<String>,
+}
+
+/// The range of every number in the file: (section, key, lowest, highest, unit).
+pub const RANGES: [(&str, &str, u64, u64, &str); 6] = [
+    ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
+    ("browse_time", "allowance_s", 0, 3_600, "seconds"),
+    ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
+    ("policy", "min_flagged_days", 1, 366, "days"),
+    ("retention", "days", MINIMUM_DAYS_FLOOR as u64, 3_650, "days"),
+    ("retention", "minimum_days", MINIMUM_DAYS_FLOOR as u64, 3_650, "days"),
+];
 
 /// `[schedule]`: when people work, in local time.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,7 +168,8 @@ impl Default for PolicyConfig {
 pub struct RetentionConfig {
     /// Events older than this many days are purged.
     pub days: u32,
-    /// Purge refuses a shorter window without an explicit override.
+    /// Purge refuses a shorter window without `--override-minimum`. It may
+    /// raise the built-in floor ([`MINIMUM_DAYS_FLOOR`], 365), never lower it.
     pub minimum_days: u32,
 }
 
@@ -139,19 +183,98 @@ impl Default for RetentionConfig {
 }
 
 impl Config {
-    /// Loads a config file, or the defaults when `path` is `None`.
+    /// Loads a config file, or the defaults when `path` is `None`, and checks
+    /// every number against [`RANGES`] and the retention floor.
     ///
     /// # Errors
-    /// Exit code 2 with the file name and the TOML error (line, column, key).
+    /// Exit code 2 with the file name and the TOML error (line, column, key),
+    /// or the key whose value is out of range.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             ExitError::usage(format!("cannot read config file {}: {e}", path.display()))
         })?;
-        toml::from_str(&text)
-            .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))
+        let text = String::from_utf8(bytes.clone()).map_err(|_| {
+            ExitError::usage(format!("config file {} is not UTF-8 text", path.display()))
+        })?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;
+        config
+            .check_ranges()
+            .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;
+        config.source = Some(ConfigSource {
+            path: path.display().to_string(),
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        });
+        Ok(config)
+    }
+
+    /// The value of a numeric key named in [`RANGES`].
+    fn number(&self, section: &str, key: &str) -> u64 {
+        match (section, key) {
+            ("browse_time", "idle_timeout_s") => self.browse_time.idle_timeout_s,
+            ("browse_time", "allowance_s") => self.browse_time.allowance_s,
+            ("policy", "max_working_minutes_per_day") => self.policy.max_working_minutes_per_day,
+            ("policy", "min_flagged_days") => u64::from(self.policy.min_flagged_days),
+            ("retention", "days") => u64::from(self.retention.days),
+            ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
+            _ => unreachable!("every key in RANGES is matched"),
+        }
+    }
+
+    /// Checks every number against [`RANGES`], and `[retention] days`
+    /// against `minimum_days`.
+    ///
+    /// # Errors
+    /// The first key out of range, named with its range.
+    pub fn check_ranges(&self) -> Result<(), String> {
+        for (section, key, lo, hi, unit) in RANGES {
+            let v = self.number(section, key);
+            if v < lo || v > hi {
+                let why = if section == "retention" && v < lo {
+                    format!(
+                        " (the one-year floor from the seed policies is built in; a config may raise it, \
+                         only `purge --override-minimum \"reason\"` lowers it, for one run)"
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(format!(
+                    "[{section}] {key} = {v} is out of range: it must be {lo} to {hi} {unit}{why}"
+                ));
+            }
+        }
+        if self.retention.days < self.retention.minimum_days {
+            return Err(format!(
+                "[retention] days = {} is below [retention] minimum_days = {}",
+                self.retention.days, self.retention.minimum_days
+            ));
+        }
+        for r in &self.identity.local_realms {
+            if r.trim().is_empty() || r.contains(['\\', '@']) {
+                return Err(format!(
+                    "[identity] local_realms: `{r}` is not a realm name (give `CORP` or `corp.council.gov.uk`)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The organisation's own realms, for user-name normalisation.
+    pub fn realms(&self) -> Realms {
+        Realms::new(&self.identity.local_realms)
+    }
+
+    /// What the audit log records of the configuration: the file and its
+    /// SHA-256 (or `defaults`), and every effective setting.
+    pub fn audit_record(&self) -> serde_json::Value {
+        serde_json::json!({
+            "file": self.source.as_ref().map(|s| s.path.clone()),
+            "sha256": self.source.as_ref().map(|s| s.sha256.clone()),
+            "effective": self,
+        })
     }
 
     /// The validated schedule.
@@ -172,22 +295,29 @@ impl Config {
             .map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?;
         Ok(Policy {
             personal_use,
-            max_counted_s_per_day: self.policy.max_working_minutes_per_day * 60,
+            max_counted_s_per_day: self.policy.max_working_minutes_per_day.saturating_mul(60),
             min_flagged_days: self.policy.min_flagged_days,
-            exempt_users: self
-                .policy
-                .exempt_users
-                .iter()
-                .map(|u| u.to_lowercase())
-                .collect(),
+            exempt_users: {
+                let realms = self.realms();
+                self.policy
+                    .exempt_users
+                    .iter()
+                    .map(|u| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned())
+                    .collect()
+            },
         })
     }
 
     /// The browse-time parameters.
     pub fn params(&self) -> Params {
         Params {
-            idle_timeout_ms: self.browse_time.idle_timeout_s as i64 * 1000,
-            allowance_ms: self.browse_time.allowance_s as i64 * 1000,
+            // In range by `check_ranges`: at most 86 400 000 ms.
+            idle_timeout_ms: i64::try_from(self.browse_time.idle_timeout_s)
+                .unwrap_or(i64::MAX / 4)
+                .saturating_mul(1000),
+            allowance_ms: i64::try_from(self.browse_time.allowance_s)
+                .unwrap_or(i64::MAX / 4)
+                .saturating_mul(1000),
         }
     }
 }

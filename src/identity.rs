@@ -5,12 +5,51 @@ use std::borrow::Cow;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Normalises a user name as logged: URL-decoded, realm stripped, lower case.
+/// The organisation's own realms (`[identity] local_realms`), lower case:
+/// only these are stripped from logged user names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Realms(Vec<String>);
+
+impl Realms {
+    /// Realms from the config, in NetBIOS (`CORP`) or DNS (`corp.council.gov.uk`) form.
+    pub fn new(names: &[String]) -> Realms {
+        Realms(names.iter().map(|r| r.trim().to_lowercase()).collect())
+    }
+
+    /// True when `realm` (any case) is one of the organisation's own.
+    pub fn is_local(&self, realm: &str) -> bool {
+        self.0.iter().any(|r| r.eq_ignore_ascii_case(realm))
+    }
+
+    /// True when no realm is configured (every realm is then kept).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The realm of a normalised user name, when it kept one: `corp` of
+/// `corp\jsmith`, `agency.co.uk` of `jsmith@agency.co.uk`.
+pub fn realm_of(user: &str) -> Option<&str> {
+    if user.starts_with("ip:") {
+        return None;
+    }
+    if let Some((realm, _)) = user.split_once('\\') {
+        return Some(realm);
+    }
+    user.rsplit_once('@').map(|(_, realm)| realm)
+}
+
+/// Normalises a user name as logged: URL-decoded, lower case, and the realm
+/// stripped only when it is one of the organisation's own (`realms`).
 ///
-/// `CORP\JSmith`, `CORP%5CJSmith` and `jsmith@corp.local` all give `jsmith`.
-/// When the log has no user (`None`, from `-`), the result is `ip:<client_ip>`
-/// so every event belongs to someone (DESIGN.md, "The normalised event").
-pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str) -> Cow<'a, str> {
+/// With `local_realms = ["CORP", "council.gov.uk"]`: `CORP\JSmith`,
+/// `CORP%5CJSmith` and `jsmith@council.gov.uk` all give `jsmith`, while
+/// `CONTRACTOR\jsmith` gives `contractor\jsmith` and
+/// `jsmith@agency-temps.co.uk` stays as it is: different people keep
+/// different names. When the log has no user (`None`, from `-`), the result
+/// is `ip:<client_ip>` so every event belongs to someone (DESIGN.md, "The
+/// normalised event").
+pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realms) -> Cow<'a, str> {
     let Some(user) = user else {
         return Cow::Owned(format!("ip:{client_ip}"));
     };
@@ -21,17 +60,22 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str) -> Cow<'a, str
         return Cow::Borrowed(user);
     }
     let decoded = percent_encoding::percent_decode_str(user).decode_utf8_lossy();
-    let mut name: &str = &decoded;
-    if let Some(i) = name.rfind('\\') {
-        name = &name[i + 1..];
-    }
-    if let Some(i) = name.find('@') {
-        name = &name[..i];
-    }
+    let lower = decoded.trim().to_lowercase();
+    let (name, realm) = if let Some((realm, name)) = lower.split_once('\\') {
+        (name, Some(realm))
+    } else if let Some((name, realm)) = lower.rsplit_once('@') {
+        (name, Some(realm))
+    } else {
+        (lower.as_str(), None)
+    };
     if name.is_empty() {
         return Cow::Owned(format!("ip:{client_ip}"));
     }
-    Cow::Owned(name.to_lowercase())
+    match realm {
+        Some(r) if realms.is_local(r) => Cow::Owned(name.to_string()),
+        Some(r) if r.is_empty() => Cow::Owned(name.to_string()),
+        _ => Cow::Owned(lower),
+    }
 }
 
 /// The pseudonym of a normalised user: `u-` + the first 12 hex characters of
@@ -51,15 +95,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn realms_and_encodings() {
-        assert_eq!(normalise_user(Some("CORP\\JSmith"), "1.2.3.4"), "jsmith");
-        assert_eq!(normalise_user(Some("CORP%5CJSmith"), "1.2.3.4"), "jsmith");
+    fn only_local_realms_are_stripped() {
+        let local = Realms::new(&["CORP".into(), "council.gov.uk".into()]);
+        assert_eq!(normalise_user(Some("CORP\\JSmith"), "1.2.3.4", &local), "jsmith");
+        assert_eq!(normalise_user(Some("CORP%5CJSmith"), "1.2.3.4", &local), "jsmith");
+        assert_eq!(normalise_user(Some("jsmith@council.gov.uk"), "1.2.3.4", &local), "jsmith");
+        assert_eq!(normalise_user(Some("jsmith"), "1.2.3.4", &local), "jsmith");
         assert_eq!(
-            normalise_user(Some("jsmith@corp.local"), "1.2.3.4"),
-            "jsmith"
+            normalise_user(Some("CONTRACTOR\\jsmith"), "1.2.3.4", &local),
+            "contractor\\jsmith"
         );
-        assert_eq!(normalise_user(Some("jsmith"), "1.2.3.4"), "jsmith");
-        assert_eq!(normalise_user(None, "10.0.0.7"), "ip:10.0.0.7");
+        assert_eq!(
+            normalise_user(Some("jsmith@agency-temps.co.uk"), "1.2.3.4", &local),
+            "jsmith@agency-temps.co.uk"
+        );
+        assert_eq!(normalise_user(None, "10.0.0.7", &local), "ip:10.0.0.7");
+        // No realms configured: every realm is kept.
+        let none = Realms::default();
+        assert_eq!(normalise_user(Some("CORP\\JSmith"), "", &none), "corp\\jsmith");
+        assert_eq!(realm_of("corp\\jsmith"), Some("corp"));
+        assert_eq!(realm_of("jsmith@agency.co.uk"), Some("agency.co.uk"));
+        assert_eq!(realm_of("jsmith"), None);
     }
 
     #[test]

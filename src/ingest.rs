@@ -11,13 +11,15 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use flate2::read::MultiGzDecoder;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Mutex;
 use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
@@ -25,7 +27,7 @@ use rayon::prelude::*;
 use crate::classify::Classifier;
 use crate::event::{self, Event, HostInfo};
 use crate::formats::{Format, detect};
-use crate::identity::normalise_user;
+use crate::identity::{Realms, normalise_user, realm_of};
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
@@ -45,18 +47,31 @@ const HEAD_BYTES: usize = 64 << 10;
 pub struct Options {
     /// Log format; `None` detects it per file from its first lines.
     pub format: Option<Format>,
-    /// The time recorded as `ingested_at` (UTC).
-    pub now: DateTime<Utc>,
+    /// The `--now` ingest was given, recorded beside the real `ingested_at`.
+    pub as_of: Option<DateTime<Utc>>,
     /// Show a progress bar (on standard error).
     pub progress: bool,
     /// The retention cutoff (UTC ms): events before it are refused and
     /// quarantined without their text, so an old archive cannot bring purged
     /// data back. `None` accepts every date.
     pub cutoff_ms: Option<i64>,
+    /// Events later than this (UTC ms: the system clock plus the clock-skew
+    /// tolerance) are quarantined. `None` accepts every date.
+    pub latest_ms: Option<i64>,
+    /// The organisation's own realms, stripped from user names.
+    pub realms: Realms,
 }
+
+/// How far ahead of the system clock an event may be dated (s): clocks of
+/// proxies and of this machine may disagree by this much.
+pub const CLOCK_SKEW_S: i64 = 300;
 
 /// Quarantine reason for events older than the retention window.
 pub const TOO_OLD: &str = "older than retention window: refused (text withheld; see raw_sha256)";
+
+/// Quarantine reason for events dated after the system clock.
+pub const FUTURE: &str =
+    "later than now: dated more than 300 s after the system clock (a wrong proxy clock or a forged line)";
 
 /// What happened to one input file.
 #[derive(Debug, Clone)]
@@ -175,40 +190,147 @@ pub fn ingest_files(
         .collect()
 }
 
-/// Counts bytes read from the underlying file, for the progress bar.
-struct Counting<R> {
-    inner: R,
-    read: Arc<AtomicU64>,
+/// The raw bytes read so far: their SHA-256 and count. Shared between the
+/// reader thread and the caller, so the hash describes exactly the bytes
+/// that were read — a file that grows while it is read is recorded as read.
+#[derive(Clone)]
+struct Digesting {
+    state: Arc<Mutex<(Sha256, u64)>>,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl Digesting {
+    fn new(start: Sha256, bytes: u64) -> Digesting {
+        Digesting {
+            state: Arc::new(Mutex::new((start, bytes))),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.1)
+    }
+
+    fn finish(&self) -> (String, u64) {
+        let s = self.state.lock().expect("no reader panics while holding it");
+        (hex::encode(s.0.clone().finalize()), s.1)
+    }
+}
+
+/// Hashes and counts the raw bytes read from the underlying file.
+struct Hashing<R> {
+    inner: R,
+    digest: Digesting,
+}
+
+impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        if let Ok(mut s) = self.digest.state.lock() {
+            s.0.update(&buf[..n]);
+            s.1 += n as u64;
+        }
         Ok(n)
     }
 }
 
-fn open_decoded(path: &Path, counter: Arc<AtomicU64>) -> anyhow::Result<Box<dyn Read + Send>> {
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut magic = [0u8; 2];
-    let n = f
-        .read(&mut magic)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    drop(f);
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let counted = Counting {
-        inner: f,
-        read: counter,
-    };
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-            1 << 20,
-            counted,
-        )))
+/// `gzip` when the bytes start with gzip's magic number, else `none`.
+fn compression_of(magic: &[u8]) -> &'static str {
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        "gzip"
     } else {
-        Box::new(counted)
+        "none"
+    }
+}
+
+/// Opens `path` at byte `skip` (whose SHA-256 state so far is `start`),
+/// decompressing gzip; every raw byte read goes through `digest`.
+fn open_decoded(
+    path: &Path,
+    compression: &str,
+    skip: u64,
+    digest: Digesting,
+) -> anyhow::Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if skip > 0 {
+        f.seek(SeekFrom::Start(skip))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    let hashed = Hashing { inner: f, digest };
+    Ok(if compression == "gzip" {
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, hashed)))
+    } else {
+        Box::new(hashed)
     })
+}
+
+/// Bytes at the start of a file whose SHA-256 is kept as `head_sha256`.
+const HEAD_HASH_BYTES: u64 = 64 << 10;
+
+/// The first `n` bytes of `path` (fewer when the file is shorter).
+fn read_prefix(path: &Path, n: u64) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    File::open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .take(n)
+        .read_to_end(&mut out)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(out)
+}
+
+/// The earlier source this plain file starts with (the longest one whose
+/// exact bytes, ending on a line break, are this file's first bytes), with
+/// the SHA-256 state after those bytes. A grown or rotated copy of a log
+/// already ingested is then read from where the earlier one ended.
+fn find_prefix(
+    path: &Path,
+    size: u64,
+    head: &[u8],
+    records: &[SourceRecord],
+) -> anyhow::Result<Option<(SourceRecord, Sha256)>> {
+    let mut candidates: Vec<&SourceRecord> = records
+        .iter()
+        .filter(|r| {
+            r.compression == "none"
+                && r.size > 0
+                && r.size < size
+                && !r.head_sha256.is_empty()
+                && {
+                    let n = (r.size.min(HEAD_HASH_BYTES) as usize).min(head.len());
+                    hex::encode(Sha256::digest(&head[..n])) == r.head_sha256
+                }
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    candidates.sort_by_key(|r| r.size);
+    let mut f = BufReader::with_capacity(
+        1 << 20,
+        File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+    );
+    let mut h = Sha256::new();
+    let mut at = 0u64;
+    let mut last_byte = 0u8;
+    let mut best = None;
+    let mut buf = vec![0u8; 1 << 20];
+    for r in candidates {
+        while at < r.size {
+            let want = ((r.size - at) as usize).min(buf.len());
+            let n = f
+                .read(&mut buf[..want])
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if n == 0 {
+                return Ok(best);
+            }
+            h.update(&buf[..n]);
+            last_byte = buf[n - 1];
+            at += n as u64;
+        }
+        if last_byte == b'\n' && hex::encode(h.clone().finalize()) == r.sha256 {
+            best = Some((r.clone(), h.clone()));
+        }
+    }
+    Ok(best)
 }
 
 /// Reads until `buf` holds `want` bytes or the input ends.
@@ -239,8 +361,10 @@ struct Block {
     first_line: u64,
 }
 
-/// Ingests one file. Returns `Duplicate` without reading further when its
-/// SHA-256 is already in the manifest.
+/// Ingests one file. Returns `Duplicate` when its SHA-256 is already in the
+/// manifest. When it starts with the exact content of a source already
+/// ingested (a log that grew, or a rotated copy with more lines), only the
+/// lines after that content are read, numbered as in this file.
 ///
 /// # Errors
 /// The file cannot be read, is binary, is a truncated `.gz`, or its format
@@ -254,18 +378,33 @@ pub fn ingest_file(
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
-    let sha256 = crate::store::sha256_file(path)?;
-    if let Some(existing) = manifest::read(&store.manifest_path())?
-        .into_iter()
-        .find(|r| r.sha256 == sha256)
-    {
-        return Ok(Outcome::Duplicate(existing));
+    let canonical = std::fs::canonicalize(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let records = manifest::read(&store.manifest_path())?;
+    // Only a file the size of a source already stored can be that source:
+    // hash it first then, and skip it without parsing.
+    if records.iter().any(|r| r.size == size) {
+        let sha = crate::store::sha256_file(path)?;
+        if let Some(existing) = records.iter().find(|r| r.sha256 == sha) {
+            return Ok(Outcome::Duplicate(existing.clone()));
+        }
     }
-    let source = manifest::source_id(&sha256);
-    let counter = Arc::new(AtomicU64::new(0));
-    let mut reader = open_decoded(path, counter.clone())?;
+    let head_raw = read_prefix(path, HEAD_HASH_BYTES)?;
+    let compression = compression_of(&head_raw);
+    let head_sha256 = hex::encode(Sha256::digest(&head_raw));
+    let prefix = if compression == "none" {
+        find_prefix(path, size, &head_raw, &records)?
+    } else {
+        None
+    };
+    let (skip, first_line, start) = match &prefix {
+        Some((r, h)) => (r.size, r.first_line + r.lines, h.clone()),
+        None => (0, 1, Sha256::new()),
+    };
+    let digest = Digesting::new(start, skip);
+    let mut reader = open_decoded(path, compression, skip, digest.clone())?;
     let mut head = Vec::new();
-    fill(&mut reader, &mut head, HEAD_BYTES).map_err(|e| read_error(path, 1, e))?;
+    fill(&mut reader, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
     if head.contains(&0) {
         bail!(
             "{} is a binary file (NUL bytes in its first 64 KiB), not a text log",
@@ -283,32 +422,88 @@ pub fn ingest_file(
         })?),
     };
 
+    let source = source_id(&records, &head_sha256, size, first_line);
+    let dup_days = crate::store::scan::days_with_events(store)?;
+    let mut dup_index: HashMap<NaiveDate, HashMap<u128, crate::store::scan::Origin>> =
+        HashMap::new();
     let bar = progress_bar(opts.progress, size, path);
     let mut parts = PartitionWriter::new(&store.events_dir(), &source);
     let mut quarantine = QuarantineWriter::new(&store.quarantine_dir(), &source);
-    let result = read_blocks(path, reader, head, |blocks| {
-        bar.set_position(counter.load(Ordering::Relaxed));
+    let mut realms: BTreeMap<String, u64> = BTreeMap::new();
+    let cx = BlockContext {
+        format: format.unwrap_or(Format::Squid),
+        classifier,
+        source: &source,
+        cutoff_ms: opts.cutoff_ms,
+        latest_ms: opts.latest_ms,
+        realms: &opts.realms,
+        dup_days: &dup_days,
+    };
+    let result = read_blocks(path, reader, head, first_line, |blocks| {
+        bar.set_position(digest.bytes());
         let outs: Vec<anyhow::Result<BlockOut>> = blocks
             .par_iter()
-            .map(|b| {
-                process_block(
-                    &b.bytes,
-                    b.first_line,
-                    format.unwrap_or(Format::Squid),
-                    classifier,
-                    &source,
-                    opts.cutoff_ms,
-                )
-            })
+            .map(|b| process_block(&b.bytes, b.first_line, &cx))
             .collect();
         let mut stats = Stats::default();
-        for out in outs {
-            let out = out?;
-            for (day, df) in &out.frames {
-                parts.write(*day, df)?;
+        for (block, out) in blocks.iter().zip(outs) {
+            let mut out = out?;
+            let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
+            for f in &mut out.frames {
+                if let Some(keys) = &f.keys {
+                    if !dup_index.contains_key(&f.day) {
+                        dup_index.insert(f.day, crate::store::scan::day_keys(store, f.day)?);
+                    }
+                    let index = &dup_index[&f.day];
+                    let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
+                    let keep: Vec<bool> = keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, k)| match index.get(k) {
+                            Some((src, line)) => {
+                                dup_lines.insert(
+                                    lines.get(i).unwrap_or(0),
+                                    format!(
+                                        "duplicate: the same event (time, client, user, method, URL, status, bytes) \
+                                         is already stored from source {src} line {line}"
+                                    ),
+                                );
+                                false
+                            }
+                            None => true,
+                        })
+                        .collect();
+                    if !dup_lines.is_empty() {
+                        let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
+                        f.df = f.df.filter(&mask)?;
+                    }
+                }
+                if f.df.height() > 0 {
+                    parts.write(f.day, &f.df)?;
+                }
             }
-            for r in &out.rejects {
-                quarantine.push(r)?;
+            out.stats.accepted -= dup_lines.len() as u64;
+            out.stats.duplicates += dup_lines.len() as u64;
+            let mut dups = dup_lines.into_iter().peekable();
+            let mut rejects = out.rejects.into_iter().peekable();
+            // Quarantine stays in line order: merge the block's rejects with its duplicates.
+            loop {
+                let take_dup = match (rejects.peek(), dups.peek()) {
+                    (Some(r), Some((l, _))) => *l < r.line,
+                    (None, Some(_)) => true,
+                    (_, None) => false,
+                };
+                if take_dup {
+                    let (l, why) = dups.next().expect("peeked");
+                    quarantine.push(&Rejected::new(l, &why, line_bytes(block, l)))?;
+                } else if let Some(r) = rejects.next() {
+                    quarantine.push(&r)?;
+                } else {
+                    break;
+                }
+            }
+            for (r, n) in out.realms {
+                *realms.entry(r).or_default() += n;
             }
             stats.merge(&out.stats);
         }
@@ -323,20 +518,37 @@ pub fn ingest_file(
             return Err(e);
         }
     };
+    let (sha256, bytes_read) = digest.finish();
+    if prefix.is_none()
+        && let Some(existing) = records.iter().find(|r| r.sha256 == sha256)
+    {
+        parts.abort();
+        quarantine.abort();
+        return Ok(Outcome::Duplicate(existing.clone()));
+    }
     debug_assert_eq!(stats.accepted + quarantine.count(), stats.lines);
     let record = SourceRecord {
-        source,
-        path: path.display().to_string(),
+        source: source.clone(),
+        path: canonical.display().to_string(),
+        given_path: path.display().to_string(),
         sha256,
-        size,
+        size: bytes_read,
+        head_sha256,
+        compression: compression.to_string(),
+        prefix_of: prefix.as_ref().map(|(r, _)| r.source.clone()),
+        first_line,
         format: format.map_or("none (empty file)".to_string(), |f| f.name().to_string()),
         lines: stats.lines,
         accepted: stats.accepted,
         rejected: quarantine.count(),
         too_old: stats.too_old,
+        future: stats.future,
+        duplicates: stats.duplicates,
+        realms,
         first_ts: stats.first_ts.and_then(DateTime::from_timestamp_millis),
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
-        ingested_at: opts.now,
+        ingested_at: Utc::now(),
+        as_of: opts.as_of,
     };
     if let Err(e) = parts.commit() {
         quarantine.abort();
@@ -345,6 +557,34 @@ pub fn ingest_file(
     quarantine.commit()?;
     manifest::append(&store.manifest_path(), &record)?;
     Ok(Outcome::Ingested(record))
+}
+
+/// A new source id: the first 16 hex characters of SHA-256(`head_sha256`
+/// `:` size `:` first line), known before the file is read (its whole
+/// SHA-256 is known only after, and is recorded beside it in
+/// `sources.jsonl`). On the rare clash with an id already used, `#2`, `#3`,
+/// ... is added to the hashed text until it is unique.
+fn source_id(records: &[SourceRecord], head_sha256: &str, size: u64, first_line: u64) -> String {
+    let used: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
+    (1u32..)
+        .map(|n| {
+            let text = if n == 1 {
+                format!("{head_sha256}:{size}:{first_line}")
+            } else {
+                format!("{head_sha256}:{size}:{first_line}#{n}")
+            };
+            hex::encode(Sha256::digest(text.as_bytes()))[..16].to_string()
+        })
+        .find(|id| !used.contains(id.as_str()))
+        .expect("an unused id is found")
+}
+
+/// The raw bytes of line `n` of a block (for quarantining a line after parsing).
+fn line_bytes(block: &Block, n: u64) -> &[u8] {
+    let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
+    let idx = (n - block.first_line) as usize;
+    let raw = body.split(|&b| b == b'\n').nth(idx).unwrap_or(b"");
+    raw.strip_suffix(b"\r").unwrap_or(raw)
 }
 
 fn read_error(path: &Path, line: u64, e: io::Error) -> anyhow::Error {
@@ -389,6 +629,7 @@ fn read_blocks(
     path: &Path,
     mut reader: Box<dyn Read + Send>,
     head: Vec<u8>,
+    first_line: u64,
     mut sink: impl FnMut(&[Block]) -> anyhow::Result<Stats>,
 ) -> anyhow::Result<Stats> {
     let group = rayon::current_num_threads().max(1);
@@ -396,7 +637,7 @@ fn read_blocks(
     let path_owned = path.to_path_buf();
     let producer = std::thread::spawn(move || {
         let mut carry = head;
-        let mut next_line = 1u64;
+        let mut next_line = first_line;
         loop {
             let more = match fill(&mut *reader, &mut carry, BLOCK_BYTES) {
                 Ok(more) => more,
@@ -485,6 +726,10 @@ pub struct Stats {
     pub accepted: u64,
     /// Lines refused as older than the retention window (also quarantined).
     pub too_old: u64,
+    /// Lines refused as dated after the system clock (also quarantined).
+    pub future: u64,
+    /// Lines whose event another source already stored (also quarantined).
+    pub duplicates: u64,
     /// Earliest event (UTC ms).
     pub first_ts: Option<i64>,
     /// Latest event (UTC ms).
@@ -496,6 +741,8 @@ impl Stats {
         self.lines += o.lines;
         self.accepted += o.accepted;
         self.too_old += o.too_old;
+        self.future += o.future;
+        self.duplicates += o.duplicates;
         self.first_ts = min_opt(self.first_ts, o.first_ts);
         self.last_ts = max_opt(self.last_ts, o.last_ts);
     }
@@ -512,14 +759,45 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     a.max(b)
 }
 
+/// One UTC day's events of a block.
+pub struct DayFrame {
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// Its events, Parquet-ready, in line order.
+    pub df: DataFrame,
+    /// Each row's [`event::dedup_key`], when the store already holds events
+    /// of that day (so duplicates must be looked for); `None` otherwise.
+    pub keys: Option<Vec<u128>>,
+}
+
 /// One parsed block: events as Parquet-ready frames per UTC day, rejected lines.
 pub struct BlockOut {
-    /// Events grouped by UTC day, in line order within each day.
-    pub frames: Vec<(NaiveDate, DataFrame)>,
+    /// Events grouped by UTC day.
+    pub frames: Vec<DayFrame>,
     /// Rejected lines, in line order.
     pub rejects: Vec<Rejected>,
     /// Counters.
     pub stats: Stats,
+    /// Realms kept in user names (not configured as local), with event counts.
+    pub realms: BTreeMap<String, u64>,
+}
+
+/// What every block of one file is parsed with.
+pub struct BlockContext<'a> {
+    /// The file's format.
+    pub format: Format,
+    /// Host classification.
+    pub classifier: &'a Classifier,
+    /// Source id written into each event.
+    pub source: &'a str,
+    /// Events before this (UTC ms) are refused as older than the retention window.
+    pub cutoff_ms: Option<i64>,
+    /// Events after this (UTC ms) are refused as later than now.
+    pub latest_ms: Option<i64>,
+    /// The organisation's own realms.
+    pub realms: &'a Realms,
+    /// UTC days that already hold events: their rows get dedup keys.
+    pub dup_days: &'a HashSet<NaiveDate>,
 }
 
 /// Parses and classifies one block of whole lines.
@@ -529,15 +807,13 @@ pub struct BlockOut {
 pub fn process_block(
     block: &[u8],
     first_line: u64,
-    format: Format,
-    classifier: &Classifier,
-    source: &str,
-    cutoff_ms: Option<i64>,
+    cx: &BlockContext<'_>,
 ) -> anyhow::Result<BlockOut> {
     let mut hosts: Vec<HostInfo> = Vec::new();
     let mut host_ix: HashMap<&str, u32> = HashMap::new();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
     let mut rejects = Vec::new();
+    let mut realms: BTreeMap<String, u64> = BTreeMap::new();
     let mut stats = Stats::default();
     let body = block.strip_suffix(b"\n").unwrap_or(block);
     for (this, raw) in (first_line..).zip(body.split(|&b| b == b'\n')) {
@@ -551,6 +827,14 @@ pub fn process_block(
             ));
             continue;
         }
+        if memchr::memchr(0, line_bytes).is_some() {
+            rejects.push(Rejected::new(
+                this,
+                "NUL byte in the line: binary data, not log text",
+                line_bytes,
+            ));
+            continue;
+        }
         let Ok(line) = std::str::from_utf8(line_bytes) else {
             rejects.push(Rejected::new(this, "not valid UTF-8 text", line_bytes));
             continue;
@@ -559,22 +843,27 @@ pub fn process_block(
             rejects.push(Rejected::new(this, "blank line", line_bytes));
             continue;
         }
-        let e = match format.parse_line(line) {
+        let e = match cx.format.parse_line(line) {
             Ok(e) => e,
             Err(reason) => {
                 rejects.push(Rejected::new(this, reason, line_bytes));
                 continue;
             }
         };
-        if cutoff_ms.is_some_and(|c| e.ts_ms < c) {
+        if cx.cutoff_ms.is_some_and(|c| e.ts_ms < c) {
             rejects.push(Rejected::withheld(this, TOO_OLD, line_bytes));
             stats.too_old += 1;
+            continue;
+        }
+        if cx.latest_ms.is_some_and(|l| e.ts_ms > l) {
+            rejects.push(Rejected::new(this, FUTURE, line_bytes));
+            stats.future += 1;
             continue;
         }
         let host = match host_ix.get(e.host) {
             Some(&i) => i,
             None => {
-                let c = classifier.classify(e.host);
+                let c = cx.classifier.classify(e.host);
                 hosts.push(HostInfo {
                     host: c.host,
                     domain: c.domain,
@@ -587,12 +876,23 @@ pub fn process_block(
                 i
             }
         };
+        let user = normalise_user(e.user, e.client_ip, cx.realms);
+        if let std::borrow::Cow::Owned(u) = &user
+            && let Some(r) = realm_of(u)
+        {
+            match realms.get_mut(r) {
+                Some(n) => *n += 1,
+                None => {
+                    realms.insert(r.to_string(), 1);
+                }
+            }
+        }
         stats.accepted += 1;
         stats.first_ts = min_opt(stats.first_ts, Some(e.ts_ms));
         stats.last_ts = max_opt(stats.last_ts, Some(e.ts_ms));
         events.push(Event {
             ts_ms: e.ts_ms,
-            user: normalise_user(e.user, e.client_ip),
+            user,
             client_ip: e.client_ip,
             host,
             method: e.method,
@@ -617,12 +917,26 @@ pub fn process_block(
             let date = DateTime::from_timestamp(day * 86_400, 0)
                 .expect("timestamps are range-checked by the parser")
                 .date_naive();
-            Ok((date, event::to_dataframe(&evs, &hosts, source)?))
+            let keys = cx.dup_days.contains(&date).then(|| {
+                evs.iter()
+                    .map(|e| {
+                        event::dedup_key(
+                            e.ts_ms, &e.user, e.client_ip, e.method, e.url, e.status, e.bytes,
+                        )
+                    })
+                    .collect()
+            });
+            Ok(DayFrame {
+                day: date,
+                df: event::to_dataframe(&evs, &hosts, cx.source)?,
+                keys,
+            })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(BlockOut {
         frames,
         rejects,
         stats,
+        realms,
     })
 }

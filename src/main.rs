@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, flags, hold, ingest, purge, report, usage, verify,
+    analyse, audit, categories, flags, hold, ingest, purge, report, store, usage, verify,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -32,6 +32,7 @@ enum Command {
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
     Audit(audit::AuditArgs),
+    Store(store::StoreCmdArgs),
 }
 
 fn main() {
@@ -47,6 +48,7 @@ fn main() {
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Store(a) => store::run(a),
     };
     if let Err(e) = result {
         eprintln!("netusage: {e:#}");

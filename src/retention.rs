@@ -28,9 +28,19 @@ use crate::event::col;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::{Store, sync_dir, write_atomic};
 
-/// The retention cutoff: `now − days × 24 h` (UTC).
+/// The built-in floor of the retention window, in days: the seeds keep
+/// internet-usage data for a year (Chelmsford: "a minimum period of one
+/// year"; North West Leicestershire: "a period of one year"). A config may
+/// raise it (`[retention] minimum_days`); only `purge --override-minimum
+/// "reason"` lowers it, for one run, and the reason is audited.
+pub const MINIMUM_DAYS_FLOOR: u32 = 365;
+
+/// The retention cutoff: `now − days × 24 h` (UTC). Saturates at the
+/// earliest time chrono represents rather than overflowing.
 pub fn cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
-    now - Duration::days(i64::from(days))
+    Duration::try_days(i64::from(days))
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// A legal hold: events of these users inside `[from, to]` (UTC dates,
@@ -138,7 +148,7 @@ pub fn add_hold(store: &Store, hold: &Hold) -> anyhow::Result<()> {
         bail!("hold {}: name at least one user", hold.reference);
     }
     let dir = holds_dir(store);
-    fs::create_dir_all(&dir)?;
+    crate::fsutil::create_dir_all(&dir)?;
     let path = dir.join(format!("{}.toml", hold.reference));
     if path.exists() {
         bail!(
@@ -476,8 +486,7 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
                     .and_then(|n| n.to_str())
                     .unwrap_or("part.parquet");
                 let tmp = dir.join(format!(".{name}.purge.tmp"));
-                let f = File::create(&tmp)
-                    .with_context(|| format!("cannot create {}", tmp.display()))?;
+                let f = crate::fsutil::create(&tmp)?;
                 ParquetWriter::new(&f)
                     .with_compression(ParquetCompression::Zstd(None))
                     .finish(&mut kept)

@@ -107,7 +107,7 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         "a.log",
         &[line("2025-06-11T09:00:00Z", "alice", "x.com")],
     );
-    let held = netusage::store::Store::open_for_write(&store, chrono::Utc::now()).unwrap();
+    let held = netusage::store::Store::open_for_write(&store).unwrap();
     let out = run(&[
         "ingest",
         "--now",

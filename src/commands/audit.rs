@@ -3,7 +3,8 @@
 use clap::{Args, Subcommand};
 
 use super::StoreArgs;
-use crate::audit;
+use crate::audit::{self, HeadCheck};
+use crate::store::Store;
 
 /// Check the store's audit log.
 #[derive(Debug, Args)]
@@ -17,8 +18,10 @@ pub struct AuditArgs {
 /// `audit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain: reports the first entry where it breaks (edited,
-    /// deleted, reordered, or a truncated tail). Exit 0 only when every entry checks out.
+    /// Verify the hash chain and its signed head: reports the first entry
+    /// where the chain breaks (edited, deleted, reordered, or a truncated
+    /// tail), and a log that is shorter than its signed head or deleted.
+    /// Exit 0 only when every entry checks out.
     Verify {
         /// The hash the last entry should have, kept elsewhere (e.g. from an
         /// evidence pack): shows that no entry was cut from the end.
@@ -34,7 +37,14 @@ pub enum AuditCommand {
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     match args.command {
         AuditCommand::Verify { expect_last } => {
-            let v = audit::verify(&args.store.store)?;
+            let store = Store::open(&args.store.store)?;
+            let v = audit::verify(store.root(), &store.signing_key().verifying_key())?;
+            if let HeadCheck::Broken(why) = &v.head {
+                anyhow::bail!(
+                    "audit log {} is not whole: {why}",
+                    args.store.store.join(audit::LOG_FILE).display()
+                );
+            }
             if let Some((line, why)) = &v.broken {
                 anyhow::bail!(
                     "audit log {} is broken at line {line}: {why}. The {} entries before it check out.",
@@ -65,9 +75,18 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 ),
                 None => println!("audit log is empty"),
             }
+            match v.head {
+                HeadCheck::Behind(n) => println!(
+                    "warning: the last {n} entr(ies) follow the signed head: a command was interrupted between \
+                     writing its entry and signing the head, or entries were added without the store's key"
+                ),
+                _ => println!(
+                    "the signed head (audit.head) matches the last entry: no entry was cut from the end"
+                ),
+            }
             println!(
-                "A hash chain shows edits, deletions and reordering, but not that whole entries were cut from the end: \
-                 keep the last hash elsewhere (each evidence pack keeps a copy) and check it with --expect-last."
+                "The head is signed with the store's key: someone holding that key could still rewrite the log \
+                 and re-sign it. Keep the last hash elsewhere (each evidence pack keeps a copy) and check it with --expect-last."
             );
             Ok(())
         }

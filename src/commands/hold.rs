@@ -1,11 +1,18 @@
 //! `netusage hold`: legal holds that keep data past the retention window.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{StoreArgs, audit_entry};
+use super::StoreArgs;
+use crate::audit::Draft;
+use crate::config::Config;
+use crate::error::ExitError;
 use crate::identity::normalise_user;
+use crate::store::scan::{self, Range};
 use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Hold};
 use crate::store::Store;
@@ -44,6 +51,12 @@ pub enum HoldCommand {
         /// Why the data must be kept.
         #[arg(long, default_value = "")]
         reason: String,
+        /// Configuration file: its `[identity] local_realms` normalise the user names.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Accept users with no event in the store (a hold placed before their logs are ingested).
+        #[arg(long)]
+        allow_unknown_user: bool,
     },
     /// Release a hold: the next purge removes what it kept.
     Release {
@@ -93,6 +106,11 @@ impl Record for HoldRow<'_> {
 /// Malformed or duplicate reference, unknown hold, store errors.
 pub fn run(args: HoldArgs) -> anyhow::Result<()> {
     let now = Utc::now();
+    let audit = |store: &Store, command: &str, details: serde_json::Value| {
+        let mut d = Draft::new(command, "ok");
+        d.details = details;
+        store.audit(d)
+    };
     match args.command {
         HoldCommand::Add {
             reference,
@@ -100,23 +118,31 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
             from,
             to,
             reason,
+            config,
+            allow_unknown_user,
         } => {
+            let config = Config::load(config.as_deref())?;
+            let realms = config.realms();
             let store = Store::open_locked(&args.store.store)?;
+            let users: Vec<String> = users
+                .iter()
+                .map(|u| normalise_user(Some(u.trim()), "", &realms).into_owned())
+                .collect();
+            if !allow_unknown_user {
+                check_known(&store, &users)?;
+            }
             let hold = Hold {
                 reference,
-                users: users
-                    .iter()
-                    .map(|u| normalise_user(Some(u), "").into_owned())
-                    .collect(),
+                users,
                 from,
                 to,
                 reason,
                 created_at: now,
-                created_by: crate::audit::operator(),
+                created_by: crate::audit::os_login(),
             };
             retention::add_hold(&store, &hold)?;
-            let details = serde_json::json!({ "reference": hold.reference, "users": hold.users.len(), "from": hold.from, "to": hold.to });
-            audit_entry(&store, "hold add", "ok", details, now)?;
+            let details = serde_json::json!({ "reference": hold.reference, "users": hold.users, "from": hold.from, "to": hold.to, "allow_unknown_user": allow_unknown_user });
+            audit(&store, "hold add", details)?;
             println!(
                 "hold {} placed: {} user(s), {} to {} (UTC dates)",
                 hold.reference,
@@ -128,12 +154,10 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
         HoldCommand::Release { reference } => {
             let store = Store::open_locked(&args.store.store)?;
             let hold = retention::release_hold(&store, &reference)?;
-            audit_entry(
+            audit(
                 &store,
                 "hold release",
-                "ok",
                 serde_json::json!({ "reference": hold.reference }),
-                now,
             )?;
             println!(
                 "hold {} released; the next purge removes what it kept",
@@ -143,16 +167,52 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
         HoldCommand::List { format } => {
             let store = Store::open(&args.store.store)?;
             let holds = retention::holds(&store)?;
-            audit_entry(
+            audit(
                 &store,
                 "hold list",
-                "ok",
                 serde_json::json!({ "holds": holds.len() }),
-                now,
             )?;
             let rows: Vec<HoldRow> = holds.iter().map(HoldRow).collect();
             output::write(&rows, format, &mut std::io::stdout().lock())?;
         }
     }
     Ok(())
+}
+
+/// Refuses a hold on a user with no event in the store (a misspelt name
+/// would let the case's data be purged), naming close matches.
+fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
+    let all = scan::scan(store, &Range::default(), &[crate::event::col::USER])?;
+    let known: BTreeSet<&str> = all
+        .column(crate::event::col::USER)?
+        .str()?
+        .iter()
+        .flatten()
+        .collect();
+    let mut problems = Vec::new();
+    for u in users.iter().filter(|u| !known.contains(u.as_str())) {
+        let mut close: Vec<(f64, &str)> = known
+            .iter()
+            .map(|k| (strsim::jaro_winkler(u, k), *k))
+            .filter(|(score, _)| *score >= 0.85)
+            .collect();
+        close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let names: Vec<&str> = close.iter().take(5).map(|(_, k)| *k).collect();
+        problems.push(if names.is_empty() {
+            format!("user `{u}` has no event in the store")
+        } else {
+            format!(
+                "user `{u}` has no event in the store; did you mean {}?",
+                names.join(", ")
+            )
+        });
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ExitError::usage(format!(
+        "hold refused: {}. A hold on a misspelt name keeps nothing, and the case's data would be purged. \
+         Give --allow-unknown-user to place it anyway (for logs not yet ingested).",
+        problems.join("; ")
+    )))
 }

@@ -34,10 +34,13 @@ pub struct IngestArgs {
     /// Your own category rules (TOML); they win over the bundled rules.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
-    /// Configuration file (TOML): its `[retention] days` sets how old an event may be.
+    /// Configuration file (TOML): `[retention] days` sets how old an event
+    /// may be; `[identity] local_realms` the realms stripped from user names.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The current time to record (RFC 3339); defaults to the clock.
+    /// Measure the retention window back from this time (RFC 3339, not later
+    /// than the system clock), to read an archived log. The real time is
+    /// recorded as `ingested_at`, this one beside it.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Log files or directories.
@@ -154,17 +157,22 @@ pub fn ingest_all(
     log: &mut dyn Write,
 ) -> anyhow::Result<(Vec<FileReport>, Summary)> {
     let started = Instant::now();
-    let now = args.now.unwrap_or_else(Utc::now);
+    let real_now = Utc::now();
+    let now = args.now.unwrap_or(real_now);
     let config = Config::load(args.config.as_deref())?;
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
     let files = ingest::expand_paths(&args.paths)?;
-    let store = Store::open_for_write(&args.store.store, now)?;
+    let store = Store::open_for_write(&args.store.store)?;
+    let realms = config.realms();
     let opts = ingest::Options {
         format: args.format.0,
-        now,
+        as_of: args.now,
         progress: std::io::stderr().is_terminal(),
         cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
+        latest_ms: Some(real_now.timestamp_millis() + ingest::CLOCK_SKEW_S * 1000),
+        realms: realms.clone(),
     };
+    let mut realms_seen: std::collections::BTreeMap<String, u64> = Default::default();
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
     let mut s = Summary {
         files: reports.len(),
@@ -195,6 +203,34 @@ pub fn ingest_all(
                     rec.accepted,
                     rec.rejected
                 )?;
+                if let Some(earlier) = &rec.prefix_of {
+                    writeln!(
+                        log,
+                        "  it starts with the exact content of source {earlier} (already ingested): \
+                         only lines {} onwards were read",
+                        rec.first_line
+                    )?;
+                }
+                if rec.duplicates > 0 {
+                    writeln!(
+                        log,
+                        "  {} of them repeat events already stored from another source (same time, client, \
+                         user, method, URL, status, bytes): not stored again, listed in quarantine",
+                        rec.duplicates
+                    )?;
+                }
+                if rec.future > 0 {
+                    writeln!(
+                        log,
+                        "  {} of them are dated more than {} s after the system clock: refused as later than now \
+                         (check the proxy's clock)",
+                        rec.future,
+                        ingest::CLOCK_SKEW_S
+                    )?;
+                }
+                for (realm, n) in &rec.realms {
+                    *realms_seen.entry(realm.clone()).or_default() += n;
+                }
                 if rec.too_old > 0 {
                     writeln!(
                         log,
@@ -227,6 +263,20 @@ pub fn ingest_all(
             }
         }
     }
+    if !realms_seen.is_empty() {
+        let list: Vec<String> = realms_seen
+            .iter()
+            .map(|(r, n)| format!("{r} ({n} events)"))
+            .collect();
+        writeln!(
+            log,
+            "realms kept in user names: {}. A realm not configured as your own stays part of the name, \
+             so CORP\\jsmith and CONTRACTOR\\jsmith are different people. If some are your organisation's, \
+             list them (NetBIOS and DNS forms) in the config: [identity] local_realms = [\"CORP\", \"corp.council.gov.uk\"] \
+             and ingest again into a new store.",
+            list.join(", ")
+        )?;
+    }
     s.seconds = started.elapsed().as_secs_f64();
     s.lines_per_s = if s.seconds > 0.0 {
         s.lines as f64 / s.seconds
@@ -243,20 +293,20 @@ pub fn ingest_all(
             _ => None,
         })
         .collect();
-    let draft = crate::audit::Draft {
-        operator: crate::audit::operator(),
-        command: "ingest".into(),
-        arguments: crate::audit::process_arguments(),
-        inputs,
-        result: if s.failed > 0 {
+    let mut draft = crate::audit::Draft::new(
+        "ingest",
+        if s.failed > 0 {
             format!("error: {} file(s) failed", s.failed)
         } else {
             "ok".into()
         },
-        details: serde_json::to_value(&s)?,
-        ..Default::default()
-    };
-    crate::audit::append(store.root(), draft, now)?;
+    );
+    draft.as_of = args.now;
+    draft.config = Some(config.audit_record());
+    draft.inputs = inputs;
+    draft.details = serde_json::to_value(&s)?;
+    draft.details["realms_kept"] = serde_json::to_value(&realms_seen)?;
+    store.audit(draft)?;
     Ok((reports, s))
 }
 

@@ -9,6 +9,7 @@ pub mod hold;
 pub mod ingest;
 pub mod purge;
 pub mod report;
+pub mod store;
 pub mod usage;
 pub mod verify;
 
@@ -19,6 +20,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use clap::Args;
 use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 
+use crate::audit::Draft;
 use crate::classify::Classifier;
 use crate::config::Config;
 use crate::error::ExitError;
@@ -57,11 +59,25 @@ pub struct AnalysisArgs {
     pub format: OutputFormat,
 }
 
-/// Parses `--now` (RFC 3339, e.g. `2026-11-22T09:00:00Z`).
+/// Parses `--now` (RFC 3339, e.g. `2026-11-22T09:00:00Z`): a time in the
+/// past that a command treats as "today" (to read an archived log, or to
+/// re-run a purge as of an earlier night). It may never be later than the
+/// system clock: a future `--now` would make `purge --execute` delete data
+/// early and `ingest` refuse a log as expired. The audit log records the
+/// real time and, beside it, this one (`as_of`). `report` takes no `--now`:
+/// the authorisation gate always uses the system clock.
 pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
+    let t = DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-22T09:00:00Z: {e}"))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-22T09:00:00Z: {e}"))?;
+    let real = Utc::now();
+    if t > real {
+        return Err(format!(
+            "`{s}` is later than the system clock ({}): --now may look back, never ahead",
+            real.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    Ok(t)
 }
 
 /// The UTC range of local dates `from..=to` in the schedule's time zone.
@@ -107,14 +123,16 @@ pub fn compute(
         reclassify(&mut events, &Classifier::with_user_file(Some(path))?)?;
     }
     let people = analysis::analyse(&events, store.key(), config.params(), &schedule, &policy)?;
-    let details = serde_json::json!({
+    let mut draft = Draft::new(command, "ok");
+    draft.config = Some(config.audit_record());
+    draft.details = serde_json::json!({
         "events": events.height(),
         "people": people.len(),
         "flagged": people.iter().filter(|p| p.flagged).count(),
         "from": a.from,
         "to": a.to,
     });
-    audit_entry(&store, command, "ok", details, Utc::now())?;
+    store.audit(draft)?;
     Ok((config, people))
 }
 
@@ -153,27 +171,4 @@ fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result
         BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column(),
     )?;
     Ok(())
-}
-
-/// Appends an audit entry for the running command (operator and arguments
-/// from the environment and the command line).
-///
-/// # Errors
-/// The audit log cannot be written or its last entry is damaged.
-pub fn audit_entry(
-    store: &Store,
-    command: &str,
-    result: &str,
-    details: serde_json::Value,
-    now: DateTime<Utc>,
-) -> anyhow::Result<crate::audit::Entry> {
-    let draft = crate::audit::Draft {
-        operator: crate::audit::operator(),
-        command: command.to_string(),
-        arguments: crate::audit::process_arguments(),
-        result: result.to_string(),
-        details,
-        ..Default::default()
-    };
-    crate::audit::append(store.root(), draft, now)
 }

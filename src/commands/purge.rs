@@ -7,7 +7,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde::Serialize;
 
-use super::{StoreArgs, audit_entry, parse_now};
+use super::{StoreArgs, parse_now};
+use crate::audit::Draft;
 use crate::config::Config;
 use crate::error::ExitError;
 use crate::output::{self, OutputFormat, Record};
@@ -32,16 +33,19 @@ pub struct PurgeArgs {
     /// Configuration file (TOML): `[retention] days` and `minimum_days`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Retention window in days (overrides the config; default 365).
-    #[arg(long, value_name = "N")]
+    /// Retention window in days, 1 to 3650 (default: `[retention] days`, 365).
+    /// Below the minimum (365, or a higher `[retention] minimum_days`) only with --override-minimum.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub retention_days: Option<u32>,
-    /// The current time (RFC 3339); defaults to the clock.
+    /// Purge as if it were this time (RFC 3339, not later than the system
+    /// clock; default: the clock). The audit entry records both.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Carry out the plan (without it, only print it).
     #[arg(long)]
     pub execute: bool,
-    /// Allow a window shorter than `[retention] minimum_days`; the reason is recorded in the audit log.
+    /// Allow, for this run only, a window shorter than the minimum (365 days,
+    /// or `[retention] minimum_days`); the reason is required and audited.
     #[arg(long, value_name = "REASON")]
     pub override_minimum: Option<String>,
     /// Output format of the plan.
@@ -153,10 +157,16 @@ pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> se
 pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
     let days = args.retention_days.unwrap_or(config.retention.days);
-    if days < config.retention.minimum_days && args.override_minimum.is_none() {
+    let reason = args.override_minimum.as_deref().map(str::trim);
+    if reason == Some("") {
+        return Err(ExitError::usage(
+            "--override-minimum needs a reason in words; it is recorded in the audit log",
+        ));
+    }
+    if days < config.retention.minimum_days && reason.is_none() {
         return Err(ExitError::usage(format!(
-            "a retention window of {days} days is below the minimum of {} days ([retention] minimum_days): \
-             refused; give --override-minimum \"reason\" to do it anyway (the reason is audited)",
+            "a retention window of {days} days is below the minimum of {} days (the one-year floor of the seed policies, \
+             or a higher [retention] minimum_days): refused; give --override-minimum \"reason\" to do it for this run (the reason is audited)",
             config.retention.minimum_days
         )));
     }
@@ -168,7 +178,7 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let rows: Vec<PlanRow> = plan.files.iter().map(|s| row(&store, s)).collect();
     if args.format == OutputFormat::Json {
-        let mut v = summary(&plan, args.execute, args.override_minimum.as_deref());
+        let mut v = summary(&plan, args.execute, reason);
         v["files"] = serde_json::to_value(&rows)?;
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
     } else {
@@ -184,13 +194,12 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     } else {
         "ok: plan only"
     };
-    let entry = audit_entry(
-        &store,
-        "purge",
-        result,
-        summary(&plan, args.execute, args.override_minimum.as_deref()),
-        now,
-    )?;
+    let mut draft = Draft::new("purge", result);
+    draft.as_of = args.now;
+    draft.config = Some(config.audit_record());
+    draft.details = summary(&plan, args.execute, reason);
+    draft.details["retention_days"] = days.into();
+    let entry = store.audit(draft)?;
     if args.format == OutputFormat::Table {
         let verb = if args.execute {
             "removed"

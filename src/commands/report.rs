@@ -1,5 +1,5 @@
 //! `netusage report`: the evidence pack for HR, made only under a valid
-//! authorisation record.
+//! authorisation record, by the system clock, and signed with the store's key.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use chrono::{DateTime, Days, SecondsFormat, Utc};
 use clap::Args;
 
-use super::{StoreArgs, parse_now};
+use super::StoreArgs;
 use crate::audit::{self, AuthRef, Draft, FileHash};
 use crate::config::Config;
 use crate::error::ExitError;
 use crate::event::col;
 use crate::evidence::authorisation::{self, GateContext};
-use crate::evidence::{bagit, pack, report};
+use crate::evidence::{bagit, pack, report, signature};
 use crate::retention;
 use crate::store::scan::{self, Range};
 use crate::store::{Store, manifest};
@@ -22,15 +22,18 @@ use crate::usage;
 /// Make the evidence pack for HR, under an authorisation record.
 ///
 /// The pack covers the one subject and period the record names. It is a
-/// BagIt bag: report.html, summary.json, sessions.csv, events.csv,
-/// sources.csv, authorisation.toml, method.json, audit.jsonl.
+/// BagIt bag, signed with the store's Ed25519 key: report.html,
+/// summary.json, sessions.csv, events.csv, sources.csv, authorisation.toml,
+/// method.json, audit.jsonl.
 ///
 /// Refused (exit code 3, no pack at all) when the record is incomplete or
-/// malformed, the authoriser is the requester or the operator, it is not yet
-/// valid or has expired, the period is empty, ends after the expiry or starts
-/// before the retention window, or the subject matches no event. Every
-/// attempt, granted or refused, is written to the audit log with the record's
-/// SHA-256.
+/// malformed, the authoriser is the requester or the operator (names
+/// compared after normalisation), it is not yet valid or has expired by the
+/// system clock, the period is empty, ends after the expiry or starts before
+/// the retention window, the subject resolves to several accounts without
+/// `same_person`, it matches no event, or the reference already has a pack
+/// (unless --supersede). Every attempt, granted or refused, is written to
+/// the audit log with the record's SHA-256.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -38,52 +41,75 @@ pub struct ReportArgs {
     /// The authorisation record (TOML; see examples/authorisation.toml).
     #[arg(long, value_name = "FILE")]
     pub authorisation: PathBuf,
-    /// Configuration file (schedule, browse time, policy, retention).
+    /// Configuration file (schedule, browse time, policy, retention, realms).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Folder the pack is written into, as <out>/<reference>/.
+    /// Folder the pack is written into, as <out>/<reference>/ (and
+    /// <out>/<reference>-r<N>/ for the Nth pack of a reference).
     #[arg(long, value_name = "DIR", default_value = "evidence-packs")]
     pub out: PathBuf,
-    /// Who is making the pack (default: NETUSAGE_OPERATOR, else the login name).
-    #[arg(long, value_name = "NAME")]
+    /// Your name as it should appear in the pack and the audit log, beside
+    /// your login (which is always recorded and cannot be replaced).
+    #[arg(long, value_name = "NAME", env = "NETUSAGE_OPERATOR")]
     pub operator: Option<String>,
-    /// The current time (RFC 3339); defaults to the clock.
-    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    pub now: Option<DateTime<Utc>>,
+    /// Make a new pack for a reference that already has one; the reason is
+    /// required, and the new pack names the one it supersedes.
+    #[arg(long, value_name = "REASON")]
+    pub supersede: Option<String>,
 }
 
-fn audit(
-    store: &Store,
-    operator: &str,
-    auth: Option<AuthRef>,
-    input: FileHash,
-    result: String,
-    details: serde_json::Value,
-    now: DateTime<Utc>,
-) -> anyhow::Result<audit::Entry> {
-    let draft = Draft {
-        operator: operator.to_string(),
-        command: "report".into(),
-        arguments: audit::process_arguments(),
-        authorisation: auth,
-        inputs: vec![input],
-        result,
-        details,
-        ..Default::default()
+/// The earlier packs of a reference, from the audit log: how many were
+/// granted, and the last one (with where it was written).
+fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<pack::Supersedes>) {
+    let of_ref = |e: &&audit::Entry| {
+        e.command == "report"
+            && e.authorisation
+                .as_ref()
+                .is_some_and(|a| a.reference == reference)
     };
-    audit::append(store.root(), draft, now)
+    let granted: Vec<&audit::Entry> = entries
+        .iter()
+        .filter(of_ref)
+        .filter(|e| e.result == "granted")
+        .collect();
+    let written = entries
+        .iter()
+        .filter(of_ref)
+        .rfind(|e| e.result == "ok: pack written")
+        .and_then(|w| w.outputs.first());
+    let last = granted.last().map(|g| pack::Supersedes {
+        reason: String::new(),
+        pack: g
+            .details
+            .get("pack")
+            .and_then(|p| p.as_str())
+            .unwrap_or("(not recorded)")
+            .to_string(),
+        tagmanifest_sha256: written.map(|o| o.sha256.clone()).unwrap_or_default(),
+        granted_seq: g.seq,
+        granted_hash: g.hash.clone(),
+    });
+    (granted.len(), last)
 }
 
 /// Runs `netusage report`.
 ///
 /// # Errors
-/// Exit 3 when the gate refuses; exit 1 for store or I/O errors.
+/// Exit 3 when the gate refuses; exit 2 for a bad config or an empty
+/// --supersede; exit 1 for store or I/O errors.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let now = args.now.unwrap_or_else(Utc::now);
-    let operator = args.operator.clone().unwrap_or_else(audit::operator);
+    let now = Utc::now();
+    let login = audit::os_login();
+    let display = audit::display_name(args.operator.as_deref());
     let config = Config::load(args.config.as_deref())?;
     let schedule = config.schedule()?;
     let policy = config.policy()?;
+    let supersede = args.supersede.as_deref().map(str::trim);
+    if supersede == Some("") {
+        return Err(ExitError::usage(
+            "--supersede needs a reason in words; it goes into the new pack and the audit log",
+        ));
+    }
     let bytes = std::fs::read(&args.authorisation).map_err(|e| {
         anyhow::anyhow!(
             "cannot read authorisation record {}: {e}",
@@ -97,22 +123,26 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     };
     let store = Store::open_locked(&args.store.store)?;
     let text = String::from_utf8_lossy(&bytes);
-
+    let draft = |auth: Option<AuthRef>, result: String, details: serde_json::Value| Draft {
+        command: "report".into(),
+        operator_name: display.clone(),
+        config: Some(config.audit_record()),
+        authorisation: auth,
+        inputs: vec![input.clone()],
+        result,
+        details,
+        ..Default::default()
+    };
     let refuse = |reference: Option<String>, problems: Vec<String>| -> anyhow::Result<()> {
         let auth = reference.map(|r| AuthRef {
             reference: r,
             sha256: sha.clone(),
         });
-        let details = serde_json::json!({ "problems": problems });
-        audit(
-            &store,
-            &operator,
+        store.audit(draft(
             auth,
-            input.clone(),
             format!("refused: {} problem(s)", problems.len()),
-            details,
-            now,
-        )?;
+            serde_json::json!({ "problems": problems }),
+        ))?;
         let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
         Err(anyhow::Error::new(ExitError {
             code: 3,
@@ -135,14 +165,35 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let period_start =
         DateTime::from_timestamp_millis(schedule.day_start(a.period.from)).unwrap_or(now);
     let cx = GateContext {
-        operator: &operator,
+        operator_login: &login,
+        operator_name: display.as_deref(),
         now,
         retention_cutoff: retention::cutoff(now, config.retention.days),
         period_start,
     };
     let mut problems = authorisation::check(&a, &cx);
-    let out_dir = args.out.join(&a.reference);
-    if out_dir.exists() {
+    let (granted_before, mut supersedes) =
+        earlier_packs(&audit::read(store.root())?, &a.reference);
+    match (supersedes.as_mut(), supersede) {
+        (Some(prev), None) => problems.push(format!(
+            "reference {} already has a pack (granted in audit entry {}, written to {}): one reference, one pack; \
+             to replace it, give --supersede \"<reason>\"",
+            a.reference, prev.granted_seq, prev.pack
+        )),
+        (Some(prev), Some(reason)) => prev.reason = reason.to_string(),
+        (None, Some(_)) => problems.push(format!(
+            "--supersede was given, but reference {} has no earlier pack to supersede",
+            a.reference
+        )),
+        (None, None) => {}
+    }
+    let dir_name = if granted_before == 0 {
+        a.reference.clone()
+    } else {
+        format!("{}-r{}", a.reference, granted_before + 1)
+    };
+    let out_dir = args.out.join(&dir_name);
+    if std::fs::symlink_metadata(&out_dir).is_ok() {
         problems.push(format!(
             "a pack already exists at {}: packs are never overwritten",
             out_dir.display()
@@ -165,11 +216,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
                 .map(|n| n.as_str())
                 .collect::<Vec<_>>(),
         )?;
-        let s = pack::subject_events(&all, &a, store.key())?;
-        if s.is_none() {
-            problems.push(format!("the subject (users {:?}, pseudonym {:?}, ips {:?}) matches no event in the store between {} and {}", a.subject.users, a.subject.pseudonym, a.subject.ips, a.period.from, a.period.to));
+        match pack::subject_events(&all, &a, store.key(), &config.realms())? {
+            Ok(s) => Some(s),
+            Err(p) => {
+                problems.extend(p);
+                None
+            }
         }
-        s
     } else {
         None
     };
@@ -181,15 +234,17 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         reference: a.reference.clone(),
         sha256: sha.clone(),
     };
-    let granted = audit(
-        &store,
-        &operator,
+    let granted = store.audit(draft(
         Some(auth_ref.clone()),
-        input.clone(),
         "granted".into(),
-        serde_json::json!({ "subject_events": subject.events.height(), "period": [a.period.from, a.period.to] }),
-        now,
-    )?;
+        serde_json::json!({
+            "subject_events": subject.events.height(),
+            "accounts": subject.users.len(),
+            "period": [a.period.from, a.period.to],
+            "pack": out_dir.display().to_string(),
+            "supersedes": supersedes,
+        }),
+    ))?;
     let one = pack::as_one_person(&subject)?;
     let people = usage::analyse(&one, store.key(), config.params(), &schedule, &policy)?;
     let person = people
@@ -197,7 +252,22 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .next()
         .ok_or_else(|| anyhow::anyhow!("no browse time could be computed"))?;
     let sessions = pack::session_rows(&person, &one, &schedule)?;
-    let summary = pack::summary(&a, &subject, &person, &config);
+    let mut summary = pack::summary(&a, &subject, &person, &config);
+    if subject.users.len() > 1 {
+        let each = usage::analyse(
+            &subject.events,
+            store.key(),
+            config.params(),
+            &schedule,
+            &policy,
+        )?;
+        summary.accounts = pack::account_rows(&each, &subject.events)?;
+    }
+    summary.supersedes = supersedes.clone();
+    let operator = match &display {
+        Some(name) => format!("{name} (login {login})"),
+        None => login.clone(),
+    };
     let used: BTreeSet<String> = subject
         .events
         .column(col::SOURCE)?
@@ -207,6 +277,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .map(String::from)
         .collect();
     let made_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let public = store.signing_key().verifying_key();
+    let fingerprint = crate::signing::fingerprint(&public);
     let html = report::render(&report::ReportData {
         auth: &a,
         summary: &summary,
@@ -216,6 +288,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         operator: &operator,
         made_at: &made_at,
         audit_hash: &granted.hash,
+        key_fingerprint: &fingerprint,
     });
     let mut payload: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     payload.insert("report.html".into(), html.into_bytes());
@@ -240,12 +313,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     );
 
     // Built beside its final place and renamed in one step: no partial pack is ever visible.
-    std::fs::create_dir_all(&args.out)?;
+    crate::fsutil::create_dir_all(&args.out)?;
     let tmp = args
         .out
-        .join(format!(".{}.tmp-{}", a.reference, std::process::id()));
+        .join(format!(".{dir_name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let info = [
+    let mut info = vec![
         ("External-Identifier", a.reference.clone()),
         (
             "External-Description",
@@ -260,40 +333,45 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         ),
         ("Contact-Name", operator.clone()),
         ("Audit-Entry-Hash", granted.hash.clone()),
+        ("Signing-Key-Fingerprint", fingerprint.clone()),
     ];
+    if let Some(prev) = &supersedes {
+        info.push((
+            "Supersedes",
+            format!(
+                "{} (tagmanifest SHA-256 {}, granted in audit entry {}): {}",
+                prev.pack, prev.tagmanifest_sha256, prev.granted_seq, prev.reason
+            ),
+        ));
+    }
     let written = bagit::write_bag(&tmp, &payload, &now.format("%Y-%m-%d").to_string(), &info)
+        .and_then(|()| signature::sign_bag(&tmp, store.signing_key()))
         .and_then(|()| std::fs::rename(&tmp, &out_dir).map_err(anyhow::Error::from));
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&tmp);
-        audit(
-            &store,
-            &operator,
+        store.audit(draft(
             Some(auth_ref),
-            input,
             format!("error: {e:#}"),
             serde_json::Value::Null,
-            now,
-        )?;
+        ))?;
         return Err(e);
     }
     let tag_sha = crate::store::sha256_file(&out_dir.join("tagmanifest-sha256.txt"))?;
-    let done = audit::append(
-        store.root(),
-        Draft {
-            operator: operator.clone(),
-            command: "report".into(),
-            arguments: audit::process_arguments(),
-            authorisation: Some(auth_ref),
-            inputs: vec![input],
-            outputs: vec![FileHash {
-                path: out_dir.join("tagmanifest-sha256.txt").display().to_string(),
-                sha256: tag_sha,
-            }],
-            result: "ok: pack written".into(),
-            details: serde_json::json!({ "events": summary.events, "sessions": sessions.len(), "flagged": summary.flagged }),
-        },
-        now,
-    )?;
+    let mut d = draft(
+        Some(auth_ref),
+        "ok: pack written".into(),
+        serde_json::json!({
+            "events": summary.events,
+            "sessions": sessions.len(),
+            "flagged": summary.flagged,
+            "signing_key": fingerprint,
+        }),
+    );
+    d.outputs = vec![FileHash {
+        path: out_dir.join("tagmanifest-sha256.txt").display().to_string(),
+        sha256: tag_sha,
+    }];
+    let done = store.audit(d)?;
     println!("evidence pack written: {}", out_dir.display());
     println!(
         "  {} events, {} sessions; flagged by the policy: {}",
@@ -301,7 +379,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         sessions.len(),
         if summary.flagged { "yes" } else { "no" }
     );
-    println!("  check it with: netusage verify {}", out_dir.display());
+    println!(
+        "  signed with the store key {fingerprint}; check it with: netusage verify {} --public-key FILE",
+        out_dir.display()
+    );
     println!(
         "  audit entries {} and {} (last hash {})",
         granted.seq, done.seq, done.hash

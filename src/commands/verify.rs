@@ -4,51 +4,106 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::evidence::bagit;
+use crate::evidence::{bagit, signature};
 
-/// Check an evidence pack: nothing missing, added or altered.
+/// Check an evidence pack: nothing missing, added or altered, and signed.
 ///
-/// Checks the BagIt structure, every payload and tag file's SHA-256, and
-/// Payload-Oxum. Exit 0 only if all hold; otherwise every file that is
-/// missing, extra or altered is named.
+/// Checks the BagIt structure, every payload and tag file's SHA-256,
+/// Payload-Oxum, that every file is a regular file (no symbolic links), and
+/// the Ed25519 signature over the tag manifest. Give --public-key with the
+/// store's public key (from `netusage store public-key`, kept apart from the
+/// store) to show the pack was made with that store's key. Exit 0 only if
+/// all hold; otherwise every problem is named.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The pack folder (the one holding bagit.txt).
     pub pack: PathBuf,
+    /// The store's public key file, as `netusage store public-key` prints it.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
 }
 
 /// Runs `netusage verify`.
 ///
 /// # Errors
-/// The pack is not valid (exit 1), with every problem listed.
+/// The pack is not valid or its signature does not hold (exit 1), with every
+/// problem listed; the public key file cannot be read (exit 2).
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
-    if !args.pack.is_dir() {
+    let meta = std::fs::symlink_metadata(&args.pack);
+    if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!(
             "{} is not a folder: give the pack folder (the one holding bagit.txt)",
             args.pack.display()
         );
     }
-    let r = bagit::verify(&args.pack);
-    if r.is_valid() {
-        println!(
-            "{}: valid BagIt bag; {} payload files, every SHA-256 matches",
-            args.pack.display(),
-            r.ok_files
-        );
-        return Ok(());
-    }
-    let mut msg = format!("{} is NOT intact:", args.pack.display());
+    let expected = match &args.public_key {
+        Some(p) => Some(
+            crate::signing::read_public_key_file(p)
+                .map_err(|e| crate::error::ExitError::usage(format!("{e:#}")))?,
+        ),
+        None => None,
+    };
+    let r = bagit::verify(&args.pack, &[signature::FILE]);
+    let sig = signature::check(&args.pack, expected.as_ref());
+    let mut problems = Vec::new();
     for (what, files) in [
         ("missing", &r.missing),
         ("extra (not in any manifest)", &r.extra),
         ("altered (hash differs)", &r.altered),
     ] {
         for f in files {
-            msg.push_str(&format!("\n  {what}: {f}"));
+            problems.push(format!("{what}: {f}"));
         }
     }
-    for o in &r.other {
-        msg.push_str(&format!("\n  {o}"));
+    problems.extend(r.special.iter().cloned());
+    problems.extend(r.other.iter().cloned());
+    match &sig {
+        signature::Check::Missing => problems.push(format!(
+            "no signature: {} is missing, so nothing shows who made this pack",
+            signature::FILE
+        )),
+        signature::Check::Invalid(why) => problems.push(format!("signature: {why}")),
+        signature::Check::Valid {
+            fingerprint,
+            expected: Some(false),
+        } => problems.push(format!(
+            "signature: made with key {fingerprint}, which is NOT the public key you gave ({}): \
+             the pack was not made, or was re-signed, outside the store you trust",
+            expected
+                .as_ref()
+                .map(crate::signing::fingerprint)
+                .unwrap_or_default()
+        )),
+        signature::Check::Valid { .. } => {}
     }
-    anyhow::bail!(msg)
+    if !problems.is_empty() {
+        let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
+        anyhow::bail!("{} is NOT intact:{list}", args.pack.display());
+    }
+    println!(
+        "{}: valid BagIt bag; {} payload files, every SHA-256 matches",
+        args.pack.display(),
+        r.ok_files
+    );
+    if let signature::Check::Valid {
+        fingerprint,
+        expected,
+    } = sig
+    {
+        if expected == Some(true) {
+            println!(
+                "signature: valid, made with the store key you gave ({fingerprint}).\n\
+                 This shows the pack is exactly as the holder of that store's signing key made it. \
+                 It cannot show who held the key, nor that the key was not copied."
+            );
+        } else {
+            println!(
+                "signature: valid for the key written in the pack, {fingerprint}.\n\
+                 That alone proves nothing: anyone can rewrite a pack and sign it with a key of their own. \
+                 Check this fingerprint against the one `netusage store public-key` gave you, \
+                 or run again with --public-key FILE."
+            );
+        }
+    }
+    Ok(())
 }

@@ -52,6 +52,11 @@ pub struct Subject {
     /// Client addresses, for events logged without a user name.
     #[serde(default)]
     pub ips: Vec<String>,
+    /// Why several accounts (users and addresses) are one person. Required
+    /// when the subject resolves to more than one account: one pack is one
+    /// person, and each account's figures are then shown beside the total.
+    #[serde(default)]
+    pub same_person: String,
 }
 
 /// The person who authorised it.
@@ -233,12 +238,31 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     }
 }
 
+/// A person's name as compared for separation of duties: Unicode NFKC,
+/// case-folded, the part before any comma or parenthesis (so a role suffix
+/// such as `, Team Leader` does not make a different person), whitespace
+/// (non-breaking spaces included) collapsed to one space and trimmed.
+pub fn normalise_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let nfkc: String = name.nfkc().collect();
+    let folded = caseless::default_case_fold_str(&nfkc);
+    let before = folded.split([',', '(']).next().unwrap_or("");
+    before.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True when a normalised name names someone: it holds at least one letter.
+pub fn is_a_name(normalised: &str) -> bool {
+    normalised.chars().any(char::is_alphabetic)
+}
+
 /// What the gate needs to know besides the record.
 #[derive(Debug, Clone)]
 pub struct GateContext<'a> {
-    /// The operator making the pack.
-    pub operator: &'a str,
-    /// The current time (UTC).
+    /// The operating-system login making the pack.
+    pub operator_login: &'a str,
+    /// The operator's display name (`--operator`, `NETUSAGE_OPERATOR`), if given.
+    pub operator_name: Option<&'a str>,
+    /// The system clock (UTC): never an operator-supplied time.
     pub now: DateTime<Utc>,
     /// Start of the retention window (UTC): the period may not reach before it.
     pub retention_cutoff: DateTime<Utc>,
@@ -250,30 +274,49 @@ pub struct GateContext<'a> {
 /// "Authorisation record and the gate"); returns every problem found.
 pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let same = |x: &str, y: &str| x.trim().eq_ignore_ascii_case(y.trim());
-    if same(&a.authorised_by.name, &a.requested_by) {
-        problems.push(format!(
-            "the authoriser ({}) is also the requester: authorisation must come from someone else",
-            a.authorised_by.name
-        ));
+    let authoriser = normalise_name(&a.authorised_by.name);
+    for (field, value) in [
+        ("authorised_by.name", &a.authorised_by.name),
+        ("requested_by", &a.requested_by),
+    ] {
+        if !is_a_name(&normalise_name(value)) {
+            problems.push(format!(
+                "`{field}` `{value}` is not a person's name (it has no letters before any comma or parenthesis)"
+            ));
+        }
     }
-    if same(&a.authorised_by.name, cx.operator) {
-        problems.push(format!(
-            "the authoriser ({}) is also the operator making the pack",
-            a.authorised_by.name
-        ));
+    if is_a_name(&authoriser) {
+        if authoriser == normalise_name(&a.requested_by) {
+            problems.push(format!(
+                "the authoriser ({}) is also the requester ({}): authorisation must come from someone else",
+                a.authorised_by.name, a.requested_by
+            ));
+        }
+        let login = normalise_name(cx.operator_login);
+        let display = cx.operator_name.map(normalise_name);
+        if authoriser == login || display.as_deref() == Some(authoriser.as_str()) {
+            problems.push(format!(
+                "the authoriser ({}) is also the operator making the pack (login {}{})",
+                a.authorised_by.name,
+                cx.operator_login,
+                cx.operator_name
+                    .map(|n| format!(", name {n}"))
+                    .unwrap_or_default()
+            ));
+        }
     }
     if cx.now < a.authorised_at {
         problems.push(format!(
-            "the authorisation is dated {} , after now ({})",
+            "the authorisation is dated {}, after now ({}, the system clock)",
             a.authorised_at.to_rfc3339(),
             cx.now.to_rfc3339()
         ));
     }
     if cx.now > a.expires {
         problems.push(format!(
-            "the authorisation expired at {}",
-            a.expires.to_rfc3339()
+            "the authorisation expired at {} (now is {} by the system clock)",
+            a.expires.to_rfc3339(),
+            cx.now.to_rfc3339()
         ));
     }
     if a.expires <= a.authorised_at {
@@ -313,5 +356,23 @@ mod tests {
         assert!(e.contains(&"missing field `dpia`".to_string()));
         assert!(e.contains(&"missing field `subject.employee_id`".to_string()));
         assert_eq!(e.len(), 11);
+    }
+
+    #[test]
+    fn names_compare_after_normalisation() {
+        let n = normalise_name;
+        assert_eq!(n("Dana Whitfield"), "dana whitfield");
+        assert_eq!(n("  Dana   Whitfield "), "dana whitfield");
+        assert_eq!(n("Dana\u{a0}Whitfield"), "dana whitfield");
+        assert_eq!(n("Dana Whitfield, Team Leader, Revenues"), "dana whitfield");
+        assert_eq!(n("Dana Whitfield (Revenues)"), "dana whitfield");
+        assert_eq!(n("DANA WHITFIELD"), "dana whitfield");
+        // NFKC: full-width letters are the same letters.
+        assert_eq!(n("\u{ff24}ana Whitfield"), "dana whitfield");
+        // Case folding: ß folds to ss.
+        assert_eq!(n("Strauß"), n("STRAUSS"));
+        assert!(!is_a_name(&n(".")));
+        assert!(!is_a_name(&n(" , Head of HR")));
+        assert!(is_a_name(&n("Morgan Ellis")));
     }
 }

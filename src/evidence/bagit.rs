@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 fn sha256(bytes: &[u8]) -> String {
@@ -30,16 +29,15 @@ pub fn write_bag(
     bagging_date: &str,
     info: &[(&str, String)],
 ) -> anyhow::Result<()> {
-    fs::create_dir_all(dir.join("data"))
-        .with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::fsutil::create_dir_all(&dir.join("data"))?;
     let mut manifest = String::new();
     let mut octets = 0u64;
     for (name, bytes) in payload {
         let path = dir.join("data").join(name);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+            crate::fsutil::create_dir_all(parent)?;
         }
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::fsutil::write(&path, bytes)?;
         manifest.push_str(&format!("{}  data/{name}\n", sha256(bytes)));
         octets += bytes.len() as u64;
     }
@@ -58,10 +56,10 @@ pub fn write_bag(
         ("bag-info.txt", &bag_info),
         ("manifest-sha256.txt", &manifest),
     ] {
-        fs::write(dir.join(name), text).with_context(|| format!("cannot write {name}"))?;
+        crate::fsutil::write(&dir.join(name), text.as_bytes())?;
         tags.push_str(&format!("{}  {name}\n", sha256(text.as_bytes())));
     }
-    fs::write(dir.join("tagmanifest-sha256.txt"), tags)?;
+    crate::fsutil::write(&dir.join("tagmanifest-sha256.txt"), tags.as_bytes())?;
     Ok(())
 }
 
@@ -74,6 +72,8 @@ pub struct Report {
     pub extra: Vec<String>,
     /// Files whose SHA-256 differs from their manifest line.
     pub altered: Vec<String>,
+    /// Symbolic links, devices, pipes or sockets: a pack holds regular files only.
+    pub special: Vec<String>,
     /// Other problems (bagit.txt, manifest syntax, Payload-Oxum).
     pub other: Vec<String>,
     /// Payload files that checked out.
@@ -84,6 +84,7 @@ impl Report {
     /// True when the bag is complete and valid.
     pub fn is_valid(&self) -> bool {
         self.missing.is_empty()
+            && self.special.is_empty()
             && self.extra.is_empty()
             && self.altered.is_empty()
             && self.other.is_empty()
@@ -97,8 +98,14 @@ fn read_manifest(path: &Path, r: &mut Report) -> BTreeMap<String, String> {
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_string();
+    if !crate::fsutil::is_regular_file(path) {
+        if !path.exists() && fs::symlink_metadata(path).is_err() {
+            r.missing.push(name);
+        }
+        return out;
+    }
     let Ok(text) = fs::read_to_string(path) else {
-        r.missing.push(name);
+        r.other.push(format!("{name} cannot be read as UTF-8 text"));
         return out;
     };
     for (i, line) in text.lines().enumerate() {
@@ -116,26 +123,44 @@ fn read_manifest(path: &Path, r: &mut Report) -> BTreeMap<String, String> {
     out
 }
 
-fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
+/// Lists every file under `dir` (relative, `/`-separated), never following
+/// a symbolic link; symbolic links and special files go to `special`.
+fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>, special: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
-        if p.is_dir() {
-            walk(&p, root, out);
-        } else {
-            let rel: PathBuf = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
-            out.insert(rel.to_string_lossy().replace('\\', "/"));
+        let rel: PathBuf = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        match fs::symlink_metadata(&p).map(|m| m.file_type()) {
+            Ok(t) if t.is_dir() => walk(&p, root, out, special),
+            Ok(t) if t.is_file() => {
+                out.insert(rel);
+            }
+            Ok(t) if t.is_symlink() => special.push(format!(
+                "{rel} is a symbolic link: a pack holds regular files only"
+            )),
+            _ => special.push(format!(
+                "{rel} is not a regular file (device, pipe or socket): a pack holds regular files only"
+            )),
         }
     }
 }
 
 /// Checks a bag: `bagit.txt`, every payload and tag file against its
-/// manifest, files in no manifest, and `Payload-Oxum`.
-pub fn verify(dir: &Path) -> Report {
+/// manifest, files in no manifest (except the tag files named in
+/// `unlisted_tags`, such as a signature over the tag manifest), symbolic
+/// links and special files (never followed), and `Payload-Oxum`.
+pub fn verify(dir: &Path, unlisted_tags: &[&str]) -> Report {
     let mut r = Report::default();
-    match fs::read_to_string(dir.join("bagit.txt")) {
+    let mut present = BTreeSet::new();
+    walk(dir, dir, &mut present, &mut r.special);
+    let bagit = dir.join("bagit.txt");
+    match crate::fsutil::is_regular_file(&bagit)
+        .then(|| fs::read_to_string(&bagit))
+        .unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into()))
+    {
         Ok(t)
             if t.lines()
                 .next()
@@ -147,10 +172,14 @@ pub fn verify(dir: &Path) -> Report {
     }
     let payload = read_manifest(&dir.join("manifest-sha256.txt"), &mut r);
     let tags = read_manifest(&dir.join("tagmanifest-sha256.txt"), &mut r);
-    let mut present = BTreeSet::new();
-    walk(dir, dir, &mut present);
     let mut octets = 0u64;
     for (file, want) in payload.iter().chain(tags.iter()) {
+        if !present.contains(file) {
+            if !r.special.iter().any(|s| s.starts_with(&format!("{file} "))) {
+                r.missing.push(file.clone());
+            }
+            continue;
+        }
         match fs::read(dir.join(file)) {
             Ok(bytes) => {
                 if &sha256(&bytes) != want {
@@ -170,8 +199,10 @@ pub fn verify(dir: &Path) -> Report {
         }
     }
     for f in &present {
-        let known =
-            payload.contains_key(f) || tags.contains_key(f) || f == "tagmanifest-sha256.txt";
+        let known = payload.contains_key(f)
+            || tags.contains_key(f)
+            || f == "tagmanifest-sha256.txt"
+            || unlisted_tags.contains(&f.as_str());
         if !known {
             r.extra.push(f.clone());
         }
@@ -182,7 +213,10 @@ pub fn verify(dir: &Path) -> Report {
                 .push(format!("{tag} is not listed in tagmanifest-sha256.txt"));
         }
     }
-    if let Ok(info) = fs::read_to_string(dir.join("bag-info.txt")) {
+    let info_path = dir.join("bag-info.txt");
+    if let Some(Ok(info)) =
+        crate::fsutil::is_regular_file(&info_path).then(|| fs::read_to_string(&info_path))
+    {
         let oxum = info
             .lines()
             .find_map(|l| l.strip_prefix("Payload-Oxum: "))

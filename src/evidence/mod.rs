@@ -5,3 +5,4 @@ pub mod authorisation;
 pub mod bagit;
 pub mod pack;
 pub mod report;
+pub mod signature;

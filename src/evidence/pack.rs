@@ -16,7 +16,7 @@ use crate::audit::Entry;
 use crate::classify::{DATA_VERSION, SOCIAL_MEDIA, SOCIAL_MEDIA_ROW};
 use crate::config::Config;
 use crate::event::col;
-use crate::identity::{normalise_user, pseudonym};
+use crate::identity::{Realms, normalise_user, pseudonym};
 use crate::output::csv_safe;
 use crate::store::manifest::SourceRecord;
 use crate::usage::policy::{FlaggedDay, Policy};
@@ -28,19 +28,23 @@ use crate::usage::{PersonUsage, UsageRow, rows as usage_rows};
 pub struct SubjectEvents {
     /// Every column of the subject's events in the period, in time order.
     pub events: DataFrame,
-    /// Normalised user names matched (those named, plus the one behind the pseudonym).
+    /// The accounts the record resolved to: normalised user names, and
+    /// `ip:<addr>` for the addresses it names.
     pub users: BTreeSet<String>,
-    /// The pseudonym reported for the subject (of the first user).
+    /// The pseudonym reported for the subject (the record's, else the first account's).
     pub pseudonym: String,
-    /// The label the analysis uses for the subject (first user, or `ip:<addr>`).
+    /// The label the analysis uses for the subject (the first account).
     pub label: String,
 }
 
-/// Selects the subject's events from `all` (every column, the period's
-/// rows): rows of the named users, of the user behind the pseudonym, and rows
-/// logged without a user (`ip:<addr>`) from the named addresses.
+/// Resolves the record's subject to accounts and selects their events from
+/// `all` (every column, the period's rows). One pack is one person: when the
+/// users, the pseudonym and the addresses resolve to more than one account,
+/// the record must list every account (`users`, `ips`) and say why they are
+/// one person (`same_person`).
 ///
-/// Returns `None` when nothing matches.
+/// Returns the subject, or every problem found (a refusal). A problem never
+/// names the account behind a pseudonym: that is what the gate protects.
 ///
 /// # Errors
 /// Polars errors.
@@ -48,49 +52,98 @@ pub fn subject_events(
     all: &DataFrame,
     a: &Authorisation,
     key: &[u8],
-) -> anyhow::Result<Option<SubjectEvents>> {
+    realms: &Realms,
+) -> anyhow::Result<Result<SubjectEvents, Vec<String>>> {
     let user = all.column(col::USER)?.str()?.clone();
-    let ip = all.column(col::CLIENT_IP)?.str()?.clone();
-    let mut users: BTreeSet<String> = a
+    let named: BTreeSet<String> = a
         .subject
         .users
         .iter()
         .filter(|u| !u.trim().is_empty())
-        .map(|u| normalise_user(Some(u.trim()), "").into_owned())
+        .map(|u| normalise_user(Some(u.trim()), "", realms).into_owned())
         .collect();
+    let ip_accounts: BTreeSet<String> = a
+        .subject
+        .ips
+        .iter()
+        .filter(|i| !i.trim().is_empty())
+        .map(|i| format!("ip:{}", i.trim()))
+        .collect();
+    let mut problems = Vec::new();
+    let mut behind_pseudonym = None;
     if let Some(p) = &a.subject.pseudonym {
         let mut seen: HashMap<&str, bool> = HashMap::new();
         for u in user.iter().flatten() {
-            let hit = *seen.entry(u).or_insert_with(|| &pseudonym(key, u) == p);
-            if hit {
-                users.insert(u.to_string());
+            if *seen.entry(u).or_insert_with(|| &pseudonym(key, u) == p) {
+                behind_pseudonym = Some(u.to_string());
                 break;
             }
         }
+        if behind_pseudonym.is_none() {
+            problems.push(format!(
+                "the pseudonym {p} matches no account with events in the period {} to {}",
+                a.period.from, a.period.to
+            ));
+        }
     }
-    let ips: BTreeSet<&str> = a.subject.ips.iter().map(|s| s.trim()).collect();
+    let mut accounts: BTreeSet<String> = named.union(&ip_accounts).cloned().collect();
+    if let Some(u) = &behind_pseudonym {
+        accounts.insert(u.clone());
+    }
+    if accounts.len() > 1 {
+        let described: Vec<String> = accounts
+            .iter()
+            .map(|acc| {
+                if named.contains(acc) {
+                    format!("{acc} (users)")
+                } else if ip_accounts.contains(acc) {
+                    format!("{acc} (ips)")
+                } else {
+                    format!("the account behind {} (pseudonym)", a.subject.pseudonym.as_deref().unwrap_or(""))
+                }
+            })
+            .collect();
+        if a.subject.same_person.trim().is_empty() {
+            problems.push(format!(
+                "the subject resolves to {} accounts: {}. One pack is one person: if these accounts are one \
+                 person's, list every account in `users` and `ips` and give `same_person = \"<why>\"` in [subject]",
+                accounts.len(),
+                described.join(", ")
+            ));
+        } else if behind_pseudonym.as_ref().is_some_and(|u| !named.contains(u)) {
+            problems.push(format!(
+                "the pseudonym {} is an account that `users` does not list: with `same_person`, every account must be listed by name",
+                a.subject.pseudonym.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
     let mask: BooleanChunked = user
         .iter()
-        .zip(ip.iter())
-        .map(|(u, i)| {
-            let u = u.unwrap_or("");
-            users.contains(u) || (u.starts_with("ip:") && ips.contains(i.unwrap_or("")))
-        })
+        .map(|u| accounts.contains(u.unwrap_or("")))
         .collect();
     let events = all.filter(&mask)?;
     if events.height() == 0 {
-        return Ok(None);
+        return Ok(Err(vec![format!(
+            "the subject (users {:?}, pseudonym {:?}, ips {:?}) matches no event in the store between {} and {}",
+            a.subject.users, a.subject.pseudonym, a.subject.ips, a.period.from, a.period.to
+        )]));
     }
     let events = events.sort([col::TS], Default::default())?;
-    let label = users
-        .iter()
-        .next()
-        .cloned()
-        .unwrap_or_else(|| format!("ip:{}", a.subject.ips[0].trim()));
-    Ok(Some(SubjectEvents {
-        pseudonym: pseudonym(key, &label),
+    let label = behind_pseudonym
+        .clone()
+        .or_else(|| accounts.iter().next().cloned())
+        .unwrap_or_default();
+    Ok(Ok(SubjectEvents {
+        pseudonym: a
+            .subject
+            .pseudonym
+            .clone()
+            .unwrap_or_else(|| pseudonym(key, &label)),
         events,
-        users,
+        users: accounts,
         label,
     }))
 }
@@ -277,6 +330,73 @@ pub struct Summary {
     pub flagged: bool,
     /// Per-site totals, longest first.
     pub sites: Vec<SiteRow>,
+    /// Why several accounts are one person (`same_person`), when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_person: Option<String>,
+    /// Each account's social-media figures beside the total, when the
+    /// subject has more than one account (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountRow>,
+    /// The pack this one supersedes, when made with `--supersede`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Supersedes>,
+}
+
+/// One account of a subject with several, and its own social-media time.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRow {
+    /// Normalised user name, or `ip:<addr>`.
+    pub account: String,
+    /// Its pseudonym.
+    pub pseudonym: String,
+    /// Its events in the pack.
+    pub events: u64,
+    /// Its social-media time in working time (s).
+    pub working_s: i64,
+    /// In official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// In all (s): the union of its own sessions.
+    pub total_s: i64,
+}
+
+/// The earlier pack of the same reference that this one replaces.
+#[derive(Debug, Clone, Serialize)]
+pub struct Supersedes {
+    /// Why a new pack was made (`--supersede`).
+    pub reason: String,
+    /// Where the earlier pack was written.
+    pub pack: String,
+    /// SHA-256 of its `tagmanifest-sha256.txt`, as the audit log recorded it.
+    pub tagmanifest_sha256: String,
+    /// The audit entry that granted it: seq and hash.
+    pub granted_seq: u64,
+    /// Hash of that entry.
+    pub granted_hash: String,
+}
+
+/// Each account's figures, from usage computed per account (not relabelled).
+pub fn account_rows(people: &[PersonUsage], events: &DataFrame) -> anyhow::Result<Vec<AccountRow>> {
+    let user = events.column(col::USER)?.str()?.clone();
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for u in user.iter().flatten() {
+        *counts.entry(u).or_default() += 1;
+    }
+    let mut rows: Vec<AccountRow> = people
+        .iter()
+        .map(|p| AccountRow {
+            account: p.user.clone(),
+            pseudonym: p.pseudonym.clone(),
+            events: counts.get(p.user.as_str()).copied().unwrap_or(0),
+            working_s: p.social.split.working_ms / 1000,
+            break_s: p.social.split.break_ms / 1000,
+            outside_s: p.social.split.outside_ms / 1000,
+            total_s: p.social.total_ms / 1000,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.account.cmp(&b.account));
+    Ok(rows)
 }
 
 /// Builds the summary.
@@ -331,6 +451,9 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
         flagged_days: p.flagged_days.clone(),
         flagged: p.flagged,
         sites,
+        same_person: (s.users.len() > 1).then(|| a.subject.same_person.trim().to_string()),
+        accounts: Vec::new(),
+        supersedes: None,
     }
 }
 

@@ -50,6 +50,8 @@ pub struct ReportData<'a> {
     pub made_at: &'a str,
     /// Hash of the audit entry that granted the pack.
     pub audit_hash: &'a str,
+    /// Fingerprint of the store key that signs the pack.
+    pub key_fingerprint: &'a str,
 }
 
 const STYLE: &str = r#"
@@ -131,6 +133,55 @@ pub fn render(d: &ReportData<'_>) -> String {
         s.events,
         s.blocked
     );
+    if !s.accounts.is_empty() {
+        let _ = write!(
+            h,
+            "<p>These {} accounts are treated as one person because: <b>{}</b>. Each account's social-media time \
+             is shown beside the total (a minute used on two accounts at once counts once in the total).</p>\
+             <table><tr><th>Account</th><th>Pseudonym</th><th>Events</th><th>Working min</th><th>Break min</th>\
+             <th>Outside min</th><th>Total min</th></tr>",
+            s.accounts.len(),
+            esc(s.same_person.as_deref().unwrap_or(""))
+        );
+        for r in &s.accounts {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.account),
+                esc(&r.pseudonym),
+                r.events,
+                min(r.working_s),
+                min(r.break_s),
+                min(r.outside_s),
+                min(r.total_s)
+            );
+        }
+        let total = s.usage.iter().find(|r| r.category == crate::classify::SOCIAL_MEDIA_ROW);
+        if let Some(t) = total {
+            let _ = write!(
+                h,
+                "<tr><th colspan=\"2\">Total (one person)</th><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                s.events,
+                min(t.working_s),
+                min(t.break_s),
+                min(t.outside_s),
+                min(t.total_s)
+            );
+        }
+        h.push_str("</table>");
+    }
+    if let Some(prev) = &s.supersedes {
+        let _ = write!(
+            h,
+            "<p class=\"flag\">This pack supersedes the earlier pack of this reference at {} (granted in audit entry {}). \
+             Reason: {}</p>",
+            esc(&prev.pack),
+            prev.granted_seq,
+            esc(&prev.reason)
+        );
+    }
     // Method
     let bt = &d.config.browse_time;
     let sch = &d.config.schedule;
@@ -263,12 +314,14 @@ pub fn render(d: &ReportData<'_>) -> String {
     h.push_str("</table>");
     let _ = write!(
         h,
-        "<h2>9. About this pack</h2><p class=\"small\">Made by {} at {} with netusage {}. It is a BagIt bag (RFC 8493): \
-         <code>netusage verify PACK</code> checks that no file has been changed, added or removed. The audit entry that \
+        "<h2>9. About this pack</h2><p class=\"small\">Made by {} at {} (system clock) with netusage {}. It is a BagIt bag (RFC 8493), \
+         signed with the store's Ed25519 key <code>{}</code>: <code>netusage verify PACK --public-key FILE</code> checks that no file \
+         has been changed, added or removed since the holder of that key made it (it cannot show who held the key). The audit entry that \
          granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference.</p></body></html>",
         esc(d.operator),
         esc(d.made_at),
         env!("CARGO_PKG_VERSION"),
+        esc(d.key_fingerprint),
         esc(d.audit_hash)
     );
     h.push('\n');

@@ -2,7 +2,7 @@
 //! once its line is here.
 
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::Write;
 use std::path::Path;
 
@@ -15,15 +15,35 @@ use serde::{Deserialize, Serialize};
 pub struct SourceRecord {
     /// Source id: the first 16 hex characters of `sha256`.
     pub source: String,
-    /// Path as given on the command line.
+    /// Absolute, canonical path of the file read.
     pub path: String,
-    /// SHA-256 of the file's bytes as stored (compressed, for `.gz`), hex.
+    /// The path as given on the command line or found in a folder.
+    #[serde(default)]
+    pub given_path: String,
+    /// SHA-256 of exactly the bytes read (compressed, for `.gz`), hex,
+    /// hashed in the same pass that read the lines: a file that grew while
+    /// it was read is described as it was read.
     pub sha256: String,
-    /// File size in bytes.
+    /// Bytes read (the file's size when it was read).
     pub size: u64,
+    /// SHA-256 of the first `min(size, 64 KiB)` bytes, hex: finds a later
+    /// file that starts with this one's content (a grown or rotated copy).
+    #[serde(default)]
+    pub head_sha256: String,
+    /// `none` or `gzip`: how the file's bytes were compressed.
+    #[serde(default)]
+    pub compression: String,
+    /// When this file starts with the exact content of an earlier source
+    /// (a log that grew): that source's id. Only the lines after it were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_of: Option<String>,
+    /// Number of the first line read (1, or the line after the earlier
+    /// source's content when `prefix_of` is set).
+    #[serde(default = "one")]
+    pub first_line: u64,
     /// Log format name (e.g. `squid`).
     pub format: String,
-    /// Lines read (after decompression).
+    /// Lines read (after decompression), from `first_line` on.
     pub lines: u64,
     /// Lines stored as events.
     pub accepted: u64,
@@ -32,17 +52,31 @@ pub struct SourceRecord {
     /// Of the rejected lines, those refused as older than the retention window.
     #[serde(default)]
     pub too_old: u64,
+    /// Of the rejected lines, those dated later than the system clock
+    /// (beyond the clock-skew tolerance).
+    #[serde(default)]
+    pub future: u64,
+    /// Of the rejected lines, those whose event was already stored from
+    /// another source (same time, client, user, method, URL, status, bytes).
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Realms kept in user names (not configured as local), with their event counts.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub realms: std::collections::BTreeMap<String, u64>,
     /// First event time (UTC), if any event was accepted.
     pub first_ts: Option<DateTime<Utc>>,
     /// Last event time (UTC), if any event was accepted.
     pub last_ts: Option<DateTime<Utc>>,
-    /// When it was ingested (UTC).
+    /// When it was ingested, by the system clock (UTC).
     pub ingested_at: DateTime<Utc>,
+    /// The `--now` ingest ran with, if any (UTC): the retention window was
+    /// measured back from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
 }
 
-/// Source id for a file's SHA-256 (hex): its first 16 characters.
-pub fn source_id(sha256_hex: &str) -> String {
-    sha256_hex[..16].to_string()
+fn one() -> u64 {
+    1
 }
 
 /// Reads every record. A last line without its newline is an append cut short
@@ -94,11 +128,7 @@ pub fn append(path: &Path, record: &SourceRecord) -> anyhow::Result<()> {
         let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         super::write_atomic(path, &text[..keep])?;
     }
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut f = crate::fsutil::open_append(path)?;
     let mut line = serde_json::to_string(record)?;
     line.push('\n');
     f.write_all(line.as_bytes())

@@ -3,12 +3,17 @@
 //!
 //! ```text
 //! store.toml                                schema version, store id, created
-//! secret.key                                32 random bytes (mode 0600): pseudonym key
+//! secret.key                                32 random bytes: pseudonym key
+//! signing.key                               32 random bytes: Ed25519 seed (audit head, packs)
 //! events/date=YYYY-MM-DD/<source>.parquet   one file per source per UTC day
 //! sources.jsonl                             one line per ingested file (the commit point)
 //! quarantine/<source>.jsonl                 every rejected line: line, reason, raw text
+//! audit.jsonl, audit.head                   hash-chained audit log and its signed head
 //! .lock                                     held by the one writer
 //! ```
+//!
+//! Every folder is created 0700 and every file 0600, whatever the umask
+//! (see [`crate::fsutil`]): the store holds names, addresses and URLs.
 //!
 //! Writes are atomic (temporary file in the same directory, fsync, rename) and
 //! the manifest line is appended last: a partition file whose source is not in
@@ -19,20 +24,24 @@ pub mod quarantine;
 pub mod scan;
 pub mod writer;
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-
-use sha2::{Digest, Sha256};
+use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Draft, Entry};
 
 /// Default store directory when neither `--store` nor `NETUSAGE_STORE` is set.
 pub const DEFAULT_STORE: &str = "netusage-store";
 /// Version of the on-disk layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: a signing key, a signed audit head, RFC 8785 audit hashes, realms kept
+/// unless configured as local.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// `store.toml`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,6 +60,7 @@ pub struct Store {
     root: PathBuf,
     info: StoreInfo,
     key: Vec<u8>,
+    signing: SigningKey,
     _lock: Option<File>,
 }
 
@@ -89,10 +99,12 @@ impl Store {
                 key.len()
             );
         }
+        let signing = crate::signing::load(&root.join("signing.key"))?;
         Ok(Store {
             root: root.to_path_buf(),
             info,
             key,
+            signing,
             _lock: None,
         })
     }
@@ -102,12 +114,12 @@ impl Store {
     ///
     /// # Errors
     /// Another netusage process holds the lock, or the directory cannot be written.
-    pub fn open_for_write(root: &Path, now: DateTime<Utc>) -> anyhow::Result<Store> {
-        fs::create_dir_all(root)
-            .with_context(|| format!("cannot create store directory {}", root.display()))?;
+    pub fn open_for_write(root: &Path) -> anyhow::Result<Store> {
+        crate::fsutil::create_dir_all(root)?;
         let lock = take_lock(root)?;
         if !root.join("store.toml").exists() {
-            create(root, now)?;
+            clear_unfinished_create(root)?;
+            create(root)?;
         }
         let mut store = Store::open(root)?;
         store._lock = Some(lock);
@@ -139,6 +151,19 @@ impl Store {
         &self.key
     }
 
+    /// The store's Ed25519 signing key (audit head, evidence packs).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// Appends an entry to the store's audit log and re-signs its head.
+    ///
+    /// # Errors
+    /// As [`audit::append`]: a damaged or shortened log, or I/O errors.
+    pub fn audit(&self, draft: Draft) -> anyhow::Result<Entry> {
+        audit::append(&self.root, &self.signing, draft)
+    }
+
     /// `events/`.
     pub fn events_dir(&self) -> PathBuf {
         self.root.join("events")
@@ -156,7 +181,7 @@ impl Store {
 }
 
 fn take_lock(root: &Path) -> anyhow::Result<File> {
-    let lock = OpenOptions::new()
+    let lock = crate::fsutil::private_options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -171,7 +196,28 @@ fn take_lock(root: &Path) -> anyhow::Result<File> {
     Ok(lock)
 }
 
-fn create(root: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// A folder without `store.toml` but with the files `create` writes first is
+/// a creation cut short by a crash: those files go. A folder that holds data
+/// (events, sources, quarantine, holds) but no `store.toml` is refused.
+fn clear_unfinished_create(root: &Path) -> anyhow::Result<()> {
+    for data in ["events", "sources.jsonl", "quarantine", "holds"] {
+        if root.join(data).exists() {
+            bail!(
+                "{} holds store data ({data}) but no store.toml: it is damaged; restore store.toml from a backup",
+                root.display()
+            );
+        }
+    }
+    for f in ["secret.key", "signing.key", audit::LOG_FILE, audit::HEAD_FILE] {
+        let p = root.join(f);
+        if p.exists() {
+            fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn create(root: &Path) -> anyhow::Result<()> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key)
         .map_err(|e| anyhow::anyhow!("cannot get random bytes for the pseudonym key: {e}"))?;
@@ -179,69 +225,26 @@ fn create(root: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     getrandom::fill(&mut id)
         .map_err(|e| anyhow::anyhow!("cannot get random bytes for the store id: {e}"))?;
     let key_path = root.join("secret.key");
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(&key_path)
-        .with_context(|| format!("cannot create {}", key_path.display()))?;
+    let mut f = crate::fsutil::create_new(&key_path)?;
     f.write_all(&key)?;
     f.sync_all()?;
+    let signing = crate::signing::load_or_create(&root.join("signing.key"))?;
     let info = StoreInfo {
         schema_version: SCHEMA_VERSION,
         store_id: hex::encode(id),
-        created: now,
+        created: Utc::now(),
     };
+    let mut draft = Draft::new("store create", "ok");
+    draft.details = serde_json::json!({
+        "store_id": info.store_id,
+        "schema_version": SCHEMA_VERSION,
+        "public_key": crate::signing::public_hex(&signing.verifying_key()),
+        "fingerprint": crate::signing::fingerprint(&signing.verifying_key()),
+    });
+    audit::start(root, &signing, draft)?;
+    // store.toml last: a folder without it is not a store, and the next
+    // writer starts again (after removing what a crash left).
     write_atomic(&root.join("store.toml"), toml::to_string(&info)?.as_bytes())
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same
-/// directory, fsync, rename, fsync of the directory.
-///
-/// # Errors
-/// Any I/O error, naming the path.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// SHA-256 of a file, hex.
-///
-/// # Errors
-/// The file cannot be read.
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
-/// Fsyncs a directory so a rename in it is durable (best effort).
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
+pub use crate::fsutil::{sha256_file, sync_dir, write_atomic};

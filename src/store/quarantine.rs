@@ -91,10 +91,8 @@ impl QuarantineWriter {
     /// Any I/O error, naming the path.
     pub fn push(&mut self, r: &Rejected) -> anyhow::Result<()> {
         if self.out.is_none() {
-            std::fs::create_dir_all(&self.dir)?;
-            let tmp = self.tmp_path();
-            let f =
-                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+            crate::fsutil::create_dir_all(&self.dir)?;
+            let f = crate::fsutil::create(&self.tmp_path())?;
             self.out = Some(BufWriter::new(f));
         }
         let out = self.out.as_mut().expect("opened above");

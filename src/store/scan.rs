@@ -109,3 +109,74 @@ pub fn scan(store: &Store, range: &Range, columns: &[&str]) -> anyhow::Result<Da
     out.rechunk_mut();
     Ok(out.select(columns.iter().copied())?)
 }
+
+/// The UTC days that hold committed events.
+///
+/// # Errors
+/// The manifest or the events folder cannot be read.
+pub fn days_with_events(store: &Store) -> anyhow::Result<HashSet<NaiveDate>> {
+    Ok(partition_files(store, &Range::default())?
+        .iter()
+        .filter_map(|p| {
+            let dir = p.parent()?.file_name()?.to_str()?;
+            NaiveDate::parse_from_str(dir.strip_prefix("date=")?, "%Y-%m-%d").ok()
+        })
+        .collect())
+}
+
+/// Where an already stored event came from: its source id and line.
+pub type Origin = (String, u64);
+
+/// The [`crate::event::dedup_key`] of every committed event of UTC day
+/// `day`, with where it came from.
+///
+/// # Errors
+/// A partition file cannot be read (file named).
+pub fn day_keys(
+    store: &Store,
+    day: NaiveDate,
+) -> anyhow::Result<std::collections::HashMap<u128, Origin>> {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let range = Range {
+        from: Some(start),
+        to: Some(start + chrono::Duration::days(1)),
+    };
+    let cols = [
+        col::TS,
+        col::USER,
+        col::CLIENT_IP,
+        col::METHOD,
+        col::URL,
+        col::STATUS,
+        col::BYTES,
+        col::SOURCE,
+        col::LINE,
+    ];
+    let df = scan(store, &range, &cols)?;
+    let ts = df.column(col::TS)?.datetime()?.physical().clone();
+    let s = |c: &str| -> anyhow::Result<_> { Ok(df.column(c)?.str()?.clone()) };
+    let (user, client, method, url, source) =
+        (s(col::USER)?, s(col::CLIENT_IP)?, s(col::METHOD)?, s(col::URL)?, s(col::SOURCE)?);
+    let status = df.column(col::STATUS)?.u16()?.clone();
+    let bytes = df.column(col::BYTES)?.u64()?.clone();
+    let line = df.column(col::LINE)?.u64()?.clone();
+    let mut out = std::collections::HashMap::with_capacity(df.height());
+    for i in 0..df.height() {
+        let key = crate::event::dedup_key(
+            ts.get(i).unwrap_or(0),
+            user.get(i).unwrap_or(""),
+            client.get(i).unwrap_or(""),
+            method.get(i).unwrap_or(""),
+            url.get(i),
+            status.get(i).unwrap_or(0),
+            bytes.get(i).unwrap_or(0),
+        );
+        out.entry(key).or_insert_with(|| {
+            (
+                source.get(i).unwrap_or("").to_string(),
+                line.get(i).unwrap_or(0),
+            )
+        });
+    }
+    Ok(out)
+}

@@ -67,11 +67,9 @@ impl PartitionWriter {
     pub fn write(&mut self, day: NaiveDate, df: &DataFrame) -> anyhow::Result<()> {
         if !self.open.contains_key(&day) {
             let dir = partition_dir(&self.events_dir, day);
-            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            crate::fsutil::create_dir_all(&dir)?;
             let tmp = dir.join(format!(".{}.parquet.tmp", self.source));
-            let file = Arc::new(
-                File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
-            );
+            let file = Arc::new(crate::fsutil::create(&tmp)?);
             let writer = ParquetWriter::new(io::BufWriter::with_capacity(
                 64 << 10,
                 SharedFile(file.clone()),

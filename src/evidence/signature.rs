@@ -1,0 +1,105 @@
+//! The pack's signature: `netusage-signature.txt`, a BagIt tag file (RFC
+//! 8493 §2.2.4 allows other tag files; it is in no manifest because it signs
+//! the tag manifest) holding an Ed25519 signature, made with the store's key,
+//! over the exact bytes of `tagmanifest-sha256.txt`. The tag manifest pins
+//! every other file by SHA-256, so the signature covers the whole pack.
+//!
+//! What a valid signature proves depends on the key it is checked against:
+//! against the key HR kept from `netusage store public-key`, that the pack is
+//! exactly as the holder of that store's key made it; against the key
+//! written in the pack alone, nothing (anyone can rewrite a pack and sign it
+//! with a key of their own). It never shows who held the key.
+
+use std::path::Path;
+
+use anyhow::Context;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use crate::signing;
+
+/// The signature's file name, beside `bagit.txt`.
+pub const FILE: &str = "netusage-signature.txt";
+/// The file it signs.
+pub const SIGNED_FILE: &str = "tagmanifest-sha256.txt";
+
+/// Signs `dir/tagmanifest-sha256.txt` and writes [`FILE`] (mode 0600).
+///
+/// # Errors
+/// The tag manifest cannot be read or the signature written.
+pub fn sign_bag(dir: &Path, key: &SigningKey) -> anyhow::Result<()> {
+    let manifest = std::fs::read(dir.join(SIGNED_FILE))
+        .with_context(|| format!("cannot read {}", dir.join(SIGNED_FILE).display()))?;
+    let public = key.verifying_key();
+    let text = format!(
+        "Signature-Algorithm: Ed25519\nSigned-File: {SIGNED_FILE}\nPublic-Key: {}\nKey-Fingerprint: {}\nSignature: {}\n",
+        signing::public_hex(&public),
+        signing::fingerprint(&public),
+        signing::sign(key, &manifest)
+    );
+    crate::fsutil::write(&dir.join(FILE), text.as_bytes())
+}
+
+/// What checking a pack's signature found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// The signature matches the tag manifest, made with the key of this
+    /// fingerprint. `expected`: `None` when no key was given to check it
+    /// against; `Some(true)` when it is the key given.
+    Valid {
+        /// Fingerprint of the key that signed it.
+        fingerprint: String,
+        /// Whether that is the key the checker gave.
+        expected: Option<bool>,
+    },
+    /// No signature file.
+    Missing,
+    /// The signature file is malformed, a symbolic link, or does not match.
+    Invalid(String),
+}
+
+/// Checks `dir`'s signature, against `expected` when given.
+pub fn check(dir: &Path, expected: Option<&VerifyingKey>) -> Check {
+    let path = dir.join(FILE);
+    let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        return Check::Missing;
+    };
+    if !meta.file_type().is_file() {
+        return Check::Invalid(format!("{FILE} is not a regular file"));
+    }
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Check::Invalid(format!("{FILE} cannot be read as text"));
+    };
+    let field = |label: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(label)?.strip_prefix(':').map(str::trim))
+    };
+    let (Some("Ed25519"), Some(SIGNED_FILE), Some(key_hex), Some(sig)) = (
+        field("Signature-Algorithm"),
+        field("Signed-File"),
+        field("Public-Key"),
+        field("Signature"),
+    ) else {
+        return Check::Invalid(format!(
+            "{FILE} lacks Signature-Algorithm: Ed25519, Signed-File: {SIGNED_FILE}, Public-Key or Signature"
+        ));
+    };
+    let key = match signing::parse_public(key_hex) {
+        Ok(k) => k,
+        Err(e) => return Check::Invalid(format!("{FILE}: {e:#}")),
+    };
+    if !crate::fsutil::is_regular_file(&dir.join(SIGNED_FILE)) {
+        return Check::Invalid(format!("{SIGNED_FILE} is missing or not a regular file"));
+    }
+    let Ok(manifest) = std::fs::read(dir.join(SIGNED_FILE)) else {
+        return Check::Invalid(format!("{SIGNED_FILE} cannot be read"));
+    };
+    if signing::verify(&key, &manifest, sig).is_err() {
+        return Check::Invalid(format!(
+            "the signature does not match {SIGNED_FILE}: the pack was changed after it was signed"
+        ));
+    }
+    Check::Valid {
+        fingerprint: signing::fingerprint(&key),
+        expected: expected.map(|e| e.to_bytes() == key.to_bytes()),
+    }
+}
