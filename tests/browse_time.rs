@@ -14,7 +14,6 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "access.log", lines);
-    ingest(&store, &log);
     let mut args = vec![
         "usage",
         "--store",
@@ -26,6 +25,18 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     if let Some(c) = config {
         std::fs::write(&cfg, c).unwrap();
         args.extend(["--config", cfg.to_str().unwrap()]);
+        ok(&[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--config",
+            cfg.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            log.to_str().unwrap(),
+        ]);
+    } else {
+        ingest(&store, &log);
     }
     let csv = ok(&args);
     parse(&csv, &store)
@@ -286,6 +297,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
 
 #[test]
 fn realm_and_encoding_variants_are_one_person() {
+    // With CORP and corp.local configured as the organisation's own realms,
     // CORP%5Calice and alice@corp.local are alice: one session of [09:00, 09:03] = 180 s.
     let lines = vec![
         line("2025-06-11T09:00:00Z", "CORP%5CAlice", "www.facebook.com"),
@@ -295,7 +307,10 @@ fn realm_and_encoding_variants_are_one_person() {
             "www.facebook.com",
         ),
     ];
-    let u = usage(&lines, None);
+    let u = usage(
+        &lines,
+        Some("[identity]\nlocal_realms = [\"CORP\", \"corp.local\"]\n"),
+    );
     assert_eq!(
         row(&u, "alice", "social_networking"),
         [180, 0, 0, 180, 1, 0]

@@ -10,14 +10,30 @@ use common::*;
 
 const NOW: &str = "2026-11-20T12:00:00Z";
 
-/// A valid record for `users` over 2026-11-09..=2026-11-17.
+/// `D` + `days` as YYYY-MM-DD, where D is [`recent_tuesday`].
+fn day(days: i64) -> String {
+    (recent_tuesday() + chrono::Duration::days(days)).to_string()
+}
+
+/// `D` + `days` at `hms` UTC, RFC 3339.
+fn at(days: i64, hms: &str) -> String {
+    format!("{}T{hms}Z", day(days))
+}
+
+/// When the test records were authorised (an hour ago) and expire (in 30
+/// days), by the system clock, computed once so every record agrees.
+static TIMES: std::sync::LazyLock<(String, String)> =
+    std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
+
+/// A valid record for `users` over D−1 (Monday) to D+5 (Sunday), authorised
+/// an hour ago and expiring in 30 days by the system clock.
 fn record(users: &str) -> String {
     format!(
         r#"reference = "HR-2026-017"
 grounds = "excessive_non_work_use"
 requested_by = "Dana Whitfield"
-authorised_at = 2026-11-19T10:30:00Z
-expires = 2026-12-19T17:00:00Z
+authorised_at = {}
+expires = {}
 covert = false
 subject_notified = true
 record_of_concern = "ROC-2026-044"
@@ -29,9 +45,13 @@ users = {users}
 name = "Morgan Ellis"
 role = "Head of HR"
 [period]
-from = 2026-11-09
-to = 2026-11-17
-"#
+from = {}
+to = {}
+"#,
+        TIMES.0,
+        TIMES.1,
+        day(-1),
+        day(5)
     )
 }
 
@@ -39,23 +59,27 @@ struct Case {
     _dir: tempfile::TempDir,
     root: PathBuf,
     store: PathBuf,
+    config: PathBuf,
 }
 
-/// A store with alice (10.0.0.5), bob (10.9.9.9) and a hostile user name.
+/// A store with alice (10.0.0.5), bob (10.9.9.9) and a hostile user name,
+/// on days around D (local time = UTC, realm CORP stripped).
 fn case() -> Case {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     let store = root.join("store");
-    let mut lines = every("2026-11-10T10:00:00Z", 120, 12, "alice", "www.facebook.com"); // 22 min of working time
-    lines.push(line("2026-11-10T15:00:00Z", "alice", "www.gov.uk"));
-    lines.push(denied("2026-11-11T10:00:00Z", "alice", "www.bet365.com"));
-    lines.push(line("2026-11-01T10:00:00Z", "alice", "x.com")); // before the period
-    let bob: Vec<String> = every("2026-11-10T10:00:00Z", 60, 5, "bob", "x.com")
+    let config = root.join("config.toml");
+    std::fs::write(&config, UTC_CONFIG).unwrap();
+    let mut lines = every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com"); // 22 min of working time
+    lines.push(line(&at(0, "15:00:00"), "alice", "www.gov.uk"));
+    lines.push(denied(&at(1, "10:00:00"), "alice", "www.bet365.com"));
+    lines.push(line(&at(-9, "10:00:00"), "alice", "x.com")); // before the period
+    let bob: Vec<String> = every(&at(0, "10:00:00"), 60, 5, "bob", "x.com")
         .into_iter()
         .map(|l| l.replace("10.0.0.5", "10.9.9.9"))
         .collect();
     lines.extend(bob);
-    let t = ms("2026-11-12T10:00:00Z");
+    let t = ms(&at(2, "10:00:00"));
     lines.push(format!(
         "{}.000 5 10.0.0.7 TCP_MISS/200 10 GET http://evil.example/<script>alert(1)</script> =HYPERLINK(\"http://x\") HIER_DIRECT/1.2.3.4 text/html",
         t / 1000
@@ -66,14 +90,15 @@ fn case() -> Case {
         "ingest",
         "--store",
         store.to_str().unwrap(),
-        "--now",
-        NOW,
+        "--config",
+        config.to_str().unwrap(),
         log.to_str().unwrap(),
     ]);
     Case {
         _dir: dir,
         root,
         store,
+        config,
     }
 }
 
@@ -85,6 +110,8 @@ fn report(c: &Case, rec: &str, extra: &[&str]) -> std::process::Output {
         "report",
         "--store",
         c.store.to_str().unwrap(),
+        "--config",
+        c.config.to_str().unwrap(),
         "--authorisation",
         path.to_str().unwrap(),
         "--out",
@@ -92,9 +119,6 @@ fn report(c: &Case, rec: &str, extra: &[&str]) -> std::process::Output {
         "--operator",
         "ict.officer",
     ];
-    if !extra.contains(&"--now") {
-        args.extend(["--now", NOW]);
-    }
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -121,7 +145,7 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
         ),
         (
             good.replace(
-                "authorised_at = 2026-11-19T10:30:00Z",
+                &format!("authorised_at = {}", TIMES.0),
                 "authorised_at = \"yesterday\"",
             ),
             vec![],
@@ -138,27 +162,37 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
             "is also the operator",
         ),
         (
-            good.clone(),
-            vec!["--now", "2026-11-19T10:29:59Z"],
+            good.replace(
+                &format!("authorised_at = {}", TIMES.0),
+                &format!("authorised_at = {}", from_now(2)),
+            ),
+            vec![],
             "after now",
         ),
         (
-            good.clone(),
-            vec!["--now", "2026-12-19T17:00:01Z"],
-            "expired at 2026-12-19T17:00:00+00:00",
+            good.replace(
+                &format!("authorised_at = {}", TIMES.0),
+                &format!("authorised_at = {}", from_now(-72)),
+            )
+            .replace(
+                &format!("expires = {}", TIMES.1),
+                &format!("expires = {}", from_now(-1)),
+            ),
+            vec![],
+            "the authorisation expired at",
         ),
         (
-            good.replace("to = 2026-11-17", "to = 2026-11-08"),
+            good.replace(&format!("to = {}", day(5)), &format!("to = {}", day(-2))),
             vec![],
             "the period is empty",
         ),
         (
-            good.replace("to = 2026-11-17", "to = 2026-12-20"),
+            good.replace(&format!("to = {}", day(5)), &format!("to = {}", day(60))),
             vec![],
             "after the authorisation expires",
         ),
         (
-            good.replace("from = 2026-11-09", "from = 2025-11-01"),
+            good.replace(&format!("from = {}", day(-1)), &format!("from = {}", day(-400))),
             vec![],
             "before the retention window",
         ),
@@ -232,7 +266,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     ok(&["verify", pack.to_str().unwrap()]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
-    // alice: facebook every 120 s from 10:00Z (GMT = local), 12 requests → [10:00, 10:23] = 1380 s working.
+    // alice: facebook every 120 s from 10:00Z (UTC = local), 12 requests → [10:00, 10:23] = 1380 s working.
     let social = summary["usage"]
         .as_array()
         .unwrap()
@@ -252,7 +286,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
         "12 facebook + gov.uk + the denied request; not the one before the period"
     );
     assert_eq!(summary["blocked"], 1);
-    assert_eq!(summary["flagged_days"][0]["date"], "2026-11-10");
+    assert_eq!(summary["flagged_days"][0]["date"], day(0).as_str());
     // The facebook session traces to lines 1 and 12 of the log.
     let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
     let fb: Vec<csv::StringRecord> = csv::Reader::from_reader(sessions.as_bytes())
@@ -265,7 +299,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     assert_eq!(
         (&r[2], &r[6], &r[7], &r[13], &r[14], &r[16]),
         (
-            "2026-11-10 10:00:00 GMT",
+            format!("{} 10:00:00 UTC", day(0)).as_str(),
             "1380",
             "1380",
             "1",
@@ -369,21 +403,52 @@ fn tokens(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// A synthetic council log (the generator behind `sample_logs/`) starting
+/// on the Monday two weeks before [`recent_tuesday`]'s week, so its nine days
+/// end a week ago: the gate, which uses the system clock, accepts it on any date.
+fn recent_sample(dir: &Path) -> (PathBuf, chrono::NaiveDate) {
+    let start = recent_tuesday() - chrono::Duration::days(15);
+    let path = dir.join("council.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    netusage::synth::generate(
+        &netusage::synth::Options {
+            seed: 20261116,
+            start,
+            users: 40,
+            lines: 50_000,
+            malformed_per_10k: 2,
+        },
+        &mut f,
+    )
+    .unwrap();
+    std::io::Write::flush(&mut f).unwrap();
+    (path, start)
+}
+
 #[test]
 fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/council-office-access.log");
+    let (sample, start) = recent_sample(dir.path());
+    let (from, to) = (start.to_string(), (start + chrono::Duration::days(8)).to_string());
     ok(&[
         "ingest",
         "--store",
         store.to_str().unwrap(),
-        "--now",
-        NOW,
         sample.to_str().unwrap(),
     ]);
-    let auth = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/authorisation.toml");
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/authorisation.toml"),
+    )
+    .unwrap();
+    let rec = example
+        .replace("authorised_at = 2026-11-19T10:30:00Z", &format!("authorised_at = {}", TIMES.0))
+        .replace("expires = 2026-12-19T17:00:00Z", &format!("expires = {}", TIMES.1))
+        .replace("from = 2026-11-09", &format!("from = {from}"))
+        .replace("to = 2026-11-17", &format!("to = {to}"));
+    assert_ne!(rec, example);
+    let auth = dir.path().join("auth.toml");
+    std::fs::write(&auth, rec).unwrap();
     let packs = dir.path().join("packs");
     ok(&[
         "report",
@@ -395,25 +460,19 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         packs.to_str().unwrap(),
         "--operator",
         "ict1",
-        "--now",
-        NOW,
     ]);
     let pack = packs.join("HR-2026-017");
     ok(&["verify", pack.to_str().unwrap()]);
 
     // Every event of dbrown in the period is in events.csv, and nothing else.
     let s = netusage::store::Store::open(&store).unwrap();
+    let day_start = |d: chrono::NaiveDate| {
+        let sch = netusage::config::Config::default().schedule().unwrap();
+        chrono::DateTime::from_timestamp_millis(sch.day_start(d)).unwrap()
+    };
     let range = netusage::store::scan::Range {
-        from: Some(
-            chrono::DateTime::parse_from_rfc3339("2026-11-09T00:00:00Z")
-                .unwrap()
-                .into(),
-        ),
-        to: Some(
-            chrono::DateTime::parse_from_rfc3339("2026-11-18T00:00:00Z")
-                .unwrap()
-                .into(),
-        ),
+        from: Some(day_start(start)),
+        to: Some(day_start(start + chrono::Duration::days(9))),
     };
     let all =
         netusage::store::scan::scan(&s, &range, &["user", "client_ip", "source", "line"]).unwrap();
@@ -422,17 +481,21 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     let lines = all.column("line").unwrap().u64().unwrap().clone();
     let mut want: Vec<u64> = Vec::new();
     let mut others = BTreeSet::new();
+    let mut own_ips = BTreeSet::new();
     for i in 0..all.height() {
         let u = users.get(i).unwrap();
         if u == "dbrown" {
             want.push(lines.get(i).unwrap());
+            own_ips.insert(ips.get(i).unwrap().to_string());
         } else {
             others.insert(u.to_string());
             others.insert(pseudonym(&store, u));
             others.insert(ips.get(i).unwrap().to_string());
         }
     }
-    others.remove("10.20.1.13"); // dbrown's own address
+    for ip in &own_ips {
+        others.remove(ip);
+    }
     let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
     let mut got: Vec<u64> = csv::Reader::from_reader(events.as_bytes())
         .records()
@@ -462,9 +525,9 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         "--format",
         "json",
         "--from",
-        "2026-11-09",
+        &from,
         "--to",
-        "2026-11-17",
+        &to,
     ]);
     let usage: Vec<serde_json::Value> = serde_json::from_str(&usage).unwrap();
     let mine: Vec<&serde_json::Value> =
@@ -494,7 +557,8 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     let path = c.store.join("audit.jsonl");
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
-    assert_eq!(lines.len(), 3);
+    // store create, ingest, usage, flags
+    assert_eq!(lines.len(), 4);
     ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
     let check = |text: String, expect: &str| {
         std::fs::write(&path, text).unwrap();
@@ -505,24 +569,27 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     };
     check(
         original.replacen("\"flags\"", "\"usage\"", 1),
-        "broken at line 3: entry seq 3: its hash does not match its content (edited)",
+        "broken at line 4: entry seq 4: its hash does not match its content (edited)",
     );
     check(
-        format!("{}\n{}\n", lines[0], lines[2]),
+        format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!("{}\n{}\n{}\n", lines[0], lines[2], lines[1]),
+        format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!("{}\n{}\n{}", lines[0], lines[1], &lines[2][..40]),
-        "broken at line 3: the last line is incomplete",
+        format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &lines[3][..40]),
+        "broken at line 4: the last line is incomplete",
     );
-    // A whole entry cut from the end is only caught with the hash kept elsewhere.
-    let last: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
-    std::fs::write(&path, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
-    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+    // A whole entry cut from the end: the signed head (audit.head) names it.
+    let last: serde_json::Value = serde_json::from_str(lines[3]).unwrap();
+    check(
+        format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]),
+        "entries 4 to 4 were cut from the end",
+    );
+    // And the hash kept elsewhere says the same.
     let out = run(&[
         "audit",
         "--store",
@@ -532,7 +599,7 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
         last["hash"].as_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("entries were cut from the end"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cut from the end"));
 }
 
 #[test]

@@ -20,7 +20,9 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().unwrap() != ".lock" && p.file_name().unwrap() != "audit.jsonl" {
+            } else if ![".lock", "audit.jsonl", "audit.head"]
+                .contains(&p.file_name().unwrap().to_str().unwrap())
+            {
                 out.insert(
                     p.strip_prefix(dir).unwrap().display().to_string(),
                     std::fs::read(&p).unwrap(),

@@ -39,17 +39,17 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
         AuditCommand::Verify { expect_last } => {
             let store = Store::open(&args.store.store)?;
             let v = audit::verify(store.root(), &store.signing_key().verifying_key())?;
-            if let HeadCheck::Broken(why) = &v.head {
-                anyhow::bail!(
-                    "audit log {} is not whole: {why}",
-                    args.store.store.join(audit::LOG_FILE).display()
-                );
-            }
             if let Some((line, why)) = &v.broken {
                 anyhow::bail!(
                     "audit log {} is broken at line {line}: {why}. The {} entries before it check out.",
                     args.store.store.join("audit.jsonl").display(),
                     v.good
+                );
+            }
+            if let HeadCheck::Broken(why) = &v.head {
+                anyhow::bail!(
+                    "audit log {} is not whole: {why}",
+                    args.store.store.join(audit::LOG_FILE).display()
                 );
             }
             if let Some(expected) = expect_last {

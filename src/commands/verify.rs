@@ -62,7 +62,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             "no signature: {} is missing, so nothing shows who made this pack",
             signature::FILE
         )),
-        signature::Check::Invalid(why) => problems.push(format!("signature: {why}")),
+        signature::Check::Invalid(why) => {
+            problems.push(format!("signature ({}): {why}", signature::FILE))
+        }
         signature::Check::Valid {
             fingerprint,
             expected: Some(false),

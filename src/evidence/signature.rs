@@ -29,14 +29,17 @@ pub const SIGNED_FILE: &str = "tagmanifest-sha256.txt";
 pub fn sign_bag(dir: &Path, key: &SigningKey) -> anyhow::Result<()> {
     let manifest = std::fs::read(dir.join(SIGNED_FILE))
         .with_context(|| format!("cannot read {}", dir.join(SIGNED_FILE).display()))?;
-    let public = key.verifying_key();
-    let text = format!(
-        "Signature-Algorithm: Ed25519\nSigned-File: {SIGNED_FILE}\nPublic-Key: {}\nKey-Fingerprint: {}\nSignature: {}\n",
-        signing::public_hex(&public),
-        signing::fingerprint(&public),
-        signing::sign(key, &manifest)
-    );
+    let text = file_text(&key.verifying_key(), &signing::sign(key, &manifest));
     crate::fsutil::write(&dir.join(FILE), text.as_bytes())
+}
+
+/// The exact text of the signature file for a key and a hex signature.
+fn file_text(public: &VerifyingKey, signature_hex: &str) -> String {
+    format!(
+        "Signature-Algorithm: Ed25519\nSigned-File: {SIGNED_FILE}\nPublic-Key: {}\nKey-Fingerprint: {}\nSignature: {signature_hex}\n",
+        signing::public_hex(public),
+        signing::fingerprint(public),
+    )
 }
 
 /// What checking a pack's signature found.
@@ -87,6 +90,11 @@ pub fn check(dir: &Path, expected: Option<&VerifyingKey>) -> Check {
         Ok(k) => k,
         Err(e) => return Check::Invalid(format!("{FILE}: {e:#}")),
     };
+    if file_text(&key, sig) != text {
+        return Check::Invalid(format!(
+            "{FILE} is not exactly as netusage writes it (a line was added, removed or edited)"
+        ));
+    }
     if !crate::fsutil::is_regular_file(&dir.join(SIGNED_FILE)) {
         return Check::Invalid(format!("{SIGNED_FILE} is missing or not a regular file"));
     }

@@ -104,3 +104,24 @@ pub fn shared_samples() -> PathBuf {
     );
     p
 }
+
+/// A Tuesday 7 to 13 days before today (UTC): hand-made evidence-pack cases
+/// are dated relative to the system clock, which the authorisation gate uses.
+pub fn recent_tuesday() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut d = chrono::Utc::now().date_naive() - chrono::Duration::days(7);
+    while d.weekday() != chrono::Weekday::Tue {
+        d -= chrono::Duration::days(1);
+    }
+    d
+}
+
+/// An RFC 3339 time `hours` from the system clock (negative: in the past).
+pub fn from_now(hours: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A config with local time = UTC, no bank holidays and `CORP` as the
+/// organisation's realm: hand-made cases read the same whatever the date.
+pub const UTC_CONFIG: &str = "[schedule]\ntime_zone = \"UTC\"\nbank_holidays = \"none\"\n[identity]\nlocal_realms = [\"CORP\"]\n";
