@@ -47,7 +47,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let name = p.file_name().unwrap().to_str().unwrap().to_string();
             if p.is_dir() {
                 stack.push(p);
-            } else if ![".lock", "audit.jsonl", "audit.head"].contains(&name) {
+            } else if ![".lock", "audit.jsonl", "audit.head"].contains(&name.as_str()) {
                 out.insert(
                     p.strip_prefix(dir).unwrap().display().to_string(),
                     std::fs::read(&p).unwrap(),
