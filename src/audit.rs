@@ -208,7 +208,10 @@ fn write_head(store: &Path, key: &SigningKey, seq: u64, hash: &str) -> anyhow::R
         hash: hash.to_string(),
         signature: crate::signing::sign(key, &Head::message(seq, hash)),
     };
-    crate::fsutil::write_atomic(&store.join(HEAD_FILE), serde_json::to_string(&head)?.as_bytes())
+    crate::fsutil::write_atomic(
+        &store.join(HEAD_FILE),
+        serde_json::to_string(&head)?.as_bytes(),
+    )
 }
 
 /// Checks `head` against the entries of the log text: its signature, and that
@@ -548,7 +551,10 @@ mod tests {
         let mut v = serde_json::to_value(&e).unwrap();
         v.as_object_mut().unwrap().remove("hash");
         let canonical = serde_json_canonicalizer::to_string(&v).unwrap();
-        assert!(canonical.contains(r#""details":{"a":[3,100],"b":1.5}"#), "{canonical}");
+        assert!(
+            canonical.contains(r#""details":{"a":[3,100],"b":1.5}"#),
+            "{canonical}"
+        );
         let mut h = Sha256::new();
         h.update(GENESIS.as_bytes());
         h.update(canonical.as_bytes());
@@ -566,16 +572,27 @@ mod tests {
         let text = std::fs::read_to_string(&p).unwrap();
         let two: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
         std::fs::write(&p, two).unwrap();
-        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
-        assert!(err.contains("entries 3 to 3 were cut from the end"), "{err}");
+        let err = append(dir.path(), &k, draft("usage"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("entries 3 to 3 were cut from the end"),
+            "{err}"
+        );
         assert!(err.contains(&third.hash), "{err}");
         std::fs::remove_file(&p).unwrap();
-        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
+        let err = append(dir.path(), &k, draft("usage"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("entries 1 to 3 were deleted"), "{err}");
         let v = verify(dir.path(), &k.verifying_key()).unwrap();
-        assert!(matches!(v.head, HeadCheck::Broken(ref s) if s.contains("entries 1 to 3 were deleted")));
+        assert!(
+            matches!(v.head, HeadCheck::Broken(ref s) if s.contains("entries 1 to 3 were deleted"))
+        );
         std::fs::remove_file(dir.path().join(HEAD_FILE)).unwrap();
-        let err = append(dir.path(), &k, draft("usage")).unwrap_err().to_string();
+        let err = append(dir.path(), &k, draft("usage"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("has no signed audit head"), "{err}");
     }
 }

@@ -84,8 +84,20 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 6] = [
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
     ("policy", "min_flagged_days", 1, 366, "days"),
-    ("retention", "days", MINIMUM_DAYS_FLOOR as u64, 3_650, "days"),
-    ("retention", "minimum_days", MINIMUM_DAYS_FLOOR as u64, 3_650, "days"),
+    (
+        "retention",
+        "days",
+        MINIMUM_DAYS_FLOOR as u64,
+        3_650,
+        "days",
+    ),
+    (
+        "retention",
+        "minimum_days",
+        MINIMUM_DAYS_FLOOR as u64,
+        3_650,
+        "days",
+    ),
 ];
 
 /// `[schedule]`: when people work, in local time.
@@ -302,7 +314,9 @@ impl Config {
                 self.policy
                     .exempt_users
                     .iter()
-                    .map(|u| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned())
+                    .map(|u| {
+                        crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned()
+                    })
                     .collect()
             },
         })

@@ -97,9 +97,18 @@ mod tests {
     #[test]
     fn only_local_realms_are_stripped() {
         let local = Realms::new(&["CORP".into(), "council.gov.uk".into()]);
-        assert_eq!(normalise_user(Some("CORP\\JSmith"), "1.2.3.4", &local), "jsmith");
-        assert_eq!(normalise_user(Some("CORP%5CJSmith"), "1.2.3.4", &local), "jsmith");
-        assert_eq!(normalise_user(Some("jsmith@council.gov.uk"), "1.2.3.4", &local), "jsmith");
+        assert_eq!(
+            normalise_user(Some("CORP\\JSmith"), "1.2.3.4", &local),
+            "jsmith"
+        );
+        assert_eq!(
+            normalise_user(Some("CORP%5CJSmith"), "1.2.3.4", &local),
+            "jsmith"
+        );
+        assert_eq!(
+            normalise_user(Some("jsmith@council.gov.uk"), "1.2.3.4", &local),
+            "jsmith"
+        );
         assert_eq!(normalise_user(Some("jsmith"), "1.2.3.4", &local), "jsmith");
         assert_eq!(
             normalise_user(Some("CONTRACTOR\\jsmith"), "1.2.3.4", &local),
@@ -112,7 +121,10 @@ mod tests {
         assert_eq!(normalise_user(None, "10.0.0.7", &local), "ip:10.0.0.7");
         // No realms configured: every realm is kept.
         let none = Realms::default();
-        assert_eq!(normalise_user(Some("CORP\\JSmith"), "", &none), "corp\\jsmith");
+        assert_eq!(
+            normalise_user(Some("CORP\\JSmith"), "", &none),
+            "corp\\jsmith"
+        );
         assert_eq!(realm_of("corp\\jsmith"), Some("corp"));
         assert_eq!(realm_of("jsmith@agency.co.uk"), Some("agency.co.uk"));
         assert_eq!(realm_of("jsmith"), None);

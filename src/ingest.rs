@@ -17,12 +17,12 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use flate2::read::MultiGzDecoder;
-use sha2::{Digest, Sha256};
-use std::collections::HashSet;
-use std::sync::Mutex;
 use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Mutex;
 
 use crate::classify::Classifier;
 use crate::event::{self, Event, HostInfo};
@@ -70,8 +70,7 @@ pub const CLOCK_SKEW_S: i64 = 300;
 pub const TOO_OLD: &str = "older than retention window: refused (text withheld; see raw_sha256)";
 
 /// Quarantine reason for events dated after the system clock.
-pub const FUTURE: &str =
-    "later than now: dated more than 300 s after the system clock (a wrong proxy clock or a forged line)";
+pub const FUTURE: &str = "later than now: dated more than 300 s after the system clock (a wrong proxy clock or a forged line)";
 
 /// What happened to one input file.
 #[derive(Debug, Clone)]
@@ -210,7 +209,10 @@ impl Digesting {
     }
 
     fn finish(&self) -> (String, u64) {
-        let s = self.state.lock().expect("no reader panics while holding it");
+        let s = self
+            .state
+            .lock()
+            .expect("no reader panics while holding it");
         (hex::encode(s.0.clone().finalize()), s.1)
     }
 }
@@ -257,7 +259,10 @@ fn open_decoded(
     }
     let hashed = Hashing { inner: f, digest };
     Ok(if compression == "gzip" {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 20, hashed)))
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 20,
+            hashed,
+        )))
     } else {
         Box::new(hashed)
     })
@@ -290,14 +295,10 @@ fn find_prefix(
     let mut candidates: Vec<&SourceRecord> = records
         .iter()
         .filter(|r| {
-            r.compression == "none"
-                && r.size > 0
-                && r.size < size
-                && !r.head_sha256.is_empty()
-                && {
-                    let n = (r.size.min(HEAD_HASH_BYTES) as usize).min(head.len());
-                    hex::encode(Sha256::digest(&head[..n])) == r.head_sha256
-                }
+            r.compression == "none" && r.size > 0 && r.size < size && !r.head_sha256.is_empty() && {
+                let n = (r.size.min(HEAD_HASH_BYTES) as usize).min(head.len());
+                hex::encode(Sha256::digest(&head[..n])) == r.head_sha256
+            }
         })
         .collect();
     if candidates.is_empty() {
@@ -378,8 +379,8 @@ pub fn ingest_file(
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
-    let canonical = std::fs::canonicalize(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let canonical =
+        std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
     let records = manifest::read(&store.manifest_path())?;
     // Only a file the size of a source already stored can be that source:
     // hash it first then, and skip it without parsing.
@@ -921,7 +922,13 @@ pub fn process_block(
                 evs.iter()
                     .map(|e| {
                         event::dedup_key(
-                            e.ts_ms, &e.user, e.client_ip, e.method, e.url, e.status, e.bytes,
+                            e.ts_ms,
+                            &e.user,
+                            e.client_ip,
+                            e.method,
+                            e.url,
+                            e.status,
+                            e.bytes,
                         )
                     })
                     .collect()

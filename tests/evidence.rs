@@ -192,7 +192,10 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
             "after the authorisation expires",
         ),
         (
-            good.replace(&format!("from = {}", day(-1)), &format!("from = {}", day(-400))),
+            good.replace(
+                &format!("from = {}", day(-1)),
+                &format!("from = {}", day(-400)),
+            ),
             vec![],
             "before the retention window",
         ),
@@ -430,7 +433,10 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
-    let (from, to) = (start.to_string(), (start + chrono::Duration::days(8)).to_string());
+    let (from, to) = (
+        start.to_string(),
+        (start + chrono::Duration::days(8)).to_string(),
+    );
     ok(&[
         "ingest",
         "--store",
@@ -442,8 +448,14 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     )
     .unwrap();
     let rec = example
-        .replace("authorised_at = 2026-11-19T10:30:00Z", &format!("authorised_at = {}", TIMES.0))
-        .replace("expires = 2026-12-19T17:00:00Z", &format!("expires = {}", TIMES.1))
+        .replace(
+            "authorised_at = 2026-11-19T10:30:00Z",
+            &format!("authorised_at = {}", TIMES.0),
+        )
+        .replace(
+            "expires = 2026-12-19T17:00:00Z",
+            &format!("expires = {}", TIMES.1),
+        )
         .replace("from = 2026-11-09", &format!("from = {from}"))
         .replace("to = 2026-11-17", &format!("to = {to}"));
     assert_ne!(rec, example);
@@ -580,7 +592,13 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &lines[3][..40]),
+        format!(
+            "{}\n{}\n{}\n{}",
+            lines[0],
+            lines[1],
+            lines[2],
+            &lines[3][..40]
+        ),
         "broken at line 4: the last line is incomplete",
     );
     // A whole entry cut from the end: the signed head (audit.head) names it.

@@ -290,7 +290,10 @@ fn a_purge_killed_at_any_step_is_finished_by_the_next() {
             );
             ok(&["audit", "--store", c, "verify"]);
         }
-        assert!(crashed >= 3, "the hook crashed {crashed} runs with {extra:?}");
+        assert!(
+            crashed >= 3,
+            "the hook crashed {crashed} runs with {extra:?}"
+        );
     }
     assert!(
         manifest::read(&dir.path().join("reference-1/sources.jsonl"))

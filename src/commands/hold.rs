@@ -12,10 +12,10 @@ use crate::audit::Draft;
 use crate::config::Config;
 use crate::error::ExitError;
 use crate::identity::normalise_user;
-use crate::store::scan::{self, Range};
 use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Hold};
 use crate::store::Store;
+use crate::store::scan::{self, Range};
 
 /// Place, release or list legal holds.
 ///

@@ -172,8 +172,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         period_start,
     };
     let mut problems = authorisation::check(&a, &cx);
-    let (granted_before, mut supersedes) =
-        earlier_packs(&audit::read(store.root())?, &a.reference);
+    let (granted_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
     match (supersedes.as_mut(), supersede) {
         (Some(prev), None) => problems.push(format!(
             "reference {} already has a pack (granted in audit entry {}, written to {}): one reference, one pack; \

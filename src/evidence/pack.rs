@@ -99,7 +99,10 @@ pub fn subject_events(
                 } else if ip_accounts.contains(acc) {
                     format!("{acc} (ips)")
                 } else {
-                    format!("the account behind {} (pseudonym)", a.subject.pseudonym.as_deref().unwrap_or(""))
+                    format!(
+                        "the account behind {} (pseudonym)",
+                        a.subject.pseudonym.as_deref().unwrap_or("")
+                    )
                 }
             })
             .collect();
@@ -110,7 +113,10 @@ pub fn subject_events(
                 accounts.len(),
                 described.join(", ")
             ));
-        } else if behind_pseudonym.as_ref().is_some_and(|u| !named.contains(u)) {
+        } else if behind_pseudonym
+            .as_ref()
+            .is_some_and(|u| !named.contains(u))
+        {
             problems.push(format!(
                 "the pseudonym {} is an account that `users` does not list: with `same_person`, every account must be listed by name",
                 a.subject.pseudonym.as_deref().unwrap_or("")

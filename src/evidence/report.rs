@@ -157,7 +157,10 @@ pub fn render(d: &ReportData<'_>) -> String {
                 min(r.total_s)
             );
         }
-        let total = s.usage.iter().find(|r| r.category == crate::classify::SOCIAL_MEDIA_ROW);
+        let total = s
+            .usage
+            .iter()
+            .find(|r| r.category == crate::classify::SOCIAL_MEDIA_ROW);
         if let Some(t) = total {
             let _ = write!(
                 h,

@@ -208,7 +208,12 @@ fn clear_unfinished_create(root: &Path) -> anyhow::Result<()> {
             );
         }
     }
-    for f in ["secret.key", "signing.key", audit::LOG_FILE, audit::HEAD_FILE] {
+    for f in [
+        "secret.key",
+        "signing.key",
+        audit::LOG_FILE,
+        audit::HEAD_FILE,
+    ] {
         let p = root.join(f);
         if p.exists() {
             fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;

@@ -155,8 +155,13 @@ pub fn day_keys(
     let df = scan(store, &range, &cols)?;
     let ts = df.column(col::TS)?.datetime()?.physical().clone();
     let s = |c: &str| -> anyhow::Result<_> { Ok(df.column(c)?.str()?.clone()) };
-    let (user, client, method, url, source) =
-        (s(col::USER)?, s(col::CLIENT_IP)?, s(col::METHOD)?, s(col::URL)?, s(col::SOURCE)?);
+    let (user, client, method, url, source) = (
+        s(col::USER)?,
+        s(col::CLIENT_IP)?,
+        s(col::METHOD)?,
+        s(col::URL)?,
+        s(col::SOURCE)?,
+    );
     let status = df.column(col::STATUS)?.u16()?.clone();
     let bytes = df.column(col::BYTES)?.u64()?.clone();
     let line = df.column(col::LINE)?.u64()?.clone();

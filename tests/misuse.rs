@@ -1,0 +1,943 @@
+//! Evidence that holds under misuse: each attack of the adversarial review
+//! reproduced exactly, and refused. Records are dated relative to the system
+//! clock, which the authorisation gate uses.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// `D` + `days` as YYYY-MM-DD ([`recent_tuesday`] is D).
+fn day(days: i64) -> String {
+    (recent_tuesday() + chrono::Duration::days(days)).to_string()
+}
+
+fn at(days: i64, hms: &str) -> String {
+    format!("{}T{hms}Z", day(days))
+}
+
+static TIMES: std::sync::LazyLock<(String, String)> =
+    std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
+
+/// A valid record; `subject` is the body of its [subject] table after employee_id.
+fn record(subject: &str, requested_by: &str, authoriser: &str) -> String {
+    format!(
+        r#"reference = "HR-2026-017"
+grounds = "excessive_non_work_use"
+requested_by = "{requested_by}"
+authorised_at = {}
+expires = {}
+covert = false
+subject_notified = true
+record_of_concern = "ROC-2026-044"
+dpia = "DPIA-ICT-007"
+[subject]
+employee_id = "E10442"
+{subject}
+[authorised_by]
+name = "{authoriser}"
+role = "Head of HR"
+[period]
+from = {}
+to = {}
+"#,
+        TIMES.0,
+        TIMES.1,
+        day(-1),
+        day(5)
+    )
+}
+
+fn alice() -> String {
+    record("users = [\"alice\"]", "Dana Whitfield", "Morgan Ellis")
+}
+
+struct Case {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: PathBuf,
+    config: PathBuf,
+}
+
+impl Case {
+    fn s(&self) -> &str {
+        self.store.to_str().unwrap()
+    }
+    fn c(&self) -> &str {
+        self.config.to_str().unwrap()
+    }
+}
+
+/// alice: facebook every 120 s from D 10:00 (12 requests: [10:00, 10:24) = 1380 s);
+/// bob (10.9.9.9): x.com every 60 s from D 10:00 (5 requests: 300 s).
+fn case() -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = root.join("store");
+    let config = root.join("config.toml");
+    std::fs::write(&config, UTC_CONFIG).unwrap();
+    let mut lines = every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com");
+    lines.extend(
+        every(&at(0, "10:00:00"), 60, 5, "bob", "x.com")
+            .into_iter()
+            .map(|l| l.replace("10.0.0.5", "10.9.9.9")),
+    );
+    let log = write_log(&root, "access.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    Case {
+        _dir: dir,
+        root,
+        store,
+        config,
+    }
+}
+
+fn report(c: &Case, rec: &str, out: &str, extra: &[&str]) -> std::process::Output {
+    let path = c.root.join("auth.toml");
+    std::fs::write(&path, rec).unwrap();
+    let out = c.root.join(out);
+    let mut args = vec![
+        "report",
+        "--store",
+        c.s(),
+        "--config",
+        c.c(),
+        "--authorisation",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--operator",
+        "ict.officer",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn audit_entries(store: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(store.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn login() -> String {
+    netusage::audit::os_login()
+}
+
+// 1. The gate's clock.
+
+#[test]
+fn report_takes_no_now_and_an_expired_record_is_refused_by_the_system_clock() {
+    let c = case();
+    // The attack: an expired record with --now set before its expiry.
+    let expired = alice()
+        .replace(&TIMES.0, &from_now(-72))
+        .replace(&TIMES.1, &from_now(-1));
+    let out = report(&c, &expired, "packs", &["--now", &from_now(-48)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--now"), "{}", stderr(&out));
+    let out = report(&c, &expired, "packs", &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("the authorisation expired at"));
+    assert!(!c.root.join("packs/HR-2026-017").exists());
+}
+
+#[test]
+fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
+    let c = case();
+    let future = from_now(24 * 365);
+    for args in [
+        vec!["purge", "--store", c.s(), "--execute", "--now", &future],
+        vec!["ingest", "--store", c.s(), "--now", &future, "x.log"],
+        vec!["analyse", "--store", c.s(), "--now", &future, "x.log"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("is later than the system clock"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A past --now is recorded beside the real time, never instead of it.
+    let log = write_log(
+        &c.root,
+        "b.log",
+        &[line(&at(1, "09:00:00"), "carol", "x.com")],
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        c.s(),
+        "--now",
+        "2026-11-20T12:00:00Z",
+        log.to_str().unwrap(),
+    ]);
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["as_of"], "2026-11-20T12:00:00.000000Z");
+    let ts = chrono::DateTime::parse_from_rfc3339(last["ts"].as_str().unwrap()).unwrap();
+    assert!(
+        (chrono::Utc::now() - ts.with_timezone(&chrono::Utc))
+            .num_seconds()
+            .abs()
+            < 120
+    );
+    let rec = netusage::store::manifest::read(&c.store.join("sources.jsonl"))
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(rec.as_of.unwrap().to_rfc3339(), "2026-11-20T12:00:00+00:00");
+    assert!((chrono::Utc::now() - rec.ingested_at).num_seconds().abs() < 120);
+}
+
+// 2. Separation of duties.
+
+#[test]
+fn separation_of_duties_compares_normalised_names() {
+    let c = case();
+    for (requester, authoriser) in [
+        ("Dana Whitfield", "Dana  Whitfield "),
+        ("Dana Whitfield", "Dana\u{a0}Whitfield"),
+        ("Dana Whitfield", "Dana Whitfield, Team Leader, Revenues"),
+        (
+            "Dana Whitfield, Team Leader, Revenues",
+            "DANA WHITFIELD (Revenues)",
+        ),
+    ] {
+        let out = report(
+            &c,
+            &record("users = [\"alice\"]", requester, authoriser),
+            "packs",
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(3), "{authoriser:?}");
+        assert!(
+            stderr(&out).contains("is also the requester"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = report(
+        &c,
+        &record("users = [\"alice\"]", "Dana Whitfield", "."),
+        "packs",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("`authorised_by.name` `.` is not a person's name"));
+    // The operator is the OS login: an authoriser named as the login is refused
+    // whatever display name is given.
+    let me = login();
+    let out = report(
+        &c,
+        &record("users = [\"alice\"]", "Dana Whitfield", &me),
+        "packs",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is also the operator"),
+        "{}",
+        stderr(&out)
+    );
+    // The display name is compared too.
+    let auth = c.root.join("auth-display.toml");
+    std::fs::write(
+        &auth,
+        record(
+            "users = [\"alice\"]",
+            "Dana Whitfield",
+            "Morgan Ellis, Head of HR",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args([
+            "report",
+            "--store",
+            c.s(),
+            "--config",
+            c.c(),
+            "--authorisation",
+        ])
+        .arg(&auth)
+        .args(["--out"])
+        .arg(c.root.join("packs"))
+        .env("NETUSAGE_OPERATOR", "morgan  ellis")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is also the operator"));
+    // NETUSAGE_OPERATOR adds a name beside the login; it cannot replace it.
+    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(["usage", "--store", c.s(), "--format", "csv"])
+        .env("NETUSAGE_OPERATOR", "someone-else")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["operator"], me.as_str());
+    assert_eq!(last["operator_name"], "someone-else");
+}
+
+// 3. One person per pack.
+
+#[test]
+fn two_people_in_one_record_are_refused_both_ways() {
+    let c = case();
+    let out = report(
+        &c,
+        &record(
+            "users = [\"alice\", \"bob\"]",
+            "Dana Whitfield",
+            "Morgan Ellis",
+        ),
+        "packs",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("resolves to 2 accounts"),
+        "{}",
+        stderr(&out)
+    );
+    let bob = pseudonym(&c.store, "bob");
+    let out = report(
+        &c,
+        &record(
+            &format!("users = [\"alice\"]\npseudonym = \"{bob}\""),
+            "Dana Whitfield",
+            "Morgan Ellis",
+        ),
+        "packs",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("resolves to 2 accounts"), "{err}");
+    assert!(
+        !err.contains("bob"),
+        "the refusal must not name the account behind a pseudonym: {err}"
+    );
+    // same_person but the pseudonym's account is not listed by name: refused.
+    let out = report(
+        &c,
+        &record(
+            &format!(
+                "users = [\"alice\"]\npseudonym = \"{bob}\"\nsame_person = \"one person, two logins\""
+            ),
+            "Dana Whitfield",
+            "Morgan Ellis",
+        ),
+        "packs",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("an account that `users` does not list"));
+    // Listed and stated: one pack, each account beside the total.
+    let out = report(
+        &c,
+        &record(
+            "users = [\"alice\", \"bob\"]\nsame_person = \"HR confirms bob is alice's second login\"",
+            "Dana Whitfield",
+            "Morgan Ellis",
+        ),
+        "packs",
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    let accounts: Vec<(String, i64, i64)> = summary["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["account"].as_str().unwrap().to_string(),
+                a["events"].as_i64().unwrap(),
+                a["total_s"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // alice [10:00, 10:23] = 1380 s; bob [10:00, 10:05] = 300 s; union 1380 s.
+    assert_eq!(
+        accounts,
+        vec![("alice".into(), 12, 1380), ("bob".into(), 5, 300)]
+    );
+    let total = summary["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "social_media")
+        .unwrap();
+    assert_eq!(total["total_s"], 1380);
+    assert_eq!(
+        summary["same_person"],
+        "HR confirms bob is alice's second login"
+    );
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(html.contains("HR confirms bob is alice&#39;s second login"));
+}
+
+// 4. One reference, one pack.
+
+#[test]
+fn a_reference_already_granted_needs_supersede() {
+    let c = case();
+    assert!(report(&c, &alice(), "packs", &[]).status.success());
+    let out = report(&c, &alice(), "elsewhere", &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("already has a pack"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!c.root.join("elsewhere/HR-2026-017").exists());
+    let out = report(&c, &alice(), "elsewhere", &["--supersede", " "]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = report(
+        &c,
+        &alice(),
+        "elsewhere",
+        &["--supersede", "period corrected"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("elsewhere/HR-2026-017-r2");
+    ok(&["verify", pack.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    let granted: Vec<serde_json::Value> = audit_entries(&c.store)
+        .into_iter()
+        .filter(|e| e["result"] == "granted")
+        .collect();
+    assert_eq!(granted.len(), 2);
+    assert_eq!(summary["supersedes"]["granted_seq"], granted[0]["seq"]);
+    assert_eq!(summary["supersedes"]["reason"], "period corrected");
+    assert_eq!(
+        summary["supersedes"]["pack"],
+        c.root.join("packs/HR-2026-017").display().to_string()
+    );
+    let info = std::fs::read_to_string(pack.join("bag-info.txt")).unwrap();
+    assert!(info.contains("Supersedes: "), "{info}");
+}
+
+// 5. Signed packs.
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+/// Rewrites a pack as a careful forger would: payload, manifest,
+/// Payload-Oxum and tag manifest all consistent.
+fn rewrite_consistently(pack: &Path) {
+    let summary = pack.join("data/summary.json");
+    let text = std::fs::read_to_string(&summary)
+        .unwrap()
+        .replace("\"flagged\": true", "\"flagged\": false");
+    std::fs::write(&summary, &text).unwrap();
+    let mut manifest = String::new();
+    let mut octets = 0;
+    let mut n = 0;
+    let mut names: Vec<String> = std::fs::read_dir(pack.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    for name in names {
+        let b = std::fs::read(pack.join("data").join(&name)).unwrap();
+        manifest.push_str(&format!("{}  data/{name}\n", sha256_hex(&b)));
+        octets += b.len();
+        n += 1;
+    }
+    std::fs::write(pack.join("manifest-sha256.txt"), &manifest).unwrap();
+    let info = std::fs::read_to_string(pack.join("bag-info.txt")).unwrap();
+    let info: String = info
+        .lines()
+        .map(|l| {
+            if l.starts_with("Payload-Oxum: ") {
+                format!("Payload-Oxum: {octets}.{n}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(pack.join("bag-info.txt"), &info).unwrap();
+    let mut tags = String::new();
+    for name in ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"] {
+        let b = std::fs::read(pack.join(name)).unwrap();
+        tags.push_str(&format!("{}  {name}\n", sha256_hex(&b)));
+    }
+    std::fs::write(pack.join("tagmanifest-sha256.txt"), tags).unwrap();
+}
+
+#[test]
+fn a_consistent_rewrite_or_a_symlink_fails_verify() {
+    let c = case();
+    assert!(report(&c, &alice(), "packs", &[]).status.success());
+    let pack = c.root.join("packs/HR-2026-017");
+    let key_file = c.root.join("store.pub");
+    let printed = ok(&[
+        "store",
+        "--store",
+        c.s(),
+        "public-key",
+        "--out",
+        key_file.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("fingerprint: SHA256:"), "{printed}");
+    let fingerprint = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint: "))
+        .unwrap()
+        .to_string();
+    let good = ok(&[
+        "verify",
+        pack.to_str().unwrap(),
+        "--public-key",
+        key_file.to_str().unwrap(),
+    ]);
+    assert!(
+        good.contains(&format!("made with the store key you gave ({fingerprint})")),
+        "{good}"
+    );
+    assert!(good.contains("cannot show who held the key"));
+
+    // The forger's rewrite: BagIt-consistent, but the signature no longer matches.
+    let forged = c.root.join("forged");
+    copy_tree(&pack, &forged);
+    rewrite_consistently(&forged);
+    let out = run(&["verify", forged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the signature does not match tagmanifest-sha256.txt"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Re-signed with the forger's own key: only the store's public key shows it.
+    let other = netusage::signing::load_or_create(&c.root.join("forger.key")).unwrap();
+    netusage::evidence::signature::sign_bag(&forged, &other).unwrap();
+    let alone = ok(&["verify", forged.to_str().unwrap()]);
+    assert!(alone.contains("That alone proves nothing"), "{alone}");
+    let out = run(&[
+        "verify",
+        forged.to_str().unwrap(),
+        "--public-key",
+        key_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is NOT the public key you gave"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains(&fingerprint));
+
+    // A payload file replaced by a symbolic link to an identical copy.
+    let linked = c.root.join("linked");
+    copy_tree(&pack, &linked);
+    let copy = c.root.join("events-copy.csv");
+    std::fs::copy(linked.join("data/events.csv"), &copy).unwrap();
+    std::fs::remove_file(linked.join("data/events.csv")).unwrap();
+    std::os::unix::fs::symlink(&copy, linked.join("data/events.csv")).unwrap();
+    let out = run(&["verify", linked.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("data/events.csv is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest)
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+// 6. The audit log cannot be deleted unnoticed.
+
+#[test]
+fn a_deleted_or_emptied_audit_log_is_an_error() {
+    let c = case();
+    ok(&["usage", "--store", c.s(), "--format", "csv"]);
+    let n = audit_entries(&c.store).len();
+    for damage in ["empty", "delete"] {
+        let copy = c.root.join(format!("store-{damage}"));
+        copy_tree(&c.store, &copy);
+        let log = copy.join("audit.jsonl");
+        if damage == "empty" {
+            std::fs::write(&log, "").unwrap();
+        } else {
+            std::fs::remove_file(&log).unwrap();
+        }
+        let s = copy.to_str().unwrap();
+        let out = run(&["audit", "--store", s, "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{damage}");
+        assert!(
+            stderr(&out).contains(&format!("entries 1 to {n} were deleted")),
+            "{damage}: {}",
+            stderr(&out)
+        );
+        // The next command does not start again at seq 1: it refuses to append.
+        let out = run(&["usage", "--store", s, "--format", "csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains("nothing is appended"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(std::fs::read(&log).map(|b| b.is_empty()).unwrap_or(true));
+    }
+    // Deleting the signed head too is named.
+    let copy = c.root.join("store-nohead");
+    copy_tree(&c.store, &copy);
+    std::fs::remove_file(copy.join("audit.jsonl")).unwrap();
+    std::fs::remove_file(copy.join("audit.head")).unwrap();
+    let out = run(&["audit", "--store", copy.to_str().unwrap(), "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("audit.head is missing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// 7. Config numbers.
+
+#[test]
+fn every_number_out_of_range_is_refused_with_its_key() {
+    let c = case();
+    let cfg = c.root.join("bad.toml");
+    for (text, key) in [
+        (
+            "[policy]\nmax_working_minutes_per_day = 18446744073709551615\n",
+            "[policy] max_working_minutes_per_day",
+        ),
+        (
+            "[browse_time]\nidle_timeout_s = 18446744073709551615\n",
+            "[browse_time] idle_timeout_s",
+        ),
+        (
+            "[browse_time]\nallowance_s = 9223372036854775807\n",
+            "[browse_time] allowance_s",
+        ),
+        (
+            "[browse_time]\nidle_timeout_s = 0\n",
+            "[browse_time] idle_timeout_s",
+        ),
+        (
+            "[policy]\nmin_flagged_days = 0\n",
+            "[policy] min_flagged_days",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let out = run(&["usage", "--store", c.s(), "--config", cfg.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(stderr(&out).contains(key), "{key}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is out of range"), "{}", stderr(&out));
+    }
+    let out = run(&["purge", "--store", c.s(), "--retention-days", "106751991"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("106751991"), "{}", stderr(&out));
+}
+
+// 8. The one-year floor.
+
+#[test]
+fn the_floor_cannot_be_lowered_by_the_config() {
+    let c = case();
+    let cfg = c.root.join("short.toml");
+    std::fs::write(&cfg, "[retention]\ndays = 1\nminimum_days = 1\n").unwrap();
+    let before = std::fs::read(c.store.join("sources.jsonl")).unwrap();
+    let out = run(&[
+        "purge",
+        "--store",
+        c.s(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--execute",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[retention] days = 1 is out of range: it must be 365 to 3650 days"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(c.store.join("sources.jsonl")).unwrap(),
+        before
+    );
+    let out = run(&[
+        "purge",
+        "--store",
+        c.s(),
+        "--retention-days",
+        "30",
+        "--execute",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[
+        "purge",
+        "--store",
+        c.s(),
+        "--retention-days",
+        "30",
+        "--override-minimum",
+        "",
+        "--execute",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs a reason"));
+    // A config that raises the floor is fine, and is recorded with its SHA-256.
+    std::fs::write(&cfg, "[retention]\ndays = 400\nminimum_days = 400\n").unwrap();
+    ok(&["purge", "--store", c.s(), "--config", cfg.to_str().unwrap()]);
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(
+        last["config"]["sha256"],
+        sha256_hex(&std::fs::read(&cfg).unwrap()).as_str()
+    );
+    assert_eq!(last["config"]["effective"]["retention"]["days"], 400);
+    assert_eq!(
+        last["config"]["effective"]["browse_time"]["idle_timeout_s"],
+        300
+    );
+    assert_eq!(last["details"]["retention_days"], 400);
+}
+
+// 9. Overlapping and growing logs.
+
+#[test]
+fn a_grown_log_adds_only_its_new_lines_and_an_overlap_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let all = every(&at(0, "09:00:00"), 30, 50, "alice", "www.facebook.com");
+    let first = write_log(dir.path(), "access.log.part", &all[..30]);
+    let whole = write_log(dir.path(), "access.log", &all);
+    ok(&["ingest", "--store", s, first.to_str().unwrap()]);
+    let out = ok(&["ingest", "--store", s, whole.to_str().unwrap()]);
+    assert!(out.contains("only lines 31 onwards were read"), "{out}");
+    let recs = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[1].prefix_of.as_deref(), Some(recs[0].source.as_str()));
+    assert_eq!(
+        (recs[1].first_line, recs[1].lines, recs[1].accepted),
+        (31, 20, 20)
+    );
+    // The recorded hash and size describe exactly the file as read.
+    let bytes = std::fs::read(&whole).unwrap();
+    assert_eq!(
+        (recs[1].sha256.clone(), recs[1].size),
+        (sha256_hex(&bytes), bytes.len() as u64)
+    );
+    // A copy that overlaps without being a prefix (lines 21 to 50): the 20 events
+    // already stored are reported as duplicates, not stored twice.
+    let rotated = write_log(dir.path(), "access.log.1", &all[20..]);
+    let out = ok(&["ingest", "--store", s, rotated.to_str().unwrap()]);
+    assert!(out.contains("30 lines, 0 accepted, 30 rejected"), "{out}");
+    assert!(
+        out.contains("30 of them repeat events already stored"),
+        "{out}"
+    );
+    let st = netusage::store::Store::open(&store).unwrap();
+    let df = netusage::store::scan::scan(&st, &Default::default(), &["line"]).unwrap();
+    assert_eq!(df.height(), 50);
+    let q = netusage::store::quarantine::read(
+        &store.join("quarantine"),
+        &netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()[2].source,
+    )
+    .unwrap();
+    assert_eq!(q.len(), 30);
+    assert_eq!(q[0].line, 1);
+    assert!(
+        q[0].reason.contains(&format!(
+            "already stored from source {} line 21",
+            recs[0].source
+        )),
+        "{}",
+        q[0].reason
+    );
+    assert!(
+        q[29].reason.contains(&format!(
+            "already stored from source {} line 50",
+            recs[1].source
+        )),
+        "{}",
+        q[29].reason
+    );
+}
+
+// 10. Realms.
+
+#[test]
+fn only_the_organisations_realms_are_stripped() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = vec![
+        line(&at(0, "09:00:00"), "jsmith@council.gov.uk", "x.com"),
+        line(&at(0, "09:01:00"), "CORP\\jsmith", "x.com"),
+        line(&at(0, "09:02:00"), "jsmith@agency-temps.co.uk", "x.com"),
+        line(&at(0, "09:03:00"), "CONTRACTOR\\jsmith", "x.com"),
+    ];
+    let log = write_log(dir.path(), "a.log", &lines);
+    let people = |store: &Path| -> usize {
+        let csv = ok(&[
+            "usage",
+            "--store",
+            store.to_str().unwrap(),
+            "--format",
+            "csv",
+        ]);
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let none = dir.path().join("none");
+    let out = ok(&[
+        "ingest",
+        "--store",
+        none.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("realms kept in user names: agency-temps.co.uk (1 events), contractor (1 events), corp (1 events), council.gov.uk (1 events)"),
+        "{out}"
+    );
+    assert!(out.contains("[identity] local_realms"), "{out}");
+    assert_eq!(people(&none), 4);
+    let cfg = dir.path().join("realms.toml");
+    std::fs::write(
+        &cfg,
+        "[identity]\nlocal_realms = [\"CORP\", \"council.gov.uk\"]\n",
+    )
+    .unwrap();
+    let local = dir.path().join("local");
+    ok(&[
+        "ingest",
+        "--store",
+        local.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    // jsmith (twice), jsmith@agency-temps.co.uk, contractor\jsmith.
+    assert_eq!(people(&local), 3);
+}
+
+// 11. Holds on unknown users.
+
+#[test]
+fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
+    let c = case();
+    let out = run(&[
+        "hold",
+        "--store",
+        c.s(),
+        "add",
+        "--reference",
+        "HR-1",
+        "--users",
+        "alcie",
+        "--from",
+        &day(0),
+        "--to",
+        &day(0),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("user `alcie` has no event in the store; did you mean alice?"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!c.store.join("holds/HR-1.toml").exists());
+    ok(&[
+        "hold",
+        "--store",
+        c.s(),
+        "add",
+        "--reference",
+        "HR-1",
+        "--users",
+        "alcie",
+        "--from",
+        &day(0),
+        "--to",
+        &day(0),
+        "--allow-unknown-user",
+    ]);
+    assert!(c.store.join("holds/HR-1.toml").exists());
+}
+
+// 12. Permissions.
+
+fn modes(root: &Path, out: &mut Vec<(String, u32)>) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in std::fs::read_dir(root).unwrap() {
+        let p = e.unwrap().path();
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        out.push((p.display().to_string(), m.permissions().mode() & 0o777));
+        if m.is_dir() {
+            modes(&p, out);
+        }
+    }
+}
+
+#[test]
+fn store_and_pack_are_private_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let cfg = root.join("config.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let log = write_log(
+        root,
+        "a.log",
+        &every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com"),
+    );
+    let auth = root.join("auth.toml");
+    std::fs::write(&auth, alice()).unwrap();
+    let bin = env!("CARGO_BIN_EXE_netusage");
+    let script = format!(
+        "umask 000 && '{bin}' ingest --store '{r}/store' --config '{c}' '{l}' && \
+         '{bin}' report --store '{r}/store' --config '{c}' --authorisation '{a}' --out '{r}/packs' --operator ict1",
+        r = root.display(),
+        c = cfg.display(),
+        l = log.display(),
+        a = auth.display()
+    );
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut all = Vec::new();
+    modes(&root.join("store"), &mut all);
+    modes(&root.join("packs"), &mut all);
+    assert!(all.len() > 15);
+    for (path, mode) in all {
+        let dir = std::fs::metadata(&path).unwrap().is_dir();
+        assert_eq!(mode, if dir { 0o700 } else { 0o600 }, "{path}");
+    }
+}
