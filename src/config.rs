@@ -246,10 +246,9 @@ impl Config {
             let v = self.number(section, key);
             if v < lo || v > hi {
                 let why = if section == "retention" && v < lo {
-                    format!(
-                        " (the one-year floor from the seed policies is built in; a config may raise it, \
-                         only `purge --override-minimum \"reason\"` lowers it, for one run)"
-                    )
+                    " (the one-year floor from the seed policies is built in; a config may raise it, \
+                     only `purge --override-minimum \"reason\"` lowers it, for one run)"
+                        .to_string()
                 } else {
                     String::new()
                 };

@@ -73,7 +73,7 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realm
     }
     match realm {
         Some(r) if realms.is_local(r) => Cow::Owned(name.to_string()),
-        Some(r) if r.is_empty() => Cow::Owned(name.to_string()),
+        Some("") => Cow::Owned(name.to_string()),
         _ => Cow::Owned(lower),
     }
 }

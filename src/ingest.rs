@@ -452,10 +452,12 @@ pub fn ingest_file(
             let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
             for f in &mut out.frames {
                 if let Some(keys) = &f.keys {
-                    if !dup_index.contains_key(&f.day) {
-                        dup_index.insert(f.day, crate::store::scan::day_keys(store, f.day)?);
-                    }
-                    let index = &dup_index[&f.day];
+                    let index = match dup_index.entry(f.day) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(crate::store::scan::day_keys(store, f.day)?)
+                        }
+                    };
                     let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
                     let keep: Vec<bool> = keys
                         .iter()

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-const NOW: &str = "2026-11-20T12:00:00Z";
-
 /// `D` + `days` as YYYY-MM-DD, where D is [`recent_tuesday`].
 fn day(days: i64) -> String {
     (recent_tuesday() + chrono::Duration::days(days)).to_string()

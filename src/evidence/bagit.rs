@@ -157,10 +157,12 @@ pub fn verify(dir: &Path, unlisted_tags: &[&str]) -> Report {
     let mut present = BTreeSet::new();
     walk(dir, dir, &mut present, &mut r.special);
     let bagit = dir.join("bagit.txt");
-    match crate::fsutil::is_regular_file(&bagit)
-        .then(|| fs::read_to_string(&bagit))
-        .unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into()))
-    {
+    let text = if crate::fsutil::is_regular_file(&bagit) {
+        fs::read_to_string(&bagit)
+    } else {
+        Err(std::io::ErrorKind::NotFound.into())
+    };
+    match text {
         Ok(t)
             if t.lines()
                 .next()
