@@ -470,6 +470,8 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         packs.to_str().unwrap(),
         "--operator",
         "ict1",
+        "--config",
+        council,
     ]);
     let pack = packs.join("HR-2026-017");
     ok(&["verify", pack.to_str().unwrap()]);
@@ -534,6 +536,8 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         store.to_str().unwrap(),
         "--format",
         "json",
+        "--config",
+        council,
         "--from",
         &from,
         "--to",
