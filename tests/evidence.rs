@@ -428,6 +428,8 @@ fn recent_sample(dir: &Path) -> (PathBuf, chrono::NaiveDate) {
 
 #[test]
 fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
+    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let council = council.to_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
@@ -439,6 +441,8 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         "ingest",
         "--store",
         store.to_str().unwrap(),
+        "--config",
+        council,
         sample.to_str().unwrap(),
     ]);
     let example = std::fs::read_to_string(
