@@ -1,7 +1,7 @@
 //! netusage: turns web-proxy and firewall logs into browse-time evidence for
 //! authorised HR investigations.
 //!
-//! Data flows forward only (see `DESIGN.md` in the shared folder):
+//! Data flows forward only (see `docs/ARCHITECTURE.md`):
 //!
 //! ```text
 //! formats::* (readers) ─► classify + identity (enrich) ─► store (Parquet partitions)

@@ -39,10 +39,10 @@ fn count_lines(bytes: &[u8]) -> u64 {
 }
 
 #[test]
-fn every_shared_squid_sample_is_accounted_for_line_by_line() {
+fn every_squid_sample_is_accounted_for_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let squid = shared_samples().join("squid");
+    let squid = test_data().join("squid");
     // The 2006 sample is far outside a one-year window from today: ingest "as of" its own time.
     ok(&[
         "ingest",

@@ -94,15 +94,10 @@ pub fn pseudonym(store: &Path, user: &str) -> String {
     netusage::identity::pseudonym(&key, user)
 }
 
-/// The shared sample folder beside the project (as CI lays it out).
-pub fn shared_samples() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
-    assert!(
-        p.is_dir(),
-        "the shared samples folder is expected at {}",
-        p.display()
-    );
-    p
+/// The test inputs inside the repository (`tests/data/`, sources and
+/// licences in its README).
+pub fn test_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// A Tuesday 7 to 13 days before today (UTC): hand-made evidence-pack cases
