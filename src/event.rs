@@ -1,5 +1,5 @@
 //! The normalised event: one row per request or connection, and its
-//! Polars/Parquet schema (DESIGN.md, "The normalised event").
+//! Polars/Parquet schema (docs/STORE.md, "Events").
 
 use std::borrow::Cow;
 use std::sync::Arc;

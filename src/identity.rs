@@ -47,8 +47,7 @@ pub fn realm_of(user: &str) -> Option<&str> {
 /// `CONTRACTOR\jsmith` gives `contractor\jsmith` and
 /// `jsmith@agency-temps.co.uk` stays as it is: different people keep
 /// different names. When the log has no user (`None`, from `-`), the result
-/// is `ip:<client_ip>` so every event belongs to someone (DESIGN.md, "The
-/// normalised event").
+/// is `ip:<client_ip>` so every event belongs to someone (docs/STORE.md, "Events").
 pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realms) -> Cow<'a, str> {
     let Some(user) = user else {
         return Cow::Owned(format!("ip:{client_ip}"));

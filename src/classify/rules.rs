@@ -36,7 +36,7 @@ pub struct Rule {
     /// Category name, e.g. `social_networking`.
     pub category: Arc<str>,
     /// The host is a CDN, widget or API host of its site: requests to it alone
-    /// are not browse time (DESIGN.md, browse time rule 4).
+    /// are not browse time (docs/METHOD.md, rule 4).
     pub embedded: bool,
 }
 

@@ -270,8 +270,8 @@ pub struct GateContext<'a> {
     pub period_start: DateTime<Utc>,
 }
 
-/// Checks a parsed record against the rules of the gate (DESIGN.md,
-/// "Authorisation record and the gate"); returns every problem found.
+/// Checks a parsed record against the rules of the gate (README,
+/// "Investigations"); returns every problem found.
 pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
     let mut problems = Vec::new();
     let authoriser = normalise_name(&a.authorised_by.name);

@@ -1,6 +1,6 @@
 //! Working schedules: working days and hours, official breaks and bank
 //! holidays, in local time, and the split of a UTC interval into `working`,
-//! `break` and `outside` time (DESIGN.md, browse time rule 6).
+//! `break` and `outside` time (docs/METHOD.md, rule 6).
 //!
 //! Local times are turned into UTC instants day by day with the IANA rules of
 //! the time zone, so days with a daylight-saving change (23 or 25 hours in

@@ -1,4 +1,4 @@
-//! Browse-time sessions (DESIGN.md, "Browse time").
+//! Browse-time sessions (docs/METHOD.md).
 //!
 //! Logs record requests, not attention. Per person and site, requests sorted
 //! by time are grouped into sessions: a gap longer than the idle timeout
