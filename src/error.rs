@@ -41,3 +41,17 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         .find_map(|e| e.downcast_ref::<ExitError>().map(|x| x.code))
         .unwrap_or(1)
 }
+
+/// True when the error comes from writing to a pipe whose reader has gone
+/// (`EPIPE`): the program then ends quietly with exit code 0.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<csv::Error>().is_some_and(|c| {
+                matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}

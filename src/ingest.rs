@@ -99,14 +99,7 @@ impl std::fmt::Display for NotALog {
 
 impl std::error::Error for NotALog {}
 
-/// A file to ingest and how it was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
-    /// Its path.
-    pub path: PathBuf,
-    /// Named on the command line (true) or found in a directory (false).
-    pub explicit: bool,
-}
+pub use crate::input::Input;
 
 /// One input file and its outcome.
 #[derive(Debug, Clone)]
@@ -117,51 +110,6 @@ pub struct FileReport {
     pub outcome: Outcome,
     /// Wall-clock seconds spent on it.
     pub seconds: f64,
-}
-
-/// Expands files and directories (recursively, sorted, hidden entries left
-/// out) into the files to read. A named path that cannot be read is kept, so
-/// its ingest fails with the reason.
-///
-/// # Errors
-/// A directory cannot be listed (path named).
-pub fn expand_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
-    fn walk(p: &Path, out: &mut Vec<Input>, explicit: bool) -> anyhow::Result<()> {
-        let Ok(meta) = std::fs::metadata(p) else {
-            out.push(Input {
-                path: p.to_path_buf(),
-                explicit,
-            });
-            return Ok(());
-        };
-        if meta.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("cannot list directory {}", p.display()))?
-                .map(|e| e.map(|e| e.path()))
-                .collect::<Result<_, _>>()?;
-            entries.sort();
-            for e in entries {
-                if e.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-                {
-                    continue;
-                }
-                walk(&e, out, false)?;
-            }
-        } else {
-            out.push(Input {
-                path: p.to_path_buf(),
-                explicit,
-            });
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        walk(p, &mut out, true)?;
-    }
-    Ok(out)
 }
 
 /// Ingests every file; one file's failure does not stop the others.
@@ -376,9 +324,15 @@ pub fn ingest_file(
     path: &Path,
     opts: &Options,
 ) -> anyhow::Result<Outcome> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        bail!(
+            "{} is not a regular file: refused, never opened",
+            path.display()
+        );
+    }
+    let size = meta.len();
     let canonical =
         std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
     let records = manifest::read(&store.manifest_path())?;
@@ -407,17 +361,18 @@ pub fn ingest_file(
     let mut head = Vec::new();
     fill(&mut reader, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
     if head.contains(&0) {
-        bail!(
+        return Err(NotALog(format!(
             "{} is a binary file (NUL bytes in its first 64 KiB), not a text log",
             path.display()
-        );
+        ))
+        .into());
     }
     let format = match opts.format {
         Some(f) => Some(f),
         None if head.iter().all(|b| b.is_ascii_whitespace()) => None,
         None => Some(detect::detect(&head).ok_or_else(|| {
             NotALog(format!(
-                "{}: cannot tell the log format from its first lines (known: squid); give --format to read it anyway",
+                "{}: cannot tell the log format from its first lines (known: squid); give --log-format to read it anyway",
                 path.display()
             ))
         })?),

@@ -22,6 +22,7 @@ pub mod formats;
 pub mod fsutil;
 pub mod identity;
 pub mod ingest;
+pub mod input;
 pub mod output;
 pub mod retention;
 pub mod signing;

@@ -1,6 +1,8 @@
 //! The `netusage` command line: parse, dispatch, map errors to exit codes
 //! (0 success, 1 error, 2 usage, 3 refused by the authorisation gate).
 
+use std::io::Write;
+
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
@@ -14,7 +16,13 @@ use netusage::commands::{
 /// official breaks and time outside working hours. People are shown by
 /// pseudonym only.
 #[derive(Debug, Parser)]
-#[command(name = "netusage", version, about, long_about)]
+#[command(
+    name = "netusage",
+    version,
+    about,
+    long_about,
+    after_help = "Environment:\n  NETUSAGE_STORE     the store folder, instead of --store (default ./netusage-store)\n  NETUSAGE_OPERATOR  your name for the audit log and evidence packs, beside your login\n\nExit codes: 0 success, 1 error, 2 bad arguments or configuration, 3 refused by the authorisation gate.\nSee `netusage COMMAND --help`, and `netusage man` for the manual page."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,6 +41,14 @@ enum Command {
     Hold(hold::HoldArgs),
     Audit(audit::AuditArgs),
     Store(store::StoreCmdArgs),
+    /// Print a shell completion script: `netusage completions bash > /etc/bash_completion.d/netusage`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `netusage man > /usr/local/share/man/man1/netusage.1`.
+    Man,
 }
 
 fn main() {
@@ -49,9 +65,23 @@ fn main() {
         Command::Hold(a) => hold::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Store(a) => store::run(a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "netusage", &mut std::io::stdout().lock());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout().lock())
+            .map_err(anyhow::Error::from),
     };
     if let Err(e) = result {
-        eprintln!("netusage: {e:#}");
+        // A reader that stopped reading (`netusage usage | head -1`) is not
+        // an error: end quietly, as Unix tools do.
+        if netusage::error::is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        // Standard error itself may be closed: never panic on it.
+        let _ = writeln!(std::io::stderr(), "netusage: {e:#}");
         std::process::exit(netusage::error::exit_code(&e));
     }
 }

@@ -230,7 +230,7 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
         TEST_NOW,
         "--store",
         store.to_str().unwrap(),
-        "--format",
+        "--log-format",
         "squid",
         apache.to_str().unwrap(),
     ]);

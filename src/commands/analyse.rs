@@ -9,7 +9,6 @@ use clap::Args;
 use super::ingest::{FormatChoice, IngestArgs, ingest_all, parse_format};
 use super::{AnalysisArgs, StoreArgs, compute, parse_now};
 use crate::output::{self, OutputFormat};
-use crate::usage::rows;
 
 /// Name of this command in the audit log.
 const CMD: &str = "analyse";
@@ -45,7 +44,8 @@ pub struct AnalyseArgs {
 pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     let ingest_args = IngestArgs {
         store: args.store.clone(),
-        format: args.log_format,
+        log_format: args.log_format,
+        format: OutputFormat::Table,
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),
         now: args.now,
@@ -61,6 +61,6 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     writeln!(err)?;
     drop(err);
     let (config, people) = compute(CMD, &args.store, &args.analysis)?;
-    super::usage::print(&config, &rows(&people), args.analysis.format)?;
+    super::usage::print(&config, &args.analysis, &people, false)?;
     summary.result()
 }

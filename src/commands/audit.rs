@@ -1,6 +1,7 @@
 //! `netusage audit`: check the hash-chained audit log.
 
 use clap::{Args, Subcommand};
+use std::io::Write;
 
 use super::StoreArgs;
 use crate::audit::{self, HeadCheck};
@@ -35,6 +36,7 @@ pub enum AuditCommand {
 /// # Errors
 /// The chain is broken (exit 1, first bad entry named) or the log cannot be read.
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     match args.command {
         AuditCommand::Verify { expect_last } => {
             let store = Store::open(&args.store.store)?;
@@ -55,11 +57,12 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             if let Some(expected) = expect_last {
                 let entries = audit::read(&args.store.store)?;
                 match entries.iter().find(|e| e.hash == expected) {
-                    Some(e) => println!(
+                    Some(e) => writeln!(
+                        out,
                         "entry seq {} has the expected hash; {} entries follow it",
                         e.seq,
                         entries.len() as u64 - e.seq
-                    ),
+                    )?,
                     None => {
                         let last = v.last.as_ref().map_or(audit::GENESIS, |(_, h)| h.as_str());
                         anyhow::bail!(
@@ -69,25 +72,29 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 }
             }
             match &v.last {
-                Some((seq, hash)) => println!(
+                Some((seq, hash)) => writeln!(
+                    out,
                     "audit log OK: {} entries, chain intact; last entry seq {seq}, hash {hash}",
                     v.good
-                ),
-                None => println!("audit log is empty"),
+                )?,
+                None => writeln!(out, "audit log is empty")?,
             }
             match v.head {
-                HeadCheck::Behind(n) => println!(
+                HeadCheck::Behind(n) => writeln!(
+                    out,
                     "warning: the last {n} entr(ies) follow the signed head: a command was interrupted between \
                      writing its entry and signing the head, or entries were added without the store's key"
-                ),
-                _ => println!(
+                )?,
+                _ => writeln!(
+                    out,
                     "the signed head (audit.head) matches the last entry: no entry was cut from the end"
-                ),
+                )?,
             }
-            println!(
+            writeln!(
+                out,
                 "The head is signed with the store's key: someone holding that key could still rewrite the log \
                  and re-sign it. Keep the last hash elsewhere (each evidence pack keeps a copy) and check it with --expect-last."
-            );
+            )?;
             Ok(())
         }
     }

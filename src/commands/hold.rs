@@ -1,6 +1,7 @@
 //! `netusage hold`: legal holds that keep data past the retention window.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
@@ -105,6 +106,7 @@ impl Record for HoldRow<'_> {
 /// # Errors
 /// Malformed or duplicate reference, unknown hold, store errors.
 pub fn run(args: HoldArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let now = Utc::now();
     let audit = |store: &Store, command: &str, details: serde_json::Value| {
         let mut d = Draft::new(command, "ok");
@@ -143,13 +145,14 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
             retention::add_hold(&store, &hold)?;
             let details = serde_json::json!({ "reference": hold.reference, "users": hold.users, "from": hold.from, "to": hold.to, "allow_unknown_user": allow_unknown_user });
             audit(&store, "hold add", details)?;
-            println!(
+            writeln!(
+                out,
                 "hold {} placed: {} user(s), {} to {} (UTC dates)",
                 hold.reference,
                 hold.users.len(),
                 hold.from,
                 hold.to
-            );
+            )?;
         }
         HoldCommand::Release { reference } => {
             let store = Store::open_locked(&args.store.store)?;
@@ -159,10 +162,11 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
                 "hold release",
                 serde_json::json!({ "reference": hold.reference }),
             )?;
-            println!(
+            writeln!(
+                out,
                 "hold {} released; the next purge removes what it kept",
                 hold.reference
-            );
+            )?;
         }
         HoldCommand::List { format } => {
             let store = Store::open(&args.store.store)?;

@@ -28,9 +28,12 @@ use crate::store::Store;
 pub struct IngestArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Log format, or `auto` to detect it from each file's first lines.
-    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
-    pub format: FormatChoice,
+    /// Log format of the input, or `auto` to detect it from each file's first lines.
+    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
+    pub log_format: FormatChoice,
+    /// How to print the summary: an aligned table, or CSV/JSON for scripts.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
     /// Your own category rules (TOML); they win over the bundled rules.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
@@ -148,7 +151,8 @@ impl Record for Summary {
 }
 
 /// Runs ingest and returns the per-file reports and totals; messages about
-/// each file go to `log`.
+/// each file go to `log` (a closed `log` does not stop the ingest or its
+/// audit entry).
 ///
 /// # Errors
 /// The store cannot be opened or locked, a path does not exist, or the rules file is bad.
@@ -161,11 +165,12 @@ pub fn ingest_all(
     let now = args.now.unwrap_or(real_now);
     let config = Config::load(args.config.as_deref())?;
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
-    let files = ingest::expand_paths(&args.paths)?;
+    let found = crate::input::expand(&args.paths);
+    let files = found.files;
     let store = Store::open_for_write(&args.store.store)?;
     let realms = config.realms();
     let opts = ingest::Options {
-        format: args.format.0,
+        format: args.log_format.0,
         as_of: args.now,
         progress: std::io::stderr().is_terminal(),
         cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
@@ -175,9 +180,25 @@ pub fn ingest_all(
     let mut realms_seen: std::collections::BTreeMap<String, u64> = Default::default();
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
     let mut s = Summary {
-        files: reports.len(),
+        files: reports.len() + found.problems.len(),
         ..Default::default()
     };
+    for p in &found.problems {
+        if p.error {
+            s.failed += 1;
+            let _ = writeln!(log, "error: {}", p.reason);
+        } else {
+            s.skipped += 1;
+            let _ = writeln!(log, "skipped: {}", p.reason);
+        }
+    }
+    for d in &found.empty_dirs {
+        let _ = writeln!(
+            log,
+            "warning: {} holds no file to read (hidden files are left out): nothing was ingested from it",
+            d.display()
+        );
+    }
     for r in &reports {
         match &r.outcome {
             Outcome::Ingested(rec) => {
@@ -195,44 +216,44 @@ pub fn ingest_all(
                 } else {
                     String::new()
                 };
-                writeln!(
+                let _ = writeln!(
                     log,
                     "ingested {}: {} lines, {} accepted, {} rejected{q}",
                     r.path.display(),
                     rec.lines,
                     rec.accepted,
                     rec.rejected
-                )?;
+                );
                 if let Some(earlier) = &rec.prefix_of {
-                    writeln!(
+                    let _ = writeln!(
                         log,
                         "  it starts with the exact content of source {earlier} (already ingested): \
                          only lines {} onwards were read",
                         rec.first_line
-                    )?;
+                    );
                 }
                 if rec.duplicates > 0 {
-                    writeln!(
+                    let _ = writeln!(
                         log,
                         "  {} of them repeat events already stored from another source (same time, client, \
                          user, method, URL, status, bytes): not stored again, listed in quarantine",
                         rec.duplicates
-                    )?;
+                    );
                 }
                 if rec.future > 0 {
-                    writeln!(
+                    let _ = writeln!(
                         log,
                         "  {} of them are dated more than {} s after the system clock: refused as later than now \
                          (check the proxy's clock)",
                         rec.future,
                         ingest::CLOCK_SKEW_S
-                    )?;
+                    );
                 }
                 for (realm, n) in &rec.realms {
                     *realms_seen.entry(realm.clone()).or_default() += n;
                 }
                 if rec.too_old > 0 {
-                    writeln!(
+                    let _ = writeln!(
                         log,
                         "  {} of them are older than the retention window ({} days before {}) and were refused, \
                          their text withheld. To analyse an archived log, give --now near its dates; \
@@ -240,26 +261,26 @@ pub fn ingest_all(
                         rec.too_old,
                         config.retention.days,
                         now.format("%Y-%m-%d %H:%M UTC"),
-                    )?;
+                    );
                 }
             }
             Outcome::Duplicate(rec) => {
                 s.already_ingested += 1;
-                writeln!(
+                let _ = writeln!(
                     log,
                     "skipped {}: already ingested as source {} on {} (same SHA-256); nothing to do",
                     r.path.display(),
                     rec.source,
                     rec.ingested_at.format("%Y-%m-%d %H:%M UTC")
-                )?;
+                );
             }
             Outcome::Skipped(why) => {
                 s.skipped += 1;
-                writeln!(log, "skipped (not a log): {why}")?;
+                let _ = writeln!(log, "skipped (not a log): {why}");
             }
             Outcome::Failed(why) => {
                 s.failed += 1;
-                writeln!(log, "error: {why}")?;
+                let _ = writeln!(log, "error: {why}");
             }
         }
     }
@@ -268,14 +289,14 @@ pub fn ingest_all(
             .iter()
             .map(|(r, n)| format!("{r} ({n} events)"))
             .collect();
-        writeln!(
+        let _ = writeln!(
             log,
             "realms kept in user names: {}. A realm not configured as your own stays part of the name, \
              so CORP\\jsmith and CONTRACTOR\\jsmith are different people. If some are your organisation's, \
              list them (NetBIOS and DNS forms) in the config: [identity] local_realms = [\"CORP\", \"corp.council.gov.uk\"] \
              and ingest again into a new store.",
             list.join(", ")
-        )?;
+        );
     }
     s.seconds = started.elapsed().as_secs_f64();
     s.lines_per_s = if s.seconds > 0.0 {
@@ -317,10 +338,6 @@ pub fn ingest_all(
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (_, summary) = ingest_all(&args, &mut out)?;
-    output::write(
-        std::slice::from_ref(&summary),
-        OutputFormat::Table,
-        &mut out,
-    )?;
+    output::write(std::slice::from_ref(&summary), args.format, &mut out)?;
     summary.result()
 }

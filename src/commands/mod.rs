@@ -34,7 +34,8 @@ use crate::usage::{self as analysis, PersonUsage};
 /// `--store`.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// Store directory (created by `ingest` when absent).
+    /// The store folder. `ingest` and `analyse` create it when absent; every
+    /// other command needs it to exist, and says how to make it when it does not.
     #[arg(long, global = true, env = "NETUSAGE_STORE", default_value = crate::store::DEFAULT_STORE, value_name = "DIR")]
     pub store: PathBuf,
 }

@@ -2,6 +2,7 @@
 //! authorisation record, by the system clock, and signed with the store's key.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Days, SecondsFormat, Utc};
@@ -98,6 +99,7 @@ fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<pa
 /// Exit 3 when the gate refuses; exit 2 for a bad config or an empty
 /// --supersede; exit 1 for store or I/O errors.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let now = Utc::now();
     let login = audit::os_login();
     let display = audit::display_name(args.operator.as_deref());
@@ -371,20 +373,23 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         sha256: tag_sha,
     }];
     let done = store.audit(d)?;
-    println!("evidence pack written: {}", out_dir.display());
-    println!(
+    writeln!(out, "evidence pack written: {}", out_dir.display())?;
+    writeln!(
+        out,
         "  {} events, {} sessions; flagged by the policy: {}",
         summary.events,
         sessions.len(),
         if summary.flagged { "yes" } else { "no" }
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  signed with the store key {fingerprint}; check it with: netusage verify {} --public-key FILE",
         out_dir.display()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  audit entries {} and {} (last hash {})",
         granted.seq, done.seq, done.hash
-    );
+    )?;
     Ok(())
 }

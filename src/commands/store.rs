@@ -1,5 +1,6 @@
 //! `netusage store`: facts about the store itself (its public key).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -35,6 +36,7 @@ pub enum StoreCommand {
 /// # Errors
 /// No store there, or the key file cannot be written.
 pub fn run(args: StoreCmdArgs) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
     match args.command {
         StoreCommand::PublicKey { out } => {
             let store = Store::open(&args.store.store)?;
@@ -52,7 +54,7 @@ pub fn run(args: StoreCmdArgs) -> anyhow::Result<()> {
                 "written_to": out.as_ref().map(|p| p.display().to_string()),
             });
             store.audit(d)?;
-            print!("{text}");
+            write!(stdout, "{text}")?;
             Ok(())
         }
     }

@@ -5,9 +5,10 @@ use std::io::Write;
 use clap::Args;
 
 use super::{AnalysisArgs, StoreArgs, compute};
+use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::config::Config;
 use crate::output::{self, OutputFormat, Record, minutes};
-use crate::usage::{UsageRow, rows};
+use crate::usage::{PersonUsage, UsageRow, rows};
 
 /// Name of this command in the audit log.
 const CMD: &str = "usage";
@@ -19,12 +20,139 @@ const CMD: &str = "usage";
 /// time, and says whether the policy flags them. One row per person per
 /// category, plus a `social_media` row: the union over all social-media
 /// categories (two sites open at once count once).
+///
+/// The table shows one line per person (social-media minutes by period,
+/// flagged days), the people with the most social-media working time first;
+/// --by-category shows every category. CSV and JSON always give every
+/// category row, in seconds.
 #[derive(Debug, Args)]
 pub struct UsageArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// Only the N people with the most social-media time in working time.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub top: Option<u32>,
+    /// In the table, one row per person per category (CSV and JSON always are).
+    #[arg(long)]
+    pub by_category: bool,
+}
+
+/// One person in the table: social-media minutes by period and the flag.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonRow {
+    /// Pseudonym.
+    pub person: String,
+    /// Social-media time in working time (s).
+    pub working_s: i64,
+    /// In official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// In all (s).
+    pub total_s: i64,
+    /// Days the policy flags.
+    pub flagged_days: usize,
+    /// Denied requests (all categories).
+    pub blocked: u64,
+    /// The policy flags the person.
+    pub flagged: bool,
+}
+
+impl Record for PersonRow {
+    fn header() -> Vec<&'static str> {
+        vec![
+            "person",
+            "social_working_s",
+            "social_break_s",
+            "social_outside_s",
+            "social_total_s",
+            "flagged_days",
+            "blocked",
+            "flagged",
+        ]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.person.clone(),
+            self.working_s.to_string(),
+            self.break_s.to_string(),
+            self.outside_s.to_string(),
+            self.total_s.to_string(),
+            self.flagged_days.to_string(),
+            self.blocked.to_string(),
+            self.flagged.to_string(),
+        ]
+    }
+    fn table_header() -> Vec<&'static str> {
+        vec![
+            "person",
+            "social media: working min",
+            "break min",
+            "outside min",
+            "total min",
+            "flagged days",
+            "blocked",
+            "policy",
+        ]
+    }
+    fn table_fields(&self) -> Vec<String> {
+        vec![
+            self.person.clone(),
+            minutes(self.working_s),
+            minutes(self.break_s),
+            minutes(self.outside_s),
+            minutes(self.total_s),
+            self.flagged_days.to_string(),
+            self.blocked.to_string(),
+            if self.flagged {
+                "FLAGGED".into()
+            } else {
+                String::new()
+            },
+        ]
+    }
+}
+
+/// One row per person, the most social-media working time first.
+pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
+    let mut rows: Vec<PersonRow> = people
+        .iter()
+        .map(|p| PersonRow {
+            person: p.pseudonym.clone(),
+            working_s: p.social.split.working_ms / 1000,
+            break_s: p.social.split.break_ms / 1000,
+            outside_s: p.social.split.outside_ms / 1000,
+            total_s: p.social.total_ms / 1000,
+            flagged_days: p.flagged_days.len(),
+            blocked: p.categories.values().map(|t| t.blocked).sum(),
+            flagged: p.flagged,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.working_s
+            .cmp(&a.working_s)
+            .then(b.total_s.cmp(&a.total_s))
+            .then(a.person.cmp(&b.person))
+    });
+    rows
+}
+
+/// The N people with the most social-media working time (all when `top` is `None`).
+pub fn top_people(people: Vec<PersonUsage>, top: Option<u32>) -> Vec<PersonUsage> {
+    let Some(n) = top else {
+        return people;
+    };
+    let keep: std::collections::HashSet<String> = person_rows(&people)
+        .into_iter()
+        .take(n as usize)
+        .map(|r| r.person)
+        .collect();
+    people
+        .into_iter()
+        .filter(|p| keep.contains(&p.pseudonym))
+        .collect()
 }
 
 impl Record for UsageRow {
@@ -77,7 +205,8 @@ impl Record for UsageRow {
             minutes(self.total_s),
             self.sessions.to_string(),
             self.blocked.to_string(),
-            if self.flagged {
+            // The flag belongs to the person: shown once, on the social-media row.
+            if self.flagged && self.category == SOCIAL_MEDIA_ROW {
                 "FLAGGED".into()
             } else {
                 String::new()
@@ -86,44 +215,107 @@ impl Record for UsageRow {
     }
 }
 
+/// The schedule in words, e.g. `Monday to Friday 09:00–17:00, official
+/// break 12:30–13:30, Europe/London time, bank holidays of England and Wales
+/// off`.
+pub fn schedule_words(config: &Config) -> String {
+    let s = &config.schedule;
+    let day = |d: &str| {
+        match d {
+            "Mon" => "Monday",
+            "Tue" => "Tuesday",
+            "Wed" => "Wednesday",
+            "Thu" => "Thursday",
+            "Fri" => "Friday",
+            "Sat" => "Saturday",
+            "Sun" => "Sunday",
+            other => other,
+        }
+        .to_string()
+    };
+    let days = if s.working_days == ["Mon", "Tue", "Wed", "Thu", "Fri"] {
+        "Monday to Friday".to_string()
+    } else {
+        s.working_days
+            .iter()
+            .map(|d| day(d))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let breaks = match s.breaks.len() {
+        0 => "no official break".to_string(),
+        1 => format!("official break {}–{}", s.breaks[0][0], s.breaks[0][1]),
+        _ => format!(
+            "official breaks {}",
+            s.breaks
+                .iter()
+                .map(|b| format!("{}–{}", b[0], b[1]))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    };
+    let holidays = match s.bank_holidays.as_str() {
+        "england-and-wales" => "bank holidays of England and Wales off",
+        "scotland" => "Scottish bank holidays off",
+        "none" => "no bank holidays",
+        other => other,
+    };
+    format!(
+        "{days} {}–{}, {breaks}, {} time, {holidays}",
+        s.working_hours[0], s.working_hours[1], s.time_zone
+    )
+}
+
+/// The period in words: `--from`/`--to`, or every stored event.
+pub fn period_words(a: &AnalysisArgs) -> String {
+    let d = |x: chrono::NaiveDate| x.format("%a %-d %b %Y").to_string();
+    match (a.from, a.to) {
+        (Some(f), Some(t)) => format!("{} to {} (local dates)", d(f), d(t)),
+        (Some(f), None) => format!("from {} (local date) on", d(f)),
+        (None, Some(t)) => format!("up to {} (local date)", d(t)),
+        (None, None) => "every stored event (give --from and --to to choose)".into(),
+    }
+}
+
 /// The one-paragraph statement of the method, printed under tables.
 pub fn method_note(config: &Config) -> String {
     format!(
         "Browse time is an estimate from proxy requests: per person and site, a gap over {} s starts a new session; \
          a session lasts from its first request to its last + {} s; sessions of CDN/widget hosts alone are not counted; \
-         per category, overlapping sessions count once. Periods in {} ({}, {}–{}, breaks {:?}).",
+         per category, overlapping sessions count once. Working time: {}.",
         config.browse_time.idle_timeout_s,
         config.browse_time.allowance_s,
-        config.schedule.time_zone,
-        config.schedule.working_days.join(" "),
-        config.schedule.working_hours[0],
-        config.schedule.working_hours[1],
-        config.schedule.breaks,
+        schedule_words(config),
     )
 }
 
-/// Prints the usage rows.
+/// Prints usage: the per-person table (or every category row with
+/// `by_category`, and always for CSV and JSON), then, for tables, the period,
+/// the policy and the method in words.
 ///
 /// # Errors
 /// Write errors.
-pub fn print(config: &Config, rows: &[UsageRow], format: OutputFormat) -> anyhow::Result<()> {
+pub fn print(
+    config: &Config,
+    a: &AnalysisArgs,
+    people: &[PersonUsage],
+    by_category: bool,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    output::write(rows, format, &mut out)?;
-    if format == OutputFormat::Table {
-        let flagged: std::collections::BTreeSet<&str> = rows
-            .iter()
-            .filter(|r| r.flagged)
-            .map(|r| r.person.as_str())
-            .collect();
+    if a.format == OutputFormat::Table && !by_category {
+        output::write(&person_rows(people), a.format, &mut out)?;
+    } else {
+        output::write(&rows(people), a.format, &mut out)?;
+    }
+    if a.format == OutputFormat::Table {
         writeln!(
             out,
-            "{} people, {} flagged by the policy ({}).",
-            rows.iter()
-                .map(|r| &r.person)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            flagged.len(),
-            config.policy.personal_use
+            "{} people, {} flagged by the policy ({}: more than {} min of counted social-media time a day). Period: {}.",
+            people.len(),
+            people.iter().filter(|p| p.flagged).count(),
+            config.policy.personal_use,
+            config.policy.max_working_minutes_per_day,
+            period_words(a)
         )?;
         writeln!(out, "{}", method_note(config))?;
     }
@@ -136,5 +328,6 @@ pub fn print(config: &Config, rows: &[UsageRow], format: OutputFormat) -> anyhow
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: UsageArgs) -> anyhow::Result<()> {
     let (config, people) = compute(CMD, &args.store, &args.analysis)?;
-    print(&config, &rows(&people), args.analysis.format)
+    let people = top_people(people, args.top);
+    print(&config, &args.analysis, &people, args.by_category)
 }

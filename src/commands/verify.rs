@@ -1,5 +1,6 @@
 //! `netusage verify`: check an evidence pack (for HR, no store needed).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -29,6 +30,7 @@ pub struct VerifyArgs {
 /// The pack is not valid or its signature does not hold (exit 1), with every
 /// problem listed; the public key file cannot be read (exit 2).
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     let meta = std::fs::symlink_metadata(&args.pack);
     if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!(
@@ -82,29 +84,32 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
         anyhow::bail!("{} is NOT intact:{list}", args.pack.display());
     }
-    println!(
+    writeln!(
+        out,
         "{}: valid BagIt bag; {} payload files, every SHA-256 matches",
         args.pack.display(),
         r.ok_files
-    );
+    )?;
     if let signature::Check::Valid {
         fingerprint,
         expected,
     } = sig
     {
         if expected == Some(true) {
-            println!(
+            writeln!(
+                out,
                 "signature: valid, made with the store key you gave ({fingerprint}).\n\
                  This shows the pack is exactly as the holder of that store's signing key made it. \
                  It cannot show who held the key, nor that the key was not copied."
-            );
+            )?;
         } else {
-            println!(
+            writeln!(
+                out,
                 "signature: valid for the key written in the pack, {fingerprint}.\n\
                  That alone proves nothing: anyone can rewrite a pack and sign it with a key of their own. \
                  Check this fingerprint against the one `netusage store public-key` gave you, \
                  or run again with --public-key FILE."
-            );
+            )?;
         }
     }
     Ok(())

@@ -133,8 +133,10 @@ pub fn subject_events(
     let events = all.filter(&mask)?;
     if events.height() == 0 {
         return Ok(Err(vec![format!(
-            "the subject (users {:?}, pseudonym {:?}, ips {:?}) matches no event in the store between {} and {}",
-            a.subject.users, a.subject.pseudonym, a.subject.ips, a.period.from, a.period.to
+            "the subject ({}) matches no event in the store between {} and {}",
+            describe_subject(a),
+            a.period.from,
+            a.period.to
         )]));
     }
     let events = events.sort([col::TS], Default::default())?;
@@ -152,6 +154,35 @@ pub fn subject_events(
         users: accounts,
         label,
     }))
+}
+
+/// The subject in words: `users alice, bob; pseudonym u-…; addresses 10.0.0.5`.
+pub fn describe_subject(a: &Authorisation) -> String {
+    let mut parts = Vec::new();
+    let users: Vec<&str> = a
+        .subject
+        .users
+        .iter()
+        .map(|u| u.trim())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if !users.is_empty() {
+        parts.push(format!("users {}", users.join(", ")));
+    }
+    if let Some(p) = &a.subject.pseudonym {
+        parts.push(format!("pseudonym {p}"));
+    }
+    let ips: Vec<&str> = a
+        .subject
+        .ips
+        .iter()
+        .map(|i| i.trim())
+        .filter(|i| !i.is_empty())
+        .collect();
+    if !ips.is_empty() {
+        parts.push(format!("addresses {}", ips.join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// The subject's events with every user relabelled to the subject's label,

@@ -1,0 +1,158 @@
+//! Finding the files to read: paths named on the command line, and folders
+//! walked recursively (through `walkdir`), safely.
+//!
+//! - A symbolic-link loop (`ln -s .. loop`) is detected, reported once and
+//!   not followed; a file reached twice (through a link) is read once.
+//! - Only regular files are ever opened: a FIFO, socket or device found in a
+//!   folder is skipped with a message, and one named on the command line is
+//!   refused (reading it could block for ever, holding the store lock).
+//! - A folder that cannot be read is reported by name; the rest is read.
+//! - Hidden entries (names starting with `.`) inside folders are left out.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A file to read and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Its path.
+    pub path: PathBuf,
+    /// Named on the command line (true) or found in a folder (false).
+    pub explicit: bool,
+}
+
+/// Something found that is not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The path.
+    pub path: PathBuf,
+    /// Why, in words.
+    pub reason: String,
+    /// True for an error (the run ends with exit code 1); false for a
+    /// reported skip (a special file or a link loop inside a folder).
+    pub error: bool,
+}
+
+/// What walking the paths found.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    /// Regular files to read, in order (folders sorted by name).
+    pub files: Vec<Input>,
+    /// Paths left out, with the reason.
+    pub problems: Vec<Problem>,
+    /// Folders named that held no file at all.
+    pub empty_dirs: Vec<PathBuf>,
+}
+
+fn kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = t;
+    "not a regular file"
+}
+
+/// Expands files and folders into the regular files to read. Never fails:
+/// every path that cannot be read is a [`Problem`].
+pub fn expand(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut push = |found: &mut Found, path: &Path, explicit: bool| {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if seen.insert(key) {
+            found.files.push(Input {
+                path: path.to_path_buf(),
+                explicit,
+            });
+        }
+    };
+    for p in paths {
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                found.problems.push(Problem {
+                    path: p.clone(),
+                    reason: format!("cannot read {}: {e}", p.display()),
+                    error: true,
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            push(&mut found, p, true);
+            continue;
+        }
+        if !meta.is_dir() {
+            found.problems.push(Problem {
+                path: p.clone(),
+                reason: format!(
+                    "{} is {}, not a log file: refused, never opened",
+                    p.display(),
+                    kind(&meta.file_type())
+                ),
+                error: true,
+            });
+            continue;
+        }
+        let before = found.files.len() + found.problems.len();
+        let walker = walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
+            });
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) if e.file_type().is_file() => push(&mut found, e.path(), false),
+                Ok(e) => found.problems.push(Problem {
+                    path: e.path().to_path_buf(),
+                    reason: format!(
+                        "{} is {}: skipped, never opened",
+                        e.path().display(),
+                        kind(&e.file_type())
+                    ),
+                    error: false,
+                }),
+                Err(err) => {
+                    let path = err.path().unwrap_or(p).to_path_buf();
+                    if let Some(ancestor) = err.loop_ancestor() {
+                        found.problems.push(Problem {
+                            reason: format!(
+                                "{} is a symbolic-link loop back to {}: not followed",
+                                path.display(),
+                                ancestor.display()
+                            ),
+                            path,
+                            error: false,
+                        });
+                    } else {
+                        let why = err
+                            .io_error()
+                            .map_or_else(|| err.to_string(), ToString::to_string);
+                        found.problems.push(Problem {
+                            reason: format!("cannot read {}: {why}", path.display()),
+                            path,
+                            error: true,
+                        });
+                    }
+                }
+            }
+        }
+        if found.files.len() + found.problems.len() == before {
+            found.empty_dirs.push(p.clone());
+        }
+    }
+    found
+}
