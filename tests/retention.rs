@@ -321,7 +321,7 @@ fn after_a_purge_no_file_holds_an_expired_event_outside_a_hold() {
         store.to_str().unwrap(),
         "--now",
         "2025-11-24T00:00:00Z",
-        "--format",
+        "--log-format",
         "squid",
         old.to_str().unwrap(),
     ]);

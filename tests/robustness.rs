@@ -1,0 +1,402 @@
+//! A careless operator's inputs never hang or abort the run: symbolic-link
+//! loops, FIFOs, sockets and devices, unreadable entries, images, empty
+//! folders, NUL bytes, dates in the future, a closed pipe.
+
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Runs netusage with a deadline: a hang fails the test instead of blocking it.
+fn run_within(args: &[&str], secs: u64) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("netusage {args:?} hung for more than {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn two_logs(dir: &Path) {
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    write_log(
+        dir,
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    );
+    write_log(
+        &dir.join("sub"),
+        "b.log",
+        &every("2025-06-12T09:00:00Z", 60, 2, "bob", "x.com"),
+    );
+}
+
+#[test]
+fn a_symlink_loop_is_reported_once_and_every_file_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    std::os::unix::fs::symlink("..", logs.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(logs.join("a.log"), logs.join("sub/again.log")).unwrap();
+    let store = dir.path().join("store");
+    let out = run_within(
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            store.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ],
+        30,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert_eq!(t.matches("symbolic-link loop").count(), 1, "{t}");
+    assert!(
+        t.contains("sub/loop is a symbolic-link loop back to"),
+        "{t}"
+    );
+    let recs = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    assert_eq!(
+        recs.len(),
+        2,
+        "a.log once (not again through its link), b.log once"
+    );
+    assert_eq!(recs.iter().map(|r| r.accepted).sum::<u64>(), 5);
+}
+
+#[test]
+fn fifos_sockets_and_devices_are_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    let fifo = logs.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _sock = std::os::unix::net::UnixListener::bind(logs.join("sock")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", logs.join("null")).unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let out = run_within(
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            s,
+            logs.to_str().unwrap(),
+        ],
+        30,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("pipe is a FIFO (named pipe): skipped, never opened"),
+        "{t}"
+    );
+    assert!(t.contains("sock is a socket: skipped, never opened"), "{t}");
+    assert!(t.contains("null is a device: skipped, never opened"), "{t}");
+    assert_eq!(
+        netusage::store::manifest::read(&store.join("sources.jsonl"))
+            .unwrap()
+            .len(),
+        2
+    );
+    // Named on the command line: refused, exit 1, and the lock is free afterwards.
+    for named in [fifo.to_str().unwrap(), "/dev/null"] {
+        let out = run_within(&["ingest", "--store", s, named], 30);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out).contains("not a log file: refused, never opened"),
+            "{}",
+            text(&out)
+        );
+    }
+    ok(&["usage", "--store", s, "--format", "csv"]);
+}
+
+#[test]
+fn an_unreadable_entry_is_named_and_the_rest_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    // A sub-folder that cannot be read: a link to a folder that is gone.
+    std::os::unix::fs::symlink(dir.path().join("gone"), logs.join("archive")).unwrap();
+    let store = dir.path().join("store");
+    let out = run_within(
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            store.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ],
+        30,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(
+        t.contains("error: cannot read") && t.contains("archive"),
+        "{t}"
+    );
+    assert_eq!(
+        netusage::store::manifest::read(&store.join("sources.jsonl"))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn an_image_in_a_folder_is_skipped_and_an_empty_folder_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    std::fs::write(logs.join("photo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0").unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let out = run_within(
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            s,
+            logs.to_str().unwrap(),
+        ],
+        30,
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("skipped (not a log):") && t.contains("photo.png is a binary file"),
+        "{t}"
+    );
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join(".hidden"), "x").unwrap();
+    let out = run_within(&["ingest", "--store", s, empty.to_str().unwrap()], 30);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out).contains("holds no file to read"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn nul_bytes_after_64_kib_and_future_dates_are_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = recent_tuesday();
+    let mut lines = every(&format!("{d}T09:00:00Z"), 1, 700, "alice", "x.com"); // > 64 KiB
+    let mut bad = line(&format!("{d}T10:00:00Z"), "bob", "x.com");
+    bad = bad.replace("10.0.0.5", "10.0.\0.5");
+    lines.push(bad);
+    let future = chrono::Utc::now() + chrono::Duration::hours(2);
+    lines.push(line(&future.to_rfc3339(), "carol", "x.com"));
+    let near = chrono::Utc::now() + chrono::Duration::seconds(60);
+    lines.push(line(&near.to_rfc3339(), "dave", "x.com"));
+    let log = write_log(dir.path(), "a.log", &lines);
+    assert!(
+        std::fs::read(&log)
+            .unwrap()
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap()
+            > 64 << 10
+    );
+    let store = dir.path().join("store");
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let r = &netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    assert_eq!(
+        (r.lines, r.accepted, r.rejected, r.future),
+        (703, 701, 2, 1)
+    );
+    let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    assert_eq!(q[0].line, 701);
+    assert!(q[0].reason.contains("NUL byte"), "{}", q[0].reason);
+    assert_eq!(q[1].line, 702);
+    assert!(q[1].reason.starts_with("later than now"), "{}", q[1].reason);
+    // Absolute path, and the path as given beside it.
+    assert_eq!(
+        r.path,
+        std::fs::canonicalize(&log).unwrap().display().to_string()
+    );
+    assert_eq!(r.given_path, log.display().to_string());
+}
+
+/// Runs netusage with its standard output (and error, when `both`) a pipe
+/// whose reader has already gone.
+fn into_closed_pipe(args: &[&str], both: bool) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    if both {
+        drop(child.stderr.take());
+    }
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut err).unwrap();
+    }
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let base = recent_tuesday();
+    let t = |h: &str| format!("{base}T{h}Z");
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every(&t("10:00:00"), 60, 30, "alice", "www.facebook.com"),
+    );
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    ok(&[
+        "ingest",
+        "--store",
+        s,
+        "--config",
+        cfg.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    for both in [false, true] {
+        for args in [
+            vec!["usage", "--store", s],
+            vec!["usage", "--store", s, "--format", "csv"],
+            vec!["flags", "--store", s, "--format", "json"],
+            vec!["audit", "--store", s, "verify"],
+            vec!["hold", "--store", s, "list"],
+        ] {
+            let (code, err) = into_closed_pipe(&args, both);
+            assert_eq!(code, Some(0), "{args:?} both={both}: {err}");
+            assert!(err.is_empty(), "{args:?}: no message, got {err}");
+        }
+    }
+    // report: the pack is written before anything is printed, and stays valid.
+    let auth = dir.path().join("auth.toml");
+    std::fs::write(
+        &auth,
+        format!(
+            "reference = \"R-1\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
+             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
+             record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"alice\"]\n\
+             [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {base}\nto = {base}\n",
+            from_now(-1),
+            from_now(24)
+        ),
+    )
+    .unwrap();
+    let packs = dir.path().join("packs");
+    let (code, err) = into_closed_pipe(
+        &[
+            "report",
+            "--store",
+            s,
+            "--config",
+            cfg.to_str().unwrap(),
+            "--authorisation",
+            auth.to_str().unwrap(),
+            "--out",
+            packs.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    ok(&["verify", packs.join("R-1").to_str().unwrap()]);
+}
+
+#[test]
+fn error_messages_use_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every(
+            &format!("{}T10:00:00Z", recent_tuesday()),
+            60,
+            3,
+            "alice",
+            "x.com",
+        ),
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let auth = dir.path().join("auth.toml");
+    let base = recent_tuesday();
+    std::fs::write(
+        &auth,
+        format!(
+            "reference = \"R-2\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
+             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
+             record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"nobody\"]\n\
+             [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {base}\nto = {base}\n",
+            from_now(-1),
+            from_now(24)
+        ),
+    )
+    .unwrap();
+    let out = run(&[
+        "report",
+        "--store",
+        store.to_str().unwrap(),
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        dir.path().join("p").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the subject (users nobody) matches no event"),
+        "{err}"
+    );
+    assert!(!err.contains("None") && !err.contains("Some("), "{err}");
+}
