@@ -626,37 +626,39 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cut from the end"));
 }
 
-#[test]
-fn report_html_renders_in_headless_chromium() {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+/// Debian's Chromium, with the flags this machine needs (no network, no sandbox as root).
+fn chromium(profile: &Path) -> std::process::Command {
+    let bin = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
-        .find(|p| Path::new(p).exists());
-    let Some(chromium) = chromium else {
-        // .ci/run installs Debian's chromium; a developer machine without it skips this one check.
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium installed by .ci/run"
-        );
-        eprintln!("chromium not installed: skipping the rendering check");
-        return;
-    };
+        .find(|p| Path::new(p).exists())
+        .expect("chromium is installed (.ci/run installs Debian's chromium)");
+    let mut c = std::process::Command::new(bin);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+#[cfg_attr(
+    browser_missing,
+    ignore = "needs Debian's chromium and poppler-utils (installed by .ci/run)"
+)]
+fn report_html_renders_in_headless_chromium() {
     let c = case();
     assert!(report(&c, &record(r#"["alice"]"#), &[]).status.success());
     let html = c.root.join("packs/HR-2026-017/data/report.html");
     let png = c.root.join("report.png");
     let profile = c.root.join("chromium-profile");
-    let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let out = chromium(&profile)
         .arg(format!("--screenshot={}", png.display()))
         .arg("--window-size=1240,1754")
         .arg(format!("file://{}", html.display()))
@@ -674,16 +676,8 @@ fn report_html_renders_in_headless_chromium() {
         "a rendered page, not a blank one ({} bytes)",
         bytes.len()
     );
-    let dom = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let dom = chromium(&profile)
+        .arg("--dump-dom")
         .arg(format!("file://{}", html.display()))
         .output()
         .unwrap();
@@ -694,4 +688,151 @@ fn report_html_renders_in_headless_chromium() {
         2,
         "both charts are in the page"
     );
+    assert_eq!(dom.matches("<h2>6. Limitations</h2>").count(), 1);
+    assert_eq!(
+        dom.matches("Flagged days</h2>").count(),
+        0,
+        "flagged days are marked in the per-day table, not repeated"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    browser_missing,
+    ignore = "needs Debian's chromium and poppler-utils (installed by .ci/run)"
+)]
+fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (sample, start) = recent_sample(dir.path());
+    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let council = council.to_str().unwrap();
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        council,
+        sample.to_str().unwrap(),
+    ]);
+    let rec = record(r#"["dbrown"]"#)
+        .replace(&format!("from = {}", day(-1)), &format!("from = {start}"))
+        .replace(
+            &format!("to = {}", day(5)),
+            &format!("to = {}", start + chrono::Duration::days(8)),
+        );
+    let auth = dir.path().join("auth.toml");
+    std::fs::write(&auth, rec).unwrap();
+    let packs = dir.path().join("packs");
+    ok(&[
+        "report",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        council,
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        packs.to_str().unwrap(),
+    ]);
+    let pack = packs.join("HR-2026-017");
+    let html = pack.join("data/report.html");
+    let profile = dir.path().join("profile");
+
+    // A4 print: the sessions table's last column header is on every page the
+    // table spans, and every session's last log line (its last cell) is printed.
+    let pdf = dir.path().join("report.pdf");
+    let out = chromium(&profile)
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("(A4)"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let page_text = |n: usize| {
+        let o = std::process::Command::new("pdftotext")
+            .args(["-f", &n.to_string(), "-l", &n.to_string(), "-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let texts: Vec<String> = (1..=pages).map(page_text).collect();
+    let first = texts
+        .iter()
+        .position(|t| t.contains("8. Sessions and the log lines behind them"))
+        .expect("the sessions section is printed");
+    let last = texts
+        .iter()
+        .position(|t| t.contains("9. About this pack"))
+        .expect("the last section is printed");
+    assert!(last > first, "the sessions table spans pages");
+    for (n, t) in texts.iter().enumerate().take(last + 1).skip(first) {
+        assert!(
+            t.contains("First and last log line"),
+            "page {}: the last column's header is printed",
+            n + 1
+        );
+    }
+    let all: String = texts.concat();
+    let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
+    let mut n = 0;
+    for r in csv::Reader::from_reader(sessions.as_bytes()).records() {
+        let r = r.unwrap();
+        let cell = format!("{}:{}", &r[15], &r[16]);
+        assert!(
+            all.contains(&cell),
+            "the last cell {cell} is printed, not cut off"
+        );
+        n += 1;
+    }
+    assert!(n > 50, "a table long enough to span pages ({n} sessions)");
+
+    // On screen at 1000 px: nothing wider than the window (no horizontal scroll).
+    let wrap = packs.join("wrap.html");
+    std::fs::write(
+        &wrap,
+        "<!DOCTYPE html><html><body><iframe id=\"f\" src=\"HR-2026-017/data/report.html\" \
+         style=\"width:1000px;height:900px;border:0\"></iframe><script>\
+         document.getElementById('f').addEventListener('load', () => {\
+         const d = document.getElementById('f').contentDocument.documentElement;\
+         document.body.setAttribute('data-widths', d.scrollWidth + ' ' + d.clientWidth); });\
+         </script></body></html>",
+    )
+    .unwrap();
+    let dom = chromium(&profile)
+        .args([
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", wrap.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let widths = dom
+        .split("data-widths=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the page measured the report");
+    let (scroll, client) = widths.split_once(' ').unwrap();
+    assert_eq!(scroll, client, "scrollWidth equals clientWidth at 1000 px");
 }

@@ -58,7 +58,11 @@ const STYLE: &str = r#"
 @page { size: A4; margin: 14mm; }
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #111; max-width: 190mm; margin: 0 auto; }
 h1 { font-size: 16pt; margin-bottom: 2mm; } h2 { font-size: 12.5pt; border-bottom: 1px solid #999; margin-top: 7mm; page-break-after: avoid; }
-table { border-collapse: collapse; width: 100%; margin: 2mm 0; } th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0; table-layout: fixed; }
+th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
+table.sessions { font-size: 8.5pt; } table.sessions col.site { width: 18%; } table.sessions col.time { width: 24%; }
+table.sessions col.num { width: 7%; } table.sessions col.split { width: 13%; } table.sessions col.line { width: 38%; }
+@media screen { body { padding: 0 8px; } }
 th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; } tr { page-break-inside: avoid; }
 .banner { border: 2px solid #a00; padding: 2mm; color: #a00; font-weight: bold; }
 .flag { color: #a00; font-weight: bold; } .small { font-size: 8.5pt; color: #444; } code { font-size: 8.5pt; word-break: break-all; }
@@ -216,26 +220,34 @@ pub fn render(d: &ReportData<'_>) -> String {
         d.config.policy.max_working_minutes_per_day,
         d.config.policy.min_flagged_days,
     );
-    // Per-day
+    // Per-day, with the flagged days marked in the same table (not repeated elsewhere).
+    let counted: std::collections::BTreeMap<String, i64> = s
+        .flagged_days
+        .iter()
+        .map(|f| (f.date.to_string(), f.counted_s))
+        .collect();
     let _ = write!(
         h,
-        "<h2>4. Social media per day</h2><p>Minutes of social-media browse time per local day. \
-         Outcome: the policy <b>{}</b> the employee in this period.</p>",
+        "<h2>4. Social media per day</h2><p>Minutes of social-media browse time per local day, and the days the policy \
+         flags (more than {} minutes counted). Outcome: the policy <b>{}</b> the employee in this period.</p>",
+        d.config.policy.max_working_minutes_per_day,
         if s.flagged {
             "<span class=\"flag\">flags</span>"
         } else {
             "does not flag"
         }
     );
-    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Flagged</th></tr>");
+    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Counted by the policy (min)</th><th>Flagged</th></tr>");
     for day in &s.social_media_days {
+        let c = counted.get(&day.date);
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             esc(&day.date),
             min(day.working_s),
             min(day.break_s),
             min(day.outside_s),
+            c.map_or_else(String::new, |c| min(*c)),
             if day.flagged {
                 "<span class=\"flag\">yes</span>"
             } else {
@@ -248,25 +260,21 @@ pub fn render(d: &ReportData<'_>) -> String {
     h.push_str("<h2>5. Timeline of each day</h2><p class=\"small\">Each row is one local day from 00:00 to 24:00. \
         Shaded: working hours (blue) and official breaks (yellow). Bars: social-media sessions (red) and other sites (grey).</p>");
     h.push_str(&timelines(d));
-    // Flagged days
-    h.push_str("<h2>6. Flagged days</h2>");
-    if s.flagged_days.is_empty() {
-        h.push_str("<p>No day in the period exceeds the policy threshold.</p>");
-    } else {
-        h.push_str("<table><tr><th>Date</th><th>Counted (min)</th><th>Working (min)</th><th>Breaks (min)</th><th>Outside (min)</th></tr>");
-        for f in &s.flagged_days {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                f.date,
-                min(f.counted_s),
-                min(f.working_s),
-                min(f.break_s),
-                min(f.outside_s)
-            );
-        }
-        h.push_str("</table>");
-    }
+    // What the figures cannot show
+    h.push_str(
+        "<h2>6. Limitations</h2><ul>\
+         <li><b>An open tab or app keeps requesting.</b> Pages and apps poll for notifications and keep connections open \
+         (long CONNECT tunnels, chat keep-alives), so a session can continue while nobody is reading. Check the sessions \
+         below for long runs of regular requests before relying on a figure.</li>\
+         <li><b>An account is not a person.</b> The logs show which account (or address) made a request, not who was at the \
+         keyboard: a colleague at an unlocked machine, or shared credentials, look the same.</li>\
+         <li><b>Gaps in the logs read as no use.</b> If the proxy was down, a log was rotated away or lost, or traffic \
+         bypassed the proxy (a phone on mobile data), nothing is recorded; sources.csv lists the files this pack rests on.</li>\
+         <li><b>The figure depends on its parameters.</b> A longer idle timeout joins requests into longer sessions and gives \
+         more time; a shorter one gives less. The parameters used are stated in section 3 and in method.json.</li>\
+         <li><b>Categories come from lists.</b> A site's category comes from the bundled and local category lists \
+         (method.json gives their version); a miscategorised site is counted under the wrong heading.</li></ul>",
+    );
     // Sites
     h.push_str("<h2>7. Sites</h2><table><tr><th>Site</th><th>Category</th><th>Sessions</th><th>Minutes (sum of sessions)</th></tr>");
     for r in &s.sites {
@@ -284,8 +292,10 @@ pub fn render(d: &ReportData<'_>) -> String {
     h.push_str(
         "<h2>8. Sessions and the log lines behind them</h2><p class=\"small\">First and last log line of each session: \
          source file id (see sources.csv for its path and SHA-256) and line number. events.csv lists every line.</p>\
-         <table><tr><th>Site</th><th>Category</th><th>Start</th><th>End</th><th>Min</th><th>Work/Break/Out (min)</th>\
-         <th>First line</th><th>Last line</th></tr>",
+         <table class=\"sessions\"><colgroup><col class=\"site\"><col class=\"time\">\
+         <col class=\"num\"><col class=\"split\"><col class=\"line\"></colgroup>\
+         <thead><tr><th>Site and category</th><th>Start and end</th><th>Min</th><th>Work / break / out (min)</th>\
+         <th>First and last log line (source:line, request)</th></tr></thead>",
     );
     for r in d.sessions {
         let note = if r.embedded_only {
@@ -295,9 +305,9 @@ pub fn render(d: &ReportData<'_>) -> String {
         };
         let _ = write!(
             h,
-            "<tr><td>{}{note}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} / {} / {}</td>\
-             <td><code>{}:{}</code><br><span class=\"small\">{}</span></td>\
-             <td><code>{}:{}</code><br><span class=\"small\">{}</span></td></tr>",
+            "<tr><td>{}{note}<br><span class=\"small\">{}</span></td><td>{}<br>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{} / {} / {}</td>\
+             <td><code>{}:{}</code> <span class=\"small\">{}</span><br><code>{}:{}</code> <span class=\"small\">{}</span></td></tr>",
             esc(&r.site),
             esc(&r.category),
             esc(&r.start_local),
@@ -331,16 +341,27 @@ pub fn render(d: &ReportData<'_>) -> String {
     h
 }
 
+/// A tick step for an axis up to `max` minutes: 1, 2, 5, 10, 15, 30, 60,
+/// 120, 240 or 480, the smallest giving at most six ticks.
+pub fn tick_step(max: f64) -> f64 {
+    [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 240.0, 480.0]
+        .into_iter()
+        .find(|s| max / s <= 6.0)
+        .unwrap_or(480.0)
+}
+
 fn bar_chart(s: &Summary) -> String {
     let days = &s.social_media_days;
     if days.is_empty() {
         return "<p>No social-media browse time in the period.</p>".into();
     }
     let (w, hgt, left, bottom) = (700.0, 220.0, 40.0, 40.0);
-    let max_min = days
+    let highest = days
         .iter()
         .map(|d| (d.working_s + d.break_s + d.outside_s) as f64 / 60.0)
         .fold(1.0, f64::max);
+    let step = tick_step(highest);
+    let max_min = (highest / step).ceil() * step;
     let slot = (w - left) / days.len() as f64;
     let scale = (hgt - bottom - 10.0) / max_min;
     let mut svg = format!(
@@ -351,11 +372,26 @@ fn bar_chart(s: &Summary) -> String {
         svg,
         "<line x1=\"{left}\" y1=\"{base}\" x2=\"{w}\" y2=\"{base}\" stroke=\"#333\"/>"
     );
+    // The y axis: a tick every `step` minutes, labelled, with a light grid line.
     let _ = write!(
         svg,
-        "<text x=\"2\" y=\"14\" font-size=\"10\">{:.0} min</text>",
-        max_min
+        "<line x1=\"{left}\" y1=\"{base}\" x2=\"{left}\" y2=\"10\" stroke=\"#333\"/>\
+         <text x=\"2\" y=\"8\" font-size=\"9\">min</text>"
     );
+    let mut tick = 0.0;
+    while tick <= max_min + 1e-9 {
+        let y = base - tick * scale;
+        let _ = write!(
+            svg,
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{left}\" y2=\"{y:.1}\" stroke=\"#333\"/>\
+             <line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{w}\" y2=\"{y:.1}\" stroke=\"#eee\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"end\">{tick:.0}</text>",
+            left - 4.0,
+            left - 6.0,
+            y + 3.0
+        );
+        tick += step;
+    }
     for (i, d) in days.iter().enumerate() {
         let x = left + i as f64 * slot + slot * 0.15;
         let bw = slot * 0.7;
@@ -496,4 +532,21 @@ fn timelines(d: &ReportData<'_>) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_give_at_most_six_ticks() {
+        assert_eq!(tick_step(4.0), 1.0);
+        assert_eq!(tick_step(23.0), 5.0);
+        assert_eq!(tick_step(61.0), 15.0);
+        assert_eq!(tick_step(400.0), 120.0);
+        assert_eq!(
+            esc("<a href=\"x\">'&"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
+        );
+    }
 }
