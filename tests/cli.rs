@@ -133,3 +133,86 @@ fn usage_without_a_store_says_what_to_do() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("run `netusage ingest --store"));
 }
+
+#[test]
+fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // Wed 2025-06-11 (BST). alice: facebook every 60 s from 10:00 to 10:20 →
+    // [10:00, 10:21] = 1260 s of working time, over 15 min: flagged. bob: one
+    // request to x.com at 12:45 BST, in the lunch break → 60 s of break time.
+    // carol: work sites only.
+    let mut lines = every("2025-06-11T09:00:00Z", 60, 21, "alice", "www.facebook.com");
+    lines.push(line("2025-06-11T09:30:00Z", "alice", "www.gov.uk"));
+    lines.push(line("2025-06-11T11:45:00Z", "bob", "x.com"));
+    lines.push(line("2025-06-11T09:00:00Z", "carol", "www.gov.uk"));
+    let log = write_log(dir.path(), "a.log", &lines);
+    ingest(&store, &log);
+    let s = store.to_str().unwrap();
+    let table = ok(&[
+        "usage",
+        "--store",
+        s,
+        "--from",
+        "2025-06-11",
+        "--to",
+        "2025-06-11",
+    ]);
+    let (a, b, c) = (
+        pseudonym(&store, "alice"),
+        pseudonym(&store, "bob"),
+        pseudonym(&store, "carol"),
+    );
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains(" u-")).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(
+        rows[0].contains(&a) && rows[0].contains("21.0") && rows[0].trim_end().ends_with("FLAGGED"),
+        "{table}"
+    );
+    assert!(rows[1].contains(&b) && rows[1].contains("1.0"), "{table}");
+    assert!(rows[2].contains(&c), "{table}");
+    assert_eq!(table.matches("FLAGGED").count(), 1, "{table}");
+    assert!(
+        table.contains("Period: Wed 11 Jun 2025 to Wed 11 Jun 2025 (local dates)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Working time: Monday to Friday 09:00–17:00, official break 12:30–13:30, Europe/London time, bank holidays of England and Wales off."),
+        "{table}"
+    );
+    assert!(!table.contains("[[\""), "no TOML in the table: {table}");
+    // --top 1: only alice.
+    let top = ok(&["usage", "--store", s, "--top", "1"]);
+    assert_eq!(top.lines().filter(|l| l.contains(" u-")).count(), 1);
+    assert!(top.contains(&a));
+    // --by-category: the flag on the social_media row only.
+    let by = ok(&["usage", "--store", s, "--by-category"]);
+    let flagged: Vec<&str> = by.lines().filter(|l| l.contains("FLAGGED")).collect();
+    assert_eq!(flagged.len(), 1, "{by}");
+    assert!(flagged[0].contains("social_media"), "{by}");
+    // CSV keeps every category row, flagged on each of the person's rows.
+    let csv = ok(&["usage", "--store", s, "--format", "csv", "--top", "1"]);
+    assert_eq!(
+        csv,
+        format!(
+            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged\n\
+             {a},government,60,0,0,60,1,0,true\n{a},social_networking,1260,0,0,1260,1,0,true\n{a},social_media,1260,0,0,1260,1,0,true\n"
+        )
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let bash = ok(&["completions", "bash"]);
+    assert!(bash.contains("_netusage()"), "{bash}");
+    assert!(bash.contains("--log-format"));
+    let zsh = ok(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef netusage"));
+    let man = ok(&["man"]);
+    assert!(man.contains(".TH netusage 1"), "{man}");
+    assert!(man.contains("NETUSAGE_STORE"));
+    let help = ok(&["--help"]);
+    assert!(help.contains("NETUSAGE_OPERATOR") && help.contains("NETUSAGE_STORE"));
+    let ingest = ok(&["ingest", "--help"]);
+    assert!(ingest.contains("--log-format") && ingest.contains("create it when absent"));
+}
