@@ -40,6 +40,7 @@ fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
     let store = Store::open_for_write(&dir.path().join("store")).unwrap();
     let opts = ingest::Options {
         format: None,
+        context: Default::default(),
         as_of: None,
         progress: false,
         cutoff_ms: None,

@@ -36,6 +36,12 @@ pub mod col {
     pub const URL: &str = "url";
     /// Boolean: blocked by the proxy or firewall.
     pub const DENIED: &str = "denied";
+    /// UInt64 (nullable): bytes the client sent.
+    pub const BYTES_OUT: &str = "bytes_out";
+    /// UInt16 (nullable): destination port.
+    pub const DST_PORT: &str = "dst_port";
+    /// Utf8 (nullable): the gateway's action as logged.
+    pub const ACTION: &str = "action";
     /// Utf8: source id (first 16 hex chars of the file's SHA-256).
     pub const SOURCE: &str = "source";
     /// UInt64: 1-based line number in the source file.
@@ -76,8 +82,14 @@ pub struct Event<'a> {
     pub bytes: u64,
     /// Elapsed milliseconds.
     pub elapsed_ms: Option<u32>,
-    /// URL as logged (`None` when the log had `-`).
-    pub url: Option<&'a str>,
+    /// URL as logged (`None` when the log had `-` or none).
+    pub url: Option<Cow<'a, str>>,
+    /// Bytes the client sent.
+    pub bytes_out: Option<u64>,
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// The gateway's action.
+    pub action: Option<&'a str>,
     /// Denied by the proxy.
     pub denied: bool,
     /// 1-based line number.
@@ -105,6 +117,9 @@ pub fn schema() -> Schema {
         Field::new(col::ELAPSED_MS.into(), DataType::UInt32),
         s(col::URL),
         Field::new(col::DENIED.into(), DataType::Boolean),
+        Field::new(col::BYTES_OUT.into(), DataType::UInt64),
+        Field::new(col::DST_PORT.into(), DataType::UInt16),
+        s(col::ACTION),
         s(col::SOURCE),
         Field::new(col::LINE.into(), DataType::UInt64),
     ])
@@ -155,9 +170,15 @@ pub fn to_dataframe(
             events.iter().map(|e| e.elapsed_ms),
         )
         .into_column(),
-        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url))
+        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url.as_deref()))
             .into_column(),
         BooleanChunked::from_iter_values(col::DENIED.into(), events.iter().map(|e| e.denied))
+            .into_column(),
+        UInt64Chunked::from_iter_options(col::BYTES_OUT.into(), events.iter().map(|e| e.bytes_out))
+            .into_column(),
+        UInt16Chunked::from_iter_options(col::DST_PORT.into(), events.iter().map(|e| e.dst_port))
+            .into_column(),
+        StringChunked::from_iter_options(col::ACTION.into(), events.iter().map(|e| e.action))
             .into_column(),
         strs(col::SOURCE, &mut std::iter::repeat_n(source, events.len())),
         UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect())

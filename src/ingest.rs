@@ -26,7 +26,8 @@ use std::sync::Mutex;
 
 use crate::classify::Classifier;
 use crate::event::{self, Event, HostInfo};
-use crate::formats::{Format, detect};
+use crate::formats::detect::{self, Detection};
+use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
 use crate::identity::{Realms, normalise_user, realm_of};
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
@@ -45,8 +46,11 @@ const HEAD_BYTES: usize = 64 << 10;
 /// Options for one ingest run.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Log format; `None` detects it per file from its first lines.
-    pub format: Option<Format>,
+    /// Log reader; `None` detects it per file from its first lines.
+    pub format: Option<&'static dyn LogFormat>,
+    /// The time zone for logs that write local time without an offset, and
+    /// where it came from (`--source-time-zone`, or the default Europe/London).
+    pub context: FileContext,
     /// The `--now` ingest was given, recorded beside the real `ingested_at`.
     pub as_of: Option<DateTime<Utc>>,
     /// Show a progress bar (on standard error).
@@ -304,10 +308,12 @@ fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     Ok(true)
 }
 
-/// A block of whole lines and the number of its first line.
+/// A block of whole lines, the number of its first line, and the reader's
+/// state in force at that line.
 struct Block {
     bytes: Vec<u8>,
     first_line: u64,
+    parser: Box<dyn LineParser>,
 }
 
 /// Ingests one file. Returns `Duplicate` when its SHA-256 is already in the
@@ -357,9 +363,9 @@ pub fn ingest_file(
         None => (0, 1, Sha256::new()),
     };
     let digest = Digesting::new(start, skip);
-    let mut reader = open_decoded(path, compression, skip, digest.clone())?;
+    let mut decoded = open_decoded(path, compression, skip, digest.clone())?;
     let mut head = Vec::new();
-    fill(&mut reader, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
+    fill(&mut decoded, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
     if head.contains(&0) {
         return Err(NotALog(format!(
             "{} is a binary file (NUL bytes in its first 64 KiB), not a text log",
@@ -367,16 +373,51 @@ pub fn ingest_file(
         ))
         .into());
     }
-    let format = match opts.format {
+    let mut cx = opts.context.clone();
+    if let Ok(modified) = meta.modified() {
+        use chrono::Datelike;
+        cx.year = DateTime::<Utc>::from(modified).year();
+    }
+    let format: Option<&'static dyn LogFormat> = match opts.format {
         Some(f) => Some(f),
         None if head.iter().all(|b| b.is_ascii_whitespace()) => None,
-        None => Some(detect::detect(&head).ok_or_else(|| {
-            NotALog(format!(
-                "{}: cannot tell the log format from its first lines (known: squid); give --log-format to read it anyway",
-                path.display()
-            ))
-        })?),
+        None => match detect::detect(&head, &cx) {
+            Detection::Found(f, _) => Some(f),
+            Detection::Empty => None,
+            Detection::Tie(a, b, score) => {
+                return Err(NotALog(format!(
+                    "{}: its first lines read equally well as {a} and {b} ({score}%): give --log-format to choose",
+                    path.display()
+                ))
+                .into());
+            }
+            Detection::Unknown(best) => {
+                let known: Vec<&str> = crate::formats::registry()
+                    .iter()
+                    .map(|f| f.name())
+                    .collect();
+                let tried = if best.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (best: {})",
+                        best.iter()
+                            .map(|(n, s)| format!("{n} {s}%"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                return Err(NotALog(format!(
+                    "{}: cannot tell the log format from its first lines{tried}; known: {}; give --log-format to read it anyway",
+                    path.display(),
+                    known.join(", ")
+                ))
+                .into());
+            }
+        },
     };
+    let reader = format.unwrap_or(&crate::formats::squid::Squid);
+    let tracker = reader.begin(&cx);
 
     let source = source_id(&records, &head_sha256, size, first_line);
     let dup_days = crate::store::scan::days_with_events(store)?;
@@ -386,8 +427,7 @@ pub fn ingest_file(
     let mut parts = PartitionWriter::new(&store.events_dir(), &source);
     let mut quarantine = QuarantineWriter::new(&store.quarantine_dir(), &source);
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
-    let cx = BlockContext {
-        format: format.unwrap_or(Format::Squid),
+    let bcx = BlockContext {
         classifier,
         source: &source,
         cutoff_ms: opts.cutoff_ms,
@@ -395,11 +435,11 @@ pub fn ingest_file(
         realms: &opts.realms,
         dup_days: &dup_days,
     };
-    let result = read_blocks(path, reader, head, first_line, |blocks| {
+    let result = read_blocks(path, decoded, head, first_line, tracker, |blocks| {
         bar.set_position(digest.bytes());
         let outs: Vec<anyhow::Result<BlockOut>> = blocks
             .par_iter()
-            .map(|b| process_block(&b.bytes, b.first_line, &cx))
+            .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
             .collect();
         let mut stats = Stats::default();
         for (block, out) in blocks.iter().zip(outs) {
@@ -496,12 +536,17 @@ pub fn ingest_file(
         prefix_of: prefix.as_ref().map(|(r, _)| r.source.clone()),
         first_line,
         format: format.map_or("none (empty file)".to_string(), |f| f.name().to_string()),
+        reader_version: format.map_or(0, |f| f.version()),
+        time_zone: format
+            .filter(|f| f.uses_source_time_zone())
+            .map(|_| format!("{} ({})", cx.tz.name(), cx.tz_source)),
         lines: stats.lines,
         accepted: stats.accepted,
         rejected: quarantine.count(),
         too_old: stats.too_old,
         future: stats.future,
         duplicates: stats.duplicates,
+        headers: stats.headers,
         realms,
         first_ts: stats.first_ts.and_then(DateTime::from_timestamp_millis),
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
@@ -588,6 +633,7 @@ fn read_blocks(
     mut reader: Box<dyn Read + Send>,
     head: Vec<u8>,
     first_line: u64,
+    mut tracker: Box<dyn LineParser>,
     mut sink: impl FnMut(&[Block]) -> anyhow::Result<Stats>,
 ) -> anyhow::Result<Stats> {
     let group = rayon::current_num_threads().max(1);
@@ -623,11 +669,24 @@ fn read_blocks(
             let rest = carry.split_off(cut);
             let block = std::mem::replace(&mut carry, rest);
             let lines = count_lines(&block);
+            // The state in force at this block's first line; then the
+            // block's own header lines move it on for the next block.
+            let parser = tracker.fork();
+            if tracker.has_directives() {
+                for line in block.split(|&b| b == b'\n') {
+                    if line.first() == Some(&b'#')
+                        && let Ok(l) = std::str::from_utf8(line)
+                    {
+                        tracker.observe(l.trim_end_matches('\r'));
+                    }
+                }
+            }
             if !block.is_empty()
                 && tx
                     .send(Ok(Block {
                         bytes: block,
                         first_line: next_line,
+                        parser,
                     }))
                     .is_err()
             {
@@ -688,6 +747,8 @@ pub struct Stats {
     pub future: u64,
     /// Lines whose event another source already stored (also quarantined).
     pub duplicates: u64,
+    /// Header and comment lines (W3C `#Fields:` ...), kept in quarantine.
+    pub headers: u64,
     /// Earliest event (UTC ms).
     pub first_ts: Option<i64>,
     /// Latest event (UTC ms).
@@ -701,6 +762,7 @@ impl Stats {
         self.too_old += o.too_old;
         self.future += o.future;
         self.duplicates += o.duplicates;
+        self.headers += o.headers;
         self.first_ts = min_opt(self.first_ts, o.first_ts);
         self.last_ts = max_opt(self.last_ts, o.last_ts);
     }
@@ -742,8 +804,6 @@ pub struct BlockOut {
 
 /// What every block of one file is parsed with.
 pub struct BlockContext<'a> {
-    /// The file's format.
-    pub format: Format,
     /// Host classification.
     pub classifier: &'a Classifier,
     /// Source id written into each event.
@@ -762,13 +822,15 @@ pub struct BlockContext<'a> {
 ///
 /// # Errors
 /// Only Polars errors while building frames.
-pub fn process_block(
-    block: &[u8],
+pub fn process_block<'a>(
+    block: &'a [u8],
     first_line: u64,
+    parser: &dyn LineParser,
     cx: &BlockContext<'_>,
 ) -> anyhow::Result<BlockOut> {
+    let mut parser = parser.fork();
     let mut hosts: Vec<HostInfo> = Vec::new();
-    let mut host_ix: HashMap<&str, u32> = HashMap::new();
+    let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32> = HashMap::new();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
     let mut rejects = Vec::new();
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
@@ -801,10 +863,15 @@ pub fn process_block(
             rejects.push(Rejected::new(this, "blank line", line_bytes));
             continue;
         }
-        let e = match cx.format.parse_line(line) {
-            Ok(e) => e,
+        let e = match parser.parse(line) {
+            Ok(Parsed::Event(e)) => e,
+            Ok(Parsed::Header(what)) => {
+                rejects.push(Rejected::new(this, what, line_bytes));
+                stats.headers += 1;
+                continue;
+            }
             Err(reason) => {
-                rejects.push(Rejected::new(this, reason, line_bytes));
+                rejects.push(Rejected::new(this, &reason, line_bytes));
                 continue;
             }
         };
@@ -818,10 +885,10 @@ pub fn process_block(
             stats.future += 1;
             continue;
         }
-        let host = match host_ix.get(e.host) {
+        let host = match host_ix.get(e.host.as_ref()) {
             Some(&i) => i,
             None => {
-                let c = cx.classifier.classify(e.host);
+                let c = cx.classifier.classify(&e.host);
                 hosts.push(HostInfo {
                     host: c.host,
                     domain: c.domain,
@@ -830,11 +897,17 @@ pub fn process_block(
                     embedded: c.embedded,
                 });
                 let i = (hosts.len() - 1) as u32;
-                host_ix.insert(e.host, i);
+                host_ix.insert(e.host.clone(), i);
                 i
             }
         };
-        let user = normalise_user(e.user, e.client_ip, cx.realms);
+        let user = match &e.user {
+            Some(std::borrow::Cow::Borrowed(u)) => normalise_user(Some(u), e.client_ip, cx.realms),
+            Some(std::borrow::Cow::Owned(u)) => std::borrow::Cow::Owned(
+                normalise_user(Some(u), e.client_ip, cx.realms).into_owned(),
+            ),
+            None => normalise_user(None, e.client_ip, cx.realms),
+        };
         if let std::borrow::Cow::Owned(u) = &user
             && let Some(r) = realm_of(u)
         {
@@ -857,7 +930,10 @@ pub fn process_block(
             status: e.status,
             bytes: e.bytes,
             elapsed_ms: e.elapsed_ms,
-            url: (e.url != "-").then_some(e.url),
+            url: (!e.url.is_empty() && e.url != "-").then_some(e.url),
+            bytes_out: e.bytes_out,
+            dst_port: e.dst_port,
+            action: e.action,
             denied: e.denied,
             line: this,
         });
@@ -883,7 +959,7 @@ pub fn process_block(
                             &e.user,
                             e.client_ip,
                             e.method,
-                            e.url,
+                            e.url.as_deref(),
                             e.status,
                             e.bytes,
                         )

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use netusage::classify::Classifier;
-use netusage::formats::Format;
+use netusage::formats::{FileContext, LogFormat};
 use netusage::identity::Realms;
 use netusage::ingest::{BlockContext, process_block};
 use proptest::prelude::*;
@@ -27,7 +27,6 @@ fn check(block: &[u8]) {
     let realms = Realms::new(&["CORP".into()]);
     let days = HashSet::new();
     let cx = BlockContext {
-        format: Format::Squid,
         classifier: &CLASSIFIER,
         source: "prop",
         cutoff_ms: Some(0),
@@ -35,7 +34,8 @@ fn check(block: &[u8]) {
         realms: &realms,
         dup_days: &days,
     };
-    let out = process_block(block, 1, &cx).unwrap();
+    let parser = netusage::formats::squid::Squid.begin(&FileContext::default());
+    let out = process_block(block, 1, parser.as_ref(), &cx).unwrap();
     let stored: usize = out.frames.iter().map(|f| f.df.height()).sum();
     assert_eq!(out.stats.lines, count_lines(block));
     assert_eq!(out.stats.accepted as usize, stored);

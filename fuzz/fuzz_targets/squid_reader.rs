@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use netusage::classify::Classifier;
-use netusage::formats::Format;
+use netusage::formats::{FileContext, LogFormat};
 use netusage::identity::Realms;
 use netusage::ingest::{BlockContext, process_block};
 
@@ -23,7 +23,6 @@ fuzz_target!(|data: &[u8]| {
     let realms = Realms::new(&["CORP".to_string()]);
     let days = HashSet::new();
     let cx = BlockContext {
-        format: Format::Squid,
         classifier: &CLASSIFIER,
         source: "fuzz",
         cutoff_ms: Some(0),
@@ -31,7 +30,8 @@ fuzz_target!(|data: &[u8]| {
         realms: &realms,
         dup_days: &days,
     };
-    let out = process_block(data, 1, &cx).expect("frames build");
+    let parser = netusage::formats::squid::Squid.begin(&FileContext::default());
+    let out = process_block(data, 1, parser.as_ref(), &cx).expect("frames build");
     let stored: usize = out.frames.iter().map(|f| f.df.height()).sum();
     assert_eq!(out.stats.accepted as usize, stored);
     assert_eq!(out.stats.accepted + out.rejects.len() as u64, out.stats.lines);

@@ -28,7 +28,11 @@ pub struct AnalyseArgs {
     /// Log format, or `auto` to detect it from each file's first lines.
     #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
     pub log_format: FormatChoice,
-    /// The current time to record (RFC 3339); defaults to the clock.
+    /// The time zone of logs that write local time without an offset.
+    #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = super::ingest::parse_zone)]
+    pub source_time_zone: chrono_tz::Tz,
+    /// Measure the retention window back from this time (RFC 3339, not later
+    /// than the system clock), to read an archived log.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Log files or directories.
@@ -45,6 +49,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     let ingest_args = IngestArgs {
         store: args.store.clone(),
         log_format: args.log_format,
+        source_time_zone: args.source_time_zone,
         format: OutputFormat::Table,
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),

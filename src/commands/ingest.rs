@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{StoreArgs, parse_now};
 use crate::classify::Classifier;
 use crate::config::Config;
-use crate::formats::Format;
+use crate::formats::{FileContext, LogFormat};
 use crate::ingest::{self, FileReport, Outcome};
 use crate::output::{self, OutputFormat, Record};
 use crate::retention;
@@ -31,6 +31,11 @@ pub struct IngestArgs {
     /// Log format of the input, or `auto` to detect it from each file's first lines.
     #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
     pub log_format: FormatChoice,
+    /// The time zone of logs that write local time without an offset
+    /// (PAN-OS, FortiGate without `tz`, W3C logs in local time). Recorded
+    /// for each file in sources.jsonl.
+    #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = parse_zone)]
+    pub source_time_zone: chrono_tz::Tz,
     /// How to print the summary: an aligned table, or CSV/JSON for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -51,17 +56,29 @@ pub struct IngestArgs {
     pub paths: Vec<PathBuf>,
 }
 
-/// `--format`: `auto` or a named format.
-#[derive(Debug, Clone, Copy)]
-pub struct FormatChoice(pub Option<Format>);
+/// `--log-format`: `auto` or a reader.
+#[derive(Clone, Copy)]
+pub struct FormatChoice(pub Option<&'static dyn LogFormat>);
 
-/// Parses `--format`/`--log-format`: `auto` or a format name.
+impl std::fmt::Debug for FormatChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.map_or("auto", |r| r.name()))
+    }
+}
+
+/// Parses `--log-format`: `auto` or a reader's name (`netusage formats` lists them).
 pub fn parse_format(s: &str) -> Result<FormatChoice, String> {
     if s == "auto" {
         Ok(FormatChoice(None))
     } else {
-        s.parse().map(|f| FormatChoice(Some(f)))
+        crate::formats::by_name(s).map(|f| FormatChoice(Some(f)))
     }
+}
+
+/// Parses `--source-time-zone`: an IANA zone name such as `Europe/London`.
+pub fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not an IANA time zone name such as Europe/London or UTC"))
 }
 
 /// Totals over the files of one run.
@@ -171,6 +188,15 @@ pub fn ingest_all(
     let realms = config.realms();
     let opts = ingest::Options {
         format: args.log_format.0,
+        context: FileContext {
+            tz: args.source_time_zone,
+            tz_source: if std::env::args().any(|a| a.starts_with("--source-time-zone")) {
+                "--source-time-zone"
+            } else {
+                "default"
+            },
+            ..FileContext::default()
+        },
         as_of: args.now,
         progress: std::io::stderr().is_terminal(),
         cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),

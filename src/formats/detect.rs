@@ -1,16 +1,28 @@
-//! Sniffs a log file's format from its first lines.
+//! Sniffs a log file's format from its first lines by scoring every reader.
 
-use super::Format;
+use super::{FileContext, LogFormat, Parsed, registry};
 
 /// How many non-empty lines `detect` looks at.
 pub const SNIFF_LINES: usize = 20;
+/// The lowest score (percent of lines a reader reads) that names a format.
+pub const MIN_SCORE: u8 = 50;
 
-/// Picks the format that parses most of the first non-empty lines of `head`.
-///
-/// `head` is the start of the (decompressed) file; a partial last line is
-/// ignored. Returns `None` when no format parses at least half of the lines
-/// looked at, or when there are no lines.
-pub fn detect(head: &[u8]) -> Option<Format> {
+/// What detection found.
+pub enum Detection {
+    /// The one reader with the best score (percent of the first lines it reads).
+    Found(&'static dyn LogFormat, u8),
+    /// No reader reads at least [`MIN_SCORE`]% of the lines: the best scores.
+    Unknown(Vec<(&'static str, u8)>),
+    /// Two readers read the lines equally well: their names and score.
+    Tie(&'static str, &'static str, u8),
+    /// There are no lines to look at.
+    Empty,
+}
+
+/// Scores every reader on the first non-empty lines of `head` (the start of
+/// the decompressed file; a partial last line is ignored): the percentage of
+/// lines each parses as an event or a header of its own.
+pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
     let text = String::from_utf8_lossy(head);
     let mut lines: Vec<&str> = text.split('\n').collect();
     if !head.ends_with(b"\n") && lines.len() > 1 {
@@ -23,14 +35,51 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         .take(SNIFF_LINES)
         .collect();
     if lines.is_empty() {
-        return None;
+        return Detection::Empty;
     }
-    Format::ALL
+    let mut scores: Vec<(&'static dyn LogFormat, u8)> = registry()
         .into_iter()
-        .map(|f| (f, lines.iter().filter(|l| f.parse_line(l).is_ok()).count()))
-        .filter(|&(_, ok)| ok * 2 >= lines.len() && ok > 0)
-        .max_by_key(|&(_, ok)| ok)
-        .map(|(f, _)| f)
+        .map(|f| {
+            let mut p = f.begin(cx);
+            let mut events = 0usize;
+            let mut ok = 0usize;
+            for l in &lines {
+                match p.parse(l) {
+                    Ok(Parsed::Event(_)) => {
+                        ok += 1;
+                        events += 1;
+                    }
+                    Ok(Parsed::Header(_)) => ok += 1,
+                    Err(_) => {}
+                }
+            }
+            // Headers alone do not make a log: at least one event is needed
+            // unless the file holds only headers.
+            let score = if events == 0 && ok < lines.len() {
+                0
+            } else {
+                (ok * 100 / lines.len()) as u8
+            };
+            (f, score)
+        })
+        .collect();
+    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    let (best, score) = scores[0];
+    if score < MIN_SCORE {
+        return Detection::Unknown(
+            scores
+                .iter()
+                .filter(|(_, s)| *s > 0)
+                .map(|(f, s)| (f.name(), *s))
+                .collect(),
+        );
+    }
+    if let Some((other, s2)) = scores.get(1)
+        && *s2 == score
+    {
+        return Detection::Tie(best.name(), other.name(), score);
+    }
+    Detection::Found(best, score)
 }
 
 #[cfg(test)]
@@ -39,12 +88,13 @@ mod tests {
 
     #[test]
     fn squid_detected_other_text_not() {
+        let cx = FileContext::default();
         let squid = b"1157689312.049   5006 10.105.21.199 TCP_MISS/200 19763 CONNECT a.com:443 bob DIRECT/1.2.3.4 -\n";
-        assert_eq!(detect(squid), Some(Format::Squid));
-        assert_eq!(
-            detect(b"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326\n"),
-            None
-        );
-        assert_eq!(detect(b""), None);
+        assert!(matches!(detect(squid, &cx), Detection::Found(f, 100) if f.name() == "squid"));
+        assert!(matches!(
+            detect(b"hello there\nnot a log\n", &cx),
+            Detection::Unknown(_)
+        ));
+        assert!(matches!(detect(b"", &cx), Detection::Empty));
     }
 }

@@ -1,20 +1,25 @@
-//! Log readers: one module per log format, each turning one raw line into a
-//! [`RawEvent`] or a rejection reason.
+//! Log readers: one type per log format behind one trait, [`LogFormat`],
+//! listed in one registry, [`registry`]. Adding a format is one file and
+//! one line of the registry.
 //!
-//! A reader knows nothing of classification or storage: it only splits a line
-//! into fields as the vendor documents them. `detect` sniffs the format from the
-//! first lines of a file.
+//! A reader knows nothing of classification or storage: it splits lines into
+//! fields as the vendor documents them. Per-file state that can change
+//! mid-file (a W3C `#Fields:` header) lives in the reader's [`LineParser`];
+//! ingest parses blocks of lines in parallel, so it tracks that state with a
+//! cheap pre-scan of header lines and gives each block a parser forked from
+//! the state in force at its first line.
 
 pub mod detect;
 pub mod squid;
 
-use std::fmt;
-use std::str::FromStr;
+use std::borrow::Cow;
+
+use chrono_tz::Tz;
 
 /// One request or connection as read from a log line, before enrichment.
 ///
-/// Borrowed from the line it was parsed from. Times are UTC milliseconds since
-/// the Unix epoch.
+/// Borrowed from the line where it can be; fields that a log escapes or
+/// quotes are owned. Times are UTC milliseconds since the Unix epoch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawEvent<'a> {
     /// When the request was logged: UTC, milliseconds since 1970-01-01.
@@ -23,65 +28,137 @@ pub struct RawEvent<'a> {
     pub elapsed_ms: Option<u32>,
     /// Client address as logged.
     pub client_ip: &'a str,
-    /// User name as logged (still URL-encoded, realm included); `None` for `-`.
-    pub user: Option<&'a str>,
-    /// Request method as logged (`CONNECT` for tunnels).
+    /// User name as logged (realm included, maybe URL-encoded); `None` when the log has none.
+    pub user: Option<Cow<'a, str>>,
+    /// Request method as logged (`CONNECT` for tunnels; empty for a connection record).
     pub method: &'a str,
-    /// HTTP status code (0 when the proxy logged none).
+    /// HTTP status code (0 when none was logged).
     pub status: u16,
-    /// Bytes sent to the client.
+    /// Bytes sent to the client (received by it).
     pub bytes: u64,
-    /// URL as logged (`host:port` for CONNECT).
-    pub url: &'a str,
-    /// Host part of the URL, not yet normalised (may hold upper case or a trailing dot).
-    pub host: &'a str,
+    /// Bytes the client sent, when logged.
+    pub bytes_out: Option<u64>,
+    /// URL as logged (`host:port` for CONNECT); `-` or empty when none.
+    pub url: Cow<'a, str>,
+    /// Host part of the URL, not yet normalised; the destination address for
+    /// a connection record with no name.
+    pub host: Cow<'a, str>,
+    /// Destination port, when logged.
+    pub dst_port: Option<u16>,
+    /// The gateway's action as logged (`allow`, `deny`, `blocked`, ...), when it logs one.
+    pub action: Option<&'a str>,
     /// The proxy or firewall blocked the request.
     pub denied: bool,
 }
 
-/// A log format the tool reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// Squid `access.log`, native `squid` logformat (see [`squid`]).
-    Squid,
+/// What one line is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed<'a> {
+    /// A request or connection.
+    Event(RawEvent<'a>),
+    /// A header or comment line (W3C `#Fields:`, `#Software:` ...): kept in
+    /// quarantine with this description, so `accepted + rejected = lines`.
+    Header(&'static str),
 }
 
-impl Format {
-    /// Every supported format, in the order `detect` tries them.
-    pub const ALL: [Format; 1] = [Format::Squid];
+/// Why a line was not read: a fixed reason, or one with the numbers in it.
+pub type Reason = Cow<'static, str>;
 
-    /// The name used on the command line and in `sources.jsonl`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Squid => "squid",
+/// Where a reader's time zone came from, for logs that write local time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContext {
+    /// The zone for local timestamps without an offset.
+    pub tz: Tz,
+    /// How `tz` was decided: `--source-time-zone` or `default`.
+    pub tz_source: &'static str,
+    /// The year for syslog headers that have none (the file's modification year).
+    pub year: i32,
+}
+
+impl Default for FileContext {
+    fn default() -> Self {
+        FileContext {
+            tz: chrono_tz::Europe::London,
+            tz_source: "default",
+            year: 2026,
         }
     }
+}
 
+/// The per-file parser of one reader.
+pub trait LineParser: Send + Sync {
     /// Parses one line (without its line ending).
     ///
     /// # Errors
-    /// A short reason, stored with the line in quarantine.
-    pub fn parse_line(self, line: &str) -> Result<RawEvent<'_>, &'static str> {
-        match self {
-            Format::Squid => squid::parse_line(line),
-        }
+    /// A specific reason, stored with the line in quarantine.
+    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, Reason>;
+
+    /// A copy of this parser's state, for the block that starts here.
+    fn fork(&self) -> Box<dyn LineParser>;
+
+    /// True when some lines change the state (headers); ingest then pre-scans
+    /// each block with [`LineParser::observe`].
+    fn has_directives(&self) -> bool {
+        false
     }
+
+    /// Updates the state from a header line without parsing events (the pre-scan).
+    fn observe(&mut self, _line: &str) {}
+
+    /// The time (UTC ms) a line starts with, when it has a readable one, even
+    /// if the line did not parse: quarantined lines age out with it.
+    fn leading_time(&self, line: &str) -> Option<i64>;
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// A log format the tool reads.
+pub trait LogFormat: Sync + Send {
+    /// The name used on the command line and in `sources.jsonl`.
+    fn name(&self) -> &'static str;
+    /// Version of this reader (bumped when what it reads from a line changes).
+    fn version(&self) -> u32 {
+        1
+    }
+    /// One line saying what the format is and where its definition comes from.
+    fn description(&self) -> &'static str;
+    /// A sample line, for `netusage formats`.
+    fn sample(&self) -> &'static str;
+    /// Whether local times need a zone from outside the line.
+    fn uses_source_time_zone(&self) -> bool {
+        false
+    }
+    /// A parser for one file.
+    fn begin(&self, cx: &FileContext) -> Box<dyn LineParser>;
+}
+
+impl std::fmt::Debug for dyn LogFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| format!("unknown log format `{s}` (known: squid)"))
-    }
+/// Every reader, in the order `detect` reports them.
+pub fn registry() -> Vec<&'static dyn LogFormat> {
+    vec![&squid::Squid]
+}
+
+/// The reader named `name`.
+///
+/// # Errors
+/// No reader has that name: the known names are listed.
+pub fn by_name(name: &str) -> Result<&'static dyn LogFormat, String> {
+    registry()
+        .into_iter()
+        .find(|f| f.name() == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown log format `{name}` (known: {})",
+                registry()
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
 }
 
 /// The time a raw log line starts with, when its first field is Unix seconds

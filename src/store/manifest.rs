@@ -43,6 +43,14 @@ pub struct SourceRecord {
     pub first_line: u64,
     /// Log format name (e.g. `squid`).
     pub format: String,
+    /// Version of the reader that read it.
+    #[serde(default)]
+    pub reader_version: u32,
+    /// The zone local timestamps were read in, and where it came from
+    /// (`Europe/London (default)`, `UTC (--source-time-zone)`); `None` for
+    /// formats whose times carry their own offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Lines read (after decompression), from `first_line` on.
     pub lines: u64,
     /// Lines stored as events.
@@ -60,6 +68,9 @@ pub struct SourceRecord {
     /// another source (same time, client, user, method, URL, status, bytes).
     #[serde(default)]
     pub duplicates: u64,
+    /// Of the rejected lines, header and comment lines (W3C `#Fields:` ...).
+    #[serde(default)]
+    pub headers: u64,
     /// Realms kept in user names (not configured as local), with their event counts.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub realms: std::collections::BTreeMap<String, u64>,
