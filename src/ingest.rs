@@ -16,7 +16,6 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
@@ -29,6 +28,7 @@ use crate::event::{self, Event, HostInfo};
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
 use crate::identity::{Realms, normalise_user, realm_of};
+use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
@@ -186,20 +186,11 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// `gzip` when the bytes start with gzip's magic number, else `none`.
-fn compression_of(magic: &[u8]) -> &'static str {
-    if magic.starts_with(&[0x1f, 0x8b]) {
-        "gzip"
-    } else {
-        "none"
-    }
-}
-
-/// Opens `path` at byte `skip` (whose SHA-256 state so far is `start`),
-/// decompressing gzip; every raw byte read goes through `digest`.
+/// Opens `path` at byte `skip` and decompresses it by `compression`; every
+/// raw byte read goes through `digest`.
 fn open_decoded(
     path: &Path,
-    compression: &str,
+    compression: Compression,
     skip: u64,
     digest: Digesting,
 ) -> anyhow::Result<Box<dyn Read + Send>> {
@@ -209,15 +200,9 @@ fn open_decoded(
         f.seek(SeekFrom::Start(skip))
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
-    let hashed = Hashing { inner: f, digest };
-    Ok(if compression == "gzip" {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-            1 << 20,
-            hashed,
-        )))
-    } else {
-        Box::new(hashed)
-    })
+    compression
+        .decoder(Hashing { inner: f, digest })
+        .with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Bytes at the start of a file whose SHA-256 is kept as `head_sha256`.
@@ -351,9 +336,9 @@ pub fn ingest_file(
         }
     }
     let head_raw = read_prefix(path, HEAD_HASH_BYTES)?;
-    let compression = compression_of(&head_raw);
+    let compression = Compression::detect(&head_raw);
     let head_sha256 = hex::encode(Sha256::digest(&head_raw));
-    let prefix = if compression == "none" {
+    let prefix = if compression == Compression::None {
         find_prefix(path, size, &head_raw, &records)?
     } else {
         None
@@ -532,7 +517,7 @@ pub fn ingest_file(
         sha256,
         size: bytes_read,
         head_sha256,
-        compression: compression.to_string(),
+        compression: compression.name().to_string(),
         prefix_of: prefix.as_ref().map(|(r, _)| r.source.clone()),
         first_line,
         format: format.map_or("none (empty file)".to_string(), |f| f.name().to_string()),
@@ -595,7 +580,7 @@ fn read_error(path: &Path, line: u64, e: io::Error) -> anyhow::Error {
         e.kind(),
         io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
     ) {
-        "compressed data is corrupt or ends early (truncated .gz?)"
+        "compressed data is corrupt or ends early (a truncated .gz, .bz2, .zst or .xz?)"
     } else {
         "read error"
     };

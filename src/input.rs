@@ -8,9 +8,79 @@
 //!   refused (reading it could block for ever, holding the store lock).
 //! - A folder that cannot be read is reported by name; the rest is read.
 //! - Hidden entries (names starting with `.`) inside folders are left out.
+//!
+//! Compressed files are recognised by their first bytes, not their names, and
+//! decompressed through well-kept crates: gzip (`flate2`, multi-member as
+//! `logrotate` and `cat a.gz b.gz` make), bzip2 (`bzip2`, multi-stream), zstd
+//! (`zstd`, every frame) and xz (`liblzma`, multi-stream).
 
 use std::collections::HashSet;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+
+/// How a file's bytes are compressed, by their magic number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip (RFC 1952): `1f 8b`.
+    Gzip,
+    /// bzip2: `BZh`.
+    Bzip2,
+    /// Zstandard (RFC 8878): `28 b5 2f fd`.
+    Zstd,
+    /// xz: `fd 37 7a 58 5a 00`.
+    Xz,
+}
+
+impl Compression {
+    /// Recognises the compression from a file's first bytes.
+    pub fn detect(magic: &[u8]) -> Compression {
+        if magic.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if magic.starts_with(b"BZh") {
+            Compression::Bzip2
+        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            Compression::Xz
+        } else {
+            Compression::None
+        }
+    }
+
+    /// The name recorded in `sources.jsonl`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+        }
+    }
+
+    /// Wraps `raw` (the file's bytes) in the decoder for this compression.
+    ///
+    /// # Errors
+    /// The zstd decoder cannot be set up.
+    pub fn decoder<R: Read + Send + 'static>(
+        self,
+        raw: R,
+    ) -> std::io::Result<Box<dyn Read + Send>> {
+        if self == Compression::None {
+            return Ok(Box::new(raw));
+        }
+        let buffered = BufReader::with_capacity(1 << 20, raw);
+        Ok(match self {
+            Compression::None => unreachable!("returned above"),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
+            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(buffered)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
+            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(buffered)),
+        })
+    }
+}
 
 /// A file to read and how it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
