@@ -9,6 +9,7 @@
 //! cheap pre-scan of header lines and gives each block a parser forked from
 //! the state in force at its first line.
 
+pub mod common;
 pub mod detect;
 pub mod squid;
 
@@ -138,7 +139,7 @@ impl std::fmt::Debug for dyn LogFormat {
 
 /// Every reader, in the order `detect` reports them.
 pub fn registry() -> Vec<&'static dyn LogFormat> {
-    vec![&squid::Squid]
+    vec![&squid::Squid, &common::Common]
 }
 
 /// The reader named `name`.
@@ -159,6 +160,83 @@ pub fn by_name(name: &str) -> Result<&'static dyn LogFormat, String> {
                     .join(", ")
             )
         })
+}
+
+/// The month number of a three-letter English month name (`Jan` → 1).
+pub fn month(name: &str) -> Option<u32> {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    M.iter()
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
+}
+
+/// A Common Log Format time, `08/Jun/2020:06:49:01 +0000`, as UTC ms.
+pub fn clf_time(s: &str) -> Option<i64> {
+    let (local, zone) = s.split_once(' ')?;
+    let mut p = local.split([':', '/']);
+    let d: u32 = p.next()?.parse().ok()?;
+    let mo = month(p.next()?)?;
+    let y: i32 = p.next()?.parse().ok()?;
+    let (h, mi, se): (u32, u32, u32) = (
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+        p.next()?.parse().ok()?,
+    );
+    let naive = chrono::NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_opt(h, mi, se)?;
+    let off = offset_seconds(zone)?;
+    let ms = (naive.and_utc().timestamp() - i64::from(off)) * 1000;
+    plausible(ms)
+}
+
+/// `+0200`, `-05:00`, `Z` as seconds east of UTC.
+pub fn offset_seconds(zone: &str) -> Option<i32> {
+    if zone == "Z" || zone == "UTC" || zone == "GMT" {
+        return Some(0);
+    }
+    let sign = match zone.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i32 = digits[..2].parse().ok()?;
+    let m: i32 = digits[2..].parse().ok()?;
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// A local date and time in `tz` as UTC ms. An ambiguous time (the hour
+/// repeated when clocks go back) is read as the first; a time that does not
+/// exist (the hour skipped when clocks go forward) is `None`.
+pub fn local_to_utc(naive: chrono::NaiveDateTime, tz: Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .and_then(|t| plausible(t.timestamp_millis()))
+}
+
+/// `ms` when it lies between 2000 and 2100 (UTC), else `None`.
+pub fn plausible(ms: i64) -> Option<i64> {
+    (946_684_800_000..4_102_444_800_000)
+        .contains(&ms)
+        .then_some(ms)
+}
+
+/// A method name as a static string, for methods parsed from owned text.
+pub fn method_name(m: &str) -> &'static str {
+    const KNOWN: [&str; 12] = [
+        "GET", "POST", "HEAD", "PUT", "DELETE", "CONNECT", "OPTIONS", "PATCH", "TRACE", "PROPFIND",
+        "NONE", "OTHER",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(m))
+        .copied()
+        .unwrap_or("OTHER")
 }
 
 /// The time a raw log line starts with, when its first field is Unix seconds
