@@ -658,11 +658,11 @@ fn read_blocks(
             // block's own header lines move it on for the next block.
             let parser = tracker.fork();
             if tracker.has_directives() {
-                for line in block.split(|&b| b == b'\n') {
+                for (k, line) in block.split(|&b| b == b'\n').enumerate() {
                     if line.first() == Some(&b'#')
                         && let Ok(l) = std::str::from_utf8(line)
                     {
-                        tracker.observe(l.trim_end_matches('\r'));
+                        tracker.observe(l.trim_end_matches('\r'), next_line + k as u64);
                     }
                 }
             }
@@ -848,7 +848,7 @@ pub fn process_block<'a>(
             rejects.push(Rejected::new(this, "blank line", line_bytes));
             continue;
         }
-        let e = match parser.parse(line) {
+        let e = match parser.parse(line, this) {
             Ok(Parsed::Event(e)) => e,
             Ok(Parsed::Header(what)) => {
                 rejects.push(Rejected::new(this, what, line_bytes));

@@ -43,7 +43,7 @@ impl LogFormat for Common {
 struct CommonParser;
 
 impl LineParser for CommonParser {
-    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, Reason> {
+    fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         parse_line(line).map(Parsed::Event)
     }
     fn fork(&self) -> Box<dyn LineParser> {

@@ -43,8 +43,8 @@ pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
             let mut p = f.begin(cx);
             let mut events = 0usize;
             let mut ok = 0usize;
-            for l in &lines {
-                match p.parse(l) {
+            for (n, l) in lines.iter().enumerate() {
+                match p.parse(l, n as u64 + 1) {
                     Ok(Parsed::Event(_)) => {
                         ok += 1;
                         events += 1;

@@ -12,6 +12,7 @@
 pub mod common;
 pub mod detect;
 pub mod squid;
+pub mod w3c;
 
 use std::borrow::Cow;
 
@@ -88,11 +89,11 @@ impl Default for FileContext {
 
 /// The per-file parser of one reader.
 pub trait LineParser: Send + Sync {
-    /// Parses one line (without its line ending).
+    /// Parses one line (without its line ending); `number` is its line number in the file.
     ///
     /// # Errors
     /// A specific reason, stored with the line in quarantine.
-    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, Reason>;
+    fn parse<'a>(&mut self, line: &'a str, number: u64) -> Result<Parsed<'a>, Reason>;
 
     /// A copy of this parser's state, for the block that starts here.
     fn fork(&self) -> Box<dyn LineParser>;
@@ -104,7 +105,7 @@ pub trait LineParser: Send + Sync {
     }
 
     /// Updates the state from a header line without parsing events (the pre-scan).
-    fn observe(&mut self, _line: &str) {}
+    fn observe(&mut self, _line: &str, _number: u64) {}
 
     /// The time (UTC ms) a line starts with, when it has a readable one, even
     /// if the line did not parse: quarantined lines age out with it.
@@ -139,7 +140,7 @@ impl std::fmt::Debug for dyn LogFormat {
 
 /// Every reader, in the order `detect` reports them.
 pub fn registry() -> Vec<&'static dyn LogFormat> {
-    vec![&squid::Squid, &common::Common]
+    vec![&squid::Squid, &common::Common, &w3c::W3c, &w3c::ProxySg]
 }
 
 /// The reader named `name`.

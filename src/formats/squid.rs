@@ -49,7 +49,7 @@ impl LogFormat for Squid {
 struct SquidParser;
 
 impl LineParser for SquidParser {
-    fn parse<'a>(&mut self, line: &'a str) -> Result<Parsed<'a>, Reason> {
+    fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         parse_line(line).map(Parsed::Event).map_err(Cow::Borrowed)
     }
     fn fork(&self) -> Box<dyn LineParser> {
