@@ -4,6 +4,8 @@
 mod common;
 
 use std::io::Write;
+
+use netusage::formats::LogFormat;
 use std::path::Path;
 
 use common::*;
@@ -202,11 +204,13 @@ fn read_all(
     leaked
         .lines()
         .enumerate()
-        .map(|(i, l)| match p.parse(l.trim_end_matches('\r'), i as u64 + 1) {
-            Ok(netusage::formats::Parsed::Event(e)) => Ok(Some(e)),
-            Ok(netusage::formats::Parsed::Header(_)) => Ok(None),
-            Err(r) => Err(r.into_owned()),
-        })
+        .map(
+            |(i, l)| match p.parse(l.trim_end_matches('\r'), i as u64 + 1) {
+                Ok(netusage::formats::Parsed::Event(e)) => Ok(Some(e)),
+                Ok(netusage::formats::Parsed::Header(_)) => Ok(None),
+                Err(r) => Err(r.into_owned()),
+            },
+        )
         .collect()
 }
 
@@ -218,8 +222,28 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
     assert_eq!(r[0], Ok(None), "#Software: is a header");
     let e = r[4].clone().unwrap().unwrap();
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.user.clone(), e.method, e.url.as_ref(), e.status, e.bytes, e.bytes_out, e.elapsed_ms),
-        (ms_of("2015-01-13T00:32:17Z"), "157.55.39.146", None, "GET", "/robots.txt", 404, 1405, Some(242), Some(283))
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.clone(),
+            e.method,
+            e.url.as_ref(),
+            e.status,
+            e.bytes,
+            e.bytes_out,
+            e.elapsed_ms
+        ),
+        (
+            ms_of("2015-01-13T00:32:17Z"),
+            "157.55.39.146",
+            None,
+            "GET",
+            "/robots.txt",
+            404,
+            1405,
+            Some(242),
+            Some(283)
+        )
     );
     // Forefront TMG / ISA web proxy: tab-separated, names with spaces, DOMAIN\user,
     // r-host, full cs-uri, `anonymous`. Written here in the layout Microsoft
@@ -233,33 +257,115 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
     let r = read_all(&W3c, tmg);
     let e = r[4].clone().unwrap().unwrap();
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.user.as_deref(), e.host.as_ref(), e.status, e.bytes, e.bytes_out, e.denied, e.action),
-        (ms_of("2026-11-10T09:15:02Z"), "10.25.34.65", Some("CORP\\jsmith"), "www.facebook.com", 200, 5591, Some(489), false, Some("Allowed"))
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host.as_ref(),
+            e.status,
+            e.bytes,
+            e.bytes_out,
+            e.denied,
+            e.action
+        ),
+        (
+            ms_of("2026-11-10T09:15:02Z"),
+            "10.25.34.65",
+            Some("CORP\\jsmith"),
+            "www.facebook.com",
+            200,
+            5591,
+            Some(489),
+            false,
+            Some("Allowed")
+        )
     );
-    assert_eq!((e.url.as_ref(), e.dst_port, e.elapsed_ms), ("https://www.facebook.com/", Some(443), Some(78)));
+    assert_eq!(
+        (e.url.as_ref(), e.dst_port, e.elapsed_ms),
+        ("https://www.facebook.com/", Some(443), Some(78))
+    );
     let e = r[5].clone().unwrap().unwrap();
-    assert_eq!((e.user.clone(), e.host.as_ref(), e.status, e.denied), (None, "rms.adobe.com", 407, true));
-    assert_eq!(r[6], Err("W3C line has 4 fields, the #Fields header in force at line 4 has 29".to_string()));
+    assert_eq!(
+        (e.user.clone(), e.host.as_ref(), e.status, e.denied),
+        (None, "rms.adobe.com", 407, true)
+    );
+    assert_eq!(
+        r[6],
+        Err("W3C line has 4 fields, the #Fields header in force at line 4 has 29".to_string())
+    );
     // TMG firewall log: a connection record, denied, host = destination address.
     let fw = "#Fields: computer\tdate\ttime\tIP protocol\tsource\tdestination\toriginal client IP\tsource network\tdestination network\taction\tstatus\trule\tapplication protocol\tbytes sent\tbytes received\tusername\n\
         TMG01\t2026-11-10\t09:20:00\tTCP\t10.25.34.65:50123\t157.240.221.35:443\t10.25.34.65\tInternal\tExternal\tDenied\t0xc004000d\tBlock Social\tHTTPS\t0\t0\tCORP\\jsmith\n";
     let r = read_all(&W3c, fw);
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (e.client_ip, e.host.as_ref(), e.dst_port, e.denied, e.status, e.method, e.user.as_deref()),
-        ("10.25.34.65", "157.240.221.35", Some(443), true, 0, "", Some("CORP\\jsmith"))
+        (
+            e.client_ip,
+            e.host.as_ref(),
+            e.dst_port,
+            e.denied,
+            e.status,
+            e.method,
+            e.user.as_deref()
+        ),
+        (
+            "10.25.34.65",
+            "157.240.221.35",
+            Some(443),
+            true,
+            0,
+            "",
+            Some("CORP\\jsmith")
+        )
     );
     // ProxySG bcreportermain_v1, no header: quoted categories with spaces.
-    let r = read_all(&ProxySg, &sample("w3c/azure-sentinel_SymantecProxySG_SyslogMessage_EXCERPT.log"));
+    let r = read_all(
+        &ProxySg,
+        &sample("w3c/azure-sentinel_SymantecProxySG_SyslogMessage_EXCERPT.log"),
+    );
     let e = r[0].clone().unwrap().unwrap();
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.user.clone(), e.status, e.method, e.host.as_ref(), e.dst_port, e.bytes, e.bytes_out, e.action),
-        (ms_of("2020-05-01T22:22:53Z"), "172.888.160.237", None, 200, "GET", "crl.microsoft.com", Some(80), 1008, Some(289), Some("OBSERVED"))
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.clone(),
+            e.status,
+            e.method,
+            e.host.as_ref(),
+            e.dst_port,
+            e.bytes,
+            e.bytes_out,
+            e.action
+        ),
+        (
+            ms_of("2020-05-01T22:22:53Z"),
+            "172.888.160.237",
+            None,
+            200,
+            "GET",
+            "crl.microsoft.com",
+            Some(80),
+            1008,
+            Some(289),
+            Some("OBSERVED")
+        )
     );
-    assert_eq!(e.url.as_ref(), "http://crl.microsoft.com/pki/crl/products/WinPCA.crl");
+    assert_eq!(
+        e.url.as_ref(),
+        "http://crl.microsoft.com/pki/crl/products/WinPCA.crl"
+    );
     // A different ProxySG layout is refused with the reason, not misread.
-    let r = read_all(&ProxySg, &sample("w3c/integrations_proxysg_test-proxy-bcreportermain_v1.log"));
-    assert!(r[0].as_ref().unwrap_err().contains("does not fit bcreportermain_v1"), "{:?}", r[0]);
+    let r = read_all(
+        &ProxySg,
+        &sample("w3c/integrations_proxysg_test-proxy-bcreportermain_v1.log"),
+    );
+    assert!(
+        r[0].as_ref()
+            .unwrap_err()
+            .contains("does not fit bcreportermain_v1"),
+        "{:?}",
+        r[0]
+    );
 }
 
 #[test]
@@ -275,9 +381,15 @@ fn a_w3c_header_that_changes_mid_file_is_followed_and_misfits_named() {
     );
     let r = read_all(&netusage::formats::w3c::W3c, &text);
     let e = r[2].clone().unwrap().unwrap();
-    assert_eq!((e.user.as_deref(), e.host.as_ref(), e.bytes), (Some("CORP\\alice"), "www.facebook.com", 0));
+    assert_eq!(
+        (e.user.as_deref(), e.host.as_ref(), e.bytes),
+        (Some("CORP\\alice"), "www.facebook.com", 0)
+    );
     let e = r[4].clone().unwrap().unwrap();
-    assert_eq!((e.user.clone(), e.host.as_ref(), e.bytes), (None, "x.com", 512));
+    assert_eq!(
+        (e.user.clone(), e.host.as_ref(), e.bytes),
+        (None, "x.com", 512)
+    );
     assert_eq!(
         r[5],
         Err("W3C line has 6 fields, the #Fields header in force at line 4 has 7".to_string())
@@ -287,8 +399,99 @@ fn a_w3c_header_that_changes_mid_file_is_followed_and_misfits_named() {
     let log = dir.path().join("u_ex.log");
     std::fs::write(&log, &text).unwrap();
     let store = dir.path().join("store");
-    ok(&["ingest", "--store", store.to_str().unwrap(), log.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
     let rec = &records(&store)[0];
-    assert_eq!((rec.format.as_str(), rec.lines, rec.accepted, rec.rejected, rec.headers), ("w3c", 6, 2, 4, 3));
+    assert_eq!(
+        (
+            rec.format.as_str(),
+            rec.lines,
+            rec.accepted,
+            rec.rejected,
+            rec.headers
+        ),
+        ("w3c", 6, 2, 4, 3)
+    );
     assert_eq!(rec.time_zone.as_deref(), Some("Europe/London (default)"));
+}
+
+#[test]
+fn fortigate_webfilter_and_traffic_lines_read_exactly() {
+    use netusage::formats::fortigate::FortiGate;
+    let r = read_all(
+        &FortiGate,
+        &sample("fortigate/beats_x-pack_fortinet_firewall_utm_webfilter_EXCERPT.log"),
+    );
+    // tz="-0500" wins over the source time zone: 12:17:48 local is 17:17:48 UTC.
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host.as_ref(),
+            e.url.as_ref(),
+            e.dst_port,
+            e.bytes,
+            e.bytes_out,
+            e.denied,
+            e.action
+        ),
+        (
+            ms_of("2020-04-23T17:17:48Z"),
+            "192.168.2.1",
+            Some("elasticuser"),
+            "elastic.co",
+            "https://elastic.co/config/",
+            Some(443),
+            1130,
+            Some(1152),
+            true,
+            Some("blocked")
+        )
+    );
+    let e = r[1].clone().unwrap().unwrap();
+    assert_eq!(
+        (e.denied, e.action, e.bytes),
+        (false, Some("passthrough"), 6812)
+    );
+    // A traffic record with no tz: local time in the source zone (UTC here); a connection.
+    let r = read_all(
+        &FortiGate,
+        &sample("fortigate/beats_x-pack_fortinet_firewall_traffic.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.host.as_ref(),
+            e.dst_port,
+            e.url.as_ref(),
+            e.denied
+        ),
+        (
+            ms_of("2020-04-23T01:16:08Z"),
+            "10.10.10.10",
+            "175.16.199.1",
+            Some(161),
+            "",
+            true
+        )
+    );
+    // Escapes and a URL cut off mid-escape.
+    let mut p = FortiGate.begin(&netusage::formats::FileContext::default());
+    let line = r#"date=2026-11-10 time=09:00:00 tz="+0000" srcip=10.0.0.5 hostname="x.com" url="/a\=b\\c%2" action="passthrough""#;
+    match p.parse(line, 1).unwrap() {
+        netusage::formats::Parsed::Event(e) => assert_eq!(e.url.as_ref(), "http://x.com/a=b\\c%2"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        p.parse("date=2026-11-10 srcip=10.0.0.5", 2).unwrap_err(),
+        "FortiGate line has no time="
+    );
 }

@@ -11,6 +11,8 @@
 
 pub mod common;
 pub mod detect;
+pub mod fortigate;
+pub mod kv;
 pub mod squid;
 pub mod w3c;
 
@@ -140,7 +142,13 @@ impl std::fmt::Debug for dyn LogFormat {
 
 /// Every reader, in the order `detect` reports them.
 pub fn registry() -> Vec<&'static dyn LogFormat> {
-    vec![&squid::Squid, &common::Common, &w3c::W3c, &w3c::ProxySg]
+    vec![
+        &squid::Squid,
+        &common::Common,
+        &w3c::W3c,
+        &w3c::ProxySg,
+        &fortigate::FortiGate,
+    ]
 }
 
 /// The reader named `name`.

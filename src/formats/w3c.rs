@@ -119,9 +119,13 @@ impl W3cParser {
     fn set_fields(&mut self, spec: &str, line: u64) {
         let tabs = spec.contains('\t');
         let names: Vec<String> = if tabs {
-            spec.split('\t').map(|n| n.trim().to_ascii_lowercase()).collect()
+            spec.split('\t')
+                .map(|n| n.trim().to_ascii_lowercase())
+                .collect()
         } else {
-            spec.split_whitespace().map(str::to_ascii_lowercase).collect()
+            spec.split_whitespace()
+                .map(str::to_ascii_lowercase)
+                .collect()
         };
         let find = |cands: &[&str]| names.iter().position(|n| cands.contains(&n.as_str()));
         self.layout = Some(Layout {
@@ -164,7 +168,9 @@ impl W3cParser {
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             }
             "gmt-offset" => {
-                if let Some(o) = super::offset_seconds(value.split_whitespace().next().unwrap_or("")) {
+                if let Some(o) =
+                    super::offset_seconds(value.split_whitespace().next().unwrap_or(""))
+                {
                     self.offset_s = i64::from(o);
                 }
             }
@@ -226,10 +232,14 @@ impl LineParser for W3cParser {
     fn parse<'a>(&mut self, line: &'a str, number: u64) -> Result<Parsed<'a>, Reason> {
         if line.starts_with('#') {
             if self.preset {
-                return Err("a W3C header line in a headerless ProxySG log: read this file as `w3c`".into());
+                return Err(
+                    "a W3C header line in a headerless ProxySG log: read this file as `w3c`".into(),
+                );
             }
             self.directive(line, number);
-            return Ok(Parsed::Header("W3C header line (#Fields:, #Date:, #Software: ...): not an event"));
+            return Ok(Parsed::Header(
+                "W3C header line (#Fields:, #Date:, #Software: ...): not an event",
+            ));
         }
         let Some(l) = &self.layout else {
             return Err("W3C line before any #Fields: header: its layout is unknown".into());
@@ -312,7 +322,11 @@ impl LineParser for W3cParser {
             (None, None) => Cow::Borrowed(""),
         };
         let host: Cow<'a, str> = match val(&v, l.host) {
-            Some(h) => Cow::Borrowed(h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(a, _)| a)),
+            Some(h) => Cow::Borrowed(
+                h.rsplit_once(':')
+                    .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                    .map_or(h, |(a, _)| a),
+            ),
             None => match url_host(&url) {
                 Some(h) if url.contains("://") || method == "CONNECT" => Cow::Owned(h.to_string()),
                 _ => Cow::Borrowed(dest),
