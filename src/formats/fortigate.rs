@@ -55,6 +55,12 @@ pub fn date_time(date: &str, time: &str) -> Option<NaiveDateTime> {
 impl LineParser for FortiParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         let p = pairs(line);
+        if !p
+            .iter()
+            .any(|(k, _)| ["logid", "devid", "devname", "logver"].contains(k))
+        {
+            return Err("no logid=, devid= or devname=: not a FortiGate log line".into());
+        }
         let date = get(&p, "date").ok_or("FortiGate line has no date=")?;
         let time = get(&p, "time").ok_or("FortiGate line has no time=")?;
         let naive = date_time(date, time).ok_or_else(|| {

@@ -13,6 +13,7 @@ pub mod common;
 pub mod detect;
 pub mod fortigate;
 pub mod kv;
+pub mod sophos;
 pub mod squid;
 pub mod w3c;
 
@@ -148,6 +149,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &w3c::W3c,
         &w3c::ProxySg,
         &fortigate::FortiGate,
+        &sophos::Sophos,
     ]
 }
 
