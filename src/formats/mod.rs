@@ -13,6 +13,7 @@ pub mod common;
 pub mod detect;
 pub mod fortigate;
 pub mod kv;
+pub mod panos;
 pub mod sophos;
 pub mod squid;
 pub mod w3c;
@@ -150,6 +151,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &w3c::ProxySg,
         &fortigate::FortiGate,
         &sophos::Sophos,
+        &panos::PanOs,
     ]
 }
 
