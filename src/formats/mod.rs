@@ -9,6 +9,7 @@
 //! cheap pre-scan of header lines and gives each block a parser forked from
 //! the state in force at its first line.
 
+pub mod asa;
 pub mod common;
 pub mod detect;
 pub mod fortigate;
@@ -152,6 +153,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &fortigate::FortiGate,
         &sophos::Sophos,
         &panos::PanOs,
+        &asa::Asa,
     ]
 }
 
