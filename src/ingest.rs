@@ -850,7 +850,7 @@ pub fn process_block<'a>(
         }
         let e = match parser.parse(line, this) {
             Ok(Parsed::Event(e)) => e,
-            Ok(Parsed::Header(what)) => {
+            Ok(Parsed::Skip(what)) => {
                 rejects.push(Rejected::new(this, what, line_bytes));
                 stats.headers += 1;
                 continue;

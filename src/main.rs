@@ -6,12 +6,12 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, flags, hold, ingest, purge, report, store, usage, verify,
+    analyse, audit, categories, flags, formats, hold, ingest, purge, report, store, usage, verify,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
 ///
-/// Reads proxy logs (Squid), classifies the sites visited (social media above
+/// Reads web-proxy and firewall logs (`netusage formats` lists them), classifies the sites visited (social media above
 /// all), estimates each person's browse time and splits it into working time,
 /// official breaks and time outside working hours. People are shown by
 /// pseudonym only.
@@ -35,6 +35,7 @@ enum Command {
     Flags(flags::FlagsArgs),
     Analyse(analyse::AnalyseArgs),
     Categories(categories::CategoriesArgs),
+    Formats(formats::FormatsArgs),
     Report(report::ReportArgs),
     Verify(verify::VerifyArgs),
     Purge(purge::PurgeArgs),
@@ -59,6 +60,7 @@ fn main() {
         Command::Flags(a) => flags::run(a),
         Command::Analyse(a) => analyse::run(a),
         Command::Categories(a) => categories::run(a),
+        Command::Formats(a) => formats::run(a),
         Command::Report(a) => report::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Purge(a) => purge::run(a),

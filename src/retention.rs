@@ -25,6 +25,7 @@ use polars::prelude::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::col;
+use crate::formats::LogFormat;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::{Store, sync_dir, write_atomic};
 
@@ -390,7 +391,7 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
                 quarantine.push(q);
             }
         } else if q.exists() {
-            let (_, removed) = split_quarantine(&q, cutoff_ms)?;
+            let (_, removed) = split_quarantine(&q, cutoff_ms, aging_parser(r).as_ref())?;
             if removed > 0 {
                 quarantine_rewrites.push((q, removed));
             }
@@ -407,11 +408,35 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
     })
 }
 
-/// A quarantine file's lines without those that start with a log time before
-/// the cutoff (a malformed line often still starts with its timestamp), and
-/// how many were left out. Lines with no recognisable time stay until every
-/// event of their source has expired.
-fn split_quarantine(path: &Path, cutoff_ms: i64) -> anyhow::Result<(String, u64)> {
+/// The reader of a source, set up as it was for that file (its time zone),
+/// to read the time of lines it quarantined.
+fn aging_parser(r: &SourceRecord) -> Box<dyn crate::formats::LineParser> {
+    use chrono::Datelike;
+    let reader = crate::formats::by_name(&r.format).unwrap_or(&crate::formats::squid::Squid);
+    let mut cx = crate::formats::FileContext {
+        year: r.first_ts.unwrap_or(r.ingested_at).year(),
+        ..Default::default()
+    };
+    if let Some(tz) = r
+        .time_zone
+        .as_deref()
+        .and_then(|z| z.split(" (").next())
+        .and_then(|z| z.parse().ok())
+    {
+        cx.tz = tz;
+    }
+    reader.begin(&cx)
+}
+
+/// A quarantine file's lines without those whose log time, as the source's
+/// reader reads it, is before the cutoff (a malformed line often still holds
+/// its timestamp), and how many were left out. Lines with no readable time
+/// stay until every event of their source has expired.
+fn split_quarantine(
+    path: &Path,
+    cutoff_ms: i64,
+    parser: &dyn crate::formats::LineParser,
+) -> anyhow::Result<(String, u64)> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut keep = String::new();
@@ -419,7 +444,7 @@ fn split_quarantine(path: &Path, cutoff_ms: i64) -> anyhow::Result<(String, u64)
     for l in text.lines() {
         let r: crate::store::quarantine::Rejected = serde_json::from_str(l)
             .with_context(|| format!("{}: not a quarantine record", path.display()))?;
-        if crate::formats::leading_timestamp_ms(&r.raw).is_some_and(|t| t < cutoff_ms) {
+        if parser.leading_time(&r.raw).is_some_and(|t| t < cutoff_ms) {
             removed += 1;
         } else {
             keep.push_str(l);
@@ -504,8 +529,17 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
         fs::remove_file(q).with_context(|| format!("cannot delete {}", q.display()))?;
         crash.point();
     }
+    let records: HashMap<String, SourceRecord> = manifest::read(&store.manifest_path())?
+        .into_iter()
+        .map(|r| (r.source.clone(), r))
+        .collect();
     for (q, _) in &plan.quarantine_rewrites {
-        let (keep, _) = split_quarantine(q, cutoff_ms)?;
+        let source = q.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let parser = match records.get(source) {
+            Some(r) => aging_parser(r),
+            None => crate::formats::squid::Squid.begin(&Default::default()),
+        };
+        let (keep, _) = split_quarantine(q, cutoff_ms, parser.as_ref())?;
         write_atomic(q, keep.as_bytes())?;
         crash.point();
     }

@@ -5,6 +5,7 @@ pub mod analyse;
 pub mod audit;
 pub mod categories;
 pub mod flags;
+pub mod formats;
 pub mod hold;
 pub mod ingest;
 pub mod purge;

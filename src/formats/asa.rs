@@ -98,9 +98,9 @@ impl LineParser for AsaParser {
             .ok_or("%ASA- tag without its message")?;
         let id = tag.rsplit('-').next().unwrap_or("");
         if !["302013", "302014", "302015", "302016"].contains(&id) {
-            return Err(Cow::Owned(format!(
-                "ASA message {id}: not a connection built or torn down (302013-302016)"
-            )));
+            return Ok(Parsed::Skip(
+                "ASA message that is not a connection built or torn down (302013-302016)",
+            ));
         }
         let ts_ms = self
             .header_time(&line[..at])

@@ -49,7 +49,7 @@ pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
                         ok += 1;
                         events += 1;
                     }
-                    Ok(Parsed::Header(_)) => ok += 1,
+                    Ok(Parsed::Skip(_)) => ok += 1,
                     Err(_) => {}
                 }
             }

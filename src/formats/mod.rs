@@ -63,9 +63,11 @@ pub struct RawEvent<'a> {
 pub enum Parsed<'a> {
     /// A request or connection.
     Event(RawEvent<'a>),
-    /// A header or comment line (W3C `#Fields:`, `#Software:` ...): kept in
-    /// quarantine with this description, so `accepted + rejected = lines`.
-    Header(&'static str),
+    /// A line of this format that is not a request or connection: a header
+    /// (W3C `#Fields:`), or a record of another kind (a PAN-OS vulnerability,
+    /// an ASA NAT message). Kept in quarantine with this description, so
+    /// `accepted + rejected = lines`; it counts for the format in detection.
+    Skip(&'static str),
 }
 
 /// Why a line was not read: a fixed reason, or one with the numbers in it.

@@ -121,9 +121,15 @@ impl LineParser for PanParser {
         let need = match kind {
             "TRAFFIC" => TRAFFIC_MIN,
             "THREAT" => THREAT_MIN,
+            "SYSTEM" | "CONFIG" | "HIPMATCH" | "GLOBALPROTECT" | "USERID" | "AUTH"
+            | "DECRYPTION" | "TUNNEL" | "SCTP" | "IPTAG" | "CORRELATION" => {
+                return Ok(Parsed::Skip(
+                    "PAN-OS record that is not TRAFFIC or THREAT/url: not a web request or connection",
+                ));
+            }
             other => {
                 return Err(Cow::Owned(format!(
-                    "PAN-OS {other} log: not TRAFFIC or THREAT (column 4 is the log type)"
+                    "log type `{other}` (column 4) is not a PAN-OS log type"
                 )));
             }
         };
@@ -134,10 +140,9 @@ impl LineParser for PanParser {
             )));
         }
         if kind == "THREAT" && f[4] != "url" {
-            return Err(Cow::Owned(format!(
-                "PAN-OS THREAT/{}: not URL filtering (only THREAT/url is a web request)",
-                f[4]
-            )));
+            return Ok(Parsed::Skip(
+                "PAN-OS THREAT record that is not URL filtering (only THREAT/url is a web request)",
+            ));
         }
         let naive = NaiveDateTime::parse_from_str(&f[6], "%Y/%m/%d %H:%M:%S").map_err(|_| {
             Cow::Owned(format!(

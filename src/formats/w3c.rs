@@ -237,7 +237,7 @@ impl LineParser for W3cParser {
                 );
             }
             self.directive(line, number);
-            return Ok(Parsed::Header(
+            return Ok(Parsed::Skip(
                 "W3C header line (#Fields:, #Date:, #Software: ...): not an event",
             ));
         }
