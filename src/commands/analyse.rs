@@ -28,6 +28,9 @@ pub struct AnalyseArgs {
     /// Log format, or `auto` to detect it from each file's first lines.
     #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
     pub log_format: FormatChoice,
+    /// The field names of a Zscaler NSS CSV/TSV feed (see `ingest --help`).
+    #[arg(long, value_name = "FIELDS")]
+    pub nss_fields: Option<String>,
     /// The time zone of logs that write local time without an offset.
     #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = super::ingest::parse_zone)]
     pub source_time_zone: chrono_tz::Tz,
@@ -50,6 +53,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
         store: args.store.clone(),
         log_format: args.log_format,
         source_time_zone: args.source_time_zone,
+        nss_fields: args.nss_fields.clone(),
         format: OutputFormat::Table,
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),

@@ -36,6 +36,10 @@ pub struct IngestArgs {
     /// for each file in sources.jsonl.
     #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = parse_zone)]
     pub source_time_zone: chrono_tz::Tz,
+    /// The field names of a Zscaler NSS CSV/TSV feed, in order: `time,login,cip,eurl,...`
+    /// or the feed's output format (`%s{time}\t%s{login}...`). JSON feeds need none.
+    #[arg(long, value_name = "FIELDS")]
+    pub nss_fields: Option<String>,
     /// How to print the summary: an aligned table, or CSV/JSON for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -195,6 +199,7 @@ pub fn ingest_all(
             } else {
                 "default"
             },
+            nss_fields: args.nss_fields.clone(),
             ..FileContext::default()
         },
         as_of: args.now,

@@ -18,6 +18,7 @@ pub mod panos;
 pub mod sophos;
 pub mod squid;
 pub mod w3c;
+pub mod zscaler;
 
 use std::borrow::Cow;
 
@@ -82,6 +83,8 @@ pub struct FileContext {
     pub tz_source: &'static str,
     /// The year for syslog headers that have none (the file's modification year).
     pub year: i32,
+    /// The NSS feed's field names (`--nss-fields`), for Zscaler CSV/TSV feeds.
+    pub nss_fields: Option<String>,
 }
 
 impl Default for FileContext {
@@ -90,6 +93,7 @@ impl Default for FileContext {
             tz: chrono_tz::Europe::London,
             tz_source: "default",
             year: 2026,
+            nss_fields: None,
         }
     }
 }
@@ -156,6 +160,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &sophos::Sophos,
         &panos::PanOs,
         &asa::Asa,
+        &zscaler::Zscaler,
     ]
 }
 
