@@ -1,0 +1,40 @@
+//! Every reader's parse speed: lines/s and MB/s on 20,000 copies of its
+//! sample line (headers once, as a file has them).
+//!
+//! ```text
+//! cargo bench --bench readers
+//! ```
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use netusage::formats::{FileContext, registry};
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("readers");
+    g.sample_size(10);
+    for f in registry() {
+        let sample = f.sample();
+        let (headers, line) = match sample.rsplit_once('\n') {
+            Some((h, l)) => (format!("{h}\n"), l),
+            None => (String::new(), sample),
+        };
+        let n = 20_000;
+        let text = headers + &format!("{line}\n").repeat(n);
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(format!("{}_{n}_lines_{}KB", f.name(), text.len() >> 10), |b| {
+            b.iter(|| {
+                let mut p = f.begin(&FileContext::default());
+                let mut events = 0u32;
+                for (i, l) in text.lines().enumerate() {
+                    if matches!(p.parse(l, i as u64 + 1), Ok(netusage::formats::Parsed::Event(_))) {
+                        events += 1;
+                    }
+                }
+                assert_eq!(events as usize, n);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
