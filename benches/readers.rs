@@ -20,18 +20,24 @@ fn bench(c: &mut Criterion) {
         let n = 20_000;
         let text = headers + &format!("{line}\n").repeat(n);
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(format!("{}_{n}_lines_{}KB", f.name(), text.len() >> 10), |b| {
-            b.iter(|| {
-                let mut p = f.begin(&FileContext::default());
-                let mut events = 0u32;
-                for (i, l) in text.lines().enumerate() {
-                    if matches!(p.parse(l, i as u64 + 1), Ok(netusage::formats::Parsed::Event(_))) {
-                        events += 1;
+        g.bench_function(
+            format!("{}_{n}_lines_{}KB", f.name(), text.len() >> 10),
+            |b| {
+                b.iter(|| {
+                    let mut p = f.begin(&FileContext::default());
+                    let mut events = 0u32;
+                    for (i, l) in text.lines().enumerate() {
+                        if matches!(
+                            p.parse(l, i as u64 + 1),
+                            Ok(netusage::formats::Parsed::Event(_))
+                        ) {
+                            events += 1;
+                        }
                     }
-                }
-                assert_eq!(events as usize, n);
-            })
-        });
+                    assert_eq!(events as usize, n);
+                })
+            },
+        );
     }
     g.finish();
 }

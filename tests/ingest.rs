@@ -157,11 +157,14 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     // An unreadable file: a symlink to nowhere.
     let dangling = dir.path().join("gone.log");
     std::os::unix::fs::symlink(dir.path().join("missing-target"), &dangling).unwrap();
-    // Another format: Apache access log lines.
+    // A log of another kind: an SSH daemon's syslog.
     let apache = write_log(
         dir.path(),
-        "apache.log",
-        &["127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326".to_string()],
+        "auth.log",
+        &[
+            "Oct 10 13:55:36 host sshd[123]: Accepted password for bob from 10.0.0.5 port 22 ssh2"
+                .to_string(),
+        ],
     );
 
     for (path, expect) in [

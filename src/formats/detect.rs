@@ -63,7 +63,7 @@ pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
             (f, score)
         })
         .collect();
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let (best, score) = scores[0];
     if score < MIN_SCORE {
         return Detection::Unknown(

@@ -77,6 +77,19 @@ impl LogFormat for ProxySg {
     }
 }
 
+/// The W3C directives (WD-logfile-960323) and the ones IIS, ISA and Oracle add.
+const DIRECTIVES: [&str; 9] = [
+    "fields",
+    "software",
+    "version",
+    "date",
+    "start-date",
+    "end-date",
+    "remark",
+    "gmt-offset",
+    "end",
+];
+
 /// What each needed field's column is, for the header in force.
 #[derive(Debug, Clone, Default)]
 struct Layout {
@@ -231,6 +244,18 @@ fn addr_port(s: &str) -> (&str, Option<u16>) {
 impl LineParser for W3cParser {
     fn parse<'a>(&mut self, line: &'a str, number: u64) -> Result<Parsed<'a>, Reason> {
         if line.starts_with('#') {
+            let name = line[1..]
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !DIRECTIVES.contains(&name.as_str()) {
+                return Err(
+                    "a `#` line that is not a W3C directive (#Fields:, #Date:, #Software: ...)"
+                        .into(),
+                );
+            }
             if self.preset {
                 return Err(
                     "a W3C header line in a headerless ProxySG log: read this file as `w3c`".into(),
