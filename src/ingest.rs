@@ -821,7 +821,9 @@ pub fn process_block<'a>(
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
     let mut stats = Stats::default();
     let body = block.strip_suffix(b"\n").unwrap_or(block);
-    for (this, raw) in (first_line..).zip(body.split(|&b| b == b'\n')) {
+    // An empty block holds no line (splitting it would give one empty line).
+    let lines = (!block.is_empty()).then(|| body.split(|&b| b == b'\n'));
+    for (this, raw) in (first_line..).zip(lines.into_iter().flatten()) {
         let line_bytes = raw.strip_suffix(b"\r").unwrap_or(raw);
         stats.lines += 1;
         if line_bytes.len() > MAX_LINE_BYTES {

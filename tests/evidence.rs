@@ -8,16 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// `D` + `days` as YYYY-MM-DD, where D is [`recent_tuesday`].
-fn day(days: i64) -> String {
-    (recent_tuesday() + chrono::Duration::days(days)).to_string()
-}
-
-/// `D` + `days` at `hms` UTC, RFC 3339.
-fn at(days: i64, hms: &str) -> String {
-    format!("{}T{hms}Z", day(days))
-}
-
 /// When the test records were authorised (an hour ago) and expire (in 30
 /// days), by the system clock, computed once so every record agrees.
 static TIMES: std::sync::LazyLock<(String, String)> =
@@ -126,11 +116,6 @@ fn last_audit(store: &Path) -> serde_json::Value {
     serde_json::from_str(text.lines().last().unwrap()).unwrap()
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 #[test]
 fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
     let c = case();
@@ -228,10 +213,10 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
         let a = last_audit(&c.store);
         assert_eq!(a["command"], "report");
         assert!(a["result"].as_str().unwrap().starts_with("refused"), "{a}");
-        assert_eq!(a["inputs"][0]["sha256"], sha256(rec.as_bytes()));
+        assert_eq!(a["inputs"][0]["sha256"], sha256_hex(rec.as_bytes()));
         if !expect.starts_with("missing") && !expect.contains("RFC 3339") {
             assert_eq!(a["authorisation"]["reference"], "HR-2026-017");
-            assert_eq!(a["authorisation"]["sha256"], sha256(rec.as_bytes()));
+            assert_eq!(a["authorisation"]["sha256"], sha256_hex(rec.as_bytes()));
         }
     }
     ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
@@ -347,19 +332,6 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     let out = run(&["verify", copy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing: data/sessions.csv"));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest)
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 #[test]

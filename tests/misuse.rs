@@ -9,15 +9,6 @@ use std::process::Command;
 
 use common::*;
 
-/// `D` + `days` as YYYY-MM-DD ([`recent_tuesday`] is D).
-fn day(days: i64) -> String {
-    (recent_tuesday() + chrono::Duration::days(days)).to_string()
-}
-
-fn at(days: i64, hms: &str) -> String {
-    format!("{}T{hms}Z", day(days))
-}
-
 static TIMES: std::sync::LazyLock<(String, String)> =
     std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
 
@@ -439,11 +430,6 @@ fn a_reference_already_granted_needs_supersede() {
 
 // 5. Signed packs.
 
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(b))
-}
-
 /// Rewrites a pack as a careful forger would: payload, manifest,
 /// Payload-Oxum and tag manifest all consistent.
 fn rewrite_consistently(pack: &Path) {
@@ -564,19 +550,6 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
         "{}",
         stderr(&out)
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest)
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 // 6. The audit log cannot be deleted unnoticed.

@@ -157,3 +157,11 @@ fn a_mutated_log_ingests_with_every_line_accounted_for() {
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert_eq!(q.len() as u64, r.rejected);
 }
+
+#[test]
+fn an_empty_block_holds_no_line() {
+    // Found by the property test above (proptest-regressions keeps the case):
+    // an empty block was counted as one blank line.
+    check(b"");
+    check(b"\n");
+}

@@ -74,18 +74,7 @@ pub fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
             b'"' => {
                 let raw = &body[..i];
                 let text = if escaped {
-                    let mut out = String::with_capacity(raw.len());
-                    let mut chars = raw.chars();
-                    while let Some(c) = chars.next() {
-                        if c == '\\' {
-                            if let Some(n) = chars.next() {
-                                out.push(n);
-                            }
-                        } else {
-                            out.push(c);
-                        }
-                    }
-                    Cow::Owned(out)
+                    Cow::Owned(super::unescape_backslashes(raw))
                 } else {
                     Cow::Borrowed(raw)
                 };

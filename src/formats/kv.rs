@@ -45,18 +45,7 @@ pub fn pairs(s: &str) -> Vec<(&str, Cow<'_, str>)> {
             }
             let raw = &s[v + 1..j.min(b.len())];
             let value = if escaped {
-                let mut o = String::with_capacity(raw.len());
-                let mut cs = raw.chars();
-                while let Some(c) = cs.next() {
-                    if c == '\\' {
-                        if let Some(n) = cs.next() {
-                            o.push(n);
-                        }
-                    } else {
-                        o.push(c);
-                    }
-                }
-                Cow::Owned(o)
+                Cow::Owned(super::unescape_backslashes(raw))
             } else {
                 Cow::Borrowed(raw)
             };

@@ -184,6 +184,23 @@ pub fn by_name(name: &str) -> Result<&'static dyn LogFormat, String> {
         })
 }
 
+/// `raw` with backslash escapes undone: `\x` becomes `x` (so `\"` is `"`,
+/// `\\` is `\` and FortiOS' `\=` is `=`).
+pub fn unescape_backslashes(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The month number of a three-letter English month name (`Jan` → 1).
 pub fn month(name: &str) -> Option<u32> {
     const M: [&str; 12] = [

@@ -120,3 +120,33 @@ pub fn from_now(hours: i64) -> String {
 /// A config with local time = UTC, no bank holidays and `CORP` as the
 /// organisation's realm: hand-made cases read the same whatever the date.
 pub const UTC_CONFIG: &str = "[schedule]\ntime_zone = \"UTC\"\nbank_holidays = \"none\"\n[identity]\nlocal_realms = [\"CORP\"]\n";
+
+/// `D` + `days` as YYYY-MM-DD, where D is [`recent_tuesday`].
+pub fn day(days: i64) -> String {
+    (recent_tuesday() + chrono::Duration::days(days)).to_string()
+}
+
+/// `D` + `days` at `hms` UTC, RFC 3339.
+pub fn at(days: i64, hms: &str) -> String {
+    format!("{}T{hms}Z", day(days))
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+/// Copies a folder tree (regular files and folders).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest)
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
