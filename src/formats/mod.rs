@@ -13,6 +13,7 @@ pub mod asa;
 pub mod common;
 pub mod detect;
 pub mod fortigate;
+pub mod juniper;
 pub mod kv;
 pub mod panos;
 pub mod sophos;
@@ -161,6 +162,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &panos::PanOs,
         &asa::Asa,
         &zscaler::Zscaler,
+        &juniper::Juniper,
     ]
 }
 
