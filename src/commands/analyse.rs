@@ -28,6 +28,9 @@ pub struct AnalyseArgs {
     /// Log format, or `auto` to detect it from each file's first lines.
     #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
     pub log_format: FormatChoice,
+    /// A custom Squid layout: the `logformat` line from squid.conf (see `ingest --help`).
+    #[arg(long, value_name = "LOGFORMAT")]
+    pub squid_logformat: Option<String>,
     /// The field names of a Zscaler NSS CSV/TSV feed (see `ingest --help`).
     #[arg(long, value_name = "FIELDS")]
     pub nss_fields: Option<String>,
@@ -54,6 +57,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
         log_format: args.log_format,
         source_time_zone: args.source_time_zone,
         nss_fields: args.nss_fields.clone(),
+        squid_logformat: args.squid_logformat.clone(),
         format: OutputFormat::Table,
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),

@@ -40,6 +40,10 @@ pub struct IngestArgs {
     /// or the feed's output format (`%s{time}\t%s{login}...`). JSON feeds need none.
     #[arg(long, value_name = "FIELDS")]
     pub nss_fields: Option<String>,
+    /// A custom Squid layout: the `logformat` line from squid.conf (implies
+    /// `--log-format squid-logformat`), e.g. `'%ts.%03tu %6tr %>a %un %Ss/%03>Hs %<st %rm %ru'`.
+    #[arg(long, value_name = "LOGFORMAT")]
+    pub squid_logformat: Option<String>,
     /// How to print the summary: an aligned table, or CSV/JSON for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -191,7 +195,10 @@ pub fn ingest_all(
     let store = Store::open_for_write(&args.store.store)?;
     let realms = config.realms();
     let opts = ingest::Options {
-        format: args.log_format.0,
+        format: args.log_format.0.or(args
+            .squid_logformat
+            .is_some()
+            .then_some(&crate::formats::logformat::SquidLogformat)),
         context: FileContext {
             tz: args.source_time_zone,
             tz_source: if std::env::args().any(|a| a.starts_with("--source-time-zone")) {
@@ -200,6 +207,7 @@ pub fn ingest_all(
                 "default"
             },
             nss_fields: args.nss_fields.clone(),
+            squid_logformat: args.squid_logformat.clone(),
             ..FileContext::default()
         },
         as_of: args.now,

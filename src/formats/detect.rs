@@ -39,6 +39,7 @@ pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
     }
     let mut scores: Vec<(&'static dyn LogFormat, u8)> = registry()
         .into_iter()
+        .filter(|f| f.detectable())
         .map(|f| {
             let mut p = f.begin(cx);
             let mut events = 0usize;

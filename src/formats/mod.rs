@@ -15,6 +15,7 @@ pub mod detect;
 pub mod fortigate;
 pub mod juniper;
 pub mod kv;
+pub mod logformat;
 pub mod panos;
 pub mod sophos;
 pub mod squid;
@@ -86,6 +87,8 @@ pub struct FileContext {
     pub year: i32,
     /// The NSS feed's field names (`--nss-fields`), for Zscaler CSV/TSV feeds.
     pub nss_fields: Option<String>,
+    /// A Squid `logformat` line (`--squid-logformat`), for custom Squid layouts.
+    pub squid_logformat: Option<String>,
 }
 
 impl Default for FileContext {
@@ -95,6 +98,7 @@ impl Default for FileContext {
             tz_source: "default",
             year: 2026,
             nss_fields: None,
+            squid_logformat: None,
         }
     }
 }
@@ -136,6 +140,11 @@ pub trait LogFormat: Sync + Send {
     fn description(&self) -> &'static str;
     /// A sample line, for `netusage formats`.
     fn sample(&self) -> &'static str;
+    /// Whether detection may pick this reader (false for one that needs
+    /// settings from the command line, such as a Squid `logformat`).
+    fn detectable(&self) -> bool {
+        true
+    }
     /// Whether local times need a zone from outside the line.
     fn uses_source_time_zone(&self) -> bool {
         false
@@ -163,6 +172,7 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &asa::Asa,
         &zscaler::Zscaler,
         &juniper::Juniper,
+        &logformat::SquidLogformat,
     ]
 }
 
