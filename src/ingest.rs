@@ -522,9 +522,13 @@ pub fn ingest_file(
         first_line,
         format: format.map_or("none (empty file)".to_string(), |f| f.name().to_string()),
         reader_version: format.map_or(0, |f| f.version()),
-        time_zone: format
-            .filter(|f| f.uses_source_time_zone())
-            .map(|_| format!("{} ({})", cx.tz.name(), cx.tz_source)),
+        time_zone: format.map(|f| {
+            if f.uses_source_time_zone() {
+                format!("{} ({})", cx.tz.name(), cx.tz_source)
+            } else {
+                "from each line (UTC or its own offset)".to_string()
+            }
+        }),
         lines: stats.lines,
         accepted: stats.accepted,
         rejected: quarantine.count(),

@@ -757,7 +757,9 @@ fn cisco_asa_connections_read_exactly() {
 }
 
 /// The reader each sample folder's files are in.
-const FOLDERS: [(&str, &str); 8] = [
+const FOLDERS: [(&str, &str); 10] = [
+    ("iptables", "netfilter"),
+    ("pfsense", "pfsense"),
     ("squid", "squid"),
     ("apache-clf", "common"),
     ("w3c", "w3c"),
@@ -1113,4 +1115,96 @@ fn a_custom_squid_logformat_is_read_from_its_template() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn netfilter_and_pfsense_packet_logs_read_exactly() {
+    use netusage::formats::packet::{Netfilter, PfFilterlog};
+    // A syslog header without a year takes the file's (2026 here); `-D]` in the prefix: dropped.
+    let r = read_all(
+        &Netfilter,
+        &sample("iptables/beats_filebeat_iptables_geo.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.host.as_ref(),
+            e.dst_port,
+            e.bytes_out,
+            e.denied
+        ),
+        (
+            ms_of("2026-10-10T07:25:12Z"),
+            "158.109.0.1",
+            "10.4.0.5",
+            Some(443),
+            Some(52),
+            true
+        )
+    );
+    // Proxmox: `dd/Mon/yyyy:HH:MM:SS +0200`, `policy DROP:`.
+    let r = read_all(
+        &Netfilter,
+        &sample("iptables/crowdsec_proxmox-iptables.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (e.ts_ms, e.client_ip, e.host.as_ref(), e.dst_port, e.denied),
+        (
+            ms_of("2022-06-20T11:09:14Z"),
+            "10.3.94.11",
+            "10.3.94.12",
+            Some(3784),
+            true
+        )
+    );
+    let e = r[1].clone().unwrap().unwrap();
+    assert!(!e.denied, "ACCEPT");
+    // UniFi: a syslog line of another program in the same file is named.
+    let r = read_all(&Netfilter, &sample("iptables/crowdsec_unifi-logs.log"));
+    assert_eq!(
+        r[3],
+        Err("no SRC= address: not a netfilter LOG line".to_string())
+    );
+    // pfSense BSD syslog and RFC 5424 filterlog.
+    let r = read_all(
+        &PfFilterlog,
+        &sample("pfsense/integrations_pfsense_test-pfsense-bsd.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.host.as_ref(),
+            e.dst_port,
+            e.denied,
+            e.action
+        ),
+        (
+            ms_of("2026-07-03T19:10:30Z"),
+            "10.170.12.50",
+            "1.1.1.1",
+            Some(853),
+            true,
+            Some("block")
+        )
+    );
+    let r = read_all(
+        &PfFilterlog,
+        &sample("pfsense/crowdsec_pfsense-rfc5424-filterlog.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (e.ts_ms, e.client_ip, e.host.as_ref(), e.dst_port, e.denied),
+        (
+            ms_of("2025-11-06T11:32:42.868Z"),
+            "192.168.5.6",
+            "192.168.1.100",
+            Some(80),
+            true
+        )
+    );
 }

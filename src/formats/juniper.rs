@@ -64,6 +64,9 @@ impl LineParser for SrxParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         let (ts, msgid, sd) = header(line)
             .ok_or("not an RFC 5424 line (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID [...]`)")?;
+        if !sd.starts_with("[junos@") {
+            return Err("structured data is not `[junos@...]`: not a Juniper SRX line".into());
+        }
         let web = msgid.starts_with("WEBFILTER_URL_");
         let flow = matches!(msgid, "RT_FLOW_SESSION_CLOSE" | "RT_FLOW_SESSION_DENY");
         if !web && !flow {

@@ -16,6 +16,7 @@ pub mod fortigate;
 pub mod juniper;
 pub mod kv;
 pub mod logformat;
+pub mod packet;
 pub mod panos;
 pub mod sophos;
 pub mod squid;
@@ -172,6 +173,8 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &asa::Asa,
         &zscaler::Zscaler,
         &juniper::Juniper,
+        &packet::Netfilter,
+        &packet::PfFilterlog,
         &logformat::SquidLogformat,
     ]
 }

@@ -47,8 +47,8 @@ pub struct SourceRecord {
     #[serde(default)]
     pub reader_version: u32,
     /// The zone local timestamps were read in, and where it came from
-    /// (`Europe/London (default)`, `UTC (--source-time-zone)`); `None` for
-    /// formats whose times carry their own offset.
+    /// (`Europe/London (default)`, `UTC (--source-time-zone)`), or `from each
+    /// line` for formats whose times are UTC or carry their own offset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Lines read (after decompression), from `first_line` on.
