@@ -413,11 +413,17 @@ pub struct Verdict {
 /// The file cannot be read.
 pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
     let path = store.join(LOG_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
+    // Bytes that are not UTF-8 break the chain at their line (found by fuzzing:
+    // they used to make the whole log unreadable instead).
+    let utf8_up_to = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+    let text = String::from_utf8_lossy(&bytes[..utf8_up_to]).into_owned();
+    let damaged_line = (utf8_up_to < bytes.len())
+        .then(|| bytes[..utf8_up_to].iter().filter(|&&b| b == b'\n').count() + 1);
     let mut prev = GENESIS.to_string();
     let mut v = Verdict {
         good: 0,
@@ -428,6 +434,10 @@ pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     for (i, raw) in lines.iter().enumerate() {
         let n = i + 1;
+        if damaged_line == Some(n) {
+            v.broken = Some((n, "not UTF-8 text (damaged)".into()));
+            break;
+        }
         if !raw.ends_with('\n') {
             v.broken = Some((
                 n,
@@ -559,6 +569,26 @@ mod tests {
         h.update(GENESIS.as_bytes());
         h.update(canonical.as_bytes());
         assert_eq!(e.hash, hex::encode(h.finalize()));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_break_the_chain_at_their_line() {
+        // Found by `cargo fuzz run audit_verify`: a log with invalid UTF-8 was
+        // an unreadable file, not a chain broken at a named line.
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        start(dir.path(), &k, draft("ingest")).unwrap();
+        append(dir.path(), &k, draft("usage")).unwrap();
+        let p = dir.path().join(LOG_FILE);
+        let mut bytes = std::fs::read(&p).unwrap();
+        let second = bytes.iter().position(|&b| b == b'\n').unwrap() + 5;
+        bytes[second] = 0xFF;
+        std::fs::write(&p, bytes).unwrap();
+        let v = verify(dir.path(), &k.verifying_key()).unwrap();
+        assert_eq!(
+            (v.good, v.broken),
+            (1, Some((2, "not UTF-8 text (damaged)".to_string())))
+        );
     }
 
     #[test]

@@ -165,3 +165,24 @@ fn an_empty_block_holds_no_line() {
     check(b"");
     check(b"\n");
 }
+
+#[test]
+fn the_audit_log_fuzz_crash_is_a_chain_broken_at_a_named_line() {
+    // `cargo fuzz run audit_verify` found this input: an audit log with bytes
+    // that are not UTF-8 made `verify` fail to read the file at all. Run it as
+    // the fuzz target does: the log, then after a NUL byte the head.
+    let data = std::fs::read(common::test_data().join("fuzz/audit_verify-crash-55e64309")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (log, head) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], Some(&data[i + 1..])),
+        None => (&data[..], None),
+    };
+    std::fs::write(dir.path().join(netusage::audit::LOG_FILE), log).unwrap();
+    if let Some(h) = head {
+        std::fs::write(dir.path().join(netusage::audit::HEAD_FILE), h).unwrap();
+    }
+    let key = netusage::signing::load_or_create(&dir.path().join("k")).unwrap();
+    let v = netusage::audit::verify(dir.path(), &key.verifying_key()).unwrap();
+    let (line, why) = v.broken.expect("the damaged log does not verify");
+    assert!(line >= 1 && !why.is_empty(), "{line}: {why}");
+}
