@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use super::ingest::{FormatChoice, IngestArgs, ingest_all, parse_format};
+use super::ingest::{IngestArgs, ReaderArgs, ingest_all};
 use super::{AnalysisArgs, StoreArgs, compute, parse_now};
 use crate::output::{self, OutputFormat};
 
@@ -25,18 +25,8 @@ pub struct AnalyseArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
-    /// Log format, or `auto` to detect it from each file's first lines.
-    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
-    pub log_format: FormatChoice,
-    /// A custom Squid layout: the `logformat` line from squid.conf (see `ingest --help`).
-    #[arg(long, value_name = "LOGFORMAT")]
-    pub squid_logformat: Option<String>,
-    /// The field names of a Zscaler NSS CSV/TSV feed (see `ingest --help`).
-    #[arg(long, value_name = "FIELDS")]
-    pub nss_fields: Option<String>,
-    /// The time zone of logs that write local time without an offset.
-    #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = super::ingest::parse_zone)]
-    pub source_time_zone: chrono_tz::Tz,
+    #[command(flatten)]
+    pub reader: ReaderArgs,
     /// Measure the retention window back from this time (RFC 3339, not later
     /// than the system clock), to read an archived log.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
@@ -54,10 +44,7 @@ pub struct AnalyseArgs {
 pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     let ingest_args = IngestArgs {
         store: args.store.clone(),
-        log_format: args.log_format,
-        source_time_zone: args.source_time_zone,
-        nss_fields: args.nss_fields.clone(),
-        squid_logformat: args.squid_logformat.clone(),
+        reader: args.reader.clone(),
         format: OutputFormat::Table,
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),

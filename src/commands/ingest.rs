@@ -28,22 +28,8 @@ use crate::store::Store;
 pub struct IngestArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Log format of the input, or `auto` to detect it from each file's first lines.
-    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
-    pub log_format: FormatChoice,
-    /// The time zone of logs that write local time without an offset
-    /// (PAN-OS, FortiGate without `tz`, W3C logs in local time). Recorded
-    /// for each file in sources.jsonl.
-    #[arg(long, value_name = "ZONE", default_value = "Europe/London", value_parser = parse_zone)]
-    pub source_time_zone: chrono_tz::Tz,
-    /// The field names of a Zscaler NSS CSV/TSV feed, in order: `time,login,cip,eurl,...`
-    /// or the feed's output format (`%s{time}\t%s{login}...`). JSON feeds need none.
-    #[arg(long, value_name = "FIELDS")]
-    pub nss_fields: Option<String>,
-    /// A custom Squid layout: the `logformat` line from squid.conf (implies
-    /// `--log-format squid-logformat`), e.g. `'%ts.%03tu %6tr %>a %un %Ss/%03>Hs %<st %rm %ru'`.
-    #[arg(long, value_name = "LOGFORMAT")]
-    pub squid_logformat: Option<String>,
+    #[command(flatten)]
+    pub reader: ReaderArgs,
     /// How to print the summary: an aligned table, or CSV/JSON for scripts.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -62,6 +48,54 @@ pub struct IngestArgs {
     /// Log files or directories.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// How to read the input: the options `ingest` and `analyse` share.
+#[derive(Debug, Clone, Args)]
+pub struct ReaderArgs {
+    /// Log format of the input, or `auto` to detect it from each file's first lines.
+    #[arg(long = "log-format", default_value = "auto", value_name = "FORMAT", value_parser = parse_format)]
+    pub log_format: FormatChoice,
+    /// The time zone of logs that write local time without an offset
+    /// (PAN-OS, FortiGate without `tz`, W3C logs in local time); default
+    /// Europe/London. Recorded for each file in sources.jsonl.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub source_time_zone: Option<chrono_tz::Tz>,
+    /// The field names of a Zscaler NSS CSV/TSV feed, in order: `time,login,cip,eurl,...`
+    /// or the feed's output format (`%s{time}\t%s{login}...`). JSON feeds need none.
+    #[arg(long, value_name = "FIELDS")]
+    pub nss_fields: Option<String>,
+    /// A custom Squid layout: the `logformat` line from squid.conf (implies
+    /// `--log-format squid-logformat`), e.g. `'%ts.%03tu %6tr %>a %un %Ss/%03>Hs %<st %rm %ru'`.
+    #[arg(long, value_name = "LOGFORMAT")]
+    pub squid_logformat: Option<String>,
+}
+
+impl ReaderArgs {
+    /// The reader chosen (`None`: detect per file); `--squid-logformat` implies its reader.
+    pub fn reader(&self) -> Option<&'static dyn LogFormat> {
+        self.log_format.0.or(self
+            .squid_logformat
+            .is_some()
+            .then_some(&crate::formats::logformat::SquidLogformat))
+    }
+
+    /// What every file is read with: the source time zone and where it came
+    /// from, and the reader settings.
+    pub fn context(&self) -> FileContext {
+        let default = FileContext::default();
+        let (tz, tz_source) = match self.source_time_zone {
+            Some(tz) => (tz, "--source-time-zone"),
+            None => (default.tz, default.tz_source),
+        };
+        FileContext {
+            tz,
+            tz_source,
+            nss_fields: self.nss_fields.clone(),
+            squid_logformat: self.squid_logformat.clone(),
+            ..default
+        }
+    }
 }
 
 /// `--log-format`: `auto` or a reader.
@@ -195,21 +229,8 @@ pub fn ingest_all(
     let store = Store::open_for_write(&args.store.store)?;
     let realms = config.realms();
     let opts = ingest::Options {
-        format: args.log_format.0.or(args
-            .squid_logformat
-            .is_some()
-            .then_some(&crate::formats::logformat::SquidLogformat)),
-        context: FileContext {
-            tz: args.source_time_zone,
-            tz_source: if std::env::args().any(|a| a.starts_with("--source-time-zone")) {
-                "--source-time-zone"
-            } else {
-                "default"
-            },
-            nss_fields: args.nss_fields.clone(),
-            squid_logformat: args.squid_logformat.clone(),
-            ..FileContext::default()
-        },
+        format: args.reader.reader(),
+        context: args.reader.context(),
         as_of: args.now,
         progress: std::io::stderr().is_terminal(),
         cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
