@@ -467,18 +467,17 @@ pub fn ingest_file(
             }
             out.stats.accepted -= dup_lines.len() as u64;
             out.stats.duplicates += dup_lines.len() as u64;
-            let mut dups = dup_lines.into_iter().peekable();
+            let mut dups = duplicate_rejects(block, dup_lines).into_iter().peekable();
             let mut rejects = out.rejects.into_iter().peekable();
             // Quarantine stays in line order: merge the block's rejects with its duplicates.
             loop {
                 let take_dup = match (rejects.peek(), dups.peek()) {
-                    (Some(r), Some((l, _))) => *l < r.line,
+                    (Some(r), Some(d)) => d.line < r.line,
                     (None, Some(_)) => true,
                     (_, None) => false,
                 };
                 if take_dup {
-                    let (l, why) = dups.next().expect("peeked");
-                    quarantine.push(&Rejected::new(l, &why, line_bytes(block, l)))?;
+                    quarantine.push(&dups.next().expect("peeked"))?;
                 } else if let Some(r) = rejects.next() {
                     quarantine.push(&r)?;
                 } else {
@@ -571,12 +570,25 @@ fn source_id(records: &[SourceRecord], head_sha256: &str, size: u64, first_line:
         .expect("an unused id is found")
 }
 
-/// The raw bytes of line `n` of a block (for quarantining a line after parsing).
-fn line_bytes(block: &Block, n: u64) -> &[u8] {
+/// The quarantine records of a block's duplicate lines (line number →
+/// reason), with their raw bytes, in line order: one pass over the block,
+/// however many lines repeat (an overlapping copy repeats them all).
+fn duplicate_rejects(block: &Block, lines: BTreeMap<u64, String>) -> Vec<Rejected> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
     let body = block.bytes.strip_suffix(b"\n").unwrap_or(&block.bytes);
-    let idx = (n - block.first_line) as usize;
-    let raw = body.split(|&b| b == b'\n').nth(idx).unwrap_or(b"");
-    raw.strip_suffix(b"\r").unwrap_or(raw)
+    (block.first_line..)
+        .zip(body.split(|&b| b == b'\n'))
+        .filter_map(|(n, raw)| {
+            let why = lines.get(&n)?;
+            Some(Rejected::new(
+                n,
+                why,
+                raw.strip_suffix(b"\r").unwrap_or(raw),
+            ))
+        })
+        .collect()
 }
 
 fn read_error(path: &Path, line: u64, e: io::Error) -> anyhow::Error {
