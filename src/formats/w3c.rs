@@ -243,8 +243,8 @@ fn addr_port(s: &str) -> (&str, Option<u16>) {
 
 impl LineParser for W3cParser {
     fn parse<'a>(&mut self, line: &'a str, number: u64) -> Result<Parsed<'a>, Reason> {
-        if line.starts_with('#') {
-            let name = line[1..]
+        if let Some(directive) = line.strip_prefix('#') {
+            let name = directive
                 .split(':')
                 .next()
                 .unwrap_or("")
