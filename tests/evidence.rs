@@ -8,11 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// When the test records were authorised (an hour ago) and expire (in 30
-/// days), by the system clock, computed once so every record agrees.
-static TIMES: std::sync::LazyLock<(String, String)> =
-    std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
-
 /// A valid record for `users` over D−1 (Monday) to D+5 (Sunday), authorised
 /// an hour ago and expiring in 30 days by the system clock.
 fn record(users: &str) -> String {

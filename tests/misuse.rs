@@ -9,9 +9,6 @@ use std::process::Command;
 
 use common::*;
 
-static TIMES: std::sync::LazyLock<(String, String)> =
-    std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
-
 /// A valid record; `subject` is the body of its [subject] table after employee_id.
 fn record(subject: &str, requested_by: &str, authoriser: &str) -> String {
     format!(

@@ -260,6 +260,19 @@ fn nul_bytes_after_64_kib_and_future_dates_are_quarantined() {
     assert_eq!(r.given_path, log.display().to_string());
 }
 
+/// An authorisation record for `user` on the one local day `day`,
+/// authorised an hour ago and valid for a day by the system clock.
+fn one_day_record(reference: &str, user: &str, day: chrono::NaiveDate) -> String {
+    format!(
+        "reference = \"{reference}\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
+         authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
+         record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"{user}\"]\n\
+         [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {day}\nto = {day}\n",
+        from_now(-1),
+        from_now(24)
+    )
+}
+
 /// Runs netusage with its standard output (and error, when `both`) a pipe
 /// whose reader has already gone.
 fn into_closed_pipe(args: &[&str], both: bool) -> (Option<i32>, String) {
@@ -317,18 +330,7 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
     }
     // report: the pack is written before anything is printed, and stays valid.
     let auth = dir.path().join("auth.toml");
-    std::fs::write(
-        &auth,
-        format!(
-            "reference = \"R-1\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
-             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
-             record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"alice\"]\n\
-             [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {base}\nto = {base}\n",
-            from_now(-1),
-            from_now(24)
-        ),
-    )
-    .unwrap();
+    std::fs::write(&auth, one_day_record("R-1", "alice", base)).unwrap();
     let packs = dir.path().join("packs");
     let (code, err) = into_closed_pipe(
         &[
@@ -371,18 +373,7 @@ fn error_messages_use_plain_words() {
     ]);
     let auth = dir.path().join("auth.toml");
     let base = recent_tuesday();
-    std::fs::write(
-        &auth,
-        format!(
-            "reference = \"R-2\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
-             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
-             record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"nobody\"]\n\
-             [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {base}\nto = {base}\n",
-            from_now(-1),
-            from_now(24)
-        ),
-    )
-    .unwrap();
+    std::fs::write(&auth, one_day_record("R-2", "nobody", base)).unwrap();
     let out = run(&[
         "report",
         "--store",

@@ -150,3 +150,9 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// When test authorisation records were authorised (an hour ago) and expire
+/// (in 30 days), by the system clock, computed once per test process so every
+/// record of a test, and its edited copies, agree to the second.
+pub static TIMES: std::sync::LazyLock<(String, String)> =
+    std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
