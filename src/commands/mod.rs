@@ -29,6 +29,7 @@ use crate::event::col;
 use crate::output::OutputFormat;
 use crate::store::Store;
 use crate::store::scan::{self, Range};
+
 use crate::usage::schedule::Schedule;
 use crate::usage::{self as analysis, PersonUsage};
 
@@ -120,15 +121,26 @@ pub fn compute(
     if a.categories.is_some() {
         columns.push(col::HOST);
     }
-    let mut events = scan::scan(&store, &range, &columns)?;
-    if let Some(path) = &a.categories {
-        reclassify(&mut events, &Classifier::with_user_file(Some(path))?)?;
-    }
-    let people = analysis::analyse(&events, store.key(), config.params(), &schedule, &policy)?;
+    let classifier = match &a.categories {
+        Some(path) => Some(Classifier::with_user_file(Some(path))?),
+        None => None,
+    };
+    let mut acc =
+        analysis::Accumulator::new(store.key(), config.params(), &schedule, &policy, false);
+    let filter = scan::Filter { range, users: None };
+    scan::each_day(&store, &columns, &filter, |day, mut events| {
+        if let Some(c) = &classifier {
+            reclassify(&mut events, c)?;
+        }
+        let end = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1);
+        acc.push(&events, Some(end.timestamp_millis()))
+    })?;
+    let events = acc.events();
+    let people = acc.finish();
     let mut draft = Draft::new(command, "ok");
     draft.config = Some(config.audit_record());
     draft.details = serde_json::json!({
-        "events": events.height(),
+        "events": events,
         "people": people.len(),
         "flagged": people.iter().filter(|p| p.flagged).count(),
         "from": a.from,

@@ -1,13 +1,16 @@
 //! Reading events back: the one scan API that `usage`, `flags` and (later)
 //! evidence packs share.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use polars::prelude::{BooleanChunked, DataFrame, ParquetReader, SerReader};
+use polars::prelude::{
+    AnyValue, BooleanChunked, DataFrame, DataType, Expr, HiveOptions, LazyFrame, ParquetReader,
+    PlRefPath, Scalar, ScanArgsParquet, SerReader, TimeUnit, TimeZone, col, lit,
+};
 use rayon::prelude::*;
 
 use super::{Store, manifest};
@@ -67,6 +70,148 @@ pub fn partition_files(store: &Store, range: &Range) -> anyhow::Result<Vec<PathB
     Ok(files)
 }
 
+/// The committed partition files in `range`, grouped by UTC day, days in order.
+///
+/// # Errors
+/// As [`partition_files`].
+pub fn partitions_by_day(
+    store: &Store,
+    range: &Range,
+) -> anyhow::Result<BTreeMap<NaiveDate, Vec<PathBuf>>> {
+    let mut days: BTreeMap<NaiveDate, Vec<PathBuf>> = BTreeMap::new();
+    for path in partition_files(store, range)? {
+        if let Some(day) = day_of(&path) {
+            days.entry(day).or_default().push(path);
+        }
+    }
+    Ok(days)
+}
+
+/// The UTC day of a partition file, from its folder name `date=YYYY-MM-DD`.
+pub fn day_of(path: &Path) -> Option<NaiveDate> {
+    let dir = path.parent()?.file_name()?.to_str()?;
+    NaiveDate::parse_from_str(dir.strip_prefix("date=")?, "%Y-%m-%d").ok()
+}
+
+/// Which rows of each day to read: a time range and, optionally, only the
+/// events of some accounts (normalised user names).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The time range (UTC, half-open).
+    pub range: Range,
+    /// Only these accounts; `None` reads everyone.
+    pub users: Option<Vec<String>>,
+}
+
+/// Reads one UTC day's events (`columns` of the committed `files` of
+/// `day`) through a lazy scan: only those columns are decoded, and the
+/// filter is pushed into the Parquet reader, which skips every row group
+/// whose statistics (min/max of `user`, of `ts`) rule it out. Partitions are
+/// written sorted by user then time in row groups of
+/// [`crate::store::writer::ROW_GROUP_ROWS`], so one person's rows of a day
+/// sit in one or two row groups per sorted run.
+///
+/// # Errors
+/// A partition file cannot be read (file named).
+pub fn read_day(
+    day: NaiveDate,
+    files: &[PathBuf],
+    columns: &[&str],
+    filter: &Filter,
+) -> anyhow::Result<DataFrame> {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let end = start + chrono::Duration::days(1);
+    let ts_type = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
+    let at = |t: DateTime<Utc>| {
+        lit(Scalar::new(
+            ts_type.clone(),
+            AnyValue::DatetimeOwned(
+                t.timestamp_millis(),
+                TimeUnit::Milliseconds,
+                Some(std::sync::Arc::new(TimeZone::UTC)),
+            ),
+        ))
+    };
+    let mut predicate: Option<Expr> = None;
+    let mut and = |e: Expr| {
+        predicate = Some(match predicate.take() {
+            Some(p) => p.and(e),
+            None => e,
+        })
+    };
+    if let Some(from) = filter.range.from.filter(|&f| f > start) {
+        and(col(col::TS).gt_eq(at(from)));
+    }
+    if let Some(to) = filter.range.to.filter(|&t| t < end) {
+        and(col(col::TS).lt(at(to)));
+    }
+    if let Some(users) = &filter.users {
+        let any = users
+            .iter()
+            .map(|u| col(col::USER).eq(lit(u.as_str())))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        and(any);
+    }
+    let schema = crate::event::schema();
+    let mut out = DataFrame::empty_with_schema(&schema.try_project(columns.iter().copied())?);
+    for path in files {
+        let args = ScanArgsParquet {
+            hive_options: HiveOptions {
+                enabled: Some(false),
+                ..Default::default()
+            },
+            glob: false,
+            cache: false,
+            ..Default::default()
+        };
+        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, args)?
+            .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
+        if let Some(p) = &predicate {
+            lf = lf.filter(p.clone());
+        }
+        let df = lf
+            .collect()
+            .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
+        out.vstack_mut(&df)?;
+    }
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// Calls `f` with each UTC day's events in `filter` (see [`read_day`]),
+/// days in time order: one day in memory at a time. The next day is read
+/// while `f` works on this one.
+///
+/// # Errors
+/// A partition file cannot be read, or `f` fails.
+pub fn each_day(
+    store: &Store,
+    columns: &[&str],
+    filter: &Filter,
+    mut f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    let days: Vec<(NaiveDate, Vec<PathBuf>)> = partitions_by_day(store, &filter.range)?
+        .into_iter()
+        .collect();
+    let mut next = days
+        .first()
+        .map(|(d, files)| read_day(*d, files, columns, filter));
+    for (i, (day, _)) in days.iter().enumerate() {
+        let df = next.take().expect("read ahead")?;
+        let (df, ahead) = rayon::join(
+            || f(*day, df),
+            || {
+                days.get(i + 1)
+                    .map(|(d, files)| read_day(*d, files, columns, filter))
+            },
+        );
+        df?;
+        next = ahead;
+    }
+    Ok(())
+}
+
 /// Reads the given columns of every committed event in `range`, in one
 /// DataFrame (row order: by partition file, then as stored).
 ///
@@ -117,10 +262,7 @@ pub fn scan(store: &Store, range: &Range, columns: &[&str]) -> anyhow::Result<Da
 pub fn days_with_events(store: &Store) -> anyhow::Result<HashSet<NaiveDate>> {
     Ok(partition_files(store, &Range::default())?
         .iter()
-        .filter_map(|p| {
-            let dir = p.parent()?.file_name()?.to_str()?;
-            NaiveDate::parse_from_str(dir.strip_prefix("date=")?, "%Y-%m-%d").ok()
-        })
+        .filter_map(|p| day_of(p))
         .collect())
 }
 

@@ -5,21 +5,20 @@ pub mod holidays;
 pub mod policy;
 pub mod schedule;
 pub mod sessions;
+pub mod stream;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
-use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::classify::{SOCIAL_MEDIA_ROW, is_social};
+use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::event::col;
-use crate::identity::pseudonym;
 use policy::{FlaggedDay, Policy};
 use schedule::{Schedule, Split};
-use sessions::{Params, Session, sessionize, union};
+use sessions::{Params, Session};
+pub use stream::Accumulator;
 
 /// Columns `analyse` needs from the store.
 pub const COLUMNS: [&str; 6] = [
@@ -103,7 +102,10 @@ pub struct UsageRow {
     pub flagged: bool,
 }
 
-/// Computes usage for every person in `events` (columns [`COLUMNS`]).
+/// Computes usage for every person in `events` (columns [`COLUMNS`], any
+/// row order), keeping every session and the row of every request (as
+/// indices into `events`): the evidence pack's analysis of one person.
+/// `usage` and `flags` stream day by day through [`Accumulator`] instead.
 ///
 /// # Errors
 /// A column is missing or of the wrong type.
@@ -114,100 +116,9 @@ pub fn analyse(
     schedule: &Schedule,
     policy: &Policy,
 ) -> anyhow::Result<Vec<PersonUsage>> {
-    let ts = events
-        .column(col::TS)?
-        .datetime()
-        .context("ts column")?
-        .physical()
-        .clone();
-    let user = events.column(col::USER)?.str()?.clone();
-    let site = events.column(col::SITE)?.str()?.clone();
-    let category = events.column(col::CATEGORY)?.str()?.clone();
-    let embedded = events.column(col::EMBEDDED)?.bool()?.clone();
-    let denied = events.column(col::DENIED)?.bool()?.clone();
-    let mut by_user: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, u) in user.iter().enumerate() {
-        by_user.entry(u.unwrap_or("")).or_default().push(i);
-    }
-    let mut people: Vec<(&str, Vec<usize>)> = by_user.into_iter().collect();
-    people.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut out: Vec<PersonUsage> = people
-        .into_par_iter()
-        .map(|(u, rows)| {
-            let mut categories: BTreeMap<String, Totals> = BTreeMap::new();
-            // (site, category) → requests as (ts ms, embedded, row)
-            type Requests = Vec<(i64, bool, usize)>;
-            let mut groups: BTreeMap<(&str, &str), Requests> = BTreeMap::new();
-            for i in rows {
-                let cat = category.get(i).unwrap_or("");
-                if denied.get(i).unwrap_or(false) {
-                    categories.entry(cat.to_string()).or_default().blocked += 1;
-                    continue;
-                }
-                let t = ts.get(i).unwrap_or(0);
-                groups
-                    .entry((site.get(i).unwrap_or(""), cat))
-                    .or_default()
-                    .push((t, embedded.get(i).unwrap_or(false), i));
-            }
-            let mut sites = Vec::new();
-            let mut per_cat: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-            for ((s, c), mut group) in groups {
-                group.sort_unstable();
-                let reqs: Vec<(i64, bool)> = group.iter().map(|&(t, e, _)| (t, e)).collect();
-                let sess = sessionize(&reqs, params);
-                for x in sess.iter().filter(|x| !x.embedded_only) {
-                    per_cat.entry(c).or_default().push((x.start_ms, x.end_ms));
-                }
-                sites.push(SiteSessions {
-                    site: s.to_string(),
-                    category: c.to_string(),
-                    sessions: sess,
-                    rows: group.iter().map(|&(_, _, i)| i).collect(),
-                });
-            }
-            let mut social = Totals::default();
-            let mut social_intervals = Vec::new();
-            for (c, intervals) in per_cat {
-                let t = categories.entry(c.to_string()).or_default();
-                t.sessions = intervals.len() as u64;
-                if is_social(c) {
-                    social.sessions += t.sessions;
-                    social_intervals.extend_from_slice(&intervals);
-                }
-                for (a, b) in union(intervals) {
-                    t.split.merge(&schedule.split(a, b));
-                    t.total_ms += b - a;
-                }
-            }
-            for (c, t) in &categories {
-                if is_social(c) {
-                    social.blocked += t.blocked;
-                }
-            }
-            let mut social_days = BTreeMap::new();
-            for (a, b) in union(social_intervals) {
-                schedule.split_by_day(a, b, &mut social_days);
-                social.total_ms += b - a;
-            }
-            for d in social_days.values() {
-                social.split.merge(d);
-            }
-            let (flagged_days, flagged) = policy.evaluate(u, &social_days);
-            PersonUsage {
-                user: u.to_string(),
-                pseudonym: pseudonym(key, u),
-                categories,
-                social,
-                social_days,
-                sites,
-                flagged_days,
-                flagged,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
-    Ok(out)
+    let mut acc = Accumulator::new(key, params, schedule, policy, true);
+    acc.push(events, None)?;
+    Ok(acc.finish())
 }
 
 /// The `usage` rows: per person, one row per category with browse time or

@@ -48,29 +48,65 @@ impl Session {
     }
 }
 
+/// The session rule applied one request at a time, in time order: what
+/// [`sessionize`] does over a slice, for requests that arrive in batches.
+#[derive(Debug, Clone, Default)]
+pub struct Sessionizer {
+    open: Option<Session>,
+    last_ms: i64,
+    seen: usize,
+}
+
+impl Sessionizer {
+    /// Adds a request at `ts_ms` (UTC ms, not before the previous one);
+    /// returns the session it closes, if its gap exceeds the idle timeout.
+    pub fn request(&mut self, ts_ms: i64, embedded: bool, p: Params) -> Option<Session> {
+        let index = self.seen;
+        self.seen += 1;
+        let last = std::mem::replace(&mut self.last_ms, ts_ms);
+        if let Some(s) = self.open.as_mut()
+            && ts_ms - last <= p.idle_timeout_ms
+        {
+            s.end_ms = ts_ms + p.allowance_ms;
+            s.requests += 1;
+            s.embedded_only &= embedded;
+            s.last = index;
+            return None;
+        }
+        self.open.replace(Session {
+            start_ms: ts_ms,
+            end_ms: ts_ms + p.allowance_ms,
+            requests: 1,
+            embedded_only: embedded,
+            first: index,
+            last: index,
+        })
+    }
+
+    /// The session still open, if any.
+    pub fn open(&self) -> Option<&Session> {
+        self.open.as_ref()
+    }
+
+    /// Time of the last request (UTC ms).
+    pub fn last_ms(&self) -> i64 {
+        self.last_ms
+    }
+
+    /// Closes the open session, returning it.
+    pub fn close(&mut self) -> Option<Session> {
+        self.open.take()
+    }
+}
+
 /// Groups requests `(ts_ms, embedded)`, sorted by time, into sessions.
 pub fn sessionize(requests: &[(i64, bool)], p: Params) -> Vec<Session> {
-    let mut out: Vec<Session> = Vec::new();
-    let mut prev: Option<i64> = None;
-    for (i, &(ts, embedded)) in requests.iter().enumerate() {
-        match (prev, out.last_mut()) {
-            (Some(last), Some(s)) if ts - last <= p.idle_timeout_ms => {
-                s.end_ms = ts + p.allowance_ms;
-                s.requests += 1;
-                s.embedded_only &= embedded;
-                s.last = i;
-            }
-            _ => out.push(Session {
-                start_ms: ts,
-                end_ms: ts + p.allowance_ms,
-                requests: 1,
-                embedded_only: embedded,
-                first: i,
-                last: i,
-            }),
-        }
-        prev = Some(ts);
-    }
+    let mut z = Sessionizer::default();
+    let mut out: Vec<Session> = requests
+        .iter()
+        .filter_map(|&(ts, embedded)| z.request(ts, embedded, p))
+        .collect();
+    out.extend(z.close());
     out
 }
 

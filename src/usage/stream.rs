@@ -1,0 +1,313 @@
+//! Streaming browse-time analysis: events are fed batch by batch in time
+//! order (one UTC day partition after another), sessions are carried across
+//! batch boundaries (and so across midnight), and each person's results are
+//! accumulated as they become final. Memory grows with people × sites (one
+//! open session per person and site, plus the sessions still open at the end
+//! of a batch), not with events: a year of a council's log streams through.
+//!
+//! The figures equal those of analysing every event at once (a test compares
+//! them to the second): sessions close on the same idle gaps, and the union of
+//! a category's sessions is taken piece by piece, a piece being final once
+//! every session still open in that category starts after it ends. Splits
+//! and lengths are additive over disjoint intervals, so the totals match.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use polars::prelude::DataFrame;
+use rayon::prelude::*;
+
+use super::policy::Policy;
+use super::schedule::{Schedule, Split};
+use super::sessions::{Params, Session, Sessionizer, union};
+use super::{PersonUsage, SiteSessions, Totals};
+use crate::classify::is_social;
+use crate::event::col;
+use crate::identity::pseudonym;
+
+/// One person's state on one site (and category).
+#[derive(Debug, Default)]
+struct SiteState {
+    /// The session rule's state: the session still open, the last request.
+    rule: Sessionizer,
+    /// Closed sessions, kept only for evidence packs.
+    sessions: Vec<Session>,
+    /// Row of every request, kept only for evidence packs.
+    rows: Vec<usize>,
+}
+
+/// One category's totals and the sessions not yet folded into them.
+#[derive(Debug, Default)]
+struct Pending {
+    totals: Totals,
+    /// Closed sessions `[start, end)` (UTC ms) that may still overlap a
+    /// session open now.
+    intervals: Vec<(i64, i64)>,
+}
+
+#[derive(Debug, Default)]
+struct PersonState {
+    /// By (site, category).
+    sites: BTreeMap<(String, String), SiteState>,
+    categories: BTreeMap<String, Pending>,
+    social: Pending,
+    social_days: BTreeMap<NaiveDate, Split>,
+}
+
+/// Accumulates usage over batches of events given in time order.
+///
+/// Each batch must hold columns [`super::COLUMNS`]; no event of a later
+/// batch may be earlier than the `until_ms` given with the batch before.
+pub struct Accumulator<'a> {
+    key: &'a [u8],
+    params: Params,
+    schedule: &'a Schedule,
+    policy: &'a Policy,
+    keep_sessions: bool,
+    people: HashMap<String, PersonState>,
+    rows_seen: usize,
+    events: u64,
+}
+
+impl<'a> Accumulator<'a> {
+    /// A new, empty accumulation. `keep_sessions` keeps every session and
+    /// the row of every request (for an evidence pack; memory then grows
+    /// with the events).
+    pub fn new(
+        key: &'a [u8],
+        params: Params,
+        schedule: &'a Schedule,
+        policy: &'a Policy,
+        keep_sessions: bool,
+    ) -> Accumulator<'a> {
+        Accumulator {
+            key,
+            params,
+            schedule,
+            policy,
+            keep_sessions,
+            people: HashMap::new(),
+            rows_seen: 0,
+            events: 0,
+        }
+    }
+
+    /// Events fed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Adds one batch. `until_ms` is the end (UTC ms, exclusive) of the time
+    /// the batch covers: later batches hold no event before it, so sessions
+    /// idle since before `until_ms - idle timeout` are closed, and unions
+    /// that no open session can reach are folded into the totals. Row
+    /// numbers in [`SiteSessions::rows`] count across batches.
+    ///
+    /// # Errors
+    /// A column is missing or of the wrong type.
+    pub fn push(&mut self, batch: &DataFrame, until_ms: Option<i64>) -> anyhow::Result<()> {
+        let ts = batch
+            .column(col::TS)?
+            .datetime()
+            .context("ts column")?
+            .physical()
+            .clone();
+        let user = batch.column(col::USER)?.str()?.clone();
+        let site = batch.column(col::SITE)?.str()?.clone();
+        let category = batch.column(col::CATEGORY)?.str()?.clone();
+        let embedded = batch.column(col::EMBEDDED)?.bool()?.clone();
+        let denied = batch.column(col::DENIED)?.bool()?.clone();
+        let mut by_user: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, u) in user.iter().enumerate() {
+            by_user.entry(u.unwrap_or("")).or_default().push(i);
+        }
+        for u in by_user.keys() {
+            if !self.people.contains_key(*u) {
+                self.people.insert(u.to_string(), PersonState::default());
+            }
+        }
+        let offset = self.rows_seen;
+        let (params, schedule, keep) = (self.params, self.schedule, self.keep_sessions);
+        self.people.par_iter_mut().for_each(|(u, person)| {
+            if let Some(rows) = by_user.get(u.as_str()) {
+                // (site, category) → requests as (ts ms, embedded, row)
+                type Requests = Vec<(i64, bool, usize)>;
+                let mut groups: BTreeMap<(&str, &str), Requests> = BTreeMap::new();
+                for &i in rows {
+                    let cat = category.get(i).unwrap_or("");
+                    if denied.get(i).unwrap_or(false) {
+                        person
+                            .categories
+                            .entry(cat.to_string())
+                            .or_default()
+                            .totals
+                            .blocked += 1;
+                        if is_social(cat) {
+                            person.social.totals.blocked += 1;
+                        }
+                        continue;
+                    }
+                    groups
+                        .entry((site.get(i).unwrap_or(""), cat))
+                        .or_default()
+                        .push((ts.get(i).unwrap_or(0), embedded.get(i).unwrap_or(false), i));
+                }
+                for ((s, c), mut group) in groups {
+                    group.sort_unstable();
+                    let key = (s.to_string(), c.to_string());
+                    let state = person.sites.entry(key).or_default();
+                    let mut closed = Vec::new();
+                    for (t, e, i) in group {
+                        if let Some(s) = state.rule.request(t, e, params) {
+                            if keep {
+                                state.sessions.push(s);
+                            }
+                            closed.push(s);
+                        }
+                        if keep {
+                            state.rows.push(offset + i);
+                        }
+                    }
+                    for s in closed {
+                        person.close(c, s);
+                    }
+                }
+            }
+            if let Some(until) = until_ms {
+                person.settle(until, params, schedule, keep);
+            }
+        });
+        self.rows_seen += batch.height();
+        self.events += batch.height() as u64;
+        Ok(())
+    }
+
+    /// Closes every session, folds every union and applies the policy: the
+    /// usage of every person seen, by pseudonym.
+    pub fn finish(self) -> Vec<PersonUsage> {
+        let (params, schedule, keep) = (self.params, self.schedule, self.keep_sessions);
+        let (key, policy) = (self.key, self.policy);
+        let mut out: Vec<PersonUsage> = self
+            .people
+            .into_par_iter()
+            .map(|(u, mut person)| {
+                person.settle(i64::MAX, params, schedule, keep);
+                let sites = if keep {
+                    std::mem::take(&mut person.sites)
+                        .into_iter()
+                        .map(|((site, category), st)| SiteSessions {
+                            site,
+                            category,
+                            sessions: st.sessions,
+                            rows: st.rows,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let categories: BTreeMap<String, Totals> = person
+                    .categories
+                    .into_iter()
+                    .map(|(c, p)| (c, p.totals))
+                    .collect();
+                let mut social = person.social.totals;
+                for d in person.social_days.values() {
+                    social.split.merge(d);
+                }
+                let (flagged_days, flagged) = policy.evaluate(&u, &person.social_days);
+                PersonUsage {
+                    pseudonym: pseudonym(key, &u),
+                    user: u,
+                    categories,
+                    social,
+                    social_days: person.social_days,
+                    sites,
+                    flagged_days,
+                    flagged,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
+        out
+    }
+}
+
+impl PersonState {
+    /// Records a closed session of category `c` (embedded-only sessions are
+    /// not browse time).
+    fn close(&mut self, c: &str, s: Session) {
+        if s.embedded_only {
+            return;
+        }
+        let pending = self.categories.entry(c.to_string()).or_default();
+        pending.totals.sessions += 1;
+        pending.intervals.push((s.start_ms, s.end_ms));
+        if is_social(c) {
+            self.social.totals.sessions += 1;
+            self.social.intervals.push((s.start_ms, s.end_ms));
+        }
+    }
+
+    /// No request before `until` (UTC ms) is still to come: closes sessions
+    /// idle for longer than the timeout, and folds into the totals each
+    /// union piece that ends before every session still open starts.
+    fn settle(&mut self, until: i64, p: Params, schedule: &Schedule, keep: bool) {
+        let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut social_open = i64::MAX;
+        let mut closed = Vec::new();
+        for ((_, c), st) in self.sites.iter_mut() {
+            if let Some(&s) = st.rule.open() {
+                if until == i64::MAX || until - st.rule.last_ms() > p.idle_timeout_ms {
+                    st.rule.close();
+                    if keep {
+                        st.sessions.push(s);
+                    }
+                    closed.push((c.clone(), s));
+                } else {
+                    let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
+                    *e = (*e).min(s.start_ms);
+                    if is_social(c) {
+                        social_open = social_open.min(s.start_ms);
+                    }
+                }
+            }
+        }
+        let open_from: BTreeMap<String, i64> = open_from
+            .into_iter()
+            .map(|(c, t)| (c.to_string(), t))
+            .collect();
+        for (c, s) in closed {
+            self.close(&c, s);
+        }
+        // Later requests are at `until` or after: so are the sessions they open.
+        for (c, pending) in self.categories.iter_mut() {
+            let limit = open_from.get(c).copied().unwrap_or(i64::MAX).min(until);
+            fold(pending, limit, |a, b, t| {
+                t.split.merge(&schedule.split(a, b));
+                t.total_ms += b - a;
+            });
+        }
+        let days = &mut self.social_days;
+        fold(&mut self.social, social_open.min(until), |a, b, t| {
+            schedule.split_by_day(a, b, days);
+            t.total_ms += b - a;
+        });
+    }
+}
+
+/// Unions the pending intervals and passes each piece that ends before
+/// `limit` (UTC ms) to `add`; the others stay pending.
+fn fold(p: &mut Pending, limit: i64, mut add: impl FnMut(i64, i64, &mut Totals)) {
+    if p.intervals.is_empty() {
+        return;
+    }
+    let pieces = union(std::mem::take(&mut p.intervals));
+    for (a, b) in pieces {
+        if b < limit {
+            add(a, b, &mut p.totals);
+        } else {
+            p.intervals.push((a, b));
+        }
+    }
+}
