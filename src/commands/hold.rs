@@ -1,6 +1,5 @@
 //! `netusage hold`: legal holds that keep data past the retention window.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -186,18 +185,12 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
 /// Refuses a hold on a user with no event in the store (a misspelt name
 /// would let the case's data be purged), naming close matches.
 fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
-    let all = scan::scan(store, &Range::default(), &[crate::event::col::USER])?;
-    let known: BTreeSet<&str> = all
-        .column(crate::event::col::USER)?
-        .str()?
-        .iter()
-        .flatten()
-        .collect();
+    let known = scan::users(store, &Range::default())?;
     let mut problems = Vec::new();
     for u in users.iter().filter(|u| !known.contains(u.as_str())) {
         let mut close: Vec<(f64, &str)> = known
             .iter()
-            .map(|k| (strsim::jaro_winkler(u, k), *k))
+            .map(|k| (strsim::jaro_winkler(u, k), k.as_str()))
             .filter(|(score, _)| *score >= 0.85)
             .collect();
         close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));

@@ -209,15 +209,17 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             .and_then(|d| DateTime::from_timestamp_millis(schedule.day_start(d))),
     };
     let subject = if problems.is_empty() {
-        let all = scan::scan(
-            &store,
-            &range,
-            &crate::event::schema()
-                .iter_names()
-                .map(|n| n.as_str())
-                .collect::<Vec<_>>(),
-        )?;
-        match pack::subject_events(&all, &a, store.key(), &config.realms())? {
+        let schema = crate::event::schema();
+        let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        let period_users = || scan::users(&store, &range);
+        let read = |accounts: &BTreeSet<String>| {
+            let filter = scan::Filter {
+                range: range.clone(),
+                users: Some(accounts.iter().cloned().collect()),
+            };
+            scan::read(&store, &columns, &filter)
+        };
+        match pack::subject_events(&a, store.key(), &config.realms(), &period_users, &read)? {
             Ok(s) => Some(s),
             Err(p) => {
                 problems.extend(p);

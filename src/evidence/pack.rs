@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
+use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 use serde::Serialize;
 
 use super::authorisation::Authorisation;
@@ -37,8 +37,11 @@ pub struct SubjectEvents {
     pub label: String,
 }
 
-/// Resolves the record's subject to accounts and selects their events from
-/// `all` (every column, the period's rows). One pack is one person: when the
+/// Resolves the record's subject to accounts and reads their events with
+/// `read` (every column, the period's rows, only those accounts: the store
+/// prunes the read to them). `period_users` gives every account with events
+/// in the period; it is called only when the record names a pseudonym, to
+/// find the account behind it. One pack is one person: when the
 /// users, the pseudonym and the addresses resolve to more than one account,
 /// the record must list every account (`users`, `ips`) and say why they are
 /// one person (`same_person`).
@@ -49,12 +52,12 @@ pub struct SubjectEvents {
 /// # Errors
 /// Polars errors.
 pub fn subject_events(
-    all: &DataFrame,
     a: &Authorisation,
     key: &[u8],
     realms: &Realms,
+    period_users: &dyn Fn() -> anyhow::Result<BTreeSet<String>>,
+    read: &dyn Fn(&BTreeSet<String>) -> anyhow::Result<DataFrame>,
 ) -> anyhow::Result<Result<SubjectEvents, Vec<String>>> {
-    let user = all.column(col::USER)?.str()?.clone();
     let named: BTreeSet<String> = a
         .subject
         .users
@@ -72,13 +75,9 @@ pub fn subject_events(
     let mut problems = Vec::new();
     let mut behind_pseudonym = None;
     if let Some(p) = &a.subject.pseudonym {
-        let mut seen: HashMap<&str, bool> = HashMap::new();
-        for u in user.iter().flatten() {
-            if *seen.entry(u).or_insert_with(|| &pseudonym(key, u) == p) {
-                behind_pseudonym = Some(u.to_string());
-                break;
-            }
-        }
+        behind_pseudonym = period_users()?
+            .into_iter()
+            .find(|u| &pseudonym(key, u) == p);
         if behind_pseudonym.is_none() {
             problems.push(format!(
                 "the pseudonym {p} matches no account with events in the period {} to {}",
@@ -126,11 +125,7 @@ pub fn subject_events(
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
-    let mask: BooleanChunked = user
-        .iter()
-        .map(|u| accounts.contains(u.unwrap_or("")))
-        .collect();
-    let events = all.filter(&mask)?;
+    let events = read(&accounts)?;
     if events.height() == 0 {
         return Ok(Err(vec![format!(
             "the subject ({}) matches no event in the store between {} and {}",
@@ -139,7 +134,9 @@ pub fn subject_events(
             a.period.to
         )]));
     }
-    let events = events.sort([col::TS], Default::default())?;
+    // Time order, then where each event came from: the same pack whatever
+    // order the store holds the rows in.
+    let events = events.sort([col::TS, col::SOURCE, col::LINE], Default::default())?;
     let label = behind_pseudonym
         .clone()
         .or_else(|| accounts.iter().next().cloned())

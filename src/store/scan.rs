@@ -1,7 +1,7 @@
 //! Reading events back: the one scan API that `usage`, `flags` and (later)
 //! evidence packs share.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
@@ -210,6 +210,43 @@ pub fn each_day(
         next = ahead;
     }
     Ok(())
+}
+
+/// Reads `columns` of every event in `filter`, day by day (see
+/// [`read_day`]), into one DataFrame: for a read pruned to a few accounts.
+///
+/// # Errors
+/// A partition file cannot be read (file named).
+pub fn read(store: &Store, columns: &[&str], filter: &Filter) -> anyhow::Result<DataFrame> {
+    let schema = crate::event::schema();
+    let mut out = DataFrame::empty_with_schema(&schema.try_project(columns.iter().copied())?);
+    for (day, files) in partitions_by_day(store, &filter.range)? {
+        out.vstack_mut(&read_day(day, &files, columns, filter)?)?;
+    }
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// Every account (normalised user name) with events in `range`.
+///
+/// # Errors
+/// A partition file cannot be read (file named).
+pub fn users(store: &Store, range: &Range) -> anyhow::Result<BTreeSet<String>> {
+    let filter = Filter {
+        range: range.clone(),
+        users: None,
+    };
+    let mut out = BTreeSet::new();
+    each_day(store, &[col::USER], &filter, |_, df| {
+        let users = df.column(col::USER)?.str()?.clone();
+        for u in users.iter().flatten() {
+            if !out.contains(u) {
+                out.insert(u.to_string());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Reads the given columns of every committed event in `range`, in one
