@@ -1,0 +1,375 @@
+//! Council scale: streamed analysis equals the analysis of every event at
+//! once, many small files equal one big one, and a nightly purge of one day
+//! leaves every other partition of a year-long store untouched.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use common::*;
+use netusage::classify::is_social;
+use netusage::config::Config;
+use netusage::event::col;
+use netusage::store::Store;
+use netusage::store::scan::{Range, scan};
+use netusage::usage::COLUMNS;
+use netusage::usage::schedule::Split;
+use netusage::usage::sessions::{sessionize, union};
+use netusage::{identity, synth};
+
+/// `usage --format csv` rows keyed by (person, category), the person given
+/// as the account behind the pseudonym (so stores with different keys compare).
+type Rows = BTreeMap<(String, String), Vec<String>>;
+
+fn usage_csv(store: &Path, config: Option<&Path>) -> Rows {
+    let mut args = vec![
+        "usage",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ];
+    if let Some(c) = config {
+        args.extend(["--config", c.to_str().unwrap()]);
+    }
+    let out = ok(&args);
+    let s = Store::open(store).unwrap();
+    let users = netusage::store::scan::users(&s, &Range::default()).unwrap();
+    let behind: HashMap<String, String> = users
+        .iter()
+        .map(|u| (identity::pseudonym(s.key(), u), u.clone()))
+        .collect();
+    let mut rows = Rows::new();
+    for line in out.lines().skip(1) {
+        let f: Vec<String> = line.split(',').map(String::from).collect();
+        rows.insert((behind[&f[0]].clone(), f[1].clone()), f[2..].to_vec());
+    }
+    rows
+}
+
+/// The analysis as it was before it streamed: every event of the store in
+/// memory, per person and site sorted and cut into sessions, the union per
+/// category and over social media split on the schedule. Gives the same
+/// rows as `usage --format csv` (person as the account).
+fn in_memory_usage(store: &Path, config: &Config) -> Rows {
+    let s = Store::open(store).unwrap();
+    let df = scan(&s, &Range::default(), &COLUMNS).unwrap();
+    let ts = df
+        .column(col::TS)
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
+    let str_col = |c: &str| df.column(c).unwrap().str().unwrap().clone();
+    let (user, site, cat) = (
+        str_col(col::USER),
+        str_col(col::SITE),
+        str_col(col::CATEGORY),
+    );
+    let embedded = df.column(col::EMBEDDED).unwrap().bool().unwrap().clone();
+    let denied = df.column(col::DENIED).unwrap().bool().unwrap().clone();
+    let schedule = config.schedule().unwrap();
+    let policy = config.policy().unwrap();
+    let params = config.params();
+    // user → (site, category) → requests; user → category → blocked
+    let mut requests: BTreeMap<String, BTreeMap<(String, String), Vec<(i64, bool)>>> =
+        BTreeMap::new();
+    let mut blocked: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for i in 0..df.height() {
+        let u = user.get(i).unwrap().to_string();
+        let c = cat.get(i).unwrap().to_string();
+        if denied.get(i).unwrap() {
+            *blocked.entry(u.clone()).or_default().entry(c).or_default() += 1;
+            requests.entry(u).or_default();
+            continue;
+        }
+        requests
+            .entry(u)
+            .or_default()
+            .entry((site.get(i).unwrap().to_string(), c))
+            .or_default()
+            .push((ts.get(i).unwrap(), embedded.get(i).unwrap()));
+    }
+    let mut rows = Rows::new();
+    for (u, sites) in requests {
+        let mut per_cat: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+        for ((_, c), mut reqs) in sites {
+            reqs.sort_unstable();
+            for x in sessionize(&reqs, params)
+                .iter()
+                .filter(|x| !x.embedded_only)
+            {
+                per_cat
+                    .entry(c.clone())
+                    .or_default()
+                    .push((x.start_ms, x.end_ms));
+            }
+        }
+        let no_blocks = BTreeMap::new();
+        let blocks = blocked.get(&u).unwrap_or(&no_blocks);
+        let mut cats: BTreeMap<String, (Split, i64, u64, u64)> = BTreeMap::new();
+        let mut social = Vec::new();
+        for (c, intervals) in per_cat {
+            let e = cats.entry(c.clone()).or_default();
+            e.2 = intervals.len() as u64;
+            if is_social(&c) {
+                social.extend(intervals.iter().copied());
+            }
+            for (a, b) in union(intervals) {
+                e.0.merge(&schedule.split(a, b));
+                e.1 += b - a;
+            }
+        }
+        for (c, n) in blocks {
+            cats.entry(c.clone()).or_default().3 = *n;
+        }
+        let mut days = BTreeMap::new();
+        let mut social_total = 0;
+        for (a, b) in union(social) {
+            schedule.split_by_day(a, b, &mut days);
+            social_total += b - a;
+        }
+        let mut social_split = Split::default();
+        for d in days.values() {
+            social_split.merge(d);
+        }
+        let (_, flagged) = policy.evaluate(&u, &days);
+        let row = |split: &Split, total: i64, sessions: u64, blocked: u64| {
+            vec![
+                (split.working_ms / 1000).to_string(),
+                (split.break_ms / 1000).to_string(),
+                (split.outside_ms / 1000).to_string(),
+                (total / 1000).to_string(),
+                sessions.to_string(),
+                blocked.to_string(),
+                flagged.to_string(),
+            ]
+        };
+        let (mut social_sessions, mut social_blocked) = (0, 0);
+        for (c, (split, total, sessions, blocked)) in &cats {
+            if is_social(c) {
+                social_sessions += sessions;
+                social_blocked += blocked;
+            }
+            if *total > 0 || *blocked > 0 {
+                rows.insert(
+                    (u.clone(), c.clone()),
+                    row(split, *total, *sessions, *blocked),
+                );
+            }
+        }
+        rows.insert(
+            (u.clone(), "social_media".into()),
+            row(&social_split, social_total, social_sessions, social_blocked),
+        );
+    }
+    rows
+}
+
+fn generated_log(dir: &Path, users: usize, lines: u64, start: NaiveDate) -> PathBuf {
+    let path = dir.join("generated.log");
+    let opts = synth::Options {
+        seed: 11,
+        start,
+        users,
+        lines,
+        malformed_per_10k: 2,
+    };
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    synth::generate(&opts, &mut f).unwrap();
+    drop(f);
+    path
+}
+
+fn council_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml")
+}
+
+#[test]
+fn streamed_usage_equals_the_in_memory_analysis_on_the_sample_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs");
+    ok(&[
+        "ingest",
+        "--now",
+        "2026-11-20T12:00:00Z",
+        "--config",
+        council_config().to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        samples.to_str().unwrap(),
+    ]);
+    let config = Config::load(Some(&council_config())).unwrap();
+    let streamed = usage_csv(&store, Some(&council_config()));
+    let expected = in_memory_usage(&store, &config);
+    assert!(streamed.len() > 100, "{} rows", streamed.len());
+    assert_eq!(streamed, expected);
+}
+
+#[test]
+fn streamed_usage_equals_the_in_memory_analysis_on_a_generated_multi_week_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // 25 people, 400,000 lines: about five weeks of a small office, with
+    // sessions that run past midnight and across the partitions' UTC days.
+    let log = generated_log(
+        dir.path(),
+        25,
+        400_000,
+        NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+    );
+    ok(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--config",
+        council_config().to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let s = Store::open(&store).unwrap();
+    let days = netusage::store::scan::partitions_by_day(&s, &Range::default()).unwrap();
+    assert!(days.len() >= 28, "{} days", days.len());
+    let config = Config::load(Some(&council_config())).unwrap();
+    let streamed = usage_csv(&store, Some(&council_config()));
+    assert_eq!(streamed, in_memory_usage(&store, &config));
+    assert_eq!(
+        streamed.keys().filter(|(_, c)| c == "social_media").count(),
+        25
+    );
+}
+
+/// Every event of a store, all columns but where it came from (source,
+/// line), as text, sorted.
+fn rows_without_origin(store: &Path) -> Vec<String> {
+    let s = Store::open(store).unwrap();
+    let schema = netusage::event::schema();
+    let columns: Vec<&str> = schema
+        .iter_names()
+        .map(|n| n.as_str())
+        .filter(|n| *n != col::SOURCE && *n != col::LINE)
+        .collect();
+    let mut df = scan(&s, &Range::default(), &columns).unwrap();
+    // As milliseconds: Polars prints a zoned time only with its `timezones` feature.
+    let ms = df
+        .column(col::TS)
+        .unwrap()
+        .cast(&polars::prelude::DataType::Int64)
+        .unwrap();
+    df.replace(col::TS, ms).unwrap();
+    let cols = df.columns();
+    let mut out: Vec<String> = (0..df.height())
+        .map(|i| {
+            cols.iter()
+                .map(|c| c.get(i).unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn one_file_and_the_same_lines_in_100_files_give_the_same_rows_and_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = generated_log(
+        dir.path(),
+        12,
+        30_000,
+        NaiveDate::from_ymd_opt(2025, 10, 6).unwrap(),
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    for (i, chunk) in lines.chunks(lines.len().div_ceil(100)).enumerate() {
+        std::fs::write(
+            parts.join(format!("access-{i:03}.log")),
+            chunk.join("\n") + "\n",
+        )
+        .unwrap();
+    }
+    assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 100);
+    let (one, many) = (dir.path().join("one"), dir.path().join("many"));
+    ingest(&one, &log);
+    ingest(&many, &parts);
+    // The generator's malformed lines: cut short, a daemon warning, a bad status.
+    let malformed = lines
+        .iter()
+        .filter(|l| l.split_whitespace().count() < 10 || l.contains("/2OO "))
+        .count();
+    assert!(malformed > 0);
+    let rows = rows_without_origin(&one);
+    assert_eq!(rows.len(), 30_000 - malformed);
+    assert_eq!(rows, rows_without_origin(&many));
+    let usage = usage_csv(&one, None);
+    assert_eq!(
+        usage.keys().filter(|(_, c)| c == "social_media").count(),
+        12
+    );
+    assert_eq!(usage, usage_csv(&many, None));
+}
+
+#[test]
+fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // One request a day at 12:00 UTC, 2025-11-21 to 2026-11-20: 365 days.
+    let first = NaiveDate::from_ymd_opt(2025, 11, 21).unwrap();
+    let lines: Vec<String> = (0..365)
+        .map(|d| {
+            let day = first + chrono::Duration::days(d);
+            line(&format!("{day}T12:00:00Z"), "alice", "www.facebook.com")
+        })
+        .collect();
+    let log = write_log(dir.path(), "year.log", &lines);
+    let st = store.to_str().unwrap();
+    ok(&[
+        "ingest",
+        "--now",
+        "2026-11-21T00:00:00Z",
+        "--store",
+        st,
+        log.to_str().unwrap(),
+    ]);
+    let partitions = |store: &Path| -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+        let mut out = BTreeMap::new();
+        for d in std::fs::read_dir(store.join("events")).unwrap() {
+            for f in std::fs::read_dir(d.unwrap().path()).unwrap() {
+                let p = f.unwrap().path();
+                let rel = p.strip_prefix(store).unwrap().display().to_string();
+                let modified = p.metadata().unwrap().modified().unwrap();
+                out.insert(rel, (std::fs::read(&p).unwrap(), modified));
+            }
+        }
+        out
+    };
+    let before = partitions(&store);
+    assert_eq!(before.len(), 365);
+    // The cutoff is 2025-11-22T10:00:00Z: only 2025-11-21 has expired.
+    let out = ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--execute",
+    ]);
+    assert!(out.contains("date=2025-11-21"), "{out}");
+    let mut after = partitions(&store);
+    let gone: Vec<&String> = before.keys().filter(|k| !after.contains_key(*k)).collect();
+    assert_eq!(gone.len(), 1);
+    assert!(gone[0].starts_with("events/date=2025-11-21/"), "{gone:?}");
+    assert!(!store.join("events/date=2025-11-21").exists());
+    for (path, (bytes, modified)) in before.iter().filter(|(k, _)| !k.contains("2025-11-21")) {
+        let (b, m) = after.remove(path).unwrap();
+        assert!(&b == bytes && &m == modified, "{path} was touched");
+    }
+    assert!(after.is_empty());
+}
