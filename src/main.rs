@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use netusage::commands::{
     analyse, audit, categories, flags, formats, hold, ingest, purge, report, store, usage, verify,
+    windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -42,6 +43,7 @@ enum Command {
     Hold(hold::HoldArgs),
     Audit(audit::AuditArgs),
     Store(store::StoreCmdArgs),
+    Windows(windows::WindowsArgs),
     /// Print a shell completion script: `netusage completions bash > /etc/bash_completion.d/netusage`.
     Completions {
         /// The shell.
@@ -67,6 +69,7 @@ fn main() {
         Command::Hold(a) => hold::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Store(a) => store::run(a),
+        Command::Windows(a) => windows::run(a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "netusage", &mut std::io::stdout().lock());

@@ -13,6 +13,7 @@ pub mod report;
 pub mod store;
 pub mod usage;
 pub mod verify;
+pub mod windows;
 
 use std::path::PathBuf;
 

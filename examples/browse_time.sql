@@ -1,0 +1,153 @@
+-- Browse time per person and category from a netusage store, in SQL that
+-- DuckDB and Spark SQL both run: the same rows as
+-- `netusage usage --format csv` (person as the account name, not the
+-- pseudonym), to the second. docs/METHOD.md states the method; docs/STORE.md
+-- the store's layout.
+--
+-- It reads two views that the engine defines first:
+--
+--   events(person, site, category, embedded, denied, t_ms)
+--     every committed event; t_ms = ts as UTC milliseconds since 1970.
+--     DuckDB:
+--       CREATE VIEW events AS SELECT "user" AS person, site, category, embedded,
+--         denied, epoch_ms(ts) AS t_ms
+--       FROM read_parquet('STORE/events/date=*/*.parquet');
+--     Spark:
+--       CREATE TEMPORARY VIEW events AS SELECT `user` AS person, site, category,
+--         embedded, denied, unix_millis(ts) AS t_ms
+--       FROM parquet.`STORE/events`;
+--   windows(date, kind, start_ms, end_ms)
+--     the schedule as UTC intervals: `netusage windows --config FILE --from
+--     FIRST --to LAST > windows.csv` (local dates covering the events, one
+--     day either side). DuckDB: CREATE VIEW windows AS SELECT * FROM
+--     read_csv('windows.csv'); Spark: spark.read.csv(..., header=True,
+--     inferSchema=True).createOrReplaceTempView("windows").
+--
+-- Parameters (the defaults of `netusage usage`; change them to your config):
+-- idle timeout 300 s, allowance 60 s, a day is flagged over 15 minutes of
+-- social-media working time (personal_use = breaks_only or reasonable; for
+-- not_permitted count all of a day's social-media time), and a person with at
+-- least 1 such day.
+WITH params AS (
+  SELECT 300000 AS idle_ms, 60000 AS allowance_ms,
+         900000 AS max_counted_ms, 1 AS min_flagged_days
+),
+social_categories AS (
+  SELECT category FROM (VALUES ('social_networking'), ('microblogging'),
+    ('video_sharing'), ('photo_sharing'), ('blogging'), ('forums'),
+    ('messaging')) AS s(category)
+),
+people AS (SELECT DISTINCT person FROM events),
+-- Sessions: per person, site and category, a gap over the idle timeout
+-- starts a new one; a session lasts from its first request to its last +
+-- the allowance; one whose requests all went to embedded hosts is not
+-- browse time.
+requests AS (
+  SELECT e.person, e.site, e.category, e.embedded, e.t_ms,
+         e.t_ms - LAG(e.t_ms) OVER (PARTITION BY e.person, e.site, e.category ORDER BY e.t_ms) AS gap_ms
+  FROM events e
+  WHERE NOT e.denied
+),
+numbered AS (
+  SELECT r.*,
+         SUM(CASE WHEN r.gap_ms IS NULL OR r.gap_ms > p.idle_ms THEN 1 ELSE 0 END)
+           OVER (PARTITION BY r.person, r.site, r.category ORDER BY r.t_ms
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_no
+  FROM requests r CROSS JOIN params p
+),
+sessions AS (
+  SELECT n.person, n.category, MIN(n.t_ms) AS s, MAX(n.t_ms) + MAX(p.allowance_ms) AS e,
+         MIN(CASE WHEN n.embedded THEN 1 ELSE 0 END) AS embedded_only
+  FROM numbered n CROSS JOIN params p
+  GROUP BY n.person, n.site, n.category, n.session_no
+),
+browse AS (
+  SELECT person, category, s, e FROM sessions WHERE embedded_only = 0
+  UNION ALL
+  SELECT person, 'social_media' AS category, s, e FROM sessions
+  WHERE embedded_only = 0 AND category IN (SELECT category FROM social_categories)
+),
+-- Union per category (and over all social media): overlapping or touching
+-- sessions count once.
+ordered AS (
+  SELECT b.*,
+         MAX(b.e) OVER (PARTITION BY b.person, b.category ORDER BY b.s, b.e
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM browse b
+),
+islands AS (
+  SELECT o.*,
+         SUM(CASE WHEN o.reach IS NULL OR o.s > o.reach THEN 1 ELSE 0 END)
+           OVER (PARTITION BY o.person, o.category ORDER BY o.s, o.e
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
+  FROM ordered o
+),
+merged AS (
+  SELECT person, category, island, MIN(s) AS s, MAX(e) AS e
+  FROM islands GROUP BY person, category, island
+),
+-- The split on the schedule: the overlap of each merged interval with
+-- each working window and official break; the rest is outside working hours.
+pieces AS (
+  SELECT m.person, m.category, m.island, w.kind, w.date,
+         LEAST(m.e, w.end_ms) - GREATEST(m.s, w.start_ms) AS ms
+  FROM merged m JOIN windows w ON w.start_ms < m.e AND w.end_ms > m.s
+),
+splits AS (
+  SELECT m.person, m.category,
+         SUM(m.e - m.s) AS total_ms,
+         SUM(COALESCE(o.working_ms, 0)) AS working_ms,
+         SUM(COALESCE(o.break_ms, 0)) AS break_ms
+  FROM merged m LEFT JOIN (
+    SELECT person, category, island,
+           SUM(CASE WHEN kind = 'working' THEN ms ELSE 0 END) AS working_ms,
+           SUM(CASE WHEN kind = 'break' THEN ms ELSE 0 END) AS break_ms
+    FROM pieces GROUP BY person, category, island
+  ) o ON o.person = m.person AND o.category = m.category AND o.island = m.island
+  GROUP BY m.person, m.category
+),
+session_counts AS (
+  SELECT person, category, COUNT(*) AS sessions FROM browse GROUP BY person, category
+),
+blocked AS (
+  SELECT person, category, COUNT(*) AS blocked FROM events WHERE denied GROUP BY person, category
+  UNION ALL
+  SELECT person, 'social_media' AS category, COUNT(*) AS blocked FROM events
+  WHERE denied AND category IN (SELECT category FROM social_categories)
+  GROUP BY person
+),
+-- The policy: social-media working time per local date.
+flagged_days AS (
+  SELECT o.person, o.date
+  FROM pieces o CROSS JOIN params p
+  WHERE o.category = 'social_media' AND o.kind = 'working'
+  GROUP BY o.person, o.date
+  HAVING SUM(o.ms) > MAX(p.max_counted_ms)
+),
+flagged AS (
+  SELECT f.person
+  FROM flagged_days f CROSS JOIN params p
+  GROUP BY f.person
+  HAVING COUNT(*) >= MAX(p.min_flagged_days)
+),
+categories AS (
+  SELECT person, category FROM splits
+  UNION SELECT person, category FROM blocked
+  UNION SELECT person, 'social_media' AS category FROM people
+)
+SELECT c.person, c.category,
+       CAST(FLOOR(COALESCE(s.working_ms, 0) / 1000) AS BIGINT) AS working_s,
+       CAST(FLOOR(COALESCE(s.break_ms, 0) / 1000) AS BIGINT) AS break_s,
+       CAST(FLOOR((COALESCE(s.total_ms, 0) - COALESCE(s.working_ms, 0) - COALESCE(s.break_ms, 0)) / 1000) AS BIGINT) AS outside_s,
+       CAST(FLOOR(COALESCE(s.total_ms, 0) / 1000) AS BIGINT) AS total_s,
+       COALESCE(n.sessions, 0) AS sessions,
+       COALESCE(b.blocked, 0) AS blocked,
+       CASE WHEN f.person IS NULL THEN 'false' ELSE 'true' END AS flagged
+FROM categories c
+LEFT JOIN splits s ON s.person = c.person AND s.category = c.category
+LEFT JOIN session_counts n ON n.person = c.person AND n.category = c.category
+LEFT JOIN (SELECT person, category, SUM(blocked) AS blocked FROM blocked GROUP BY person, category) b
+  ON b.person = c.person AND b.category = c.category
+LEFT JOIN flagged f ON f.person = c.person
+WHERE c.category = 'social_media' OR COALESCE(s.total_ms, 0) > 0 OR COALESCE(b.blocked, 0) > 0
+ORDER BY c.person, c.category

@@ -1,0 +1,125 @@
+//! `netusage windows`: the schedule as UTC intervals, for SQL engines.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat};
+use clap::Args;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::ExitError;
+use crate::output::{self, OutputFormat, Record};
+use crate::usage::schedule::Period;
+
+/// Most local dates one run lists (ten years).
+const MAX_DAYS: i64 = 3653;
+
+/// The working schedule as UTC intervals, one row per local day, working
+/// window and official break.
+///
+/// For computing browse time outside netusage (examples/browse_time.sql in
+/// DuckDB or Spark SQL): the local-time rules (time zone and clock changes,
+/// working days, bank holidays) are applied here, so the SQL only compares
+/// milliseconds. `day` rows give each local date's bounds; time in a day
+/// outside its `working` and `break` rows is outside working hours.
+#[derive(Debug, Args)]
+pub struct WindowsArgs {
+    /// Configuration file (its [schedule]); defaults apply without one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// First local date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: NaiveDate,
+    /// Last local date (YYYY-MM-DD, inclusive; at most ten years after --from).
+    #[arg(long, value_name = "DATE")]
+    pub to: NaiveDate,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    pub format: OutputFormat,
+}
+
+/// One interval: `date,kind,start_ms,end_ms,start_utc,end_utc`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowRow {
+    /// Local date (YYYY-MM-DD).
+    pub date: String,
+    /// `day` (the local date's bounds), `working` or `break`.
+    pub kind: &'static str,
+    /// Start, UTC milliseconds since 1970 (included).
+    pub start_ms: i64,
+    /// End, UTC milliseconds since 1970 (excluded).
+    pub end_ms: i64,
+    /// Start, RFC 3339 UTC.
+    pub start_utc: String,
+    /// End, RFC 3339 UTC.
+    pub end_utc: String,
+}
+
+impl Record for WindowRow {
+    fn header() -> Vec<&'static str> {
+        vec!["date", "kind", "start_ms", "end_ms", "start_utc", "end_utc"]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.date.clone(),
+            self.kind.to_string(),
+            self.start_ms.to_string(),
+            self.end_ms.to_string(),
+            self.start_utc.clone(),
+            self.end_utc.clone(),
+        ]
+    }
+}
+
+/// Runs `netusage windows`.
+///
+/// # Errors
+/// A bad config or range (exit 2); write errors.
+pub fn run(args: WindowsArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.config.as_deref())?;
+    let schedule = config.schedule()?;
+    let days = (args.to - args.from).num_days();
+    if days < 0 {
+        return Err(ExitError::usage(format!(
+            "--to {} is before --from {}",
+            args.to, args.from
+        )));
+    }
+    if days >= MAX_DAYS {
+        return Err(ExitError::usage(format!(
+            "--from {} to --to {} is {} days; at most {MAX_DAYS} at a time",
+            args.from,
+            args.to,
+            days + 1
+        )));
+    }
+    let utc = |ms: i64| {
+        DateTime::from_timestamp_millis(ms)
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for date in args.from.iter_days().take(days as usize + 1) {
+        let row = |kind, start_ms, end_ms| WindowRow {
+            date: date.to_string(),
+            kind,
+            start_ms,
+            end_ms,
+            start_utc: utc(start_ms),
+            end_utc: utc(end_ms),
+        };
+        let next = date.succ_opt().unwrap_or(date);
+        rows.push(row(
+            "day",
+            schedule.day_start(date),
+            schedule.day_start(next),
+        ));
+        for (start, end, period) in schedule.windows(date) {
+            let kind = match period {
+                Period::Working => "working",
+                Period::Break => "break",
+                Period::Outside => continue,
+            };
+            rows.push(row(kind, start, end));
+        }
+    }
+    output::write(&rows, args.format, &mut std::io::stdout().lock())
+}
