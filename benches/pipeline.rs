@@ -46,6 +46,7 @@ fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
         cutoff_ms: None,
         latest_ms: None,
         realms: Default::default(),
+        timings: Default::default(),
     };
     match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
         Outcome::Ingested(r) => assert_eq!(r.lines, lines()),

@@ -33,6 +33,7 @@ fn check(block: &[u8]) {
         latest_ms: Some(4_102_444_800_000),
         realms: &realms,
         dup_days: &days,
+        timings: &Default::default(),
     };
     let parser = netusage::formats::squid::Squid.begin(&FileContext::default());
     let out = process_block(block, 1, parser.as_ref(), &cx).unwrap();

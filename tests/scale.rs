@@ -468,3 +468,44 @@ fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
     );
     assert_same(&duckdb_usage(&store, &windows), &usage);
 }
+
+#[test]
+fn ingest_timings_name_every_phase_after_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = every("2025-06-11T09:00:00Z", 30, 40, "alice", "www.facebook.com");
+    let log = write_log(dir.path(), "a.log", &lines);
+    let store = dir.path().join("store");
+    let out = run(&[
+        "ingest",
+        "--timings",
+        "--now",
+        TEST_NOW,
+        "--store",
+        store.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("timings: "), "{err}");
+    assert!(err.contains(" wall for 40 lines ("), "{err}");
+    let phases: Vec<&str> = err
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        phases,
+        ["read", "parse", "classify", "encode", "dedup", "write"]
+    );
+    // Without --timings, nothing on standard error.
+    let again = dir.path().join("store2");
+    let out = run(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--store",
+        again.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.stderr.is_empty());
+}

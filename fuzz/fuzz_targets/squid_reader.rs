@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         latest_ms: Some(4_102_444_800_000),
         realms: &realms,
         dup_days: &days,
+        timings: &Default::default(),
     };
     let fcx = FileContext {
         nss_fields: Some("time,login,cip,eurl,action,respcode".into()),

@@ -49,6 +49,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
         categories: args.analysis.categories.clone(),
         config: args.analysis.config.clone(),
         now: args.now,
+        timings: false,
         paths: args.paths.clone(),
     };
     let mut err = std::io::stderr().lock();

@@ -12,6 +12,7 @@ use super::{StoreArgs, parse_now};
 use crate::classify::Classifier;
 use crate::config::Config;
 use crate::formats::{FileContext, LogFormat};
+use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{self, FileReport, Outcome};
 use crate::output::{self, OutputFormat, Record};
 use crate::retention;
@@ -45,6 +46,10 @@ pub struct IngestArgs {
     /// recorded as `ingested_at`, this one beside it.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
+    /// After the summary, print where the time went (read, parse, classify,
+    /// encode, dedup, write: thread time per phase) on standard error.
+    #[arg(long)]
+    pub timings: bool,
     /// Log files or directories.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -126,6 +131,9 @@ pub fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
 /// Totals over the files of one run.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
+    /// Where the time went (not printed in the summary: see `--timings`).
+    #[serde(skip)]
+    pub timings: std::sync::Arc<Timings>,
     /// Files named or found.
     pub files: usize,
     /// Files stored by this run.
@@ -236,6 +244,7 @@ pub fn ingest_all(
         cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
         latest_ms: Some(real_now.timestamp_millis() + ingest::CLOCK_SKEW_S * 1000),
         realms: realms.clone(),
+        timings: Default::default(),
     };
     let mut realms_seen: std::collections::BTreeMap<String, u64> = Default::default();
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
@@ -388,7 +397,38 @@ pub fn ingest_all(
     draft.details = serde_json::to_value(&s)?;
     draft.details["realms_kept"] = serde_json::to_value(&realms_seen)?;
     store.audit(draft)?;
+    s.timings = opts.timings.clone();
     Ok((reports, s))
+}
+
+/// Prints thread time per phase, the share of the wall time and the lines
+/// per second each phase alone would allow.
+fn print_timings(
+    t: &Timings,
+    wall: std::time::Duration,
+    lines: u64,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "timings: {:.2} s wall for {lines} lines ({:.0} lines/s) on {} threads; thread time per phase \
+         (phases run at once on different threads):",
+        wall.as_secs_f64(),
+        lines as f64 / wall.as_secs_f64().max(1e-9),
+        rayon::current_num_threads()
+    )?;
+    for phase in Phase::ALL {
+        let d = t.get(phase).as_secs_f64();
+        writeln!(
+            out,
+            "  {:<9} {:>8.2} s  {:>5.1}% of wall  {:<62}",
+            phase.name(),
+            d,
+            100.0 * d / wall.as_secs_f64().max(1e-9),
+            phase.covers()
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs `netusage ingest`.
@@ -399,5 +439,14 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (_, summary) = ingest_all(&args, &mut out)?;
     output::write(std::slice::from_ref(&summary), args.format, &mut out)?;
+    if args.timings {
+        let wall = std::time::Duration::from_secs_f64(summary.seconds);
+        print_timings(
+            &summary.timings,
+            wall,
+            summary.lines,
+            &mut std::io::stderr(),
+        )?;
+    }
     summary.result()
 }

@@ -6,6 +6,8 @@
 //! blocks in parallel (rayon) and writes them in file order. Memory is bounded
 //! by the channel depth and the group size, not by the input size.
 
+pub mod timings;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -33,6 +35,7 @@ use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
 use crate::store::writer::PartitionWriter;
+use timings::{Phase, Timings};
 
 /// Target size of one block of lines handed to a parser thread (bytes).
 pub const BLOCK_BYTES: usize = 4 << 20;
@@ -64,6 +67,8 @@ pub struct Options {
     pub latest_ms: Option<i64>,
     /// The organisation's own realms, stripped from user names.
     pub realms: Realms,
+    /// Where the time goes, summed over every file of the run.
+    pub timings: Arc<Timings>,
 }
 
 /// How far ahead of the system clock an event may be dated (s): clocks of
@@ -419,27 +424,37 @@ pub fn ingest_file(
         latest_ms: opts.latest_ms,
         realms: &opts.realms,
         dup_days: &dup_days,
+        timings: &opts.timings,
     };
-    let result = read_blocks(path, decoded, head, first_line, tracker, |blocks| {
-        bar.set_position(digest.bytes());
-        let outs: Vec<anyhow::Result<BlockOut>> = blocks
-            .par_iter()
-            .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
-            .collect();
-        let mut stats = Stats::default();
-        for (block, out) in blocks.iter().zip(outs) {
-            let mut out = out?;
-            let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
-            for f in &mut out.frames {
-                if let Some(keys) = &f.keys {
-                    let index = match dup_index.entry(f.day) {
-                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(v) => {
-                            v.insert(crate::store::scan::day_keys(store, f.day)?)
-                        }
-                    };
-                    let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
-                    let keep: Vec<bool> = keys
+    let timings = opts.timings.clone();
+    let result = read_blocks(
+        path,
+        decoded,
+        head,
+        first_line,
+        tracker,
+        timings,
+        |blocks| {
+            bar.set_position(digest.bytes());
+            let outs: Vec<anyhow::Result<BlockOut>> = blocks
+                .par_iter()
+                .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
+                .collect();
+            let mut stats = Stats::default();
+            for (block, out) in blocks.iter().zip(outs) {
+                let mut out = out?;
+                let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
+                for f in &mut out.frames {
+                    let deduping = Instant::now();
+                    if let Some(keys) = &f.keys {
+                        let index = match dup_index.entry(f.day) {
+                            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(v) => {
+                                v.insert(crate::store::scan::day_keys(store, f.day)?)
+                            }
+                        };
+                        let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
+                        let keep: Vec<bool> = keys
                         .iter()
                         .enumerate()
                         .map(|(i, k)| match index.get(k) {
@@ -456,41 +471,45 @@ pub fn ingest_file(
                             None => true,
                         })
                         .collect();
-                    if !dup_lines.is_empty() {
-                        let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
-                        f.df = f.df.filter(&mask)?;
+                        if !dup_lines.is_empty() {
+                            let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
+                            f.df = f.df.filter(&mask)?;
+                        }
+                    }
+                    opts.timings.add(Phase::Dedup, deduping.elapsed());
+                    if f.df.height() > 0 {
+                        let writing = Instant::now();
+                        parts.write(f.day, &f.df)?;
+                        opts.timings.add(Phase::Write, writing.elapsed());
                     }
                 }
-                if f.df.height() > 0 {
-                    parts.write(f.day, &f.df)?;
+                out.stats.accepted -= dup_lines.len() as u64;
+                out.stats.duplicates += dup_lines.len() as u64;
+                let mut dups = duplicate_rejects(block, dup_lines).into_iter().peekable();
+                let mut rejects = out.rejects.into_iter().peekable();
+                // Quarantine stays in line order: merge the block's rejects with its duplicates.
+                loop {
+                    let take_dup = match (rejects.peek(), dups.peek()) {
+                        (Some(r), Some(d)) => d.line < r.line,
+                        (None, Some(_)) => true,
+                        (_, None) => false,
+                    };
+                    if take_dup {
+                        quarantine.push(&dups.next().expect("peeked"))?;
+                    } else if let Some(r) = rejects.next() {
+                        quarantine.push(&r)?;
+                    } else {
+                        break;
+                    }
                 }
-            }
-            out.stats.accepted -= dup_lines.len() as u64;
-            out.stats.duplicates += dup_lines.len() as u64;
-            let mut dups = duplicate_rejects(block, dup_lines).into_iter().peekable();
-            let mut rejects = out.rejects.into_iter().peekable();
-            // Quarantine stays in line order: merge the block's rejects with its duplicates.
-            loop {
-                let take_dup = match (rejects.peek(), dups.peek()) {
-                    (Some(r), Some(d)) => d.line < r.line,
-                    (None, Some(_)) => true,
-                    (_, None) => false,
-                };
-                if take_dup {
-                    quarantine.push(&dups.next().expect("peeked"))?;
-                } else if let Some(r) = rejects.next() {
-                    quarantine.push(&r)?;
-                } else {
-                    break;
+                for (r, n) in out.realms {
+                    *realms.entry(r).or_default() += n;
                 }
+                stats.merge(&out.stats);
             }
-            for (r, n) in out.realms {
-                *realms.entry(r).or_default() += n;
-            }
-            stats.merge(&out.stats);
-        }
-        Ok(stats)
-    });
+            Ok(stats)
+        },
+    );
     bar.finish_and_clear();
     let stats = match result {
         Ok(s) => s,
@@ -541,11 +560,13 @@ pub fn ingest_file(
         ingested_at: Utc::now(),
         as_of: opts.as_of,
     };
+    let writing = Instant::now();
     if let Err(e) = parts.commit() {
         quarantine.abort();
         return Err(e);
     }
     quarantine.commit()?;
+    opts.timings.add(Phase::Write, writing.elapsed());
     manifest::append(&store.manifest_path(), &record)?;
     Ok(Outcome::Ingested(record))
 }
@@ -635,6 +656,7 @@ fn read_blocks(
     head: Vec<u8>,
     first_line: u64,
     mut tracker: Box<dyn LineParser>,
+    timings: Arc<Timings>,
     mut sink: impl FnMut(&[Block]) -> anyhow::Result<Stats>,
 ) -> anyhow::Result<Stats> {
     let group = rayon::current_num_threads().max(1);
@@ -644,6 +666,7 @@ fn read_blocks(
         let mut carry = head;
         let mut next_line = first_line;
         loop {
+            let reading = Instant::now();
             let more = match fill(&mut *reader, &mut carry, BLOCK_BYTES) {
                 Ok(more) => more,
                 Err(e) => {
@@ -682,6 +705,7 @@ fn read_blocks(
                     }
                 }
             }
+            timings.add(Phase::Read, reading.elapsed());
             if !block.is_empty()
                 && tx
                     .send(Ok(Block {
@@ -817,6 +841,8 @@ pub struct BlockContext<'a> {
     pub realms: &'a Realms,
     /// UTC days that already hold events: their rows get dedup keys.
     pub dup_days: &'a HashSet<NaiveDate>,
+    /// Where the time goes.
+    pub timings: &'a Timings,
 }
 
 /// Parses and classifies one block of whole lines.
@@ -829,6 +855,8 @@ pub fn process_block<'a>(
     parser: &dyn LineParser,
     cx: &BlockContext<'_>,
 ) -> anyhow::Result<BlockOut> {
+    let started = Instant::now();
+    let mut classifying = std::time::Duration::ZERO;
     let mut parser = parser.fork();
     let mut hosts: Vec<HostInfo> = Vec::new();
     let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32> = HashMap::new();
@@ -891,7 +919,9 @@ pub fn process_block<'a>(
         let host = match host_ix.get(e.host.as_ref()) {
             Some(&i) => i,
             None => {
+                let t = Instant::now();
                 let c = cx.classifier.classify(&e.host);
+                classifying += t.elapsed();
                 hosts.push(HostInfo {
                     host: c.host,
                     domain: c.domain,
@@ -941,6 +971,7 @@ pub fn process_block<'a>(
             line: this,
         });
     }
+    let encoding = Instant::now();
     let mut by_day: BTreeMap<i64, Vec<&Event<'_>>> = BTreeMap::new();
     for e in &events {
         by_day
@@ -976,6 +1007,13 @@ pub fn process_block<'a>(
             })
         })
         .collect::<anyhow::Result<_>>()?;
+    let encoded = encoding.elapsed();
+    cx.timings.add(Phase::Encode, encoded);
+    cx.timings.add(Phase::Classify, classifying);
+    cx.timings.add(
+        Phase::Parse,
+        started.elapsed().saturating_sub(encoded + classifying),
+    );
     Ok(BlockOut {
         frames,
         rejects,
