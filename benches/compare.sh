@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# benches/compare.sh SIZE: netusage against line-oriented tools on one
+# generated Squid log, in one run on the same file.
+#
+#   benches/compare.sh 1G        # about 8 million lines
+#   benches/compare.sh 200M
+#
+# Generates a native Squid access log of about SIZE bytes (K, M, G suffixes)
+# with the project's generator (examples/genlogs.rs: 2,000 people, starting
+# 40 days ago so the retention window and the authorisation gate accept it),
+# then times, each on that file:
+#   netusage ingest          parse, classify, write Parquet day partitions
+#   netusage usage           browse time per person and category (streamed)
+#   netusage report          a one-person evidence pack over five days
+#   mawk                     counting requests per host: the floor for a line tool
+#   goaccess                 Debian package, Squid format, JSON output, TZ set
+#   duckdb                   read_csv + regexp_extract + group by (PyPI package)
+# and prints wall time, lines per second and peak resident memory
+# (/usr/bin/time -v) for each, and each one's time as a ratio to
+# `netusage ingest`. Tools that are not installed are named and left out.
+#
+# Environment: CARGO_TARGET_DIR (default ~/.cache/netusage-target),
+# WORK (default a temporary folder, removed at the end unless KEEP=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size="${1:-1G}"
+bytes=$(numfmt --from=iec "$size")
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/netusage-target}"
+cargo build --release --quiet --bin netusage --example genlogs
+bin="$CARGO_TARGET_DIR/release/netusage"
+work="${WORK:-$(mktemp -d)}"
+mkdir -p "$work"
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+log="$work/access.log"
+store="$work/store"
+# The generator writes about 133 bytes a line.
+lines=$((bytes / 133))
+start=$(date -u -d '40 days ago' +%Y-%m-%d)
+"$CARGO_TARGET_DIR/release/examples/genlogs" --users 2000 --lines "$lines" --start "$start" --out "$log" 2> /dev/null
+lines=$(wc -l < "$log")
+echo "log: $log, $(numfmt --to=iec "$(stat -c %s "$log")")B, $lines lines, from $start; $(nproc) cores"
+
+results="$work/results.tsv"
+: > "$results"
+# measure NAME COMMAND...: runs it once under /usr/bin/time -v.
+measure() {
+  local name="$1"
+  shift
+  local t="$work/$name.time"
+  if ! /usr/bin/time -v -o "$t" "$@" > "$work/$name.out" 2> "$work/$name.err"; then
+    echo "$name failed:" >&2
+    tail -5 "$work/$name.err" >&2
+    return 0
+  fi
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$t")
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$t")
+  printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" >> "$results"
+}
+
+measure "netusage ingest" "$bin" ingest --store "$store" "$log"
+measure "netusage usage" "$bin" usage --store "$store" --format csv
+
+# One person over five days in the middle of the log (all of it if shorter).
+user=$(awk 'NR == 1 { print $8 }' "$log" | sed 's/.*%5C//')
+first=$(head -1 "$log" | cut -d. -f1)
+last=$(tail -1 "$log" | cut -d. -f1)
+mid=$(((first + last) / 2))
+from=$(date -u -d "@$((mid - 2 * 86400 > first ? mid - 2 * 86400 : first))" +%Y-%m-%d)
+to=$(date -u -d "@$((mid + 2 * 86400 < last ? mid + 2 * 86400 : last))" +%Y-%m-%d)
+cat > "$work/authorisation.toml" << EOF
+reference = "BENCH-$(date +%s)"
+grounds = "excessive_non_work_use"
+grounds_detail = ""
+requested_by = "Dana Whitfield"
+authorised_at = $(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
+expires = $(date -u -d '30 days' +%Y-%m-%dT%H:%M:%SZ)
+covert = false
+covert_justification = ""
+subject_notified = true
+record_of_concern = "ROC-BENCH"
+dpia = "DPIA-BENCH"
+[subject]
+employee_id = "E1"
+users = ["$user"]
+ips = []
+[authorised_by]
+name = "Morgan Ellis"
+role = "Head of HR"
+[period]
+from = $from
+to = $to
+EOF
+measure "netusage report" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" --out "$work/packs"
+
+if command -v mawk > /dev/null; then
+  measure "mawk hosts" mawk '{ u = $7; sub(/^[a-z]+:\/\//, "", u); sub(/[\/:].*$/, "", u); n[u]++ } END { for (h in n) print h, n[h] }' "$log"
+else
+  echo "mawk not installed (apt-get install mawk): left out" >&2
+fi
+if command -v goaccess > /dev/null; then
+  # GoAccess's Squid layout, spelt out (1.7's predefined SQUID name misreads the timestamp).
+  measure "goaccess" env TZ=Europe/London goaccess "$log" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %^ %^ %^' \
+    --date-format=%s --time-format=%s --no-global-config -o "$work/goaccess.json"
+else
+  echo "goaccess not installed (apt-get install goaccess): left out" >&2
+fi
+if python3 -c 'import duckdb' 2> /dev/null; then
+  measure "duckdb" python3 -c '
+import sys, duckdb
+print(duckdb.sql(f"""
+  SELECT regexp_extract(line, $$^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(?:[a-z]+://)?([^/:\s]+)$$, 1) AS host, count(*) AS n
+  FROM read_csv($${sys.argv[1]}$$, columns = {{"line": "VARCHAR"}}, delim = chr(1), quote = $$$$, escape = $$$$, header = false)
+  GROUP BY host""").fetchall().__len__(), "hosts")' "$log"
+else
+  echo "duckdb not installed (python3 -m pip install duckdb): left out" >&2
+fi
+
+echo
+awk -F'\t' -v lines="$lines" '
+  NR == 1 { base = $2 }
+  { printf "%-18s %8.2f s %12.0f lines/s %8.0f MB peak %7.2fx ingest time\n", $1, $2, lines / ($2 > 0 ? $2 : 1e-9), $3 / 1024, $2 / base }
+' "$results"
