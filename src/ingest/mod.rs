@@ -411,12 +411,7 @@ pub fn ingest_file(
 
     let source = source_id(&records, &head_sha256, size, first_line);
     let dup_days = crate::store::scan::days_with_events(store)?;
-    let mut dup_index: HashMap<NaiveDate, HashMap<u128, crate::store::scan::Origin>> =
-        HashMap::new();
     let bar = progress_bar(opts.progress, size, path);
-    let mut parts = PartitionWriter::new(&store.events_dir(), &source);
-    let mut quarantine = QuarantineWriter::new(&store.quarantine_dir(), &source);
-    let mut realms: BTreeMap<String, u64> = BTreeMap::new();
     let bcx = BlockContext {
         classifier,
         source: &source,
@@ -426,99 +421,68 @@ pub fn ingest_file(
         dup_days: &dup_days,
         timings: &opts.timings,
     };
-    let timings = opts.timings.clone();
-    let result = read_blocks(
-        path,
-        decoded,
-        head,
-        first_line,
-        tracker,
-        timings,
-        |blocks| {
-            bar.set_position(digest.bytes());
-            let outs: Vec<anyhow::Result<BlockOut>> = blocks
-                .par_iter()
-                .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
-                .collect();
-            let mut stats = Stats::default();
-            for (block, out) in blocks.iter().zip(outs) {
-                let mut out = out?;
-                let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
-                for f in &mut out.frames {
-                    let deduping = Instant::now();
-                    if let Some(keys) = &f.keys {
-                        let index = match dup_index.entry(f.day) {
-                            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                            std::collections::hash_map::Entry::Vacant(v) => {
-                                v.insert(crate::store::scan::day_keys(store, f.day)?)
-                            }
-                        };
-                        let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
-                        let keep: Vec<bool> = keys
-                        .iter()
-                        .enumerate()
-                        .map(|(i, k)| match index.get(k) {
-                            Some((src, line)) => {
-                                dup_lines.insert(
-                                    lines.get(i).unwrap_or(0),
-                                    format!(
-                                        "duplicate: the same event (time, client, user, method, URL, status, bytes) \
-                                         is already stored from source {src} line {line}"
-                                    ),
-                                );
-                                false
-                            }
-                            None => true,
-                        })
-                        .collect();
-                        if !dup_lines.is_empty() {
-                            let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
-                            f.df = f.df.filter(&mask)?;
-                        }
-                    }
-                    opts.timings.add(Phase::Dedup, deduping.elapsed());
-                    if f.df.height() > 0 {
-                        let writing = Instant::now();
-                        parts.write(f.day, &f.df)?;
-                        opts.timings.add(Phase::Write, writing.elapsed());
-                    }
-                }
-                out.stats.accepted -= dup_lines.len() as u64;
-                out.stats.duplicates += dup_lines.len() as u64;
-                let mut dups = duplicate_rejects(block, dup_lines).into_iter().peekable();
-                let mut rejects = out.rejects.into_iter().peekable();
-                // Quarantine stays in line order: merge the block's rejects with its duplicates.
-                loop {
-                    let take_dup = match (rejects.peek(), dups.peek()) {
-                        (Some(r), Some(d)) => d.line < r.line,
-                        (None, Some(_)) => true,
-                        (_, None) => false,
-                    };
-                    if take_dup {
-                        quarantine.push(&dups.next().expect("peeked"))?;
-                    } else if let Some(r) = rejects.next() {
-                        quarantine.push(&r)?;
-                    } else {
-                        break;
-                    }
-                }
-                for (r, n) in out.realms {
-                    *realms.entry(r).or_default() += n;
-                }
-                stats.merge(&out.stats);
-            }
-            Ok(stats)
-        },
-    );
-    bar.finish_and_clear();
-    let stats = match result {
-        Ok(s) => s,
-        Err(e) => {
-            parts.abort();
-            quarantine.abort();
-            return Err(e);
-        }
+    let storing = Storing {
+        store,
+        timings: &opts.timings,
+        parts: PartitionWriter::new(&store.events_dir(), &source),
+        quarantine: QuarantineWriter::new(&store.quarantine_dir(), &source),
+        dup_index: HashMap::new(),
+        realms: BTreeMap::new(),
+        stats: Stats::default(),
     };
+    // The parser threads work on one group of blocks while the writer
+    // thread stores the one before: parsing and Parquet encoding overlap.
+    let (read, (storing, stored)) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<(Vec<Block>, Vec<anyhow::Result<BlockOut>>)>(1);
+        let writer = scope.spawn(move || {
+            let mut storing = storing;
+            for (blocks, outs) in rx {
+                for (block, out) in blocks.iter().zip(outs) {
+                    if let Err(e) = out.and_then(|o| storing.store_block(block, o)) {
+                        return (storing, Err(e));
+                    }
+                }
+            }
+            (storing, Ok(()))
+        });
+        let timings = opts.timings.clone();
+        let read = read_blocks(
+            path,
+            decoded,
+            head,
+            first_line,
+            tracker,
+            timings,
+            |blocks| {
+                bar.set_position(digest.bytes());
+                let outs: Vec<anyhow::Result<BlockOut>> = blocks
+                    .par_iter()
+                    .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
+                    .collect();
+                tx.send((blocks, outs))
+                    .map_err(|_| anyhow::anyhow!("the writer stopped"))
+            },
+        );
+        drop(tx);
+        (
+            read,
+            writer.join().expect("the writer thread does not panic"),
+        )
+    });
+    bar.finish_and_clear();
+    let Storing {
+        parts,
+        quarantine,
+        realms,
+        stats,
+        ..
+    } = storing;
+    // The writer's own error explains a stopped writer better than the reader's.
+    if let Err(e) = stored.and(read) {
+        parts.abort();
+        quarantine.abort();
+        return Err(e);
+    }
     let (sha256, bytes_read) = digest.finish();
     if prefix.is_none()
         && let Some(existing) = records.iter().find(|r| r.sha256 == sha256)
@@ -657,8 +621,8 @@ fn read_blocks(
     first_line: u64,
     mut tracker: Box<dyn LineParser>,
     timings: Arc<Timings>,
-    mut sink: impl FnMut(&[Block]) -> anyhow::Result<Stats>,
-) -> anyhow::Result<Stats> {
+    mut sink: impl FnMut(Vec<Block>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let group = rayon::current_num_threads().max(1);
     let (tx, rx) = sync_channel::<anyhow::Result<Block>>(group * 2);
     let path_owned = path.to_path_buf();
@@ -723,7 +687,6 @@ fn read_blocks(
             }
         }
     });
-    let mut total = Stats::default();
     let mut pending = Vec::with_capacity(group);
     let mut result = Ok(());
     for block in rx.iter() {
@@ -734,23 +697,103 @@ fn read_blocks(
                 break;
             }
         }
-        if pending.len() == group {
-            match sink(&pending) {
-                Ok(s) => total.merge(&s),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-            pending.clear();
+        if pending.len() == group
+            && let Err(e) = sink(std::mem::replace(&mut pending, Vec::with_capacity(group)))
+        {
+            result = Err(e);
+            break;
         }
     }
     if result.is_ok() && !pending.is_empty() {
-        result = sink(&pending).map(|s| total.merge(&s));
+        result = sink(pending);
     }
     drop(rx);
     let _ = producer.join();
-    result.map(|()| total)
+    result
+}
+
+/// The writer side of one file's ingest: stores each parsed block's events
+/// (after looking for duplicates of stored events) and quarantined lines,
+/// in block order.
+struct Storing<'a> {
+    store: &'a Store,
+    timings: &'a Timings,
+    parts: PartitionWriter,
+    quarantine: QuarantineWriter,
+    /// Dedup keys of the events already stored, per UTC day, loaded on first use.
+    dup_index: HashMap<NaiveDate, HashMap<u128, crate::store::scan::Origin>>,
+    realms: BTreeMap<String, u64>,
+    stats: Stats,
+}
+
+impl Storing<'_> {
+    fn store_block(&mut self, block: &Block, mut out: BlockOut) -> anyhow::Result<()> {
+        let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
+        for f in &mut out.frames {
+            let deduping = Instant::now();
+            if let Some(keys) = &f.keys {
+                let index = match self.dup_index.entry(f.day) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(crate::store::scan::day_keys(self.store, f.day)?)
+                    }
+                };
+                let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
+                let before = dup_lines.len();
+                let keep: Vec<bool> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| match index.get(k) {
+                        Some((src, line)) => {
+                            dup_lines.insert(
+                                lines.get(i).unwrap_or(0),
+                                format!(
+                                    "duplicate: the same event (time, client, user, method, URL, status, bytes) \
+                                     is already stored from source {src} line {line}"
+                                ),
+                            );
+                            false
+                        }
+                        None => true,
+                    })
+                    .collect();
+                if dup_lines.len() > before {
+                    let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
+                    f.df = f.df.filter(&mask)?;
+                }
+            }
+            self.timings.add(Phase::Dedup, deduping.elapsed());
+            if f.df.height() > 0 {
+                let writing = Instant::now();
+                self.parts.write(f.day, &f.df)?;
+                self.timings.add(Phase::Write, writing.elapsed());
+            }
+        }
+        out.stats.accepted -= dup_lines.len() as u64;
+        out.stats.duplicates += dup_lines.len() as u64;
+        let mut dups = duplicate_rejects(block, dup_lines).into_iter().peekable();
+        let mut rejects = out.rejects.into_iter().peekable();
+        // Quarantine stays in line order: merge the block's rejects with its duplicates.
+        loop {
+            let take_dup = match (rejects.peek(), dups.peek()) {
+                (Some(r), Some(d)) => d.line < r.line,
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if take_dup {
+                self.quarantine.push(&dups.next().expect("peeked"))?;
+            } else if let Some(r) = rejects.next() {
+                self.quarantine.push(&r)?;
+            } else {
+                break;
+            }
+        }
+        for (r, n) in out.realms {
+            *self.realms.entry(r).or_default() += n;
+        }
+        self.stats.merge(&out.stats);
+        Ok(())
+    }
 }
 
 /// Lines in a block: its line breaks, plus one for a last line without one.

@@ -16,6 +16,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter, Schema};
+use polars_parquet::write::ZstdLevel;
 
 /// A `Write` over a shared file, so the file can be fsynced after the
 /// Parquet writer that owns it has finished.
@@ -74,7 +75,7 @@ impl PartitionWriter {
                 64 << 10,
                 SharedFile(file.clone()),
             ))
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(ParquetCompression::Zstd(Some(ZstdLevel::try_new(1)?)))
             .batched(&self.schema)
             .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
             self.open.insert(day, Open { tmp, file, writer });
