@@ -356,36 +356,42 @@ impl<'a> Iterator for Fields<'a> {
 /// found (e.g. Squid's `error:invalid-request`).
 pub fn url_host(url: &str) -> Option<&str> {
     let b = url.as_bytes();
-    // A scheme is letters, digits, `+`, `-`, `.` before `://` (RFC 3986, 3.1).
-    // The first `://`: after a scheme in the common case, found without a search.
-    let sep = b
+    // The first `://`: right after a scheme in the common case (letters,
+    // digits, `+`, `-`, `.`: RFC 3986, 3.1), else wherever it is.
+    let scheme = b
         .iter()
         .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
-        .filter(|&i| b[i..].starts_with(b"://"))
-        .or_else(|| memchr::memmem::find(b, b"://"));
-    let has_scheme = sep.is_some();
-    let rest = sep.map_or(url, |i| &url[i + 3..]);
-    let end = rest
-        .bytes()
-        .position(|c| matches!(c, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let mut authority = &rest[..end];
-    if let Some(at) = authority.rfind('@') {
-        authority = &authority[at + 1..];
+        .unwrap_or(b.len());
+    let sep = if b[scheme..].starts_with(b"://") {
+        Some(scheme)
+    } else {
+        memchr::memchr_iter(b':', b).find(|&j| b[j + 1..].starts_with(b"//"))
+    };
+    let start = sep.map_or(0, |i| i + 3);
+    let end = b[start..]
+        .iter()
+        .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+        .map_or(b.len(), |i| start + i);
+    // Every cut below is at an ASCII byte: a char boundary.
+    let mut from = start;
+    if let Some(at) = b[from..end].iter().rposition(|&c| c == b'@') {
+        from += at + 1;
     }
-    let host = if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(i) => &authority[..=i],
+    let authority = &b[from..end];
+    let host_end = if authority.first() == Some(&b'[') {
+        match authority.iter().position(|&c| c == b']') {
+            Some(i) => from + i + 1,
             None => return None,
         }
     } else {
-        match authority.rfind(':') {
-            Some(i) if authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &authority[..i],
+        match authority.iter().rposition(|&c| c == b':') {
+            Some(i) if authority[i + 1..].iter().all(u8::is_ascii_digit) => from + i,
             Some(_) => return None,
-            None => authority,
+            None => end,
         }
     };
-    if host.is_empty() || (!has_scheme && !url.contains(':') && !host.contains('.')) {
+    let host = &url[from..host_end];
+    if host.is_empty() || (sep.is_none() && !b.contains(&b':') && !host.contains('.')) {
         return None;
     }
     Some(host)

@@ -94,12 +94,14 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     let client_ip = t[2];
     // Extended layouts put the client port after the client address.
     let mut i = 3;
-    if !t[3].contains('/') && t[3].bytes().all(|b| b.is_ascii_digit()) {
+    if !t[3].is_empty() && t[3].bytes().all(|b| b.is_ascii_digit()) {
         i = 4;
     }
-    let (code, status) = t[i]
-        .split_once('/')
+    let slash = t[i]
+        .bytes()
+        .position(|b| b == b'/')
         .ok_or("result code is not `CODE/STATUS`")?;
+    let (code, status) = (&t[i][..slash], &t[i][slash + 1..]);
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
         return Err("result code is not `CODE/STATUS`");
     }
@@ -133,7 +135,7 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
         return Err("missing user or hierarchy field");
     }
     let user = t[u];
-    if !t[u + 1].contains('/') {
+    if !t[u + 1].bytes().any(|b| b == b'/') {
         return Err("hierarchy field is not `CODE/PEER`");
     }
     let host = url_host(url).unwrap_or("");
@@ -154,14 +156,14 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
         host: Cow::Borrowed(host),
         dst_port: None,
         action: None,
-        denied: code.contains("DENIED"),
+        denied: code.as_bytes().windows(6).any(|w| w == b"DENIED"),
     })
 }
 
 /// Parses `seconds[.fraction]` into UTC milliseconds (fraction truncated to ms).
 fn parse_timestamp(s: &str) -> Option<i64> {
-    let (secs, frac) = match s.split_once('.') {
-        Some((a, b)) => (a, b),
+    let (secs, frac) = match s.bytes().position(|b| b == b'.') {
+        Some(i) => (&s[..i], &s[i + 1..]),
         None => (s, ""),
     };
     if secs.is_empty() || secs.len() > 12 || !secs.bytes().all(|b| b.is_ascii_digit()) {

@@ -902,7 +902,9 @@ pub fn process_block<'a>(
     let mut classifying = std::time::Duration::ZERO;
     let mut parser = parser.fork();
     let mut hosts: Vec<HostInfo> = Vec::new();
-    let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32> = HashMap::new();
+    // Hosts come from the log: a randomly seeded hash, fast on short strings.
+    let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32, foldhash::fast::RandomState> =
+        HashMap::default();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
     let mut rejects = Vec::new();
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
