@@ -327,8 +327,9 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for (day, path) in &files {
         let stem = path
-            .file_stem()
+            .file_name()
             .and_then(|s| s.to_str())
+            .and_then(crate::store::writer::source_of_file)
             .unwrap_or("")
             .to_string();
         *remaining.entry(stem.clone()).or_default() += 1;

@@ -75,8 +75,8 @@ fn in_memory_usage(store: &Path, config: &Config) -> Rows {
     let policy = config.policy().unwrap();
     let params = config.params();
     // user → (site, category) → requests; user → category → blocked
-    let mut requests: BTreeMap<String, BTreeMap<(String, String), Vec<(i64, bool)>>> =
-        BTreeMap::new();
+    type Sites = BTreeMap<(String, String), Vec<(i64, bool)>>;
+    let mut requests: BTreeMap<String, Sites> = BTreeMap::new();
     let mut blocked: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for i in 0..df.height() {
         let u = user.get(i).unwrap().to_string();
@@ -508,4 +508,58 @@ fn ingest_timings_name_every_phase_after_the_summary() {
         log.to_str().unwrap(),
     ]);
     assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn a_day_the_log_comes_back_to_after_its_file_was_finished_gets_a_second_part() {
+    let dir = tempfile::tempdir().unwrap();
+    // Ten days in order, one request each, then a late line for the first:
+    // at most eight days are open at once, so day 1's file was finished.
+    let first = NaiveDate::from_ymd_opt(2025, 6, 2).unwrap();
+    let mut lines: Vec<String> = (0..10)
+        .map(|d| {
+            line(
+                &format!("{}T10:00:00Z", first + chrono::Duration::days(d)),
+                "alice",
+                "www.bbc.co.uk",
+            )
+        })
+        .collect();
+    lines.push(line("2025-06-02T11:00:00Z", "alice", "www.bbc.co.uk"));
+    // Blocks are 4 MiB: pad each day so the late line is in a later block.
+    let mut padded = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        padded.push(l.clone());
+        if i < 10 {
+            let day = first + chrono::Duration::days(i as i64);
+            padded.extend(every(
+                &format!("{day}T10:00:01Z"),
+                1,
+                9000,
+                "bob",
+                "www.gov.uk",
+            ));
+        }
+    }
+    let log = write_log(dir.path(), "late.log", &padded);
+    assert!(std::fs::metadata(&log).unwrap().len() > 8 << 20);
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let day1: Vec<String> = std::fs::read_dir(store.join("events/date=2025-06-02"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let s = Store::open(&store).unwrap();
+    let source = &netusage::store::manifest::read(&s.manifest_path()).unwrap()[0].source;
+    let mut want = vec![format!("{source}.p2.parquet"), format!("{source}.parquet")];
+    want.sort();
+    let mut got = day1.clone();
+    got.sort();
+    assert_eq!(got, want);
+    // Every line is stored once, both parts are read.
+    let df = scan(&s, &Range::default(), &[col::USER, col::TS]).unwrap();
+    assert_eq!(df.height(), 11 + 10 * 9000);
+    let alice = usage_csv(&store, None);
+    // alice: 11 one-request sessions of 60 s each (two on 2 June, an hour apart).
+    assert_eq!(alice[&("alice".to_string(), "news".to_string())][3], "660");
 }

@@ -1,5 +1,7 @@
 //! Atomic writer of one source's day partitions:
-//! `events/date=YYYY-MM-DD/<source>.parquet`, one file per UTC day.
+//! `events/date=YYYY-MM-DD/<source>.parquet`, one file per UTC day (and
+//! `<source>.p2.parquet`, ... for a day the log comes back to after its file
+//! was finished: see [`MAX_OPEN_DAYS`]).
 //!
 //! Each day's rows stream into `.<source>.parquet.tmp` in the partition
 //! directory through a batched Parquet writer, so memory stays flat whatever
@@ -33,21 +35,59 @@ impl Write for SharedFile {
 
 struct Open {
     tmp: PathBuf,
+    dest: PathBuf,
     file: Arc<File>,
     writer: BatchedWriter<io::BufWriter<SharedFile>>,
 }
+
+/// Most days with a file open at once. Logs are mostly in time order, so a
+/// day's file is finished once the log has moved on; a late line for it
+/// starts the day's next part (`<source>.p2.parquet`). Memory then stays flat
+/// however many days a file spans.
+pub const MAX_OPEN_DAYS: usize = 8;
+
+/// A finished part: its UTC day, its temporary file and its final name.
+type Finished = (NaiveDate, PathBuf, PathBuf);
 
 /// Writes one source's events into day partitions.
 pub struct PartitionWriter {
     events_dir: PathBuf,
     source: String,
     schema: Schema,
-    open: BTreeMap<NaiveDate, Open>,
+    open: BTreeMap<NaiveDate, (Open, u64)>,
+    finished: Vec<Finished>,
+    /// Parts started per day.
+    parts: BTreeMap<NaiveDate, u32>,
+    /// Writes so far: when each open day was last written to.
+    tick: u64,
 }
 
 /// Directory of one UTC day's partition.
 pub fn partition_dir(events_dir: &Path, day: NaiveDate) -> PathBuf {
     events_dir.join(format!("date={}", day.format("%Y-%m-%d")))
+}
+
+/// The file name of part `part` (1-based) of a source's day:
+/// `<source>.parquet`, then `<source>.p2.parquet`, ...
+pub fn part_file_name(source: &str, part: u32) -> String {
+    if part <= 1 {
+        format!("{source}.parquet")
+    } else {
+        format!("{source}.p{part}.parquet")
+    }
+}
+
+/// The source a partition file belongs to, from its name
+/// (`<source>.parquet` or `<source>.p<N>.parquet`); `None` for other files.
+pub fn source_of_file(name: &str) -> Option<&str> {
+    let stem = name.strip_suffix(".parquet")?;
+    if stem.starts_with('.') {
+        return None;
+    }
+    Some(match stem.rsplit_once(".p") {
+        Some((source, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => source,
+        _ => stem,
+    })
 }
 
 impl PartitionWriter {
@@ -58,6 +98,9 @@ impl PartitionWriter {
             source: source.to_string(),
             schema: crate::event::schema(),
             open: BTreeMap::new(),
+            finished: Vec::new(),
+            parts: BTreeMap::new(),
+            tick: 0,
         }
     }
 
@@ -66,10 +109,18 @@ impl PartitionWriter {
     /// # Errors
     /// I/O or Parquet encoding errors, naming the file.
     pub fn write(&mut self, day: NaiveDate, df: &DataFrame) -> anyhow::Result<()> {
+        self.tick += 1;
         if !self.open.contains_key(&day) {
+            if self.open.len() >= MAX_OPEN_DAYS {
+                self.finish_least_recent()?;
+            }
+            let part = self.parts.entry(day).or_insert(0);
+            *part += 1;
             let dir = partition_dir(&self.events_dir, day);
             crate::fsutil::create_dir_all(&dir)?;
-            let tmp = dir.join(format!(".{}.parquet.tmp", self.source));
+            let name = part_file_name(&self.source, *part);
+            let tmp = dir.join(format!(".{name}.tmp"));
+            let dest = dir.join(name);
             let file = Arc::new(crate::fsutil::create(&tmp)?);
             let writer = ParquetWriter::new(io::BufWriter::with_capacity(
                 64 << 10,
@@ -78,50 +129,91 @@ impl PartitionWriter {
             .with_compression(ParquetCompression::Zstd(Some(ZstdLevel::try_new(1)?)))
             .batched(&self.schema)
             .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
-            self.open.insert(day, Open { tmp, file, writer });
+            self.open.insert(
+                day,
+                (
+                    Open {
+                        tmp,
+                        dest,
+                        file,
+                        writer,
+                    },
+                    self.tick,
+                ),
+            );
         }
-        let open = self.open.get_mut(&day).expect("inserted above");
+        let (open, used) = self.open.get_mut(&day).expect("inserted above");
+        *used = self.tick;
         open.writer
             .write_batch(df)
             .with_context(|| format!("cannot write {}", open.tmp.display()))
     }
 
-    /// Closes every file, fsyncs it and renames it into place. Returns the
+    /// Finishes the file of the day written to least recently.
+    fn finish_least_recent(&mut self) -> anyhow::Result<()> {
+        let Some(day) = self
+            .open
+            .iter()
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(d, _)| *d)
+        else {
+            return Ok(());
+        };
+        let (open, _) = self.open.remove(&day).expect("found above");
+        // Listed first, so a failure below still removes the file.
+        self.finished
+            .push((day, open.tmp.clone(), open.dest.clone()));
+        open.finish()
+    }
+
+    /// Finishes every file, fsyncs it and renames it into place. Returns the
     /// days written.
     ///
     /// # Errors
     /// I/O errors, naming the file; files not yet renamed are removed.
     pub fn commit(mut self) -> anyhow::Result<Vec<NaiveDate>> {
-        let mut days = Vec::new();
-        let mut finished = Vec::new();
-        for (day, open) in std::mem::take(&mut self.open) {
-            open.writer
-                .finish()
-                .with_context(|| format!("cannot finish {}", open.tmp.display()))?;
-            drop(open.writer);
-            open.file
-                .sync_all()
-                .with_context(|| format!("cannot fsync {}", open.tmp.display()))?;
-            finished.push((day, open.tmp));
+        while !self.open.is_empty() {
+            self.finish_least_recent()?;
         }
-        for (day, tmp) in &finished {
-            let dir = partition_dir(&self.events_dir, *day);
-            let dest = dir.join(format!("{}.parquet", self.source));
-            fs::rename(tmp, &dest).with_context(|| {
-                format!("cannot rename {} to {}", tmp.display(), dest.display())
-            })?;
-            super::sync_dir(&dir);
-            days.push(*day);
+        let finished = std::mem::take(&mut self.finished);
+        let mut renamed = 0;
+        let result = (|| -> anyhow::Result<()> {
+            for (day, tmp, dest) in &finished {
+                fs::rename(tmp, dest).with_context(|| {
+                    format!("cannot rename {} to {}", tmp.display(), dest.display())
+                })?;
+                renamed += 1;
+                super::sync_dir(&partition_dir(&self.events_dir, *day));
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            for (_, tmp, _) in &finished[renamed..] {
+                remove_tmp(tmp);
+            }
+            return Err(e);
         }
-        Ok(days)
+        let days: std::collections::BTreeSet<NaiveDate> =
+            finished.iter().map(|(d, _, _)| *d).collect();
+        Ok(days.into_iter().collect())
     }
 
     /// Removes every temporary file (the ingest of this source failed).
-    pub fn abort(mut self) {
-        for (_, open) in std::mem::take(&mut self.open) {
-            drop(open.writer);
-            remove_tmp(&open.tmp);
-        }
+    pub fn abort(self) {
+        // Drop does it.
+    }
+}
+
+impl Open {
+    /// Writes the Parquet footer and fsyncs the file.
+    fn finish(self) -> anyhow::Result<()> {
+        self.writer
+            .finish()
+            .with_context(|| format!("cannot finish {}", self.tmp.display()))?;
+        drop(self.writer);
+        self.file
+            .sync_all()
+            .with_context(|| format!("cannot fsync {}", self.tmp.display()))
     }
 }
 
@@ -135,9 +227,37 @@ fn remove_tmp(tmp: &Path) {
 
 impl Drop for PartitionWriter {
     fn drop(&mut self) {
-        for (_, open) in std::mem::take(&mut self.open) {
+        for (_, (open, _)) in std::mem::take(&mut self.open) {
             drop(open.writer);
             remove_tmp(&open.tmp);
         }
+        for (_, tmp, _) in std::mem::take(&mut self.finished) {
+            remove_tmp(&tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_map_back_to_their_source() {
+        assert_eq!(
+            part_file_name("9e4186b9ee908b28", 1),
+            "9e4186b9ee908b28.parquet"
+        );
+        assert_eq!(
+            part_file_name("9e4186b9ee908b28", 3),
+            "9e4186b9ee908b28.p3.parquet"
+        );
+        for part in 1..4 {
+            let name = part_file_name("9e4186b9ee908b28", part);
+            assert_eq!(source_of_file(&name), Some("9e4186b9ee908b28"));
+        }
+        assert_eq!(source_of_file(".9e4186b9ee908b28.parquet.tmp"), None);
+        assert_eq!(source_of_file(".hidden.parquet"), None);
+        assert_eq!(source_of_file("notes.txt"), None);
+        assert_eq!(source_of_file("abc.p.parquet"), Some("abc.p"));
     }
 }
