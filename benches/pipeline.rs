@@ -1,5 +1,6 @@
 //! Benchmarks of the main job on generated logs (see `netusage::synth`):
-//! ingest (parse → classify → Parquet) and usage (scan → sessions → split).
+//! ingest (parse → classify → Parquet) and usage (scan → sessions → split),
+//! streamed day by day as `usage` does, and all in memory as a pack does.
 //!
 //! `cargo bench --bench pipeline`; sizes with `NETUSAGE_BENCH_LINES` (default 500000).
 
@@ -77,7 +78,24 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("usage");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n));
-    g.bench_function(format!("analyse_{n}_events"), |b| {
+    g.bench_function(format!("stream_{n}_events"), |b| {
+        b.iter(|| {
+            let mut acc = netusage::usage::Accumulator::new(
+                store.key(),
+                config.params(),
+                &schedule,
+                &policy,
+                false,
+            );
+            let filter = scan::Filter::default();
+            scan::each_day(&store, &netusage::usage::COLUMNS, &filter, |day, events| {
+                acc.push(&events, Some(scan::day_end_ms(day)))
+            })
+            .unwrap();
+            acc.finish()
+        })
+    });
+    g.bench_function(format!("in_memory_{n}_events"), |b| {
         b.iter(|| {
             let events = scan::scan(&store, &Range::default(), &netusage::usage::COLUMNS).unwrap();
             netusage::usage::analyse(&events, store.key(), config.params(), &schedule, &policy)

@@ -133,8 +133,7 @@ pub fn compute(
         if let Some(c) = &classifier {
             reclassify(&mut events, c)?;
         }
-        let end = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1);
-        acc.push(&events, Some(end.timestamp_millis()))
+        acc.push(&events, Some(scan::day_end_ms(day)))
     })?;
     let events = acc.events();
     let people = acc.finish();

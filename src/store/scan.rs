@@ -86,6 +86,13 @@ pub fn partitions_by_day(
     Ok(days)
 }
 
+/// The end of UTC day `day` (exclusive), in UTC ms: no event of a later
+/// day's partition is earlier.
+pub fn day_end_ms(day: NaiveDate) -> i64 {
+    (day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1))
+        .timestamp_millis()
+}
+
 /// The UTC day of a partition file, from its folder name `date=YYYY-MM-DD`.
 pub fn day_of(path: &Path) -> Option<NaiveDate> {
     let dir = path.parent()?.file_name()?.to_str()?;
