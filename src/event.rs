@@ -134,9 +134,20 @@ pub fn to_dataframe(
     hosts: &[HostInfo],
     source: &str,
 ) -> PolarsResult<DataFrame> {
-    let h = |e: &&Event<'_>| &hosts[e.host as usize];
     let strs = |name: &str, it: &mut dyn Iterator<Item = &str>| {
         StringChunked::from_iter_values(name.into(), it).into_column()
+    };
+    // The columns that depend on the host only are built once per distinct
+    // host, then gathered by each event's host index: no string is copied
+    // per event.
+    let idx = IdxCa::from_vec(
+        "host_index".into(),
+        events.iter().map(|e| e.host as IdxSize).collect(),
+    );
+    let per_host = |name: &str, f: &dyn Fn(&HostInfo) -> &str| -> PolarsResult<Column> {
+        Ok(StringChunked::from_iter_values(name.into(), hosts.iter().map(f))
+            .take(&idx)?
+            .into_column())
     };
     let ts = Int64Chunked::from_vec(col::TS.into(), events.iter().map(|e| e.ts_ms).collect())
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
@@ -145,18 +156,13 @@ pub fn to_dataframe(
         ts,
         strs(col::USER, &mut events.iter().map(|e| e.user.as_ref())),
         strs(col::CLIENT_IP, &mut events.iter().map(|e| e.client_ip)),
-        strs(col::HOST, &mut events.iter().map(|e| h(e).host.as_str())),
-        strs(
-            col::DOMAIN,
-            &mut events.iter().map(|e| h(e).domain.as_str()),
-        ),
-        strs(col::SITE, &mut events.iter().map(|e| h(e).site.as_str())),
-        strs(col::CATEGORY, &mut events.iter().map(|e| &*h(e).category)),
-        BooleanChunked::from_iter_values(
-            col::EMBEDDED.into(),
-            events.iter().map(|e| h(e).embedded),
-        )
-        .into_column(),
+        per_host(col::HOST, &|h| h.host.as_str())?,
+        per_host(col::DOMAIN, &|h| h.domain.as_str())?,
+        per_host(col::SITE, &|h| h.site.as_str())?,
+        per_host(col::CATEGORY, &|h| &h.category)?,
+        BooleanChunked::from_iter_values(col::EMBEDDED.into(), hosts.iter().map(|h| h.embedded))
+            .take(&idx)?
+            .into_column(),
         strs(col::METHOD, &mut events.iter().map(|e| e.method)),
         UInt16Chunked::from_vec(
             col::STATUS.into(),
@@ -180,7 +186,7 @@ pub fn to_dataframe(
             .into_column(),
         StringChunked::from_iter_options(col::ACTION.into(), events.iter().map(|e| e.action))
             .into_column(),
-        strs(col::SOURCE, &mut std::iter::repeat_n(source, events.len())),
+        StringChunked::full(col::SOURCE.into(), source, events.len()).into_column(),
         UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect())
             .into_column(),
     ];
