@@ -37,6 +37,9 @@ use crate::identity::Realms;
 use crate::retention::MINIMUM_DAYS_FLOOR;
 use crate::usage::policy::{PersonalUse, Policy};
 use crate::usage::schedule::Schedule;
+/// `[schedule]`: defined beside the schedule it describes (config depends on
+/// usage's types, never the reverse).
+pub use crate::usage::schedule::ScheduleSpec as ScheduleConfig;
 use crate::usage::sessions::Params;
 
 /// The whole configuration file.
@@ -99,36 +102,6 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 6] = [
         "days",
     ),
 ];
-
-/// `[schedule]`: when people work, in local time.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScheduleConfig {
-    /// IANA time zone name.
-    pub time_zone: String,
-    /// Working days: `Mon` … `Sun`.
-    pub working_days: Vec<String>,
-    /// Start and end of working hours, `HH:MM` local.
-    pub working_hours: [String; 2],
-    /// Official breaks, `[start, end]` pairs in `HH:MM` local.
-    pub breaks: Vec<[String; 2]>,
-    /// Bank-holiday calendar: `england-and-wales`, `scotland` or `none`.
-    pub bank_holidays: String,
-}
-
-impl Default for ScheduleConfig {
-    fn default() -> Self {
-        ScheduleConfig {
-            time_zone: "Europe/London".into(),
-            working_days: ["Mon", "Tue", "Wed", "Thu", "Fri"]
-                .map(String::from)
-                .to_vec(),
-            working_hours: ["09:00".into(), "17:00".into()],
-            breaks: vec![["12:30".into(), "13:30".into()]],
-            bank_holidays: "england-and-wales".into(),
-        }
-    }
-}
 
 /// `[browse_time]`: the session rule's parameters, in seconds.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -145,9 +145,11 @@ pub fn to_dataframe(
         events.iter().map(|e| e.host as IdxSize).collect(),
     );
     let per_host = |name: &str, f: &dyn Fn(&HostInfo) -> &str| -> PolarsResult<Column> {
-        Ok(StringChunked::from_iter_values(name.into(), hosts.iter().map(f))
-            .take(&idx)?
-            .into_column())
+        Ok(
+            StringChunked::from_iter_values(name.into(), hosts.iter().map(f))
+                .take(&idx)?
+                .into_column(),
+        )
     };
     let ts = Int64Chunked::from_vec(col::TS.into(), events.iter().map(|e| e.ts_ms).collect())
         .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))

@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, Ti
 use chrono_tz::Tz;
 
 use super::holidays::{self, Calendar};
-use crate::config::ScheduleConfig;
+use serde::{Deserialize, Serialize};
 
 /// The part of a person's time an instant falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,6 +61,36 @@ impl Split {
     }
 }
 
+/// A schedule as written in the config's `[schedule]`: when people work, in local time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleSpec {
+    /// IANA time zone name.
+    pub time_zone: String,
+    /// Working days: `Mon` … `Sun`.
+    pub working_days: Vec<String>,
+    /// Start and end of working hours, `HH:MM` local.
+    pub working_hours: [String; 2],
+    /// Official breaks, `[start, end]` pairs in `HH:MM` local.
+    pub breaks: Vec<[String; 2]>,
+    /// Bank-holiday calendar: `england-and-wales`, `scotland` or `none`.
+    pub bank_holidays: String,
+}
+
+impl Default for ScheduleSpec {
+    fn default() -> Self {
+        ScheduleSpec {
+            time_zone: "Europe/London".into(),
+            working_days: ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                .map(String::from)
+                .to_vec(),
+            working_hours: ["09:00".into(), "17:00".into()],
+            breaks: vec![["12:30".into(), "13:30".into()]],
+            bank_holidays: "england-and-wales".into(),
+        }
+    }
+}
+
 /// A validated schedule.
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -88,7 +118,7 @@ impl Schedule {
     /// # Errors
     /// The bad key and value: unknown time zone or day, a time not `HH:MM`,
     /// working hours that end before they start, a break outside working hours.
-    pub fn from_config(c: &ScheduleConfig) -> Result<Schedule, String> {
+    pub fn from_config(c: &ScheduleSpec) -> Result<Schedule, String> {
         let tz: Tz = c
             .time_zone
             .parse()
@@ -136,7 +166,7 @@ impl Schedule {
     /// The default schedule (Europe/London, Mon–Fri 09:00–17:00, lunch 12:30–13:30,
     /// England-and-Wales bank holidays).
     pub fn default_uk() -> Schedule {
-        Schedule::from_config(&ScheduleConfig::default()).expect("default schedule is valid")
+        Schedule::from_config(&ScheduleSpec::default()).expect("default schedule is valid")
     }
 
     /// True when `date` is a working day that is not a bank holiday.
