@@ -107,3 +107,97 @@ impl Policy {
         (flagged, is_flagged)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 6, d).unwrap()
+    }
+
+    fn split(working_s: i64, break_s: i64, outside_s: i64) -> Split {
+        Split {
+            working_ms: working_s * 1000,
+            break_ms: break_s * 1000,
+            outside_ms: outside_s * 1000,
+        }
+    }
+
+    fn policy(personal_use: PersonalUse, min_days: u32) -> Policy {
+        Policy {
+            personal_use,
+            max_counted_s_per_day: 900,
+            min_flagged_days: min_days,
+            exempt_users: HashSet::from(["housing.comms".to_string()]),
+        }
+    }
+
+    /// Mon: 16 min working; Tue: exactly 15 min working; Wed: 1 h at lunch
+    /// and 2 h in the evening, 5 min working.
+    fn week() -> BTreeMap<NaiveDate, Split> {
+        BTreeMap::from([
+            (day(9), split(960, 0, 0)),
+            (day(10), split(900, 0, 0)),
+            (day(11), split(300, 3600, 7200)),
+        ])
+    }
+
+    #[test]
+    fn breaks_only_counts_working_time_and_the_limit_itself_is_not_over() {
+        let (days, flagged) = policy(PersonalUse::BreaksOnly, 1).evaluate("dbrown", &week());
+        assert!(flagged);
+        assert_eq!(
+            days,
+            vec![FlaggedDay {
+                date: day(9),
+                counted_s: 960,
+                working_s: 960,
+                break_s: 0,
+                outside_s: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn not_permitted_counts_every_minute_of_the_day() {
+        let (days, flagged) = policy(PersonalUse::NotPermitted, 1).evaluate("dbrown", &week());
+        assert!(flagged);
+        let counted: Vec<(NaiveDate, i64)> = days.iter().map(|d| (d.date, d.counted_s)).collect();
+        assert_eq!(counted, vec![(day(9), 960), (day(11), 11_100)]);
+    }
+
+    #[test]
+    fn a_person_needs_the_minimum_number_of_flagged_days() {
+        let (days, flagged) = policy(PersonalUse::NotPermitted, 3).evaluate("dbrown", &week());
+        assert_eq!(days.len(), 2);
+        assert!(!flagged, "two flagged days, three needed");
+        let (_, flagged) = policy(PersonalUse::NotPermitted, 2).evaluate("dbrown", &week());
+        assert!(flagged);
+    }
+
+    #[test]
+    fn designated_users_are_never_flagged() {
+        let (days, flagged) =
+            policy(PersonalUse::NotPermitted, 1).evaluate("housing.comms", &week());
+        assert!(days.is_empty() && !flagged);
+    }
+
+    #[test]
+    fn personal_use_names_parse_and_others_are_refused() {
+        assert_eq!(
+            PersonalUse::parse("breaks_only"),
+            Ok(PersonalUse::BreaksOnly)
+        );
+        assert_eq!(
+            PersonalUse::parse("not_permitted"),
+            Ok(PersonalUse::NotPermitted)
+        );
+        assert_eq!(
+            PersonalUse::parse("reasonable"),
+            Ok(PersonalUse::Reasonable)
+        );
+        let e = PersonalUse::parse("lunch").unwrap_err();
+        assert!(e.contains("`lunch`"), "{e}");
+    }
+}
