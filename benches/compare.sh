@@ -24,8 +24,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+for tool in /usr/bin/time numfmt python3; do
+  command -v "$tool" > /dev/null || { echo "compare.sh needs $tool (GNU time: apt-get install time)" >&2; exit 2; }
+done
 size="${1:-1G}"
+case "$size" in
+  *[!0-9KMGkmg]* | "" ) echo "usage: benches/compare.sh SIZE (e.g. 200M, 1G)" >&2; exit 2 ;;
+esac
 bytes=$(numfmt --from=iec "$size")
+if [ "$bytes" -lt 1048576 ]; then
+  echo "SIZE $size is under 1M: too small to time anything" >&2
+  exit 2
+fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/netusage-target}"
 cargo build --release --quiet --bin netusage --example genlogs
 bin="$CARGO_TARGET_DIR/release/netusage"
