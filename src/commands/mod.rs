@@ -129,12 +129,16 @@ pub fn compute(
     let mut acc =
         analysis::Accumulator::new(store.key(), config.params(), &schedule, &policy, false);
     let filter = scan::Filter { range, users: None };
+    let bar = days_bar(scan::partitions_by_day(&store, &filter.range)?.len());
     scan::each_day(&store, &columns, &filter, |day, mut events| {
         if let Some(c) = &classifier {
             reclassify(&mut events, c)?;
         }
+        bar.set_message(day.to_string());
+        bar.inc(1);
         acc.push(&events, Some(scan::day_end_ms(day)))
     })?;
+    bar.finish_and_clear();
     let events = acc.events();
     let people = acc.finish();
     let mut draft = Draft::new(command, "ok");
@@ -148,6 +152,24 @@ pub fn compute(
     });
     store.audit(draft)?;
     Ok((config, people))
+}
+
+/// A progress bar over the days analysed, on standard error when it is a
+/// terminal and there is more than a week to read.
+fn days_bar(days: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if days <= 7 || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(days as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "analysing {msg} [{bar:30}] {pos}/{len} days, eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
 }
 
 /// Re-applies classification to stored events so a `--categories` file given
