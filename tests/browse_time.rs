@@ -316,3 +316,58 @@ fn realm_and_encoding_variants_are_one_person() {
         [180, 0, 0, 180, 1, 0]
     );
 }
+
+#[test]
+fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_minutes_is_marginal()
+{
+    // Idle timeout 10 min in the config; the sensitivity set adds 2 and 5.
+    // Wed 11 June 2025 (UTC, working 09:00–17:00): facebook every 60 s from
+    // 10:00, 30 requests: one session 10:00–10:30 under every timeout,
+    // 1800 s of working time > 900 s: robust.
+    // Thu 12 June: facebook every 7 min from 10:00, 5 requests. With 10 min:
+    // one session 10:00–10:29 = 1740 s, flagged. With 2 or 5 min: five
+    // one-request sessions of 60 s = 300 s, under the limit: marginal.
+    let mut lines = every("2025-06-11T10:00:00Z", 60, 30, "dbrown", "www.facebook.com");
+    lines.extend(every(
+        "2025-06-12T10:00:00Z",
+        420,
+        5,
+        "dbrown",
+        "www.facebook.com",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write_log(dir.path(), "access.log", &lines);
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!("{UTC_CONFIG}[browse_time]\nidle_timeout_s = 600\n"),
+    )
+    .unwrap();
+    let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
+    ok(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--config",
+        c,
+        "--store",
+        st,
+        log.to_str().unwrap(),
+    ]);
+    let csv = ok(&["flags", "--config", c, "--store", st, "--format", "csv"]);
+    let p = pseudonym(&store, "dbrown");
+    assert_eq!(
+        csv,
+        format!(
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n\
+             {p},2025-06-11,1800,900,1800,0,0,2,1800,1800,robust\n\
+             {p},2025-06-12,1740,900,1740,0,0,2,300,1740,marginal\n"
+        )
+    );
+    let table = ok(&["flags", "--config", c, "--store", st]);
+    assert!(
+        table.contains("every idle timeout of 2 min, 5 min, 10 min"),
+        "{table}"
+    );
+}

@@ -5,9 +5,17 @@ use std::io::Write;
 use clap::Args;
 use serde::Serialize;
 
-use super::{AnalysisArgs, StoreArgs, compute};
+use std::collections::HashMap;
+
+use super::{AnalysisArgs, StoreArgs, accumulate, compute, local_range};
+use crate::classify::Classifier;
+use crate::config::Config;
 use crate::output::{self, OutputFormat, Record, minutes};
+use crate::store::Store;
+use crate::store::scan;
+use crate::usage::Accumulator;
 use crate::usage::PersonUsage;
+use crate::usage::sensitivity::{self, DaySensitivity};
 
 /// Name of this command in the audit log.
 const CMD: &str = "flags";
@@ -47,6 +55,12 @@ pub struct FlagRow {
     pub outside_s: i64,
     /// Flagged days of this person in the range.
     pub flagged_days: usize,
+    /// The least counted time (s) under the sensitivity set's models.
+    pub min_counted_s: i64,
+    /// The most counted time (s) under the sensitivity set's models.
+    pub max_counted_s: i64,
+    /// `robust` (over the limit under every model) or `marginal`.
+    pub finding: String,
 }
 
 impl Record for FlagRow {
@@ -60,6 +74,9 @@ impl Record for FlagRow {
             "break_s",
             "outside_s",
             "flagged_days",
+            "min_counted_s",
+            "max_counted_s",
+            "finding",
         ]
     }
     fn fields(&self) -> Vec<String> {
@@ -72,6 +89,9 @@ impl Record for FlagRow {
             self.break_s.to_string(),
             self.outside_s.to_string(),
             self.flagged_days.to_string(),
+            self.min_counted_s.to_string(),
+            self.max_counted_s.to_string(),
+            self.finding.clone(),
         ]
     }
     fn table_header() -> Vec<&'static str> {
@@ -84,6 +104,8 @@ impl Record for FlagRow {
             "break min",
             "outside min",
             "flagged days",
+            "counted min, all models",
+            "finding",
         ]
     }
     fn table_fields(&self) -> Vec<String> {
@@ -96,28 +118,101 @@ impl Record for FlagRow {
             minutes(self.break_s),
             minutes(self.outside_s),
             self.flagged_days.to_string(),
+            format!(
+                "{}–{}",
+                minutes(self.min_counted_s),
+                minutes(self.max_counted_s)
+            ),
+            self.finding.clone(),
         ]
     }
 }
 
-/// The flag rows of the flagged people, by pseudonym then date.
-pub fn flag_rows(people: &[PersonUsage], limit_s: u64) -> Vec<FlagRow> {
+/// The flag rows of the flagged people, by pseudonym then date, with each
+/// day's sensitivity (by user, then date).
+pub fn flag_rows(
+    people: &[PersonUsage],
+    limit_s: u64,
+    sensitivity: &HashMap<String, Vec<DaySensitivity>>,
+) -> Vec<FlagRow> {
     people
         .iter()
         .filter(|p| p.flagged)
         .flat_map(|p| {
-            p.flagged_days.iter().map(move |d| FlagRow {
-                person: p.pseudonym.clone(),
-                date: d.date.to_string(),
-                counted_s: d.counted_s,
-                limit_s,
-                working_s: d.working_s,
-                break_s: d.break_s,
-                outside_s: d.outside_s,
-                flagged_days: p.flagged_days.len(),
+            p.flagged_days.iter().map(move |d| {
+                let s = sensitivity
+                    .get(&p.user)
+                    .and_then(|days| days.iter().find(|s| s.date == d.date));
+                FlagRow {
+                    person: p.pseudonym.clone(),
+                    date: d.date.to_string(),
+                    counted_s: d.counted_s,
+                    limit_s,
+                    working_s: d.working_s,
+                    break_s: d.break_s,
+                    outside_s: d.outside_s,
+                    flagged_days: p.flagged_days.len(),
+                    min_counted_s: s.map_or(d.counted_s, |s| s.min_counted_s),
+                    max_counted_s: s.map_or(d.counted_s, |s| s.max_counted_s),
+                    finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
+                }
             })
         })
         .collect()
+}
+
+/// Recomputes the flagged people's usage under every model of the
+/// sensitivity set (one more pass over the store, reading only their rows)
+/// and rates each of their flagged days `robust` or `marginal`. By user.
+///
+/// # Errors
+/// Configuration, store or rules-file errors.
+pub fn sensitivity(
+    config: &Config,
+    store_args: &StoreArgs,
+    a: &AnalysisArgs,
+    people: &[PersonUsage],
+) -> anyhow::Result<HashMap<String, Vec<DaySensitivity>>> {
+    let flagged: Vec<&PersonUsage> = people.iter().filter(|p| p.flagged).collect();
+    if flagged.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (schedule, policy) = (config.schedule()?, config.policy()?);
+    let store = Store::open(&store_args.store)?;
+    let classifier = match &a.categories {
+        Some(path) => Some(Classifier::with_user_file(Some(path))?),
+        None => None,
+    };
+    let filter = scan::Filter {
+        range: local_range(&schedule, a.from, a.to)?,
+        users: Some(flagged.iter().map(|p| p.user.clone()).collect()),
+    };
+    let models = sensitivity::models(config.params());
+    let mut accs: Vec<Accumulator> = models
+        .iter()
+        .map(|m| Accumulator::new(store.key(), *m, &schedule, &policy, false))
+        .collect();
+    accumulate(&store, &filter, classifier.as_ref(), &mut accs)?;
+    let results: Vec<HashMap<String, PersonUsage>> = accs
+        .into_iter()
+        .map(|acc| {
+            acc.finish()
+                .into_iter()
+                .map(|p| (p.user.clone(), p))
+                .collect()
+        })
+        .collect();
+    Ok(flagged
+        .iter()
+        .map(|p| {
+            let under: Vec<_> = models
+                .iter()
+                .zip(&results)
+                .map(|(m, r)| (*m, r.get(&p.user)))
+                .collect();
+            (p.user.clone(), sensitivity::of_person(p, &under, &policy))
+        })
+        .collect())
 }
 
 /// Runs `netusage flags`.
@@ -126,7 +221,12 @@ pub fn flag_rows(people: &[PersonUsage], limit_s: u64) -> Vec<FlagRow> {
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
     let (config, people) = compute(CMD, &args.store, &args.analysis)?;
-    let rows = flag_rows(&people, config.policy.max_working_minutes_per_day * 60);
+    let sens = sensitivity(&config, &args.store, &args.analysis, &people)?;
+    let rows = flag_rows(
+        &people,
+        config.policy.max_working_minutes_per_day * 60,
+        &sens,
+    );
     let mut out = std::io::stdout().lock();
     output::write(&rows, args.analysis.format, &mut out)?;
     if args.analysis.format == OutputFormat::Table {
@@ -138,6 +238,16 @@ pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
             config.policy.personal_use,
             config.policy.max_working_minutes_per_day,
             config.policy.min_flagged_days
+        )?;
+        let timeouts: Vec<String> = sensitivity::models(config.params())
+            .iter()
+            .map(|m| format!("{} min", m.idle_timeout_ms / 60_000))
+            .collect();
+        writeln!(
+            out,
+            "A day is robust when it is over the limit with every idle timeout of {} \
+             (the browse-time estimate's sensitivity set); marginal otherwise.",
+            timeouts.join(", ")
         )?;
     }
     Ok(())

@@ -118,27 +118,20 @@ pub fn compute(
     let policy = config.policy()?;
     let store = Store::open(&store_args.store)?;
     let range = local_range(&schedule, a.from, a.to)?;
-    let mut columns = analysis::COLUMNS.to_vec();
-    if a.categories.is_some() {
-        columns.push(col::HOST);
-    }
     let classifier = match &a.categories {
         Some(path) => Some(Classifier::with_user_file(Some(path))?),
         None => None,
     };
-    let mut acc =
-        analysis::Accumulator::new(store.key(), config.params(), &schedule, &policy, false);
     let filter = scan::Filter { range, users: None };
-    let bar = days_bar(scan::partitions_by_day(&store, &filter.range)?.len());
-    scan::each_day(&store, &columns, &filter, |day, mut events| {
-        if let Some(c) = &classifier {
-            reclassify(&mut events, c)?;
-        }
-        bar.set_message(day.to_string());
-        bar.inc(1);
-        acc.push(&events, Some(scan::day_end_ms(day)))
-    })?;
-    bar.finish_and_clear();
+    let mut accs = [analysis::Accumulator::new(
+        store.key(),
+        config.params(),
+        &schedule,
+        &policy,
+        false,
+    )];
+    accumulate(&store, &filter, classifier.as_ref(), &mut accs)?;
+    let [acc] = accs;
     let events = acc.events();
     let people = acc.finish();
     let mut draft = Draft::new(command, "ok");
@@ -152,6 +145,38 @@ pub fn compute(
     });
     store.audit(draft)?;
     Ok((config, people))
+}
+
+/// Feeds the events in `filter` (columns [`analysis::COLUMNS`]), one UTC
+/// day at a time, to every accumulator, reclassifying them first with
+/// `classifier` when given.
+///
+/// # Errors
+/// Store or rules-file errors.
+pub fn accumulate(
+    store: &Store,
+    filter: &scan::Filter,
+    classifier: Option<&Classifier>,
+    accs: &mut [analysis::Accumulator<'_>],
+) -> anyhow::Result<()> {
+    let mut columns = analysis::COLUMNS.to_vec();
+    if classifier.is_some() {
+        columns.push(col::HOST);
+    }
+    let bar = days_bar(scan::partitions_by_day(store, &filter.range)?.len());
+    scan::each_day(store, &columns, filter, |day, mut events| {
+        if let Some(c) = classifier {
+            reclassify(&mut events, c)?;
+        }
+        bar.set_message(day.to_string());
+        bar.inc(1);
+        for acc in accs.iter_mut() {
+            acc.push(&events, Some(scan::day_end_ms(day)))?;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 /// A progress bar over the days analysed, on standard error when it is a

@@ -4,6 +4,7 @@
 pub mod holidays;
 pub mod policy;
 pub mod schedule;
+pub mod sensitivity;
 pub mod sessions;
 pub mod stream;
 
