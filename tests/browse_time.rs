@@ -271,10 +271,13 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
         "csv",
     ]);
     let harry = pseudonym(&store, "harry");
+    // Gaps of 120 s keep one session under every idle timeout of the
+    // sensitivity set (2, 5, 10 min): 1260 s each time, robust.
     assert_eq!(
         flags,
         format!(
-            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n{harry},2025-06-11,1260,900,1260,0,0,1\n"
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n\
+             {harry},2025-06-11,1260,900,1260,0,0,1,1260,1260,robust\n"
         )
     );
     // --from/--to select local dates: the day before holds nothing.
@@ -291,7 +294,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     ]);
     assert_eq!(
         none,
-        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days\n"
+        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n"
     );
 }
 
