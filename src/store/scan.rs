@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::{
-    AnyValue, BooleanChunked, DataFrame, DataType, Expr, HiveOptions, LazyFrame, ParquetReader,
-    PlRefPath, Scalar, ScanArgsParquet, SerReader, TimeUnit, TimeZone, col, lit,
+    AnyValue, BooleanChunked, DataFrame, DataType, Expr, HiveOptions, IntoSeries, LazyFrame,
+    NewChunkedArray, ParquetReader, PlRefPath, Scalar, ScanArgsParquet, SerReader, StringChunked,
+    TimeUnit, TimeZone, col, lit,
 };
 use rayon::prelude::*;
 
@@ -152,12 +153,21 @@ pub fn read_day(
         and(col(col::TS).lt(at(to)));
     }
     if let Some(users) = &filter.users {
-        let any = users
-            .iter()
-            .map(|u| col(col::USER).eq(lit(u.as_str())))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false));
-        and(any);
+        // One account: an equality, which row-group statistics can rule out.
+        // More: one set lookup (a chain of equalities grows with the set).
+        and(match users.as_slice() {
+            [] => lit(false),
+            [one] => col(col::USER).eq(lit(one.as_str())),
+            many => col(col::USER).is_in(
+                lit(StringChunked::from_iter_values(
+                    "accounts".into(),
+                    many.iter().map(String::as_str),
+                )
+                .into_series())
+                .implode(false),
+                false,
+            ),
+        });
     }
     let schema = crate::event::schema();
     let mut out = DataFrame::empty_with_schema(&schema.try_project(columns.iter().copied())?);
