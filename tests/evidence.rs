@@ -268,6 +268,23 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     );
     assert_eq!(summary["blocked"], 1);
     assert_eq!(summary["flagged_days"][0]["date"], day(0).as_str());
+    // Gaps of 120 s keep one session under every idle timeout of the
+    // sensitivity set: 1380 s under each, robust.
+    assert_eq!(
+        summary["sensitivity"],
+        serde_json::json!([{
+            "date": day(0),
+            "by_model": [[120, 1380], [300, 1380], [600, 1380]],
+            "min_counted_s": 1380,
+            "max_counted_s": 1380,
+            "robust": true
+        }])
+    );
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(
+        html.contains("yes</span>, robust"),
+        "the per-day table says robust"
+    );
     // The facebook session traces to lines 1 and 12 of the log.
     let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
     let fb: Vec<csv::StringRecord> = csv::Reader::from_reader(sessions.as_bytes())

@@ -256,6 +256,17 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no browse time could be computed"))?;
     let sessions = pack::session_rows(&person, &one, &schedule)?;
     let mut summary = pack::summary(&a, &subject, &person, &config);
+    // The same person under each model of the sensitivity set (one person's
+    // events, already in memory).
+    if person.flagged {
+        let mut under = Vec::new();
+        for m in usage::sensitivity::models(config.params()) {
+            let p = usage::analyse(&one, store.key(), m, &schedule, &policy)?;
+            under.push((m, p.into_iter().next()));
+        }
+        let refs: Vec<_> = under.iter().map(|(m, p)| (*m, p.as_ref())).collect();
+        summary.sensitivity = usage::sensitivity::of_person(&person, &refs, &policy);
+    }
     if subject.users.len() > 1 {
         let each = usage::analyse(
             &subject.events,

@@ -21,6 +21,7 @@ use crate::output::csv_safe;
 use crate::store::manifest::SourceRecord;
 use crate::usage::policy::{FlaggedDay, Policy};
 use crate::usage::schedule::{Schedule, Split};
+use crate::usage::sensitivity::DaySensitivity;
 use crate::usage::{PersonUsage, UsageRow, rows as usage_rows};
 
 /// The events of one subject, and who they turned out to be.
@@ -360,6 +361,10 @@ pub struct Summary {
     pub social_media_days: Vec<DayRow>,
     /// Days over the policy threshold.
     pub flagged_days: Vec<FlaggedDay>,
+    /// Each flagged day under the browse-time model's sensitivity set
+    /// (idle timeouts of 2, 5 and 10 minutes and the configured one): the
+    /// least and most counted time, and `robust` or not.
+    pub sensitivity: Vec<DaySensitivity>,
     /// The policy flags the subject in the period.
     pub flagged: bool,
     /// Per-site totals, longest first.
@@ -487,6 +492,7 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
         sites,
         same_person: (s.users.len() > 1).then(|| a.subject.same_person.trim().to_string()),
         accounts: Vec::new(),
+        sensitivity: Vec::new(),
         supersedes: None,
     }
 }

@@ -237,22 +237,50 @@ pub fn render(d: &ReportData<'_>) -> String {
             "does not flag"
         }
     );
-    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Counted by the policy (min)</th><th>Flagged</th></tr>");
-    for day in &s.social_media_days {
-        let c = counted.get(&day.date);
+    let models: Vec<String> = s
+        .sensitivity
+        .first()
+        .map(|d| {
+            d.by_model
+                .iter()
+                .map(|(t, _)| format!("{} min", t / 60))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !models.is_empty() {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<p>Each flagged day is recomputed with idle timeouts of {}: <b>robust</b> means it is over the limit \
+             with every one of them, <b>marginal</b> that a different idle timeout puts it under the limit, so the \
+             finding rests on that choice. The range gives the least and the most counted minutes.</p>",
+            esc(&models.join(", "))
+        );
+    }
+    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Counted by the policy (min)</th><th>Flagged</th><th>Range over idle timeouts (min)</th></tr>");
+    for day in &s.social_media_days {
+        let c = counted.get(&day.date);
+        let sens = s
+            .sensitivity
+            .iter()
+            .find(|x| x.date.to_string() == day.date);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
             esc(&day.date),
             min(day.working_s),
             min(day.break_s),
             min(day.outside_s),
             c.map_or_else(String::new, |c| min(*c)),
-            if day.flagged {
-                "<span class=\"flag\">yes</span>"
-            } else {
-                ""
-            }
+            match (day.flagged, sens) {
+                (true, Some(x)) => format!("<span class=\"flag\">yes</span>, {}", x.finding()),
+                (true, None) => "<span class=\"flag\">yes</span>".to_string(),
+                _ => String::new(),
+            },
+            sens.map_or_else(String::new, |x| format!(
+                "{}–{}",
+                min(x.min_counted_s),
+                min(x.max_counted_s)
+            )),
         );
     }
     h.push_str("</table>");
