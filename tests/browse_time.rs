@@ -272,12 +272,13 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     ]);
     let harry = pseudonym(&store, "harry");
     // Gaps of 120 s keep one session under every idle timeout of the
-    // sensitivity set (2, 5, 10 min): 1260 s each time, robust.
+    // sensitivity set (2, 5, 10 min): 1260 s each time; counting 60 s per
+    // request gives 11 × 60 = 660 s, under the limit: marginal.
     assert_eq!(
         flags,
         format!(
             "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n\
-             {harry},2025-06-11,1260,900,1260,0,0,1,1260,1260,robust\n"
+             {harry},2025-06-11,1260,900,1260,0,0,1,660,1260,marginal\n"
         )
     );
     // --from/--to select local dates: the day before holds nothing.
@@ -330,6 +331,8 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     // Thu 12 June: facebook every 7 min from 10:00, 5 requests. With 10 min:
     // one session 10:00–10:29 = 1740 s, flagged. With 2 or 5 min: five
     // one-request sessions of 60 s = 300 s, under the limit: marginal.
+    // Counting 60 s per request: 1800 s on the 11th (the minutes touch),
+    // 300 s on the 12th.
     let mut lines = every("2025-06-11T10:00:00Z", 60, 30, "dbrown", "www.facebook.com");
     lines.extend(every(
         "2025-06-12T10:00:00Z",
@@ -370,7 +373,7 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     );
     let table = ok(&["flags", "--config", c, "--store", st]);
     assert!(
-        table.contains("every idle timeout of 2 min, 5 min, 10 min"),
+        table.contains("(idle 2 min, idle 5 min, idle 10 min, 60 s per request)"),
         "{table}"
     );
 }

@@ -269,21 +269,27 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     assert_eq!(summary["blocked"], 1);
     assert_eq!(summary["flagged_days"][0]["date"], day(0).as_str());
     // Gaps of 120 s keep one session under every idle timeout of the
-    // sensitivity set: 1380 s under each, robust.
+    // sensitivity set: 1380 s under each; 60 s per request gives 12 × 60 =
+    // 720 s, under the 900 s limit: marginal.
     assert_eq!(
         summary["sensitivity"],
         serde_json::json!([{
             "date": day(0),
-            "by_model": [[120, 1380], [300, 1380], [600, 1380]],
-            "min_counted_s": 1380,
+            "by_model": [
+                ["idle 2 min", 1380],
+                ["idle 5 min", 1380],
+                ["idle 10 min", 1380],
+                ["60 s per request", 720]
+            ],
+            "min_counted_s": 720,
             "max_counted_s": 1380,
-            "robust": true
+            "robust": false
         }])
     );
     let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
     assert!(
-        html.contains("yes</span>, robust"),
-        "the per-day table says robust"
+        html.contains("yes</span>, marginal"),
+        "the per-day table says marginal"
     );
     // The facebook session traces to lines 1 and 12 of the log.
     let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();

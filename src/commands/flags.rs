@@ -190,7 +190,7 @@ pub fn sensitivity(
     let models = sensitivity::models(config.params());
     let mut accs: Vec<Accumulator> = models
         .iter()
-        .map(|m| Accumulator::new(store.key(), *m, &schedule, &policy, false))
+        .map(|m| Accumulator::new(store.key(), m.params, &schedule, &policy, false))
         .collect();
     accumulate(&store, &filter, classifier.as_ref(), &mut accs)?;
     let results: Vec<HashMap<String, PersonUsage>> = accs
@@ -208,7 +208,7 @@ pub fn sensitivity(
             let under: Vec<_> = models
                 .iter()
                 .zip(&results)
-                .map(|(m, r)| (*m, r.get(&p.user)))
+                .map(|(m, r)| (m, r.get(&p.user)))
                 .collect();
             (p.user.clone(), sensitivity::of_person(p, &under, &policy))
         })
@@ -239,15 +239,15 @@ pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
             config.policy.max_working_minutes_per_day,
             config.policy.min_flagged_days
         )?;
-        let timeouts: Vec<String> = sensitivity::models(config.params())
-            .iter()
-            .map(|m| format!("{} min", m.idle_timeout_ms / 60_000))
+        let names: Vec<String> = sensitivity::models(config.params())
+            .into_iter()
+            .map(|m| m.name)
             .collect();
         writeln!(
             out,
-            "A day is robust when it is over the limit with every idle timeout of {} \
-             (the browse-time estimate's sensitivity set); marginal otherwise.",
-            timeouts.join(", ")
+            "A day is robust when it is over the limit under every browse-time model of the sensitivity set \
+             ({}); marginal otherwise.",
+            names.join(", ")
         )?;
     }
     Ok(())

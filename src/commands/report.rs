@@ -259,9 +259,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     // The same person under each model of the sensitivity set (one person's
     // events, already in memory).
     if person.flagged {
+        let models = usage::sensitivity::models(config.params());
         let mut under = Vec::new();
-        for m in usage::sensitivity::models(config.params()) {
-            let p = usage::analyse(&one, store.key(), m, &schedule, &policy)?;
+        for m in &models {
+            let p = usage::analyse(&one, store.key(), m.params, &schedule, &policy)?;
             under.push((m, p.into_iter().next()));
         }
         let refs: Vec<_> = under.iter().map(|(m, p)| (*m, p.as_ref())).collect();

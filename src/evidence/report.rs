@@ -240,23 +240,19 @@ pub fn render(d: &ReportData<'_>) -> String {
     let models: Vec<String> = s
         .sensitivity
         .first()
-        .map(|d| {
-            d.by_model
-                .iter()
-                .map(|(t, _)| format!("{} min", t / 60))
-                .collect()
-        })
+        .map(|d| d.by_model.iter().map(|(name, _)| name.clone()).collect())
         .unwrap_or_default();
     if !models.is_empty() {
         let _ = write!(
             h,
-            "<p>Each flagged day is recomputed with idle timeouts of {}: <b>robust</b> means it is over the limit \
-             with every one of them, <b>marginal</b> that a different idle timeout puts it under the limit, so the \
-             finding rests on that choice. The range gives the least and the most counted minutes.</p>",
+            "<p>Each flagged day is recomputed under each browse-time model of the sensitivity set ({}): \
+             <b>robust</b> means it is over the limit under every one of them, <b>marginal</b> that another model \
+             puts it under the limit, so the finding rests on that choice. The range gives the least and the most \
+             counted minutes.</p>",
             esc(&models.join(", "))
         );
     }
-    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Counted by the policy (min)</th><th>Flagged</th><th>Range over idle timeouts (min)</th></tr>");
+    h.push_str("<table><tr><th>Date</th><th>Working time (min)</th><th>Official breaks (min)</th><th>Outside hours (min)</th><th>Counted by the policy (min)</th><th>Flagged</th><th>Range over models (min)</th></tr>");
     for day in &s.social_media_days {
         let c = counted.get(&day.date);
         let sens = s

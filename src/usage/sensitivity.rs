@@ -2,11 +2,12 @@
 //!
 //! Browse time is an estimate, and a figure that reaches a disciplinary
 //! hearing will be challenged on how it was estimated. Every flagged day is
-//! therefore recomputed under each model of a sensitivity set: the idle
-//! timeouts other reporters use (2, 5 and 10 minutes), beside the configured
-//! one, each with the configured allowance. A flagged day is `robust` when it
-//! is over the policy's limit under every model, `marginal` otherwise
-//! (docs/METHOD.md, "Sensitivity").
+//! therefore recomputed under each model of a sensitivity set: idle timeouts
+//! of 2, 5 and 10 minutes beside the configured one (each with the
+//! configured allowance), and a per-request model, in which each request
+//! counts for one minute and overlapping minutes count once. A flagged day is
+//! `robust` when it is over the policy's limit under every model, `marginal`
+//! otherwise (docs/METHOD.md, "Sensitivity").
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -18,21 +19,51 @@ use super::sessions::Params;
 /// Idle timeouts of the sensitivity set (s): 2, 5 and 10 minutes.
 pub const IDLE_TIMEOUTS_S: [i64; 3] = [120, 300, 600];
 
+/// Time each request counts for in the per-request model (ms).
+pub const PER_REQUEST_MS: i64 = 60_000;
+
+/// One model of the sensitivity set: its name and the session rule's
+/// parameters that express it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// In words: `idle 5 min`, `60 s per request`.
+    pub name: String,
+    /// The session rule.
+    pub params: Params,
+}
+
 /// The models of the sensitivity set for the configured `base`: each idle
-/// timeout of [`IDLE_TIMEOUTS_S`] and the configured one (once), all with the
-/// configured allowance, shortest timeout first.
-pub fn models(base: Params) -> Vec<Params> {
+/// timeout of [`IDLE_TIMEOUTS_S`] and the configured one (once, shortest
+/// first), all with the configured allowance; then the per-request model
+/// (no idle gap joins two requests; each counts [`PER_REQUEST_MS`], overlaps
+/// once).
+pub fn models(base: Params) -> Vec<Model> {
     let mut timeouts: Vec<i64> = IDLE_TIMEOUTS_S.iter().map(|s| s * 1000).collect();
     timeouts.push(base.idle_timeout_ms);
     timeouts.sort_unstable();
     timeouts.dedup();
-    timeouts
+    let mut out: Vec<Model> = timeouts
         .into_iter()
-        .map(|idle_timeout_ms| Params {
-            idle_timeout_ms,
-            allowance_ms: base.allowance_ms,
+        .map(|idle_timeout_ms| Model {
+            name: if idle_timeout_ms % 60_000 == 0 {
+                format!("idle {} min", idle_timeout_ms / 60_000)
+            } else {
+                format!("idle {} s", idle_timeout_ms / 1000)
+            },
+            params: Params {
+                idle_timeout_ms,
+                allowance_ms: base.allowance_ms,
+            },
         })
-        .collect()
+        .collect();
+    out.push(Model {
+        name: format!("{} s per request", PER_REQUEST_MS / 1000),
+        params: Params {
+            idle_timeout_ms: 0,
+            allowance_ms: PER_REQUEST_MS,
+        },
+    });
+    out
 }
 
 /// How a flagged day fares under the sensitivity set.
@@ -41,8 +72,8 @@ pub struct DaySensitivity {
     /// Local date.
     pub date: NaiveDate,
     /// Counted social-media time under each model, in the order of
-    /// [`models`]: (idle timeout s, counted s, rounded down).
-    pub by_model: Vec<(i64, i64)>,
+    /// [`models`]: (model name, counted s, rounded down).
+    pub by_model: Vec<(String, i64)>,
     /// The least counted time over the models (s).
     pub min_counted_s: i64,
     /// The most counted time over the models (s).
@@ -63,7 +94,7 @@ impl DaySensitivity {
 /// missing from a model's results counted nothing under it).
 pub fn of_person(
     person: &PersonUsage,
-    under: &[(Params, Option<&PersonUsage>)],
+    under: &[(&Model, Option<&PersonUsage>)],
     policy: &Policy,
 ) -> Vec<DaySensitivity> {
     let limit_ms = policy.max_counted_s_per_day as i64 * 1000;
@@ -71,13 +102,13 @@ pub fn of_person(
         .flagged_days
         .iter()
         .map(|d| {
-            let counted: Vec<(i64, i64)> = under
+            let counted: Vec<(String, i64)> = under
                 .iter()
-                .map(|(p, u)| {
+                .map(|(m, u)| {
                     let ms = u
                         .and_then(|u| u.social_days.get(&d.date))
                         .map_or(0, |s| policy.personal_use.counted_ms(s));
-                    (p.idle_timeout_ms / 1000, ms)
+                    (m.name.clone(), ms)
                 })
                 .collect();
             DaySensitivity {
@@ -97,18 +128,38 @@ mod tests {
 
     #[test]
     fn the_configured_timeout_joins_the_set_once() {
-        let base = Params::default();
-        let idle: Vec<i64> = models(base).iter().map(|p| p.idle_timeout_ms).collect();
-        assert_eq!(idle, vec![120_000, 300_000, 600_000]);
+        let names = |m: Vec<Model>| m.into_iter().map(|m| m.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(models(Params::default())),
+            [
+                "idle 2 min",
+                "idle 5 min",
+                "idle 10 min",
+                "60 s per request"
+            ]
+        );
         let base = Params {
-            idle_timeout_ms: 900_000,
+            idle_timeout_ms: 90_000,
             allowance_ms: 30_000,
         };
         let m = models(base);
         assert_eq!(
-            m.iter().map(|p| p.idle_timeout_ms).collect::<Vec<_>>(),
-            vec![120_000, 300_000, 600_000, 900_000]
+            names(m.clone()),
+            [
+                "idle 90 s",
+                "idle 2 min",
+                "idle 5 min",
+                "idle 10 min",
+                "60 s per request"
+            ]
         );
-        assert!(m.iter().all(|p| p.allowance_ms == 30_000));
+        assert!(m[..4].iter().all(|m| m.params.allowance_ms == 30_000));
+        assert_eq!(
+            m[4].params,
+            Params {
+                idle_timeout_ms: 0,
+                allowance_ms: 60_000
+            }
+        );
     }
 }
