@@ -126,6 +126,9 @@ impl Default for BrowseTimeConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyConfig {
+    /// A council's rules as a starting point (`policies/<name>.toml`, see
+    /// `netusage policy show`); the keys below, when given, win. Empty: none.
+    pub preset: String,
     /// `breaks_only`, `not_permitted` or `reasonable`.
     pub personal_use: String,
     /// A day is flagged above this many minutes of counted social-media time.
@@ -139,6 +142,7 @@ pub struct PolicyConfig {
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
+            preset: String::new(),
             personal_use: "breaks_only".into(),
             max_working_minutes_per_day: 15,
             min_flagged_days: 1,
@@ -184,8 +188,16 @@ impl Config {
         let text = String::from_utf8(bytes.clone()).map_err(|_| {
             ExitError::usage(format!("config file {} is not UTF-8 text", path.display()))
         })?;
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;
+        let bad = |e: &dyn std::fmt::Display| {
+            ExitError::usage(format!("config file {}: {e}", path.display()))
+        };
+        let mut config: Config = toml::from_str(&text).map_err(|e| bad(&e))?;
+        if !config.policy.preset.is_empty() {
+            // The preset's keys go under the file's own, then the whole is read again.
+            let table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+            let table = crate::usage::presets::apply(table).map_err(|e| bad(&e))?;
+            config = toml::Value::Table(table).try_into().map_err(|e| bad(&e))?;
+        }
         config
             .check_ranges()
             .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;

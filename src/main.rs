@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, flags, formats, hold, ingest, purge, report, store, usage, verify,
-    windows,
+    analyse, audit, categories, flags, formats, hold, ingest, policy, purge, report, store, usage,
+    verify, windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -44,6 +44,7 @@ enum Command {
     Audit(audit::AuditArgs),
     Store(store::StoreCmdArgs),
     Windows(windows::WindowsArgs),
+    Policy(policy::PolicyArgs),
     /// Print a shell completion script: `netusage completions bash > /etc/bash_completion.d/netusage`.
     Completions {
         /// The shell.
@@ -70,6 +71,7 @@ fn main() {
         Command::Audit(a) => audit::run(a),
         Command::Store(a) => store::run(a),
         Command::Windows(a) => windows::run(a),
+        Command::Policy(a) => policy::run(a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "netusage", &mut std::io::stdout().lock());

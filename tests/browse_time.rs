@@ -377,3 +377,80 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
         "{table}"
     );
 }
+
+#[test]
+fn each_council_preset_flags_whom_its_clause_says() {
+    // Wed 11 June 2025, UTC, working 09:00–17:00, official break 12:30–13:30.
+    // Each person: facebook every 60 s for 20 requests = one 20-minute session.
+    //   lunch:   12:40–13:00, all in the official break
+    //   desk:    10:00–10:20, working time
+    //   evening: 19:00–19:20, outside working hours
+    //   comms:   10:00–10:20, working time, a designated business user
+    let mut lines = Vec::new();
+    for (user, start) in [
+        ("lunch", "12:40"),
+        ("desk", "10:00"),
+        ("evening", "19:00"),
+        ("comms", "10:00"),
+    ] {
+        lines.extend(every(
+            &format!("2025-06-11T{start}:00Z"),
+            60,
+            20,
+            user,
+            "www.facebook.com",
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(dir.path(), "access.log", &lines);
+    let store = dir.path().join("store");
+    let st = store.to_str().unwrap();
+    ok(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--store",
+        st,
+        log.to_str().unwrap(),
+    ]);
+    let who = ["lunch", "desk", "evening", "comms"];
+    let flagged = |preset: &str| -> Vec<&str> {
+        let cfg = dir.path().join(format!("{preset}.toml"));
+        std::fs::write(
+            &cfg,
+            format!("{UTC_CONFIG}[policy]\npreset = \"{preset}\"\nexempt_users = [\"comms\"]\n"),
+        )
+        .unwrap();
+        let csv = ok(&[
+            "flags",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--store",
+            st,
+            "--format",
+            "csv",
+        ]);
+        let people: Vec<String> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect();
+        assert!(
+            csv.lines().skip(1).all(|l| l.contains(",2025-06-11,")),
+            "{csv}"
+        );
+        who.iter()
+            .copied()
+            .filter(|u| people.contains(&pseudonym(&store, u)))
+            .collect()
+    };
+    // Personal use only in breaks / not in working time: the desk only.
+    assert_eq!(flagged("chelmsford"), ["desk"]);
+    assert_eq!(flagged("charnwood"), ["desk"]);
+    // No personal access at any time, designated users exempt.
+    assert_eq!(
+        flagged("north-west-leicestershire"),
+        ["lunch", "desk", "evening"]
+    );
+    assert_eq!(flagged("west-dunbartonshire"), ["lunch", "desk", "evening"]);
+}

@@ -216,3 +216,40 @@ fn completions_and_the_man_page_are_generated() {
     let ingest = ok(&["ingest", "--help"]);
     assert!(ingest.contains("--log-format") && ingest.contains("create it when absent"));
 }
+
+#[test]
+fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
+    let out = ok(&["policy", "show", "chelmsford"]);
+    assert!(
+        out.starts_with("chelmsford: Chelmsford City Council\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"This must be limited to out of work hours, i.e. during lunch breaks."),
+        "{out}"
+    );
+    assert!(
+        out.contains("a day with any counted social-media time is flagged"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[policy]\npreset = \"west-dunbartonshire\"\nmax_working_minutes_per_day = 10\nexempt_users = [\"CORP\\\\Comms\"]\n[identity]\nlocal_realms = [\"CORP\"]\n",
+    )
+    .unwrap();
+    let out = ok(&["policy", "show", "--config", cfg.to_str().unwrap()]);
+    for want in [
+        "Preset: west-dunbartonshire (West Dunbartonshire Council",
+        "Scottish bank holidays off",
+        "personal_use = not_permitted: all social-media time counts",
+        "more than 10 min of counted social-media time is flagged",
+        "never flagged: comms\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let bad = run(&["policy", "show", "sheffield"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("core hours"));
+}

@@ -8,6 +8,7 @@ pub mod flags;
 pub mod formats;
 pub mod hold;
 pub mod ingest;
+pub mod policy;
 pub mod purge;
 pub mod report;
 pub mod store;

@@ -3,6 +3,7 @@
 
 pub mod holidays;
 pub mod policy;
+pub mod presets;
 pub mod schedule;
 pub mod sensitivity;
 pub mod sessions;

@@ -1,0 +1,166 @@
+//! `netusage policy show`: the rules in force, or a preset, in plain words.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::config::Config;
+use crate::usage::presets::{self, Preset};
+
+/// Show the policy in force (or a council preset) in plain words.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the rules: with NAME, that preset (the clause it quotes, what it
+    /// counts, its default thresholds); without, the policy the config puts in
+    /// force (preset, schedule, what counts, thresholds, exempt users), then
+    /// the presets there are.
+    Show {
+        /// A preset: chelmsford, charnwood, north-west-leicestershire, west-dunbartonshire.
+        name: Option<String>,
+        /// Configuration file (TOML); defaults apply without one.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// What a `personal_use` value makes count, in words.
+pub fn what_counts(personal_use: &str) -> &'static str {
+    match personal_use {
+        "breaks_only" => {
+            "social-media time in working time counts; official breaks and time outside working hours do not"
+        }
+        "reasonable" => {
+            "social-media time in working time counts; breaks and own time are allowed if not excessive"
+        }
+        "not_permitted" => {
+            "all social-media time counts: working time, official breaks and outside working hours"
+        }
+        _ => "(unknown personal_use)",
+    }
+}
+
+fn thresholds(max_minutes: u64, min_days: u32) -> String {
+    let day = if max_minutes == 0 {
+        "a day with any counted social-media time is flagged".to_string()
+    } else {
+        format!("a day with more than {max_minutes} min of counted social-media time is flagged")
+    };
+    format!("{day}; a person is flagged with at least {min_days} such day(s)")
+}
+
+fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
+    let num = |k: &str| p.policy.get(k).and_then(|v| v.as_integer()).unwrap_or(0);
+    writeln!(out, "{}: {}", p.name, p.council)?;
+    writeln!(out, "  {} (seed {})", p.document, p.seed)?;
+    writeln!(out, "  \"{}\"", p.clause)?;
+    writeln!(out, "  What it counts: {}", p.encodes)?;
+    let personal_use = p
+        .policy
+        .get("personal_use")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    writeln!(
+        out,
+        "  Settings: personal_use = {personal_use} ({}); {}.",
+        what_counts(personal_use),
+        thresholds(
+            num("max_working_minutes_per_day") as u64,
+            num("min_flagged_days") as u32
+        )
+    )?;
+    for (k, v) in &p.schedule {
+        writeln!(out, "  Schedule: {k} = {v}")?;
+    }
+    writeln!(
+        out,
+        "  The thresholds are defaults, the literal reading of the clause: set your own in the config's [policy]."
+    )?;
+    Ok(())
+}
+
+/// Runs `netusage policy`.
+///
+/// # Errors
+/// An unknown preset or a bad config (exit 2); write errors.
+pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
+    let PolicyCommand::Show { name, config } = args.command;
+    let mut out = std::io::stdout().lock();
+    if let Some(name) = name {
+        let p = presets::get(&name).map_err(crate::error::ExitError::usage)?;
+        return print_preset(&p, &mut out);
+    }
+    let c = Config::load(config.as_deref())?;
+    let policy = c.policy()?;
+    writeln!(
+        out,
+        "Policy in force{}:",
+        c.source
+            .as_ref()
+            .map_or(" (defaults, no config file)".to_string(), |s| format!(
+                " ({})",
+                s.path
+            ))
+    )?;
+    if c.policy.preset.is_empty() {
+        writeln!(out, "  Preset: none")?;
+    } else {
+        let p = presets::get(&c.policy.preset).map_err(crate::error::ExitError::usage)?;
+        writeln!(out, "  Preset: {} ({}, {})", p.name, p.council, p.document)?;
+        writeln!(out, "    \"{}\"", p.clause)?;
+    }
+    writeln!(out, "  Schedule: {}", super::usage::schedule_words(&c))?;
+    writeln!(
+        out,
+        "  What counts: personal_use = {}: {}",
+        c.policy.personal_use,
+        what_counts(&c.policy.personal_use)
+    )?;
+    writeln!(
+        out,
+        "  Thresholds: {}.",
+        thresholds(
+            c.policy.max_working_minutes_per_day,
+            c.policy.min_flagged_days
+        )
+    )?;
+    let mut exempt: Vec<&String> = policy.exempt_users.iter().collect();
+    exempt.sort();
+    writeln!(
+        out,
+        "  Exempt (designated business) users, never flagged: {}",
+        if exempt.is_empty() {
+            "none".to_string()
+        } else {
+            exempt
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )?;
+    writeln!(
+        out,
+        "  Browse time: idle timeout {} s, allowance {} s (docs/METHOD.md).",
+        c.browse_time.idle_timeout_s, c.browse_time.allowance_s
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Presets ([policy] preset = \"NAME\"; `netusage policy show NAME`):"
+    )?;
+    for p in presets::all() {
+        writeln!(out, "  {:<27} {}", p.name, p.council)?;
+    }
+    for (name, why) in presets::NOT_YET {
+        writeln!(out, "  {name:<27} not yet: {why}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Policy presets: the councils' own rules, compiled in from
+//! `policies/<name>.toml`, chosen with `[policy] preset = "<name>"`.
+//!
+//! Each preset quotes the clause it encodes and names its seed policy
+//! (`../shared/seeds/`). It gives the `[policy]` (and where the council's
+//! country needs it, `[schedule]`) keys; any key the config file sets itself
+//! wins. Thresholds are defaults: the literal reading of each clause ("any
+//! use" is more than 0 minutes); the organisation sets its own.
+
+use serde::Deserialize;
+
+/// One preset, as its file states it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// The name to choose it by.
+    pub name: String,
+    /// The council whose policy it encodes.
+    pub council: String,
+    /// The policy document and clause.
+    pub document: String,
+    /// The seed file the clause is quoted from.
+    pub seed: String,
+    /// The clause, quoted (elisions marked `[...]`).
+    pub clause: String,
+    /// What the preset makes the tool count and flag, in words.
+    pub encodes: String,
+    /// The `[policy]` keys it sets.
+    pub policy: toml::Table,
+    /// The `[schedule]` keys it sets, if any.
+    #[serde(default)]
+    pub schedule: toml::Table,
+}
+
+/// The presets' files, by name.
+const FILES: [(&str, &str); 4] = [
+    ("chelmsford", include_str!("../../policies/chelmsford.toml")),
+    ("charnwood", include_str!("../../policies/charnwood.toml")),
+    (
+        "north-west-leicestershire",
+        include_str!("../../policies/north-west-leicestershire.toml"),
+    ),
+    (
+        "west-dunbartonshire",
+        include_str!("../../policies/west-dunbartonshire.toml"),
+    ),
+];
+
+/// Councils whose policy has no preset yet, and why.
+pub const NOT_YET: [(&str, &str); 1] = [(
+    "sheffield",
+    "Sheffield City Council permits personal use in breaks and outside core hours if not excessive: \
+     it needs flexi core hours in the schedule, which netusage does not model yet",
+)];
+
+/// Every preset, in name order.
+pub fn all() -> Vec<Preset> {
+    let mut out: Vec<Preset> = FILES
+        .iter()
+        .map(|(name, text)| {
+            toml::from_str(text).unwrap_or_else(|e| panic!("policies/{name}.toml is invalid: {e}"))
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The preset called `name`.
+///
+/// # Errors
+/// No such preset: the message lists the ones there are (and those not yet
+/// available, with why).
+pub fn get(name: &str) -> Result<Preset, String> {
+    if let Some(p) = all().into_iter().find(|p| p.name == name) {
+        return Ok(p);
+    }
+    let names: Vec<String> = all().into_iter().map(|p| p.name).collect();
+    let why = NOT_YET
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, why)| format!(" ({name}: not yet: {why})"))
+        .unwrap_or_default();
+    Err(format!(
+        "no policy preset `{name}`{why}; presets: {}",
+        names.join(", ")
+    ))
+}
+
+/// Lays the preset named in `[policy] preset` under the file's own keys:
+/// the preset's `[policy]` and `[schedule]` keys, then the file's. A file
+/// without a preset is returned as it is.
+///
+/// # Errors
+/// An unknown preset, or a `preset` that is not a string.
+pub fn apply(mut file: toml::Table) -> Result<toml::Table, String> {
+    let Some(name) = file.get("policy").and_then(|p| p.get("preset")) else {
+        return Ok(file);
+    };
+    let name = name
+        .as_str()
+        .ok_or("[policy] preset must be a name in quotes, e.g. preset = \"chelmsford\"")?
+        .to_string();
+    let preset = get(&name)?;
+    for (section, keys) in [("policy", preset.policy), ("schedule", preset.schedule)] {
+        let table = file
+            .entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(table) = table.as_table_mut() else {
+            return Err(format!("[{section}] must be a table"));
+        };
+        for (k, v) in keys {
+            table.entry(k).or_insert(v);
+        }
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_parses_quotes_its_seed_and_sets_a_known_personal_use() {
+        let all = all();
+        assert_eq!(
+            all.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            [
+                "charnwood",
+                "chelmsford",
+                "north-west-leicestershire",
+                "west-dunbartonshire"
+            ]
+        );
+        for p in &all {
+            assert!(
+                p.seed.ends_with(".txt") && !p.clause.is_empty(),
+                "{}",
+                p.name
+            );
+            let use_ = p.policy["personal_use"].as_str().unwrap();
+            assert!(
+                crate::usage::policy::PersonalUse::parse(use_).is_ok(),
+                "{}",
+                p.name
+            );
+        }
+        assert_eq!(
+            get("west-dunbartonshire").unwrap().schedule["bank_holidays"].as_str(),
+            Some("scotland")
+        );
+    }
+
+    #[test]
+    fn the_files_own_keys_win_over_the_preset() {
+        let file: toml::Table =
+            toml::from_str("[policy]\npreset = \"chelmsford\"\nmax_working_minutes_per_day = 20\n")
+                .unwrap();
+        let merged = apply(file).unwrap();
+        assert_eq!(
+            merged["policy"]["max_working_minutes_per_day"].as_integer(),
+            Some(20)
+        );
+        assert_eq!(
+            merged["policy"]["personal_use"].as_str(),
+            Some("breaks_only")
+        );
+        assert_eq!(merged["policy"]["min_flagged_days"].as_integer(), Some(1));
+    }
+
+    #[test]
+    fn an_unknown_preset_names_the_ones_there_are() {
+        let e = get("sheffield").unwrap_err();
+        assert!(e.contains("core hours") && e.contains("chelmsford"), "{e}");
+        let e = get("leeds").unwrap_err();
+        assert!(
+            e.starts_with("no policy preset `leeds`; presets: charnwood"),
+            "{e}"
+        );
+    }
+}
