@@ -8,7 +8,7 @@
 //! working_days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
 //! working_hours = ["09:00", "17:00"]
 //! breaks = [["12:30", "13:30"]]
-//! bank_holidays = "england-and-wales"   # or "scotland", "none"
+//! bank_holidays = "england-and-wales"   # or "scotland", "northern-ireland", "none"
 //! [browse_time]
 //! idle_timeout_s = 300
 //! allowance_s = 60

@@ -454,3 +454,77 @@ fn each_council_preset_flags_whom_its_clause_says() {
     );
     assert_eq!(flagged("west-dunbartonshire"), ["lunch", "desk", "evening"]);
 }
+
+#[test]
+fn scottish_and_northern_irish_bank_holidays_are_outside_working_time_on_their_calendars() {
+    // Mon 17 March 2025 is St Patrick's Day (Northern Ireland only); Mon
+    // 1 December 2025 is the substitute for St Andrew's Day (Sunday 30
+    // November; Scotland only). Both in GMT: requests at 10:00 and 10:04 →
+    // one session of 300 s each day.
+    let mut lines = every("2025-03-17T10:00:00Z", 240, 2, "bob", "www.facebook.com");
+    lines.extend(every(
+        "2025-12-01T10:00:00Z",
+        240,
+        2,
+        "bob",
+        "www.facebook.com",
+    ));
+    let on = |calendar: &str| {
+        let u = usage(
+            &lines,
+            Some(&format!("[schedule]\nbank_holidays = \"{calendar}\"\n")),
+        );
+        row(&u, "bob", "social_networking")
+    };
+    // [working, break, outside, total, sessions, blocked]
+    assert_eq!(on("england-and-wales"), [600, 0, 0, 600, 2, 0]);
+    assert_eq!(on("northern-ireland"), [300, 0, 300, 600, 2, 0]);
+    assert_eq!(on("scotland"), [300, 0, 300, 600, 2, 0]);
+}
+
+#[test]
+fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_day() {
+    // An archived 2014 log, ingested as of 2014: bank holidays are known for
+    // 2015–2035 only, so its days cannot be split on a holiday calendar.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write_log(
+        dir.path(),
+        "old.log",
+        &every("2014-05-05T09:00:00Z", 60, 3, "bob", "www.facebook.com"),
+    );
+    let st = store.to_str().unwrap();
+    ok(&[
+        "ingest",
+        "--now",
+        "2014-06-01T00:00:00Z",
+        "--store",
+        st,
+        log.to_str().unwrap(),
+    ]);
+    let out = run(&["usage", "--store", st]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("events on 2014-05-05 are outside the years whose bank holidays netusage knows (2015–2035)"),
+        "{err}"
+    );
+    // With no calendar the day is analysed as an ordinary Monday: 10:00–10:03
+    // BST is working time (though 5 May 2014 was the Early May bank holiday).
+    let cfg = dir.path().join("none.toml");
+    std::fs::write(&cfg, "[schedule]\nbank_holidays = \"none\"\n").unwrap();
+    let csv = ok(&[
+        "usage",
+        "--store",
+        st,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let p = pseudonym(&store, "bob");
+    assert!(
+        csv.contains(&format!("{p},social_networking,0,0,180,180,1,0,false")),
+        "{csv}"
+    );
+}

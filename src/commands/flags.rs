@@ -192,7 +192,7 @@ pub fn sensitivity(
         .iter()
         .map(|m| Accumulator::new(store.key(), m.params, &schedule, &policy, false))
         .collect();
-    accumulate(&store, &filter, classifier.as_ref(), &mut accs)?;
+    accumulate(&store, &schedule, &filter, classifier.as_ref(), &mut accs)?;
     let results: Vec<HashMap<String, PersonUsage>> = accs
         .into_iter()
         .map(|acc| {

@@ -131,7 +131,7 @@ pub fn compute(
         &policy,
         false,
     )];
-    accumulate(&store, &filter, classifier.as_ref(), &mut accs)?;
+    accumulate(&store, &schedule, &filter, classifier.as_ref(), &mut accs)?;
     let [acc] = accs;
     let events = acc.events();
     let people = acc.finish();
@@ -153,9 +153,11 @@ pub fn compute(
 /// `classifier` when given.
 ///
 /// # Errors
-/// Store or rules-file errors.
+/// A day outside the years the schedule's bank-holiday calendar covers
+/// (exit 2); store or rules-file errors.
 pub fn accumulate(
     store: &Store,
+    schedule: &Schedule,
     filter: &scan::Filter,
     classifier: Option<&Classifier>,
     accs: &mut [analysis::Accumulator<'_>],
@@ -164,7 +166,11 @@ pub fn accumulate(
     if classifier.is_some() {
         columns.push(col::HOST);
     }
-    let bar = days_bar(scan::partitions_by_day(store, &filter.range)?.len());
+    let days = scan::partitions_by_day(store, &filter.range)?;
+    for day in days.keys() {
+        schedule.check_covers(*day).map_err(ExitError::usage)?;
+    }
+    let bar = days_bar(days.len());
     scan::each_day(store, &columns, filter, |day, mut events| {
         if let Some(c) = classifier {
             reclassify(&mut events, c)?;

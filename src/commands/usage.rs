@@ -257,6 +257,7 @@ pub fn schedule_words(config: &Config) -> String {
     let holidays = match s.bank_holidays.as_str() {
         "england-and-wales" => "bank holidays of England and Wales off",
         "scotland" => "Scottish bank holidays off",
+        "northern-ireland" => "bank holidays of Northern Ireland off",
         "none" => "no bank holidays",
         other => other,
     };

@@ -1,5 +1,5 @@
-//! UK bank holidays, computed by rule for 2015–2035, with the one-off changes
-//! listed as data.
+//! UK bank holidays (England and Wales, Scotland, Northern Ireland),
+//! computed by rule for 2015–2035, with the one-off changes listed as data.
 //!
 //! Source: the Banking and Financial Dealings Act 1971, Schedule 1, and the
 //! royal proclamations listed on GOV.UK "UK bank holidays". Weekend holidays
@@ -21,12 +21,14 @@ pub enum Calendar {
     EnglandAndWales,
     /// Scotland.
     Scotland,
+    /// Northern Ireland.
+    NorthernIreland,
     /// No bank holidays.
     None,
 }
 
 impl Calendar {
-    /// Parses `england-and-wales`, `scotland` or `none`.
+    /// Parses `england-and-wales`, `scotland`, `northern-ireland` or `none`.
     ///
     /// # Errors
     /// Any other name.
@@ -34,9 +36,10 @@ impl Calendar {
         match s {
             "england-and-wales" => Ok(Calendar::EnglandAndWales),
             "scotland" => Ok(Calendar::Scotland),
+            "northern-ireland" => Ok(Calendar::NorthernIreland),
             "none" => Ok(Calendar::None),
             other => Err(format!(
-                "bank_holidays must be england-and-wales, scotland or none, not `{other}`"
+                "bank_holidays must be england-and-wales, scotland, northern-ireland or none, not `{other}`"
             )),
         }
     }
@@ -102,7 +105,7 @@ pub fn holidays(cal: Calendar, y: i32) -> HashSet<NaiveDate> {
     }
     let easter = easter_sunday(y);
     s.insert(easter - Duration::days(2)); // Good Friday
-    if cal == Calendar::EnglandAndWales {
+    if cal != Calendar::Scotland {
         s.insert(easter + Duration::days(1)); // Easter Monday
     }
     // Early May: first Monday of May; 2020 moved to Fri 8 May (VE Day 75).
@@ -122,6 +125,12 @@ pub fn holidays(cal: Calendar, y: i32) -> HashSet<NaiveDate> {
             s.insert(last_monday(y, 8));
             add_with_substitutes(&mut s, &[d(y, 1, 1)]);
         }
+        Calendar::NorthernIreland => {
+            s.insert(last_monday(y, 8));
+            add_with_substitutes(&mut s, &[d(y, 1, 1)]);
+            add_with_substitutes(&mut s, &[d(y, 3, 17)]); // St Patrick's Day
+            add_with_substitutes(&mut s, &[d(y, 7, 12)]); // Battle of the Boyne
+        }
         Calendar::Scotland => {
             s.insert(first_monday(y, 8));
             add_with_substitutes(&mut s, &[d(y, 1, 1), d(y, 1, 2)]);
@@ -130,7 +139,7 @@ pub fn holidays(cal: Calendar, y: i32) -> HashSet<NaiveDate> {
         Calendar::None => {}
     }
     add_with_substitutes(&mut s, &[d(y, 12, 25), d(y, 12, 26)]);
-    // One-off holidays by royal proclamation (both calendars).
+    // One-off holidays by royal proclamation (every calendar).
     for extra in [d(2022, 6, 3), d(2022, 9, 19), d(2023, 5, 8)] {
         if extra.year() == y {
             s.insert(extra);
@@ -180,6 +189,25 @@ mod tests {
             sorted(Calendar::Scotland, 2021),
             [
                 "01-01", "01-04", "04-02", "05-03", "05-31", "08-02", "11-30", "12-27", "12-28"
+            ]
+        );
+    }
+
+    #[test]
+    fn northern_ireland_published_lists() {
+        // GOV.UK Northern Ireland 2022 and 2025 (12 July 2025 a Saturday → Mon 14 July).
+        assert_eq!(
+            sorted(Calendar::NorthernIreland, 2022),
+            [
+                "01-03", "03-17", "04-15", "04-18", "05-02", "06-02", "06-03", "07-12", "08-29",
+                "09-19", "12-26", "12-27"
+            ]
+        );
+        assert_eq!(
+            sorted(Calendar::NorthernIreland, 2025),
+            [
+                "01-01", "03-17", "04-18", "04-21", "05-05", "05-26", "07-14", "08-25", "12-25",
+                "12-26"
             ]
         );
     }

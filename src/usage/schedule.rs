@@ -73,7 +73,7 @@ pub struct ScheduleSpec {
     pub working_hours: [String; 2],
     /// Official breaks, `[start, end]` pairs in `HH:MM` local.
     pub breaks: Vec<[String; 2]>,
-    /// Bank-holiday calendar: `england-and-wales`, `scotland` or `none`.
+    /// Bank-holiday calendar: `england-and-wales`, `scotland`, `northern-ireland` or `none`.
     pub bank_holidays: String,
 }
 
@@ -101,6 +101,7 @@ pub struct Schedule {
     end: NaiveTime,
     breaks: Vec<(NaiveTime, NaiveTime)>,
     holidays: HashSet<NaiveDate>,
+    calendar: Calendar,
 }
 
 fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
@@ -160,6 +161,7 @@ impl Schedule {
             end,
             breaks,
             holidays,
+            calendar: cal,
         })
     }
 
@@ -167,6 +169,28 @@ impl Schedule {
     /// England-and-Wales bank holidays).
     pub fn default_uk() -> Schedule {
         Schedule::from_config(&ScheduleSpec::default()).expect("default schedule is valid")
+    }
+
+    /// Checks that the bank-holiday calendar covers local `date`: the
+    /// holidays are known for [`holidays::FIRST_YEAR`]–[`holidays::LAST_YEAR`]
+    /// only, and a date outside would silently count a holiday as a working
+    /// day.
+    ///
+    /// # Errors
+    /// The date is outside those years and the calendar is not `none`.
+    pub fn check_covers(&self, date: NaiveDate) -> Result<(), String> {
+        use chrono::Datelike;
+        if self.calendar == Calendar::None
+            || (holidays::FIRST_YEAR..=holidays::LAST_YEAR).contains(&date.year())
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "events on {date} are outside the years whose bank holidays netusage knows ({}–{}): \
+             analyse a period inside them, or set [schedule] bank_holidays = \"none\" and treat holidays yourself",
+            holidays::FIRST_YEAR,
+            holidays::LAST_YEAR
+        ))
     }
 
     /// True when `date` is a working day that is not a bank holiday.
