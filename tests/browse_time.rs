@@ -524,7 +524,7 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     ]);
     let p = pseudonym(&store, "bob");
     assert!(
-        csv.contains(&format!("{p},social_networking,0,0,180,180,1,0,false")),
+        csv.contains(&format!("{p},social_networking,180,0,0,180,1,0,false")),
         "{csv}"
     );
 }
