@@ -506,7 +506,7 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("events on 2014-05-05 are outside the years whose bank holidays netusage knows (2015–2035)"),
+        err.contains("2014-05-05 is outside the years whose bank holidays netusage knows (2015–2035)"),
         "{err}"
     );
     // With no calendar the day is analysed as an ordinary Monday: 10:00–10:03

@@ -91,6 +91,9 @@ pub fn run(args: WindowsArgs) -> anyhow::Result<()> {
             days + 1
         )));
     }
+    for d in [args.from, args.to] {
+        schedule.check_covers(d).map_err(ExitError::usage)?;
+    }
     let utc = |ms: i64| {
         DateTime::from_timestamp_millis(ms)
             .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))

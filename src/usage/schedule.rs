@@ -186,7 +186,7 @@ impl Schedule {
             return Ok(());
         }
         Err(format!(
-            "events on {date} are outside the years whose bank holidays netusage knows ({}–{}): \
+            "{date} is outside the years whose bank holidays netusage knows ({}–{}): \
              analyse a period inside them, or set [schedule] bank_holidays = \"none\" and treat holidays yourself",
             holidays::FIRST_YEAR,
             holidays::LAST_YEAR
