@@ -453,6 +453,17 @@ fn each_council_preset_flags_whom_its_clause_says() {
         ["lunch", "desk", "evening"]
     );
     assert_eq!(flagged("west-dunbartonshire"), ["lunch", "desk", "evening"]);
+    // The designated user is shown as exempt in the usage table, not left out.
+    let cfg = dir.path().join("north-west-leicestershire.toml");
+    let table = ok(&["usage", "--config", cfg.to_str().unwrap(), "--store", st]);
+    let comms = pseudonym(&store, "comms");
+    let line = table.lines().find(|l| l.contains(&comms)).unwrap();
+    assert!(line.trim_end().ends_with("exempt"), "{table}");
+    assert!(table.contains("3 flagged by the policy"), "{table}");
+    assert!(
+        table.contains("1 designated business users exempt"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -506,7 +517,9 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("2014-05-05 is outside the years whose bank holidays netusage knows (2015–2035)"),
+        err.contains(
+            "2014-05-05 is outside the years whose bank holidays netusage knows (2015–2035)"
+        ),
         "{err}"
     );
     // With no calendar the day is analysed as an ordinary Monday: 10:00–10:03

@@ -58,6 +58,9 @@ pub struct PersonRow {
     pub blocked: u64,
     /// The policy flags the person.
     pub flagged: bool,
+    /// A designated business user, never flagged (shown as `exempt`).
+    #[serde(skip)]
+    pub exempt: bool,
 }
 
 impl Record for PersonRow {
@@ -108,6 +111,8 @@ impl Record for PersonRow {
             self.blocked.to_string(),
             if self.flagged {
                 "FLAGGED".into()
+            } else if self.exempt {
+                "exempt".into()
             } else {
                 String::new()
             },
@@ -128,6 +133,7 @@ pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
             flagged_days: p.flagged_days.len(),
             blocked: p.categories.values().map(|t| t.blocked).sum(),
             flagged: p.flagged,
+            exempt: p.exempt,
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -311,11 +317,13 @@ pub fn print(
     if a.format == OutputFormat::Table {
         writeln!(
             out,
-            "{} people, {} flagged by the policy ({}: more than {} min of counted social-media time a day). Period: {}.",
+            "{} people, {} flagged by the policy ({}: more than {} min of counted social-media time a day), \
+             {} designated business users exempt. Period: {}.",
             people.len(),
             people.iter().filter(|p| p.flagged).count(),
             config.policy.personal_use,
             config.policy.max_working_minutes_per_day,
+            people.iter().filter(|p| p.exempt).count(),
             period_words(a)
         )?;
         writeln!(out, "{}", method_note(config))?;

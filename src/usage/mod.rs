@@ -79,6 +79,9 @@ pub struct PersonUsage {
     pub flagged_days: Vec<FlaggedDay>,
     /// The policy flags this person.
     pub flagged: bool,
+    /// A designated business user (`exempt_users`): never flagged, and shown
+    /// as exempt rather than left out.
+    pub exempt: bool,
 }
 
 /// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged`.

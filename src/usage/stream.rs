@@ -216,7 +216,9 @@ impl<'a> Accumulator<'a> {
                     social.split.merge(d);
                 }
                 let (flagged_days, flagged) = policy.evaluate(&u, &person.social_days);
+                let exempt = policy.exempt_users.contains(&u);
                 PersonUsage {
+                    exempt,
                     pseudonym: pseudonym(key, &u),
                     user: u,
                     categories,
