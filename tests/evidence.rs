@@ -267,6 +267,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
         "12 facebook + gov.uk + the denied request; not the one before the period"
     );
     assert_eq!(summary["blocked"], 1);
+    assert_eq!(summary["exempt"], false);
     assert_eq!(summary["flagged_days"][0]["date"], day(0).as_str());
     // Gaps of 120 s keep one session under every idle timeout of the
     // sensitivity set: 1380 s under each; 60 s per request gives 12 × 60 =
@@ -825,4 +826,36 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
         .expect("the page measured the report");
     let (scroll, client) = widths.split_once(' ').unwrap();
     assert_eq!(scroll, client, "scrollWidth equals clientWidth at 1000 px");
+}
+
+#[test]
+fn a_pack_for_a_designated_user_says_they_are_exempt() {
+    let c = case();
+    // alice's 22 minutes of working-time facebook would flag her; listed as a
+    // designated business user, the pack says why it does not.
+    std::fs::write(
+        &c.config,
+        format!("{UTC_CONFIG}[policy]\nexempt_users = [\"alice\"]\n"),
+    )
+    .unwrap();
+    let out = report(&c, &record(r#"["alice"]"#), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack = c.root.join("packs/HR-2026-017");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (summary["flagged"].as_bool(), summary["exempt"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(summary["sensitivity"], serde_json::json!([]));
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(
+        html.contains("does not flag (the employee is a designated business user"),
+        "exempt in words"
+    );
+    ok(&["verify", pack.to_str().unwrap()]);
 }

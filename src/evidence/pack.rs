@@ -367,6 +367,9 @@ pub struct Summary {
     pub sensitivity: Vec<DaySensitivity>,
     /// The policy flags the subject in the period.
     pub flagged: bool,
+    /// The subject is a designated business user (`exempt_users`): their
+    /// social-media use is business use, never flagged.
+    pub exempt: bool,
     /// Per-site totals, longest first.
     pub sites: Vec<SiteRow>,
     /// Why several accounts are one person (`same_person`), when they are.
@@ -489,6 +492,7 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
         social_media_days: days,
         flagged_days: p.flagged_days.clone(),
         flagged: p.flagged,
+        exempt: p.exempt,
         sites,
         same_person: (s.users.len() > 1).then(|| a.subject.same_person.trim().to_string()),
         accounts: Vec::new(),

@@ -233,6 +233,9 @@ pub fn render(d: &ReportData<'_>) -> String {
         d.config.policy.max_working_minutes_per_day,
         if s.flagged {
             "<span class=\"flag\">flags</span>"
+        } else if s.exempt {
+            "does not flag (the employee is a designated business user, listed in exempt_users: their social-media \
+             use is business use)"
         } else {
             "does not flag"
         }
