@@ -22,7 +22,7 @@ const MAX_DAYS: i64 = 3653;
 /// outside its `working` and `break` rows is outside working hours.
 #[derive(Debug, Args)]
 pub struct WindowsArgs {
-    /// Configuration file (its [schedule]); defaults apply without one.
+    /// Configuration file (its `[schedule]` table); defaults apply without one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
     /// First local date (YYYY-MM-DD).

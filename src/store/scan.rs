@@ -112,11 +112,11 @@ pub struct Filter {
 
 /// Reads one UTC day's events (`columns` of the committed `files` of
 /// `day`) through a lazy scan: only those columns are decoded, and the
-/// filter is pushed into the Parquet reader, which skips every row group
-/// whose statistics (min/max of `user`, of `ts`) rule it out. Partitions are
-/// written sorted by user then time in row groups of
-/// [`crate::store::writer::ROW_GROUP_ROWS`], so one person's rows of a day
-/// sit in one or two row groups per sorted run.
+/// filter is pushed into the Parquet reader, which skips row groups whose
+/// statistics (min/max of `ts`, of `user`) rule them out and, for the rows
+/// it keeps, decodes the filtered columns first and the others only for the
+/// rows that match. Rows are stored in line order, not sorted by user
+/// (docs/STORE.md, "Partitioning and reads", says why).
 ///
 /// # Errors
 /// A partition file cannot be read (file named).
