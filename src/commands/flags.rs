@@ -1,19 +1,14 @@
 //! `netusage flags`: the people the policy flags, and the days that flag them.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use clap::Args;
 use serde::Serialize;
 
-use std::collections::HashMap;
-
-use super::{AnalysisArgs, StoreArgs, accumulate, compute, local_range};
-use crate::classify::Classifier;
-use crate::config::Config;
+use super::{Analysis, AnalysisArgs, StoreArgs};
 use crate::output::{self, OutputFormat, Record, minutes};
-use crate::store::Store;
 use crate::store::scan;
-use crate::usage::Accumulator;
 use crate::usage::PersonUsage;
 use crate::usage::sensitivity::{self, DaySensitivity};
 
@@ -166,33 +161,25 @@ pub fn flag_rows(
 /// and rates each of their flagged days `robust` or `marginal`. By user.
 ///
 /// # Errors
-/// Configuration, store or rules-file errors.
+/// Store or rules-file errors.
 pub fn sensitivity(
-    config: &Config,
-    store_args: &StoreArgs,
-    a: &AnalysisArgs,
+    analysis: &Analysis,
     people: &[PersonUsage],
 ) -> anyhow::Result<HashMap<String, Vec<DaySensitivity>>> {
     let flagged: Vec<&PersonUsage> = people.iter().filter(|p| p.flagged).collect();
     if flagged.is_empty() {
         return Ok(HashMap::new());
     }
-    let (schedule, policy) = (config.schedule()?, config.policy()?);
-    let store = Store::open(&store_args.store)?;
-    let classifier = match &a.categories {
-        Some(path) => Some(Classifier::with_user_file(Some(path))?),
-        None => None,
-    };
     let filter = scan::Filter {
-        range: local_range(&schedule, a.from, a.to)?,
+        range: analysis.filter.range.clone(),
         users: Some(flagged.iter().map(|p| p.user.clone()).collect()),
     };
-    let models = sensitivity::models(config.params());
-    let mut accs: Vec<Accumulator> = models
+    let models = sensitivity::models(analysis.config.params());
+    let mut accs: Vec<_> = models
         .iter()
-        .map(|m| Accumulator::new(store.key(), m.params, &schedule, &policy, false))
+        .map(|m| analysis.accumulator(m.params))
         .collect();
-    accumulate(&store, &schedule, &filter, classifier.as_ref(), &mut accs)?;
+    analysis.accumulate(&filter, &mut accs)?;
     let results: Vec<HashMap<String, PersonUsage>> = accs
         .into_iter()
         .map(|acc| {
@@ -210,7 +197,8 @@ pub fn sensitivity(
                 .zip(&results)
                 .map(|(m, r)| (m, r.get(&p.user)))
                 .collect();
-            (p.user.clone(), sensitivity::of_person(p, &under, &policy))
+            let days = sensitivity::of_person(p, &under, &analysis.policy);
+            (p.user.clone(), days)
         })
         .collect())
 }
@@ -220,8 +208,10 @@ pub fn sensitivity(
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
-    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
-    let sens = sensitivity(&config, &args.store, &args.analysis, &people)?;
+    let analysis = Analysis::prepare(&args.store, &args.analysis)?;
+    let people = analysis.compute(CMD, &args.analysis)?;
+    let sens = sensitivity(&analysis, &people)?;
+    let config = &analysis.config;
     let rows = flag_rows(
         &people,
         config.policy.max_working_minutes_per_day * 60,

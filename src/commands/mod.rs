@@ -31,8 +31,9 @@ use crate::event::col;
 use crate::output::OutputFormat;
 use crate::store::Store;
 use crate::store::scan::{self, Range};
-
+use crate::usage::policy::Policy;
 use crate::usage::schedule::Schedule;
+use crate::usage::sessions::Params;
 use crate::usage::{self as analysis, PersonUsage};
 
 /// `--store`.
@@ -105,7 +106,122 @@ pub fn local_range(
     })
 }
 
-/// Loads the config, reads the events in range and computes usage for everyone.
+/// What an analysis command works from: the config and what it validates
+/// to, the store, the rows to read, and the `--categories` rules if given.
+pub struct Analysis {
+    /// The configuration.
+    pub config: Config,
+    /// Its validated schedule.
+    pub schedule: Schedule,
+    /// Its validated policy.
+    pub policy: Policy,
+    /// The store, open for reading.
+    pub store: Store,
+    /// The local dates asked for, as UTC; everyone.
+    pub filter: scan::Filter,
+    /// `--categories`, applied to stored events as they are read.
+    pub classifier: Option<Classifier>,
+}
+
+impl Analysis {
+    /// Loads the config, opens the store and works out the range.
+    ///
+    /// # Errors
+    /// Configuration (exit 2), store or rules-file errors.
+    pub fn prepare(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<Analysis> {
+        let config = Config::load(a.config.as_deref())?;
+        let schedule = config.schedule()?;
+        let policy = config.policy()?;
+        let store = Store::open(&store_args.store)?;
+        let range = local_range(&schedule, a.from, a.to)?;
+        let classifier = match &a.categories {
+            Some(path) => Some(Classifier::with_user_file(Some(path))?),
+            None => None,
+        };
+        Ok(Analysis {
+            config,
+            schedule,
+            policy,
+            store,
+            filter: scan::Filter { range, users: None },
+            classifier,
+        })
+    }
+
+    /// An accumulator for the browse-time model `params`, without sessions.
+    pub fn accumulator(&self, params: Params) -> analysis::Accumulator<'_> {
+        analysis::Accumulator::new(
+            self.store.key(),
+            params,
+            &self.schedule,
+            &self.policy,
+            false,
+        )
+    }
+
+    /// Feeds the events in `filter` (columns [`analysis::COLUMNS`]), one UTC
+    /// day at a time, to every accumulator, reclassifying them first with
+    /// `--categories` when given.
+    ///
+    /// # Errors
+    /// A day outside the years the schedule's bank-holiday calendar covers
+    /// (exit 2); store or rules-file errors.
+    pub fn accumulate(
+        &self,
+        filter: &scan::Filter,
+        accs: &mut [analysis::Accumulator<'_>],
+    ) -> anyhow::Result<()> {
+        let mut columns = analysis::COLUMNS.to_vec();
+        if self.classifier.is_some() {
+            columns.push(col::HOST);
+        }
+        let days = scan::partitions_by_day(&self.store, &filter.range)?;
+        for day in days.keys() {
+            self.schedule.check_covers(*day).map_err(ExitError::usage)?;
+        }
+        let bar = days_bar(days.len());
+        scan::each_listed_day(&days, &columns, filter, |day, mut events| {
+            if let Some(c) = &self.classifier {
+                reclassify(&mut events, c)?;
+            }
+            bar.set_message(day.to_string());
+            bar.inc(1);
+            for acc in accs.iter_mut() {
+                acc.push(&events, Some(scan::day_end_ms(day)))?;
+            }
+            Ok(())
+        })?;
+        bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// Computes usage for everyone in range under the configured model, and
+    /// records the run in the audit log as `command`.
+    ///
+    /// # Errors
+    /// Store or rules-file errors; a day outside the holiday calendar (exit 2).
+    pub fn compute(&self, command: &str, a: &AnalysisArgs) -> anyhow::Result<Vec<PersonUsage>> {
+        let mut accs = [self.accumulator(self.config.params())];
+        self.accumulate(&self.filter, &mut accs)?;
+        let [acc] = accs;
+        let events = acc.events();
+        let people = acc.finish();
+        let mut draft = Draft::new(command, "ok");
+        draft.config = Some(self.config.audit_record());
+        draft.details = serde_json::json!({
+            "events": events,
+            "people": people.len(),
+            "flagged": people.iter().filter(|p| p.flagged).count(),
+            "from": a.from,
+            "to": a.to,
+        });
+        self.store.audit(draft)?;
+        Ok(people)
+    }
+}
+
+/// Loads the config, reads the events in range and computes usage for
+/// everyone ([`Analysis::prepare`], then [`Analysis::compute`]).
 ///
 /// # Errors
 /// Configuration (exit 2), store or rules-file errors.
@@ -114,76 +230,9 @@ pub fn compute(
     store_args: &StoreArgs,
     a: &AnalysisArgs,
 ) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
-    let config = Config::load(a.config.as_deref())?;
-    let schedule = config.schedule()?;
-    let policy = config.policy()?;
-    let store = Store::open(&store_args.store)?;
-    let range = local_range(&schedule, a.from, a.to)?;
-    let classifier = match &a.categories {
-        Some(path) => Some(Classifier::with_user_file(Some(path))?),
-        None => None,
-    };
-    let filter = scan::Filter { range, users: None };
-    let mut accs = [analysis::Accumulator::new(
-        store.key(),
-        config.params(),
-        &schedule,
-        &policy,
-        false,
-    )];
-    accumulate(&store, &schedule, &filter, classifier.as_ref(), &mut accs)?;
-    let [acc] = accs;
-    let events = acc.events();
-    let people = acc.finish();
-    let mut draft = Draft::new(command, "ok");
-    draft.config = Some(config.audit_record());
-    draft.details = serde_json::json!({
-        "events": events,
-        "people": people.len(),
-        "flagged": people.iter().filter(|p| p.flagged).count(),
-        "from": a.from,
-        "to": a.to,
-    });
-    store.audit(draft)?;
-    Ok((config, people))
-}
-
-/// Feeds the events in `filter` (columns [`analysis::COLUMNS`]), one UTC
-/// day at a time, to every accumulator, reclassifying them first with
-/// `classifier` when given.
-///
-/// # Errors
-/// A day outside the years the schedule's bank-holiday calendar covers
-/// (exit 2); store or rules-file errors.
-pub fn accumulate(
-    store: &Store,
-    schedule: &Schedule,
-    filter: &scan::Filter,
-    classifier: Option<&Classifier>,
-    accs: &mut [analysis::Accumulator<'_>],
-) -> anyhow::Result<()> {
-    let mut columns = analysis::COLUMNS.to_vec();
-    if classifier.is_some() {
-        columns.push(col::HOST);
-    }
-    let days = scan::partitions_by_day(store, &filter.range)?;
-    for day in days.keys() {
-        schedule.check_covers(*day).map_err(ExitError::usage)?;
-    }
-    let bar = days_bar(days.len());
-    scan::each_day(store, &columns, filter, |day, mut events| {
-        if let Some(c) = classifier {
-            reclassify(&mut events, c)?;
-        }
-        bar.set_message(day.to_string());
-        bar.inc(1);
-        for acc in accs.iter_mut() {
-            acc.push(&events, Some(scan::day_end_ms(day)))?;
-        }
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    Ok(())
+    let analysis = Analysis::prepare(store_args, a)?;
+    let people = analysis.compute(command, a)?;
+    Ok((analysis.config, people))
 }
 
 /// A progress bar over the days analysed, on standard error when it is a

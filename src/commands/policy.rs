@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
+use crate::usage::policy::PersonalUse;
 use crate::usage::presets::{self, Preset};
 
 /// Show the policy in force (or a council preset) in plain words.
@@ -31,20 +32,9 @@ pub enum PolicyCommand {
     },
 }
 
-/// What a `personal_use` value makes count, in words.
-pub fn what_counts(personal_use: &str) -> &'static str {
-    match personal_use {
-        "breaks_only" => {
-            "social-media time in working time counts; official breaks and time outside working hours do not"
-        }
-        "reasonable" => {
-            "social-media time in working time counts; breaks and own time are allowed if not excessive"
-        }
-        "not_permitted" => {
-            "all social-media time counts: working time, official breaks and outside working hours"
-        }
-        _ => "(unknown personal_use)",
-    }
+/// What a `personal_use` value makes count, in words (or why it is not valid).
+fn what_counts(personal_use: &str) -> String {
+    PersonalUse::parse(personal_use).map_or_else(|e| e, |p| p.describe().to_string())
 }
 
 fn thresholds(max_minutes: u64, min_days: u32) -> String {

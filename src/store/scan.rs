@@ -2,17 +2,15 @@
 //! evidence packs share.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::{
-    AnyValue, BooleanChunked, DataFrame, DataType, Expr, HiveOptions, IntoSeries, LazyFrame,
-    NewChunkedArray, ParquetReader, PlRefPath, Scalar, ScanArgsParquet, SerReader, StringChunked,
-    TimeUnit, TimeZone, col, lit,
+    AnyValue, DataFrame, DataType, Expr, HiveOptions, IntoSeries, LazyFrame, NewChunkedArray,
+    PlRefPath, Scalar, ScanArgsParquet, StringChunked, TimeUnit, TimeZone, col, lit,
 };
-use rayon::prelude::*;
 
 use super::{Store, manifest};
 use crate::event::col;
@@ -87,11 +85,23 @@ pub fn partitions_by_day(
     Ok(days)
 }
 
+/// The start of UTC day `day`.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+}
+
 /// The end of UTC day `day` (exclusive), in UTC ms: no event of a later
 /// day's partition is earlier.
 pub fn day_end_ms(day: NaiveDate) -> i64 {
-    (day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + chrono::Duration::days(1))
-        .timestamp_millis()
+    (day_start(day) + chrono::Duration::days(1)).timestamp_millis()
+}
+
+/// An empty frame of `columns` of the event schema.
+fn empty_frame(columns: &[&str]) -> anyhow::Result<DataFrame> {
+    let schema = crate::event::schema();
+    Ok(DataFrame::empty_with_schema(
+        &schema.try_project(columns.iter().copied())?,
+    ))
 }
 
 /// The UTC day of a partition file, from its folder name `date=YYYY-MM-DD`.
@@ -126,7 +136,7 @@ pub fn read_day(
     columns: &[&str],
     filter: &Filter,
 ) -> anyhow::Result<DataFrame> {
-    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let start = day_start(day);
     let end = start + chrono::Duration::days(1);
     let ts_type = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
     let at = |t: DateTime<Utc>| {
@@ -169,8 +179,7 @@ pub fn read_day(
             ),
         });
     }
-    let schema = crate::event::schema();
-    let mut out = DataFrame::empty_with_schema(&schema.try_project(columns.iter().copied())?);
+    let mut out = empty_frame(columns)?;
     for path in files {
         let args = ScanArgsParquet {
             hive_options: HiveOptions {
@@ -205,21 +214,38 @@ pub fn each_day(
     store: &Store,
     columns: &[&str],
     filter: &Filter,
+    f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    each_listed_day(
+        &partitions_by_day(store, &filter.range)?,
+        columns,
+        filter,
+        f,
+    )
+}
+
+/// [`each_day`] over days already listed with [`partitions_by_day`] (for a
+/// caller that looked at the listing first).
+///
+/// # Errors
+/// A partition file cannot be read, or `f` fails.
+pub fn each_listed_day(
+    days: &BTreeMap<NaiveDate, Vec<PathBuf>>,
+    columns: &[&str],
+    filter: &Filter,
     mut f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
-    let days: Vec<(NaiveDate, Vec<PathBuf>)> = partitions_by_day(store, &filter.range)?
-        .into_iter()
-        .collect();
+    let days: Vec<(&NaiveDate, &Vec<PathBuf>)> = days.iter().collect();
     let mut next = days
         .first()
-        .map(|(d, files)| read_day(*d, files, columns, filter));
+        .map(|(d, files)| read_day(**d, files, columns, filter));
     for (i, (day, _)) in days.iter().enumerate() {
         let df = next.take().expect("read ahead")?;
         let (df, ahead) = rayon::join(
-            || f(*day, df),
+            || f(**day, df),
             || {
                 days.get(i + 1)
-                    .map(|(d, files)| read_day(*d, files, columns, filter))
+                    .map(|(d, files)| read_day(**d, files, columns, filter))
             },
         );
         df?;
@@ -248,8 +274,7 @@ fn release_free_memory() {
 /// # Errors
 /// A partition file cannot be read (file named).
 pub fn read(store: &Store, columns: &[&str], filter: &Filter) -> anyhow::Result<DataFrame> {
-    let schema = crate::event::schema();
-    let mut out = DataFrame::empty_with_schema(&schema.try_project(columns.iter().copied())?);
+    let mut out = empty_frame(columns)?;
     for (day, files) in partitions_by_day(store, &filter.range)? {
         out.vstack_mut(&read_day(day, &files, columns, filter)?)?;
     }
@@ -280,46 +305,17 @@ pub fn users(store: &Store, range: &Range) -> anyhow::Result<BTreeSet<String>> {
 }
 
 /// Reads the given columns of every committed event in `range`, in one
-/// DataFrame (row order: by partition file, then as stored).
+/// DataFrame (row order: by day, partition file, then as stored): [`read`]
+/// for everyone.
 ///
 /// # Errors
 /// A partition file cannot be read (file named).
 pub fn scan(store: &Store, range: &Range, columns: &[&str]) -> anyhow::Result<DataFrame> {
-    let mut cols: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-    if !cols.iter().any(|c| c == col::TS) {
-        cols.push(col::TS.to_string());
-    }
-    let files = partition_files(store, range)?;
-    let frames: Vec<DataFrame> = files
-        .par_iter()
-        .map(|path| {
-            let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            ParquetReader::new(f)
-                .with_columns(Some(cols.clone()))
-                .finish()
-                .with_context(|| format!("cannot read Parquet file {}", path.display()))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let schema = crate::event::schema();
-    let mut out =
-        DataFrame::empty_with_schema(&schema.try_project(cols.iter().map(|c| c.as_str()))?);
-    for df in frames {
-        out.vstack_mut(&df)?;
-    }
-    let ts = out.column(col::TS)?.datetime()?.physical().clone();
-    let (lo, hi) = (
-        range.from.map(|d| d.timestamp_millis()),
-        range.to.map(|d| d.timestamp_millis()),
-    );
-    if lo.is_some() || hi.is_some() {
-        let mask: BooleanChunked = ts
-            .iter()
-            .map(|t| t.is_some_and(|t| lo.is_none_or(|l| t >= l) && hi.is_none_or(|h| t < h)))
-            .collect();
-        out = out.filter(&mask)?;
-    }
-    out.rechunk_mut();
-    Ok(out.select(columns.iter().copied())?)
+    let filter = Filter {
+        range: range.clone(),
+        users: None,
+    };
+    read(store, columns, &filter)
 }
 
 /// The UTC days that hold committed events.
@@ -345,7 +341,7 @@ pub fn day_keys(
     store: &Store,
     day: NaiveDate,
 ) -> anyhow::Result<std::collections::HashMap<u128, Origin>> {
-    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let start = day_start(day);
     let range = Range {
         from: Some(start),
         to: Some(start + chrono::Duration::days(1)),

@@ -175,26 +175,17 @@ impl PartitionWriter {
         while !self.open.is_empty() {
             self.finish_least_recent()?;
         }
-        let finished = std::mem::take(&mut self.finished);
-        let mut renamed = 0;
-        let result = (|| -> anyhow::Result<()> {
-            for (day, tmp, dest) in &finished {
-                fs::rename(tmp, dest).with_context(|| {
-                    format!("cannot rename {} to {}", tmp.display(), dest.display())
-                })?;
-                renamed += 1;
-                super::sync_dir(&partition_dir(&self.events_dir, *day));
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            for (_, tmp, _) in &finished[renamed..] {
-                remove_tmp(tmp);
-            }
-            return Err(e);
+        // A part leaves `finished` once renamed: on an error, dropping `self`
+        // removes the ones still waiting.
+        let mut days = std::collections::BTreeSet::new();
+        while let Some((day, tmp, dest)) = self.finished.last() {
+            fs::rename(tmp, dest).with_context(|| {
+                format!("cannot rename {} to {}", tmp.display(), dest.display())
+            })?;
+            super::sync_dir(&partition_dir(&self.events_dir, *day));
+            days.insert(*day);
+            self.finished.pop();
         }
-        let days: std::collections::BTreeSet<NaiveDate> =
-            finished.iter().map(|(d, _, _)| *d).collect();
         Ok(days.into_iter().collect())
     }
 

@@ -43,6 +43,21 @@ impl PersonalUse {
         }
     }
 
+    /// What counts against the threshold, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PersonalUse::BreaksOnly => {
+                "social-media time in working time counts; official breaks and time outside working hours do not"
+            }
+            PersonalUse::Reasonable => {
+                "social-media time in working time counts; breaks and own time are allowed if not excessive"
+            }
+            PersonalUse::NotPermitted => {
+                "all social-media time counts: working time, official breaks and outside working hours"
+            }
+        }
+    }
+
     /// The social-media milliseconds of a day that count against the threshold.
     pub fn counted_ms(self, day: &Split) -> i64 {
         match self {

@@ -71,10 +71,11 @@ pub fn all() -> Vec<Preset> {
 /// No such preset: the message lists the ones there are (and those not yet
 /// available, with why).
 pub fn get(name: &str) -> Result<Preset, String> {
-    if let Some(p) = all().into_iter().find(|p| p.name == name) {
-        return Ok(p);
+    let all = all();
+    if let Some(p) = all.iter().find(|p| p.name == name) {
+        return Ok(p.clone());
     }
-    let names: Vec<String> = all().into_iter().map(|p| p.name).collect();
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
     let why = NOT_YET
         .iter()
         .find(|(n, _)| *n == name)

@@ -67,7 +67,6 @@ pub struct Accumulator<'a> {
     keep_sessions: bool,
     people: HashMap<String, PersonState>,
     rows_seen: usize,
-    events: u64,
 }
 
 impl<'a> Accumulator<'a> {
@@ -89,13 +88,12 @@ impl<'a> Accumulator<'a> {
             keep_sessions,
             people: HashMap::new(),
             rows_seen: 0,
-            events: 0,
         }
     }
 
     /// Events fed so far.
     pub fn events(&self) -> u64 {
-        self.events
+        self.rows_seen as u64
     }
 
     /// Adds one batch. `until_ms` is the end (UTC ms, exclusive) of the time
@@ -179,7 +177,6 @@ impl<'a> Accumulator<'a> {
             }
         });
         self.rows_seen += batch.height();
-        self.events += batch.height() as u64;
         Ok(())
     }
 
