@@ -49,7 +49,7 @@ fn thresholds(max_minutes: u64, min_days: u32) -> String {
 fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
     let num = |k: &str| p.policy.get(k).and_then(|v| v.as_integer()).unwrap_or(0);
     writeln!(out, "{}: {}", p.name, p.council)?;
-    writeln!(out, "  {} (seed {})", p.document, p.seed)?;
+    writeln!(out, "  {} ({})", p.document, p.seed)?;
     writeln!(out, "  \"{}\"", p.clause)?;
     writeln!(out, "  What it counts: {}", p.encodes)?;
     let personal_use = p

@@ -1,8 +1,8 @@
 //! Policy presets: the councils' own rules, compiled in from
 //! `policies/<name>.toml`, chosen with `[policy] preset = "<name>"`.
 //!
-//! Each preset quotes the clause it encodes and names its seed policy
-//! (`../shared/seeds/`). It gives the `[policy]` (and where the council's
+//! Each preset quotes the clause it encodes and names the council's policy
+//! it comes from (`docs/policies/`, the published text). It gives the `[policy]` (and where the council's
 //! country needs it, `[schedule]`) keys; any key the config file sets itself
 //! wins. Thresholds are defaults: the literal reading of each clause ("any
 //! use" is more than 0 minutes); the organisation sets its own.
@@ -19,7 +19,7 @@ pub struct Preset {
     pub council: String,
     /// The policy document and clause.
     pub document: String,
-    /// The seed file the clause is quoted from.
+    /// The policy file the clause is quoted from (`docs/policies/...`).
     pub seed: String,
     /// The clause, quoted (elisions marked `[...]`).
     pub clause: String,
