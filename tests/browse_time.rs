@@ -351,16 +351,7 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     )
     .unwrap();
     let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--config",
-        c,
-        "--store",
-        st,
-        log.to_str().unwrap(),
-    ]);
+    ingest_as_of(&store, TEST_NOW, &["--config", c], &log);
     let csv = ok(&["flags", "--config", c, "--store", st, "--format", "csv"]);
     let p = pseudonym(&store, "dbrown");
     assert_eq!(
@@ -405,14 +396,7 @@ fn each_council_preset_flags_whom_its_clause_says() {
     let log = write_log(dir.path(), "access.log", &lines);
     let store = dir.path().join("store");
     let st = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        st,
-        log.to_str().unwrap(),
-    ]);
+    ingest(&store, &log);
     let who = ["lunch", "desk", "evening", "comms"];
     let flagged = |preset: &str| -> Vec<&str> {
         let cfg = dir.path().join(format!("{preset}.toml"));
@@ -505,14 +489,7 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
         &every("2014-05-05T09:00:00Z", 60, 3, "bob", "www.facebook.com"),
     );
     let st = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        "2014-06-01T00:00:00Z",
-        "--store",
-        st,
-        log.to_str().unwrap(),
-    ]);
+    ingest_as_of(&store, "2014-06-01T00:00:00Z", &[], &log);
     let out = run(&["usage", "--store", st]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

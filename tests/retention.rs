@@ -21,17 +21,10 @@ fn events(store: &Path) -> Vec<(String, i64)> {
     let s = Store::open(store).unwrap();
     let df = scan(&s, &Range::default(), &[col::USER, col::TS]).unwrap();
     let users = df.column(col::USER).unwrap().str().unwrap().clone();
-    let ts = df
-        .column(col::TS)
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
     let mut v: Vec<(String, i64)> = users
         .iter()
-        .zip(ts.iter())
-        .map(|(u, t)| (u.unwrap().to_string(), t.unwrap()))
+        .zip(ts_ms(&df))
+        .map(|(u, t)| (u.unwrap().to_string(), t))
         .collect();
     v.sort();
     v
@@ -334,15 +327,8 @@ fn after_a_purge_no_file_holds_an_expired_event_outside_a_hold() {
             let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes))
                 .finish()
                 .unwrap();
-            let ts = df
-                .column(col::TS)
-                .unwrap()
-                .datetime()
-                .unwrap()
-                .physical()
-                .clone();
             assert!(
-                ts.iter().all(|t| t.unwrap() >= cutoff),
+                ts_ms(&df).iter().all(|&t| t >= cutoff),
                 "{path} holds an expired event"
             );
         } else if path.starts_with("quarantine/") {

@@ -56,13 +56,7 @@ fn usage_csv(store: &Path, config: Option<&Path>) -> Rows {
 fn in_memory_usage(store: &Path, config: &Config) -> Rows {
     let s = Store::open(store).unwrap();
     let df = scan(&s, &Range::default(), &COLUMNS).unwrap();
-    let ts = df
-        .column(col::TS)
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
+    let ts = ts_ms(&df);
     let str_col = |c: &str| df.column(c).unwrap().str().unwrap().clone();
     let (user, site, cat) = (
         str_col(col::USER),
@@ -78,7 +72,7 @@ fn in_memory_usage(store: &Path, config: &Config) -> Rows {
     type Sites = BTreeMap<(String, String), Vec<(i64, bool)>>;
     let mut requests: BTreeMap<String, Sites> = BTreeMap::new();
     let mut blocked: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for i in 0..df.height() {
+    for (i, &t) in ts.iter().enumerate() {
         let u = user.get(i).unwrap().to_string();
         let c = cat.get(i).unwrap().to_string();
         if denied.get(i).unwrap() {
@@ -91,7 +85,7 @@ fn in_memory_usage(store: &Path, config: &Config) -> Rows {
             .or_default()
             .entry((site.get(i).unwrap().to_string(), c))
             .or_default()
-            .push((ts.get(i).unwrap(), embedded.get(i).unwrap()));
+            .push((t, embedded.get(i).unwrap()));
     }
     let mut rows = Rows::new();
     for (u, sites) in requests {
@@ -196,6 +190,19 @@ fn generated_log(dir: &Path, users: usize, lines: u64, start: NaiveDate) -> Path
     path
 }
 
+/// Ingests `sample_logs/` with the sample council's config, as of just after
+/// the samples' dates (as the README's main command does).
+fn ingest_samples(store: &Path) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs");
+    let config = council_config();
+    ingest_as_of(
+        store,
+        "2026-11-20T12:00:00Z",
+        &["--config", config.to_str().unwrap()],
+        &samples,
+    );
+}
+
 fn council_config() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml")
 }
@@ -204,17 +211,7 @@ fn council_config() -> PathBuf {
 fn streamed_usage_equals_the_in_memory_analysis_on_the_sample_logs() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs");
-    ok(&[
-        "ingest",
-        "--now",
-        "2026-11-20T12:00:00Z",
-        "--config",
-        council_config().to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        samples.to_str().unwrap(),
-    ]);
+    ingest_samples(&store);
     let config = Config::load(Some(&council_config())).unwrap();
     let streamed = usage_csv(&store, Some(&council_config()));
     let expected = in_memory_usage(&store, &config);
@@ -234,16 +231,13 @@ fn streamed_usage_equals_the_in_memory_analysis_on_a_generated_multi_week_log() 
         400_000,
         NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
     );
-    ok(&[
-        "ingest",
-        "--now",
+    let config = council_config();
+    ingest_as_of(
+        &store,
         TEST_NOW,
-        "--config",
-        council_config().to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+        &["--config", config.to_str().unwrap()],
+        &log,
+    );
     let s = Store::open(&store).unwrap();
     let days = netusage::store::scan::partitions_by_day(&s, &Range::default()).unwrap();
     assert!(days.len() >= 28, "{} days", days.len());
@@ -342,14 +336,7 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
         .collect();
     let log = write_log(dir.path(), "year.log", &lines);
     let st = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        "2026-11-21T00:00:00Z",
-        "--store",
-        st,
-        log.to_str().unwrap(),
-    ]);
+    ingest_as_of(&store, "2026-11-21T00:00:00Z", &[], &log);
     let partitions = |store: &Path| -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
         let mut out = BTreeMap::new();
         for d in std::fs::read_dir(store.join("events")).unwrap() {
@@ -425,37 +412,20 @@ for row in con.execute(open(sql).read()).fetchall():
 fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs");
     let config = council_config();
     let c = config.to_str().unwrap();
-    let st = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        "2026-11-20T12:00:00Z",
-        "--config",
-        c,
-        "--store",
-        st,
-        samples.to_str().unwrap(),
-    ]);
+    ingest_samples(&store);
     // The schedule's windows over the events' dates, a day either side.
     let s = Store::open(&store).unwrap();
     let df = scan(&s, &Range::default(), &[col::TS]).unwrap();
-    let ts = df
-        .column(col::TS)
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
+    let ts = ts_ms(&df);
     let date = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .unwrap()
             .date_naive()
     };
-    let first = date(ts.iter().flatten().min().unwrap()) - chrono::Duration::days(1);
-    let last = date(ts.iter().flatten().max().unwrap()) + chrono::Duration::days(1);
+    let first = date(*ts.iter().min().unwrap()) - chrono::Duration::days(1);
+    let last = date(*ts.iter().max().unwrap()) + chrono::Duration::days(1);
     let windows = dir.path().join("windows.csv");
     let (first, last) = (first.to_string(), last.to_string());
     let csv = ok(&["windows", "--config", c, "--from", &first, "--to", &last]);

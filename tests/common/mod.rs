@@ -20,14 +20,15 @@ pub fn run(args: &[&str]) -> Output {
 
 /// `netusage ingest --now TEST_NOW --store STORE PATH`, asserting success.
 pub fn ingest(store: &Path, path: &Path) -> String {
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ])
+    ingest_as_of(store, TEST_NOW, &[], path)
+}
+
+/// `netusage ingest --now NOW --store STORE EXTRA... PATH`, asserting success.
+pub fn ingest_as_of(store: &Path, now: &str, extra: &[&str], path: &Path) -> String {
+    let mut args = vec!["ingest", "--now", now, "--store", store.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    ok(&args)
 }
 
 /// Runs `netusage`, asserting success; returns standard output.
@@ -41,6 +42,16 @@ pub fn ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// The `ts` column of a frame of events, as UTC milliseconds.
+pub fn ts_ms(df: &polars::prelude::DataFrame) -> Vec<i64> {
+    let ts = df
+        .column(netusage::event::col::TS)
+        .unwrap()
+        .datetime()
+        .unwrap();
+    ts.physical().iter().map(|t| t.unwrap()).collect()
 }
 
 /// UTC milliseconds of an RFC 3339 time.
