@@ -7,7 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// A phase of the ingest pipeline.
+/// A phase of the ingest pipeline (in pipeline order: its discriminant
+/// indexes [`Timings`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Reading the file: decompression, SHA-256, cutting it into blocks of lines (reader thread).
@@ -63,19 +64,17 @@ impl Phase {
 /// Thread time per phase, shared by every thread of an ingest run.
 #[derive(Debug, Default)]
 pub struct Timings {
-    ns: [AtomicU64; 6],
+    ns: [AtomicU64; Phase::ALL.len()],
 }
 
 impl Timings {
     /// Adds `d` to `phase`.
     pub fn add(&self, phase: Phase, d: Duration) {
-        let i = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0);
-        self.ns[i].fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
+        self.ns[phase as usize].fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
     }
 
     /// Thread time spent in `phase` so far.
     pub fn get(&self, phase: Phase) -> Duration {
-        let i = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0);
-        Duration::from_nanos(self.ns[i].load(Ordering::Relaxed))
+        Duration::from_nanos(self.ns[phase as usize].load(Ordering::Relaxed))
     }
 }

@@ -236,33 +236,29 @@ impl PersonState {
     /// Records a closed session of category `c` (embedded-only sessions are
     /// not browse time).
     fn close(&mut self, c: &str, s: Session) {
-        if s.embedded_only {
-            return;
-        }
-        let pending = self.categories.entry(c.to_string()).or_default();
-        pending.totals.sessions += 1;
-        pending.intervals.push((s.start_ms, s.end_ms));
-        if is_social(c) {
-            self.social.totals.sessions += 1;
-            self.social.intervals.push((s.start_ms, s.end_ms));
-        }
+        record(&mut self.categories, &mut self.social, c, s);
     }
 
     /// No request before `until` (UTC ms) is still to come: closes sessions
     /// idle for longer than the timeout, and folds into the totals each
     /// union piece that ends before every session still open starts.
     fn settle(&mut self, until: i64, p: Params, schedule: &Schedule, keep: bool) {
+        let PersonState {
+            sites,
+            categories,
+            social,
+            social_days,
+        } = self;
         let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
         let mut social_open = i64::MAX;
-        let mut closed = Vec::new();
-        for ((_, c), st) in self.sites.iter_mut() {
+        for ((_, c), st) in sites.iter_mut() {
             if let Some(&s) = st.rule.open() {
                 if until == i64::MAX || until - st.rule.last_ms() > p.idle_timeout_ms {
                     st.rule.close();
                     if keep {
                         st.sessions.push(s);
                     }
-                    closed.push((c.clone(), s));
+                    record(categories, social, c, s);
                 } else {
                     let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
                     *e = (*e).min(s.start_ms);
@@ -272,26 +268,38 @@ impl PersonState {
                 }
             }
         }
-        let open_from: BTreeMap<String, i64> = open_from
-            .into_iter()
-            .map(|(c, t)| (c.to_string(), t))
-            .collect();
-        for (c, s) in closed {
-            self.close(&c, s);
-        }
         // Later requests are at `until` or after: so are the sessions they open.
-        for (c, pending) in self.categories.iter_mut() {
-            let limit = open_from.get(c).copied().unwrap_or(i64::MAX).min(until);
+        for (c, pending) in categories.iter_mut() {
+            let limit = open_from
+                .get(c.as_str())
+                .copied()
+                .unwrap_or(i64::MAX)
+                .min(until);
             fold(pending, limit, |a, b, t| {
                 t.split.merge(&schedule.split(a, b));
                 t.total_ms += b - a;
             });
         }
-        let days = &mut self.social_days;
-        fold(&mut self.social, social_open.min(until), |a, b, t| {
-            schedule.split_by_day(a, b, days);
+        fold(social, social_open.min(until), |a, b, t| {
+            schedule.split_by_day(a, b, social_days);
             t.total_ms += b - a;
         });
+    }
+}
+
+/// Adds a closed session of category `c` to that category's and, for a
+/// social-media category, to the social-media union's pending intervals.
+/// Embedded-only sessions are not browse time.
+fn record(categories: &mut BTreeMap<String, Pending>, social: &mut Pending, c: &str, s: Session) {
+    if s.embedded_only {
+        return;
+    }
+    let pending = categories.entry(c.to_string()).or_default();
+    pending.totals.sessions += 1;
+    pending.intervals.push((s.start_ms, s.end_ms));
+    if is_social(c) {
+        social.totals.sessions += 1;
+        social.intervals.push((s.start_ms, s.end_ms));
     }
 }
 
