@@ -193,7 +193,10 @@ impl Config {
         };
         let mut config: Config = toml::from_str(&text).map_err(|e| bad(&e))?;
         if !config.policy.preset.is_empty() {
-            // The preset's keys go under the file's own, then the whole is read again.
+            // The preset's keys go under the file's own, then the whole is read
+            // again. Read directly first: a TOML table holds only i64, so a huge
+            // number would be a parse error there instead of a range error
+            // naming its key.
             let table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
             let table = crate::usage::presets::apply(table).map_err(|e| bad(&e))?;
             config = toml::Value::Table(table).try_into().map_err(|e| bad(&e))?;
