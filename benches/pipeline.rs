@@ -74,7 +74,8 @@ fn bench(c: &mut Criterion) {
     let stored = ingest_once(&log, &classifier);
     let store = Store::open(&stored.path().join("store")).unwrap();
     let config = Config::default();
-    let (schedule, policy) = (config.schedule().unwrap(), config.policy().unwrap());
+    let (profiles, _) = config.profiles().unwrap();
+    let policy = config.policy().unwrap();
     let mut g = c.benchmark_group("usage");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n));
@@ -83,7 +84,7 @@ fn bench(c: &mut Criterion) {
             let mut acc = netusage::usage::Accumulator::new(
                 store.key(),
                 config.params(),
-                &schedule,
+                &profiles,
                 &policy,
                 false,
             );
@@ -98,7 +99,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function(format!("in_memory_{n}_events"), |b| {
         b.iter(|| {
             let events = scan::scan(&store, &Range::default(), &netusage::usage::COLUMNS).unwrap();
-            netusage::usage::analyse(&events, store.key(), config.params(), &schedule, &policy)
+            netusage::usage::analyse(&events, store.key(), config.params(), &profiles, &policy)
                 .unwrap()
         })
     });

@@ -9,12 +9,20 @@
 //! working_hours = ["09:00", "17:00"]
 //! breaks = [["12:30", "13:30"]]
 //! bank_holidays = "england-and-wales"   # or "scotland", "northern-ireland", "none"
+//! core_hours = []                       # flexi core hours, e.g. [["10:00", "12:00"], ["14:00", "16:00"]]
+//! [schedules.nights]                    # named schedules: same keys as [schedule]
+//! working_hours = ["22:00", "06:00"]    # crosses midnight
+//! [profiles]
+//! people = ""                           # HR export user,schedule,from,to (or --people)
+//! leave = ""                            # HR export user,date,kind (or --leave)
 //! [browse_time]
 //! idle_timeout_s = 300
 //! allowance_s = 60
 //! [policy]
-//! personal_use = "breaks_only"          # or "not_permitted", "reasonable"
+//! preset = ""                           # a council's rules: policies/<name>.toml (or --policy)
+//! personal_use = "breaks_only"          # or "not_permitted", "reasonable", "outside_core_hours"
 //! max_working_minutes_per_day = 15
+//! max_own_time_minutes_per_day = 60     # "not excessive" (reasonable, outside_core_hours)
 //! min_flagged_days = 1
 //! exempt_users = []                     # designated business accounts
 //! [retention]
@@ -28,6 +36,7 @@
 //! refused with its key named (exit 2), so no setting can overflow the
 //! arithmetic that uses it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +45,7 @@ use crate::error::ExitError;
 use crate::identity::Realms;
 use crate::retention::MINIMUM_DAYS_FLOOR;
 use crate::usage::policy::{PersonalUse, Policy};
+use crate::usage::profile::Profiles;
 use crate::usage::schedule::Schedule;
 /// `[schedule]`: defined beside the schedule it describes (config depends on
 /// usage's types, never the reverse).
@@ -46,8 +56,13 @@ use crate::usage::sessions::Params;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// `[schedule]`.
+    /// `[schedule]`: the default schedule.
     pub schedule: ScheduleConfig,
+    /// `[schedules.<name>]`: named schedules, assigned to people by the
+    /// people file. A key not given takes the default's value.
+    pub schedules: BTreeMap<String, toml::Table>,
+    /// `[profiles]`: the HR exports that assign schedules and leave.
+    pub profiles: ProfilesConfig,
     /// `[browse_time]`.
     pub browse_time: BrowseTimeConfig,
     /// `[policy]`.
@@ -59,6 +74,17 @@ pub struct Config {
     /// Where the settings came from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+}
+
+/// `[profiles]`: paths of the HR exports (empty: none). `--people` and
+/// `--leave` override them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfilesConfig {
+    /// CSV `user,schedule,from,to`: who works which named schedule, when.
+    pub people: String,
+    /// CSV `user,date,kind`: annual leave, sickness and other days off.
+    pub leave: String,
 }
 
 /// The file a configuration was read from.
@@ -82,10 +108,11 @@ pub struct IdentityConfig {
 }
 
 /// The range of every number in the file: (section, key, lowest, highest, unit).
-pub const RANGES: [(&str, &str, u64, u64, &str); 6] = [
+pub const RANGES: [(&str, &str, u64, u64, &str); 7] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
+    ("policy", "max_own_time_minutes_per_day", 0, 1_440, "minutes"),
     ("policy", "min_flagged_days", 1, 366, "days"),
     (
         "retention",
@@ -129,10 +156,13 @@ pub struct PolicyConfig {
     /// A council's rules as a starting point (`policies/<name>.toml`, see
     /// `netusage policy show`); the keys below, when given, win. Empty: none.
     pub preset: String,
-    /// `breaks_only`, `not_permitted` or `reasonable`.
+    /// `breaks_only`, `not_permitted`, `reasonable` or `outside_core_hours`.
     pub personal_use: String,
     /// A day is flagged above this many minutes of counted social-media time.
     pub max_working_minutes_per_day: u64,
+    /// For `reasonable` and `outside_core_hours`: a day is also flagged above
+    /// this many minutes in breaks and own time ("not excessive").
+    pub max_own_time_minutes_per_day: u64,
     /// A person is flagged with at least this many flagged days.
     pub min_flagged_days: u32,
     /// Designated business accounts, never flagged (normalised user names).
@@ -145,6 +175,7 @@ impl Default for PolicyConfig {
             preset: String::new(),
             personal_use: "breaks_only".into(),
             max_working_minutes_per_day: 15,
+            max_own_time_minutes_per_day: 60,
             min_flagged_days: 1,
             exempt_users: Vec::new(),
         }
@@ -179,8 +210,30 @@ impl Config {
     /// Exit code 2 with the file name and the TOML error (line, column, key),
     /// or the key whose value is out of range.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        Config::load_with(path, None)
+    }
+
+    /// As [`Config::load`], with `--policy NAME` given: the preset replaces
+    /// the file's `[policy] preset`, and the file's other keys still win.
+    ///
+    /// # Errors
+    /// As [`Config::load`]; an unknown preset (exit 2).
+    pub fn load_with(path: Option<&Path>, preset: Option<&str>) -> anyhow::Result<Config> {
         let Some(path) = path else {
-            return Ok(Config::default());
+            let Some(name) = preset else {
+                return Ok(Config::default());
+            };
+            let mut table = toml::Table::new();
+            table.insert("policy".into(), toml::Value::Table(toml::Table::from_iter([(
+                "preset".to_string(),
+                toml::Value::String(name.to_string()),
+            )])));
+            let table = crate::usage::presets::apply(table)
+                .map_err(|e| ExitError::usage(format!("--policy: {e}")))?;
+            let config: Config = toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| ExitError::usage(format!("--policy {name}: {e}")))?;
+            return Ok(config);
         };
         let bytes = std::fs::read(path).map_err(|e| {
             ExitError::usage(format!("cannot read config file {}: {e}", path.display()))
@@ -192,12 +245,23 @@ impl Config {
             ExitError::usage(format!("config file {}: {e}", path.display()))
         };
         let mut config: Config = toml::from_str(&text).map_err(|e| bad(&e))?;
+        if let Some(name) = preset {
+            config.policy.preset = name.to_string();
+        }
         if !config.policy.preset.is_empty() {
             // The preset's keys go under the file's own, then the whole is read
             // again. Read directly first: a TOML table holds only i64, so a huge
             // number would be a parse error there instead of a range error
             // naming its key.
-            let table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+            let mut table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+            if let Some(name) = preset
+                && let Some(policy) = table
+                    .entry("policy")
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                    .as_table_mut()
+            {
+                policy.insert("preset".into(), toml::Value::String(name.to_string()));
+            }
             let table = crate::usage::presets::apply(table).map_err(|e| bad(&e))?;
             config = toml::Value::Table(table).try_into().map_err(|e| bad(&e))?;
         }
@@ -217,6 +281,7 @@ impl Config {
             ("browse_time", "idle_timeout_s") => self.browse_time.idle_timeout_s,
             ("browse_time", "allowance_s") => self.browse_time.allowance_s,
             ("policy", "max_working_minutes_per_day") => self.policy.max_working_minutes_per_day,
+            ("policy", "max_own_time_minutes_per_day") => self.policy.max_own_time_minutes_per_day,
             ("policy", "min_flagged_days") => u64::from(self.policy.min_flagged_days),
             ("retention", "days") => u64::from(self.retention.days),
             ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
@@ -285,6 +350,82 @@ impl Config {
             .map_err(|e| ExitError::usage(format!("config [schedule]: {e}")))
     }
 
+    /// The named schedules as written: each `[schedules.<name>]` laid over
+    /// the default `[schedule]`.
+    ///
+    /// # Errors
+    /// Exit code 2 naming the schedule and the bad key.
+    pub fn named_specs(&self) -> anyhow::Result<BTreeMap<String, ScheduleConfig>> {
+        let mut out = BTreeMap::new();
+        for (name, keys) in &self.schedules {
+            let bad = |e: &dyn std::fmt::Display| {
+                ExitError::usage(format!("config [schedules.{name}]: {e}"))
+            };
+            if name == crate::usage::profile::DEFAULT {
+                return Err(bad(&"`default` names [schedule] itself; choose another name"));
+            }
+            let mut table = match toml::Value::try_from(&self.schedule) {
+                Ok(toml::Value::Table(t)) => t,
+                _ => toml::Table::new(),
+            };
+            for (k, v) in keys {
+                table.insert(k.clone(), v.clone());
+            }
+            out.insert(
+                name.clone(),
+                toml::Value::Table(table).try_into().map_err(|e| bad(&e))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The named schedules, validated.
+    ///
+    /// # Errors
+    /// Exit code 2 naming the schedule, key and value.
+    pub fn named_schedules(&self) -> anyhow::Result<BTreeMap<String, Schedule>> {
+        self.named_specs()?
+            .into_iter()
+            .map(|(name, spec)| {
+                let s = Schedule::from_config(&spec)
+                    .map_err(|e| ExitError::usage(format!("config [schedules.{name}]: {e}")))?;
+                Ok((name, s))
+            })
+            .collect()
+    }
+
+    /// The profiles: the default and named schedules, with the people and
+    /// leave files of `[profiles]` read (paths relative to the working
+    /// directory). Returns them with the SHA-256 of each file read, for the
+    /// audit log.
+    ///
+    /// # Errors
+    /// Exit code 2: a bad schedule, an unreadable file, or a bad row (file
+    /// and line named).
+    pub fn profiles(&self) -> anyhow::Result<(Profiles, Vec<ConfigSource>)> {
+        let mut profiles = Profiles::new(self.schedule()?, self.named_schedules()?);
+        let realms = self.realms();
+        let mut sources = Vec::new();
+        for (path, people) in [(&self.profiles.people, true), (&self.profiles.leave, false)] {
+            if path.is_empty() {
+                continue;
+            }
+            let bytes = std::fs::read(path)
+                .map_err(|e| ExitError::usage(format!("cannot read {path}: {e}")))?;
+            let read = if people {
+                profiles.read_people(&bytes, path, &realms)
+            } else {
+                profiles.read_leave(&bytes, path, &realms)
+            };
+            read.map_err(ExitError::usage)?;
+            sources.push(ConfigSource {
+                path: path.clone(),
+                sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+            });
+        }
+        Ok((profiles, sources))
+    }
+
     /// The validated policy.
     ///
     /// # Errors
@@ -295,6 +436,7 @@ impl Config {
         Ok(Policy {
             personal_use,
             max_counted_s_per_day: self.policy.max_working_minutes_per_day.saturating_mul(60),
+            max_own_s_per_day: self.policy.max_own_time_minutes_per_day.saturating_mul(60),
             min_flagged_days: self.policy.min_flagged_days,
             exempt_users: {
                 let realms = self.realms();

@@ -146,6 +146,7 @@ fn session_across_midnight() {
     );
     assert_eq!(row(&u, "frank", "video_sharing"), [0, 0, 420, 420, 1, 0]);
     // The same split by local day: 120 s on Friday, 300 s on Saturday.
+    use netusage::usage::schedule::Plan;
     let s = netusage::usage::schedule::Schedule::default_uk();
     let mut days = BTreeMap::new();
     s.split_by_day(
@@ -277,8 +278,8 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     assert_eq!(
         flags,
         format!(
-            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n\
-             {harry},2025-06-11,1260,900,1260,0,0,1,660,1260,marginal\n"
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n\
+             {harry},2025-06-11,1260,900,1260,0,0,1,660,1260,marginal,counted\n"
         )
     );
     // --from/--to select local dates: the day before holds nothing.
@@ -295,7 +296,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     ]);
     assert_eq!(
         none,
-        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n"
+        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n"
     );
 }
 
@@ -357,9 +358,9 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     assert_eq!(
         csv,
         format!(
-            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding\n\
-             {p},2025-06-11,1800,900,1800,0,0,2,1800,1800,robust\n\
-             {p},2025-06-12,1740,900,1740,0,0,2,300,1740,marginal\n"
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n\
+             {p},2025-06-11,1800,900,1800,0,0,2,1800,1800,robust,counted\n\
+             {p},2025-06-12,1740,900,1740,0,0,2,300,1740,marginal,counted\n"
         )
     );
     let table = ok(&["flags", "--config", c, "--store", st]);

@@ -474,6 +474,7 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     // Every event of dbrown in the period is in events.csv, and nothing else.
     let s = netusage::store::Store::open(&store).unwrap();
     let day_start = |d: chrono::NaiveDate| {
+        use netusage::usage::schedule::Plan;
         let sch = netusage::config::Config::default().schedule().unwrap();
         chrono::DateTime::from_timestamp_millis(sch.day_start(d)).unwrap()
     };

@@ -15,7 +15,7 @@ use netusage::event::col;
 use netusage::store::Store;
 use netusage::store::scan::{Range, scan};
 use netusage::usage::COLUMNS;
-use netusage::usage::schedule::Split;
+use netusage::usage::schedule::{Plan, Split};
 use netusage::usage::sessions::{sessionize, union};
 use netusage::{identity, synth};
 

@@ -10,6 +10,7 @@ use super::{Analysis, AnalysisArgs, StoreArgs};
 use crate::output::{self, OutputFormat, Record, minutes};
 use crate::store::scan;
 use crate::usage::PersonUsage;
+use crate::usage::policy::{Policy, Reason};
 use crate::usage::sensitivity::{self, DaySensitivity};
 
 /// Name of this command in the audit log.
@@ -19,9 +20,12 @@ const CMD: &str = "flags";
 /// that flag them.
 ///
 /// A day is flagged when the social-media time that the policy counts
-/// (working time for `breaks_only` and `reasonable`, all of it for
-/// `not_permitted`) exceeds `max_working_minutes_per_day`; a person is
-/// flagged with at least `min_flagged_days` such days. To see who a
+/// (working time for `breaks_only` and `reasonable`, core hours for
+/// `outside_core_hours`, all of it for `not_permitted`) exceeds
+/// `max_working_minutes_per_day`, or, for `reasonable` and
+/// `outside_core_hours`, when the time in breaks and own time exceeds
+/// `max_own_time_minutes_per_day` ("not excessive"); a person is flagged
+/// with at least `min_flagged_days` such days. To see who a
 /// pseudonym is, an investigation needs an authorisation record.
 #[derive(Debug, Args)]
 pub struct FlagsArgs {
@@ -38,10 +42,10 @@ pub struct FlagRow {
     pub person: String,
     /// Local date.
     pub date: String,
-    /// Social-media seconds the policy counts that day.
+    /// Social-media seconds measured against the limit the day is over.
     pub counted_s: i64,
-    /// The policy's daily limit (s).
-    pub limit_s: u64,
+    /// That limit (s).
+    pub limit_s: i64,
     /// Social-media seconds in working time.
     pub working_s: i64,
     /// Social-media seconds in official breaks.
@@ -56,6 +60,10 @@ pub struct FlagRow {
     pub max_counted_s: i64,
     /// `robust` (over the limit under every model) or `marginal`.
     pub finding: String,
+    /// The limit the day is over: `counted` (working, core or all time
+    /// against the working limit) or `own_time` (breaks and own time against
+    /// the own-time limit).
+    pub reason: String,
 }
 
 impl Record for FlagRow {
@@ -72,6 +80,7 @@ impl Record for FlagRow {
             "min_counted_s",
             "max_counted_s",
             "finding",
+            "reason",
         ]
     }
     fn fields(&self) -> Vec<String> {
@@ -87,6 +96,7 @@ impl Record for FlagRow {
             self.min_counted_s.to_string(),
             self.max_counted_s.to_string(),
             self.finding.clone(),
+            self.reason.clone(),
         ]
     }
     fn table_header() -> Vec<&'static str> {
@@ -101,6 +111,7 @@ impl Record for FlagRow {
             "flagged days",
             "counted min, all models",
             "finding",
+            "over",
         ]
     }
     fn table_fields(&self) -> Vec<String> {
@@ -119,6 +130,7 @@ impl Record for FlagRow {
                 minutes(self.max_counted_s)
             ),
             self.finding.clone(),
+            self.reason.replace('_', " "),
         ]
     }
 }
@@ -127,7 +139,7 @@ impl Record for FlagRow {
 /// day's sensitivity (by user, then date).
 pub fn flag_rows(
     people: &[PersonUsage],
-    limit_s: u64,
+    policy: &Policy,
     sensitivity: &HashMap<String, Vec<DaySensitivity>>,
 ) -> Vec<FlagRow> {
     people
@@ -138,18 +150,23 @@ pub fn flag_rows(
                 let s = sensitivity
                     .get(&p.user)
                     .and_then(|days| days.iter().find(|s| s.date == d.date));
+                let counted_s = match d.reason {
+                    Reason::Counted => d.counted_s,
+                    Reason::OwnTime => d.own_s,
+                };
                 FlagRow {
                     person: p.pseudonym.clone(),
                     date: d.date.to_string(),
-                    counted_s: d.counted_s,
-                    limit_s,
+                    counted_s,
+                    limit_s: policy.limit_ms(d.reason) / 1000,
                     working_s: d.working_s,
                     break_s: d.break_s,
                     outside_s: d.outside_s,
                     flagged_days: p.flagged_days.len(),
-                    min_counted_s: s.map_or(d.counted_s, |s| s.min_counted_s),
-                    max_counted_s: s.map_or(d.counted_s, |s| s.max_counted_s),
+                    min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),
+                    max_counted_s: s.map_or(counted_s, |s| s.max_counted_s),
                     finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
+                    reason: d.reason.name().to_string(),
                 }
             })
         })
@@ -212,22 +229,17 @@ pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
     let people = analysis.compute(CMD, &args.analysis)?;
     let sens = sensitivity(&analysis, &people)?;
     let config = &analysis.config;
-    let rows = flag_rows(
-        &people,
-        config.policy.max_working_minutes_per_day * 60,
-        &sens,
-    );
+    let rows = flag_rows(&people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
     output::write(&rows, args.analysis.format, &mut out)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();
         writeln!(
             out,
-            "{n} of {} people flagged: policy `{}`, more than {} min a day, on at least {} day(s).",
+            "{n} of {} people flagged: policy `{}`: {}.",
             people.len(),
             config.policy.personal_use,
-            config.policy.max_working_minutes_per_day,
-            config.policy.min_flagged_days
+            analysis.policy.limits_words()
         )?;
         let names: Vec<String> = sensitivity::models(config.params())
             .into_iter()

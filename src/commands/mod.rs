@@ -16,7 +16,7 @@ pub mod usage;
 pub mod verify;
 pub mod windows;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -25,14 +25,15 @@ use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, St
 
 use crate::audit::Draft;
 use crate::classify::Classifier;
-use crate::config::Config;
+use crate::config::{Config, ConfigSource};
 use crate::error::ExitError;
 use crate::event::col;
 use crate::output::OutputFormat;
 use crate::store::Store;
 use crate::store::scan::{self, Range};
 use crate::usage::policy::Policy;
-use crate::usage::schedule::Schedule;
+use crate::usage::profile::Profiles;
+use crate::usage::schedule::{Plan, Schedule};
 use crate::usage::sessions::Params;
 use crate::usage::{self as analysis, PersonUsage};
 
@@ -45,12 +46,49 @@ pub struct StoreArgs {
     pub store: PathBuf,
 }
 
+/// `--policy`, `--people`, `--leave`: whose rules and whose hours apply.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProfileArgs {
+    /// A council's policy preset (`netusage policy show` lists them); the
+    /// config file's own [policy] keys still win over it.
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// HR export assigning people to the config's named schedules: CSV
+    /// `user,schedule,from,to` (dates inclusive, `to` empty = ongoing).
+    /// Overrides [profiles] people.
+    #[arg(long, value_name = "FILE")]
+    pub people: Option<PathBuf>,
+    /// HR export of annual leave and sickness: CSV `user,date,kind`; those
+    /// days are outside working time. Overrides [profiles] leave.
+    #[arg(long, value_name = "FILE")]
+    pub leave: Option<PathBuf>,
+}
+
+impl ProfileArgs {
+    /// Loads the config file (or the defaults) with these options applied.
+    ///
+    /// # Errors
+    /// As [`Config::load_with`].
+    pub fn config(&self, file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut c = Config::load_with(file, self.policy.as_deref())?;
+        if let Some(p) = &self.people {
+            c.profiles.people = p.display().to_string();
+        }
+        if let Some(p) = &self.leave {
+            c.profiles.leave = p.display().to_string();
+        }
+        Ok(c)
+    }
+}
+
 /// Options of the commands that analyse the store (`usage`, `flags`, `analyse`).
 #[derive(Debug, Clone, Args)]
 pub struct AnalysisArgs {
     /// Configuration file (TOML): schedule, browse-time rule, policy. Defaults apply without one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Your own category rules (TOML); they win over the bundled rules.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
@@ -111,8 +149,10 @@ pub fn local_range(
 pub struct Analysis {
     /// The configuration.
     pub config: Config,
-    /// Its validated schedule.
-    pub schedule: Schedule,
+    /// Its validated schedules, and who works which.
+    pub profiles: Profiles,
+    /// The people and leave files read, with their SHA-256.
+    pub profile_files: Vec<ConfigSource>,
     /// Its validated policy.
     pub policy: Policy,
     /// The store, open for reading.
@@ -129,18 +169,19 @@ impl Analysis {
     /// # Errors
     /// Configuration (exit 2), store or rules-file errors.
     pub fn prepare(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<Analysis> {
-        let config = Config::load(a.config.as_deref())?;
-        let schedule = config.schedule()?;
+        let config = a.profile.config(a.config.as_deref())?;
+        let (profiles, profile_files) = config.profiles()?;
         let policy = config.policy()?;
         let store = Store::open(&store_args.store)?;
-        let range = local_range(&schedule, a.from, a.to)?;
+        let range = local_range(profiles.default_schedule(), a.from, a.to)?;
         let classifier = match &a.categories {
             Some(path) => Some(Classifier::with_user_file(Some(path))?),
             None => None,
         };
         Ok(Analysis {
             config,
-            schedule,
+            profiles,
+            profile_files,
             policy,
             store,
             filter: scan::Filter { range, users: None },
@@ -153,7 +194,7 @@ impl Analysis {
         analysis::Accumulator::new(
             self.store.key(),
             params,
-            &self.schedule,
+            &self.profiles,
             &self.policy,
             false,
         )
@@ -177,7 +218,7 @@ impl Analysis {
         }
         let days = scan::partitions_by_day(&self.store, &filter.range)?;
         for day in days.keys() {
-            self.schedule.check_covers(*day).map_err(ExitError::usage)?;
+            self.profiles.check_covers(*day).map_err(ExitError::usage)?;
         }
         let bar = days_bar(days.len());
         scan::each_listed_day(&days, &columns, filter, |day, mut events| {
@@ -208,6 +249,14 @@ impl Analysis {
         let people = acc.finish();
         let mut draft = Draft::new(command, "ok");
         draft.config = Some(self.config.audit_record());
+        draft.inputs = self
+            .profile_files
+            .iter()
+            .map(|f| crate::audit::FileHash {
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+            })
+            .collect();
         draft.details = serde_json::json!({
             "events": events,
             "people": people.len(),

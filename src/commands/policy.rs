@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::usage::policy::PersonalUse;
+use crate::usage::policy::{PersonalUse, Policy};
 use crate::usage::presets::{self, Preset};
 
 /// Show the policy in force (or a council preset) in plain words.
@@ -24,7 +24,7 @@ pub enum PolicyCommand {
     /// force (preset, schedule, what counts, thresholds, exempt users), then
     /// the presets there are.
     Show {
-        /// A preset: chelmsford, charnwood, north-west-leicestershire, west-dunbartonshire.
+        /// A preset: charnwood, chelmsford, north-west-leicestershire, sheffield, west-dunbartonshire.
         name: Option<String>,
         /// Configuration file (TOML); defaults apply without one.
         #[arg(long, value_name = "FILE")]
@@ -37,17 +37,14 @@ fn what_counts(personal_use: &str) -> String {
     PersonalUse::parse(personal_use).map_or_else(|e| e, |p| p.describe().to_string())
 }
 
-fn thresholds(max_minutes: u64, min_days: u32) -> String {
-    let day = if max_minutes == 0 {
-        "a day with any counted social-media time is flagged".to_string()
-    } else {
-        format!("a day with more than {max_minutes} min of counted social-media time is flagged")
-    };
-    format!("{day}; a person is flagged with at least {min_days} such day(s)")
-}
-
 fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
-    let num = |k: &str| p.policy.get(k).and_then(|v| v.as_integer()).unwrap_or(0);
+    let defaults = crate::config::PolicyConfig::default();
+    let num = |k: &str, default: u64| {
+        p.policy
+            .get(k)
+            .and_then(|v| v.as_integer())
+            .map_or(default, i64::unsigned_abs)
+    };
     writeln!(out, "{}: {}", p.name, p.council)?;
     writeln!(out, "  {} ({})", p.document, p.seed)?;
     writeln!(out, "  \"{}\"", p.clause)?;
@@ -57,14 +54,28 @@ fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
         .get("personal_use")
         .and_then(|v| v.as_str())
         .unwrap_or("");
+    let policy = Policy {
+        personal_use: PersonalUse::parse(personal_use).map_err(crate::error::ExitError::usage)?,
+        max_counted_s_per_day: num(
+            "max_working_minutes_per_day",
+            defaults.max_working_minutes_per_day,
+        ) * 60,
+        max_own_s_per_day: num(
+            "max_own_time_minutes_per_day",
+            defaults.max_own_time_minutes_per_day,
+        ) * 60,
+        min_flagged_days: u32::try_from(num(
+            "min_flagged_days",
+            u64::from(defaults.min_flagged_days),
+        ))
+        .unwrap_or(1),
+        exempt_users: Default::default(),
+    };
     writeln!(
         out,
         "  Settings: personal_use = {personal_use} ({}); {}.",
         what_counts(personal_use),
-        thresholds(
-            num("max_working_minutes_per_day") as u64,
-            num("min_flagged_days") as u32
-        )
+        policy.limits_words()
     )?;
     for (k, v) in &p.schedule {
         writeln!(out, "  Schedule: {k} = {v}")?;
@@ -106,21 +117,29 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
         writeln!(out, "  Preset: {} ({}, {})", p.name, p.council, p.document)?;
         writeln!(out, "    \"{}\"", p.clause)?;
     }
-    writeln!(out, "  Schedule: {}", super::usage::schedule_words(&c))?;
+    writeln!(out, "  Schedule: {}", super::usage::schedule_words(&c.schedule))?;
+    for (name, spec) in c.named_specs()? {
+        writeln!(
+            out,
+            "  Schedule `{name}`: {}",
+            super::usage::schedule_words(&spec)
+        )?;
+    }
+    if !c.profiles.people.is_empty() || !c.profiles.leave.is_empty() {
+        writeln!(
+            out,
+            "  People on named schedules: {}; leave: {}",
+            if c.profiles.people.is_empty() { "none" } else { &c.profiles.people },
+            if c.profiles.leave.is_empty() { "none" } else { &c.profiles.leave },
+        )?;
+    }
     writeln!(
         out,
         "  What counts: personal_use = {}: {}",
         c.policy.personal_use,
         what_counts(&c.policy.personal_use)
     )?;
-    writeln!(
-        out,
-        "  Thresholds: {}.",
-        thresholds(
-            c.policy.max_working_minutes_per_day,
-            c.policy.min_flagged_days
-        )
-    )?;
+    writeln!(out, "  Thresholds: {}.", policy.limits_words())?;
     let mut exempt: Vec<&String> = policy.exempt_users.iter().collect();
     exempt.sort();
     writeln!(

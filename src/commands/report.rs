@@ -8,9 +8,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Days, SecondsFormat, Utc};
 use clap::Args;
 
-use super::StoreArgs;
+use super::{ProfileArgs, StoreArgs};
 use crate::audit::{self, AuthRef, Draft, FileHash};
-use crate::config::Config;
 use crate::error::ExitError;
 use crate::event::col;
 use crate::evidence::authorisation::{self, GateContext};
@@ -19,6 +18,7 @@ use crate::retention;
 use crate::store::scan::{self, Range};
 use crate::store::{Store, manifest};
 use crate::usage;
+use crate::usage::schedule::Plan;
 
 /// Make the evidence pack for HR, under an authorisation record.
 ///
@@ -45,6 +45,8 @@ pub struct ReportArgs {
     /// Configuration file (schedule, browse time, policy, retention, realms).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Folder the pack is written into, as <out>/<reference>/ (and
     /// <out>/<reference>-r<N>/ for the Nth pack of a reference).
     #[arg(long, value_name = "DIR", default_value = "evidence-packs")]
@@ -103,8 +105,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let now = Utc::now();
     let login = audit::os_login();
     let display = audit::display_name(args.operator.as_deref());
-    let config = Config::load(args.config.as_deref())?;
-    let schedule = config.schedule()?;
+    let config = args.profile.config(args.config.as_deref())?;
+    let (mut profiles, profile_files) = config.profiles()?;
+    let schedule = profiles.default_schedule().clone();
     let policy = config.policy()?;
     let supersede = args.supersede.as_deref().map(str::trim);
     if supersede == Some("") {
@@ -130,7 +133,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         operator_name: display.clone(),
         config: Some(config.audit_record()),
         authorisation: auth,
-        inputs: vec![input.clone()],
+        inputs: std::iter::once(input.clone())
+            .chain(profile_files.iter().map(|f| FileHash {
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+            }))
+            .collect(),
         result,
         details,
         ..Default::default()
@@ -249,12 +257,22 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         }),
     ))?;
     let one = pack::as_one_person(&subject)?;
-    let people = usage::analyse(&one, store.key(), config.params(), &schedule, &policy)?;
+    // The subject's schedules and leave, under the label the pack analyses
+    // them by (the first of their accounts the people file names).
+    if let Some(account) = subject
+        .users
+        .iter()
+        .find(|u| !profiles.person(u).assignments().is_empty() || profiles.person(u).leave_days().next().is_some())
+    {
+        profiles.alias(&account.clone(), &subject.label);
+    }
+    let plan = profiles.person(&subject.label);
+    let people = usage::analyse(&one, store.key(), config.params(), &profiles, &policy)?;
     let person = people
         .into_iter()
         .next()
         .ok_or_else(|| anyhow::anyhow!("no browse time could be computed"))?;
-    let sessions = pack::session_rows(&person, &one, &schedule)?;
+    let sessions = pack::session_rows(&person, &one, &plan)?;
     let mut summary = pack::summary(&a, &subject, &person, &config);
     // The same person under each model of the sensitivity set (one person's
     // events, already in memory).
@@ -262,7 +280,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         let models = usage::sensitivity::models(config.params());
         let mut under = Vec::new();
         for m in &models {
-            let p = usage::analyse(&one, store.key(), m.params, &schedule, &policy)?;
+            let p = usage::analyse(&one, store.key(), m.params, &profiles, &policy)?;
             under.push((m, p.into_iter().next()));
         }
         let refs: Vec<_> = under.iter().map(|(m, p)| (*m, p.as_ref())).collect();
@@ -273,7 +291,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             &subject.events,
             store.key(),
             config.params(),
-            &schedule,
+            &profiles,
             &policy,
         )?;
         summary.accounts = pack::account_rows(&each, &subject.events)?;
@@ -298,7 +316,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         auth: &a,
         summary: &summary,
         sessions: &sessions,
-        schedule: &schedule,
+        schedule: &plan,
         config: &config,
         operator: &operator,
         made_at: &made_at,
@@ -311,7 +329,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     payload.insert("sessions.csv".into(), pack::sessions_csv(&sessions)?);
     payload.insert(
         "events.csv".into(),
-        pack::events_csv(&subject.events, &schedule)?,
+        pack::events_csv(&subject.events, &plan)?,
     );
     payload.insert(
         "sources.csv".into(),

@@ -224,8 +224,7 @@ impl Record for UsageRow {
 /// The schedule in words, e.g. `Monday to Friday 09:00–17:00, official
 /// break 12:30–13:30, Europe/London time, bank holidays of England and Wales
 /// off`.
-pub fn schedule_words(config: &Config) -> String {
-    let s = &config.schedule;
+pub fn schedule_words(s: &crate::config::ScheduleConfig) -> String {
     let day = |d: &str| {
         match d {
             "Mon" => "Monday",
@@ -239,14 +238,27 @@ pub fn schedule_words(config: &Config) -> String {
         }
         .to_string()
     };
-    let days = if s.working_days == ["Mon", "Tue", "Wed", "Thu", "Fri"] {
-        "Monday to Friday".to_string()
+    let week = |w: &[String]| {
+        if w == ["Mon", "Tue", "Wed", "Thu", "Fri"] {
+            "Monday to Friday".to_string()
+        } else {
+            w.iter().map(|d| day(d)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let days = if s.rota.is_empty() {
+        week(&s.working_days)
     } else {
-        s.working_days
-            .iter()
-            .map(|d| day(d))
-            .collect::<Vec<_>>()
-            .join(", ")
+        format!(
+            "a {}-week rota from {} ({})",
+            s.rota.len(),
+            s.rota_start,
+            s.rota
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("week {}: {}", i + 1, week(w)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
     };
     let breaks = match s.breaks.len() {
         0 => "no official break".to_string(),
@@ -267,8 +279,25 @@ pub fn schedule_words(config: &Config) -> String {
         "none" => "no bank holidays",
         other => other,
     };
+    let core = if s.core_hours.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", core hours {}",
+            s.core_hours
+                .iter()
+                .map(|b| format!("{}–{}", b[0], b[1]))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
+    };
+    let night = if s.working_hours[1] <= s.working_hours[0] {
+        " (ending the next day)"
+    } else {
+        ""
+    };
     format!(
-        "{days} {}–{}, {breaks}, {} time, {holidays}",
+        "{days} {}–{}{night}{core}, {breaks}, {} time, {holidays}",
         s.working_hours[0], s.working_hours[1], s.time_zone
     )
 }
@@ -292,7 +321,7 @@ pub fn method_note(config: &Config) -> String {
          per category, overlapping sessions count once. Working time: {}.",
         config.browse_time.idle_timeout_s,
         config.browse_time.allowance_s,
-        schedule_words(config),
+        schedule_words(&config.schedule),
     )
 }
 
@@ -317,12 +346,12 @@ pub fn print(
     if a.format == OutputFormat::Table {
         writeln!(
             out,
-            "{} people, {} flagged by the policy ({}: more than {} min of counted social-media time a day), \
+            "{} people, {} flagged by the policy ({}: {}), \
              {} designated business users exempt. Period: {}.",
             people.len(),
             people.iter().filter(|p| p.flagged).count(),
             config.policy.personal_use,
-            config.policy.max_working_minutes_per_day,
+            config.policy()?.limits_words(),
             people.iter().filter(|p| p.exempt).count(),
             period_words(a)
         )?;

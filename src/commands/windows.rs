@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::ExitError;
 use crate::output::{self, OutputFormat, Record};
-use crate::usage::schedule::Period;
+use crate::usage::schedule::{Period, Plan};
 
 /// Most local dates one run lists (ten years).
 const MAX_DAYS: i64 = 3653;
@@ -115,13 +115,10 @@ pub fn run(args: WindowsArgs) -> anyhow::Result<()> {
             schedule.day_start(date),
             schedule.day_start(next),
         ));
-        for (start, end, period) in schedule.windows(date) {
-            let kind = match period {
-                Period::Working => "working",
-                Period::Break => "break",
-                Period::Outside => continue,
-            };
-            rows.push(row(kind, start, end));
+        for &(start, end, period) in schedule.windows(date).iter() {
+            if period != Period::Outside {
+                rows.push(row(period.name(), start, end));
+            }
         }
     }
     output::write(&rows, args.format, &mut std::io::stdout().lock())

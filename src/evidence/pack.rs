@@ -20,7 +20,7 @@ use crate::identity::{Realms, normalise_user, pseudonym};
 use crate::output::csv_safe;
 use crate::store::manifest::SourceRecord;
 use crate::usage::policy::{FlaggedDay, Policy};
-use crate::usage::schedule::{Schedule, Split};
+use crate::usage::schedule::{Plan, Split};
 use crate::usage::sensitivity::DaySensitivity;
 use crate::usage::{PersonUsage, UsageRow, rows as usage_rows};
 
@@ -238,10 +238,10 @@ pub struct SessionRow {
 }
 
 /// Formats UTC ms as local time in the schedule's zone.
-pub fn local(schedule: &Schedule, ms: i64) -> String {
+pub fn local(schedule: &dyn Plan, ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .map(|t| {
-            t.with_timezone(&schedule.tz)
+            t.with_timezone(&schedule.tz())
                 .format("%Y-%m-%d %H:%M:%S %Z")
                 .to_string()
         })
@@ -262,7 +262,7 @@ pub fn utc(ms: i64) -> String {
 pub fn session_rows(
     p: &PersonUsage,
     events: &DataFrame,
-    schedule: &Schedule,
+    schedule: &dyn Plan,
 ) -> anyhow::Result<Vec<SessionRow>> {
     let source = events.column(col::SOURCE)?.str()?.clone();
     let line = events.column(col::LINE)?.u64()?.clone();
@@ -543,7 +543,7 @@ pub fn csv_bytes(
 ///
 /// # Errors
 /// Polars or serialisation errors.
-pub fn events_csv(events: &DataFrame, schedule: &Schedule) -> anyhow::Result<Vec<u8>> {
+pub fn events_csv(events: &DataFrame, schedule: &dyn Plan) -> anyhow::Result<Vec<u8>> {
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let s = |c: &str| -> anyhow::Result<StringChunked> { Ok(events.column(c)?.str()?.clone()) };
     let (user, ip, host, domain, site, cat, method, url, source) = (

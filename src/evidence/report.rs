@@ -10,7 +10,7 @@ use super::authorisation::Authorisation;
 use super::pack::{SessionRow, Summary};
 use crate::classify::is_social;
 use crate::config::Config;
-use crate::usage::schedule::{Period, Schedule};
+use crate::usage::schedule::{Period, Plan};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -41,7 +41,7 @@ pub struct ReportData<'a> {
     /// Every session.
     pub sessions: &'a [SessionRow],
     /// The schedule (for shading timelines).
-    pub schedule: &'a Schedule,
+    pub schedule: &'a dyn Plan,
     /// The configuration in force.
     pub config: &'a Config,
     /// Who made the pack.
@@ -201,8 +201,7 @@ pub fn render(d: &ReportData<'_>) -> String {
          Facebook \"like\" button on a news page) do not count on their own. When two social sites were open at the same time, \
          the time is counted once. Times are split into <b>working time</b> ({}, {} to {}), <b>official breaks</b> ({}) and \
          <b>outside working hours</b> (evenings, weekends and bank holidays: {}), in the {} time zone.</p>\
-         <p>The policy applied is <b>{}</b>: a day is flagged when more than <b>{} minutes</b> of social media fall in the time \
-         it counts; the employee is flagged with at least {} such day(s) in the period.</p>",
+         <p>The policy applied is <b>{}</b> ({}): {}.</p>",
         bt.idle_timeout_s,
         bt.allowance_s,
         esc(&sch.working_days.join(", ")),
@@ -217,8 +216,16 @@ pub fn render(d: &ReportData<'_>) -> String {
         esc(&sch.bank_holidays),
         esc(&sch.time_zone),
         esc(&d.config.policy.personal_use),
-        d.config.policy.max_working_minutes_per_day,
-        d.config.policy.min_flagged_days,
+        esc(&d
+            .config
+            .policy()
+            .map(|p| p.personal_use.describe())
+            .unwrap_or_default()),
+        esc(&d
+            .config
+            .policy()
+            .map(|p| p.limits_words())
+            .unwrap_or_default()),
     );
     // Per-day, with the flagged days marked in the same table (not repeated elsewhere).
     let counted: std::collections::BTreeMap<String, i64> = s
@@ -229,8 +236,7 @@ pub fn render(d: &ReportData<'_>) -> String {
     let _ = write!(
         h,
         "<h2>4. Social media per day</h2><p>Minutes of social-media browse time per local day, and the days the policy \
-         flags (more than {} minutes counted). Outcome: the policy <b>{}</b> the employee in this period.</p>",
-        d.config.policy.max_working_minutes_per_day,
+         flags (section 3). Outcome: the policy <b>{}</b> the employee in this period.</p>",
         if s.flagged {
             "<span class=\"flag\">flags</span>"
         } else if s.exempt {
@@ -528,7 +534,7 @@ fn timelines(d: &ReportData<'_>) -> String {
             y + row * 0.65,
             dt.format("%a %d %b")
         );
-        for (ws, we, p) in sch.windows(*dt) {
+        for &(ws, we, p) in sch.windows(*dt).iter() {
             let colour = if p == Period::Break {
                 "#fff3c4"
             } else {

@@ -4,6 +4,7 @@
 pub mod holidays;
 pub mod policy;
 pub mod presets;
+pub mod profile;
 pub mod schedule;
 pub mod sensitivity;
 pub mod sessions;
@@ -18,7 +19,8 @@ use serde::Serialize;
 use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::event::col;
 use policy::{FlaggedDay, Policy};
-use schedule::{Schedule, Split};
+use profile::Profiles;
+use schedule::Split;
 use sessions::{Params, Session};
 pub use stream::Accumulator;
 
@@ -118,10 +120,10 @@ pub fn analyse(
     events: &DataFrame,
     key: &[u8],
     params: Params,
-    schedule: &Schedule,
+    profiles: &Profiles,
     policy: &Policy,
 ) -> anyhow::Result<Vec<PersonUsage>> {
-    let mut acc = Accumulator::new(key, params, schedule, policy, true);
+    let mut acc = Accumulator::new(key, params, profiles, policy, true);
     acc.push(events, None)?;
     Ok(acc.finish())
 }

@@ -5,8 +5,11 @@
 //! Leicestershire allows no personal social networking from council computers
 //! at any time, except designated users (`not_permitted`: all social-media
 //! time counts; `exempt_users`); Sheffield allows personal use in breaks and
-//! own time if not excessive (`reasonable`: working time counts, with the
-//! daily threshold marking "excessive").
+//! own time and outside core hours if not excessive (`outside_core_hours`:
+//! core-hours time counts against the working limit, and breaks, own time and
+//! the flexitime band against a higher "not excessive" limit). `reasonable` is
+//! the same without core hours: working time against the working limit, and
+//! breaks and own time against the own-time limit.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -23,8 +26,35 @@ pub enum PersonalUse {
     BreaksOnly,
     /// Not at any time: working, break and outside time all count.
     NotPermitted,
-    /// Allowed if not excessive: working time counts against the threshold.
+    /// Allowed in breaks and own time if not excessive: working time counts
+    /// against the working limit, breaks and outside time against the
+    /// own-time limit.
     Reasonable,
+    /// Allowed in breaks, own time and outside core hours if not excessive
+    /// (Sheffield): core-hours time counts against the working limit; breaks,
+    /// outside time and the flexitime band against the own-time limit.
+    OutsideCoreHours,
+}
+
+/// Which of the policy's limits a day is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The time the policy counts (working, core or all) is over
+    /// `max_working_minutes_per_day`.
+    Counted,
+    /// Breaks and own time are over `max_own_time_minutes_per_day` ("not excessive").
+    OwnTime,
+}
+
+impl Reason {
+    /// `counted` or `own_time`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Counted => "counted",
+            Reason::OwnTime => "own_time",
+        }
+    }
 }
 
 impl PersonalUse {
@@ -37,8 +67,9 @@ impl PersonalUse {
             "breaks_only" => Ok(PersonalUse::BreaksOnly),
             "not_permitted" => Ok(PersonalUse::NotPermitted),
             "reasonable" => Ok(PersonalUse::Reasonable),
+            "outside_core_hours" => Ok(PersonalUse::OutsideCoreHours),
             other => Err(format!(
-                "personal_use must be breaks_only, not_permitted or reasonable, not `{other}`"
+                "personal_use must be breaks_only, not_permitted, reasonable or outside_core_hours, not `{other}`"
             )),
         }
     }
@@ -50,7 +81,10 @@ impl PersonalUse {
                 "social-media time in working time counts; official breaks and time outside working hours do not"
             }
             PersonalUse::Reasonable => {
-                "social-media time in working time counts; breaks and own time are allowed if not excessive"
+                "social-media time in working time counts; breaks and own time are allowed if not excessive (the own-time limit)"
+            }
+            PersonalUse::OutsideCoreHours => {
+                "social-media time in core hours (outside breaks) counts; breaks, own time and flexitime outside core hours are allowed if not excessive (the own-time limit)"
             }
             PersonalUse::NotPermitted => {
                 "all social-media time counts: working time, official breaks and outside working hours"
@@ -58,11 +92,24 @@ impl PersonalUse {
         }
     }
 
-    /// The social-media milliseconds of a day that count against the threshold.
+    /// The social-media milliseconds of a day that count against the
+    /// working limit: working time, core time, or all of it.
     pub fn counted_ms(self, day: &Split) -> i64 {
         match self {
             PersonalUse::BreaksOnly | PersonalUse::Reasonable => day.working_ms,
+            PersonalUse::OutsideCoreHours => day.core_ms,
             PersonalUse::NotPermitted => day.total_ms(),
+        }
+    }
+
+    /// The social-media milliseconds of a day allowed "if not excessive",
+    /// which count against the own-time limit; `None` when the policy has
+    /// no such allowance.
+    pub fn own_ms(self, day: &Split) -> Option<i64> {
+        match self {
+            PersonalUse::Reasonable => Some(day.break_ms + day.outside_ms),
+            PersonalUse::OutsideCoreHours => Some(day.own_ms()),
+            PersonalUse::BreaksOnly | PersonalUse::NotPermitted => None,
         }
     }
 }
@@ -74,6 +121,9 @@ pub struct Policy {
     pub personal_use: PersonalUse,
     /// A day is flagged when its counted social-media time exceeds this (s).
     pub max_counted_s_per_day: u64,
+    /// For `reasonable` and `outside_core_hours`: a day is also flagged when
+    /// its social-media time in breaks and own time exceeds this (s).
+    pub max_own_s_per_day: u64,
     /// A person is flagged with at least this many flagged days.
     pub min_flagged_days: u32,
     /// Designated business accounts (normalised user names), never flagged.
@@ -93,9 +143,66 @@ pub struct FlaggedDay {
     pub break_s: i64,
     /// Social-media time outside working hours (s).
     pub outside_s: i64,
+    /// Social-media time in breaks and own time (s; 0 for policies without
+    /// an own-time allowance).
+    pub own_s: i64,
+    /// The limit the day is over (the working limit when over both).
+    pub reason: Reason,
 }
 
 impl Policy {
+    /// The limit a day's social-media split is over, if any (the working
+    /// limit first).
+    pub fn over(&self, day: &Split) -> Option<Reason> {
+        if self.personal_use.counted_ms(day) > self.limit_ms(Reason::Counted) {
+            return Some(Reason::Counted);
+        }
+        match self.personal_use.own_ms(day) {
+            Some(own) if own > self.limit_ms(Reason::OwnTime) => Some(Reason::OwnTime),
+            _ => None,
+        }
+    }
+
+    /// The limits in words: when a day and when a person is flagged.
+    pub fn limits_words(&self) -> String {
+        let minutes = |s: u64| s / 60;
+        let mut day = if self.max_counted_s_per_day == 0 {
+            "a day with any counted social-media time is flagged".to_string()
+        } else {
+            format!(
+                "a day with more than {} min of counted social-media time is flagged",
+                minutes(self.max_counted_s_per_day)
+            )
+        };
+        if self.personal_use.own_ms(&Split::default()).is_some() {
+            day.push_str(&format!(
+                ", as is one with more than {} min in breaks and own time (excessive)",
+                minutes(self.max_own_s_per_day)
+            ));
+        }
+        format!(
+            "{day}; a person is flagged with at least {} such day(s)",
+            self.min_flagged_days
+        )
+    }
+
+    /// The time of a day measured against the limit of `reason` (ms).
+    pub fn measure_ms(&self, reason: Reason, day: &Split) -> i64 {
+        match reason {
+            Reason::Counted => self.personal_use.counted_ms(day),
+            Reason::OwnTime => self.personal_use.own_ms(day).unwrap_or(0),
+        }
+    }
+
+    /// The limit of `reason` (ms).
+    pub fn limit_ms(&self, reason: Reason) -> i64 {
+        let s = match reason {
+            Reason::Counted => self.max_counted_s_per_day,
+            Reason::OwnTime => self.max_own_s_per_day,
+        };
+        i64::try_from(s).unwrap_or(i64::MAX / 2).saturating_mul(1000)
+    }
+
     /// The flagged days among a person's social-media days, and whether the
     /// person is flagged.
     pub fn evaluate(
@@ -106,16 +213,18 @@ impl Policy {
         if self.exempt_users.contains(user) {
             return (Vec::new(), false);
         }
-        let limit_ms = self.max_counted_s_per_day as i64 * 1000;
         let flagged: Vec<FlaggedDay> = days
             .iter()
-            .filter(|(_, s)| self.personal_use.counted_ms(s) > limit_ms)
-            .map(|(d, s)| FlaggedDay {
-                date: *d,
-                counted_s: self.personal_use.counted_ms(s) / 1000,
-                working_s: s.working_ms / 1000,
-                break_s: s.break_ms / 1000,
-                outside_s: s.outside_ms / 1000,
+            .filter_map(|(d, s)| {
+                Some(FlaggedDay {
+                    date: *d,
+                    counted_s: self.personal_use.counted_ms(s) / 1000,
+                    working_s: s.working_ms / 1000,
+                    break_s: s.break_ms / 1000,
+                    outside_s: s.outside_ms / 1000,
+                    own_s: self.personal_use.own_ms(s).unwrap_or(0) / 1000,
+                    reason: self.over(s)?,
+                })
             })
             .collect();
         let is_flagged = !flagged.is_empty() && flagged.len() as u32 >= self.min_flagged_days;
@@ -136,6 +245,7 @@ mod tests {
             working_ms: working_s * 1000,
             break_ms: break_s * 1000,
             outside_ms: outside_s * 1000,
+            core_ms: working_s * 1000,
         }
     }
 
@@ -143,6 +253,7 @@ mod tests {
         Policy {
             personal_use,
             max_counted_s_per_day: 900,
+            max_own_s_per_day: 3600,
             min_flagged_days: min_days,
             exempt_users: HashSet::from(["housing.comms".to_string()]),
         }
@@ -169,9 +280,63 @@ mod tests {
                 counted_s: 960,
                 working_s: 960,
                 break_s: 0,
-                outside_s: 0
+                outside_s: 0,
+                own_s: 0,
+                reason: Reason::Counted,
             }]
         );
+    }
+
+    #[test]
+    fn reasonable_flags_working_time_and_excessive_own_time() {
+        // Wed: 5 min working, 1 h lunch and 2 h evening = 3 h own time, over
+        // the 1 h own-time limit; Mon is over the working limit.
+        let (days, flagged) = policy(PersonalUse::Reasonable, 1).evaluate("dbrown", &week());
+        assert!(flagged);
+        let got: Vec<(NaiveDate, Reason, i64, i64)> = days
+            .iter()
+            .map(|d| (d.date, d.reason, d.counted_s, d.own_s))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (day(9), Reason::Counted, 960, 0),
+                (day(11), Reason::OwnTime, 300, 10_800)
+            ]
+        );
+    }
+
+    #[test]
+    fn outside_core_hours_counts_core_time_and_flexi_as_own_time() {
+        // 40 min of working time, of which 10 in core hours and 30 in the
+        // flexitime band; 20 min at lunch.
+        let flexi_day = Split {
+            working_ms: 2_400_000,
+            core_ms: 600_000,
+            break_ms: 1_200_000,
+            outside_ms: 0,
+        };
+        let days = BTreeMap::from([(day(12), flexi_day)]);
+        let p = policy(PersonalUse::OutsideCoreHours, 1);
+        assert_eq!(p.evaluate("dbrown", &days).0, vec![], "10 min core, 50 min own: within both");
+        // Breaks-only counts all 40 working minutes.
+        let (d, _) = policy(PersonalUse::BreaksOnly, 1).evaluate("dbrown", &days);
+        assert_eq!(d.iter().map(|d| d.counted_s).collect::<Vec<_>>(), [2400]);
+        // 16 min in core hours is over the 15 min limit.
+        let core_day = Split {
+            core_ms: 960_000,
+            ..flexi_day
+        };
+        let (d, flagged) = p.evaluate("dbrown", &BTreeMap::from([(day(12), core_day)]));
+        assert!(flagged);
+        assert_eq!((d[0].reason, d[0].counted_s, d[0].own_s), (Reason::Counted, 960, 2640));
+        // 61 min of own time is excessive.
+        let own_day = Split {
+            break_ms: 1_860_000,
+            ..flexi_day
+        };
+        let (d, _) = p.evaluate("dbrown", &BTreeMap::from([(day(12), own_day)]));
+        assert_eq!((d[0].reason, d[0].own_s), (Reason::OwnTime, 3660));
     }
 
     #[test]
@@ -211,6 +376,10 @@ mod tests {
         assert_eq!(
             PersonalUse::parse("reasonable"),
             Ok(PersonalUse::Reasonable)
+        );
+        assert_eq!(
+            PersonalUse::parse("outside_core_hours"),
+            Ok(PersonalUse::OutsideCoreHours)
         );
         let e = PersonalUse::parse("lunch").unwrap_err();
         assert!(e.contains("`lunch`"), "{e}");

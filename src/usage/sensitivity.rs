@@ -89,7 +89,8 @@ impl DaySensitivity {
     }
 }
 
-/// The sensitivity of each flagged day of `person`, given the same person's
+/// The sensitivity of each flagged day of `person`, measured against the
+/// limit the day is over (`FlaggedDay::reason`), given the same person's
 /// usage under each model (`under`, in the order of [`models`]; a person
 /// missing from a model's results counted nothing under it).
 pub fn of_person(
@@ -97,17 +98,17 @@ pub fn of_person(
     under: &[(&Model, Option<&PersonUsage>)],
     policy: &Policy,
 ) -> Vec<DaySensitivity> {
-    let limit_ms = policy.max_counted_s_per_day as i64 * 1000;
     person
         .flagged_days
         .iter()
         .map(|d| {
+            let limit_ms = policy.limit_ms(d.reason);
             let counted: Vec<(String, i64)> = under
                 .iter()
                 .map(|(m, u)| {
                     let ms = u
                         .and_then(|u| u.social_days.get(&d.date))
-                        .map_or(0, |s| policy.personal_use.counted_ms(s));
+                        .map_or(0, |s| policy.measure_ms(d.reason, s));
                     (m.name.clone(), ms)
                 })
                 .collect();

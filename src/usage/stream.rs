@@ -19,7 +19,8 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
 use super::policy::Policy;
-use super::schedule::{Schedule, Split};
+use super::profile::Profiles;
+use super::schedule::{Plan, Split};
 use super::sessions::{Params, Session, Sessionizer, union};
 use super::{PersonUsage, SiteSessions, Totals};
 use crate::classify::is_social;
@@ -62,7 +63,7 @@ struct PersonState {
 pub struct Accumulator<'a> {
     key: &'a [u8],
     params: Params,
-    schedule: &'a Schedule,
+    profiles: &'a Profiles,
     policy: &'a Policy,
     keep_sessions: bool,
     people: HashMap<String, PersonState>,
@@ -76,14 +77,14 @@ impl<'a> Accumulator<'a> {
     pub fn new(
         key: &'a [u8],
         params: Params,
-        schedule: &'a Schedule,
+        profiles: &'a Profiles,
         policy: &'a Policy,
         keep_sessions: bool,
     ) -> Accumulator<'a> {
         Accumulator {
             key,
             params,
-            schedule,
+            profiles,
             policy,
             keep_sessions,
             people: HashMap::new(),
@@ -126,7 +127,7 @@ impl<'a> Accumulator<'a> {
             }
         }
         let offset = self.rows_seen;
-        let (params, schedule, keep) = (self.params, self.schedule, self.keep_sessions);
+        let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         self.people.par_iter_mut().for_each(|(u, person)| {
             if let Some(rows) = by_user.get(u.as_str()) {
                 // (site, category) → requests as (ts ms, embedded, row)
@@ -173,7 +174,7 @@ impl<'a> Accumulator<'a> {
                 }
             }
             if let Some(until) = until_ms {
-                person.settle(until, params, schedule, keep);
+                person.settle(until, params, &profiles.person(u), keep);
             }
         });
         self.rows_seen += batch.height();
@@ -183,13 +184,13 @@ impl<'a> Accumulator<'a> {
     /// Closes every session, folds every union and applies the policy: the
     /// usage of every person seen, by pseudonym.
     pub fn finish(self) -> Vec<PersonUsage> {
-        let (params, schedule, keep) = (self.params, self.schedule, self.keep_sessions);
+        let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let (key, policy) = (self.key, self.policy);
         let mut out: Vec<PersonUsage> = self
             .people
             .into_par_iter()
             .map(|(u, mut person)| {
-                person.settle(i64::MAX, params, schedule, keep);
+                person.settle(i64::MAX, params, &profiles.person(&u), keep);
                 let sites = if keep {
                     std::mem::take(&mut person.sites)
                         .into_iter()
@@ -242,7 +243,7 @@ impl PersonState {
     /// No request before `until` (UTC ms) is still to come: closes sessions
     /// idle for longer than the timeout, and folds into the totals each
     /// union piece that ends before every session still open starts.
-    fn settle(&mut self, until: i64, p: Params, schedule: &Schedule, keep: bool) {
+    fn settle(&mut self, until: i64, p: Params, schedule: &impl Plan, keep: bool) {
         let PersonState {
             sites,
             categories,
