@@ -18,6 +18,7 @@
 //! [browse_time]
 //! idle_timeout_s = 300
 //! allowance_s = 60
+//! exclude_background = true             # regular polling for 30 min or more is not browse time
 //! [policy]
 //! preset = ""                           # a council's rules: policies/<name>.toml (or --policy)
 //! personal_use = "breaks_only"          # or "not_permitted", "reasonable", "outside_core_hours"
@@ -138,6 +139,9 @@ pub struct BrowseTimeConfig {
     pub idle_timeout_s: u64,
     /// Added after a session's last request (s).
     pub allowance_s: u64,
+    /// Background traffic (an open tab polling at a machine-regular
+    /// interval for half an hour or more) makes no browse time.
+    pub exclude_background: bool,
 }
 
 impl Default for BrowseTimeConfig {
@@ -145,6 +149,7 @@ impl Default for BrowseTimeConfig {
         BrowseTimeConfig {
             idle_timeout_s: 300,
             allowance_s: 60,
+            exclude_background: true,
         }
     }
 }
@@ -461,6 +466,7 @@ impl Config {
             allowance_ms: i64::try_from(self.browse_time.allowance_s)
                 .unwrap_or(i64::MAX / 4)
                 .saturating_mul(1000),
+            exclude_background: self.browse_time.exclude_background,
         }
     }
 }

@@ -179,9 +179,9 @@ bank_holidays = "none"
 #[test]
 fn last_sunday_of_march_clocks_go_forward() {
     // Sun 2025-03-30: 00:30 GMT = 00:30Z; 02:30 BST = 01:30Z, so working time is 3600 s.
-    // Requests every 240 s from 00:00Z, 45 of them (last 02:56Z): session [00:00, 02:57] = 10620 s.
+    // Requests about every 240 s from 00:00Z, 45 of them (last 02:56Z): session [00:00, 02:57] = 10620 s.
     let u = usage(
-        &every("2025-03-30T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
+        &reading("2025-03-30T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
         Some(SUNDAY_NIGHT),
     );
     assert_eq!(
@@ -195,7 +195,7 @@ fn last_sunday_of_october_clocks_go_back() {
     // Sun 2025-10-26: 00:30 BST = 23:30Z on the 25th; 02:30 GMT = 02:30Z: a 3-hour working window.
     // Session [00:00Z, 02:57Z] = 10620 s: 00:00–02:30Z working (9000 s), 1620 s outside.
     let u = usage(
-        &every("2025-10-26T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
+        &reading("2025-10-26T00:00:00Z", 240, 45, "alice", "www.facebook.com"),
         Some(SUNDAY_NIGHT),
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Usage analysis: browse-time sessions per person and site, their union per
 //! category, the split on the schedule, and the policy flags.
 
+pub mod background;
 pub mod holidays;
 pub mod policy;
 pub mod presets;
@@ -45,6 +46,8 @@ pub struct Totals {
     pub sessions: u64,
     /// Denied requests.
     pub blocked: u64,
+    /// Requests of background traffic: regular polling, not browse time.
+    pub background: u64,
 }
 
 /// One site's sessions for one person.

@@ -52,7 +52,7 @@ pub fn models(base: Params) -> Vec<Model> {
             },
             params: Params {
                 idle_timeout_ms,
-                allowance_ms: base.allowance_ms,
+                ..base
             },
         })
         .collect();
@@ -61,6 +61,7 @@ pub fn models(base: Params) -> Vec<Model> {
         params: Params {
             idle_timeout_ms: 0,
             allowance_ms: PER_REQUEST_MS,
+            ..base
         },
     });
     out
@@ -142,6 +143,7 @@ mod tests {
         let base = Params {
             idle_timeout_ms: 90_000,
             allowance_ms: 30_000,
+            exclude_background: true,
         };
         let m = models(base);
         assert_eq!(
@@ -159,7 +161,8 @@ mod tests {
             m[4].params,
             Params {
                 idle_timeout_ms: 0,
-                allowance_ms: 60_000
+                allowance_ms: 60_000,
+                exclude_background: true,
             }
         );
     }

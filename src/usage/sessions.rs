@@ -13,6 +13,9 @@ pub struct Params {
     pub idle_timeout_ms: i64,
     /// Added after the last request of a session (ms; default 60 000).
     pub allowance_ms: i64,
+    /// Requests of background traffic (see [`super::background`]) make no
+    /// sessions (default true).
+    pub exclude_background: bool,
 }
 
 impl Default for Params {
@@ -20,6 +23,7 @@ impl Default for Params {
         Params {
             idle_timeout_ms: 300_000,
             allowance_ms: 60_000,
+            exclude_background: true,
         }
     }
 }

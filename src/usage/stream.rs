@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::policy::Policy;
 use super::profile::Profiles;
 use super::schedule::{Plan, Split};
+use super::background::Detector;
 use super::sessions::{Params, Session, Sessionizer, union};
 use super::{PersonUsage, SiteSessions, Totals};
 use crate::classify::is_social;
@@ -34,8 +35,34 @@ struct SiteState {
     rule: Sessionizer,
     /// Closed sessions, kept only for evidence packs.
     sessions: Vec<Session>,
-    /// Row of every request, kept only for evidence packs.
+    /// Row of every request that made browse time, kept only for evidence packs.
     rows: Vec<usize>,
+    /// Holds requests until it knows whether they are background traffic.
+    detector: Detector<(bool, usize)>,
+}
+
+impl SiteState {
+    /// Passes a request of active browsing to the session rule; a session
+    /// it closes goes to `closed`.
+    fn feed(
+        rule: &mut Sessionizer,
+        sessions: &mut Vec<Session>,
+        rows: &mut Vec<usize>,
+        closed: &mut Vec<Session>,
+        (t, embedded, row): (i64, bool, usize),
+        params: Params,
+        keep: bool,
+    ) {
+        if let Some(s) = rule.request(t, embedded, params) {
+            if keep {
+                sessions.push(s);
+            }
+            closed.push(s);
+        }
+        if keep {
+            rows.push(row);
+        }
+    }
 }
 
 /// One category's totals and the sessions not yet folded into them.
@@ -155,17 +182,21 @@ impl<'a> Accumulator<'a> {
                 for ((s, c), mut group) in groups {
                     group.sort_unstable();
                     let key = (s.to_string(), c.to_string());
-                    let state = person.sites.entry(key).or_default();
+                    let SiteState {
+                        rule,
+                        sessions,
+                        rows,
+                        detector,
+                    } = person.sites.entry(key).or_default();
                     let mut closed = Vec::new();
+                    let mut feed = |t, (e, row)| {
+                        SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), params, keep);
+                    };
                     for (t, e, i) in group {
-                        if let Some(s) = state.rule.request(t, e, params) {
-                            if keep {
-                                state.sessions.push(s);
-                            }
-                            closed.push(s);
-                        }
-                        if keep {
-                            state.rows.push(offset + i);
+                        if params.exclude_background {
+                            detector.push(t, (e, offset + i), &mut feed);
+                        } else {
+                            feed(t, (e, offset + i));
                         }
                     }
                     for s in closed {
@@ -191,6 +222,15 @@ impl<'a> Accumulator<'a> {
             .into_par_iter()
             .map(|(u, mut person)| {
                 person.settle(i64::MAX, params, &profiles.person(&u), keep);
+                for ((_, c), st) in &person.sites {
+                    let n = st.detector.background();
+                    if n > 0 {
+                        person.categories.entry(c.clone()).or_default().totals.background += n;
+                        if is_social(c) {
+                            person.social.totals.background += n;
+                        }
+                    }
+                }
                 let sites = if keep {
                     std::mem::take(&mut person.sites)
                         .into_iter()
@@ -253,19 +293,36 @@ impl PersonState {
         let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
         let mut social_open = i64::MAX;
         for ((_, c), st) in sites.iter_mut() {
-            if let Some(&s) = st.rule.open() {
-                if until == i64::MAX || until - st.rule.last_ms() > p.idle_timeout_ms {
-                    st.rule.close();
+            let SiteState {
+                rule,
+                sessions,
+                rows,
+                detector,
+            } = st;
+            let mut closed = Vec::new();
+            detector.settle(until, &mut |t, (e, row)| {
+                SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), p, keep);
+            });
+            for s in closed {
+                record(categories, social, c, s);
+            }
+            // A request still held may yet extend the open session or open one.
+            let next = detector.first_pending().unwrap_or(until);
+            if let Some(&s) = rule.open() {
+                if until == i64::MAX || next - rule.last_ms() > p.idle_timeout_ms {
+                    rule.close();
                     if keep {
-                        st.sessions.push(s);
+                        sessions.push(s);
                     }
                     record(categories, social, c, s);
-                } else {
-                    let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
-                    *e = (*e).min(s.start_ms);
-                    if is_social(c) {
-                        social_open = social_open.min(s.start_ms);
-                    }
+                }
+            }
+            let from = rule.open().map_or(next, |s| s.start_ms.min(next));
+            if from < until {
+                let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
+                *e = (*e).min(from);
+                if is_social(c) {
+                    social_open = social_open.min(from);
                 }
             }
         }

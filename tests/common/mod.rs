@@ -92,6 +92,21 @@ pub fn every(start: &str, step_s: i64, n: i64, user: &str, host: &str) -> Vec<St
         .collect()
 }
 
+/// As [`every`], but each odd-numbered request comes `step_s / 8` s early:
+/// a person reading, not a timer (gaps alternate, so the rhythm is never
+/// steady enough to be background traffic). The first and last requests
+/// (with `n` odd) are where [`every`] puts them.
+pub fn reading(start: &str, step_s: i64, n: i64, user: &str, host: &str) -> Vec<String> {
+    let t0 = ms(start);
+    (0..n)
+        .map(|k| {
+            let early = if k % 2 == 1 { step_s / 8 } else { 0 };
+            let t = DateTime::from_timestamp_millis(t0 + (k * step_s - early) * 1000).unwrap();
+            line(&t.to_rfc3339(), user, host)
+        })
+        .collect()
+}
+
 /// Writes lines to `dir/name` and returns the path.
 pub fn write_log(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
     let p = dir.join(name);
