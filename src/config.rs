@@ -113,7 +113,13 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 7] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
-    ("policy", "max_own_time_minutes_per_day", 0, 1_440, "minutes"),
+    (
+        "policy",
+        "max_own_time_minutes_per_day",
+        0,
+        1_440,
+        "minutes",
+    ),
     ("policy", "min_flagged_days", 1, 366, "days"),
     (
         "retention",
@@ -229,10 +235,13 @@ impl Config {
                 return Ok(Config::default());
             };
             let mut table = toml::Table::new();
-            table.insert("policy".into(), toml::Value::Table(toml::Table::from_iter([(
-                "preset".to_string(),
-                toml::Value::String(name.to_string()),
-            )])));
+            table.insert(
+                "policy".into(),
+                toml::Value::Table(toml::Table::from_iter([(
+                    "preset".to_string(),
+                    toml::Value::String(name.to_string()),
+                )])),
+            );
             let table = crate::usage::presets::apply(table)
                 .map_err(|e| ExitError::usage(format!("--policy: {e}")))?;
             let config: Config = toml::Value::Table(table)
@@ -367,7 +376,9 @@ impl Config {
                 ExitError::usage(format!("config [schedules.{name}]: {e}"))
             };
             if name == crate::usage::profile::DEFAULT {
-                return Err(bad(&"`default` names [schedule] itself; choose another name"));
+                return Err(bad(
+                    &"`default` names [schedule] itself; choose another name",
+                ));
             }
             let mut table = match toml::Value::try_from(&self.schedule) {
                 Ok(toml::Value::Table(t)) => t,

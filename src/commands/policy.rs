@@ -117,7 +117,11 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
         writeln!(out, "  Preset: {} ({}, {})", p.name, p.council, p.document)?;
         writeln!(out, "    \"{}\"", p.clause)?;
     }
-    writeln!(out, "  Schedule: {}", super::usage::schedule_words(&c.schedule))?;
+    writeln!(
+        out,
+        "  Schedule: {}",
+        super::usage::schedule_words(&c.schedule)
+    )?;
     for (name, spec) in c.named_specs()? {
         writeln!(
             out,
@@ -129,8 +133,16 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
         writeln!(
             out,
             "  People on named schedules: {}; leave: {}",
-            if c.profiles.people.is_empty() { "none" } else { &c.profiles.people },
-            if c.profiles.leave.is_empty() { "none" } else { &c.profiles.leave },
+            if c.profiles.people.is_empty() {
+                "none"
+            } else {
+                &c.profiles.people
+            },
+            if c.profiles.leave.is_empty() {
+                "none"
+            } else {
+                &c.profiles.leave
+            },
         )?;
     }
     writeln!(
@@ -167,9 +179,6 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
     )?;
     for p in presets::all() {
         writeln!(out, "  {:<27} {}", p.name, p.council)?;
-    }
-    for (name, why) in presets::NOT_YET {
-        writeln!(out, "  {name:<27} not yet: {why}")?;
     }
     Ok(())
 }

@@ -259,11 +259,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let one = pack::as_one_person(&subject)?;
     // The subject's schedules and leave, under the label the pack analyses
     // them by (the first of their accounts the people file names).
-    if let Some(account) = subject
-        .users
-        .iter()
-        .find(|u| !profiles.person(u).assignments().is_empty() || profiles.person(u).leave_days().next().is_some())
-    {
+    if let Some(account) = subject.users.iter().find(|u| {
+        !profiles.person(u).assignments().is_empty()
+            || profiles.person(u).leave_days().next().is_some()
+    }) {
         profiles.alias(&account.clone(), &subject.label);
     }
     let plan = profiles.person(&subject.label);

@@ -80,9 +80,7 @@ impl<T> Detector<T> {
         let gap = self.prev.map(|p| ts - p);
         let is_steady = matches!((self.prev_gap, gap), (Some(pg), Some(g)) if steady(pg, g));
         if is_steady {
-            let start = *self
-                .run_start
-                .get_or_insert(self.prev2.unwrap_or(ts));
+            let start = *self.run_start.get_or_insert(self.prev2.unwrap_or(ts));
             if self.in_background {
                 self.background += 1;
             } else {
@@ -103,11 +101,7 @@ impl<T> Detector<T> {
             self.in_background = false;
             self.pending.push_back((seq, ts, item));
             // Only this request and the one before can start a later run.
-            while self
-                .pending
-                .front()
-                .is_some_and(|&(s, _, _)| s + 1 < seq)
-            {
+            while self.pending.front().is_some_and(|&(s, _, _)| s + 1 < seq) {
                 let (_, t, x) = self.pending.pop_front().expect("checked");
                 active(t, x);
             }
@@ -121,7 +115,10 @@ impl<T> Detector<T> {
     /// gap must be longer than [`MAX_PERIOD_MS`], no run can continue or
     /// start with the requests held, so they are active browsing.
     pub fn settle(&mut self, until: i64, active: &mut impl FnMut(i64, T)) {
-        if self.prev.is_some_and(|p| until.saturating_sub(p) > MAX_PERIOD_MS) {
+        if self
+            .prev
+            .is_some_and(|p| until.saturating_sub(p) > MAX_PERIOD_MS)
+        {
             for (_, t, x) in self.pending.drain(..) {
                 active(t, x);
             }
@@ -182,7 +179,9 @@ mod tests {
     #[test]
     fn irregular_gaps_are_active_however_long() {
         // Gaps alternate 50 s and 70 s: 20 s apart, more than 10 % of 50.
-        let t: Vec<i64> = (0..100).map(|k| k * 60 + if k % 2 == 0 { 0 } else { -10 }).collect();
+        let t: Vec<i64> = (0..100)
+            .map(|k| k * 60 + if k % 2 == 0 { 0 } else { -10 })
+            .collect();
         let (act, bg) = active(&t);
         assert_eq!((act.len(), bg), (100, 0));
     }

@@ -200,7 +200,9 @@ impl Policy {
             Reason::Counted => self.max_counted_s_per_day,
             Reason::OwnTime => self.max_own_s_per_day,
         };
-        i64::try_from(s).unwrap_or(i64::MAX / 2).saturating_mul(1000)
+        i64::try_from(s)
+            .unwrap_or(i64::MAX / 2)
+            .saturating_mul(1000)
     }
 
     /// The flagged days among a person's social-media days, and whether the
@@ -318,7 +320,11 @@ mod tests {
         };
         let days = BTreeMap::from([(day(12), flexi_day)]);
         let p = policy(PersonalUse::OutsideCoreHours, 1);
-        assert_eq!(p.evaluate("dbrown", &days).0, vec![], "10 min core, 50 min own: within both");
+        assert_eq!(
+            p.evaluate("dbrown", &days).0,
+            vec![],
+            "10 min core, 50 min own: within both"
+        );
         // Breaks-only counts all 40 working minutes.
         let (d, _) = policy(PersonalUse::BreaksOnly, 1).evaluate("dbrown", &days);
         assert_eq!(d.iter().map(|d| d.counted_s).collect::<Vec<_>>(), [2400]);
@@ -329,7 +335,10 @@ mod tests {
         };
         let (d, flagged) = p.evaluate("dbrown", &BTreeMap::from([(day(12), core_day)]));
         assert!(flagged);
-        assert_eq!((d[0].reason, d[0].counted_s, d[0].own_s), (Reason::Counted, 960, 2640));
+        assert_eq!(
+            (d[0].reason, d[0].counted_s, d[0].own_s),
+            (Reason::Counted, 960, 2640)
+        );
         // 61 min of own time is excessive.
         let own_day = Split {
             break_ms: 1_860_000,

@@ -33,25 +33,19 @@ pub struct Preset {
 }
 
 /// The presets' files, by name.
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("chelmsford", include_str!("../../policies/chelmsford.toml")),
     ("charnwood", include_str!("../../policies/charnwood.toml")),
     (
         "north-west-leicestershire",
         include_str!("../../policies/north-west-leicestershire.toml"),
     ),
+    ("sheffield", include_str!("../../policies/sheffield.toml")),
     (
         "west-dunbartonshire",
         include_str!("../../policies/west-dunbartonshire.toml"),
     ),
 ];
-
-/// Councils whose policy has no preset yet, and why.
-pub const NOT_YET: [(&str, &str); 1] = [(
-    "sheffield",
-    "Sheffield City Council permits personal use in breaks and outside core hours if not excessive: \
-     it needs flexi core hours in the schedule, which netusage does not model yet",
-)];
 
 /// Every preset, in name order.
 pub fn all() -> Vec<Preset> {
@@ -68,21 +62,15 @@ pub fn all() -> Vec<Preset> {
 /// The preset called `name`.
 ///
 /// # Errors
-/// No such preset: the message lists the ones there are (and those not yet
-/// available, with why).
+/// No such preset: the message lists the ones there are.
 pub fn get(name: &str) -> Result<Preset, String> {
     let all = all();
     if let Some(p) = all.iter().find(|p| p.name == name) {
         return Ok(p.clone());
     }
     let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
-    let why = NOT_YET
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, why)| format!(" ({name}: not yet: {why})"))
-        .unwrap_or_default();
     Err(format!(
-        "no policy preset `{name}`{why}; presets: {}",
+        "no policy preset `{name}`; presets: {}",
         names.join(", ")
     ))
 }
@@ -129,6 +117,7 @@ mod tests {
                 "charnwood",
                 "chelmsford",
                 "north-west-leicestershire",
+                "sheffield",
                 "west-dunbartonshire"
             ]
         );
@@ -170,8 +159,12 @@ mod tests {
 
     #[test]
     fn an_unknown_preset_names_the_ones_there_are() {
-        let e = get("sheffield").unwrap_err();
-        assert!(e.contains("core hours") && e.contains("chelmsford"), "{e}");
+        assert_eq!(
+            get("sheffield").unwrap().schedule["core_hours"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
         let e = get("leeds").unwrap_err();
         assert!(
             e.starts_with("no policy preset `leeds`; presets: charnwood"),

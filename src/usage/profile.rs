@@ -73,11 +73,7 @@ pub struct Person<'a> {
 }
 
 /// A CSV file's rows as maps from its header's names, with line numbers.
-fn read_csv(
-    bytes: &[u8],
-    file: &str,
-    columns: &[&str],
-) -> Result<Vec<(u64, Vec<String>)>, String> {
+fn read_csv(bytes: &[u8], file: &str, columns: &[&str]) -> Result<Vec<(u64, Vec<String>)>, String> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = r
         .headers()
@@ -150,7 +146,12 @@ impl Profiles {
     /// # Errors
     /// `file line N: reason` for a bad date, an unknown schedule, a `to`
     /// before its `from`, or two rows of one person that overlap.
-    pub fn read_people(&mut self, bytes: &[u8], file: &str, realms: &Realms) -> Result<usize, String> {
+    pub fn read_people(
+        &mut self,
+        bytes: &[u8],
+        file: &str,
+        realms: &Realms,
+    ) -> Result<usize, String> {
         let rows = read_csv(bytes, file, &["user", "schedule", "from", "to"])?;
         let mut new: HashMap<String, Vec<Assignment>> = HashMap::new();
         for (line, f) in &rows {
@@ -206,7 +207,12 @@ impl Profiles {
     ///
     /// # Errors
     /// `file line N: reason` for a bad date or an unknown kind.
-    pub fn read_leave(&mut self, bytes: &[u8], file: &str, realms: &Realms) -> Result<usize, String> {
+    pub fn read_leave(
+        &mut self,
+        bytes: &[u8],
+        file: &str,
+        realms: &Realms,
+    ) -> Result<usize, String> {
         let rows = read_csv(bytes, file, &["user", "date", "kind"])?;
         let mut new = Vec::new();
         for (line, f) in &rows {
@@ -233,7 +239,11 @@ impl Profiles {
             ));
         }
         for (user, date, leave) in new {
-            self.leave.entry(user).or_default().entry(date).or_insert(leave);
+            self.leave
+                .entry(user)
+                .or_default()
+                .entry(date)
+                .or_insert(leave);
         }
         Ok(rows.len())
     }
@@ -351,7 +361,10 @@ mod tests {
         );
         let realms = Realms::new(&["CORP".to_string()]);
         let people = "user,schedule,from,to\nCORP\\JSmith,early,2025-01-13,2025-01-14\njsmith,default,2025-01-15,\n";
-        assert_eq!(p.read_people(people.as_bytes(), "people.csv", &realms), Ok(2));
+        assert_eq!(
+            p.read_people(people.as_bytes(), "people.csv", &realms),
+            Ok(2)
+        );
         let leave = "user,date,kind\njsmith,2025-01-16,annual_leave\n";
         assert_eq!(p.read_leave(leave.as_bytes(), "leave.csv", &realms), Ok(1));
         p
@@ -364,11 +377,13 @@ mod tests {
         // 07:00–08:00 GMT: working on Tue 14th (early shift), outside on Wed
         // 15th (back on 09:00–17:00).
         assert_eq!(
-            me.split(utc("2025-01-14T07:00:00Z"), utc("2025-01-14T08:00:00Z")).working_ms,
+            me.split(utc("2025-01-14T07:00:00Z"), utc("2025-01-14T08:00:00Z"))
+                .working_ms,
             H
         );
         assert_eq!(
-            me.split(utc("2025-01-15T07:00:00Z"), utc("2025-01-15T08:00:00Z")).outside_ms,
+            me.split(utc("2025-01-15T07:00:00Z"), utc("2025-01-15T08:00:00Z"))
+                .outside_ms,
             H
         );
         // Someone else is on the default all along.
@@ -409,22 +424,54 @@ mod tests {
         let mut p = profiles();
         let realms = Realms::default();
         let e = p
-            .read_people(b"user,schedule,from,to\nakhan,nights,2025-01-01,\n", "hr.csv", &realms)
+            .read_people(
+                b"user,schedule,from,to\nakhan,nights,2025-01-01,\n",
+                "hr.csv",
+                &realms,
+            )
             .unwrap_err();
-        assert!(e.starts_with("hr.csv line 2: schedule `nights` is not defined (the config has default, early"), "{e}");
+        assert!(
+            e.starts_with(
+                "hr.csv line 2: schedule `nights` is not defined (the config has default, early"
+            ),
+            "{e}"
+        );
         let e = p
-            .read_people(b"user,schedule,from,to\njsmith,early,2025-01-20,\n", "hr.csv", &realms)
+            .read_people(
+                b"user,schedule,from,to\njsmith,early,2025-01-20,\n",
+                "hr.csv",
+                &realms,
+            )
             .unwrap_err();
-        assert!(e.contains("people.csv:3 and hr.csv:2: two schedules for one person overlap"), "{e}");
+        assert!(
+            e.contains("people.csv:3 and hr.csv:2: two schedules for one person overlap"),
+            "{e}"
+        );
         let e = p
-            .read_leave(b"user,date,kind\nakhan,2025-02-30,sickness\n", "leave.csv", &realms)
+            .read_leave(
+                b"user,date,kind\nakhan,2025-02-30,sickness\n",
+                "leave.csv",
+                &realms,
+            )
             .unwrap_err();
-        assert_eq!(e, "leave.csv line 2: date `2025-02-30` is not a date as YYYY-MM-DD");
+        assert_eq!(
+            e,
+            "leave.csv line 2: date `2025-02-30` is not a date as YYYY-MM-DD"
+        );
         let e = p
-            .read_leave(b"user,date,kind\nakhan,2025-02-03,holiday\n", "leave.csv", &realms)
+            .read_leave(
+                b"user,date,kind\nakhan,2025-02-03,holiday\n",
+                "leave.csv",
+                &realms,
+            )
             .unwrap_err();
-        assert!(e.contains("kind `holiday` is not one of annual_leave"), "{e}");
-        let e = p.read_leave(b"user,day\n", "leave.csv", &realms).unwrap_err();
+        assert!(
+            e.contains("kind `holiday` is not one of annual_leave"),
+            "{e}"
+        );
+        let e = p
+            .read_leave(b"user,day\n", "leave.csv", &realms)
+            .unwrap_err();
         assert!(e.contains("no `date` column"), "{e}");
     }
 }

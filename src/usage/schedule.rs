@@ -564,7 +564,10 @@ mod tests {
         assert_eq!(
             days,
             BTreeMap::from([
-                (date("2025-01-14"), split(7 * H + 30 * M, 7 * H + 30 * M, 30 * M, H)),
+                (
+                    date("2025-01-14"),
+                    split(7 * H + 30 * M, 7 * H + 30 * M, 30 * M, H)
+                ),
                 (date("2025-01-15"), split(0, 0, 0, H)),
             ])
         );
@@ -581,7 +584,8 @@ mod tests {
     }
 
     #[test]
-    fn a_night_shift_across_the_autumn_clock_change_is_an_hour_long_and_the_repeated_hour_breaks_first() {
+    fn a_night_shift_across_the_autumn_clock_change_is_an_hour_long_and_the_repeated_hour_breaks_first()
+     {
         // Sat 2025-10-25 22:00 BST (21:00 UTC) to Sun 06:00 GMT: 9 hours. The
         // break 01:00–01:30 happens twice on the clock; the first (BST,
         // 00:00–00:30 UTC) is the break.
@@ -590,9 +594,21 @@ mod tests {
         assert_eq!(
             w.iter().map(|x| (x.0, x.1, x.2)).collect::<Vec<_>>(),
             vec![
-                (utc("2025-10-25T21:00:00Z"), utc("2025-10-26T00:00:00Z"), Period::Working),
-                (utc("2025-10-26T00:00:00Z"), utc("2025-10-26T00:30:00Z"), Period::Break),
-                (utc("2025-10-26T00:30:00Z"), utc("2025-10-26T06:00:00Z"), Period::Working),
+                (
+                    utc("2025-10-25T21:00:00Z"),
+                    utc("2025-10-26T00:00:00Z"),
+                    Period::Working
+                ),
+                (
+                    utc("2025-10-26T00:00:00Z"),
+                    utc("2025-10-26T00:30:00Z"),
+                    Period::Break
+                ),
+                (
+                    utc("2025-10-26T00:30:00Z"),
+                    utc("2025-10-26T06:00:00Z"),
+                    Period::Working
+                ),
             ]
         );
         let x = s.split(utc("2025-10-25T21:00:00Z"), utc("2025-10-26T06:00:00Z"));
@@ -620,7 +636,9 @@ mod tests {
     fn a_nine_day_fortnight_has_every_other_friday_off() {
         let s = spec(|s| {
             s.rota = vec![
-                ["Mon", "Tue", "Wed", "Thu", "Fri"].map(String::from).to_vec(),
+                ["Mon", "Tue", "Wed", "Thu", "Fri"]
+                    .map(String::from)
+                    .to_vec(),
                 ["Mon", "Tue", "Wed", "Thu"].map(String::from).to_vec(),
             ];
             s.rota_start = "2025-01-06".into();

@@ -18,10 +18,10 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
+use super::background::Detector;
 use super::policy::Policy;
 use super::profile::Profiles;
 use super::schedule::{Plan, Split};
-use super::background::Detector;
 use super::sessions::{Params, Session, Sessionizer, union};
 use super::{PersonUsage, SiteSessions, Totals};
 use crate::classify::is_social;
@@ -190,7 +190,15 @@ impl<'a> Accumulator<'a> {
                     } = person.sites.entry(key).or_default();
                     let mut closed = Vec::new();
                     let mut feed = |t, (e, row)| {
-                        SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), params, keep);
+                        SiteState::feed(
+                            rule,
+                            sessions,
+                            rows,
+                            &mut closed,
+                            (t, e, row),
+                            params,
+                            keep,
+                        );
                     };
                     for (t, e, i) in group {
                         if params.exclude_background {
@@ -225,7 +233,12 @@ impl<'a> Accumulator<'a> {
                 for ((_, c), st) in &person.sites {
                     let n = st.detector.background();
                     if n > 0 {
-                        person.categories.entry(c.clone()).or_default().totals.background += n;
+                        person
+                            .categories
+                            .entry(c.clone())
+                            .or_default()
+                            .totals
+                            .background += n;
                         if is_social(c) {
                             person.social.totals.background += n;
                         }
