@@ -17,19 +17,19 @@
 --         embedded, denied, unix_millis(ts) AS t_ms
 --       FROM parquet.`STORE/events`;
 --   windows(date, kind, start_ms, end_ms)
---     the schedule as UTC intervals: `netusage windows --config FILE --from
+--     the schedule as UTC intervals (kind: working, flexi, break): `netusage windows --config FILE --from
 --     FIRST --to LAST > windows.csv` (local dates covering the events, one
 --     day either side). DuckDB: CREATE VIEW windows AS SELECT * FROM
 --     read_csv('windows.csv'); Spark: spark.read.csv(..., header=True,
 --     inferSchema=True).createOrReplaceTempView("windows").
 --
 -- Parameters (the defaults of `netusage usage`; change them to your config):
--- idle timeout 300 s, allowance 60 s, a day is flagged over 15 minutes of
--- social-media working time (personal_use = breaks_only or reasonable; for
--- not_permitted count all of a day's social-media time), and a person with at
--- least 1 such day.
+-- idle timeout 300 s, allowance 60 s, background traffic excluded (1; 0 to
+-- count it), a day is flagged over 15 minutes of social-media working time
+-- (personal_use = breaks_only; for not_permitted count all of a day's
+-- social-media time), and a person with at least 1 such day.
 WITH params AS (
-  SELECT 300000 AS idle_ms, 60000 AS allowance_ms,
+  SELECT 300000 AS idle_ms, 60000 AS allowance_ms, 1 AS exclude_background,
          900000 AS max_counted_ms, 1 AS min_flagged_days
 ),
 social_categories AS (
@@ -38,22 +38,64 @@ social_categories AS (
     ('messaging')) AS s(category)
 ),
 people AS (SELECT DISTINCT person FROM events),
+-- Background traffic (docs/METHOD.md): per person, site and category, the
+-- gap before a request is steady when it and the gap before it are both 5 s
+-- to 15 min and differ by at most 2 s or 10 % of the earlier one. A run of
+-- steady gaps (with the two requests before its first) lasting 30 min or
+-- more is background traffic: its requests make no sessions.
+requests AS (
+  SELECT e.person, e.site, e.category, e.embedded, e.t_ms,
+         ROW_NUMBER() OVER (PARTITION BY e.person, e.site, e.category ORDER BY e.t_ms, e.embedded) AS rn,
+         e.t_ms - LAG(e.t_ms) OVER (PARTITION BY e.person, e.site, e.category ORDER BY e.t_ms, e.embedded) AS gap_ms,
+         LAG(e.t_ms, 2) OVER (PARTITION BY e.person, e.site, e.category ORDER BY e.t_ms, e.embedded) AS t_before2
+  FROM events e
+  WHERE NOT e.denied
+),
+steadiness AS (
+  SELECT r.*,
+         CASE WHEN r.prev_gap BETWEEN 5000 AND 900000 AND r.gap_ms BETWEEN 5000 AND 900000
+                   AND ABS(r.gap_ms - r.prev_gap) <= GREATEST(2000, FLOOR(r.prev_gap * 10 / 100))
+              THEN 1 ELSE 0 END AS steady
+  FROM (
+    SELECT q.*, LAG(q.gap_ms) OVER (PARTITION BY q.person, q.site, q.category ORDER BY q.rn) AS prev_gap
+    FROM requests q
+  ) r
+),
+runs AS (
+  SELECT s.*,
+         SUM(1 - s.steady) OVER (PARTITION BY s.person, s.site, s.category ORDER BY s.rn
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run_no
+  FROM steadiness s
+),
+background_runs AS (
+  SELECT r.person, r.site, r.category, MIN(r.rn) - 2 AS first_rn, MAX(r.rn) AS last_rn
+  FROM runs r CROSS JOIN params p
+  WHERE r.steady = 1
+  GROUP BY r.person, r.site, r.category, r.run_no
+  HAVING MAX(r.t_ms) - MIN(r.t_before2) >= 1800000 AND MAX(p.exclude_background) = 1
+),
+active AS (
+  SELECT r.person, r.site, r.category, r.embedded, r.t_ms
+  FROM requests r LEFT JOIN background_runs b
+    ON b.person = r.person AND b.site = r.site AND b.category = r.category
+       AND r.rn BETWEEN b.first_rn AND b.last_rn
+  WHERE b.person IS NULL
+),
 -- Sessions: per person, site and category, a gap over the idle timeout
 -- starts a new one; a session lasts from its first request to its last +
 -- the allowance; one whose requests all went to embedded hosts is not
 -- browse time.
-requests AS (
-  SELECT e.person, e.site, e.category, e.embedded, e.t_ms,
-         e.t_ms - LAG(e.t_ms) OVER (PARTITION BY e.person, e.site, e.category ORDER BY e.t_ms) AS gap_ms
-  FROM events e
-  WHERE NOT e.denied
+active_gaps AS (
+  SELECT a.*,
+         a.t_ms - LAG(a.t_ms) OVER (PARTITION BY a.person, a.site, a.category ORDER BY a.t_ms, a.embedded) AS gap_ms
+  FROM active a
 ),
 numbered AS (
   SELECT r.*,
          SUM(CASE WHEN r.gap_ms IS NULL OR r.gap_ms > p.idle_ms THEN 1 ELSE 0 END)
-           OVER (PARTITION BY r.person, r.site, r.category ORDER BY r.t_ms
+           OVER (PARTITION BY r.person, r.site, r.category ORDER BY r.t_ms, r.embedded
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_no
-  FROM requests r CROSS JOIN params p
+  FROM active_gaps r CROSS JOIN params p
 ),
 sessions AS (
   SELECT n.person, n.category, MIN(n.t_ms) AS s, MAX(n.t_ms) + MAX(p.allowance_ms) AS e,
@@ -100,7 +142,7 @@ splits AS (
          SUM(COALESCE(o.break_ms, 0)) AS break_ms
   FROM merged m LEFT JOIN (
     SELECT person, category, island,
-           SUM(CASE WHEN kind = 'working' THEN ms ELSE 0 END) AS working_ms,
+           SUM(CASE WHEN kind IN ('working', 'flexi') THEN ms ELSE 0 END) AS working_ms,
            SUM(CASE WHEN kind = 'break' THEN ms ELSE 0 END) AS break_ms
     FROM pieces GROUP BY person, category, island
   ) o ON o.person = m.person AND o.category = m.category AND o.island = m.island
@@ -120,7 +162,7 @@ blocked AS (
 flagged_days AS (
   SELECT o.person, o.date
   FROM pieces o CROSS JOIN params p
-  WHERE o.category = 'social_media' AND o.kind = 'working'
+  WHERE o.category = 'social_media' AND o.kind IN ('working', 'flexi')
   GROUP BY o.person, o.date
   HAVING SUM(o.ms) > MAX(p.max_counted_ms)
 ),

@@ -408,15 +408,11 @@ for row in con.execute(open(sql).read()).fetchall():
     rows
 }
 
-#[test]
-fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let config = council_config();
-    let c = config.to_str().unwrap();
-    ingest_samples(&store);
+/// Runs the SQL example on `store` with the schedule of `config` and
+/// asserts it equals `usage`; returns the usage rows.
+fn sql_equals_usage(dir: &Path, store: &Path, config: &Path) -> Rows {
     // The schedule's windows over the events' dates, a day either side.
-    let s = Store::open(&store).unwrap();
+    let s = Store::open(store).unwrap();
     let df = scan(&s, &Range::default(), &[col::TS]).unwrap();
     let ts = ts_ms(&df);
     let date = |ms: i64| {
@@ -426,17 +422,78 @@ fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
     };
     let first = date(*ts.iter().min().unwrap()) - chrono::Duration::days(1);
     let last = date(*ts.iter().max().unwrap()) + chrono::Duration::days(1);
-    let windows = dir.path().join("windows.csv");
+    let windows = dir.join("windows.csv");
     let (first, last) = (first.to_string(), last.to_string());
+    let c = config.to_str().unwrap();
     let csv = ok(&["windows", "--config", c, "--from", &first, "--to", &last]);
     std::fs::write(&windows, csv).unwrap();
-    let usage = usage_csv(&store, Some(&config));
+    let usage = usage_csv(store, Some(config));
+    assert_same(&duckdb_usage(store, &windows), &usage);
+    usage
+}
+
+#[test]
+fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_samples(&store);
+    let usage = sql_equals_usage(dir.path(), &store, &council_config());
     assert!(usage.values().any(|r| r[6] == "true"), "someone is flagged");
     assert!(
         usage.values().any(|r| r[1] != "0"),
         "someone browses in a break"
     );
-    assert_same(&duckdb_usage(&store, &windows), &usage);
+}
+
+#[test]
+fn the_sql_example_leaves_out_background_traffic_and_counts_flexi_as_usage_does() {
+    let dir = tempfile::tempdir().unwrap();
+    // alice reads 10:00–10:20 and leaves the tab polling every 60 s until
+    // 12:30 (background); bob's tab polls every 45 s (±1 s) for 25 minutes
+    // only (too short: browse time); carol reads at 16:30 in the flexitime
+    // band of a schedule with core hours.
+    let mut lines = reading("2025-06-11T10:00:00Z", 60, 21, "alice", "www.facebook.com");
+    lines.extend(every(
+        "2025-06-11T10:22:00Z",
+        60,
+        129,
+        "alice",
+        "www.facebook.com",
+    ));
+    lines.extend((0..34).map(|k| {
+        let t = ms("2025-06-11T11:00:00Z") + k * 45_000 + if k % 2 == 1 { 1000 } else { 0 };
+        let at = chrono::DateTime::from_timestamp_millis(t).unwrap();
+        line(&at.to_rfc3339(), "bob", "x.com")
+    }));
+    lines.extend(reading(
+        "2025-06-11T16:30:00Z",
+        60,
+        11,
+        "carol",
+        "www.facebook.com",
+    ));
+    let log = write_log(dir.path(), "access.log", &lines);
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let config = dir.path().join("flexi.toml");
+    std::fs::write(
+        &config,
+        "[schedule]\ntime_zone = \"UTC\"\nbank_holidays = \"none\"\n\
+         core_hours = [[\"10:00\", \"12:00\"], [\"14:00\", \"16:00\"]]\n",
+    )
+    .unwrap();
+    let usage = sql_equals_usage(dir.path(), &store, &config);
+    let total = |who: &str, cat: &str| usage[&(who.to_string(), cat.to_string())][3].clone();
+    // alice: one session 10:00:00–10:21:00, the polls left out.
+    assert_eq!(total("alice", "social_media"), "1260");
+    // bob: 33 gaps of 44 or 46 s, steady but 24 min 46 s in all: one
+    // session 11:00:00–11:24:46 + 60 s.
+    assert_eq!(total("bob", "microblogging"), "1546");
+    // carol: 16:30–16:41, working time (flexi band).
+    assert_eq!(
+        usage[&("carol".to_string(), "social_media".to_string())][0],
+        "660"
+    );
 }
 
 #[test]
