@@ -249,7 +249,30 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
-    let bad = run(&["policy", "show", "sheffield"]);
+    let out = ok(&["policy", "show", "sheffield"]);
+    for want in [
+        "sheffield: Sheffield City Council",
+        "\"We permit personal use of social networking sites at work during break times",
+        "personal_use = outside_core_hours (social-media time in core hours",
+        "a day with any counted social-media time is flagged, as is one with more than 60 min in breaks and own time",
+        "Schedule: core_hours = [[\"10:00\", \"12:00\"], [\"14:00\", \"16:00\"]]",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let bad = run(&["policy", "show", "leeds"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("core hours"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("presets: charnwood, chelmsford"));
+    // Named schedules and the HR files in force are stated too.
+    std::fs::write(
+        &cfg,
+        "[schedules.nights]\nworking_hours = [\"22:00\", \"06:00\"]\nbreaks = []\n[profiles]\npeople = \"hr/people.csv\"\n",
+    )
+    .unwrap();
+    let out = ok(&["policy", "show", "--config", cfg.to_str().unwrap()]);
+    for want in [
+        "Schedule `nights`: Monday to Friday 22:00–06:00 (ending the next day), no official break",
+        "People on named schedules: hr/people.csv; leave: none",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
 }

@@ -860,3 +860,126 @@ fn a_pack_for_a_designated_user_says_they_are_exempt() {
     );
     ok(&["verify", pack.to_str().unwrap()]);
 }
+
+#[test]
+fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_hours_and_leave() {
+    // carol reads Facebook D 10:00–10:20 (two hosts), then leaves the tab
+    // polling every 60 s until 12:30 (background); she is on leave on D+1,
+    // where an hour of reading counts as outside working time, and works
+    // an early shift (07:00–15:00) from D−1.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = root.join("store");
+    let config = root.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{UTC_CONFIG}[schedules.early]\nworking_hours = [\"07:00\", \"15:00\"]\nbreaks = []\n"
+        ),
+    )
+    .unwrap();
+    let mut lines = reading(&at(0, "10:00:00"), 60, 21, "carol", "www.facebook.com");
+    lines[3] = lines[3].replace("www.facebook.com", "static.xx.fbcdn.net");
+    lines[4] = lines[4].replace("www.facebook.com", "m.facebook.com");
+    lines.extend(every(
+        &at(0, "10:22:00"),
+        60,
+        129,
+        "carol",
+        "www.facebook.com",
+    ));
+    lines.extend(reading(
+        &at(1, "10:00:00"),
+        60,
+        21,
+        "carol",
+        "www.facebook.com",
+    ));
+    let log = write_log(&root, "access.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let people = root.join("people.csv");
+    let leave = root.join("leave.csv");
+    std::fs::write(
+        &people,
+        format!("user,schedule,from,to\ncarol,early,{},\n", day(-1)),
+    )
+    .unwrap();
+    std::fs::write(
+        &leave,
+        format!("user,date,kind\ncarol,{},annual_leave\n", day(1)),
+    )
+    .unwrap();
+    let c = Case {
+        _dir: dir,
+        root: root.clone(),
+        store: store.clone(),
+        config,
+    };
+    let out = report(
+        &c,
+        &record(r#"["carol"]"#),
+        &[
+            "--people",
+            people.to_str().unwrap(),
+            "--leave",
+            leave.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pack = root.join("packs/HR-2026-017");
+    ok(&["verify", pack.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["background_requests"], 129);
+    assert_eq!(
+        summary["profile"],
+        serde_json::json!([
+            format!(
+                "schedule `early` from {} to the end ({}:2)",
+                day(-1),
+                people.display()
+            ),
+            format!("{}: annual_leave ({}:2)", day(1), leave.display()),
+        ])
+    );
+    // D: 10:00–10:21 on the early shift, working; D+1 (leave): 10:00–10:21 outside.
+    let days = &summary["social_media_days"];
+    assert_eq!(
+        (days[0]["working_s"].as_i64(), days[1]["outside_s"].as_i64()),
+        (Some(1260), Some(1260))
+    );
+    let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
+    let header: Vec<&str> = events.lines().next().unwrap().split(',').collect();
+    let bg = header.iter().position(|h| *h == "background").unwrap();
+    let marked = events
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(bg) == Some("true"))
+        .count();
+    assert_eq!(marked, 129);
+    let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
+    assert!(
+        sessions.contains(",21,www.facebook.com;static.xx.fbcdn.net;m.facebook.com,"),
+        "{sessions}"
+    );
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(
+        html.contains("129 such request(s) of this employee were left out"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("annual_leave ({}:2)", leave.display())));
+    // The audit entry records the HR files with their SHA-256.
+    let granted = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    assert!(granted.contains("people.csv") && granted.contains("leave.csv"));
+}

@@ -119,7 +119,7 @@ impl Record for FlagRow {
             self.person.clone(),
             self.date.clone(),
             minutes(self.counted_s),
-            minutes(self.limit_s as i64),
+            minutes(self.limit_s),
             minutes(self.working_s),
             minutes(self.break_s),
             minutes(self.outside_s),

@@ -273,6 +273,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no browse time could be computed"))?;
     let sessions = pack::session_rows(&person, &one, &plan)?;
     let mut summary = pack::summary(&a, &subject, &person, &config);
+    for x in plan.assignments() {
+        if x.from <= a.period.to && x.to.is_none_or(|to| to >= a.period.from) {
+            summary.profile.push(format!(
+                "schedule `{}` from {} to {} ({})",
+                x.schedule,
+                x.from,
+                x.to.map_or("the end".to_string(), |t| t.to_string()),
+                x.source
+            ));
+        }
+    }
+    for (date, leave) in plan.leave_days() {
+        if (a.period.from..=a.period.to).contains(date) {
+            summary
+                .profile
+                .push(format!("{date}: {} ({})", leave.kind, leave.source));
+        }
+    }
     // The same person under each model of the sensitivity set (one person's
     // events, already in memory).
     if person.flagged {
@@ -328,7 +346,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     payload.insert("sessions.csv".into(), pack::sessions_csv(&sessions)?);
     payload.insert(
         "events.csv".into(),
-        pack::events_csv(&subject.events, &plan)?,
+        pack::events_csv(
+            &subject.events,
+            &plan,
+            &pack::background_rows(&person, &one)?,
+        )?,
     );
     payload.insert(
         "sources.csv".into(),

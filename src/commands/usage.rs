@@ -318,10 +318,15 @@ pub fn method_note(config: &Config) -> String {
     format!(
         "Browse time is an estimate from proxy requests: per person and site, a gap over {} s starts a new session; \
          a session lasts from its first request to its last + {} s; sessions of CDN/widget hosts alone are not counted; \
-         per category, overlapping sessions count once. Working time: {}.",
+         per category, overlapping sessions count once. Working time: {}{}.",
         config.browse_time.idle_timeout_s,
         config.browse_time.allowance_s,
         schedule_words(&config.schedule),
+        if config.schedules.is_empty() && config.profiles.people.is_empty() {
+            ""
+        } else {
+            " (people on named schedules and leave: see `netusage policy show`)"
+        },
     )
 }
 
@@ -356,6 +361,18 @@ pub fn print(
             period_words(a)
         )?;
         writeln!(out, "{}", method_note(config))?;
+        let background: u64 = people
+            .iter()
+            .flat_map(|p| p.categories.values())
+            .map(|t| t.background)
+            .sum();
+        if config.browse_time.exclude_background {
+            writeln!(
+                out,
+                "Background traffic: {background} request(s) at a machine-regular interval for 30 min or more \
+                 (open tabs polling) left out of browse time (docs/METHOD.md)."
+            )?;
+        }
     }
     Ok(())
 }

@@ -221,6 +221,9 @@ pub struct SessionRow {
     pub outside_s: i64,
     /// Requests.
     pub requests: u32,
+    /// The distinct hosts the session's requests went to, in order of first
+    /// request, `;`-separated.
+    pub hosts: String,
     /// Only embedded hosts: not counted as browse time.
     pub embedded_only: bool,
     /// Source id of the first request.
@@ -268,6 +271,7 @@ pub fn session_rows(
     let line = events.column(col::LINE)?.u64()?.clone();
     let method = events.column(col::METHOD)?.str()?.clone();
     let url = events.column(col::URL)?.str()?.clone();
+    let host = events.column(col::HOST)?.str()?.clone();
     let request = |i: usize| {
         format!(
             "{} {}",
@@ -279,6 +283,13 @@ pub fn session_rows(
     for s in &p.sites {
         for x in &s.sessions {
             let (first, last) = (s.rows[x.first], s.rows[x.last]);
+            let mut hosts: Vec<&str> = Vec::new();
+            for &r in &s.rows[x.first..=x.last] {
+                let h = host.get(r).unwrap_or("");
+                if !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
             let split = schedule.split(x.start_ms, x.end_ms);
             out.push(SessionRow {
                 site: s.site.clone(),
@@ -292,6 +303,7 @@ pub fn session_rows(
                 break_s: split.break_ms / 1000,
                 outside_s: split.outside_ms / 1000,
                 requests: x.requests,
+                hosts: hosts.join(";"),
                 embedded_only: x.embedded_only,
                 first_source: source.get(first).unwrap_or("").to_string(),
                 first_line: line.get(first).unwrap_or(0),
@@ -304,6 +316,26 @@ pub fn session_rows(
     }
     out.sort_by(|a, b| a.start_utc.cmp(&b.start_utc).then(a.site.cmp(&b.site)));
     Ok(out)
+}
+
+/// The rows of `events` that are background traffic: neither denied nor
+/// part of any of `person`'s sessions.
+///
+/// # Errors
+/// Polars errors.
+pub fn background_rows(
+    person: &PersonUsage,
+    events: &DataFrame,
+) -> anyhow::Result<BTreeSet<usize>> {
+    let fed: BTreeSet<usize> = person
+        .sites
+        .iter()
+        .flat_map(|s| s.rows.iter().copied())
+        .collect();
+    let denied = events.column(col::DENIED)?.bool()?.clone();
+    Ok((0..events.height())
+        .filter(|i| !fed.contains(i) && !denied.get(*i).unwrap_or(false))
+        .collect())
 }
 
 /// One day of social-media time, for the report and `summary.json`.
@@ -355,6 +387,13 @@ pub struct Summary {
     pub events: usize,
     /// Denied requests among them.
     pub blocked: u64,
+    /// Requests of background traffic among them (regular polling, left
+    /// out of browse time; `background` in events.csv).
+    pub background_requests: u64,
+    /// The schedules the subject worked in the period and their leave days,
+    /// from the people and leave files (empty: the default schedule, no leave).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<String>,
     /// The `usage` rows for the subject and period (same figures).
     pub usage: Vec<UsageRow>,
     /// Social-media time per local day.
@@ -488,6 +527,8 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
             .filter(|r| r.category != SOCIAL_MEDIA_ROW)
             .map(|r| r.blocked)
             .sum(),
+        background_requests: p.categories.values().map(|t| t.background).sum(),
+        profile: Vec::new(),
         usage,
         social_media_days: days,
         flagged_days: p.flagged_days.clone(),
@@ -539,11 +580,17 @@ pub fn csv_bytes(
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `events.csv`: every event of the subject in the period.
+/// `events.csv`: every event of the subject in the period; `background`
+/// marks the requests found to be background traffic (regular polling,
+/// docs/METHOD.md), which made no browse time.
 ///
 /// # Errors
 /// Polars or serialisation errors.
-pub fn events_csv(events: &DataFrame, schedule: &dyn Plan) -> anyhow::Result<Vec<u8>> {
+pub fn events_csv(
+    events: &DataFrame,
+    schedule: &dyn Plan,
+    background: &BTreeSet<usize>,
+) -> anyhow::Result<Vec<u8>> {
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let s = |c: &str| -> anyhow::Result<StringChunked> { Ok(events.column(c)?.str()?.clone()) };
     let (user, ip, host, domain, site, cat, method, url, source) = (
@@ -579,6 +626,7 @@ pub fn events_csv(events: &DataFrame, schedule: &dyn Plan) -> anyhow::Result<Vec
         "elapsed_ms",
         "url",
         "denied",
+        "background",
         "source",
         "line",
     ];
@@ -603,6 +651,7 @@ pub fn events_csv(events: &DataFrame, schedule: &dyn Plan) -> anyhow::Result<Vec
                 elapsed.get(i).map_or(String::new(), |x| x.to_string()),
                 g(&url, i),
                 denied.get(i).unwrap_or(false).to_string(),
+                background.contains(&i).to_string(),
                 g(&source, i),
                 line.get(i).map_or(String::new(), |x| x.to_string()),
             ]
@@ -627,6 +676,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "break_s",
         "outside_s",
         "requests",
+        "hosts",
         "embedded_only",
         "first_source",
         "first_line",
@@ -650,6 +700,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.break_s.to_string(),
                 r.outside_s.to_string(),
                 r.requests.to_string(),
+                r.hosts.clone(),
                 r.embedded_only.to_string(),
                 r.first_source.clone(),
                 r.first_line.to_string(),

@@ -216,7 +216,7 @@ pub fn render(d: &ReportData<'_>) -> String {
         esc(&sch.bank_holidays),
         esc(&sch.time_zone),
         esc(&d.config.policy.personal_use),
-        esc(&d
+        esc(d
             .config
             .policy()
             .map(|p| p.personal_use.describe())
@@ -227,6 +227,26 @@ pub fn render(d: &ReportData<'_>) -> String {
             .map(|p| p.limits_words())
             .unwrap_or_default()),
     );
+    let bg = if d.config.browse_time.exclude_background {
+        format!(
+            "<b>Background traffic</b>: requests at a machine-regular interval (an open tab polling for notifications) \
+             for 30 minutes or more are not browse time; {} such request(s) of this employee were left out, marked \
+             <code>background</code> in events.csv.",
+            s.background_requests
+        )
+    } else {
+        "<b>Background traffic</b> was counted as browse time (exclude_background = false in the configuration).".to_string()
+    };
+    let profile = if s.profile.is_empty() {
+        "The employee worked the schedule above throughout the period, with no leave recorded."
+            .to_string()
+    } else {
+        format!(
+            "The employee's own hours and leave, from the HR exports: {}.",
+            esc(&s.profile.join("; "))
+        )
+    };
+    let _ = write!(h, "<p>{bg}</p><p>{profile}</p>");
     // Per-day, with the flagged days marked in the same table (not repeated elsewhere).
     let counted: std::collections::BTreeMap<String, i64> = s
         .flagged_days
@@ -297,8 +317,9 @@ pub fn render(d: &ReportData<'_>) -> String {
     h.push_str(
         "<h2>6. Limitations</h2><ul>\
          <li><b>An open tab or app keeps requesting.</b> Pages and apps poll for notifications and keep connections open \
-         (long CONNECT tunnels, chat keep-alives), so a session can continue while nobody is reading. Check the sessions \
-         below for long runs of regular requests before relying on a figure.</li>\
+         (long CONNECT tunnels, chat keep-alives). Requests at a machine-regular interval for 30 minutes or more are found \
+         and left out of browse time (section 3), but shorter or irregular polling can still extend a session while nobody \
+         is reading: check the sessions below for long runs of regular requests before relying on a figure.</li>\
          <li><b>An account is not a person.</b> The logs show which account (or address) made a request, not who was at the \
          keyboard: a colleague at an unlocked machine, or shared credentials, look the same.</li>\
          <li><b>Gaps in the logs read as no use.</b> If the proxy was down, a log was rotated away or lost, or traffic \

@@ -321,14 +321,14 @@ impl PersonState {
             }
             // A request still held may yet extend the open session or open one.
             let next = detector.first_pending().unwrap_or(until);
-            if let Some(&s) = rule.open() {
-                if until == i64::MAX || next - rule.last_ms() > p.idle_timeout_ms {
-                    rule.close();
-                    if keep {
-                        sessions.push(s);
-                    }
-                    record(categories, social, c, s);
+            if let Some(&s) = rule.open()
+                && (until == i64::MAX || next - rule.last_ms() > p.idle_timeout_ms)
+            {
+                rule.close();
+                if keep {
+                    sessions.push(s);
                 }
+                record(categories, social, c, s);
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {
