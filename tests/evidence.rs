@@ -778,6 +778,11 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
         .expect("the last section is printed");
     assert!(last > first, "the sessions table spans pages");
     for (n, t) in texts.iter().enumerate().take(last + 1).skip(first) {
+        // The last page needs the header only if the table goes on to it.
+        let before_9 = t.split("9. About this pack").next().unwrap_or("");
+        if n == last && before_9.trim().is_empty() {
+            continue;
+        }
         assert!(
             t.contains("First and last log line"),
             "page {}: the last column's header is printed",
@@ -970,7 +975,9 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
     assert_eq!(marked, 129);
     let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
     assert!(
-        sessions.contains(",21,www.facebook.com;static.xx.fbcdn.net;m.facebook.com,"),
+        sessions.contains(
+            ",CONNECT www.facebook.com:443,www.facebook.com;static.xx.fbcdn.net;m.facebook.com\n"
+        ),
         "{sessions}"
     );
     let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();

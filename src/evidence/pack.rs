@@ -626,9 +626,9 @@ pub fn events_csv(
         "elapsed_ms",
         "url",
         "denied",
-        "background",
         "source",
         "line",
+        "background",
     ];
     let g = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     csv_bytes(
@@ -651,9 +651,9 @@ pub fn events_csv(
                 elapsed.get(i).map_or(String::new(), |x| x.to_string()),
                 g(&url, i),
                 denied.get(i).unwrap_or(false).to_string(),
-                background.contains(&i).to_string(),
                 g(&source, i),
                 line.get(i).map_or(String::new(), |x| x.to_string()),
+                background.contains(&i).to_string(),
             ]
         }),
     )
@@ -676,7 +676,6 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "break_s",
         "outside_s",
         "requests",
-        "hosts",
         "embedded_only",
         "first_source",
         "first_line",
@@ -684,6 +683,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "last_source",
         "last_line",
         "last_request",
+        "hosts",
     ];
     csv_bytes(
         &header,
@@ -700,7 +700,6 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.break_s.to_string(),
                 r.outside_s.to_string(),
                 r.requests.to_string(),
-                r.hosts.clone(),
                 r.embedded_only.to_string(),
                 r.first_source.clone(),
                 r.first_line.to_string(),
@@ -708,6 +707,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.last_source.clone(),
                 r.last_line.to_string(),
                 r.last_request.clone(),
+                r.hosts.clone(),
             ]
         }),
     )
