@@ -478,6 +478,7 @@ impl Config {
                 .unwrap_or(i64::MAX / 4)
                 .saturating_mul(1000),
             exclude_background: self.browse_time.exclude_background,
+            align_ms: 0,
         }
     }
 }

@@ -4,8 +4,9 @@
 //! hearing will be challenged on how it was estimated. Every flagged day is
 //! therefore recomputed under each model of a sensitivity set: idle timeouts
 //! of 2, 5 and 10 minutes beside the configured one (each with the
-//! configured allowance), and a per-request model, in which each request
-//! counts for one minute and overlapping minutes count once. A flagged day is
+//! configured allowance), and two per-request models: each request counts
+//! for one minute from its time, overlaps once; and distinct active minutes,
+//! each clock minute with a request counting 60 s. A flagged day is
 //! `robust` when it is over the policy's limit under every model, `marginal`
 //! otherwise (docs/METHOD.md, "Sensitivity").
 
@@ -36,7 +37,8 @@ pub struct Model {
 /// timeout of [`IDLE_TIMEOUTS_S`] and the configured one (once, shortest
 /// first), all with the configured allowance; then the per-request model
 /// (no idle gap joins two requests; each counts [`PER_REQUEST_MS`], overlaps
-/// once).
+/// once) and the distinct-active-minutes model (each clock minute with a
+/// request counts 60 s).
 pub fn models(base: Params) -> Vec<Model> {
     let mut timeouts: Vec<i64> = IDLE_TIMEOUTS_S.iter().map(|s| s * 1000).collect();
     timeouts.push(base.idle_timeout_ms);
@@ -61,6 +63,15 @@ pub fn models(base: Params) -> Vec<Model> {
         params: Params {
             idle_timeout_ms: 0,
             allowance_ms: PER_REQUEST_MS,
+            ..base
+        },
+    });
+    out.push(Model {
+        name: "distinct active minutes".into(),
+        params: Params {
+            idle_timeout_ms: 0,
+            allowance_ms: 60_000,
+            align_ms: 60_000,
             ..base
         },
     });
@@ -137,13 +148,15 @@ mod tests {
                 "idle 2 min",
                 "idle 5 min",
                 "idle 10 min",
-                "60 s per request"
+                "60 s per request",
+                "distinct active minutes"
             ]
         );
         let base = Params {
             idle_timeout_ms: 90_000,
             allowance_ms: 30_000,
             exclude_background: true,
+            align_ms: 0,
         };
         let m = models(base);
         assert_eq!(
@@ -153,7 +166,8 @@ mod tests {
                 "idle 2 min",
                 "idle 5 min",
                 "idle 10 min",
-                "60 s per request"
+                "60 s per request",
+                "distinct active minutes"
             ]
         );
         assert!(m[..4].iter().all(|m| m.params.allowance_ms == 30_000));
@@ -163,7 +177,9 @@ mod tests {
                 idle_timeout_ms: 0,
                 allowance_ms: 60_000,
                 exclude_background: true,
+                align_ms: 0,
             }
         );
+        assert_eq!(m[5].params.align_ms, 60_000);
     }
 }

@@ -16,6 +16,10 @@ pub struct Params {
     /// Requests of background traffic (see [`super::background`]) make no
     /// sessions (default true).
     pub exclude_background: bool,
+    /// When above 0, each request's time is rounded down to a multiple of
+    /// this (ms) before the rule applies: with no idle gap and a 60 s
+    /// allowance, the "distinct active minutes" model (default 0).
+    pub align_ms: i64,
 }
 
 impl Default for Params {
@@ -24,6 +28,7 @@ impl Default for Params {
             idle_timeout_ms: 300_000,
             allowance_ms: 60_000,
             exclude_background: true,
+            align_ms: 0,
         }
     }
 }
@@ -65,6 +70,11 @@ impl Sessionizer {
     /// Adds a request at `ts_ms` (UTC ms, not before the previous one);
     /// returns the session it closes, if its gap exceeds the idle timeout.
     pub fn request(&mut self, ts_ms: i64, embedded: bool, p: Params) -> Option<Session> {
+        let ts_ms = if p.align_ms > 0 {
+            ts_ms - ts_ms.rem_euclid(p.align_ms)
+        } else {
+            ts_ms
+        };
         let index = self.seen;
         self.seen += 1;
         let last = std::mem::replace(&mut self.last_ms, ts_ms);
@@ -141,6 +151,30 @@ mod tests {
         let s = sessionize(&[(0, false), (301_000, false)], p);
         assert_eq!(s.len(), 2);
         assert_eq!(s.iter().map(Session::len_ms).sum::<i64>(), 120_000);
+    }
+
+    #[test]
+    fn distinct_active_minutes_count_each_clock_minute_with_a_request_once() {
+        let p = Params {
+            idle_timeout_ms: 0,
+            allowance_ms: 60_000,
+            align_ms: 60_000,
+            ..Params::default()
+        };
+        // 10:00:05, 10:00:50 and 10:01:10 (minutes 0 and 1), 10:05:59 (minute 5).
+        let s = sessionize(
+            &[
+                (5_000, false),
+                (50_000, false),
+                (70_000, false),
+                (359_000, false),
+            ],
+            p,
+        );
+        let spans: Vec<(i64, i64)> = s.iter().map(|s| (s.start_ms, s.end_ms)).collect();
+        assert_eq!(spans, [(0, 60_000), (60_000, 120_000), (300_000, 360_000)]);
+        let total: i64 = union(spans).iter().map(|(a, b)| b - a).sum();
+        assert_eq!(total, 180_000);
     }
 
     #[test]
