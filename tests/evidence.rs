@@ -271,7 +271,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     assert_eq!(summary["flagged_days"][0]["date"], day(0).as_str());
     // Gaps of 120 s keep one session under every idle timeout of the
     // sensitivity set: 1380 s under each; 60 s per request gives 12 × 60 =
-    // 720 s, under the 900 s limit: marginal.
+    // 720 s, under the 900 s limit: marginal; 12 distinct minutes, 720 s.
     assert_eq!(
         summary["sensitivity"],
         serde_json::json!([{
@@ -280,7 +280,8 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
                 ["idle 2 min", 1380],
                 ["idle 5 min", 1380],
                 ["idle 10 min", 1380],
-                ["60 s per request", 720]
+                ["60 s per request", 720],
+                ["distinct active minutes", 720]
             ],
             "min_counted_s": 720,
             "max_counted_s": 1380,
