@@ -365,7 +365,9 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     );
     let table = ok(&["flags", "--config", c, "--store", st]);
     assert!(
-        table.contains("(idle 2 min, idle 5 min, idle 10 min, 60 s per request, distinct active minutes)"),
+        table.contains(
+            "(idle 2 min, idle 5 min, idle 10 min, 60 s per request, distinct active minutes)"
+        ),
         "{table}"
     );
 }

@@ -376,3 +376,55 @@ fn a_bad_people_file_is_refused_with_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn windows_exports_a_named_night_schedule_across_the_clock_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, PROFILE_CONFIG).unwrap();
+    let c = cfg.to_str().unwrap();
+    // The local day Sat 25 Oct 2025 is 23:00 UTC to 23:00 UTC (BST both
+    // ends); its shift runs 22:00 BST (21:00 UTC) to Sun 06:00 GMT, and the
+    // 02:00 break is after the clocks went back, at 02:00 UTC.
+    let csv = ok(&[
+        "windows",
+        "--config",
+        c,
+        "--schedule",
+        "nights",
+        "--from",
+        "2025-10-25",
+        "--to",
+        "2025-10-25",
+    ]);
+    let rows: Vec<(String, String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1].to_string(), f[4].to_string(), f[5].to_string())
+        })
+        .collect();
+    let r = |k: &str, a: &str, b: &str| (k.to_string(), a.to_string(), b.to_string());
+    assert_eq!(
+        rows,
+        [
+            r("day", "2025-10-24T23:00:00Z", "2025-10-25T23:00:00Z"),
+            r("working", "2025-10-25T21:00:00Z", "2025-10-26T02:00:00Z"),
+            r("break", "2025-10-26T02:00:00Z", "2025-10-26T02:30:00Z"),
+            r("working", "2025-10-26T02:30:00Z", "2025-10-26T06:00:00Z"),
+        ]
+    );
+    let bad = run(&[
+        "windows",
+        "--config",
+        c,
+        "--schedule",
+        "lates",
+        "--from",
+        "2025-10-25",
+        "--to",
+        "2025-10-25",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -19,12 +19,17 @@ const MAX_DAYS: i64 = 3653;
 /// DuckDB or Spark SQL): the local-time rules (time zone and clock changes,
 /// working days, bank holidays) are applied here, so the SQL only compares
 /// milliseconds. `day` rows give each local date's bounds; time in a day
-/// outside its `working` and `break` rows is outside working hours.
+/// outside its `working`, `flexi` and `break` rows is outside working hours.
+/// A window belongs to the date its shift started (a night shift's windows
+/// run into the next day).
 #[derive(Debug, Args)]
 pub struct WindowsArgs {
     /// Configuration file (its `[schedule]` table); defaults apply without one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+    /// A named schedule (`[schedules.NAME]`) instead of the default.
+    #[arg(long, value_name = "NAME")]
+    pub schedule: Option<String>,
     /// First local date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub from: NaiveDate,
@@ -75,7 +80,14 @@ impl Record for WindowRow {
 /// A bad config or range (exit 2); write errors.
 pub fn run(args: WindowsArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
-    let schedule = config.schedule()?;
+    let schedule = match &args.schedule {
+        None => config.schedule()?,
+        Some(name) => config.named_schedules()?.remove(name).ok_or_else(|| {
+            ExitError::usage(format!(
+                "--schedule {name}: the config has no [schedules.{name}]"
+            ))
+        })?,
+    };
     let days = (args.to - args.from).num_days();
     if days < 0 {
         return Err(ExitError::usage(format!(

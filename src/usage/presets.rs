@@ -140,6 +140,87 @@ mod tests {
         );
     }
 
+    /// The policy a preset's `[policy]` keys give (the config's defaults
+    /// for keys it leaves out: 15 and 60 minutes, 1 day).
+    fn policy_of(name: &str) -> crate::usage::policy::Policy {
+        use crate::usage::policy::{PersonalUse, Policy};
+        let p = get(name).unwrap().policy;
+        let num = |k: &str, d: i64| p.get(k).and_then(|v| v.as_integer()).unwrap_or(d);
+        Policy {
+            personal_use: PersonalUse::parse(p["personal_use"].as_str().unwrap()).unwrap(),
+            max_counted_s_per_day: num("max_working_minutes_per_day", 15) as u64 * 60,
+            max_own_s_per_day: num("max_own_time_minutes_per_day", 60) as u64 * 60,
+            min_flagged_days: num("min_flagged_days", 1) as u32,
+            exempt_users: Default::default(),
+        }
+    }
+
+    #[test]
+    fn each_preset_flags_the_days_its_clause_says() {
+        use crate::usage::schedule::Split;
+        use chrono::NaiveDate;
+        use std::collections::BTreeMap;
+        let min = |m: i64| m * 60_000;
+        let day = |d: u32| NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
+        // 9th: 10 min at lunch; 10th: 5 min in core hours; 11th: 20 min in
+        // the flexitime band outside core hours; 12th: 50 min at lunch and
+        // 30 min in the evening.
+        let days = BTreeMap::from([
+            (
+                day(9),
+                Split {
+                    break_ms: min(10),
+                    ..Split::default()
+                },
+            ),
+            (
+                day(10),
+                Split {
+                    working_ms: min(5),
+                    core_ms: min(5),
+                    ..Split::default()
+                },
+            ),
+            (
+                day(11),
+                Split {
+                    working_ms: min(20),
+                    ..Split::default()
+                },
+            ),
+            (
+                day(12),
+                Split {
+                    break_ms: min(50),
+                    outside_ms: min(30),
+                    ..Split::default()
+                },
+            ),
+        ]);
+        let flagged = |name: &str| -> Vec<u32> {
+            use chrono::Datelike;
+            policy_of(name)
+                .evaluate("someone", &days)
+                .0
+                .iter()
+                .map(|d| d.date.day())
+                .collect()
+        };
+        assert_eq!(flagged("chelmsford"), [10, 11], "working time only");
+        assert_eq!(flagged("charnwood"), [10, 11], "working time only");
+        assert_eq!(
+            flagged("sheffield"),
+            [10, 12],
+            "core hours, and 80 min of own time"
+        );
+        assert_eq!(
+            flagged("north-west-leicestershire"),
+            [9, 10, 11, 12],
+            "any time"
+        );
+        assert_eq!(flagged("west-dunbartonshire"), [9, 10, 11, 12], "any time");
+    }
+
     #[test]
     fn the_files_own_keys_win_over_the_preset() {
         let file: toml::Table =
