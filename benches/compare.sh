@@ -11,7 +11,8 @@
 # then times, each on that file:
 #   netusage ingest          parse, classify, write Parquet day partitions
 #   netusage usage           browse time per person and category (streamed)
-#   netusage report          a one-person evidence pack over five days
+#   netusage report          a one-person evidence pack over five days (with and
+#                            without reading its log lines back from the log)
 #   mawk                     counting requests per host: the floor for a line tool
 #   goaccess                 Debian package, Squid format, JSON output, TZ set
 #   duckdb                   read_csv + regexp_extract + group by (PyPI package)
@@ -105,6 +106,10 @@ from = $from
 to = $to
 EOF
 measure "netusage report" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" --out "$work/packs"
+# The same pack without reading each session's lines back from the log (and
+# hashing the whole log again to check it is unchanged).
+measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" \
+  --out "$work/packs" --supersede "benchmark: without line text" --no-line-text
 
 if command -v mawk > /dev/null; then
   measure "mawk hosts" mawk '{ u = $7; sub(/^[a-z]+:\/\//, "", u); sub(/[\/:].*$/, "", u); n[u]++ } END { for (h in n) print h, n[h] }' "$log"

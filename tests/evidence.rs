@@ -974,12 +974,26 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
         .filter(|l| l.split(',').nth(bg) == Some("true"))
         .count();
     assert_eq!(marked, 129);
+    // Each session lists its hosts and its first and last line as logged,
+    // read back from the log (still in place, SHA-256 checked again).
     let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
-    assert!(
-        sessions.contains(
-            ",CONNECT www.facebook.com:443,www.facebook.com;static.xx.fbcdn.net;m.facebook.com\n"
-        ),
-        "{sessions}"
+    let mut r = csv::Reader::from_reader(sessions.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let first: csv::StringRecord = r.records().next().unwrap().unwrap();
+    assert_eq!(
+        &first[col("hosts")],
+        "www.facebook.com;static.xx.fbcdn.net;m.facebook.com"
+    );
+    assert_eq!(&first[col("first_text")], lines[0].as_str());
+    assert_eq!(&first[col("last_text")], lines[20].as_str());
+    let source = first[col("first_source")].to_string();
+    assert_eq!(
+        summary["raw_lines"][&source],
+        format!(
+            "read back from {} (SHA-256 verified)",
+            std::fs::canonicalize(&log).unwrap().display()
+        )
     );
     let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
     assert!(

@@ -4,5 +4,6 @@
 pub mod authorisation;
 pub mod bagit;
 pub mod pack;
+pub mod rawlines;
 pub mod report;
 pub mod signature;

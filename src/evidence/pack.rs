@@ -5,7 +5,7 @@
 //! the pack; the analysis runs on those alone, so no other person's name,
 //! pseudonym or address can appear in any file.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
@@ -224,6 +224,11 @@ pub struct SessionRow {
     /// The distinct hosts the session's requests went to, in order of first
     /// request, `;`-separated.
     pub hosts: String,
+    /// The first line's text as read back from its source file (empty when
+    /// the file is gone or changed: see `raw_lines` in summary.json).
+    pub first_text: String,
+    /// The last line's text, likewise.
+    pub last_text: String,
     /// Only embedded hosts: not counted as browse time.
     pub embedded_only: bool,
     /// Source id of the first request.
@@ -304,6 +309,8 @@ pub fn session_rows(
                 outside_s: split.outside_ms / 1000,
                 requests: x.requests,
                 hosts: hosts.join(";"),
+                first_text: String::new(),
+                last_text: String::new(),
                 embedded_only: x.embedded_only,
                 first_source: source.get(first).unwrap_or("").to_string(),
                 first_line: line.get(first).unwrap_or(0),
@@ -316,6 +323,37 @@ pub fn session_rows(
     }
     out.sort_by(|a, b| a.start_utc.cmp(&b.start_utc).then(a.site.cmp(&b.site)));
     Ok(out)
+}
+
+/// Fills each session's `first_text` and `last_text` with its lines read
+/// back from the source files in `records`; returns what happened per source.
+pub fn add_line_texts(
+    sessions: &mut [SessionRow],
+    records: &[crate::store::manifest::SourceRecord],
+) -> BTreeMap<String, String> {
+    let mut wanted: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    for r in sessions.iter() {
+        wanted
+            .entry(r.first_source.clone())
+            .or_default()
+            .insert(r.first_line);
+        wanted
+            .entry(r.last_source.clone())
+            .or_default()
+            .insert(r.last_line);
+    }
+    let back = super::rawlines::read_back(records, &wanted);
+    let text = |s: &str, n: u64| {
+        back.lines
+            .get(&(s.to_string(), n))
+            .cloned()
+            .unwrap_or_default()
+    };
+    for r in sessions.iter_mut() {
+        r.first_text = text(&r.first_source, r.first_line);
+        r.last_text = text(&r.last_source, r.last_line);
+    }
+    back.status
 }
 
 /// The rows of `events` that are background traffic: neither denied nor
@@ -390,6 +428,9 @@ pub struct Summary {
     /// Requests of background traffic among them (regular polling, left
     /// out of browse time; `background` in events.csv).
     pub background_requests: u64,
+    /// Per source file cited by a session: whether its lines were read back
+    /// (the file still where it was ingested, SHA-256 verified) or why not.
+    pub raw_lines: BTreeMap<String, String>,
     /// The schedules the subject worked in the period and their leave days,
     /// from the people and leave files (empty: the default schedule, no leave).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -528,6 +569,7 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
             .map(|r| r.blocked)
             .sum(),
         background_requests: p.categories.values().map(|t| t.background).sum(),
+        raw_lines: BTreeMap::new(),
         profile: Vec::new(),
         usage,
         social_media_days: days,
@@ -684,6 +726,8 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "last_line",
         "last_request",
         "hosts",
+        "first_text",
+        "last_text",
     ];
     csv_bytes(
         &header,
@@ -708,6 +752,8 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.last_line.to_string(),
                 r.last_request.clone(),
                 r.hosts.clone(),
+                r.first_text.clone(),
+                r.last_text.clone(),
             ]
         }),
     )

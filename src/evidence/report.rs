@@ -65,7 +65,7 @@ table.sessions col.num { width: 7%; } table.sessions col.split { width: 13%; } t
 @media screen { body { padding: 0 8px; } }
 th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; } tr { page-break-inside: avoid; }
 .banner { border: 2px solid #a00; padding: 2mm; color: #a00; font-weight: bold; }
-.flag { color: #a00; font-weight: bold; } .small { font-size: 8.5pt; color: #444; } code { font-size: 8.5pt; word-break: break-all; }
+.flag { color: #a00; font-weight: bold; } .small { font-size: 8.5pt; color: #444; } code { font-size: 8.5pt; word-break: break-all; } code.raw { font-size: 7.5pt; color: #333; }
 svg { max-width: 100%; height: auto; } .legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; }
 "#;
 
@@ -345,12 +345,21 @@ pub fn render(d: &ReportData<'_>) -> String {
     // Sessions
     h.push_str(
         "<h2>8. Sessions and the log lines behind them</h2><p class=\"small\">First and last log line of each session: \
-         source file id (see sources.csv for its path and SHA-256) and line number. events.csv lists every line.</p>\
+         source file id (see sources.csv for its path and SHA-256), line number, the request, and the line as logged when the \
+         file is still where it was ingested and unchanged (its SHA-256 checked again; summary.json, raw_lines, says per file). \
+         events.csv lists every line.</p>\
          <table class=\"sessions\"><colgroup><col class=\"site\"><col class=\"time\">\
          <col class=\"num\"><col class=\"split\"><col class=\"line\"></colgroup>\
          <thead><tr><th>Site and category</th><th>Start and end</th><th>Min</th><th>Work / break / out (min)</th>\
          <th>First and last log line (source:line, request)</th></tr></thead>",
     );
+    let raw = |t: &str| {
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!("<br><code class=\"raw\">{}</code>", esc(t))
+        }
+    };
     for r in d.sessions {
         let note = if r.embedded_only {
             " <span class=\"small\">(embedded only, not counted)</span>"
@@ -361,7 +370,7 @@ pub fn render(d: &ReportData<'_>) -> String {
             h,
             "<tr><td>{}{note}<br><span class=\"small\">{}</span></td><td>{}<br>{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{} / {} / {}</td>\
-             <td><code>{}:{}</code> <span class=\"small\">{}</span><br><code>{}:{}</code> <span class=\"small\">{}</span></td></tr>",
+             <td><code>{}:{}</code> <span class=\"small\">{}</span>{}<br><code>{}:{}</code> <span class=\"small\">{}</span>{}</td></tr>",
             esc(&r.site),
             esc(&r.category),
             esc(&r.start_local),
@@ -373,9 +382,11 @@ pub fn render(d: &ReportData<'_>) -> String {
             esc(&r.first_source),
             r.first_line,
             esc(&r.first_request),
+            raw(&r.first_text),
             esc(&r.last_source),
             r.last_line,
-            esc(&r.last_request)
+            esc(&r.last_request),
+            raw(&r.last_text)
         );
     }
     h.push_str("</table>");
