@@ -65,7 +65,10 @@ fn read_one(r: &SourceRecord, lines: &BTreeSet<u64>) -> Result<Vec<(u64, String)
             digest: Arc::clone(&digest),
         },
     );
-    let magic = raw.fill_buf().map_err(|e| format!("cannot read it ({e})"))?.to_vec();
+    let magic = raw
+        .fill_buf()
+        .map_err(|e| format!("cannot read it ({e})"))?
+        .to_vec();
     let decoder = Compression::detect(&magic)
         .decoder(raw)
         .map_err(|e| e.to_string())?;
@@ -202,9 +205,7 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let r = record(&path, &bytes);
         let wanted = BTreeMap::from([(r.source.clone(), BTreeSet::from([2]))]);
-        assert_eq!(
-            read_back(&[r.clone()], &wanted).lines[&(r.source, 2)],
-            "beta"
-        );
+        let got = read_back(std::slice::from_ref(&r), &wanted);
+        assert_eq!(got.lines[&(r.source, 2)], "beta");
     }
 }
