@@ -26,6 +26,7 @@
 //! max_own_time_minutes_per_day = 60     # "not excessive" (reasonable, outside_core_hours)
 //! min_flagged_days = 1
 //! exempt_users = []                     # designated business accounts
+//! exempt_users_file = ""                # or a file of them, one a line
 //! [retention]
 //! days = 365
 //! minimum_days = 365                    # may raise the built-in floor of 365, never lower it
@@ -178,6 +179,10 @@ pub struct PolicyConfig {
     pub min_flagged_days: u32,
     /// Designated business accounts, never flagged (normalised user names).
     pub exempt_users: Vec<String>,
+    /// A file listing more of them, one user name a line (`#` starts a
+    /// comment): the approved business social media user list as the
+    /// communications team keeps it. Empty: none.
+    pub exempt_users_file: String,
 }
 
 impl Default for PolicyConfig {
@@ -189,6 +194,7 @@ impl Default for PolicyConfig {
             max_own_time_minutes_per_day: 60,
             min_flagged_days: 1,
             exempt_users: Vec::new(),
+            exempt_users_file: String::new(),
         }
     }
 }
@@ -442,28 +448,35 @@ impl Config {
         Ok((profiles, sources))
     }
 
-    /// The validated policy.
+    /// The validated policy, with the exempt users of `exempt_users` and of
+    /// `exempt_users_file` (read now, relative to the working directory).
     ///
     /// # Errors
-    /// Exit code 2 for an unknown `personal_use`.
+    /// Exit code 2 for an unknown `personal_use` or an unreadable list.
     pub fn policy(&self) -> anyhow::Result<Policy> {
         let personal_use = PersonalUse::parse(&self.policy.personal_use)
             .map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?;
+        let mut names = self.policy.exempt_users.clone();
+        let file = &self.policy.exempt_users_file;
+        if !file.is_empty() {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| ExitError::usage(format!("[policy] exempt_users_file {file}: {e}")))?;
+            names.extend(
+                text.lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                    .filter(|l| !l.is_empty()),
+            );
+        }
+        let realms = self.realms();
         Ok(Policy {
             personal_use,
             max_counted_s_per_day: self.policy.max_working_minutes_per_day.saturating_mul(60),
             max_own_s_per_day: self.policy.max_own_time_minutes_per_day.saturating_mul(60),
             min_flagged_days: self.policy.min_flagged_days,
-            exempt_users: {
-                let realms = self.realms();
-                self.policy
-                    .exempt_users
-                    .iter()
-                    .map(|u| {
-                        crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned()
-                    })
-                    .collect()
-            },
+            exempt_users: names
+                .iter()
+                .map(|u| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned())
+                .collect(),
         })
     }
 

@@ -187,6 +187,45 @@ fn west_dunbartonshire_flags_anyone_not_on_the_approved_business_list() {
 }
 
 #[test]
+fn the_approved_business_user_list_can_be_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = council_log(dir.path());
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let list = dir.path().join("approved.txt");
+    std::fs::write(
+        &list,
+        "# approved business social media users\nCORP\\Comms\ndesk   # press office\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{UTC_CONFIG}[policy]\npreset = \"west-dunbartonshire\"\nexempt_users_file = {:?}\n",
+            list.display().to_string()
+        ),
+    )
+    .unwrap();
+    let csv = ok(&[
+        "flags",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    for (user, listed) in [("comms", true), ("desk", true), ("lunch", false)] {
+        assert_eq!(
+            !csv.contains(&pseudonym(&store, user)),
+            listed,
+            "{user}: {csv}"
+        );
+    }
+}
+
+#[test]
 fn a_designated_user_is_shown_as_exempt_in_the_usage_table_not_left_out() {
     let dir = tempfile::tempdir().unwrap();
     let log = council_log(dir.path());
