@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, flags, formats, hold, ingest, policy, purge, report, store, usage,
-    verify, windows,
+    analyse, audit, categories, flags, formats, hold, identity, ingest, policy, purge, report,
+    store, usage, verify, windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -41,6 +41,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
+    Identity(identity::IdentityArgs),
     Audit(audit::AuditArgs),
     Store(store::StoreCmdArgs),
     Windows(windows::WindowsArgs),
@@ -68,6 +69,7 @@ fn main() {
         Command::Verify(a) => verify::run(a),
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),
+        Command::Identity(a) => identity::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Store(a) => store::run(a),
         Command::Windows(a) => windows::run(a),

@@ -7,6 +7,7 @@ pub mod categories;
 pub mod flags;
 pub mod formats;
 pub mod hold;
+pub mod identity;
 pub mod ingest;
 pub mod policy;
 pub mod purge;
@@ -161,6 +162,8 @@ pub struct Analysis {
     pub filter: scan::Filter,
     /// `--categories`, applied to stored events as they are read.
     pub classifier: Option<Classifier>,
+    /// The identity intervals, for events logged with only an address.
+    pub attributor: crate::identity::attribute::Attributor,
 }
 
 impl Analysis {
@@ -178,6 +181,8 @@ impl Analysis {
             Some(path) => Some(Classifier::with_user_file(Some(path))?),
             None => None,
         };
+        let attributor =
+            crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
         Ok(Analysis {
             config,
             profiles,
@@ -186,6 +191,7 @@ impl Analysis {
             store,
             filter: scan::Filter { range, users: None },
             classifier,
+            attributor,
         })
     }
 
@@ -220,8 +226,25 @@ impl Analysis {
         for day in days.keys() {
             self.profiles.check_covers(*day).map_err(ExitError::usage)?;
         }
+        // People's events logged with only an address are stored under it.
+        let mut filter = filter.clone();
+        if let Some(users) = &filter.users
+            && !self.attributor.is_empty()
+        {
+            let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
+            let wanted: std::collections::BTreeSet<String> = users.iter().cloned().collect();
+            let addresses = self.attributor.addresses_of(
+                &wanted,
+                ms(filter.range.from, i64::MIN),
+                ms(filter.range.to, i64::MAX),
+            );
+            filter.users = Some(wanted.into_iter().chain(addresses).collect());
+        }
         let bar = days_bar(days.len());
-        scan::each_listed_day(&days, &columns, filter, |day, mut events| {
+        scan::each_listed_day(&days, &columns, &filter, |day, mut events| {
+            if !self.attributor.is_empty() {
+                scan::attribute(&mut events, &self.attributor, false)?;
+            }
             if let Some(c) = &self.classifier {
                 reclassify(&mut events, c)?;
             }

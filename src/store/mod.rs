@@ -19,6 +19,7 @@
 //! the manifest line is appended last: a partition file whose source is not in
 //! `sources.jsonl` is not committed, and scans ignore it.
 
+pub mod identity;
 pub mod manifest;
 pub mod quarantine;
 pub mod scan;
@@ -177,6 +178,12 @@ impl Store {
     /// `quarantine/`.
     pub fn quarantine_dir(&self) -> PathBuf {
         self.root.join("quarantine")
+    }
+
+    /// `identity/`: address → user intervals, one Parquet file per imported
+    /// source, and their manifest.
+    pub fn identity_dir(&self) -> PathBuf {
+        self.root.join("identity")
     }
 }
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::{
-    AnyValue, DataFrame, DataType, Expr, HiveOptions, IntoSeries, LazyFrame, NewChunkedArray,
-    PlRefPath, Scalar, ScanArgsParquet, StringChunked, TimeUnit, TimeZone, col, lit,
+    AnyValue, DataFrame, DataType, Expr, HiveOptions, IntoColumn, IntoSeries, LazyFrame,
+    NewChunkedArray, PlRefPath, Scalar, ScanArgsParquet, StringChunked, TimeUnit, TimeZone, col,
+    lit,
 };
 
 use super::{Store, manifest};
@@ -389,4 +390,65 @@ pub fn day_keys(
         });
     }
     Ok(out)
+}
+
+/// Attribution counts of one batch, by (person, attribution label).
+pub type AttributionCounts = BTreeMap<(String, String), u64>;
+
+/// Attributes the events of `events` logged with only an address (stored
+/// as `ip:<address>`) to the person whose identity interval covers their
+/// time there (docs/STORE.md, "Identity and attribution"): the `user` column
+/// then holds that person. With `label`, adds an `attribution` column:
+/// `logged`, `identity:<source>:<line>`, `ambiguous` or `unattributed`.
+/// Returns the events per (person after attribution, label).
+///
+/// # Errors
+/// The `ts` or `user` column is missing.
+pub fn attribute(
+    events: &mut DataFrame,
+    attributor: &crate::identity::attribute::Attributor,
+    label: bool,
+) -> anyhow::Result<AttributionCounts> {
+    use crate::identity::attribute::Outcome;
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let users = events.column(col::USER)?.str()?.clone();
+    let mut counts: AttributionCounts = BTreeMap::new();
+    let mut labels: Vec<String> = Vec::with_capacity(if label { events.height() } else { 0 });
+    let mut changed = false;
+    let people: StringChunked = users
+        .iter()
+        .zip(ts.iter())
+        .map(|(u, t)| {
+            let u = u.unwrap_or("");
+            let outcome = match u.strip_prefix("ip:") {
+                Some(ip) => attributor.at(ip, t.unwrap_or(0)),
+                None => Outcome::Logged,
+            };
+            let person = match outcome {
+                Outcome::Identity(p, _) => {
+                    changed = true;
+                    p
+                }
+                _ => u,
+            };
+            *counts
+                .entry((person.to_string(), outcome.label().to_string()))
+                .or_default() += 1;
+            if label {
+                labels.push(outcome.label().to_string());
+            }
+            Some(person.to_string())
+        })
+        .collect();
+    if changed {
+        events.replace(col::USER, people.with_name(col::USER.into()).into_column())?;
+    }
+    if label {
+        let column = StringChunked::from_iter_values(
+            "attribution".into(),
+            labels.iter().map(String::as_str),
+        );
+        events.with_column(column.into_column())?;
+    }
+    Ok(counts)
 }

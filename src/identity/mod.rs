@@ -1,4 +1,10 @@
-//! Identity: user-name normalisation and pseudonyms.
+//! Identity: user-name normalisation and pseudonyms; the identity sources
+//! (logons, DHCP leases, VPN accounting) and the attribution of events
+//! logged with only an address.
+
+pub mod attribute;
+pub mod intervals;
+pub mod sources;
 
 use std::borrow::Cow;
 

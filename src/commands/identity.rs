@@ -1,0 +1,362 @@
+//! `netusage identity`: import the records that say who held an address
+//! when (logons, DHCP leases, VPN accounting, CSV), and list what is imported.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::StoreArgs;
+use crate::audit::{Draft, FileHash};
+use crate::config::Config;
+use crate::error::ExitError;
+use crate::identity::intervals;
+use crate::identity::sources::assets::AssetRegister;
+use crate::identity::sources::{self, ReadContext};
+use crate::input::Compression;
+use crate::output::{self, OutputFormat, Record};
+use crate::store::Store;
+use crate::store::identity::{self as table, IdentitySource};
+
+/// Import identity sources, or list the ones imported.
+///
+/// Events logged with only an address (a firewall, a transparent proxy) are
+/// attributed to the person who held the address at the time, when events
+/// are read (`usage`, `flags`, `report`), so an import fixes events already
+/// stored. See README, "Attribution".
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: IdentityCommand,
+}
+
+/// `identity` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Import identity files into the store. Each record becomes part of an
+    /// address → user interval or is refused with its line and reason
+    /// (`accepted + rejected = records`); a file imported before (same
+    /// SHA-256) is skipped.
+    Import {
+        /// `auto` (from the content), or one of: windows-events (.evtx or
+        /// exported XML: 4624/4634/4647/4768/4769), dhcpd-leases, windows-dhcp,
+        /// radius-detail, csv (`ip,user,from,to`, RFC 3339).
+        #[arg(long, default_value = "auto", value_name = "KIND")]
+        kind: String,
+        /// Asset register for DHCP leases: CSV `device,user,from,to` (MAC
+        /// address or host name → the user it is assigned to).
+        #[arg(long, value_name = "FILE")]
+        assets: Option<PathBuf>,
+        /// Longest an address is held without a logoff, lease end or
+        /// accounting stop (hours, 1 to 72).
+        #[arg(long, value_name = "HOURS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=72))]
+        max_hold: u64,
+        /// The zone of local times in the file (Windows DHCP audit logs,
+        /// RADIUS date lines); default Europe/London.
+        #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+        time_zone: chrono_tz::Tz,
+        /// Configuration file (`[identity] local_realms` for user names).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Identity files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the imported identity sources.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+}
+
+/// One file's import, as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    /// The file as given.
+    pub file: String,
+    /// Source kind.
+    pub kind: String,
+    /// `imported`, `already imported`, or `error: ...`.
+    pub result: String,
+    /// Records read.
+    pub records: u64,
+    /// Accepted.
+    pub accepted: u64,
+    /// Refused (see `identity/<source>.rejected.jsonl`).
+    pub rejected: u64,
+    /// Address → user intervals made.
+    pub intervals: u64,
+    /// The commonest reason for refusal, if any.
+    pub top_reason: String,
+}
+
+impl Record for ImportRow {
+    fn header() -> Vec<&'static str> {
+        vec![
+            "file",
+            "kind",
+            "result",
+            "records",
+            "accepted",
+            "rejected",
+            "intervals",
+            "top_reason",
+        ]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.file.clone(),
+            self.kind.clone(),
+            self.result.clone(),
+            self.records.to_string(),
+            self.accepted.to_string(),
+            self.rejected.to_string(),
+            self.intervals.to_string(),
+            self.top_reason.clone(),
+        ]
+    }
+}
+
+impl Record for IdentitySource {
+    fn header() -> Vec<&'static str> {
+        vec![
+            "source",
+            "kind",
+            "path",
+            "records",
+            "accepted",
+            "rejected",
+            "intervals",
+            "imported_at",
+        ]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.source.clone(),
+            self.kind.clone(),
+            self.path.clone(),
+            self.records.to_string(),
+            self.accepted.to_string(),
+            self.rejected.to_string(),
+            self.intervals.to_string(),
+            self.imported_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ]
+    }
+}
+
+/// Reads a file whole, decompressing it when its first bytes say so;
+/// returns the decompressed bytes and the SHA-256 and size of the file's own.
+fn read_file(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, String, u64)> {
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&raw));
+    let size = raw.len() as u64;
+    let compression = Compression::detect(&raw);
+    if compression == Compression::None {
+        return Ok((raw, sha, size));
+    }
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(
+        &mut compression.decoder(std::io::Cursor::new(raw))?,
+        &mut out,
+    )
+    .with_context(|| format!("cannot decompress {}", path.display()))?;
+    Ok((out, sha, size))
+}
+
+/// Imports one file; the row to print.
+#[allow(clippy::too_many_arguments)]
+fn import_one(
+    store: &Store,
+    path: &std::path::Path,
+    kind: &str,
+    assets: &(AssetRegister, Option<(String, String)>),
+    max_hold_ms: i64,
+    cx: &ReadContext,
+    config: &Config,
+    done: &[IdentitySource],
+) -> anyhow::Result<ImportRow> {
+    let (bytes, sha256, size) = read_file(path)?;
+    let mut row = ImportRow {
+        file: path.display().to_string(),
+        kind: String::new(),
+        result: String::new(),
+        records: 0,
+        accepted: 0,
+        rejected: 0,
+        intervals: 0,
+        top_reason: String::new(),
+    };
+    if let Some(prev) = done.iter().find(|s| s.sha256 == sha256) {
+        row.kind = prev.kind.clone();
+        row.result = format!("already imported (source {})", prev.source);
+        return Ok(row);
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let reader = sources::choose(kind, head)
+        .map_err(|e| ExitError::usage(format!("{}: {e}", path.display())))?;
+    row.kind = reader.name().to_string();
+    let parsed = reader
+        .read(&bytes, cx)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let records = parsed.records() as u64;
+    let (ivs, refused) = intervals::build(
+        parsed.observations,
+        &assets.0,
+        max_hold_ms,
+        &config.realms(),
+    );
+    let mut rejected = parsed.rejected;
+    rejected.extend(refused);
+    rejected.sort_by_key(|r| r.line);
+    let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for r in &rejected {
+        *reasons.entry(r.reason.as_str()).or_default() += 1;
+    }
+    row.top_reason = reasons
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(r, n)| format!("{r} ({n})"))
+        .unwrap_or_default();
+    row.records = records;
+    row.rejected = rejected.len() as u64;
+    row.accepted = records - row.rejected;
+    row.intervals = ivs.len() as u64;
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let record = IdentitySource {
+        source: sha256[..16].to_string(),
+        path: canonical.display().to_string(),
+        sha256,
+        size,
+        kind: row.kind.clone(),
+        records,
+        accepted: row.accepted,
+        rejected: row.rejected,
+        intervals: row.intervals,
+        max_hold_s: (max_hold_ms / 1000) as u64,
+        assets: assets.1.clone(),
+        time_zone: cx.tz.name().to_string(),
+        imported_at: Utc::now(),
+    };
+    table::write(store, &record, &ivs, &rejected)?;
+    let mut draft = Draft::new("identity import", "ok");
+    draft.config = Some(config.audit_record());
+    draft.inputs = std::iter::once(FileHash {
+        path: record.path.clone(),
+        sha256: record.sha256.clone(),
+    })
+    .chain(assets.1.iter().map(|(p, s)| FileHash {
+        path: p.clone(),
+        sha256: s.clone(),
+    }))
+    .collect();
+    draft.details = serde_json::json!({
+        "source": record.source,
+        "kind": record.kind,
+        "records": record.records,
+        "accepted": record.accepted,
+        "rejected": record.rejected,
+        "intervals": record.intervals,
+        "max_hold_s": record.max_hold_s,
+    });
+    store.audit(draft)?;
+    row.result = format!("imported (source {})", record.source);
+    Ok(row)
+}
+
+/// Runs `netusage identity`.
+///
+/// # Errors
+/// Bad arguments or an unknown kind (exit 2); exit 1 when a file failed.
+pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
+    match args.command {
+        IdentityCommand::List { format } => {
+            let store = Store::open(&args.store.store)?;
+            let rows = table::sources(&store)?;
+            output::write(&rows, format, &mut std::io::stdout().lock())
+        }
+        IdentityCommand::Import {
+            kind,
+            assets,
+            max_hold,
+            time_zone,
+            config,
+            format,
+            files,
+        } => {
+            let config = Config::load(config.as_deref())?;
+            let register = match &assets {
+                None => (AssetRegister::default(), None),
+                Some(p) => {
+                    let bytes = std::fs::read(p).map_err(|e| {
+                        ExitError::usage(format!("cannot read {}: {e}", p.display()))
+                    })?;
+                    let reg = AssetRegister::read(&bytes, &p.display().to_string())
+                        .map_err(ExitError::usage)?;
+                    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                    (reg, Some((p.display().to_string(), sha)))
+                }
+            };
+            let store = Store::open_for_write(&args.store.store)?;
+            let max_hold_ms = i64::try_from(max_hold).unwrap_or(10) * 3_600_000;
+            let cx = ReadContext { tz: time_zone };
+            let mut rows = Vec::new();
+            let mut failed = false;
+            for f in &files {
+                let done = table::sources(&store)?;
+                match import_one(
+                    &store,
+                    f,
+                    &kind,
+                    &register,
+                    max_hold_ms,
+                    &cx,
+                    &config,
+                    &done,
+                ) {
+                    Ok(r) => rows.push(r),
+                    Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
+                    Err(e) => {
+                        failed = true;
+                        rows.push(ImportRow {
+                            file: f.display().to_string(),
+                            kind: kind.clone(),
+                            result: format!("error: {e:#}"),
+                            records: 0,
+                            accepted: 0,
+                            rejected: 0,
+                            intervals: 0,
+                            top_reason: String::new(),
+                        });
+                    }
+                }
+            }
+            let mut out = std::io::stdout().lock();
+            output::write(&rows, format, &mut out)?;
+            if format == OutputFormat::Table
+                && register.0.is_empty()
+                && rows.iter().any(|r| r.kind.contains("dhcp"))
+            {
+                writeln!(
+                    out,
+                    "No --assets register was given: DHCP leases name devices, and without the register no lease names a person."
+                )?;
+            }
+            if failed {
+                return Err(anyhow::anyhow!(
+                    "some identity files could not be imported (see above)"
+                ));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! From identity observations to address → user intervals.
+//!
+//! An address is held by a person from one event until a logoff, a lease
+//! end, an accounting stop, or the maximum hold (`--max-hold`, default 10 h),
+//! whichever is first. Holds of one address by one person that overlap or
+//! touch are one interval: a lease renewal or a second Kerberos ticket
+//! extends the hold. A lease names a device; the asset register names its
+//! user, and a lease whose device the register does not know is refused
+//! (it says nothing about a person).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::sources::assets::AssetRegister;
+use super::sources::{Observation, Rejected, What};
+use super::{Realms, normalise_user};
+
+/// Default maximum hold (ms): 10 hours.
+pub const DEFAULT_MAX_HOLD_MS: i64 = 10 * 3_600_000;
+
+/// One address held by one person: `[start_ms, end_ms)` UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    /// The address.
+    pub ip: String,
+    /// The person: a normalised user name.
+    pub user: String,
+    /// Start (UTC ms).
+    pub start_ms: i64,
+    /// End (UTC ms, exclusive).
+    pub end_ms: i64,
+    /// Line (or record number) of the record that started it.
+    pub line: u64,
+    /// That record as logged.
+    pub raw: String,
+}
+
+/// Builds the intervals of one source's observations; leases whose device
+/// the register does not know come back as refused records.
+pub fn build(
+    mut obs: Vec<Observation>,
+    assets: &AssetRegister,
+    max_hold_ms: i64,
+    realms: &Realms,
+) -> (Vec<Interval>, Vec<Rejected>) {
+    obs.sort_by_key(|o| (o.ts_ms, o.line));
+    let mut out: Vec<Interval> = Vec::new();
+    let mut refused = Vec::new();
+    // Open holds by key (logon id, accounting session), and the latest
+    // interval of each (address, user) and of each leased address.
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut latest: HashMap<(String, String), usize> = HashMap::new();
+    let mut lease_of: HashMap<String, usize> = HashMap::new();
+    for o in obs {
+        let hold = |user: &str,
+                    end: i64,
+                    out: &mut Vec<Interval>,
+                    latest: &mut HashMap<(String, String), usize>| {
+            let user = normalise_user(Some(user), "", realms).into_owned();
+            let k = (o.ip.clone(), user.clone());
+            if let Some(&i) = latest.get(&k)
+                && out[i].end_ms >= o.ts_ms
+            {
+                out[i].end_ms = out[i].end_ms.max(end);
+                return i;
+            }
+            out.push(Interval {
+                ip: o.ip.clone(),
+                user,
+                start_ms: o.ts_ms,
+                end_ms: end,
+                line: o.line,
+                raw: o.raw.clone(),
+            });
+            latest.insert(k, out.len() - 1);
+            out.len() - 1
+        };
+        match &o.what {
+            What::Interval { user, end_ms } => {
+                hold(user, *end_ms, &mut out, &mut latest);
+            }
+            What::Start { user, key } => {
+                let i = hold(
+                    user,
+                    o.ts_ms.saturating_add(max_hold_ms),
+                    &mut out,
+                    &mut latest,
+                );
+                if let Some(k) = key {
+                    by_key.insert(k.clone(), i);
+                }
+            }
+            What::Stop { key } => {
+                if let Some(i) = by_key.remove(key)
+                    && o.ts_ms >= out[i].start_ms
+                {
+                    out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                }
+            }
+            What::Lease { devices, end_ms } => {
+                let Some(user) = assets.user_of(devices, o.ts_ms) else {
+                    refused.push(Rejected {
+                        line: o.line,
+                        reason: format!(
+                            "device {} is not in the asset register at that time: no user to name",
+                            devices.join(" / ")
+                        ),
+                        raw: o.raw.clone(),
+                    });
+                    continue;
+                };
+                let end = end_ms
+                    .unwrap_or(i64::MAX)
+                    .min(o.ts_ms.saturating_add(max_hold_ms));
+                let i = hold(user, end, &mut out, &mut latest);
+                lease_of.insert(o.ip.clone(), i);
+            }
+            What::LeaseEnd => {
+                if let Some(i) = lease_of.remove(&o.ip)
+                    && o.ts_ms >= out[i].start_ms
+                {
+                    out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                }
+            }
+        }
+    }
+    out.retain(|iv| iv.end_ms > iv.start_ms);
+    (out, refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+
+    fn obs(ts_h: i64, ip: &str, what: What, line: u64) -> Observation {
+        Observation {
+            ts_ms: ts_h * H,
+            ip: ip.into(),
+            what,
+            line,
+            raw: format!("line {line}"),
+        }
+    }
+
+    fn start(user: &str, key: &str) -> What {
+        What::Start {
+            user: user.into(),
+            key: Some(key.into()),
+        }
+    }
+
+    fn spans(v: &[Interval]) -> Vec<(&str, &str, i64, i64)> {
+        v.iter()
+            .map(|i| (i.ip.as_str(), i.user.as_str(), i.start_ms / H, i.end_ms / H))
+            .collect()
+    }
+
+    #[test]
+    fn a_logoff_ends_a_hold_and_the_maximum_ends_one_without() {
+        let realms = Realms::new(&["CORP".to_string()]);
+        let (v, _) = build(
+            vec![
+                obs(9, "10.0.0.5", start("CORP\\JSmith", "0x1"), 1),
+                obs(12, "", What::Stop { key: "0x1".into() }, 2),
+                obs(13, "10.0.0.5", start("akhan", "0x2"), 3),
+            ],
+            &AssetRegister::default(),
+            DEFAULT_MAX_HOLD_MS,
+            &realms,
+        );
+        assert_eq!(
+            spans(&v),
+            [("10.0.0.5", "jsmith", 9, 12), ("10.0.0.5", "akhan", 13, 23)]
+        );
+        assert_eq!(v[0].raw, "line 1");
+    }
+
+    #[test]
+    fn a_lease_renewal_extends_the_hold_and_an_unknown_device_is_refused() {
+        let assets = AssetRegister::read(
+            b"device,user,from,to\naa:bb:cc:dd:ee:ff,jsmith,2020-01-01,\n",
+            "a.csv",
+        )
+        .unwrap();
+        let lease = |end: i64| What::Lease {
+            devices: vec!["AA-BB-CC-DD-EE-FF".into()],
+            end_ms: Some(end * H),
+        };
+        let (v, refused) = build(
+            vec![
+                obs(9, "10.0.0.7", lease(10), 1),
+                obs(10, "10.0.0.7", lease(11), 2),
+                obs(
+                    11,
+                    "10.0.0.8",
+                    What::Lease {
+                        devices: vec!["11:22:33:44:55:66".into()],
+                        end_ms: None,
+                    },
+                    3,
+                ),
+                obs(12, "10.0.0.7", lease(13), 4),
+                obs(12, "10.0.0.7", What::LeaseEnd, 5),
+            ],
+            &assets,
+            DEFAULT_MAX_HOLD_MS,
+            &Realms::default(),
+        );
+        // 9–10 renewed at 10 to 11: one hold 9–11; a new lease at 12 released at once.
+        assert_eq!(spans(&v), [("10.0.0.7", "jsmith", 9, 11)]);
+        assert_eq!(refused.len(), 1);
+        assert!(
+            refused[0]
+                .reason
+                .starts_with("device 11:22:33:44:55:66 is not in the asset register")
+        );
+    }
+}

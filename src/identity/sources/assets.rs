@@ -1,0 +1,152 @@
+//! The asset register: which user a device (MAC address or host name) is
+//! assigned to, over which dates. DHCP leases name devices, not people; the
+//! register is what joins them. CSV `device,user,from,to` with a header;
+//! `from` and `to` are dates (YYYY-MM-DD, inclusive) or RFC 3339 times, `to`
+//! empty for an assignment still in force.
+
+use std::collections::HashMap;
+
+use super::csv::rfc3339_ms;
+
+/// One assignment of a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Assignment {
+    user: String,
+    from_ms: i64,
+    /// Exclusive; `i64::MAX` when open.
+    to_ms: i64,
+}
+
+/// The register: device → assignments.
+#[derive(Debug, Clone, Default)]
+pub struct AssetRegister {
+    devices: HashMap<String, Vec<Assignment>>,
+}
+
+/// A device identifier as compared: a MAC address (any of `aa:bb:..`,
+/// `AA-BB-..`, `aabb..`) as 12 lower-case hex digits; a host name lower
+/// case without its domain.
+pub fn device_key(s: &str) -> String {
+    let s = s.trim().trim_matches('"');
+    let hex: String = s.chars().filter(char::is_ascii_hexdigit).collect();
+    let separators_only = s
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'));
+    if hex.len() == 12 && separators_only {
+        return hex.to_ascii_lowercase();
+    }
+    s.split('.').next().unwrap_or("").to_ascii_lowercase()
+}
+
+fn time_ms(s: &str, end: bool) -> Option<i64> {
+    let s = s.trim();
+    if let Some(ms) = rfc3339_ms(s) {
+        return Some(ms);
+    }
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let d = if end { d.succ_opt()? } else { d };
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
+}
+
+impl AssetRegister {
+    /// Reads a register file.
+    ///
+    /// # Errors
+    /// `file line N: reason` for a missing column, a bad date or a device
+    /// without a user.
+    pub fn read(bytes: &[u8], file: &str) -> Result<AssetRegister, String> {
+        let mut r = ::csv::ReaderBuilder::new().from_reader(bytes);
+        let headers = r
+            .headers()
+            .map_err(|e| format!("{file}: cannot read the header: {e}"))?
+            .clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    format!(
+                        "{file}: the header has no `{name}` column (it needs device,user,from,to)"
+                    )
+                })
+        };
+        let (device, user, from, to) = (col("device")?, col("user")?, col("from")?, col("to")?);
+        let mut out = AssetRegister::default();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| {
+                format!("{file} line {}: {e}", e.position().map_or(0, |p| p.line()))
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let get = |i: usize| rec.get(i).unwrap_or("").trim();
+            let at = format!("{file} line {line}");
+            if get(device).is_empty() || get(user).is_empty() {
+                return Err(format!("{at}: a device and a user are both needed"));
+            }
+            let from_ms = time_ms(get(from), false).ok_or_else(|| {
+                format!("{at}: from `{}` is not a date or RFC 3339 time", get(from))
+            })?;
+            let to_ms = match get(to) {
+                "" => i64::MAX,
+                t => time_ms(t, true)
+                    .ok_or_else(|| format!("{at}: to `{t}` is not a date or RFC 3339 time"))?,
+            };
+            out.devices
+                .entry(device_key(get(device)))
+                .or_default()
+                .push(Assignment {
+                    user: get(user).to_string(),
+                    from_ms,
+                    to_ms,
+                });
+        }
+        Ok(out)
+    }
+
+    /// The user the first of `devices` with an assignment in force at
+    /// `ts_ms` is assigned to.
+    pub fn user_of(&self, devices: &[String], ts_ms: i64) -> Option<&str> {
+        devices.iter().find_map(|d| {
+            self.devices
+                .get(&device_key(d))?
+                .iter()
+                .find(|a| a.from_ms <= ts_ms && ts_ms < a.to_ms)
+                .map(|a| a.user.as_str())
+        })
+    }
+
+    /// True when the register names no device.
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_matched_by_mac_in_any_spelling_or_by_host_name_in_their_dates() {
+        let reg = AssetRegister::read(
+            b"device,user,from,to\n64:5A:04:6A:07:A2,jsmith,2015-07-01,2015-07-06\n645a046a07a2,akhan,2015-07-07,\nSatellite-C700.corp.local,bob,2015-01-01,\n",
+            "assets.csv",
+        )
+        .unwrap();
+        let t = |s: &str| rfc3339_ms(s).unwrap();
+        let mac = vec!["64-5a-04-6a-07-a2".to_string()];
+        assert_eq!(reg.user_of(&mac, t("2015-07-06T23:59:59Z")), Some("jsmith"));
+        assert_eq!(reg.user_of(&mac, t("2015-07-07T00:00:00Z")), Some("akhan"));
+        assert_eq!(
+            reg.user_of(&["satellite-c700".into()], t("2015-07-06T08:00:00Z")),
+            Some("bob")
+        );
+        assert_eq!(
+            reg.user_of(&["other".into()], t("2015-07-06T08:00:00Z")),
+            None
+        );
+        let e = AssetRegister::read(b"device,user,from,to\nx,y,yesterday,\n", "a.csv").unwrap_err();
+        assert_eq!(
+            e,
+            "a.csv line 2: from `yesterday` is not a date or RFC 3339 time"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! Windows Security log events, from `.evtx` files (read with the `evtx`
+//! crate) or as XML (Event Viewer's "Save as XML", `wevtutil qe /f:xml`, one
+//! `<Event>` per record, with or without an `<Events>` root).
+//!
+//! Microsoft's audit documentation ("Audit Logon", "Audit Kerberos
+//! Authentication Service"): 4624 *an account was successfully logged on*
+//! (`TargetUserName`, `TargetDomainName`, `TargetLogonId`, `IpAddress`)
+//! starts a hold of the client address, ended by 4634 *logged off* or 4647
+//! *user initiated logoff* with the same `TargetLogonId`; 4768 *a Kerberos
+//! TGT was requested* and 4769 *a service ticket was requested*
+//! (`TargetUserName`, `IpAddress` as `::ffff:a.b.c.d`, `Status` 0x0 when
+//! granted) start a hold with no logoff. Logons without a client address
+//! (local, loopback), by computer or service accounts, failed ones, and any
+//! other event are records refused with the reason.
+
+use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+
+/// `--kind windows-events`.
+pub struct WindowsEvents;
+
+/// Accounts that are not people.
+const SERVICE_ACCOUNTS: [&str; 4] = [
+    "system",
+    "anonymous logon",
+    "local service",
+    "network service",
+];
+
+/// Reads one `<Event>` element into an observation or a refusal reason.
+fn child<'a, 'i>(parent: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    parent
+        .children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+fn event(node: roxmltree::Node<'_, '_>) -> Result<(i64, String, What), String> {
+    let system = child(node, "System").ok_or("no <System> element")?;
+    let id: u32 = child(system, "EventID")
+        .and_then(|e| e.text())
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or("no EventID")?;
+    let time = child(system, "TimeCreated")
+        .and_then(|e| e.attribute("SystemTime"))
+        .ok_or("no TimeCreated SystemTime")?;
+    let ts_ms = chrono::DateTime::parse_from_rfc3339(time.trim())
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(&format!("{}Z", time.trim())))
+        .map_err(|_| format!("TimeCreated `{time}` is not a time"))?
+        .timestamp_millis();
+    let data = |name: &str| -> String {
+        child(node, "EventData")
+            .and_then(|d| {
+                d.children()
+                    .find(|c| c.is_element() && c.attribute("Name") == Some(name))
+            })
+            .and_then(|c| c.text())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let user = || -> Result<String, String> {
+        let name = data("TargetUserName");
+        let domain = data("TargetDomainName");
+        if name.is_empty() || name == "-" {
+            return Err(format!("event {id} names no user"));
+        }
+        if name.ends_with('$') {
+            return Err(format!(
+                "event {id} is by a computer account ({name}), not a person"
+            ));
+        }
+        let lower = name.to_lowercase();
+        if SERVICE_ACCOUNTS.contains(&lower.as_str())
+            || lower.starts_with("dwm-")
+            || lower.starts_with("umfd-")
+        {
+            return Err(format!(
+                "event {id} is by a service account ({name}), not a person"
+            ));
+        }
+        Ok(
+            if domain.is_empty() || domain == "-" || name.contains('@') {
+                name
+            } else {
+                format!("{domain}\\{name}")
+            },
+        )
+    };
+    let address = || {
+        normalise_ip(&data("IpAddress")).ok_or_else(|| {
+            format!(
+                "event {id} has no client address (IpAddress `{}`): a local logon",
+                data("IpAddress")
+            )
+        })
+    };
+    match id {
+        4624 => {
+            let ip = address()?;
+            let key = data("TargetLogonId");
+            Ok((
+                ts_ms,
+                ip,
+                What::Start {
+                    user: user()?,
+                    key: (!key.is_empty()).then_some(key),
+                },
+            ))
+        }
+        4634 | 4647 => {
+            let key = data("TargetLogonId");
+            if key.is_empty() {
+                return Err(format!("event {id} has no TargetLogonId"));
+            }
+            Ok((ts_ms, String::new(), What::Stop { key }))
+        }
+        4768 | 4769 => {
+            let status = data("Status");
+            if !status.is_empty() && status != "0x0" && status != "0" {
+                return Err(format!(
+                    "event {id} is a refused Kerberos request (Status {status})"
+                ));
+            }
+            let ip = address()?;
+            Ok((
+                ts_ms,
+                ip,
+                What::Start {
+                    user: user()?,
+                    key: None,
+                },
+            ))
+        }
+        4625 => Err("event 4625 is a failed logon: nobody held the address".into()),
+        other => Err(format!(
+            "event {other} is not a logon, logoff or Kerberos ticket event"
+        )),
+    }
+}
+
+/// Reads XML text holding `<Event>` elements; `line_of` gives each event's
+/// line from its 1-based row in `text`.
+fn read_xml(text: &str, out: &mut Parsed, line_of: impl Fn(u32) -> u64) -> Result<(), String> {
+    let body = text.trim_start_matches('\u{feff}');
+    let body = match body.trim_start().strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or("", |(_, r)| r),
+        None => body,
+    };
+    // One root is needed: wrap on the same line, so rows keep their numbers.
+    let skipped_rows = text[..text.len() - body.len()].matches('\n').count() as u32;
+    let wrapped = format!("<netusage-events>{body}</netusage-events>");
+    let doc = roxmltree::Document::parse(&wrapped).map_err(|e| format!("not XML: {e}"))?;
+    let mut events: Vec<roxmltree::Node<'_, '_>> = Vec::new();
+    for n in doc.root_element().descendants() {
+        if n.is_element() && n.tag_name().name() == "Event" {
+            events.push(n);
+        }
+    }
+    for n in events {
+        let row = doc.text_pos_at(n.range().start).row + skipped_rows;
+        let raw = &wrapped[n.range()];
+        match event(n) {
+            Ok((ts_ms, ip, what)) => out.observations.push(Observation {
+                ts_ms,
+                ip,
+                what,
+                line: line_of(row),
+                raw: raw.to_string(),
+            }),
+            Err(reason) => out.reject(line_of(row), reason, raw),
+        }
+    }
+    Ok(())
+}
+
+impl IdentityReader for WindowsEvents {
+    fn name(&self) -> &'static str {
+        "windows-events"
+    }
+
+    fn describe(&self) -> &'static str {
+        "Windows Security events 4624/4634/4647/4768/4769, .evtx or exported XML"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        head.starts_with(b"ElfFile\0") || {
+            let t = String::from_utf8_lossy(head);
+            t.contains("<Event ") || t.contains("<Event>")
+        }
+    }
+
+    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<Parsed, String> {
+        let mut out = Parsed::default();
+        if bytes.starts_with(b"ElfFile\0") {
+            let settings = evtx::ParserSettings::new().num_threads(1);
+            let mut parser = evtx::EvtxParser::from_buffer(bytes.to_vec())
+                .map_err(|e| format!("not a readable .evtx file: {e}"))?
+                .with_configuration(settings);
+            for (i, rec) in parser.records().enumerate() {
+                match rec {
+                    Ok(r) => {
+                        let id = r.event_record_id;
+                        read_xml(&r.data, &mut out, |_| id)?;
+                    }
+                    Err(e) => out.reject(i as u64 + 1, format!("a damaged record: {e}"), ""),
+                }
+            }
+            return Ok(out);
+        }
+        let text = String::from_utf8_lossy(bytes);
+        read_xml(&text, &mut out, u64::from)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,199 @@
+//! The identity table: address → user intervals from imported identity
+//! sources (`netusage identity import`), one `identity/<source>.parquet` per
+//! file, its refused records in `identity/<source>.rejected.jsonl`, and
+//! `identity/sources.jsonl`, one line per committed import (written last, so
+//! a crash mid-import leaves no half source). Columns: `ip`, `user`,
+//! `start` and `end` (UTC ms, `[start, end)`), `line`, `raw`.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use polars::prelude::{
+    Column, DataFrame, IntoColumn, NamedFrom, ParquetCompression, ParquetReader, ParquetWriter,
+    SerReader, Series,
+};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::identity::intervals::Interval;
+use crate::identity::sources::Rejected;
+
+/// One imported identity file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySource {
+    /// Source id: the first 16 hex characters of `sha256`.
+    pub source: String,
+    /// Canonical path of the file.
+    pub path: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Its size (bytes).
+    pub size: u64,
+    /// Source kind (`windows-events`, `dhcpd-leases`, ...).
+    pub kind: String,
+    /// Records read; `accepted + rejected = records`.
+    pub records: u64,
+    /// Records accepted.
+    pub accepted: u64,
+    /// Records refused (each in `<source>.rejected.jsonl` with its reason).
+    pub rejected: u64,
+    /// Intervals made.
+    pub intervals: u64,
+    /// The maximum hold used (s).
+    pub max_hold_s: u64,
+    /// The asset register used, if any: path and SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assets: Option<(String, String)>,
+    /// The zone local times were read in.
+    pub time_zone: String,
+    /// When it was imported (system clock, UTC).
+    pub imported_at: DateTime<Utc>,
+}
+
+fn manifest(store: &Store) -> PathBuf {
+    store.identity_dir().join("sources.jsonl")
+}
+
+fn table(store: &Store, source: &str) -> PathBuf {
+    store.identity_dir().join(format!("{source}.parquet"))
+}
+
+/// Every committed import, in order.
+///
+/// # Errors
+/// The manifest cannot be read, or a complete line is not a record.
+pub fn sources(store: &Store) -> anyhow::Result<Vec<IdentitySource>> {
+    let path = manifest(store);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let complete = text.rsplit_once('\n').map_or("", |(done, _)| done);
+    complete
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!(
+                    "{} line {}: not an identity source record",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+/// Stores one import: the intervals, the refused records, then the manifest line.
+///
+/// # Errors
+/// I/O or Parquet errors, naming the file.
+pub fn write(
+    store: &Store,
+    record: &IdentitySource,
+    intervals: &[Interval],
+    rejected: &[Rejected],
+) -> anyhow::Result<()> {
+    let dir = store.identity_dir();
+    crate::fsutil::create_dir_all(&dir)?;
+    let mut df = to_frame(intervals)?;
+    let path = table(store, &record.source);
+    let tmp = dir.join(format!(".{}.parquet.tmp", record.source));
+    let f = crate::fsutil::create(&tmp)?;
+    ParquetWriter::new(&f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut lines = Vec::new();
+    for r in rejected {
+        serde_json::to_writer(
+            &mut lines,
+            &serde_json::json!({"line": r.line, "reason": r.reason, "raw": r.raw}),
+        )?;
+        lines.push(b'\n');
+    }
+    crate::fsutil::write_atomic(
+        &dir.join(format!("{}.rejected.jsonl", record.source)),
+        &lines,
+    )?;
+    let mut m = crate::fsutil::open_append(&manifest(store))?;
+    let mut line = serde_json::to_vec(record)?;
+    line.push(b'\n');
+    m.write_all(&line)?;
+    m.sync_all()?;
+    crate::fsutil::sync_dir(&dir);
+    Ok(())
+}
+
+fn to_frame(v: &[Interval]) -> anyhow::Result<DataFrame> {
+    let cols: Vec<Column> = vec![
+        Series::new(
+            "ip".into(),
+            v.iter().map(|i| i.ip.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "user".into(),
+            v.iter().map(|i| i.user.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "start".into(),
+            v.iter().map(|i| i.start_ms).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new("end".into(), v.iter().map(|i| i.end_ms).collect::<Vec<_>>()).into_column(),
+        Series::new("line".into(), v.iter().map(|i| i.line).collect::<Vec<_>>()).into_column(),
+        Series::new(
+            "raw".into(),
+            v.iter().map(|i| i.raw.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+    ];
+    Ok(DataFrame::new(v.len(), cols)?)
+}
+
+/// The intervals of one committed source.
+///
+/// # Errors
+/// The file cannot be read or lacks a column.
+pub fn intervals(store: &Store, source: &str) -> anyhow::Result<Vec<Interval>> {
+    let path = table(store, source);
+    let f = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let (ip, user) = (df.column("ip")?.str()?, df.column("user")?.str()?);
+    let (start, end) = (df.column("start")?.i64()?, df.column("end")?.i64()?);
+    let (line, raw) = (df.column("line")?.u64()?, df.column("raw")?.str()?);
+    Ok((0..df.height())
+        .map(|i| Interval {
+            ip: ip.get(i).unwrap_or("").to_string(),
+            user: user.get(i).unwrap_or("").to_string(),
+            start_ms: start.get(i).unwrap_or(0),
+            end_ms: end.get(i).unwrap_or(0),
+            line: line.get(i).unwrap_or(0),
+            raw: raw.get(i).unwrap_or("").to_string(),
+        })
+        .collect())
+}
+
+/// Every interval of every committed source, with its source id.
+///
+/// # Errors
+/// As [`sources`] and [`intervals`].
+pub fn all(store: &Store) -> anyhow::Result<Vec<(String, Interval)>> {
+    let mut out = Vec::new();
+    for s in sources(store)? {
+        for iv in intervals(store, &s.source)? {
+            out.push((s.source.clone(), iv));
+        }
+    }
+    Ok(out)
+}
