@@ -54,7 +54,13 @@ impl IdentityReader for RadiusDetail {
             let attr = |name: &str| {
                 record.iter().skip(1).find_map(|(_, l)| {
                     let (k, v) = l.split_once('=')?;
-                    (k.trim() == name).then(|| v.trim().trim_matches('"').to_string())
+                    // Quoted values escape `\` and `"` with a backslash.
+                    (k.trim() == name).then(|| {
+                        v.trim()
+                            .trim_matches('"')
+                            .replace("\\\\", "\\")
+                            .replace("\\\"", "\"")
+                    })
                 })
             };
             let ts_ms = attr("Timestamp")
