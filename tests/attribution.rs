@@ -157,3 +157,148 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     let again = ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
     assert!(again.contains("already imported"), "{again}");
 }
+
+/// An authorisation record for `subject` (a TOML `[subject]` body) over
+/// D−1 to D+1, valid now by the system clock.
+fn record(subject: &str) -> String {
+    format!(
+        "reference = \"HR-2026-031\"\ngrounds = \"excessive_non_work_use\"\nrequested_by = \"Dana Whitfield\"\n\
+         authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\nrecord_of_concern = \"ROC-1\"\n\
+         dpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\n{subject}\n[authorised_by]\nname = \"Morgan Ellis\"\n\
+         role = \"Head of HR\"\n[period]\nfrom = {}\nto = {}\n",
+        TIMES.0,
+        TIMES.1,
+        day(-1),
+        day(1)
+    )
+}
+
+#[test]
+fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = root.join("store");
+    let cfg = root.join("c.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let c = cfg.to_str().unwrap();
+    let fb = "www.facebook.com";
+    // D: jsmith's own logged session at 09:00 (5 requests a minute apart),
+    // then from 10:00 only the firewall's address-only events (21 requests)
+    // while he was logged on at 10.0.0.5; at 15:00 nobody was.
+    let mut lines = every(&at(0, "09:00:00"), 60, 5, "jsmith", fb);
+    lines.extend(every(&at(0, "10:00:00"), 60, 21, "-", fb));
+    lines.push(line(&at(0, "15:00:00"), "-", fb));
+    let log = write_log(root, "firewall.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        c,
+        log.to_str().unwrap(),
+    ]);
+    let xml = [
+        event(4624, &at(0, "09:55:00"), "jsmith", "0x7", "10.0.0.5"),
+        event(4634, &at(0, "11:00:00"), "jsmith", "0x7", "-"),
+    ]
+    .join("\n");
+    let events = root.join("security.xml");
+    std::fs::write(&events, &xml).unwrap();
+    let st = store.to_str().unwrap();
+    ok(&[
+        "identity",
+        "import",
+        "--store",
+        st,
+        "--config",
+        c,
+        events.to_str().unwrap(),
+    ]);
+    let source = &sha256_hex(xml.as_bytes())[..16];
+
+    let pack_of = |subject: &str| -> std::path::PathBuf {
+        let auth = root.join("auth.toml");
+        std::fs::write(&auth, record(subject)).unwrap();
+        let packs = root.join(format!("packs-{}", subject.len()));
+        ok(&[
+            "report",
+            "--store",
+            st,
+            "--config",
+            c,
+            "--authorisation",
+            auth.to_str().unwrap(),
+            "--out",
+            packs.to_str().unwrap(),
+            "--supersede",
+            "attribution test",
+        ]);
+        let pack = std::fs::read_dir(&packs)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        ok(&["verify", pack.to_str().unwrap()]);
+        pack
+    };
+    // Named by user: the logged session and the attributed one; not 15:00.
+    let first = root.join("auth0.toml");
+    std::fs::write(&first, record("users = [\"jsmith\"]")).unwrap();
+    let packs = root.join("packs");
+    ok(&[
+        "report",
+        "--store",
+        st,
+        "--config",
+        c,
+        "--authorisation",
+        first.to_str().unwrap(),
+        "--out",
+        packs.to_str().unwrap(),
+    ]);
+    let pack = packs.join("HR-2026-031");
+    ok(&["verify", pack.to_str().unwrap()]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["events"], 26);
+    assert_eq!(
+        summary["coverage"],
+        serde_json::json!([{"date": day(0), "events": 26, "logged": 5, "identity": 21, "ambiguous": 0, "unattributed": 0}])
+    );
+    let label = format!("identity:{source}:1");
+    assert_eq!(summary["attributions"][0]["attribution"], label.as_str());
+    assert_eq!(summary["attributions"][0]["user"], "jsmith");
+    assert_eq!(summary["attributions"][0]["events"], 21);
+    assert!(
+        summary["attributions"][0]["raw"]
+            .as_str()
+            .unwrap()
+            .contains("<EventID>4624</EventID>")
+    );
+    let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
+    let how: Vec<&str> = sessions
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(how, ["logged", label.as_str()], "{sessions}");
+
+    // Known only by address: every event of 10.0.0.5, each session with how
+    // it was attributed (the 15:00 one to nobody).
+    let pack = pack_of("ips = [\"10.0.0.5\"]");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["events"], 22);
+    assert_eq!(summary["coverage"][0]["identity"], 21);
+    assert_eq!(summary["coverage"][0]["unattributed"], 1);
+    let sessions = std::fs::read_to_string(pack.join("data/sessions.csv")).unwrap();
+    let how: Vec<&str> = sessions
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(how, [label.as_str(), "unattributed"], "{sessions}");
+    let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
+    assert!(html.contains("Who was at the keyboard") && html.contains(&label));
+}

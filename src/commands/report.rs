@@ -224,13 +224,25 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let subject = if problems.is_empty() {
         let schema = crate::event::schema();
         let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        let attributor =
+            crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
         let period_users = || scan::users(&store, &range);
         let read = |accounts: &BTreeSet<String>| {
-            let filter = scan::Filter {
-                range: range.clone(),
-                users: Some(accounts.iter().cloned().collect()),
-            };
-            scan::read(&store, &columns, &filter)
+            let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
+            let (from_ms, to_ms) = (ms(range.from, i64::MIN), ms(range.to, i64::MAX));
+            pack::read_attributed(
+                accounts,
+                &attributor,
+                |wanted| {
+                    let filter = scan::Filter {
+                        range: range.clone(),
+                        users: Some(wanted.iter().cloned().collect()),
+                    };
+                    scan::read(&store, &columns, &filter)
+                },
+                from_ms,
+                to_ms,
+            )
         };
         match pack::subject_events(&a, store.key(), &config.realms(), &period_users, &read)? {
             Ok(s) => Some(s),
@@ -285,6 +297,37 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     };
     let mut summary = pack::summary(&a, &subject, &person, &config);
     summary.raw_lines = raw_lines;
+    summary.coverage = pack::coverage_rows(&subject.events, &plan)?;
+    // The identity records behind each attribution, one read per source.
+    let mut wanted: BTreeMap<String, Vec<(u64, String, u64)>> = BTreeMap::new();
+    for (label, events) in pack::identity_labels(&subject.events)? {
+        if let Some((source, line)) = label
+            .strip_prefix("identity:")
+            .and_then(|r| r.rsplit_once(':'))
+            .and_then(|(s, l)| Some((s.to_string(), l.parse::<u64>().ok()?)))
+        {
+            wanted
+                .entry(source)
+                .or_default()
+                .push((line, label, events));
+        }
+    }
+    for (source, lines) in wanted {
+        let intervals = crate::store::identity::intervals(&store, &source)?;
+        for (line, label, events) in lines {
+            if let Some(iv) = intervals.iter().find(|iv| iv.line == line) {
+                summary.attributions.push(pack::AttributionRow {
+                    attribution: label,
+                    ip: iv.ip.clone(),
+                    user: iv.user.clone(),
+                    start_utc: pack::utc(iv.start_ms),
+                    end_utc: pack::utc(iv.end_ms),
+                    events,
+                    raw: iv.raw.clone(),
+                });
+            }
+        }
+    }
     for x in plan.assignments() {
         if x.from <= a.period.to && x.to.is_none_or(|to| to >= a.period.from) {
             summary.profile.push(format!(

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use polars::prelude::{DataFrame, IntoColumn, NewChunkedArray, StringChunked};
+use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
 use serde::Serialize;
 
 use super::authorisation::Authorisation;
@@ -154,6 +154,133 @@ pub fn subject_events(
     }))
 }
 
+/// The column [`crate::store::scan::attribute`] adds.
+pub const ATTRIBUTION: &str = "attribution";
+
+/// One identity record a pack's attribution rests on.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributionRow {
+    /// `identity:<source>:<line>`, as in sessions.csv and events.csv.
+    pub attribution: String,
+    /// The address.
+    pub ip: String,
+    /// The person it names.
+    pub user: String,
+    /// The interval, UTC.
+    pub start_utc: String,
+    /// Its end, UTC (exclusive).
+    pub end_utc: String,
+    /// Events of the pack attributed by it.
+    pub events: u64,
+    /// The identity record as logged.
+    pub raw: String,
+}
+
+/// One local day of a pack's coverage: how its events were attributed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CoverageRow {
+    /// Local date.
+    pub date: String,
+    /// Events.
+    pub events: u64,
+    /// Logged with a user.
+    pub logged: u64,
+    /// Attributed from an identity source.
+    pub identity: u64,
+    /// At an address two people held at once: attributed to neither.
+    pub ambiguous: u64,
+    /// At an address nobody is known to have held.
+    pub unattributed: u64,
+}
+
+/// Per local date, how the pack's events were attributed.
+///
+/// # Errors
+/// Polars errors.
+pub fn coverage_rows(events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<Vec<CoverageRow>> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let labels = events
+        .column(ATTRIBUTION)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
+    let mut days: BTreeMap<chrono::NaiveDate, CoverageRow> = BTreeMap::new();
+    for i in 0..events.height() {
+        let d = plan.local_date(ts.get(i).unwrap_or(0));
+        let row = days.entry(d).or_default();
+        row.events += 1;
+        match labels.as_ref().and_then(|c| c.get(i)).unwrap_or("logged") {
+            "logged" => row.logged += 1,
+            "ambiguous" => row.ambiguous += 1,
+            "unattributed" => row.unattributed += 1,
+            _ => row.identity += 1,
+        }
+    }
+    Ok(days
+        .into_iter()
+        .map(|(d, mut r)| {
+            r.date = d.to_string();
+            r
+        })
+        .collect())
+}
+
+/// Every identity label among the pack's events with its count, for
+/// looking up the records behind them.
+///
+/// # Errors
+/// Polars errors.
+pub fn identity_labels(events: &DataFrame) -> anyhow::Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    if let Ok(c) = events.column(ATTRIBUTION) {
+        for l in c.str()?.iter().flatten() {
+            if l.starts_with("identity:") {
+                *out.entry(l.to_string()).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a subject's events with attribution: `read` is given the accounts
+/// and the addresses the named accounts held in `[from_ms, to_ms)` (their
+/// events logged with only an address are stored under it); the rows kept
+/// are those stored under one of the subject's own addresses (`ip:` accounts,
+/// whoever the identity sources say held it) and those attributed to one of
+/// its named accounts. Adds the `attribution` column (see
+/// [`crate::store::scan::attribute`]).
+///
+/// # Errors
+/// As `read`; Polars errors.
+pub fn read_attributed(
+    accounts: &BTreeSet<String>,
+    attributor: &crate::identity::attribute::Attributor,
+    read: impl Fn(&BTreeSet<String>) -> anyhow::Result<DataFrame>,
+    from_ms: i64,
+    to_ms: i64,
+) -> anyhow::Result<DataFrame> {
+    let named: BTreeSet<String> = accounts
+        .iter()
+        .filter(|a| !a.starts_with("ip:"))
+        .cloned()
+        .collect();
+    let mut wanted = accounts.clone();
+    wanted.extend(attributor.addresses_of(&named, from_ms, to_ms));
+    let mut df = read(&wanted)?;
+    let users = df.column(col::USER)?.str()?.clone();
+    let own_address: BooleanChunked = users
+        .iter()
+        .map(|u| u.is_some_and(|u| u.starts_with("ip:") && accounts.contains(u)))
+        .collect();
+    crate::store::scan::attribute(&mut df, attributor, true)?;
+    let theirs: BooleanChunked = df
+        .column(col::USER)?
+        .str()?
+        .iter()
+        .map(|u| u.is_some_and(|u| named.contains(u)))
+        .collect();
+    Ok(df.filter(&(own_address | theirs))?)
+}
+
 /// The subject in words: `users alice, bob; pseudonym u-…; addresses 10.0.0.5`.
 pub fn describe_subject(a: &Authorisation) -> String {
     let mut parts = Vec::new();
@@ -229,6 +356,10 @@ pub struct SessionRow {
     pub first_text: String,
     /// The last line's text, likewise.
     pub last_text: String,
+    /// How its requests were attributed to the subject: `logged` and/or
+    /// `identity:<source>:<line>` (see `attributions` in summary.json),
+    /// `;`-separated.
+    pub attribution: String,
     /// Only embedded hosts: not counted as browse time.
     pub embedded_only: bool,
     /// Source id of the first request.
@@ -277,6 +408,10 @@ pub fn session_rows(
     let method = events.column(col::METHOD)?.str()?.clone();
     let url = events.column(col::URL)?.str()?.clone();
     let host = events.column(col::HOST)?.str()?.clone();
+    let labels = events
+        .column(ATTRIBUTION)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     let request = |i: usize| {
         format!(
             "{} {}",
@@ -289,10 +424,15 @@ pub fn session_rows(
         for x in &s.sessions {
             let (first, last) = (s.rows[x.first], s.rows[x.last]);
             let mut hosts: Vec<&str> = Vec::new();
+            let mut how: Vec<&str> = Vec::new();
             for &r in &s.rows[x.first..=x.last] {
                 let h = host.get(r).unwrap_or("");
                 if !hosts.contains(&h) {
                     hosts.push(h);
+                }
+                let l = labels.as_ref().and_then(|c| c.get(r)).unwrap_or("logged");
+                if !how.contains(&l) {
+                    how.push(l);
                 }
             }
             let split = schedule.split(x.start_ms, x.end_ms);
@@ -311,6 +451,7 @@ pub fn session_rows(
                 hosts: hosts.join(";"),
                 first_text: String::new(),
                 last_text: String::new(),
+                attribution: how.join(";"),
                 embedded_only: x.embedded_only,
                 first_source: source.get(first).unwrap_or("").to_string(),
                 first_line: line.get(first).unwrap_or(0),
@@ -428,6 +569,10 @@ pub struct Summary {
     /// Requests of background traffic among them (regular polling, left
     /// out of browse time; `background` in events.csv).
     pub background_requests: u64,
+    /// Per local date, how the events were attributed to the subject.
+    pub coverage: Vec<CoverageRow>,
+    /// Every identity record an attribution in the pack rests on, with its raw line.
+    pub attributions: Vec<AttributionRow>,
     /// Per source file cited by a session: whether its lines were read back
     /// (the file still where it was ingested, SHA-256 verified) or why not.
     pub raw_lines: BTreeMap<String, String>,
@@ -570,6 +715,8 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
             .sum(),
         background_requests: p.categories.values().map(|t| t.background).sum(),
         raw_lines: BTreeMap::new(),
+        coverage: Vec::new(),
+        attributions: Vec::new(),
         profile: Vec::new(),
         usage,
         social_media_days: days,
@@ -652,6 +799,10 @@ pub fn events_csv(
     let bytes = events.column(col::BYTES)?.u64()?.clone();
     let elapsed = events.column(col::ELAPSED_MS)?.u32()?.clone();
     let line = events.column(col::LINE)?.u64()?.clone();
+    let labels = events
+        .column(ATTRIBUTION)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     let header = [
         "ts_utc",
         "ts_local",
@@ -671,6 +822,7 @@ pub fn events_csv(
         "source",
         "line",
         "background",
+        "attribution",
     ];
     let g = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     csv_bytes(
@@ -696,6 +848,11 @@ pub fn events_csv(
                 g(&source, i),
                 line.get(i).map_or(String::new(), |x| x.to_string()),
                 background.contains(&i).to_string(),
+                labels
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .unwrap_or("logged")
+                    .to_string(),
             ]
         }),
     )
@@ -728,6 +885,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
         "hosts",
         "first_text",
         "last_text",
+        "attribution",
     ];
     csv_bytes(
         &header,
@@ -754,6 +912,7 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
                 r.hosts.clone(),
                 r.first_text.clone(),
                 r.last_text.clone(),
+                r.attribution.clone(),
             ]
         }),
     )

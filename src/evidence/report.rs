@@ -247,6 +247,7 @@ pub fn render(d: &ReportData<'_>) -> String {
         )
     };
     let _ = write!(h, "<p>{bg}</p><p>{profile}</p>");
+    h.push_str(&attribution_section(s));
     // Per-day, with the flagged days marked in the same table (not repeated elsewhere).
     let counted: std::collections::BTreeMap<String, i64> = s
         .flagged_days
@@ -497,6 +498,50 @@ fn bar_chart(s: &Summary) -> String {
         "{svg}<p class=\"legend small\"><span style=\"background:{WORK}\"></span>working time<span style=\"background:{BREAK}\"></span>official breaks\
          <span style=\"background:{OUTSIDE}\"></span>outside working hours</p>"
     )
+}
+
+/// How the events were attributed to the employee: per day, the events
+/// logged with their user, attributed from an identity source, ambiguous
+/// and unattributed; then each identity record used, with its raw line.
+fn attribution_section(s: &crate::evidence::pack::Summary) -> String {
+    let mut h = String::from(
+        "<p><b>Who was at the keyboard.</b> Events logged with the employee's user name are <i>logged</i>. Events a firewall \
+         or transparent proxy logged with only an address are attributed to the person a logon, DHCP lease or VPN record \
+         shows holding that address at that time (<i>identity</i>); where two people held it at once the event is \
+         <i>ambiguous</i> and attributed to neither.</p>\
+         <table><tr><th>Date</th><th>Events</th><th>Logged</th><th>Identity</th><th>Ambiguous</th><th>Unattributed</th></tr>",
+    );
+    for c in &s.coverage {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&c.date),
+            c.events,
+            c.logged,
+            c.identity,
+            c.ambiguous,
+            c.unattributed
+        );
+    }
+    h.push_str("</table>");
+    if !s.attributions.is_empty() {
+        h.push_str("<p>The identity records the attributions rest on:</p><ul class=\"small\">");
+        for r in &s.attributions {
+            let _ = write!(
+                h,
+                "<li><code>{}</code>: {} held {} from {} to {} ({} events)<br><code class=\"raw\">{}</code></li>",
+                esc(&r.attribution),
+                esc(&r.user),
+                esc(&r.ip),
+                esc(&r.start_utc),
+                esc(&r.end_utc),
+                r.events,
+                esc(&r.raw)
+            );
+        }
+        h.push_str("</ul>");
+    }
+    h
 }
 
 fn timelines(d: &ReportData<'_>) -> String {

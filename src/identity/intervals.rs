@@ -181,7 +181,7 @@ mod tests {
     #[test]
     fn a_lease_renewal_extends_the_hold_and_an_unknown_device_is_refused() {
         let assets = AssetRegister::read(
-            b"device,user,from,to\naa:bb:cc:dd:ee:ff,jsmith,2020-01-01,\n",
+            b"device,user,from,to\naa:bb:cc:dd:ee:ff,jsmith,1970-01-01,\n",
             "a.csv",
         )
         .unwrap();
