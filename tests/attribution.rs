@@ -144,6 +144,69 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert_eq!(who("ip:10.0.0.5"), Some(60 + 60 + 660));
     assert_eq!(who("ip:10.0.0.6"), None);
 
+    // Coverage: per person and day how their events were attributed, and
+    // the firewall log's silences of 30 minutes or more in working hours
+    // (09:00–17:00 UTC).
+    let json = ok(&[
+        "usage",
+        "--coverage",
+        "--config",
+        &c,
+        "--store",
+        st,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let day_of = |who: &str| {
+        v["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["person"] == pseudonym(&store, who).as_str())
+            .cloned()
+            .unwrap()
+    };
+    let xml_source = &sha256_hex(&std::fs::read(&events).unwrap())[..16];
+    assert_eq!(day_of("jsmith")["identity"], 21);
+    assert_eq!(
+        day_of("jsmith")["identity_sources"],
+        format!("{xml_source}:21").as_str()
+    );
+    assert_eq!(day_of("jsmith")["logged"], 0);
+    let left = day_of("ip:10.0.0.5");
+    assert_eq!(
+        (
+            left["events"].as_u64(),
+            left["ambiguous"].as_u64(),
+            left["unattributed"].as_u64()
+        ),
+        (Some(13), Some(11), Some(2))
+    );
+    let gaps: Vec<(String, String, i64)> = v["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["start_utc"].as_str().unwrap()[11..16].to_string(),
+                g["end_utc"].as_str().unwrap()[11..16].to_string(),
+                g["minutes"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let g = |a: &str, b: &str, m: i64| (a.to_string(), b.to_string(), m);
+    assert_eq!(
+        gaps,
+        [
+            g("09:00", "10:00", 60),
+            g("10:30", "12:30", 120),
+            g("12:30", "14:00", 90),
+            g("14:10", "16:20", 130),
+            g("16:30", "17:00", 30)
+        ]
+    );
+
     // The audit log records each import with the file's SHA-256.
     let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
     let imports = audit

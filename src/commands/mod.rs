@@ -4,6 +4,7 @@
 pub mod analyse;
 pub mod audit;
 pub mod categories;
+pub mod coverage;
 pub mod flags;
 pub mod formats;
 pub mod hold;
@@ -257,6 +258,26 @@ impl Analysis {
         })?;
         bar.finish_and_clear();
         Ok(())
+    }
+
+    /// Coverage of the events in range: per person and local date how they
+    /// were attributed, and each source file's silences in working hours
+    /// (one pass over `ts`, `user` and `source`).
+    ///
+    /// # Errors
+    /// Store errors; a day outside the holiday calendar (exit 2).
+    pub fn coverage(&self) -> anyhow::Result<analysis::coverage::Coverage> {
+        let days = scan::partitions_by_day(&self.store, &self.filter.range)?;
+        for day in days.keys() {
+            self.profiles.check_covers(*day).map_err(ExitError::usage)?;
+        }
+        let mut cov = analysis::coverage::Coverage::default();
+        let columns = [col::TS, col::USER, col::SOURCE];
+        scan::each_listed_day(&days, &columns, &self.filter, |_, mut events| {
+            scan::attribute(&mut events, &self.attributor, true)?;
+            cov.push(&events, self.profiles.default_schedule())
+        })?;
+        Ok(cov)
     }
 
     /// Computes usage for everyone in range under the configured model, and

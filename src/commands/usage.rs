@@ -37,6 +37,12 @@ pub struct UsageArgs {
     /// In the table, one row per person per category (CSV and JSON always are).
     #[arg(long)]
     pub by_category: bool,
+    /// Instead of browse time, the coverage of the events: per person and
+    /// day how many were logged with a user, attributed from each identity
+    /// source, ambiguous or unattributed; and per source file the silences
+    /// of 30 minutes or more in working hours (tables and JSON).
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 /// One person in the table: social-media minutes by period and the flag.
@@ -382,6 +388,10 @@ pub fn print(
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: UsageArgs) -> anyhow::Result<()> {
+    if args.coverage {
+        let analysis = super::Analysis::prepare(&args.store, &args.analysis)?;
+        return super::coverage::print(&analysis, args.analysis.format);
+    }
     let (config, people) = compute(CMD, &args.store, &args.analysis)?;
     let people = top_people(people, args.top);
     print(&config, &args.analysis, &people, args.by_category)

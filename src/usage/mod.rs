@@ -2,6 +2,7 @@
 //! category, the split on the schedule, and the policy flags.
 
 pub mod background;
+pub mod coverage;
 pub mod holidays;
 pub mod policy;
 pub mod presets;

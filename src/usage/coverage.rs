@@ -1,0 +1,244 @@
+//! Coverage: how far the figures can be trusted to say who, and whether the
+//! logs were there to say anything at all.
+//!
+//! Per person and local date, the events logged with a user, attributed by
+//! each identity source, ambiguous (an address two people held at once) and
+//! unattributed. Per source file, the periods inside working hours when it
+//! logged nothing at all for [`MIN_GAP_MS`] or more, between its first and
+//! last event: a gap in the evidence (the proxy may have been down, or the
+//! traffic went another way), which reads as no use.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::schedule::{Period, Plan};
+use crate::event::col;
+
+/// The shortest silence inside working hours reported as a gap (ms): 30 minutes.
+pub const MIN_GAP_MS: i64 = 30 * 60_000;
+
+/// One person's events on one local date, by how they were attributed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DayCoverage {
+    /// Events.
+    pub events: u64,
+    /// Logged with a user.
+    pub logged: u64,
+    /// Attributed, by identity source id.
+    pub identity: BTreeMap<String, u64>,
+    /// At an address two people held at once.
+    pub ambiguous: u64,
+    /// At an address nobody is known to have held.
+    pub unattributed: u64,
+}
+
+/// A silence of one source file inside working hours: `[start_ms, end_ms)` UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// Source id.
+    pub source: String,
+    /// Start (UTC ms).
+    pub start_ms: i64,
+    /// End (UTC ms).
+    pub end_ms: i64,
+}
+
+/// Accumulates coverage over batches of events in time order (each with
+/// `ts`, `user`, `source` and the `attribution` column that
+/// [`crate::store::scan::attribute`] adds).
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// By (person, local date).
+    pub days: BTreeMap<(String, NaiveDate), DayCoverage>,
+    /// Gaps found so far, in the order found.
+    pub gaps: Vec<Gap>,
+    last: HashMap<String, i64>,
+}
+
+impl Coverage {
+    /// Adds one batch; `plan` gives local dates and working windows.
+    ///
+    /// # Errors
+    /// A column is missing or of the wrong type.
+    pub fn push(&mut self, events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<()> {
+        let ts = events.column(col::TS)?.datetime()?.physical().clone();
+        let user = events.column(col::USER)?.str()?.clone();
+        let source = events.column(col::SOURCE)?.str()?.clone();
+        let label = events.column("attribution")?.str()?.clone();
+        let mut by_source: HashMap<&str, Vec<i64>> = HashMap::new();
+        for i in 0..events.height() {
+            let t = ts.get(i).unwrap_or(0);
+            let day = self
+                .days
+                .entry((user.get(i).unwrap_or("").to_string(), plan.local_date(t)))
+                .or_default();
+            day.events += 1;
+            match label.get(i).unwrap_or("logged") {
+                "logged" => day.logged += 1,
+                "ambiguous" => day.ambiguous += 1,
+                "unattributed" => day.unattributed += 1,
+                l => {
+                    let src = l
+                        .strip_prefix("identity:")
+                        .and_then(|r| r.rsplit_once(':'))
+                        .map_or(l, |(s, _)| s);
+                    *day.identity.entry(src.to_string()).or_default() += 1;
+                }
+            }
+            by_source
+                .entry(source.get(i).unwrap_or(""))
+                .or_default()
+                .push(t);
+        }
+        for (src, mut times) in by_source {
+            times.sort_unstable();
+            let mut prev = self.last.get(src).copied();
+            for t in times {
+                if let Some(p) = prev {
+                    self.silence(src, p, t, plan);
+                }
+                prev = Some(t);
+            }
+            if let Some(p) = prev {
+                self.last.insert(src.to_string(), p);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the working-hours parts of `[a, b)` of 30 minutes or more.
+    fn silence(&mut self, src: &str, a: i64, b: i64, plan: &dyn Plan) {
+        if b - a < MIN_GAP_MS {
+            return;
+        }
+        let (first, last) = (plan.local_date(a), plan.local_date(b));
+        let mut date = first.pred_opt().unwrap_or(first);
+        while date <= last {
+            // Working hours: the shift's working, flexi and break windows as one span.
+            let windows = plan.windows(date);
+            let span = windows.iter().filter(|w| w.2 != Period::Outside).fold(
+                None,
+                |acc: Option<(i64, i64)>, w| {
+                    Some(acc.map_or((w.0, w.1), |(s, e)| (s.min(w.0), e.max(w.1))))
+                },
+            );
+            if let Some((s, e)) = span {
+                let (lo, hi) = (a.max(s), b.min(e));
+                if hi - lo >= MIN_GAP_MS {
+                    self.gaps.push(Gap {
+                        source: src.to_string(),
+                        start_ms: lo,
+                        end_ms: hi,
+                    });
+                }
+            }
+            match date.succ_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::schedule::Schedule;
+    use polars::prelude::{DataType, IntoColumn, NamedFrom, Series, TimeUnit, TimeZone};
+
+    fn frame(rows: &[(&str, &str, &str, &str)]) -> DataFrame {
+        let ms: Vec<i64> = rows
+            .iter()
+            .map(|r| {
+                chrono::DateTime::parse_from_rfc3339(r.0)
+                    .unwrap()
+                    .timestamp_millis()
+            })
+            .collect();
+        let ts = Series::new(col::TS.into(), ms)
+            .cast(&DataType::Datetime(
+                TimeUnit::Milliseconds,
+                Some(TimeZone::UTC),
+            ))
+            .unwrap();
+        let s = |name: &str, i: usize| {
+            Series::new(
+                name.into(),
+                rows.iter().map(|r| [r.1, r.2, r.3][i]).collect::<Vec<_>>(),
+            )
+            .into_column()
+        };
+        DataFrame::new(
+            rows.len(),
+            vec![
+                ts.into_column(),
+                s(col::USER, 0),
+                s(col::SOURCE, 1),
+                s("attribution", 2),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shares_per_person_and_day_and_silences_in_working_hours() {
+        let sch = Schedule::from_config(&crate::usage::schedule::ScheduleSpec {
+            time_zone: "UTC".into(),
+            bank_holidays: "none".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let mut c = Coverage::default();
+        // Wed 11 June 2025: proxy A logs at 08:00, 10:00, 10:20 and 19:00;
+        // the firewall B at 09:10 and 09:30.
+        c.push(
+            &frame(&[
+                ("2025-06-11T08:00:00Z", "jsmith", "A", "logged"),
+                ("2025-06-11T09:10:00Z", "jsmith", "B", "identity:s1:4"),
+                ("2025-06-11T09:30:00Z", "ip:10.0.0.5", "B", "ambiguous"),
+                ("2025-06-11T10:00:00Z", "jsmith", "A", "logged"),
+                ("2025-06-11T10:20:00Z", "ip:10.0.0.6", "A", "unattributed"),
+                ("2025-06-11T19:00:00Z", "jsmith", "A", "logged"),
+            ]),
+            &sch,
+        )
+        .unwrap();
+        let d = NaiveDate::from_ymd_opt(2025, 6, 11).unwrap();
+        assert_eq!(
+            c.days[&("jsmith".to_string(), d)],
+            DayCoverage {
+                events: 4,
+                logged: 3,
+                identity: BTreeMap::from([("s1".to_string(), 1)]),
+                ambiguous: 0,
+                unattributed: 0
+            }
+        );
+        assert_eq!(c.days[&("ip:10.0.0.5".to_string(), d)].ambiguous, 1);
+        // A: 08:00→10:00 is silent 09:00–10:00 in working hours (60 min);
+        // 10:20→19:00 is silent 10:20–17:00. B's 20 minutes are not a gap.
+        let h = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_millis()
+        };
+        assert_eq!(
+            c.gaps,
+            [
+                Gap {
+                    source: "A".into(),
+                    start_ms: h("2025-06-11T09:00:00Z"),
+                    end_ms: h("2025-06-11T10:00:00Z")
+                },
+                Gap {
+                    source: "A".into(),
+                    start_ms: h("2025-06-11T10:20:00Z"),
+                    end_ms: h("2025-06-11T17:00:00Z")
+                },
+            ]
+        );
+    }
+}
