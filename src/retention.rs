@@ -224,6 +224,9 @@ pub struct Plan {
     pub leftovers: Vec<PathBuf>,
     /// Expired rows kept, per hold reference.
     pub held: BTreeMap<String, u64>,
+    /// Identity sources with intervals that ended before the cutoff and no
+    /// hold keeps: (source id, intervals removed, intervals left).
+    pub identity: Vec<(String, u64, u64)>,
 }
 
 impl Plan {
@@ -234,6 +237,7 @@ impl Plan {
             && self.quarantine.is_empty()
             && self.quarantine_rewrites.is_empty()
             && self.leftovers.is_empty()
+            && self.identity.is_empty()
     }
 
     /// Rows removed in all.
@@ -398,6 +402,24 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
             }
         }
     }
+    // Identity intervals: expired when they ended before the cutoff, unless
+    // a hold covers their person at their start.
+    let mut identity = Vec::new();
+    for src in crate::store::identity::sources(store)? {
+        let ivs = crate::store::identity::intervals(store, &src.source)?;
+        let mut gone = 0;
+        for iv in &ivs {
+            if iv.end_ms < cutoff_ms {
+                match holds.iter().find(|h| h.covers(&iv.user, iv.start_ms)) {
+                    Some(h) => *held.entry(h.reference.clone()).or_default() += 1,
+                    None => gone += 1,
+                }
+            }
+        }
+        if gone > 0 {
+            identity.push((src.source, gone, ivs.len() as u64 - gone));
+        }
+    }
     Ok(Plan {
         cutoff,
         files: steps,
@@ -406,6 +428,7 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
         quarantine_rewrites,
         leftovers,
         held,
+        identity,
     })
 }
 
@@ -542,6 +565,16 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
         };
         let (keep, _) = split_quarantine(q, cutoff_ms, parser.as_ref())?;
         write_atomic(q, keep.as_bytes())?;
+        crash.point();
+    }
+    for (source, _, left) in &plan.identity {
+        let keep: Vec<_> = crate::store::identity::intervals(store, source)?
+            .into_iter()
+            .filter(|iv| {
+                iv.end_ms >= cutoff_ms || holds.iter().any(|h| h.covers(&iv.user, iv.start_ms))
+            })
+            .collect();
+        crate::store::identity::rewrite(store, source, &keep, *left == 0)?;
         crash.point();
     }
     if !plan.sources.is_empty() {

@@ -365,3 +365,66 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();
     assert!(html.contains("Who was at the keyboard") && html.contains(&label));
 }
+
+#[test]
+fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let st = store.to_str().unwrap();
+    let csv = dir.path().join("vpn.csv");
+    // Purged as of 2026-11-22: the cutoff is 2025-11-22 (365 days).
+    std::fs::write(
+        &csv,
+        "ip,user,from,to\n\
+         10.0.0.5,alice,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n\
+         10.0.0.5,bob,2025-10-02T09:00:00Z,2025-10-02T17:00:00Z\n\
+         10.0.0.5,carol,2025-12-01T09:00:00Z,2025-12-01T17:00:00Z\n",
+    )
+    .unwrap();
+    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[
+        "hold",
+        "--store",
+        st,
+        "add",
+        "--reference",
+        "HR-2025-044",
+        "--users",
+        "bob",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-10-31",
+        "--reason",
+        "grievance",
+        "--allow-unknown-user",
+    ]);
+    let plan = ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
+    assert_eq!(v["kept_by_hold"]["HR-2025-044"], 1, "{plan}");
+    ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--execute",
+    ]);
+    let s = netusage::store::Store::open(&store).unwrap();
+    let source = &netusage::store::identity::sources(&s).unwrap()[0].source;
+    let left: Vec<String> = netusage::store::identity::intervals(&s, source)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.user)
+        .collect();
+    assert_eq!(left, ["bob", "carol"]);
+}

@@ -145,6 +145,7 @@ pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> se
         "quarantine_lines_removed": plan.quarantine_rewrites.iter().map(|(_, n)| n).sum::<u64>(),
         "leftover_temporary_files": plan.leftovers.len(),
         "kept_by_hold": plan.held,
+        "identity_intervals_removed": plan.identity.iter().map(|(_, n, _)| n).sum::<u64>(),
         "override_minimum": override_reason,
     })
 }

@@ -131,6 +131,40 @@ pub fn write(
     Ok(())
 }
 
+/// Replaces a source's intervals with `keep` (the retention purge), and
+/// when `all_gone`, deletes its refused records too (their raw lines are as
+/// old as the intervals). The manifest line stays: the import happened.
+///
+/// # Errors
+/// I/O or Parquet errors, naming the file.
+pub fn rewrite(
+    store: &Store,
+    source: &str,
+    keep: &[Interval],
+    all_gone: bool,
+) -> anyhow::Result<()> {
+    let dir = store.identity_dir();
+    let mut df = to_frame(keep)?;
+    let path = table(store, source);
+    let tmp = dir.join(format!(".{source}.parquet.purge.tmp"));
+    let f = crate::fsutil::create(&tmp)?;
+    ParquetWriter::new(&f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+    if all_gone {
+        let rejected = dir.join(format!("{source}.rejected.jsonl"));
+        if rejected.exists() {
+            std::fs::remove_file(&rejected)
+                .with_context(|| format!("cannot delete {}", rejected.display()))?;
+        }
+    }
+    crate::fsutil::sync_dir(&dir);
+    Ok(())
+}
+
 fn to_frame(v: &[Interval]) -> anyhow::Result<DataFrame> {
     let cols: Vec<Column> = vec![
         Series::new(
