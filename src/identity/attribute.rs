@@ -53,13 +53,13 @@ impl Outcome<'_> {
 /// Every identity interval, indexed by address.
 #[derive(Debug, Clone, Default)]
 pub struct Attributor {
-    by_ip: HashMap<String, Vec<Hold>>,
+    by_ip: HashMap<String, Vec<Hold>, foldhash::fast::RandomState>,
 }
 
 impl Attributor {
     /// Indexes intervals, each with the id of the source it came from.
     pub fn new(intervals: impl IntoIterator<Item = (String, Interval)>) -> Attributor {
-        let mut by_ip: HashMap<String, Vec<Hold>> = HashMap::new();
+        let mut by_ip: HashMap<String, Vec<Hold>, foldhash::fast::RandomState> = HashMap::default();
         for (source, iv) in intervals {
             by_ip.entry(iv.ip).or_default().push(Hold {
                 start_ms: iv.start_ms,

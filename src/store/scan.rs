@@ -392,15 +392,11 @@ pub fn day_keys(
     Ok(out)
 }
 
-/// Attribution counts of one batch, by (person, attribution label).
-pub type AttributionCounts = BTreeMap<(String, String), u64>;
-
 /// Attributes the events of `events` logged with only an address (stored
 /// as `ip:<address>`) to the person whose identity interval covers their
 /// time there (docs/STORE.md, "Identity and attribution"): the `user` column
 /// then holds that person. With `label`, adds an `attribution` column:
 /// `logged`, `identity:<source>:<line>`, `ambiguous` or `unattributed`.
-/// Returns the events per (person after attribution, label).
 ///
 /// # Errors
 /// The `ts` or `user` column is missing.
@@ -408,47 +404,37 @@ pub fn attribute(
     events: &mut DataFrame,
     attributor: &crate::identity::attribute::Attributor,
     label: bool,
-) -> anyhow::Result<AttributionCounts> {
+) -> anyhow::Result<()> {
     use crate::identity::attribute::Outcome;
+    if attributor.is_empty() && !label {
+        return Ok(());
+    }
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let users = events.column(col::USER)?.str()?.clone();
-    let mut counts: AttributionCounts = BTreeMap::new();
-    let mut labels: Vec<String> = Vec::with_capacity(if label { events.height() } else { 0 });
-    let mut changed = false;
-    let people: StringChunked = users
+    let outcomes: Vec<Outcome<'_>> = users
         .iter()
         .zip(ts.iter())
-        .map(|(u, t)| {
-            let u = u.unwrap_or("");
-            let outcome = match u.strip_prefix("ip:") {
-                Some(ip) => attributor.at(ip, t.unwrap_or(0)),
-                None => Outcome::Logged,
-            };
-            let person = match outcome {
-                Outcome::Identity(p, _) => {
-                    changed = true;
-                    p
-                }
-                _ => u,
-            };
-            *counts
-                .entry((person.to_string(), outcome.label().to_string()))
-                .or_default() += 1;
-            if label {
-                labels.push(outcome.label().to_string());
-            }
-            Some(person.to_string())
+        .map(|(u, t)| match u.and_then(|u| u.strip_prefix("ip:")) {
+            Some(ip) => attributor.at(ip, t.unwrap_or(0)),
+            None => Outcome::Logged,
         })
         .collect();
-    if changed {
-        events.replace(col::USER, people.with_name(col::USER.into()).into_column())?;
+    if outcomes.iter().any(|o| matches!(o, Outcome::Identity(..))) {
+        let people = StringChunked::from_iter_values(
+            col::USER.into(),
+            users.iter().zip(&outcomes).map(|(u, o)| match o {
+                Outcome::Identity(p, _) => *p,
+                _ => u.unwrap_or(""),
+            }),
+        );
+        events.replace(col::USER, people.into_column())?;
     }
     if label {
         let column = StringChunked::from_iter_values(
             "attribution".into(),
-            labels.iter().map(String::as_str),
+            outcomes.iter().map(|o| o.label()),
         );
         events.with_column(column.into_column())?;
     }
-    Ok(counts)
+    Ok(())
 }
