@@ -32,6 +32,7 @@
 //! minimum_days = 365                    # may raise the built-in floor of 365, never lower it
 //! [identity]
 //! local_realms = []                     # your own realms, stripped from user names
+//! dns_window_s = 3600                   # how long a DNS lookup names its address
 //! ```
 //!
 //! Every number has a documented range ([`RANGES`]) and a value outside it is
@@ -98,8 +99,9 @@ pub struct ConfigSource {
     pub sha256: String,
 }
 
-/// `[identity]`: how logged user names become one account name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `[identity]`: how logged user names become one account name, and how
+/// DNS lookups name address-only connections.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdentityConfig {
     /// The organisation's own realms, in NetBIOS (`CORP`) and DNS
@@ -107,10 +109,22 @@ pub struct IdentityConfig {
     /// `jsmith@corp.council.gov.uk` both become `jsmith`. Any other realm is
     /// kept in the name, so `CONTRACTOR\jsmith` stays a different person.
     pub local_realms: Vec<String>,
+    /// How long a DNS lookup names the address it resolved to, for a
+    /// connection logged with only that address (s; default 3600).
+    pub dns_window_s: u64,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            local_realms: Vec::new(),
+            dns_window_s: 3600,
+        }
+    }
 }
 
 /// The range of every number in the file: (section, key, lowest, highest, unit).
-pub const RANGES: [(&str, &str, u64, u64, &str); 7] = [
+pub const RANGES: [(&str, &str, u64, u64, &str); 8] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
@@ -122,6 +136,7 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 7] = [
         "minutes",
     ),
     ("policy", "min_flagged_days", 1, 366, "days"),
+    ("identity", "dns_window_s", 1, 86_400, "seconds"),
     (
         "retention",
         "days",
@@ -304,6 +319,7 @@ impl Config {
             ("policy", "max_own_time_minutes_per_day") => self.policy.max_own_time_minutes_per_day,
             ("policy", "min_flagged_days") => u64::from(self.policy.min_flagged_days),
             ("retention", "days") => u64::from(self.retention.days),
+            ("identity", "dns_window_s") => self.identity.dns_window_s,
             ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
             _ => unreachable!("every key in RANGES is matched"),
         }

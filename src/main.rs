@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, flags, formats, hold, identity, ingest, policy, purge, report,
+    analyse, audit, categories, dns, flags, formats, hold, identity, ingest, policy, purge, report,
     store, usage, verify, windows,
 };
 
@@ -42,6 +42,7 @@ enum Command {
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
     Identity(identity::IdentityArgs),
+    Dns(dns::DnsArgs),
     Audit(audit::AuditArgs),
     Store(store::StoreCmdArgs),
     Windows(windows::WindowsArgs),
@@ -70,6 +71,7 @@ fn main() {
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),
         Command::Identity(a) => identity::run(a),
+        Command::Dns(a) => dns::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Store(a) => store::run(a),
         Command::Windows(a) => windows::run(a),

@@ -5,6 +5,7 @@ pub mod analyse;
 pub mod audit;
 pub mod categories;
 pub mod coverage;
+pub mod dns;
 pub mod flags;
 pub mod formats;
 pub mod hold;
@@ -165,6 +166,9 @@ pub struct Analysis {
     pub classifier: Option<Classifier>,
     /// The identity intervals, for events logged with only an address.
     pub attributor: crate::identity::attribute::Attributor,
+    /// The DNS lookups, for connections logged with only a destination
+    /// address, and the rules to classify the names they give.
+    pub resolver: Option<(crate::dns::Resolver, Classifier)>,
 }
 
 impl Analysis {
@@ -184,6 +188,15 @@ impl Analysis {
         };
         let attributor =
             crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+        let lookups = crate::store::dns::all(&store)?;
+        let resolver = if lookups.is_empty() {
+            None
+        } else {
+            Some((
+                crate::dns::Resolver::new(lookups),
+                Classifier::with_user_file(a.categories.as_deref())?,
+            ))
+        };
         Ok(Analysis {
             config,
             profiles,
@@ -193,6 +206,7 @@ impl Analysis {
             filter: scan::Filter { range, users: None },
             classifier,
             attributor,
+            resolver,
         })
     }
 
@@ -220,9 +234,13 @@ impl Analysis {
         accs: &mut [analysis::Accumulator<'_>],
     ) -> anyhow::Result<()> {
         let mut columns = analysis::COLUMNS.to_vec();
-        if self.classifier.is_some() {
+        if self.classifier.is_some() || self.resolver.is_some() {
             columns.push(col::HOST);
         }
+        if self.resolver.is_some() {
+            columns.push(col::CLIENT_IP);
+        }
+        let window_ms = i64::try_from(self.config.identity.dns_window_s).unwrap_or(3600) * 1000;
         let days = scan::partitions_by_day(&self.store, &filter.range)?;
         for day in days.keys() {
             self.profiles.check_covers(*day).map_err(ExitError::usage)?;
@@ -245,6 +263,12 @@ impl Analysis {
         scan::each_listed_day(&days, &columns, &filter, |day, mut events| {
             if !self.attributor.is_empty() {
                 scan::attribute(&mut events, &self.attributor, false)?;
+            }
+            if let Some((resolver, rules)) = &self.resolver
+                && scan::name_from_dns(&mut events, resolver, window_ms)?
+                && self.classifier.is_none()
+            {
+                reclassify(&mut events, rules)?;
             }
             if let Some(c) = &self.classifier {
                 reclassify(&mut events, c)?;

@@ -176,10 +176,13 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     let holds = retention::holds(&store)?;
     let cutoff = retention::cutoff(now, days);
     let plan = retention::plan(&store, cutoff, &holds)?;
+    // DNS lookups older than the cutoff (they name no person: no hold keeps them).
+    let dns_removed = crate::store::dns::purge(&store, cutoff.timestamp_millis(), args.execute)?;
     let mut out = std::io::stdout().lock();
     let rows: Vec<PlanRow> = plan.files.iter().map(|s| row(&store, s)).collect();
     if args.format == OutputFormat::Json {
         let mut v = summary(&plan, args.execute, reason);
+        v["dns_lookups_removed"] = dns_removed.into();
         v["files"] = serde_json::to_value(&rows)?;
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
     } else {
@@ -199,6 +202,7 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     draft.as_of = args.now;
     draft.config = Some(config.audit_record());
     draft.details = summary(&plan, args.execute, reason);
+    draft.details["dns_lookups_removed"] = dns_removed.into();
     draft.details["retention_days"] = days.into();
     let entry = store.audit(draft)?;
     if args.format == OutputFormat::Table {

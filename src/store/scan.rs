@@ -438,3 +438,51 @@ pub fn attribute(
     }
     Ok(())
 }
+
+/// Names connections logged with only a destination address: where `host`
+/// is an IP address and `resolver` knows the name the event's client most
+/// recently resolved to it, no more than `window_ms` before (docs/STORE.md,
+/// "DNS naming"), `host` becomes that name. Adds a `host_source` column
+/// (`logged` or `dns`). Returns true when any host changed (the caller then
+/// classifies the batch again).
+///
+/// # Errors
+/// The `ts`, `host` or `client_ip` column is missing.
+pub fn name_from_dns(
+    events: &mut DataFrame,
+    resolver: &crate::dns::Resolver,
+    window_ms: i64,
+) -> anyhow::Result<bool> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let hosts = events.column(col::HOST)?.str()?.clone();
+    let clients = events.column(col::CLIENT_IP)?.str()?.clone();
+    let named: Vec<Option<&str>> = hosts
+        .iter()
+        .zip(clients.iter())
+        .zip(ts.iter())
+        .map(|((h, c), t)| {
+            let h = h?;
+            h.parse::<std::net::IpAddr>().ok()?;
+            resolver.name(c?, h, t?, window_ms)
+        })
+        .collect();
+    let changed = named.iter().any(Option::is_some);
+    if changed {
+        let new = StringChunked::from_iter_values(
+            col::HOST.into(),
+            hosts
+                .iter()
+                .zip(&named)
+                .map(|(h, n)| n.unwrap_or(h.unwrap_or(""))),
+        );
+        events.replace(col::HOST, new.into_column())?;
+    }
+    let source = StringChunked::from_iter_values(
+        "host_source".into(),
+        named
+            .iter()
+            .map(|n| if n.is_some() { "dns" } else { "logged" }),
+    );
+    events.with_column(source.into_column())?;
+    Ok(changed)
+}

@@ -1,0 +1,149 @@
+//! `netusage dns import`: DNS query logs, to name connections a firewall
+//! logged with only a destination address.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{Datelike, Utc};
+use clap::{Args, Subcommand};
+
+use super::StoreArgs;
+use crate::audit::{Draft, FileHash};
+use crate::output::{self, OutputFormat, Record};
+use crate::store::Store;
+use crate::store::dns::{self as table, DnsSource};
+
+/// Import DNS query logs, or list the ones imported.
+///
+/// A connection logged with only its destination address is named, when
+/// events are read, after the name its client most recently resolved to that
+/// address within `[identity] dns_window_s` (default one hour); see README,
+/// "DNS naming".
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: DnsCommand,
+}
+
+/// `dns` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Import DNS logs (BIND/Infoblox query logs with responses, dnsmasq
+    /// with log-queries; Windows DNS debug lines are read and refused: they
+    /// record no answer). Every line is a lookup, a query an answer used, or
+    /// refused with its reason.
+    Import {
+        /// The zone of the logs' local times; default Europe/London.
+        #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+        time_zone: chrono_tz::Tz,
+        /// The year of syslog lines that omit it (dnsmasq); default this year.
+        #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: Option<i32>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// DNS log files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// List the imported DNS logs.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+}
+
+impl Record for DnsSource {
+    fn header() -> Vec<&'static str> {
+        vec![
+            "source",
+            "path",
+            "records",
+            "accepted",
+            "rejected",
+            "lookups",
+            "imported_at",
+        ]
+    }
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.source.clone(),
+            self.path.clone(),
+            self.records.to_string(),
+            self.accepted.to_string(),
+            self.rejected.to_string(),
+            self.lookups.to_string(),
+            self.imported_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ]
+    }
+}
+
+/// Runs `netusage dns`.
+///
+/// # Errors
+/// Unreadable files, store errors.
+pub fn run(args: DnsArgs) -> anyhow::Result<()> {
+    match args.command {
+        DnsCommand::List { format } => {
+            let store = Store::open(&args.store.store)?;
+            output::write(
+                &table::sources(&store)?,
+                format,
+                &mut std::io::stdout().lock(),
+            )
+        }
+        DnsCommand::Import {
+            time_zone,
+            year,
+            format,
+            files,
+        } => {
+            let store = Store::open_for_write(&args.store.store)?;
+            let year = year.unwrap_or_else(|| Utc::now().year());
+            let mut rows = Vec::new();
+            for f in &files {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                if let Some(prev) = table::sources(&store)?
+                    .into_iter()
+                    .find(|s| s.sha256 == sha256)
+                {
+                    rows.push(prev);
+                    continue;
+                }
+                let parsed = crate::dns::read(&String::from_utf8_lossy(&bytes), time_zone, year);
+                let record = DnsSource {
+                    source: sha256[..16].to_string(),
+                    path: std::fs::canonicalize(f)
+                        .unwrap_or_else(|_| f.clone())
+                        .display()
+                        .to_string(),
+                    sha256,
+                    records: parsed.records(),
+                    accepted: parsed.accepted,
+                    rejected: parsed.rejected.len() as u64,
+                    lookups: parsed.lookups.len() as u64,
+                    imported_at: Utc::now(),
+                };
+                table::write(&store, &record, &parsed.lookups, &parsed.rejected)?;
+                let mut draft = Draft::new("dns import", "ok");
+                draft.inputs = vec![FileHash {
+                    path: record.path.clone(),
+                    sha256: record.sha256.clone(),
+                }];
+                draft.details = serde_json::json!({
+                    "source": record.source, "records": record.records, "accepted": record.accepted,
+                    "rejected": record.rejected, "lookups": record.lookups,
+                });
+                store.audit(draft)?;
+                rows.push(record);
+            }
+            output::write(&rows, format, &mut std::io::stdout().lock())
+        }
+    }
+}

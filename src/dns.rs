@@ -1,0 +1,335 @@
+//! DNS query logs: which name a client resolved to which address, so a
+//! connection a firewall logged with only a destination address can be named
+//! (docs/STORE.md, "DNS naming").
+//!
+//! Readers, by the log's own documentation:
+//! - BIND 9 / Infoblox NIOS query logs with responses
+//!   (`client 10.0.0.5#53531 UDP: query: www.facebook.com IN A response:
+//!   NOERROR + www.facebook.com 60 IN A 157.240.1.35;`): one lookup per
+//!   address answered. A plain BIND query log line has no answer (the address
+//!   in brackets is the server's), so it names nothing and is refused.
+//! - dnsmasq with `log-queries` (`query[A] NAME from CLIENT`, then `reply
+//!   NAME is ADDRESS` or `cached NAME is ADDRESS`): each answer goes to the
+//!   client whose query for that name came last. Syslog lines carry no year:
+//!   `--year` gives it.
+//! - Windows DNS Server debug logs record packets without their answers
+//!   unless "details" is on; those lines name nothing and are refused.
+//!
+//! Times are the server's local time (`--time-zone`). Every line is a
+//! lookup, a query waiting for its answer, or refused with its reason.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+use crate::identity::sources::normalise_ip;
+
+/// One answered lookup: `client` resolved `name` to `address` at `ts_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// When (UTC ms).
+    pub ts_ms: i64,
+    /// The client's address.
+    pub client: String,
+    /// The name looked up, lower case, no trailing dot.
+    pub name: String,
+    /// An address in the answer.
+    pub address: String,
+    /// Line in the file.
+    pub line: u64,
+}
+
+/// What a file gave: lookups, lines used without a lookup of their own
+/// (queries answered later), and refused lines with reasons.
+#[derive(Debug, Default, Clone)]
+pub struct Parsed {
+    /// Lookups.
+    pub lookups: Vec<Lookup>,
+    /// Lines accepted (a lookup's line or a query line an answer used).
+    pub accepted: u64,
+    /// Refused lines: (line, reason).
+    pub rejected: Vec<(u64, String)>,
+}
+
+impl Parsed {
+    /// Lines read (blank lines are not records).
+    pub fn records(&self) -> u64 {
+        self.accepted + self.rejected.len() as u64
+    }
+}
+
+fn local(tz: Tz, t: NaiveDateTime) -> Option<i64> {
+    tz.from_local_datetime(&t)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+}
+
+fn name_of(s: &str) -> String {
+    s.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Reads a DNS log of any supported kind, line by line.
+pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
+    let mut out = Parsed::default();
+    // dnsmasq: the latest client to query each name, with its line.
+    let mut asked: HashMap<String, (String, u64, bool)> = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u64 + 1;
+        let l = line.trim_end_matches('\r');
+        if l.trim().is_empty() {
+            continue;
+        }
+        if let Some(at) = l.find(": query: ").filter(|_| l.contains(" response: ")) {
+            bind_response(l, at, n, tz, &mut out);
+        } else if l.contains(" dnsmasq[") {
+            dnsmasq(l, n, tz, year, &mut asked, &mut out);
+        } else if l.contains(" PACKET ") {
+            out.rejected.push((
+                n,
+                "a Windows DNS debug packet line records no answer: nothing to name".into(),
+            ));
+        } else if l.contains("query: ") {
+            out.rejected.push((n, "a query without its answer (the address in brackets is the server's): nothing to name".into()));
+        } else {
+            out.rejected.push((n, "not a DNS query or answer".into()));
+        }
+    }
+    for (_, line, used) in asked.into_values() {
+        if !used {
+            out.rejected
+                .push((line, "a query no answer in this file followed".into()));
+        }
+    }
+    out.rejected.sort();
+    out
+}
+
+/// `DD-Mon-YYYY HH:MM:SS.mmm client IP#PORT ...: query: NAME IN TYPE response: RCODE FLAGS ANSWERS;`
+fn bind_response(l: &str, at: usize, n: u64, tz: Tz, out: &mut Parsed) {
+    let when = l
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find_map(|w| {
+            NaiveDateTime::parse_from_str(&format!("{} {}", w[0], w[1]), "%d-%b-%Y %H:%M:%S%.f")
+                .ok()
+        });
+    let client = l
+        .split("client ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().find(|w| w.contains('#')))
+        .and_then(|w| normalise_ip(w.split('#').next().unwrap_or("")));
+    let (Some(when), Some(client)) = (when.and_then(|t| local(tz, t)), client) else {
+        out.rejected.push((
+            n,
+            "a response line without its time or client address".into(),
+        ));
+        return;
+    };
+    let query = &l[at + ": query: ".len()..];
+    let name = name_of(query.split_whitespace().next().unwrap_or(""));
+    let answers = query.split(" response: ").nth(1).unwrap_or("");
+    let before = out.lookups.len();
+    for record in answers.split(';') {
+        let f: Vec<&str> = record.split_whitespace().collect();
+        // ... NAME TTL IN A|AAAA ADDRESS
+        if let Some(p) = f.iter().position(|w| *w == "A" || *w == "AAAA")
+            && p >= 1
+            && f[p - 1] == "IN"
+            && let Some(addr) = f.get(p + 1).and_then(|a| normalise_ip(a))
+        {
+            out.lookups.push(Lookup {
+                ts_ms: when,
+                client: client.clone(),
+                name: name.clone(),
+                address: addr,
+                line: n,
+            });
+        }
+    }
+    if out.lookups.len() == before {
+        out.rejected.push((
+            n,
+            "a response with no address in its answer (NXDOMAIN, REFUSED, CNAME only)".into(),
+        ));
+    } else {
+        out.accepted += 1;
+    }
+}
+
+/// `Mon DD HH:MM:SS dnsmasq[PID]: query[A] NAME from CLIENT` / `reply NAME is ADDRESS`.
+fn dnsmasq(
+    l: &str,
+    n: u64,
+    tz: Tz,
+    year: i32,
+    asked: &mut HashMap<String, (String, u64, bool)>,
+    out: &mut Parsed,
+) {
+    let when = l
+        .get(..15)
+        .and_then(|s| {
+            NaiveDateTime::parse_from_str(&format!("{year} {s}"), "%Y %b %e %H:%M:%S").ok()
+        })
+        .and_then(|t| local(tz, t));
+    let msg = l.split("]: ").nth(1).unwrap_or("");
+    let Some(when) = when else {
+        out.rejected
+            .push((n, "a dnsmasq line without its time".into()));
+        return;
+    };
+    let words: Vec<&str> = msg.split_whitespace().collect();
+    match words.as_slice() {
+        [q, name, "from", client] if q.starts_with("query[") => match normalise_ip(client) {
+            Some(c) => {
+                if let Some((_, old, false)) = asked.insert(name_of(name), (c, n, false)) {
+                    out.rejected
+                        .push((old, "a query no answer in this file followed".into()));
+                }
+            }
+            None => out
+                .rejected
+                .push((n, format!("query from `{client}`: not a client address"))),
+        },
+        ["reply" | "cached", name, "is", addr] => {
+            let name = name_of(name);
+            match (asked.get_mut(&name), normalise_ip(addr)) {
+                (Some((client, _, used)), Some(a)) => {
+                    out.lookups.push(Lookup {
+                        ts_ms: when,
+                        client: client.clone(),
+                        name,
+                        address: a,
+                        line: n,
+                    });
+                    out.accepted += 1;
+                    // The query line counts as accepted once an answer used it.
+                    if !*used {
+                        *used = true;
+                        out.accepted += 1;
+                    }
+                }
+                (None, _) => out.rejected.push((
+                    n,
+                    "an answer no client's query in this file asked for".into(),
+                )),
+                (_, None) => out
+                    .rejected
+                    .push((n, format!("an answer without an address (`{addr}`)"))),
+            }
+        }
+        _ => out
+            .rejected
+            .push((n, "a dnsmasq line that is not a query or an answer".into())),
+    }
+}
+
+/// The lookups of every imported DNS log, by (client, address).
+#[derive(Debug, Default, Clone)]
+pub struct Resolver {
+    by_pair: HashMap<(String, String), Vec<(i64, String)>>,
+}
+
+impl Resolver {
+    /// Indexes lookups.
+    pub fn new(lookups: impl IntoIterator<Item = Lookup>) -> Resolver {
+        let mut by_pair: HashMap<(String, String), Vec<(i64, String)>> = HashMap::new();
+        for l in lookups {
+            by_pair
+                .entry((l.client, l.address))
+                .or_default()
+                .push((l.ts_ms, l.name));
+        }
+        for v in by_pair.values_mut() {
+            v.sort();
+        }
+        Resolver { by_pair }
+    }
+
+    /// True when there are no lookups.
+    pub fn is_empty(&self) -> bool {
+        self.by_pair.is_empty()
+    }
+
+    /// The name `client` most recently resolved to `address` at or before
+    /// `ts_ms`, no more than `window_ms` before it.
+    pub fn name(&self, client: &str, address: &str, ts_ms: i64, window_ms: i64) -> Option<&str> {
+        let v = self
+            .by_pair
+            .get(&(client.to_string(), address.to_string()))?;
+        let i = v.partition_point(|(t, _)| *t <= ts_ms);
+        let (t, name) = v.get(i.checked_sub(1)?)?;
+        (ts_ms - t <= window_ms).then_some(name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_responses_and_dnsmasq_replies_become_lookups_and_the_rest_is_refused() {
+        let text = "07-Apr-2022 08:08:10.043 client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com 28800 IN A 192.168.0.2; a1.foo.com 28800 IN A 192.168.0.3;\n\
+                    07-Apr-2022 08:08:11.000 client 192.168.0.1#57398 UDP: query: nx.foo.com IN A response: NXDOMAIN +ED\n\
+                    17-Feb-2018 23:06:56.326 queries: info: client 172.26.0.1#12345 (test.example.com): query: test.example.com IN A +E(0)K (172.26.0.3)\n\
+                    Jun 12 16:13:28 dnsmasq[421]: query[A] www.facebook.com from 10.86.32.102\n\
+                    Jun 12 16:13:28 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n\
+                    Jun 12 16:13:29 dnsmasq[421]: reply other.com is 1.2.3.4\n";
+        let p = read(text, chrono_tz::UTC, 2025);
+        assert_eq!(p.records(), 6);
+        let got: Vec<(&str, &str, &str, u64)> = p
+            .lookups
+            .iter()
+            .map(|l| {
+                (
+                    l.client.as_str(),
+                    l.name.as_str(),
+                    l.address.as_str(),
+                    l.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("192.168.0.1", "a1.foo.com", "192.168.0.2", 1),
+                ("192.168.0.1", "a1.foo.com", "192.168.0.3", 1),
+                ("10.86.32.102", "www.facebook.com", "157.240.1.35", 5),
+            ]
+        );
+        let lines: Vec<u64> = p.rejected.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3, 6]);
+    }
+
+    #[test]
+    fn the_most_recent_lookup_within_the_window_names_the_address() {
+        let l = |t: i64, name: &str| Lookup {
+            ts_ms: t * 60_000,
+            client: "10.0.0.5".into(),
+            name: name.into(),
+            address: "157.240.1.35".into(),
+            line: 1,
+        };
+        let r = Resolver::new([
+            l(0, "old.example"),
+            l(30, "www.facebook.com"),
+            l(200, "later.example"),
+        ]);
+        let hour = 3_600_000;
+        assert_eq!(
+            r.name("10.0.0.5", "157.240.1.35", 40 * 60_000, hour),
+            Some("www.facebook.com")
+        );
+        assert_eq!(
+            r.name("10.0.0.5", "157.240.1.35", 100 * 60_000, hour),
+            None,
+            "70 minutes after: outside the window"
+        );
+        assert_eq!(
+            r.name("10.0.0.6", "157.240.1.35", 40 * 60_000, hour),
+            None,
+            "another client's lookup"
+        );
+    }
+}
