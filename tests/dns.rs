@@ -164,3 +164,89 @@ fn the_purge_removes_lookups_older_than_the_retention_window() {
         .collect();
     assert_eq!(left, ["new.example"]);
 }
+
+#[test]
+fn an_evidence_pack_shows_connections_named_from_dns() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = root.join("store");
+    let cfg = root.join("c.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
+    let log = write_log(
+        root,
+        "fw.log",
+        &every(&at(0, "10:00:00"), 60, 5, "jsmith", "157.240.1.35"),
+    );
+    ok(&[
+        "ingest",
+        "--store",
+        st,
+        "--config",
+        c,
+        log.to_str().unwrap(),
+    ]);
+    let d = recent_tuesday();
+    let stamp = d.format("%b %e").to_string();
+    let dns = root.join("dnsmasq.log");
+    std::fs::write(
+        &dns,
+        format!(
+            "{stamp} 09:58:00 dnsmasq[9]: query[A] www.facebook.com from 10.0.0.5\n{stamp} 09:58:00 dnsmasq[9]: reply www.facebook.com is 157.240.1.35\n"
+        ),
+    )
+    .unwrap();
+    let year = chrono::Datelike::year(&d).to_string();
+    ok(&[
+        "dns",
+        "import",
+        "--store",
+        st,
+        "--time-zone",
+        "UTC",
+        "--year",
+        &year,
+        dns.to_str().unwrap(),
+    ]);
+    let auth = root.join("auth.toml");
+    std::fs::write(
+        &auth,
+        format!(
+            "reference = \"HR-2026-040\"\ngrounds = \"excessive_non_work_use\"\nrequested_by = \"Dana Whitfield\"\n\
+             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\nrecord_of_concern = \"R\"\n\
+             dpia = \"D\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"jsmith\"]\n[authorised_by]\nname = \"Morgan Ellis\"\n\
+             role = \"Head of HR\"\n[period]\nfrom = {}\nto = {}\n",
+            TIMES.0,
+            TIMES.1,
+            day(0),
+            day(0)
+        ),
+    )
+    .unwrap();
+    let packs = root.join("packs");
+    ok(&[
+        "report",
+        "--store",
+        st,
+        "--config",
+        c,
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        packs.to_str().unwrap(),
+    ]);
+    let pack = packs.join("HR-2026-040");
+    ok(&["verify", pack.to_str().unwrap()]);
+    let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(events.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter().all(|x| &x[col("host")] == "www.facebook.com"
+            && &x[col("host_source")] == "dns"
+            && &x[col("category")] == "social_networking"),
+        "{events}"
+    );
+}

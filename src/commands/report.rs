@@ -226,6 +226,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
         let attributor =
             crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+        let lookups = crate::store::dns::all(&store)?;
+        let naming = if lookups.is_empty() {
+            None
+        } else {
+            Some((
+                crate::dns::Resolver::new(lookups),
+                crate::classify::Classifier::with_user_file(None)?,
+            ))
+        };
         let period_users = || scan::users(&store, &range);
         let read = |accounts: &BTreeSet<String>| {
             let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
@@ -243,6 +252,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
                 from_ms,
                 to_ms,
             )
+            .and_then(|mut df| {
+                if let Some((resolver, rules)) = &naming {
+                    let window = i64::try_from(config.identity.dns_window_s).unwrap_or(3600) * 1000;
+                    if scan::name_from_dns(&mut df, resolver, window)? {
+                        super::reclassify(&mut df, rules)?;
+                    }
+                }
+                Ok(df)
+            })
         };
         match pack::subject_events(&a, store.key(), &config.realms(), &period_users, &read)? {
             Ok(s) => Some(s),

@@ -803,6 +803,10 @@ pub fn events_csv(
         .column(ATTRIBUTION)
         .ok()
         .and_then(|c| c.str().ok().cloned());
+    let host_source = events
+        .column("host_source")
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     let header = [
         "ts_utc",
         "ts_local",
@@ -823,6 +827,7 @@ pub fn events_csv(
         "line",
         "background",
         "attribution",
+        "host_source",
     ];
     let g = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     csv_bytes(
@@ -849,6 +854,11 @@ pub fn events_csv(
                 line.get(i).map_or(String::new(), |x| x.to_string()),
                 background.contains(&i).to_string(),
                 labels
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .unwrap_or("logged")
+                    .to_string(),
+                host_source
                     .as_ref()
                     .and_then(|c| c.get(i))
                     .unwrap_or("logged")
