@@ -53,6 +53,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     lines.extend(every("2025-06-11T16:20:00Z", 60, 11, "-", fb)); // akhan and bob at once
     lines.push(line("2025-06-11T17:30:00Z", "-", fb)); // bob: 60 s
     lines.push(line("2025-06-11T10:30:00Z", "-", fb).replace("10.0.0.5", "10.0.0.6")); // carol
+    lines.push(line("2025-06-11T10:05:00Z", "dave", fb)); // logged at jsmith's address: a conflict
     let log = write_log(root, "firewall.log", &lines);
     let store = root.join("store");
     ingest(&store, &log);
@@ -174,6 +175,14 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         format!("{xml_source}:21").as_str()
     );
     assert_eq!(day_of("jsmith")["logged"], 0);
+    assert_eq!(
+        (
+            day_of("dave")["logged"].as_u64(),
+            day_of("dave")["conflicts"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(day_of("jsmith")["conflicts"], 0);
     let left = day_of("ip:10.0.0.5");
     assert_eq!(
         (

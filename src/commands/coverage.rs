@@ -33,6 +33,8 @@ pub struct CoverageRow {
     pub unattributed: u64,
     /// Share logged, % (one decimal).
     pub logged_pct: f64,
+    /// Logged users an identity source contradicts (the logged user wins).
+    pub conflicts: u64,
 }
 
 impl Record for CoverageRow {
@@ -60,6 +62,7 @@ impl Record for CoverageRow {
             self.ambiguous.to_string(),
             self.unattributed.to_string(),
             format!("{:.1}", self.logged_pct),
+            self.conflicts.to_string(),
         ]
     }
 }
@@ -119,6 +122,7 @@ pub fn rows(
             ambiguous: d.ambiguous,
             unattributed: d.unattributed,
             logged_pct: (d.logged as f64 * 1000.0 / d.events.max(1) as f64).round() / 10.0,
+            conflicts: d.conflicts,
         })
         .collect();
     people.sort_by(|a, b| a.person.cmp(&b.person).then(a.date.cmp(&b.date)));

@@ -296,10 +296,10 @@ impl Analysis {
             self.profiles.check_covers(*day).map_err(ExitError::usage)?;
         }
         let mut cov = analysis::coverage::Coverage::default();
-        let columns = [col::TS, col::USER, col::SOURCE];
+        let columns = [col::TS, col::USER, col::SOURCE, col::CLIENT_IP];
         scan::each_listed_day(&days, &columns, &self.filter, |_, mut events| {
             scan::attribute(&mut events, &self.attributor, true)?;
-            cov.push(&events, self.profiles.default_schedule())
+            cov.push(&events, self.profiles.default_schedule(), &self.attributor)
         })?;
         Ok(cov)
     }

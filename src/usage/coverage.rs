@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::schedule::{Period, Plan};
 use crate::event::col;
+use crate::identity::attribute::{Attributor, Outcome};
 
 /// The shortest silence inside working hours reported as a gap (ms): 30 minutes.
 pub const MIN_GAP_MS: i64 = 30 * 60_000;
@@ -33,6 +34,9 @@ pub struct DayCoverage {
     pub ambiguous: u64,
     /// At an address nobody is known to have held.
     pub unattributed: u64,
+    /// Logged with a user while an identity source names someone else at
+    /// the client address (the logged user wins; counted as a conflict).
+    pub conflicts: u64,
 }
 
 /// A silence of one source file inside working hours: `[start_ms, end_ms)` UTC.
@@ -59,13 +63,24 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// Adds one batch; `plan` gives local dates and working windows.
+    /// Adds one batch; `plan` gives local dates and working windows;
+    /// `attributor` finds conflicts (a `client_ip` column is then needed).
     ///
     /// # Errors
     /// A column is missing or of the wrong type.
-    pub fn push(&mut self, events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<()> {
+    pub fn push(
+        &mut self,
+        events: &DataFrame,
+        plan: &dyn Plan,
+        attributor: &Attributor,
+    ) -> anyhow::Result<()> {
         let ts = events.column(col::TS)?.datetime()?.physical().clone();
         let user = events.column(col::USER)?.str()?.clone();
+        let client = if attributor.is_empty() {
+            None
+        } else {
+            Some(events.column(col::CLIENT_IP)?.str()?.clone())
+        };
         let source = events.column(col::SOURCE)?.str()?.clone();
         let label = events.column("attribution")?.str()?.clone();
         let mut by_source: HashMap<&str, Vec<i64>> = HashMap::new();
@@ -77,7 +92,18 @@ impl Coverage {
                 .or_default();
             day.events += 1;
             match label.get(i).unwrap_or("logged") {
-                "logged" => day.logged += 1,
+                "logged" => {
+                    day.logged += 1;
+                    let held_by = client
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .map(|ip| attributor.at(ip, t));
+                    if let Some(Outcome::Identity(p, _)) = held_by
+                        && Some(p) != user.get(i)
+                    {
+                        day.conflicts += 1;
+                    }
+                }
                 "ambiguous" => day.ambiguous += 1,
                 "unattributed" => day.unattributed += 1,
                 l => {
@@ -204,6 +230,7 @@ mod tests {
                 ("2025-06-11T19:00:00Z", "jsmith", "A", "logged"),
             ]),
             &sch,
+            &Attributor::default(),
         )
         .unwrap();
         let d = NaiveDate::from_ymd_opt(2025, 6, 11).unwrap();
@@ -214,7 +241,8 @@ mod tests {
                 logged: 3,
                 identity: BTreeMap::from([("s1".to_string(), 1)]),
                 ambiguous: 0,
-                unattributed: 0
+                unattributed: 0,
+                conflicts: 0
             }
         );
         assert_eq!(c.days[&("ip:10.0.0.5".to_string(), d)].ambiguous, 1);
