@@ -338,6 +338,14 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
         summary["coverage"],
         serde_json::json!([{"date": day(0), "events": 26, "logged": 5, "identity": 21, "ambiguous": 0, "unattributed": 0}])
     );
+    // The firewall log's silences in working hours: 09:04–10:00 and 10:20–15:00.
+    let gaps: Vec<i64> = summary["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["minutes"].as_i64().unwrap())
+        .collect();
+    assert_eq!(gaps, [56, 280], "{}", summary["gaps"]);
     let label = format!("identity:{source}:1");
     assert_eq!(summary["attributions"][0]["attribution"], label.as_str());
     assert_eq!(summary["attributions"][0]["user"], "jsmith");

@@ -399,6 +399,33 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .flatten()
         .map(String::from)
         .collect();
+    // Silences of the pack's source files in working hours over the period
+    // (every event of those files, not only the subject's: one pass over `ts`
+    // and `source`).
+    let mut silences = crate::usage::coverage::Coverage::default();
+    scan::each_day(
+        &store,
+        &[col::TS, col::SOURCE],
+        &scan::Filter {
+            range: range.clone(),
+            users: None,
+        },
+        |_, df| silences.push_sources(&df, &plan),
+    )?;
+    summary.gaps = silences
+        .gaps
+        .iter()
+        .filter(|g| used.contains(&g.source))
+        .map(|g| pack::GapRow {
+            source: g.source.clone(),
+            start_utc: pack::utc(g.start_ms),
+            end_utc: pack::utc(g.end_ms),
+            minutes: (g.end_ms - g.start_ms) / 60_000,
+        })
+        .collect();
+    summary
+        .gaps
+        .sort_by(|a, b| a.source.cmp(&b.source).then(a.start_utc.cmp(&b.start_utc)));
     let made_at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let public = store.signing_key().verifying_key();
     let fingerprint = crate::signing::fingerprint(&public);

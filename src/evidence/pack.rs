@@ -193,6 +193,19 @@ pub struct CoverageRow {
     pub unattributed: u64,
 }
 
+/// A silence of one of the pack's source files inside working hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapRow {
+    /// Source id (see sources.csv).
+    pub source: String,
+    /// Start, UTC.
+    pub start_utc: String,
+    /// End, UTC.
+    pub end_utc: String,
+    /// Minutes.
+    pub minutes: i64,
+}
+
 /// Per local date, how the pack's events were attributed.
 ///
 /// # Errors
@@ -573,6 +586,9 @@ pub struct Summary {
     pub coverage: Vec<CoverageRow>,
     /// Every identity record an attribution in the pack rests on, with its raw line.
     pub attributions: Vec<AttributionRow>,
+    /// Silences of 30 minutes or more inside working hours of the source
+    /// files the pack rests on, over the period: gaps in the evidence.
+    pub gaps: Vec<GapRow>,
     /// Per source file cited by a session: whether its lines were read back
     /// (the file still where it was ingested, SHA-256 verified) or why not.
     pub raw_lines: BTreeMap<String, String>,
@@ -717,6 +733,7 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
         raw_lines: BTreeMap::new(),
         coverage: Vec::new(),
         attributions: Vec::new(),
+        gaps: Vec::new(),
         profile: Vec::new(),
         usage,
         social_media_days: days,

@@ -524,6 +524,26 @@ fn attribution_section(s: &crate::evidence::pack::Summary) -> String {
         );
     }
     h.push_str("</table>");
+    if s.gaps.is_empty() {
+        h.push_str("<p>The log files this pack rests on recorded something in every half hour of working time in the period.</p>");
+    } else {
+        h.push_str(
+            "<p><b>Gaps in the evidence.</b> In these periods of working time a log file this pack rests on recorded \
+             nothing at all for 30 minutes or more: the proxy or firewall may have been down, or traffic went another \
+             way. Browse time there reads as none; it may not have been.</p><ul class=\"small\">",
+        );
+        for g in &s.gaps {
+            let _ = write!(
+                h,
+                "<li><code>{}</code>: {} to {} ({} min)</li>",
+                esc(&g.source),
+                esc(&g.start_utc),
+                esc(&g.end_utc),
+                g.minutes
+            );
+        }
+        h.push_str("</ul>");
+    }
     if !s.attributions.is_empty() {
         h.push_str("<p>The identity records the attributions rest on:</p><ul class=\"small\">");
         for r in &s.attributions {

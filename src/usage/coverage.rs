@@ -81,9 +81,7 @@ impl Coverage {
         } else {
             Some(events.column(col::CLIENT_IP)?.str()?.clone())
         };
-        let source = events.column(col::SOURCE)?.str()?.clone();
         let label = events.column("attribution")?.str()?.clone();
-        let mut by_source: HashMap<&str, Vec<i64>> = HashMap::new();
         for i in 0..events.height() {
             let t = ts.get(i).unwrap_or(0);
             let day = self
@@ -114,10 +112,24 @@ impl Coverage {
                     *day.identity.entry(src.to_string()).or_default() += 1;
                 }
             }
+        }
+        self.push_sources(events, plan)
+    }
+
+    /// Adds one batch's times per source file (columns `ts` and `source`)
+    /// to the silences only.
+    ///
+    /// # Errors
+    /// A column is missing or of the wrong type.
+    pub fn push_sources(&mut self, events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<()> {
+        let ts = events.column(col::TS)?.datetime()?.physical().clone();
+        let source = events.column(col::SOURCE)?.str()?.clone();
+        let mut by_source: HashMap<&str, Vec<i64>> = HashMap::new();
+        for (s, t) in source.iter().zip(ts.iter()) {
             by_source
-                .entry(source.get(i).unwrap_or(""))
+                .entry(s.unwrap_or(""))
                 .or_default()
-                .push(t);
+                .push(t.unwrap_or(0));
         }
         for (src, mut times) in by_source {
             times.sort_unstable();
