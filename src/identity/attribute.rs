@@ -87,26 +87,39 @@ impl Attributor {
 
     /// Who held `ip` at `ts_ms` (UTC).
     pub fn at(&self, ip: &str, ts_ms: i64) -> Outcome<'_> {
+        self.at_until(ip, ts_ms).0
+    }
+
+    /// Who held `ip` at `ts_ms` (UTC), and until when (UTC ms, exclusive)
+    /// the answer stays the same for later times: no hold covering `ts_ms`
+    /// ends and no other starts before it.
+    pub fn at_until(&self, ip: &str, ts_ms: i64) -> (Outcome<'_>, i64) {
         let Some(holds) = self.by_ip.get(ip) else {
-            return Outcome::Unattributed;
+            return (Outcome::Unattributed, i64::MAX);
         };
         let upto = holds.partition_point(|h| h.start_ms <= ts_ms);
+        let mut until = holds.get(upto).map_or(i64::MAX, |h| h.start_ms);
         let mut found: Option<&Hold> = None;
+        let mut ambiguous = false;
         for h in holds[..upto].iter().rev() {
             if h.reach_ms <= ts_ms {
                 break;
             }
             if h.end_ms > ts_ms {
+                until = until.min(h.end_ms);
                 match found {
-                    Some(f) if f.user != h.user => return Outcome::Ambiguous,
+                    Some(f) if f.user != h.user => ambiguous = true,
                     Some(_) => {}
                     None => found = Some(h),
                 }
             }
         }
-        found.map_or(Outcome::Unattributed, |h| {
-            Outcome::Identity(&h.user, &h.attribution)
-        })
+        let outcome = match found {
+            _ if ambiguous => Outcome::Ambiguous,
+            Some(h) => Outcome::Identity(&h.user, &h.attribution),
+            None => Outcome::Unattributed,
+        };
+        (outcome, until)
     }
 
     /// The addresses any of `users` held at some time in `[from_ms, to_ms)`,

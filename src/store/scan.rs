@@ -411,11 +411,26 @@ pub fn attribute(
     }
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let users = events.column(col::USER)?.str()?.clone();
+    // Rows of one address come in runs, in time order: the last answer
+    // holds from its time until its `until`.
+    let mut last: Option<(&str, i64, i64, Outcome<'_>)> = None;
     let outcomes: Vec<Outcome<'_>> = users
         .iter()
         .zip(ts.iter())
         .map(|(u, t)| match u.and_then(|u| u.strip_prefix("ip:")) {
-            Some(ip) => attributor.at(ip, t.unwrap_or(0)),
+            Some(ip) => {
+                let t = t.unwrap_or(0);
+                if let Some((l_ip, from, until, o)) = last
+                    && l_ip == ip
+                    && from <= t
+                    && t < until
+                {
+                    return o;
+                }
+                let (o, until) = attributor.at_until(ip, t);
+                last = Some((ip, t, until, o));
+                o
+            }
             None => Outcome::Logged,
         })
         .collect();
