@@ -350,3 +350,64 @@ fn radius_detail_start_and_stop_pair_by_session_and_records_without_an_address_a
         ]
     );
 }
+
+/// Event Viewer's "Save All Events As… CSV" (en-GB: day first, 24-hour),
+/// written here in its documented layout: the rendered message is the sixth
+/// field, with `Section:` lines and tab-indented `Name: value` lines.
+#[test]
+fn an_event_viewer_csv_export_gives_the_same_holds_as_its_xml() {
+    let logon = "An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tSYSTEM\r\n\tAccount Name:\t\tDC1$\r\n\tLogon ID:\t\t0x3E7\r\n\r\n\
+                 New Logon:\r\n\tSecurity ID:\t\tCORP\\jsmith\r\n\tAccount Name:\t\tjsmith\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x5A1F\r\n\r\n\
+                 Network Information:\r\n\tWorkstation Name:\tPC-0142\r\n\tSource Network Address:\t10.0.0.5\r\n\tSource Port:\t\t50122";
+    let logoff = "An account was logged off.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tCORP\\jsmith\r\n\tAccount Name:\t\tjsmith\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x5A1F";
+    let tgt = "A Kerberos authentication ticket (TGT) was requested.\r\n\r\nAccount Information:\r\n\tAccount Name:\t\takhan\r\n\tSupplied Realm Name:\tCORP\r\n\r\n\
+               Network Information:\r\n\tClient Address:\t\t::ffff:10.0.0.9\r\n\tClient Port:\t\t51000\r\n\r\nAdditional Information:\r\n\tResult Code:\t\t0x0";
+    let csv = format!(
+        "Keywords,Date and Time,Source,Event ID,Task Category\n\
+         Audit Success,11/06/2025 09:00:00,Microsoft-Windows-Security-Auditing,4624,Logon,\"{logon}\"\n\
+         Audit Success,11/06/2025 12:30:00,Microsoft-Windows-Security-Auditing,4634,Logoff,\"{logoff}\"\n\
+         Audit Success,11/06/2025 13:00:00,Microsoft-Windows-Security-Auditing,4768,Kerberos Authentication Service,\"{tgt}\"\n\
+         Audit Success,11/06/2025 13:05:00,Microsoft-Windows-Security-Auditing,4672,Special Logon,\"Special privileges assigned to new logon.\"\n"
+    );
+    let reader = choose("auto", csv.as_bytes()).unwrap();
+    assert_eq!(reader.name(), "windows-events");
+    let parsed = reader
+        .read(
+            csv.as_bytes(),
+            &ReadContext {
+                tz: chrono_tz::Europe::London,
+            },
+        )
+        .unwrap();
+    assert_eq!(parsed.records(), 4);
+    assert_eq!(
+        parsed.rejected[0].reason,
+        "event 4672 is not a logon, logoff or Kerberos ticket event"
+    );
+    let (v, _) = build(
+        parsed.observations,
+        &AssetRegister::default(),
+        DEFAULT_MAX_HOLD_MS,
+        &Realms::new(&["CORP".into()]),
+    );
+    // 11 June is BST: 09:00 local = 08:00 UTC.
+    assert_eq!(
+        spans(&v),
+        [
+            s(
+                "10.0.0.5",
+                "jsmith",
+                "2025-06-11T08:00:00",
+                "2025-06-11T11:30:00",
+                2
+            ),
+            s(
+                "10.0.0.9",
+                "akhan",
+                "2025-06-11T12:00:00",
+                "2025-06-11T22:00:00",
+                26
+            ),
+        ]
+    );
+}

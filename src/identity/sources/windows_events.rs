@@ -1,6 +1,7 @@
 //! Windows Security log events, from `.evtx` files (read with the `evtx`
-//! crate) or as XML (Event Viewer's "Save as XML", `wevtutil qe /f:xml`, one
-//! `<Event>` per record, with or without an `<Events>` root).
+//! crate), as XML (Event Viewer's "Save as XML", `wevtutil qe /f:xml`, one
+//! `<Event>` per record, with or without an `<Events>` root) or as Event
+//! Viewer's CSV export (the rendered message's fields).
 //!
 //! Microsoft's audit documentation ("Audit Logon", "Audit Kerberos
 //! Authentication Service"): 4624 *an account was successfully logged on*
@@ -25,6 +26,16 @@ const SERVICE_ACCOUNTS: [&str; 4] = [
     "local service",
     "network service",
 ];
+
+/// True when `text` starts with Event Viewer's CSV header.
+fn is_csv_export(text: &str) -> bool {
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    first.contains("Date and Time,Source,Event ID,Task Category")
+}
 
 /// Reads one `<Event>` element into an observation or a refusal reason.
 fn child<'a, 'i>(parent: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
@@ -57,6 +68,17 @@ fn event(node: roxmltree::Node<'_, '_>) -> Result<(i64, String, What), String> {
             .trim()
             .to_string()
     };
+    decide(id, ts_ms, &data)
+}
+
+/// The observation an event gives, from its fields by their XML names
+/// (`TargetUserName`, `TargetDomainName`, `TargetLogonId`, `IpAddress`,
+/// `Status`), or why it gives none.
+fn decide(
+    id: u32,
+    ts_ms: i64,
+    data: &dyn Fn(&str) -> String,
+) -> Result<(i64, String, What), String> {
     let user = || -> Result<String, String> {
         let name = data("TargetUserName");
         let domain = data("TargetDomainName");
@@ -172,6 +194,128 @@ fn read_xml(text: &str, out: &mut Parsed, line_of: impl Fn(u32) -> u64) -> Resul
     Ok(())
 }
 
+/// The fields of an Event Viewer CSV message (`Section:` lines, then
+/// `\tName:\t\tvalue` lines), by (section, name).
+fn message_fields(message: &str) -> std::collections::HashMap<(String, String), String> {
+    let mut out = std::collections::HashMap::new();
+    let mut section = String::new();
+    for line in message.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(['\t', ' ']) {
+            if let Some(h) = line.trim().strip_suffix(':') {
+                section = h.to_string();
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.trim().split_once(':') {
+            out.entry((section.clone(), k.trim().to_string()))
+                .or_insert_with(|| v.trim().to_string());
+        }
+    }
+    out
+}
+
+/// Where each XML field is in an Event Viewer CSV message, per event.
+fn csv_field(id: u32, name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match (id, name) {
+        (4624, "TargetUserName") => ("New Logon", "Account Name"),
+        (4624, "TargetDomainName") => ("New Logon", "Account Domain"),
+        (4624, "TargetLogonId") => ("New Logon", "Logon ID"),
+        (4624, "IpAddress") => ("Network Information", "Source Network Address"),
+        (4634 | 4647, "TargetLogonId") => ("Subject", "Logon ID"),
+        (4768 | 4769, "TargetUserName") => ("Account Information", "Account Name"),
+        (4768, "TargetDomainName") => ("Account Information", "Supplied Realm Name"),
+        (4768 | 4769, "IpAddress") => ("Network Information", "Client Address"),
+        (4768, "Status") => ("Additional Information", "Result Code"),
+        (4769, "Status") => ("Additional Information", "Failure Code"),
+        _ => return None,
+    })
+}
+
+/// Event Viewer's "Save All Events As… CSV": a header `Level` (or
+/// `Keywords`), `Date and Time`, `Source`, `Event ID`, `Task Category`, and
+/// each row with the rendered message as a sixth field. The time is local
+/// (`--time-zone`) in the exporting machine's format: `10/11/2026 09:55:00`
+/// is read day first (en-GB), `11/10/2026 9:55:00 AM` month first (en-US).
+fn read_csv(bytes: &[u8], cx: &ReadContext, out: &mut Parsed) -> Result<(), String> {
+    use chrono::TimeZone;
+    let mut r = ::csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = r
+        .headers()
+        .map_err(|e| format!("cannot read the header: {e}"))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+    };
+    let (Some(when_col), Some(id_col)) = (col("Date and Time"), col("Event ID")) else {
+        return Err(
+            "not an Event Viewer CSV export: no `Date and Time` and `Event ID` columns".into(),
+        );
+    };
+    for rec in r.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.reject(
+                    e.position().map_or(0, |p| p.line()),
+                    format!("not a CSV record: {e}"),
+                    "",
+                );
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line());
+        let raw = rec.iter().collect::<Vec<_>>().join(",");
+        let when = rec.get(when_col).unwrap_or("").trim();
+        let formats: &[&str] = if when.ends_with("AM") || when.ends_with("PM") {
+            &["%m/%d/%Y %I:%M:%S %p"]
+        } else {
+            &["%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+        };
+        let ts_ms = formats
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(when, f).ok())
+            .and_then(|t| cx.tz.from_local_datetime(&t).earliest())
+            .map(|t| t.timestamp_millis());
+        let Some(ts_ms) = ts_ms else {
+            out.reject(line, format!("`{when}` is not a date and time"), &raw);
+            continue;
+        };
+        let Some(id) = rec.get(id_col).and_then(|x| x.trim().parse::<u32>().ok()) else {
+            out.reject(line, "no event ID", &raw);
+            continue;
+        };
+        let fields = message_fields(
+            rec.get(headers.len())
+                .or_else(|| rec.iter().next_back())
+                .unwrap_or(""),
+        );
+        let data = |name: &str| -> String {
+            csv_field(id, name)
+                .and_then(|(s, k)| fields.get(&(s.to_string(), k.to_string())).cloned())
+                .unwrap_or_default()
+        };
+        match decide(id, ts_ms, &data) {
+            Ok((ts_ms, ip, what)) => out.observations.push(Observation {
+                ts_ms,
+                ip,
+                what,
+                line,
+                raw,
+            }),
+            Err(reason) => out.reject(line, reason, &raw),
+        }
+    }
+    Ok(())
+}
+
 impl IdentityReader for WindowsEvents {
     fn name(&self) -> &'static str {
         "windows-events"
@@ -184,11 +328,11 @@ impl IdentityReader for WindowsEvents {
     fn sniff(&self, head: &[u8]) -> bool {
         head.starts_with(b"ElfFile\0") || {
             let t = String::from_utf8_lossy(head);
-            t.contains("<Event ") || t.contains("<Event>")
+            t.contains("<Event ") || t.contains("<Event>") || is_csv_export(&t)
         }
     }
 
-    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<Parsed, String> {
+    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<Parsed, String> {
         let mut out = Parsed::default();
         if bytes.starts_with(b"ElfFile\0") {
             let settings = evtx::ParserSettings::new().num_threads(1);
@@ -207,7 +351,11 @@ impl IdentityReader for WindowsEvents {
             return Ok(out);
         }
         let text = String::from_utf8_lossy(bytes);
-        read_xml(&text, &mut out, u64::from)?;
+        if is_csv_export(&text) {
+            read_csv(bytes, cx, &mut out)?;
+        } else {
+            read_xml(&text, &mut out, u64::from)?;
+        }
         Ok(out)
     }
 }
