@@ -12,8 +12,11 @@
 //!   NAME is ADDRESS` or `cached NAME is ADDRESS`): each answer goes to the
 //!   client whose query for that name came last. Syslog lines carry no year:
 //!   `--year` gives it.
-//! - Windows DNS Server debug logs record packets without their answers
-//!   unless "details" is on; those lines name nothing and are refused.
+//! - Windows DNS Server debug logs: a response sent to a client (`Snd`,
+//!   flag `R`) with "details" logging on is followed by indented lines whose
+//!   `ANSWER SECTION` holds `DATA <address>` lines; without details the
+//!   response records no answer and is refused, as are query packets and
+//!   responses from other servers. Detail lines belong to their packet.
 //!
 //! Times are the server's local time (`--time-zone`). Every line is a
 //! lookup, a query waiting for its answer, or refused with its reason.
@@ -74,6 +77,8 @@ pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
     let mut out = Parsed::default();
     // dnsmasq: the latest client to query each name, with its line.
     let mut asked: HashMap<String, (String, u64, bool)> = HashMap::new();
+    // Windows DNS debug: the response packet whose detail lines follow.
+    let mut packet: Option<Packet> = None;
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;
         let l = line.trim_end_matches('\r');
@@ -85,16 +90,28 @@ pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
         } else if l.contains(" dnsmasq[") {
             dnsmasq(l, n, tz, year, &mut asked, &mut out);
         } else if l.contains(" PACKET ") {
-            out.rejected.push((
-                n,
-                "a Windows DNS debug packet line records no answer: nothing to name".into(),
-            ));
+            finish_packet(&mut packet, &mut out);
+            packet = windows_packet(l, n, tz, &mut out);
+        } else if packet.is_some() && l.starts_with([' ', '\t']) {
+            // A detail line of the packet above (debug logging with "details").
+            let p = packet.as_mut().expect("checked");
+            let t = l.trim();
+            if t.starts_with("ANSWER SECTION") {
+                p.in_answer = true;
+            } else if t.ends_with("SECTION:") {
+                p.in_answer = false;
+            } else if p.in_answer
+                && let Some(addr) = t.strip_prefix("DATA").and_then(|a| normalise_ip(a.trim()))
+            {
+                p.answers.push(addr);
+            }
         } else if l.contains("query: ") {
             out.rejected.push((n, "a query without its answer (the address in brackets is the server's): nothing to name".into()));
         } else {
             out.rejected.push((n, "not a DNS query or answer".into()));
         }
     }
+    finish_packet(&mut packet, &mut out);
     for (_, line, used) in asked.into_values() {
         if !used {
             out.rejected
@@ -103,6 +120,100 @@ pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
     }
     out.rejected.sort();
     out
+}
+
+/// A Windows DNS Server response to a client, waiting for its detail lines.
+struct Packet {
+    ts_ms: i64,
+    client: String,
+    name: String,
+    line: u64,
+    in_answer: bool,
+    answers: Vec<String>,
+}
+
+/// A Windows DNS debug `PACKET` line: a response sent to a client (`Snd`
+/// with the `R` flag) waits for its answer section; anything else is refused.
+fn windows_packet(l: &str, n: u64, tz: Tz, out: &mut Parsed) -> Option<Packet> {
+    let f: Vec<&str> = l.split_whitespace().collect();
+    let ampm = f.get(2).is_some_and(|w| *w == "AM" || *w == "PM");
+    let ts = if ampm {
+        NaiveDateTime::parse_from_str(&f[..3].join(" "), "%m/%d/%Y %I:%M:%S %p").ok()
+    } else {
+        let dt = f.get(..2).map(|x| x.join(" ")).unwrap_or_default();
+        NaiveDateTime::parse_from_str(&dt, "%d/%m/%Y %H:%M:%S")
+            .or_else(|_| NaiveDateTime::parse_from_str(&dt, "%Y-%m-%d %H:%M:%S"))
+            .ok()
+    };
+    let Some(ts_ms) = ts.and_then(|t| local(tz, t)) else {
+        out.rejected
+            .push((n, "a packet line without a date and time".into()));
+        return None;
+    };
+    let Some(d) = f.iter().position(|w| *w == "Snd" || *w == "Rcv") else {
+        out.rejected.push((
+            n,
+            "a packet line that is not a DNS query or response".into(),
+        ));
+        return None;
+    };
+    if f[d] != "Snd" || f.get(d + 3) != Some(&"R") {
+        out.rejected.push((
+            n,
+            "a query packet, or a response from another server: not an answer to a client".into(),
+        ));
+        return None;
+    }
+    let Some(client) = f.get(d + 1).and_then(|a| normalise_ip(a)) else {
+        out.rejected
+            .push((n, "a response without a client address".into()));
+        return None;
+    };
+    // The name, as (3)www(8)facebook(3)com(0) or .www.facebook.com.
+    let raw_name = f.last().copied().unwrap_or("");
+    let mut name = String::new();
+    let mut rest = raw_name;
+    while let Some(open) = rest.find('(') {
+        name.push_str(&rest[..open]);
+        if !name.is_empty() && !name.ends_with('.') {
+            name.push('.');
+        }
+        let close = rest[open..].find(')').map_or(rest.len(), |c| open + c);
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    name.push_str(rest);
+    Some(Packet {
+        ts_ms,
+        client,
+        name: name_of(name.trim_matches('.')),
+        line: n,
+        in_answer: false,
+        answers: Vec::new(),
+    })
+}
+
+/// Turns a finished response packet into lookups, or refuses it.
+fn finish_packet(packet: &mut Option<Packet>, out: &mut Parsed) {
+    let Some(p) = packet.take() else {
+        return;
+    };
+    if p.answers.is_empty() {
+        out.rejected.push((
+            p.line,
+            "a response whose answer the log does not record (debug logging without details): nothing to name".into(),
+        ));
+        return;
+    }
+    out.accepted += 1;
+    for address in p.answers {
+        out.lookups.push(Lookup {
+            ts_ms: p.ts_ms,
+            client: p.client.clone(),
+            name: p.name.clone(),
+            address,
+            line: p.line,
+        });
+    }
 }
 
 /// `DD-Mon-YYYY HH:MM:SS.mmm client IP#PORT ...: query: NAME IN TYPE response: RCODE FLAGS ANSWERS;`
@@ -300,6 +411,39 @@ mod tests {
         );
         let lines: Vec<u64> = p.rejected.iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 6]);
+    }
+
+    #[test]
+    fn a_windows_dns_debug_log_with_details_gives_the_answer_section() {
+        // Microsoft's debug log layout with "details": a response to the
+        // client, then its answer section; then one without details.
+        let text = "22/12/2021 21:46:04 0E1C PACKET  0000017DEDFE28D0 UDP Snd 10.20.0.6       966f R Q [8081   DR  NOERROR] A      (3)www(8)facebook(3)com(0)\n\
+                    UDP response info at 0000017DEDFE28D0\n  Socket = 512\n  Remote addr 10.20.0.6, port 53012\n  ANSWER SECTION:\n    \
+                    Name      \"[C00C](3)www(8)facebook(3)com(0)\"\n      TYPE   A  (1)\n      DATA   157.240.1.35\n  AUTHORITY SECTION:\n      \
+                    DATA   10.9.9.9\n\
+                    22/12/2021 21:46:05 0E1C PACKET  0000017DEDFE28D0 UDP Snd 10.20.0.6       9670 R Q [8081   DR  NOERROR] A      (5)login(4)live(3)com(0)\n";
+        let p = read(text, chrono_tz::UTC, 2021);
+        let got: Vec<(&str, &str, &str, u64)> = p
+            .lookups
+            .iter()
+            .map(|l| {
+                (
+                    l.client.as_str(),
+                    l.name.as_str(),
+                    l.address.as_str(),
+                    l.line,
+                )
+            })
+            .collect();
+        assert_eq!(got, [("10.20.0.6", "www.facebook.com", "157.240.1.35", 1)]);
+        assert_eq!(p.lookups[0].ts_ms, 1_640_209_564_000);
+        let rejected: Vec<u64> = p.rejected.iter().map(|r| r.0).collect();
+        assert_eq!(
+            rejected,
+            [2, 11],
+            "the info line and the response without details: {:?}",
+            p.rejected
+        );
     }
 
     #[test]
