@@ -92,9 +92,8 @@ pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
         } else if l.contains(" PACKET ") {
             finish_packet(&mut packet, &mut out);
             packet = windows_packet(l, n, tz, &mut out);
-        } else if packet.is_some() && l.starts_with([' ', '\t']) {
+        } else if let Some(p) = packet.as_mut().filter(|_| l.starts_with([' ', '\t'])) {
             // A detail line of the packet above (debug logging with "details").
-            let p = packet.as_mut().expect("checked");
             let t = l.trim();
             if t.starts_with("ANSWER SECTION") {
                 p.in_answer = true;
