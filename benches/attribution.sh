@@ -9,8 +9,9 @@
 #    generator, then takes every user name out of it (`-`) and gives each
 #    person their own client address, so every event needs attribution;
 #    imports one interval per person and day covering it; and times `usage`
-#    on that store against `usage` on the same log ingested with its user
-#    names (no attribution needed). Prints wall time and peak RSS of each.
+#    on that store before the import (nothing to attribute) and after it
+#    (every event attributed), and on the same log ingested with its user
+#    names, whose figures it must equal. Prints wall time and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${1:-2000000}"
@@ -68,10 +69,11 @@ mkdir -p "$work/st-anon"
 cp "$work/st-named/store.toml" "$work/st-named/secret.key" "$work/st-named/signing.key" \
   "$work/st-named/audit.jsonl" "$work/st-named/audit.head" "$work/st-anon/"
 "$bin" ingest --store "$work/st-anon" "$work/anon.log" > /dev/null 2>&1
-"$bin" identity import --store "$work/st-anon" --kind csv "$work/holds.csv" > /dev/null
 echo "log: $(wc -l < "$work/anon.log") lines; $(($(wc -l < "$work/holds.csv") - 1)) intervals; $(nproc) cores"
 measure "usage, users logged (no attribution)" "$bin" usage --store "$work/st-named" --format csv
-measure "usage, every event attributed" "$bin" usage --store "$work/st-anon" --format csv
+measure "usage, addresses only, no identity imported" "$bin" usage --store "$work/st-anon" --format csv
+"$bin" identity import --store "$work/st-anon" --kind csv "$work/holds.csv" > /dev/null
+measure "usage, addresses only, every event attributed" "$bin" usage --store "$work/st-anon" --format csv
 "$bin" usage --store "$work/st-named" --format csv | sort > "$work/a.csv"
 "$bin" usage --store "$work/st-anon" --format csv | sort > "$work/b.csv"
 if cmp -s "$work/a.csv" "$work/b.csv"; then
