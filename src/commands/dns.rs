@@ -31,9 +31,10 @@ pub struct DnsArgs {
 #[derive(Debug, Subcommand)]
 pub enum DnsCommand {
     /// Import DNS logs (BIND/Infoblox query logs with responses, dnsmasq
-    /// with log-queries; Windows DNS debug lines are read and refused: they
-    /// record no answer). Every line is a lookup, a query an answer used, or
-    /// refused with its reason.
+    /// with log-queries, Windows DNS Server debug logs with details). Every
+    /// line is a lookup, a query an answer used, a detail line of its packet,
+    /// or refused with its reason (a query log line with no answer names
+    /// nothing).
     Import {
         /// The zone of the logs' local times; default Europe/London.
         #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
