@@ -210,6 +210,22 @@ impl Analysis {
         })
     }
 
+    /// The partitions of `range` by UTC day, each day checked against every
+    /// schedule's bank-holiday calendar.
+    ///
+    /// # Errors
+    /// A day outside the calendar's years (exit 2); store errors.
+    fn days(
+        &self,
+        range: &Range,
+    ) -> anyhow::Result<std::collections::BTreeMap<NaiveDate, Vec<PathBuf>>> {
+        let days = scan::partitions_by_day(&self.store, range)?;
+        for day in days.keys() {
+            self.profiles.check_covers(*day).map_err(ExitError::usage)?;
+        }
+        Ok(days)
+    }
+
     /// An accumulator for the browse-time model `params`, without sessions.
     pub fn accumulator(&self, params: Params) -> analysis::Accumulator<'_> {
         analysis::Accumulator::new(
@@ -241,10 +257,7 @@ impl Analysis {
             columns.push(col::CLIENT_IP);
         }
         let window_ms = i64::try_from(self.config.identity.dns_window_s).unwrap_or(3600) * 1000;
-        let days = scan::partitions_by_day(&self.store, &filter.range)?;
-        for day in days.keys() {
-            self.profiles.check_covers(*day).map_err(ExitError::usage)?;
-        }
+        let days = self.days(&filter.range)?;
         // People's events logged with only an address are stored under it.
         let mut filter = filter.clone();
         if let Some(users) = &filter.users
@@ -291,10 +304,7 @@ impl Analysis {
     /// # Errors
     /// Store errors; a day outside the holiday calendar (exit 2).
     pub fn coverage(&self) -> anyhow::Result<analysis::coverage::Coverage> {
-        let days = scan::partitions_by_day(&self.store, &self.filter.range)?;
-        for day in days.keys() {
-            self.profiles.check_covers(*day).map_err(ExitError::usage)?;
-        }
+        let days = self.days(&self.filter.range)?;
         let mut cov = analysis::coverage::Coverage::default();
         let columns = [col::TS, col::USER, col::SOURCE, col::CLIENT_IP];
         scan::each_listed_day(&days, &columns, &self.filter, |_, mut events| {

@@ -5,18 +5,14 @@
 //! committed import (written last).
 
 use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use polars::prelude::{
-    Column, DataFrame, IntoColumn, NamedFrom, ParquetCompression, ParquetReader, ParquetWriter,
-    SerReader, Series,
-};
+use polars::prelude::{Column, DataFrame, IntoColumn, NamedFrom, ParquetReader, SerReader, Series};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::{Store, sidecar};
 use crate::dns::Lookup;
 
 /// One imported DNS log.
@@ -49,20 +45,7 @@ fn dir(store: &Store) -> PathBuf {
 /// # Errors
 /// The manifest cannot be read or a complete line is not a record.
 pub fn sources(store: &Store) -> anyhow::Result<Vec<DnsSource>> {
-    let path = dir(store).join("sources.jsonl");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let complete = text.rsplit_once('\n').map_or("", |(done, _)| done);
-    complete
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .with_context(|| format!("{}: not a DNS source record", path.display()))
-        })
-        .collect()
+    sidecar::read_records(&dir(store).join("sources.jsonl"), "DNS source record")
 }
 
 fn frame(v: &[Lookup]) -> anyhow::Result<DataFrame> {
@@ -88,23 +71,6 @@ fn frame(v: &[Lookup]) -> anyhow::Result<DataFrame> {
     Ok(DataFrame::new(v.len(), cols)?)
 }
 
-/// Writes a source's lookups (replacing any), atomically.
-fn write_table(store: &Store, source: &str, lookups: &[Lookup]) -> anyhow::Result<()> {
-    let d = dir(store);
-    crate::fsutil::create_dir_all(&d)?;
-    let mut df = frame(lookups)?;
-    let tmp = d.join(format!(".{source}.parquet.tmp"));
-    let f = crate::fsutil::create(&tmp)?;
-    ParquetWriter::new(&f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()?;
-    let path = d.join(format!("{source}.parquet"));
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
-
 /// Stores one import: lookups, refused lines, then the manifest line.
 ///
 /// # Errors
@@ -115,23 +81,12 @@ pub fn write(
     lookups: &[Lookup],
     rejected: &[(u64, String)],
 ) -> anyhow::Result<()> {
-    write_table(store, &record.source, lookups)?;
     let d = dir(store);
-    let mut lines = Vec::new();
-    for (line, reason) in rejected {
-        serde_json::to_writer(
-            &mut lines,
-            &serde_json::json!({"line": line, "reason": reason}),
-        )?;
-        lines.push(b'\n');
-    }
-    crate::fsutil::write_atomic(&d.join(format!("{}.rejected.jsonl", record.source)), &lines)?;
-    let mut m = crate::fsutil::open_append(&d.join("sources.jsonl"))?;
-    let mut line = serde_json::to_vec(record)?;
-    line.push(b'\n');
-    m.write_all(&line)?;
-    m.sync_all()?;
-    crate::fsutil::sync_dir(&d);
+    sidecar::write_table(&d, &record.source, &mut frame(lookups)?)?;
+    let rejected = rejected
+        .iter()
+        .map(|(line, reason)| serde_json::json!({"line": line, "reason": reason}));
+    sidecar::commit(&d, &record.source, rejected, record)?;
     Ok(())
 }
 
@@ -190,7 +145,7 @@ pub fn purge(store: &Store, cutoff_ms: i64, execute: bool) -> anyhow::Result<u64
             .collect();
         let n = (all.len() - keep.len()) as u64;
         if n > 0 && execute {
-            write_table(store, &s.source, &keep)?;
+            sidecar::write_table(&dir(store), &s.source, &mut frame(&keep)?)?;
         }
         gone += n;
     }

@@ -6,18 +6,14 @@
 //! `start` and `end` (UTC ms, `[start, end)`), `line`, `raw`.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use polars::prelude::{
-    Column, DataFrame, IntoColumn, NamedFrom, ParquetCompression, ParquetReader, ParquetWriter,
-    SerReader, Series,
-};
+use polars::prelude::{Column, DataFrame, IntoColumn, NamedFrom, ParquetReader, SerReader, Series};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::{Store, sidecar};
 use crate::identity::intervals::Interval;
 use crate::identity::sources::Rejected;
 
@@ -66,26 +62,7 @@ fn table(store: &Store, source: &str) -> PathBuf {
 /// # Errors
 /// The manifest cannot be read, or a complete line is not a record.
 pub fn sources(store: &Store) -> anyhow::Result<Vec<IdentitySource>> {
-    let path = manifest(store);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let complete = text.rsplit_once('\n').map_or("", |(done, _)| done);
-    complete
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!(
-                    "{} line {}: not an identity source record",
-                    path.display(),
-                    i + 1
-                )
-            })
-        })
-        .collect()
+    sidecar::read_records(&manifest(store), "identity source record")
 }
 
 /// Stores one import: the intervals, the refused records, then the manifest line.
@@ -99,35 +76,11 @@ pub fn write(
     rejected: &[Rejected],
 ) -> anyhow::Result<()> {
     let dir = store.identity_dir();
-    crate::fsutil::create_dir_all(&dir)?;
-    let mut df = to_frame(intervals)?;
-    let path = table(store, &record.source);
-    let tmp = dir.join(format!(".{}.parquet.tmp", record.source));
-    let f = crate::fsutil::create(&tmp)?;
-    ParquetWriter::new(&f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut lines = Vec::new();
-    for r in rejected {
-        serde_json::to_writer(
-            &mut lines,
-            &serde_json::json!({"line": r.line, "reason": r.reason, "raw": r.raw}),
-        )?;
-        lines.push(b'\n');
-    }
-    crate::fsutil::write_atomic(
-        &dir.join(format!("{}.rejected.jsonl", record.source)),
-        &lines,
-    )?;
-    let mut m = crate::fsutil::open_append(&manifest(store))?;
-    let mut line = serde_json::to_vec(record)?;
-    line.push(b'\n');
-    m.write_all(&line)?;
-    m.sync_all()?;
-    crate::fsutil::sync_dir(&dir);
+    sidecar::write_table(&dir, &record.source, &mut to_frame(intervals)?)?;
+    let rejected = rejected
+        .iter()
+        .map(|r| serde_json::json!({"line": r.line, "reason": r.reason, "raw": r.raw}));
+    sidecar::commit(&dir, &record.source, rejected, record)?;
     Ok(())
 }
 
@@ -144,16 +97,7 @@ pub fn rewrite(
     all_gone: bool,
 ) -> anyhow::Result<()> {
     let dir = store.identity_dir();
-    let mut df = to_frame(keep)?;
-    let path = table(store, source);
-    let tmp = dir.join(format!(".{source}.parquet.purge.tmp"));
-    let f = crate::fsutil::create(&tmp)?;
-    ParquetWriter::new(&f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+    sidecar::write_table(&dir, source, &mut to_frame(keep)?)?;
     if all_gone {
         let rejected = dir.join(format!("{source}.rejected.jsonl"));
         if rejected.exists() {

@@ -96,29 +96,7 @@ fn one() -> u64 {
 /// # Errors
 /// The file cannot be read, or a complete line is not a valid record (line named).
 pub fn read(path: &Path) -> anyhow::Result<Vec<SourceRecord>> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let complete = match text.rfind('\n') {
-        Some(i) => &text[..=i],
-        None => "",
-    };
-    complete
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!(
-                    "{}: line {} is not a valid source record",
-                    path.display(),
-                    i + 1
-                )
-            })
-        })
-        .collect()
+    super::sidecar::read_records(path, "source record")
 }
 
 /// The ids of committed sources.

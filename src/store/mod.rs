@@ -24,6 +24,7 @@ pub mod identity;
 pub mod manifest;
 pub mod quarantine;
 pub mod scan;
+pub mod sidecar;
 pub mod writer;
 
 use std::fs::{self, File};
