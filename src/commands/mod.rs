@@ -273,7 +273,7 @@ impl Analysis {
             filter.users = Some(wanted.into_iter().chain(addresses).collect());
         }
         let bar = days_bar(days.len());
-        scan::each_listed_day(&days, &columns, &filter, |day, mut events| {
+        let prepare = |_, mut events: DataFrame| {
             if !self.attributor.is_empty() {
                 scan::attribute(&mut events, &self.attributor, false)?;
             }
@@ -286,6 +286,9 @@ impl Analysis {
             if let Some(c) = &self.classifier {
                 reclassify(&mut events, c)?;
             }
+            Ok(events)
+        };
+        scan::each_prepared_day(&days, &columns, &filter, prepare, |day, events| {
             bar.set_message(day.to_string());
             bar.inc(1);
             for acc in accs.iter_mut() {

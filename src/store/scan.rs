@@ -1,7 +1,7 @@
 //! Reading events back: the one scan API that `usage`, `flags` and (later)
 //! evidence packs share.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -234,21 +234,34 @@ pub fn each_listed_day(
     days: &BTreeMap<NaiveDate, Vec<PathBuf>>,
     columns: &[&str],
     filter: &Filter,
+    f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    each_prepared_day(days, columns, filter, |_, df| Ok(df), f)
+}
+
+/// [`each_listed_day`] with a step that runs as each day is read, before it
+/// is handed to `f`: `prepare` (attribution, DNS naming, classification)
+/// works on the next day while `f` works on this one, so on two cores the
+/// two halves overlap.
+///
+/// # Errors
+/// A partition file cannot be read, or `prepare` or `f` fails.
+pub fn each_prepared_day(
+    days: &BTreeMap<NaiveDate, Vec<PathBuf>>,
+    columns: &[&str],
+    filter: &Filter,
+    prepare: impl Fn(NaiveDate, DataFrame) -> anyhow::Result<DataFrame> + Sync,
     mut f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
     let days: Vec<(&NaiveDate, &Vec<PathBuf>)> = days.iter().collect();
-    let mut next = days
-        .first()
-        .map(|(d, files)| read_day(**d, files, columns, filter));
+    let load = |i: usize| {
+        days.get(i)
+            .map(|(d, files)| prepare(**d, read_day(**d, files, columns, filter)?))
+    };
+    let mut next = load(0);
     for (i, (day, _)) in days.iter().enumerate() {
         let df = next.take().expect("read ahead")?;
-        let (df, ahead) = rayon::join(
-            || f(**day, df),
-            || {
-                days.get(i + 1)
-                    .map(|(d, files)| read_day(**d, files, columns, filter))
-            },
-        );
+        let (df, ahead) = rayon::join(|| f(**day, df), || load(i + 1));
         df?;
         next = ahead;
         release_free_memory();
@@ -411,38 +424,46 @@ pub fn attribute(
     }
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let users = events.column(col::USER)?.str()?.clone();
-    // Rows of one address come in runs, in time order: the last answer
-    // holds from its time until its `until`.
-    let mut last: Option<(&str, i64, i64, Outcome<'_>)> = None;
-    let outcomes: Vec<Outcome<'_>> = users
-        .iter()
-        .zip(ts.iter())
-        .map(|(u, t)| match u.and_then(|u| u.strip_prefix("ip:")) {
-            Some(ip) => {
-                let t = t.unwrap_or(0);
-                if let Some((l_ip, from, until, o)) = last
-                    && l_ip == ip
-                    && from <= t
-                    && t < until
-                {
-                    return o;
+    let times: std::borrow::Cow<'_, [i64]> = match ts.cont_slice() {
+        Ok(s) => s.into(),
+        Err(_) => ts.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>().into(),
+    };
+    // The last answer for each address holds from its time until its
+    // `until`; rows of one address mostly come in time order, so most rows
+    // are answered from here without searching the address's holds.
+    let mut memo: HashMap<&str, (i64, i64, Outcome<'_>), foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut people: Vec<&str> = Vec::with_capacity(users.len());
+    let mut outcomes: Vec<Outcome<'_>> = Vec::with_capacity(if label { users.len() } else { 0 });
+    let mut any = false;
+    let names = users.downcast_iter().flat_map(|a| a.iter());
+    for (u, &t) in names.zip(times.iter()) {
+        let u = u.unwrap_or("");
+        let o = match u.strip_prefix("ip:") {
+            Some(ip) => match memo.get(ip) {
+                Some(&(from, until, o)) if from <= t && t < until => o,
+                _ => {
+                    let (o, until) = attributor.at_until(ip, t);
+                    memo.insert(ip, (t, until, o));
+                    o
                 }
-                let (o, until) = attributor.at_until(ip, t);
-                last = Some((ip, t, until, o));
-                o
-            }
+            },
             None => Outcome::Logged,
-        })
-        .collect();
-    if outcomes.iter().any(|o| matches!(o, Outcome::Identity(..))) {
-        let people = StringChunked::from_iter_values(
-            col::USER.into(),
-            users.iter().zip(&outcomes).map(|(u, o)| match o {
-                Outcome::Identity(p, _) => *p,
-                _ => u.unwrap_or(""),
-            }),
-        );
-        events.replace(col::USER, people.into_column())?;
+        };
+        match o {
+            Outcome::Identity(p, _) => {
+                any = true;
+                people.push(p);
+            }
+            _ => people.push(u),
+        }
+        if label {
+            outcomes.push(o);
+        }
+    }
+    if any {
+        let column = StringChunked::from_iter_values(col::USER.into(), people.into_iter());
+        events.replace(col::USER, column.into_column())?;
     }
     if label {
         let column = StringChunked::from_iter_values(
