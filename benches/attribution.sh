@@ -11,7 +11,8 @@
 #    imports one interval per person and day covering it; and times `usage`
 #    on that store before the import (nothing to attribute) and after it
 #    (every event attributed), and on the same log ingested with its user
-#    names, whose figures it must equal. Prints wall time and peak RSS.
+#    names, whose figures it must equal: RUNS (default 7) runs of each, in
+#    turn; prints the median wall time, the peak RSS and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines="${1:-2000000}"
@@ -70,10 +71,26 @@ cp "$work/st-named/store.toml" "$work/st-named/secret.key" "$work/st-named/signi
   "$work/st-named/audit.jsonl" "$work/st-named/audit.head" "$work/st-anon/"
 "$bin" ingest --store "$work/st-anon" "$work/anon.log" > /dev/null 2>&1
 echo "log: $(wc -l < "$work/anon.log") lines; $(($(wc -l < "$work/holds.csv") - 1)) intervals; $(nproc) cores"
-measure "usage, users logged (no attribution)" "$bin" usage --store "$work/st-named" --format csv
-measure "usage, addresses only, no identity imported" "$bin" usage --store "$work/st-anon" --format csv
+# The store before the import, kept aside, so the three are timed in turn.
+cp -r "$work/st-anon" "$work/st-before"
 "$bin" identity import --store "$work/st-anon" --kind csv "$work/holds.csv" > /dev/null
-measure "usage, addresses only, every event attributed" "$bin" usage --store "$work/st-anon" --format csv
+runs="${RUNS:-7}"
+for _ in $(seq "$runs"); do
+  for s in st-named st-before st-anon; do
+    /usr/bin/time -f "%e %M" -o "$work/time" "$bin" usage --store "$work/$s" --format csv > /dev/null
+    echo "$s $(cat "$work/time")" >> "$work/times"
+  done
+done
+median() { grep "^$1 " "$work/times" | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+peak() { grep "^$1 " "$work/times" | awk '$3 > m { m = $3 } END { print int(m / 1024) }'; }
+named=$(median st-named)
+before=$(median st-before)
+after=$(median st-anon)
+echo "usage, median of $runs runs taken in turn:"
+printf '  %-44s %6s s %6s MB\n' "users logged (no attribution)" "$named" "$(peak st-named)" \
+  "addresses only, no identity imported" "$before" "$(peak st-before)" \
+  "addresses only, every event attributed" "$after" "$(peak st-anon)"
+awk -v a="$after" -v n="$named" -v b="$before" 'BEGIN { printf "attribution adds %+.0f%% to usage with users logged, %+.0f%% to usage before the import\n", (a / n - 1) * 100, (a / b - 1) * 100 }'
 "$bin" usage --store "$work/st-named" --format csv | sort > "$work/a.csv"
 "$bin" usage --store "$work/st-anon" --format csv | sort > "$work/b.csv"
 if cmp -s "$work/a.csv" "$work/b.csv"; then

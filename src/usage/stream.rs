@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use polars::prelude::DataFrame;
+use polars::prelude::{BooleanChunked, DataFrame, StringChunked};
+use polars_arrow::array::Array;
 use rayon::prelude::*;
 
 use super::background::Detector;
@@ -83,6 +84,82 @@ struct PersonState {
     social_days: BTreeMap<NaiveDate, Split>,
 }
 
+/// One batch's columns ([`super::COLUMNS`]) as single Arrow arrays, read
+/// by row number: the analysis visits each person's rows in turn, and
+/// indexing an array is much cheaper than `ChunkedArray::get`. A null reads
+/// as `""` or `false`.
+struct Rows {
+    len: usize,
+    /// UTC ms.
+    ts: Vec<i64>,
+    columns: [StringChunked; 3],
+    flags: [BooleanChunked; 2],
+}
+
+impl Rows {
+    /// # Errors
+    /// A column is missing or of the wrong type.
+    fn of(batch: &DataFrame) -> anyhow::Result<Rows> {
+        let ts = batch
+            .column(col::TS)?
+            .datetime()
+            .context("ts column")?
+            .physical();
+        let text = |name: &str| -> anyhow::Result<StringChunked> {
+            let c = batch.column(name)?.str()?;
+            Ok(if c.chunks().len() == 1 {
+                c.clone()
+            } else {
+                c.rechunk().into_owned()
+            })
+        };
+        let flag = |name: &str| -> anyhow::Result<BooleanChunked> {
+            let c = batch.column(name)?.bool()?;
+            Ok(if c.chunks().len() == 1 {
+                c.clone()
+            } else {
+                c.rechunk().into_owned()
+            })
+        };
+        Ok(Rows {
+            len: batch.height(),
+            ts: ts.iter().map(|t| t.unwrap_or(0)).collect(),
+            columns: [text(col::USER)?, text(col::SITE)?, text(col::CATEGORY)?],
+            flags: [flag(col::EMBEDDED)?, flag(col::DENIED)?],
+        })
+    }
+
+    fn text(&self, c: usize, i: usize) -> &str {
+        let a = self.columns[c].downcast_as_array();
+        if a.is_valid(i) { a.value(i) } else { "" }
+    }
+
+    fn flag(&self, c: usize, i: usize) -> bool {
+        let a = self.flags[c].downcast_as_array();
+        a.is_valid(i) && a.value(i)
+    }
+
+    fn user(&self, i: usize) -> &str {
+        self.text(0, i)
+    }
+
+    fn site(&self, i: usize) -> &str {
+        self.text(1, i)
+    }
+
+    fn category(&self, i: usize) -> &str {
+        self.text(2, i)
+    }
+
+    fn embedded(&self, i: usize) -> bool {
+        self.flag(0, i)
+    }
+
+    fn denied(&self, i: usize) -> bool {
+        self.flag(1, i)
+    }
+}
+
 /// Accumulates usage over batches of events given in time order.
 ///
 /// Each batch must hold columns [`super::COLUMNS`]; no event of a later
@@ -133,20 +210,13 @@ impl<'a> Accumulator<'a> {
     /// # Errors
     /// A column is missing or of the wrong type.
     pub fn push(&mut self, batch: &DataFrame, until_ms: Option<i64>) -> anyhow::Result<()> {
-        let ts = batch
-            .column(col::TS)?
-            .datetime()
-            .context("ts column")?
-            .physical()
-            .clone();
-        let user = batch.column(col::USER)?.str()?.clone();
-        let site = batch.column(col::SITE)?.str()?.clone();
-        let category = batch.column(col::CATEGORY)?.str()?.clone();
-        let embedded = batch.column(col::EMBEDDED)?.bool()?.clone();
-        let denied = batch.column(col::DENIED)?.bool()?.clone();
-        let mut by_user: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, u) in user.iter().enumerate() {
-            by_user.entry(u.unwrap_or("")).or_default().push(i);
+        let rows = Rows::of(batch)?;
+        // One hash per event: a fast, non-cryptographic one (the keys are the
+        // store's own user names).
+        let mut by_user: HashMap<&str, Vec<usize>, foldhash::fast::RandomState> =
+            HashMap::default();
+        for i in 0..rows.len {
+            by_user.entry(rows.user(i)).or_default().push(i);
         }
         for u in by_user.keys() {
             if !self.people.contains_key(*u) {
@@ -156,29 +226,36 @@ impl<'a> Accumulator<'a> {
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         self.people.par_iter_mut().for_each(|(u, person)| {
-            if let Some(rows) = by_user.get(u.as_str()) {
+            if let Some(own) = by_user.get(u.as_str()) {
                 // (site, category) → requests as (ts ms, embedded, row)
                 type Requests = Vec<(i64, bool, usize)>;
-                let mut groups: BTreeMap<(&str, &str), Requests> = BTreeMap::new();
-                for &i in rows {
-                    let cat = category.get(i).unwrap_or("");
-                    if denied.get(i).unwrap_or(false) {
-                        person
-                            .categories
-                            .entry(cat.to_string())
-                            .or_default()
-                            .totals
-                            .blocked += 1;
+                let mut groups: HashMap<(&str, &str), Requests, foldhash::fast::RandomState> =
+                    HashMap::default();
+                for &i in own {
+                    let cat = rows.category(i);
+                    if rows.denied(i) {
+                        match person.categories.get_mut(cat) {
+                            Some(p) => p.totals.blocked += 1,
+                            None => {
+                                let p = person.categories.entry(cat.to_string()).or_default();
+                                p.totals.blocked += 1;
+                            }
+                        }
                         if is_social(cat) {
                             person.social.totals.blocked += 1;
                         }
                         continue;
                     }
-                    groups
-                        .entry((site.get(i).unwrap_or(""), cat))
-                        .or_default()
-                        .push((ts.get(i).unwrap_or(0), embedded.get(i).unwrap_or(false), i));
+                    groups.entry((rows.site(i), cat)).or_default().push((
+                        rows.ts[i],
+                        rows.embedded(i),
+                        i,
+                    ));
                 }
+                // Sites in a fixed order: sessions close into their
+                // category in the same order on every run.
+                let mut groups: Vec<_> = groups.into_iter().collect();
+                groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 for ((s, c), mut group) in groups {
                     group.sort_unstable();
                     let key = (s.to_string(), c.to_string());
