@@ -340,9 +340,9 @@ impl<'a> Iterator for Fields<'a> {
             return None;
         }
         let start = i;
-        while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
-            i += 1;
-        }
+        // The end of the field: a vectorised search (most of a line is its
+        // URL, a long field).
+        i = memchr::memchr2(b' ', b'\t', &b[i..]).map_or(b.len(), |j| i + j);
         self.pos = i;
         // Both ends are at ASCII bytes (or the ends of the line): char boundaries.
         Some(&self.line[start..i])

@@ -910,10 +910,25 @@ pub fn process_block<'a>(
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
     let mut stats = Stats::default();
     let body = block.strip_suffix(b"\n").unwrap_or(block);
+    // The common case checked once for the whole block (vectorised): no NUL
+    // byte, and valid UTF-8, so that every line is (lines end at an ASCII
+    // byte). Otherwise each line is checked on its own.
+    let has_nul = memchr::memchr(0, body).is_some();
+    let text = std::str::from_utf8(body).ok();
     // An empty block holds no line (splitting it would give one empty line).
-    let lines = (!block.is_empty()).then(|| body.split(|&b| b == b'\n'));
-    for (this, raw) in (first_line..).zip(lines.into_iter().flatten()) {
-        let line_bytes = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    let mut start = 0;
+    let lines = (!block.is_empty()).then(|| {
+        ends.map(move |end| {
+            let range = start..end;
+            start = end + 1;
+            range
+        })
+    });
+    for (this, range) in (first_line..).zip(lines.into_iter().flatten()) {
+        let raw = &body[range.clone()];
+        let cr = usize::from(raw.last() == Some(&b'\r'));
+        let line_bytes = &raw[..raw.len() - cr];
         stats.lines += 1;
         if line_bytes.len() > MAX_LINE_BYTES {
             rejects.push(Rejected::new(
@@ -923,7 +938,7 @@ pub fn process_block<'a>(
             ));
             continue;
         }
-        if memchr::memchr(0, line_bytes).is_some() {
+        if has_nul && memchr::memchr(0, line_bytes).is_some() {
             rejects.push(Rejected::new(
                 this,
                 "NUL byte in the line: binary data, not log text",
@@ -931,9 +946,15 @@ pub fn process_block<'a>(
             ));
             continue;
         }
-        let Ok(line) = std::str::from_utf8(line_bytes) else {
-            rejects.push(Rejected::new(this, "not valid UTF-8 text", line_bytes));
-            continue;
+        let line = match text {
+            Some(t) => &t[range.start..range.end - cr],
+            None => match std::str::from_utf8(line_bytes) {
+                Ok(l) => l,
+                Err(_) => {
+                    rejects.push(Rejected::new(this, "not valid UTF-8 text", line_bytes));
+                    continue;
+                }
+            },
         };
         if line.trim().is_empty() {
             rejects.push(Rejected::new(this, "blank line", line_bytes));
