@@ -392,15 +392,22 @@ pub fn url_host(url: &str) -> Option<&str> {
         memchr::memchr_iter(b':', b).find(|&j| b[j + 1..].starts_with(b"//"))
     };
     let start = sep.map_or(0, |i| i + 3);
-    let end = b[start..]
-        .iter()
-        .position(|&c| matches!(c, b'/' | b'?' | b'#'))
-        .map_or(b.len(), |i| start + i);
-    // Every cut below is at an ASCII byte: a char boundary.
-    let mut from = start;
-    if let Some(at) = b[from..end].iter().rposition(|&c| c == b'@') {
-        from += at + 1;
+    // One pass over the authority: where it ends, its last `@` (user info
+    // before it) and the last `:` after that (a port after it).
+    let (mut end, mut at, mut colon) = (b.len(), None, None);
+    for (k, &c) in b[start..].iter().enumerate() {
+        match c {
+            b'/' | b'?' | b'#' => {
+                end = start + k;
+                break;
+            }
+            b'@' => (at, colon) = (Some(start + k), None),
+            b':' => colon = Some(start + k),
+            _ => {}
+        }
     }
+    // Every cut below is at an ASCII byte: a char boundary.
+    let from = at.map_or(start, |a| a + 1);
     let authority = &b[from..end];
     let host_end = if authority.first() == Some(&b'[') {
         match authority.iter().position(|&c| c == b']') {
@@ -408,8 +415,8 @@ pub fn url_host(url: &str) -> Option<&str> {
             None => return None,
         }
     } else {
-        match authority.iter().rposition(|&c| c == b':') {
-            Some(i) if authority[i + 1..].iter().all(u8::is_ascii_digit) => from + i,
+        match colon {
+            Some(i) if b[i + 1..end].iter().all(u8::is_ascii_digit) => i,
             Some(_) => return None,
             None => end,
         }
@@ -452,6 +459,79 @@ mod tests {
         }
         assert_eq!(next_separator(b"1700000000.123    120 10.0.0.1", 0), 14);
         assert_eq!(next_separator(b"caf\xc3\xa9\xa0\x89\tx", 0), 7);
+    }
+
+    /// The previous, several-pass form of [`url_host`]'s authority rules.
+    fn several_passes(url: &str) -> Option<&str> {
+        let b = url.as_bytes();
+        let scheme = b
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
+            .unwrap_or(b.len());
+        let sep = if b[scheme..].starts_with(b"://") {
+            Some(scheme)
+        } else {
+            (0..b.len()).find(|&j| b[j] == b':' && b[j + 1..].starts_with(b"//"))
+        };
+        let start = sep.map_or(0, |i| i + 3);
+        let end = b[start..]
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+            .map_or(b.len(), |i| start + i);
+        let mut from = start;
+        if let Some(at) = b[from..end].iter().rposition(|&c| c == b'@') {
+            from += at + 1;
+        }
+        let authority = &b[from..end];
+        let host_end = if authority.first() == Some(&b'[') {
+            from + authority.iter().position(|&c| c == b']')? + 1
+        } else {
+            match authority.iter().rposition(|&c| c == b':') {
+                Some(i) if authority[i + 1..].iter().all(u8::is_ascii_digit) => from + i,
+                Some(_) => return None,
+                None => end,
+            }
+        };
+        let host = &url[from..host_end];
+        if host.is_empty() || (sep.is_none() && !b.contains(&b':') && !host.contains('.')) {
+            return None;
+        }
+        Some(host)
+    }
+
+    #[test]
+    fn one_pass_host_equals_the_several_pass_rules() {
+        let mut n = 0;
+        for scheme in [
+            "",
+            "http://",
+            "HTTPS://",
+            "x+y.z-1://",
+            "a b://",
+            "://",
+            "ws:/",
+        ] {
+            for user in ["", "u@", "u:p@", "@", "a@b@", "u:1@"] {
+                for host in [
+                    "h.example.org",
+                    "10.0.0.1",
+                    "[2001:db8::1]",
+                    "[::1",
+                    "",
+                    "h",
+                    "h:x:1",
+                ] {
+                    for port in ["", ":", ":443", ":8a", "::80"] {
+                        for rest in ["", "/", "/a:b@c", "?q=:@", "#f", "/p?x#y"] {
+                            let url = format!("{scheme}{user}{host}{port}{rest}");
+                            assert_eq!(url_host(&url), several_passes(&url), "{url}");
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 7 * 6 * 7 * 5 * 6);
     }
 
     #[test]
