@@ -270,9 +270,10 @@ impl Config {
                 .map_err(|e| ExitError::usage(format!("--policy {name}: {e}")))?;
             return Ok(config);
         };
-        let bytes = std::fs::read(path).map_err(|e| {
-            ExitError::usage(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let bytes =
+            crate::fsutil::read_input(path, crate::fsutil::SMALL_INPUT_MAX).map_err(|e| {
+                ExitError::usage(format!("cannot read config file {}: {e}", path.display()))
+            })?;
         let text = String::from_utf8(bytes.clone()).map_err(|_| {
             ExitError::usage(format!("config file {} is not UTF-8 text", path.display()))
         })?;
@@ -448,7 +449,7 @@ impl Config {
             if path.is_empty() {
                 continue;
             }
-            let bytes = std::fs::read(path)
+            let bytes = crate::fsutil::read_input(Path::new(path), crate::fsutil::SMALL_INPUT_MAX)
                 .map_err(|e| ExitError::usage(format!("cannot read {path}: {e}")))?;
             let read = if people {
                 profiles.read_people(&bytes, path, &realms)
@@ -475,8 +476,11 @@ impl Config {
         let mut names = self.policy.exempt_users.clone();
         let file = &self.policy.exempt_users_file;
         if !file.is_empty() {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| ExitError::usage(format!("[policy] exempt_users_file {file}: {e}")))?;
+            let text =
+                crate::fsutil::read_input_text(Path::new(file), crate::fsutil::SMALL_INPUT_MAX)
+                    .map_err(|e| {
+                        ExitError::usage(format!("[policy] exempt_users_file {file}: {e}"))
+                    })?;
             names.extend(
                 text.lines()
                     .map(|l| l.split('#').next().unwrap_or("").trim().to_string())

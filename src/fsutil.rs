@@ -5,7 +5,7 @@
 //! asking for these modes at creation is enough.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::Context;
@@ -88,6 +88,57 @@ pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut f = create(path)?;
     f.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Most bytes a small input may have: a config, people, leave, exempt-users,
+/// category rules, asset register or authorisation file (64 MiB).
+pub const SMALL_INPUT_MAX: u64 = 64 << 20;
+
+/// Reads an input file the operator named, whole: only a regular file (a
+/// symbolic link to one is followed) of at most `max_bytes`. A FIFO, a
+/// device or a folder is refused before it is opened, so a wrong path can
+/// neither block the command nor feed it without end.
+///
+/// # Errors
+/// `InvalidInput` for a file that is not regular or is too large; any error
+/// of reading it. The caller names the path.
+pub fn read_input(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = fs::metadata(path)?;
+    let refuse = |why: String| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+    if !meta.is_file() {
+        return refuse(format!(
+            "not a regular file (a {}): refused, reading it could block or never end",
+            if meta.is_dir() {
+                "folder"
+            } else {
+                "FIFO, socket or device"
+            }
+        ));
+    }
+    if meta.len() > max_bytes {
+        return refuse(format!(
+            "{} bytes, more than the {max_bytes} this input may have",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    File::open(path)?
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return refuse(format!("grew past {max_bytes} bytes while being read"));
+    }
+    Ok(bytes)
+}
+
+/// [`read_input`] as UTF-8 text.
+///
+/// # Errors
+/// As [`read_input`]; `InvalidData` when the file is not UTF-8.
+pub fn read_input_text(path: &Path, max_bytes: u64) -> io::Result<String> {
+    String::from_utf8(read_input(path, max_bytes)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// True when `path` is a regular file, not following a symbolic link.

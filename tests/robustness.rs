@@ -391,3 +391,67 @@ fn error_messages_use_plain_words() {
     );
     assert!(!err.contains("None") && !err.contains("Some("), "{err}");
 }
+
+#[test]
+fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let f = fifo.to_str().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let log = logs.join("a.log");
+    let out = run_within(
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            s,
+            log.to_str().unwrap(),
+        ],
+        30,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let cases: [&[&str]; 7] = [
+        &["usage", "--store", s, "--config", f],
+        &["usage", "--store", s, "--people", f],
+        &["usage", "--store", s, "--leave", f],
+        &[
+            "ingest",
+            "--now",
+            TEST_NOW,
+            "--store",
+            s,
+            "--categories",
+            f,
+            log.to_str().unwrap(),
+        ],
+        &["report", "--store", s, "--authorisation", f],
+        &["identity", "import", "--store", s, "--kind", "csv", f],
+        &["dns", "import", "--store", s, f],
+    ];
+    for args in cases {
+        let out = run_within(args, 20);
+        let t = text(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {t}");
+        assert!(t.contains(f), "{args:?} names the file: {t}");
+        assert!(
+            t.contains("not a regular file (a FIFO, socket or device)"),
+            "{args:?}: {t}"
+        );
+    }
+    // Nothing was imported or written by the refused commands.
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"ingest\""), "{audit}");
+    assert!(!audit.contains("\"identity import\""), "{audit}");
+    assert!(!audit.contains("\"dns import\""), "{audit}");
+}

@@ -121,7 +121,7 @@ impl Classifier {
     pub fn with_user_file(path: Option<&Path>) -> anyhow::Result<Self> {
         let mut c = Self::bundled();
         if let Some(path) = path {
-            let text = std::fs::read_to_string(path)
+            let text = crate::fsutil::read_input_text(path, crate::fsutil::SMALL_INPUT_MAX)
                 .with_context(|| format!("cannot read category rules file {}", path.display()))?;
             let mut user = RuleSet::new("user");
             user.add_user_toml(&text)

@@ -107,8 +107,8 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
             let year = year.unwrap_or_else(|| Utc::now().year());
             let mut rows = Vec::new();
             for f in &files {
-                let bytes =
-                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let bytes = crate::fsutil::read_input(f, u64::MAX)
+                    .with_context(|| format!("cannot read {}", f.display()))?;
                 let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 if let Some(prev) = table::sources(&store)?
                     .into_iter()

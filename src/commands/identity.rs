@@ -157,7 +157,8 @@ impl Record for IdentitySource {
 /// Reads a file whole, decompressing it when its first bytes say so;
 /// returns the decompressed bytes and the SHA-256 and size of the file's own.
 fn read_file(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, String, u64)> {
-    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let raw = crate::fsutil::read_input(path, u64::MAX)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&raw));
     let size = raw.len() as u64;
     let compression = Compression::detect(&raw);
@@ -297,9 +298,10 @@ pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
             let register = match &assets {
                 None => (AssetRegister::default(), None),
                 Some(p) => {
-                    let bytes = std::fs::read(p).map_err(|e| {
-                        ExitError::usage(format!("cannot read {}: {e}", p.display()))
-                    })?;
+                    let bytes = crate::fsutil::read_input(p, crate::fsutil::SMALL_INPUT_MAX)
+                        .map_err(|e| {
+                            ExitError::usage(format!("cannot read {}: {e}", p.display()))
+                        })?;
                     let reg = AssetRegister::read(&bytes, &p.display().to_string())
                         .map_err(ExitError::usage)?;
                     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));

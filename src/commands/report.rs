@@ -120,12 +120,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             "--supersede needs a reason in words; it goes into the new pack and the audit log",
         ));
     }
-    let bytes = std::fs::read(&args.authorisation).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot read authorisation record {}: {e}",
-            args.authorisation.display()
-        )
-    })?;
+    let bytes = crate::fsutil::read_input(&args.authorisation, crate::fsutil::SMALL_INPUT_MAX)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read authorisation record {}: {e}",
+                args.authorisation.display()
+            )
+        })?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let input = FileHash {
         path: args.authorisation.display().to_string(),
