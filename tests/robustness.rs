@@ -40,6 +40,11 @@ fn text(o: &std::process::Output) -> String {
     )
 }
 
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 fn two_logs(dir: &Path) {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     write_log(
@@ -95,13 +100,7 @@ fn fifos_sockets_and_devices_are_never_opened() {
     let logs = dir.path().join("logs");
     two_logs(&logs);
     let fifo = logs.join("pipe");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let _sock = std::os::unix::net::UnixListener::bind(logs.join("sock")).unwrap();
     std::os::unix::fs::symlink("/dev/null", logs.join("null")).unwrap();
     let store = dir.path().join("store");
@@ -398,13 +397,7 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
     let logs = dir.path().join("logs");
     two_logs(&logs);
     let fifo = dir.path().join("pipe");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let f = fifo.to_str().unwrap();
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();

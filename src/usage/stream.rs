@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use polars::prelude::{BooleanChunked, DataFrame, StringChunked};
+use polars::prelude::{BooleanChunked, ChunkedArray, DataFrame, PolarsDataType, StringChunked};
 use polars_arrow::array::Array;
 use rayon::prelude::*;
 
@@ -106,20 +106,10 @@ impl Rows {
             .context("ts column")?
             .physical();
         let text = |name: &str| -> anyhow::Result<StringChunked> {
-            let c = batch.column(name)?.str()?;
-            Ok(if c.chunks().len() == 1 {
-                c.clone()
-            } else {
-                c.rechunk().into_owned()
-            })
+            Ok(one_chunk(batch.column(name)?.str()?))
         };
         let flag = |name: &str| -> anyhow::Result<BooleanChunked> {
-            let c = batch.column(name)?.bool()?;
-            Ok(if c.chunks().len() == 1 {
-                c.clone()
-            } else {
-                c.rechunk().into_owned()
-            })
+            Ok(one_chunk(batch.column(name)?.bool()?))
         };
         Ok(Rows {
             len: batch.height(),
@@ -157,6 +147,15 @@ impl Rows {
 
     fn denied(&self, i: usize) -> bool {
         self.flag(1, i)
+    }
+}
+
+/// `c` as one Arrow array (a copy only when it has several).
+fn one_chunk<T: PolarsDataType>(c: &ChunkedArray<T>) -> ChunkedArray<T> {
+    if c.chunks().len() == 1 {
+        c.clone()
+    } else {
+        c.rechunk().into_owned()
     }
 }
 
