@@ -15,6 +15,7 @@ pub mod audit;
 pub mod classify;
 pub mod commands;
 pub mod config;
+pub mod digest;
 pub mod dns;
 pub mod error;
 pub mod event;

@@ -988,11 +988,50 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
     assert_eq!(&first[col("first_text")], lines[0].as_str());
     assert_eq!(&first[col("last_text")], lines[20].as_str());
     let source = first[col("first_source")].to_string();
+    let log_path = std::fs::canonicalize(&log).unwrap();
     assert_eq!(
         summary["raw_lines"][&source],
         format!(
-            "read back from {} (SHA-256 verified)",
-            std::fs::canonicalize(&log).unwrap().display()
+            "read back from {} (the stretches holding these lines checked against the SHA-256 chain kept at ingest)",
+            log_path.display()
+        )
+    );
+    // The chain index edited: it no longer matches its SHA-256 in
+    // sources.jsonl, so the whole file is hashed again instead.
+    let index = store.join("chains").join(format!("{source}.json"));
+    let original = std::fs::read(&index).unwrap();
+    let mut chain: serde_json::Value = serde_json::from_slice(&original).unwrap();
+    chain["blocks"][0][1] = serde_json::json!(1);
+    std::fs::write(&index, serde_json::to_vec(&chain).unwrap()).unwrap();
+    let again = |why: &str| -> serde_json::Value {
+        let out = report(&c, &record(r#"["carol"]"#), &["--supersede", why]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let packs = std::fs::read_dir(root.join("packs")).unwrap();
+        let newest = packs
+            .map(|e| e.unwrap().path())
+            .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+            .unwrap();
+        serde_json::from_slice(&std::fs::read(newest.join("data/summary.json")).unwrap()).unwrap()
+    };
+    assert_eq!(
+        again("index edited")["raw_lines"][&source],
+        format!("read back from {} (SHA-256 verified)", log_path.display())
+    );
+    // The index as written, the log edited (one byte of a quoted line): the
+    // stretch no longer gives the kept value, and nothing is quoted.
+    std::fs::write(&index, &original).unwrap();
+    let mut text = std::fs::read(&log).unwrap();
+    text[2] ^= 1;
+    std::fs::write(&log, &text).unwrap();
+    assert_eq!(
+        again("log edited")["raw_lines"][&source],
+        format!(
+            "not read back from {}: the file has changed since it was ingested",
+            log_path.display()
         )
     );
     let html = std::fs::read_to_string(pack.join("data/report.html")).unwrap();

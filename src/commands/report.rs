@@ -312,7 +312,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let raw_lines = if args.no_line_text {
         BTreeMap::new()
     } else {
-        pack::add_line_texts(&mut sessions, &records)
+        pack::add_line_texts(&mut sessions, &records, &|r| {
+            crate::store::chain::read(&store, r)
+        })
     };
     let mut summary = pack::summary(&a, &subject, &person, &config);
     summary.raw_lines = raw_lines;

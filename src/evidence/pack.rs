@@ -484,6 +484,9 @@ pub fn session_rows(
 pub fn add_line_texts(
     sessions: &mut [SessionRow],
     records: &[crate::store::manifest::SourceRecord],
+    chain_of: &dyn Fn(
+        &crate::store::manifest::SourceRecord,
+    ) -> Result<crate::store::chain::Chain, String>,
 ) -> BTreeMap<String, String> {
     let mut wanted: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
     for r in sessions.iter() {
@@ -496,7 +499,7 @@ pub fn add_line_texts(
             .or_default()
             .insert(r.last_line);
     }
-    let back = super::rawlines::read_back(records, &wanted);
+    let back = super::rawlines::read_back(records, &wanted, chain_of);
     let text = |s: &str, n: u64| {
         back.lines
             .get(&(s.to_string(), n))

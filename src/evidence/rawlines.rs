@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
+use crate::digest::ChainedSha256;
 use crate::input::Compression;
+use crate::store::chain::Chain;
 use crate::store::manifest::SourceRecord;
 
 /// Longest text kept of one line (bytes); longer lines are cut and marked.
@@ -32,20 +34,34 @@ pub struct ReadBack {
 }
 
 /// Reads back `wanted` lines (by source id) from the sources in `records`.
-pub fn read_back(records: &[SourceRecord], wanted: &BTreeMap<String, BTreeSet<u64>>) -> ReadBack {
+/// `chain_of` gives a source's chain index (`store::chain`) when it has a
+/// sound one: then only the stretches of the file holding the wanted lines
+/// are read and checked; otherwise the whole file is hashed again.
+pub fn read_back(
+    records: &[SourceRecord],
+    wanted: &BTreeMap<String, BTreeSet<u64>>,
+    chain_of: &dyn Fn(&SourceRecord) -> Result<Chain, String>,
+) -> ReadBack {
     let mut out = ReadBack::default();
     for (source, lines) in wanted {
         let status = match records.iter().rfind(|r| &r.source == source) {
             None => "not read back: the source is not in the manifest".to_string(),
-            Some(r) => match read_one(r, lines) {
-                Ok(found) => {
-                    for (n, text) in found {
-                        out.lines.insert((source.clone(), n), text);
+            Some(r) => {
+                let read = match chain_of(r) {
+                    Ok(chain) if r.compression == "none" => read_stretches(r, &chain, lines)
+                        .map(|found| (found, "the stretches holding these lines checked against the SHA-256 chain kept at ingest")),
+                    _ => read_one(r, lines).map(|found| (found, "SHA-256 verified")),
+                };
+                match read {
+                    Ok((found, how)) => {
+                        for (n, text) in found {
+                            out.lines.insert((source.clone(), n), text);
+                        }
+                        format!("read back from {} ({how})", r.path)
                     }
-                    format!("read back from {} (SHA-256 verified)", r.path)
+                    Err(why) => format!("not read back from {}: {why}", r.path),
                 }
-                Err(why) => format!("not read back from {}: {why}", r.path),
-            },
+            }
         };
         out.status.insert(source.clone(), status);
     }
@@ -112,6 +128,73 @@ fn read_one(r: &SourceRecord, lines: &BTreeSet<u64>) -> Result<Vec<(u64, String)
     Ok(out)
 }
 
+/// Takes `lines` from a file not compressed, reading only the blocks of lines
+/// that hold them, each widened to the chain's kept values around it: from
+/// the value before a block, its bytes must give the value after it (or,
+/// for the file's last stretch, the file's SHA-256). See `crate::digest`.
+fn read_stretches(
+    r: &SourceRecord,
+    chain: &Chain,
+    lines: &BTreeSet<u64>,
+) -> Result<Vec<(u64, String)>, String> {
+    use std::io::{Seek, SeekFrom};
+    let malformed = || "its chain index does not describe it".to_string();
+    let cp = chain.checkpoint_bytes;
+    if cp != crate::digest::CHECKPOINT_BYTES {
+        return Err(malformed());
+    }
+    let mut file = std::fs::File::open(&r.path).map_err(|e| format!("cannot open it ({e})"))?;
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read it ({e})"))?
+        .len();
+    if len < r.size {
+        return Err("the file has changed since it was ingested (it is shorter)".into());
+    }
+    let changed = || "the file has changed since it was ingested".to_string();
+    let mut out = Vec::new();
+    for (i, &(first, start)) in chain.blocks.iter().enumerate() {
+        let (next, end) = chain
+            .blocks
+            .get(i + 1)
+            .map_or((r.first_line + r.lines, r.size), |&b| b);
+        let mine: Vec<u64> = lines.range(first..next).copied().collect();
+        if mine.is_empty() {
+            continue;
+        }
+        if start > end || end > r.size {
+            return Err(malformed());
+        }
+        let from = start / cp * cp;
+        let to = end.div_ceil(cp).saturating_mul(cp).min(r.size);
+        let mut bytes = vec![0u8; usize::try_from(to - from).map_err(|_| malformed())?];
+        file.seek(SeekFrom::Start(from))
+            .and_then(|_| file.read_exact(&mut bytes))
+            .map_err(|e| format!("cannot read it ({e})"))?;
+        let mut h = ChainedSha256::resume(from, chain.state_at(from).ok_or_else(malformed)?);
+        h.update(&bytes);
+        let sound = if to == r.size {
+            hex::encode(h.finalize()) == r.sha256
+        } else {
+            h.state().is_some() && h.state() == chain.state_at(to)
+        };
+        if !sound {
+            return Err(changed());
+        }
+        let block = &bytes[(start - from) as usize..(end - from) as usize];
+        let mut want = mine.into_iter().peekable();
+        for (n, line) in (first..).zip(block.split(|&b| b == b'\n')) {
+            if want.peek() == Some(&n) {
+                let mut text = Vec::new();
+                keep(&mut text, line);
+                out.push((n, text_of(&text)));
+                want.next();
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Appends to a line being collected, up to one byte past
 /// [`MAX_LINE_BYTES`] (enough to know it was cut).
 fn keep(line: &mut Vec<u8>, more: &[u8]) {
@@ -165,6 +248,80 @@ mod tests {
         .unwrap()
     }
 
+    fn no_chain(_: &SourceRecord) -> Result<Chain, String> {
+        Err("none".into())
+    }
+
+    #[test]
+    fn with_a_chain_only_the_stretches_holding_the_lines_are_read_and_checked() {
+        let cp = crate::digest::CHECKPOINT_BYTES as usize;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        // Lines of 100 bytes ("line N" padded, then \n): 6.5 MiB in all.
+        let n_lines = (13 * cp / 2) / 100;
+        let mut text = Vec::new();
+        for n in 1..=n_lines {
+            text.extend_from_slice(format!("{:<99}\n", format!("line {n}")).as_bytes());
+        }
+        std::fs::write(&path, &text).unwrap();
+        let mut h = ChainedSha256::new();
+        h.update(&text);
+        assert_eq!(h.checkpoints().len(), 6);
+        // Blocks of 10,000 lines (1,000,000 bytes), as ingest cut them.
+        let blocks: Vec<(u64, u64)> = (0..n_lines)
+            .step_by(10_000)
+            .map(|i| (i as u64 + 1, i as u64 * 100))
+            .collect();
+        let chain = Chain::new(h.checkpoints(), blocks);
+        let mut r = record(&path, &text);
+        r.lines = n_lines as u64;
+        r.compression = "none".into();
+        let wanted = BTreeMap::from([(
+            r.source.clone(),
+            BTreeSet::from([2, 15_000, n_lines as u64]),
+        )]);
+        let with = |c: Chain| move |_: &SourceRecord| Ok::<Chain, String>(c.clone());
+        let got = read_back(std::slice::from_ref(&r), &wanted, &with(chain.clone()));
+        assert_eq!(
+            got.lines[&(r.source.clone(), 2)],
+            format!("{:<99}", "line 2")
+        );
+        assert_eq!(
+            got.lines[&(r.source.clone(), 15_000)],
+            format!("{:<99}", "line 15000")
+        );
+        let last = format!("{:<99}", format!("line {n_lines}"));
+        assert_eq!(got.lines[&(r.source.clone(), n_lines as u64)], last);
+        assert!(
+            got.status[&r.source].contains("SHA-256 chain"),
+            "{:?}",
+            got.status
+        );
+        // A byte changed where no wanted line's stretch is: line 2's block
+        // is read with [0, 1 MiB), line 15,000's with [0, 2 MiB), the last
+        // line's (block of lines from 60,001, at byte 6,000,000) with
+        // [5 MiB, the end); byte 4,000,000 is in none of them. Still quoted.
+        let mut edited = text.clone();
+        edited[4_000_000] ^= 1;
+        std::fs::write(&path, &edited).unwrap();
+        let got = read_back(std::slice::from_ref(&r), &wanted, &with(chain.clone()));
+        assert_eq!(got.lines.len(), 3, "{:?}", got.status);
+        // A byte changed beside line 15,000 (in its 1 MiB stretch): refused.
+        let mut edited = text.clone();
+        edited[15_000 * 100 + 50] ^= 1;
+        std::fs::write(&path, &edited).unwrap();
+        let got = read_back(std::slice::from_ref(&r), &wanted, &with(chain.clone()));
+        assert!(got.lines.is_empty());
+        assert!(got.status[&r.source].contains("has changed since it was ingested"));
+        // The last stretch is checked against the file's own SHA-256.
+        let mut edited = text.clone();
+        let end = edited.len() - 3;
+        edited[end] ^= 1;
+        std::fs::write(&path, &edited).unwrap();
+        let got = read_back(std::slice::from_ref(&r), &wanted, &with(chain));
+        assert!(got.status[&r.source].contains("has changed since it was ingested"));
+    }
+
     #[test]
     fn lines_come_back_by_number_from_an_unchanged_or_grown_file_and_not_from_a_changed_one() {
         let dir = tempfile::tempdir().unwrap();
@@ -173,20 +330,25 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let r = record(&path, text);
         let wanted = BTreeMap::from([(r.source.clone(), BTreeSet::from([1, 3]))]);
-        let got = read_back(std::slice::from_ref(&r), &wanted);
+        let got = read_back(std::slice::from_ref(&r), &wanted, &no_chain);
         assert_eq!(got.lines[&(r.source.clone(), 1)], "one");
         assert_eq!(got.lines[&(r.source.clone(), 3)], "three");
         assert!(got.status[&r.source].ends_with("(SHA-256 verified)"));
         // The log grew: its first `size` bytes are unchanged.
         std::fs::write(&path, b"one\r\ntwo\nthree\nfour\n").unwrap();
-        assert_eq!(read_back(std::slice::from_ref(&r), &wanted).lines.len(), 2);
+        assert_eq!(
+            read_back(std::slice::from_ref(&r), &wanted, &no_chain)
+                .lines
+                .len(),
+            2
+        );
         // Edited: nothing is quoted.
         std::fs::write(&path, b"one\r\nTWO\nthree\n").unwrap();
-        let got = read_back(std::slice::from_ref(&r), &wanted);
+        let got = read_back(std::slice::from_ref(&r), &wanted, &no_chain);
         assert!(got.lines.is_empty());
         assert!(got.status[&r.source].contains("has changed since it was ingested"));
         std::fs::remove_file(&path).unwrap();
-        let got = read_back(std::slice::from_ref(&r), &wanted);
+        let got = read_back(std::slice::from_ref(&r), &wanted, &no_chain);
         assert!(
             got.status[&r.source].contains("cannot open it"),
             "{:?}",
@@ -205,7 +367,7 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let r = record(&path, &bytes);
         let wanted = BTreeMap::from([(r.source.clone(), BTreeSet::from([2]))]);
-        let got = read_back(std::slice::from_ref(&r), &wanted);
+        let got = read_back(std::slice::from_ref(&r), &wanted, &no_chain);
         assert_eq!(got.lines[&(r.source, 2)], "beta");
     }
 }

@@ -22,6 +22,8 @@ use indicatif::ProgressBar;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
+
+use crate::digest::ChainedSha256;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -151,26 +153,28 @@ pub fn ingest_files(
 /// that were read — a file that grows while it is read is recorded as read.
 #[derive(Clone)]
 struct Digesting {
-    state: Arc<Mutex<(Sha256, u64)>>,
+    state: Arc<Mutex<ChainedSha256>>,
 }
 
 impl Digesting {
-    fn new(start: Sha256, bytes: u64) -> Digesting {
+    fn new(start: ChainedSha256) -> Digesting {
         Digesting {
-            state: Arc::new(Mutex::new((start, bytes))),
+            state: Arc::new(Mutex::new(start)),
         }
     }
 
     fn bytes(&self) -> u64 {
-        self.state.lock().map_or(0, |s| s.1)
+        self.state.lock().map_or(0, |s| s.len())
     }
 
-    fn finish(&self) -> (String, u64) {
+    /// The SHA-256 (hex), the bytes hashed, and the chaining values kept on
+    /// the way (`digest` module).
+    fn finish(&self) -> (String, u64, Vec<crate::digest::State>) {
         let s = self
             .state
             .lock()
             .expect("no reader panics while holding it");
-        (hex::encode(s.0.clone().finalize()), s.1)
+        (hex::encode(s.finalize()), s.len(), s.checkpoints().to_vec())
     }
 }
 
@@ -184,8 +188,7 @@ impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Ok(mut s) = self.digest.state.lock() {
-            s.0.update(&buf[..n]);
-            s.1 += n as u64;
+            s.update(&buf[..n]);
         }
         Ok(n)
     }
@@ -233,7 +236,7 @@ fn find_prefix(
     size: u64,
     head: &[u8],
     records: &[SourceRecord],
-) -> anyhow::Result<Option<(SourceRecord, Sha256)>> {
+) -> anyhow::Result<Option<(SourceRecord, ChainedSha256)>> {
     let mut candidates: Vec<&SourceRecord> = records
         .iter()
         .filter(|r| {
@@ -251,7 +254,7 @@ fn find_prefix(
         1 << 20,
         File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
     );
-    let mut h = Sha256::new();
+    let mut h = ChainedSha256::new();
     let mut at = 0u64;
     let mut last_byte = 0u8;
     let mut best = None;
@@ -269,7 +272,7 @@ fn find_prefix(
             last_byte = buf[n - 1];
             at += n as u64;
         }
-        if last_byte == b'\n' && hex::encode(h.clone().finalize()) == r.sha256 {
+        if last_byte == b'\n' && hex::encode(h.finalize()) == r.sha256 {
             best = Some((r.clone(), h.clone()));
         }
     }
@@ -303,6 +306,8 @@ fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
 struct Block {
     bytes: Vec<u8>,
     first_line: u64,
+    /// Where its first byte is in the decoded stream read (after any prefix skipped).
+    offset: u64,
     parser: Box<dyn LineParser>,
 }
 
@@ -350,9 +355,9 @@ pub fn ingest_file(
     };
     let (skip, first_line, start) = match &prefix {
         Some((r, h)) => (r.size, r.first_line + r.lines, h.clone()),
-        None => (0, 1, Sha256::new()),
+        None => (0, 1, ChainedSha256::new()),
     };
-    let digest = Digesting::new(start, skip);
+    let digest = Digesting::new(start);
     let mut decoded = open_decoded(path, compression, skip, digest.clone())?;
     let mut head = Vec::new();
     fill(&mut decoded, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
@@ -432,6 +437,9 @@ pub fn ingest_file(
     };
     // The parser threads work on one group of blocks while the writer
     // thread stores the one before: parsing and Parquet encoding overlap.
+    // Each block's first line and where it starts in the file (when the
+    // file is not compressed): the chain index of the `digest` module.
+    let mut starts: Vec<(u64, u64)> = Vec::new();
     let (read, (storing, stored)) = std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<(Vec<Block>, Vec<anyhow::Result<BlockOut>>)>(1);
         let writer = scope.spawn(move || {
@@ -455,6 +463,7 @@ pub fn ingest_file(
             timings,
             |blocks| {
                 bar.set_position(digest.bytes());
+                starts.extend(blocks.iter().map(|b| (b.first_line, skip + b.offset)));
                 let outs: Vec<anyhow::Result<BlockOut>> = blocks
                     .par_iter()
                     .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
@@ -483,7 +492,7 @@ pub fn ingest_file(
         quarantine.abort();
         return Err(e);
     }
-    let (sha256, bytes_read) = digest.finish();
+    let (sha256, bytes_read, checkpoints) = digest.finish();
     if prefix.is_none()
         && let Some(existing) = records.iter().find(|r| r.sha256 == sha256)
     {
@@ -492,7 +501,7 @@ pub fn ingest_file(
         return Ok(Outcome::Duplicate(existing.clone()));
     }
     debug_assert_eq!(stats.accepted + quarantine.count(), stats.lines);
-    let record = SourceRecord {
+    let mut record = SourceRecord {
         source: source.clone(),
         path: canonical.display().to_string(),
         given_path: path.display().to_string(),
@@ -523,7 +532,19 @@ pub fn ingest_file(
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
         ingested_at: Utc::now(),
         as_of: opts.as_of,
+        chain_sha256: None,
     };
+    if compression == Compression::None {
+        let chain = crate::store::chain::Chain::new(&checkpoints, starts);
+        match crate::store::chain::write(store, &source, &chain) {
+            Ok(sha) => record.chain_sha256 = Some(sha),
+            Err(e) => {
+                parts.abort();
+                quarantine.abort();
+                return Err(e);
+            }
+        }
+    }
     let writing = Instant::now();
     if let Err(e) = parts.commit() {
         quarantine.abort();
@@ -629,6 +650,7 @@ fn read_blocks(
     let producer = std::thread::spawn(move || {
         let mut carry = head;
         let mut next_line = first_line;
+        let mut offset = 0u64;
         loop {
             let reading = Instant::now();
             let more = match fill(&mut *reader, &mut carry, BLOCK_BYTES) {
@@ -656,6 +678,7 @@ fn read_blocks(
             };
             let rest = carry.split_off(cut);
             let block = std::mem::replace(&mut carry, rest);
+            let block_len = block.len() as u64;
             let lines = count_lines(&block);
             // The state in force at this block's first line; then the
             // block's own header lines move it on for the next block.
@@ -675,6 +698,7 @@ fn read_blocks(
                     .send(Ok(Block {
                         bytes: block,
                         first_line: next_line,
+                        offset,
                         parser,
                     }))
                     .is_err()
@@ -682,6 +706,7 @@ fn read_blocks(
                 return;
             }
             next_line += lines;
+            offset += block_len;
             if !more {
                 return;
             }

@@ -84,6 +84,11 @@ pub struct SourceRecord {
     /// measured back from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<DateTime<Utc>>,
+    /// SHA-256 (hex) of the file's chain index (`chains/<source>.json`,
+    /// see `store::chain`), for a file read without decompression: lets an
+    /// evidence pack check only the stretches of the file it quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_sha256: Option<String>,
 }
 
 fn one() -> u64 {

@@ -19,6 +19,7 @@
 //! the manifest line is appended last: a partition file whose source is not in
 //! `sources.jsonl` is not committed, and scans ignore it.
 
+pub mod chain;
 pub mod dns;
 pub mod identity;
 pub mod manifest;
