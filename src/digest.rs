@@ -68,7 +68,7 @@ impl ChainedSha256 {
     /// (`offset` a multiple of [`CHECKPOINT_BYTES`]). Checkpoints are then
     /// counted from the start of the stream, as when it was first hashed.
     pub fn resume(offset: u64, state: State) -> Self {
-        debug_assert_eq!(offset % CHECKPOINT_BYTES, 0);
+        debug_assert!(offset.is_multiple_of(CHECKPOINT_BYTES));
         ChainedSha256 {
             state,
             buf: [0; 64],
@@ -117,7 +117,7 @@ impl ChainedSha256 {
             std::slice::from_ref(GenericArray::from_slice(block)),
         );
         self.done += 64;
-        if self.done % CHECKPOINT_BYTES == 0 {
+        if self.done.is_multiple_of(CHECKPOINT_BYTES) {
             self.checkpoints.push(self.state);
         }
     }

@@ -51,7 +51,7 @@ impl Chain {
                     .expect("nothing hashed"),
             );
         }
-        if self.checkpoint_bytes == 0 || offset % self.checkpoint_bytes != 0 {
+        if self.checkpoint_bytes == 0 || !offset.is_multiple_of(self.checkpoint_bytes) {
             return None;
         }
         let i = usize::try_from(offset / self.checkpoint_bytes - 1).ok()?;
