@@ -725,6 +725,27 @@ fn a_grown_log_adds_only_its_new_lines_and_an_overlap_is_reported() {
         (recs[1].sha256.clone(), recs[1].size),
         (sha256_hex(&bytes), bytes.len() as u64)
     );
+    // Its chain index starts at line 31, at the byte after the first 30
+    // lines, and quotes lines 31 and 50 from the file, checked stretch by stretch.
+    let st = netusage::store::Store::open(&store).unwrap();
+    let chain = netusage::store::chain::read(&st, &recs[1]).unwrap();
+    let first_30: usize = all[..30].iter().map(|l| l.len() + 1).sum();
+    assert_eq!(chain.blocks, vec![(31, first_30 as u64)]);
+    let wanted = std::collections::BTreeMap::from([(
+        recs[1].source.clone(),
+        std::collections::BTreeSet::from([31, 50]),
+    )]);
+    let back = netusage::evidence::rawlines::read_back(&recs, &wanted, &|r| {
+        netusage::store::chain::read(&st, r)
+    });
+    assert_eq!(back.lines[&(recs[1].source.clone(), 31)], all[30]);
+    assert_eq!(back.lines[&(recs[1].source.clone(), 50)], all[49]);
+    assert!(
+        back.status[&recs[1].source].contains("SHA-256 chain"),
+        "{:?}",
+        back.status
+    );
+    drop(st);
     // A copy that overlaps without being a prefix (lines 21 to 50): the 20 events
     // already stored are reported as duplicates, not stored twice.
     let rotated = write_log(dir.path(), "access.log.1", &all[20..]);
