@@ -220,7 +220,8 @@ pub struct Plan {
     /// Quarantine files of sources that stay, rewritten without their lines
     /// that start with a time before the cutoff: (file, lines removed).
     pub quarantine_rewrites: Vec<(PathBuf, u64)>,
-    /// Temporary files left by an interrupted ingest or purge.
+    /// Temporary files left by an interrupted ingest or purge, and chain
+    /// indexes whose source record is gone.
     pub leftovers: Vec<PathBuf>,
     /// Expired rows kept, per hold reference.
     pub held: BTreeMap<String, u64>,
@@ -325,7 +326,8 @@ fn removal_mask(
 /// A partition file or the manifest cannot be read.
 pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Result<Plan> {
     let cutoff_ms = cutoff.timestamp_millis();
-    let (files, leftovers) = partition_files(store)?;
+    let (files, mut leftovers) = partition_files(store)?;
+    leftovers.extend(orphan_chains(store)?);
     let mut steps = Vec::new();
     let mut held = BTreeMap::new();
     let mut remaining: HashMap<String, usize> = HashMap::new();
@@ -590,6 +592,47 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
         }
         write_atomic(&store.manifest_path(), text.as_bytes())?;
         crash.point();
+        // Their chain indexes, after the records (a purge stopped here
+        // finds them as leftovers next time: see `orphan_chains`).
+        for source in drop {
+            let p = crate::store::chain::path(store, source);
+            if let Err(e) = fs::remove_file(&p)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                bail!("cannot remove {}: {e}", p.display());
+            }
+        }
     }
     Ok(())
+}
+
+/// The chain index of every source no longer in `sources.jsonl` (its record
+/// purged by a purge stopped before its index went, or written by an ingest
+/// that failed before its record). An index holds no personal data and is
+/// never read without its record.
+///
+/// # Errors
+/// The folder cannot be listed (path named).
+fn orphan_chains(store: &Store) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = store.root().join("chains");
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    let known: HashSet<String> = manifest::read(&store.manifest_path())?
+        .into_iter()
+        .map(|r| r.source)
+        .collect();
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let source = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if path.extension().is_some_and(|e| e == "json") && !known.contains(source) {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }

@@ -293,6 +293,11 @@ fn a_purge_killed_at_any_step_is_finished_by_the_next() {
             .unwrap()
             .is_empty()
     );
+    // The source's chain index went with its record; the kept source's stays.
+    let chains = |k: u32| -> usize {
+        std::fs::read_dir(dir.path().join(format!("reference-{k}/chains"))).map_or(0, |d| d.count())
+    };
+    assert_eq!((chains(0), chains(1)), (1, 0));
 }
 
 #[test]
