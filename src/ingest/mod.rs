@@ -8,12 +8,12 @@
 
 pub mod timings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -23,11 +23,8 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::digest::ChainedSha256;
-use std::collections::HashSet;
-use std::sync::Mutex;
-
 use crate::classify::Classifier;
+use crate::digest::ChainedSha256;
 use crate::event::{self, Event, HostInfo};
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
