@@ -216,23 +216,22 @@ pub fn coverage_rows(events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<Vec<
         .column(ATTRIBUTION)
         .ok()
         .and_then(|c| c.str().ok().cloned());
-    let mut days: BTreeMap<chrono::NaiveDate, CoverageRow> = BTreeMap::new();
+    let mut days: BTreeMap<chrono::NaiveDate, crate::usage::coverage::DayCoverage> =
+        BTreeMap::new();
     for i in 0..events.height() {
         let d = plan.local_date(ts.get(i).unwrap_or(0));
-        let row = days.entry(d).or_default();
-        row.events += 1;
-        match labels.as_ref().and_then(|c| c.get(i)).unwrap_or("logged") {
-            "logged" => row.logged += 1,
-            "ambiguous" => row.ambiguous += 1,
-            "unattributed" => row.unattributed += 1,
-            _ => row.identity += 1,
-        }
+        let label = labels.as_ref().and_then(|c| c.get(i)).unwrap_or("logged");
+        days.entry(d).or_default().count(label);
     }
     Ok(days
         .into_iter()
-        .map(|(d, mut r)| {
-            r.date = d.to_string();
-            r
+        .map(|(d, c)| CoverageRow {
+            date: d.to_string(),
+            events: c.events,
+            logged: c.logged,
+            identity: c.identity.values().sum(),
+            ambiguous: c.ambiguous,
+            unattributed: c.unattributed,
         })
         .collect())
 }

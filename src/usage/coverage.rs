@@ -39,6 +39,31 @@ pub struct DayCoverage {
     pub conflicts: u64,
 }
 
+impl DayCoverage {
+    /// Counts one event by its `attribution` label (`logged`,
+    /// `identity:<source>:<line>`, `ambiguous` or `unattributed`: see
+    /// [`crate::store::scan::attribute`]). Returns true for `logged`.
+    pub fn count(&mut self, label: &str) -> bool {
+        self.events += 1;
+        match label {
+            "logged" => {
+                self.logged += 1;
+                return true;
+            }
+            "ambiguous" => self.ambiguous += 1,
+            "unattributed" => self.unattributed += 1,
+            l => {
+                let src = l
+                    .strip_prefix("identity:")
+                    .and_then(|r| r.rsplit_once(':'))
+                    .map_or(l, |(s, _)| s);
+                *self.identity.entry(src.to_string()).or_default() += 1;
+            }
+        }
+        false
+    }
+}
+
 /// A silence of one source file inside working hours: `[start_ms, end_ms)` UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {
@@ -88,28 +113,15 @@ impl Coverage {
                 .days
                 .entry((user.get(i).unwrap_or("").to_string(), plan.local_date(t)))
                 .or_default();
-            day.events += 1;
-            match label.get(i).unwrap_or("logged") {
-                "logged" => {
-                    day.logged += 1;
-                    let held_by = client
-                        .as_ref()
-                        .and_then(|c| c.get(i))
-                        .map(|ip| attributor.at(ip, t));
-                    if let Some(Outcome::Identity(p, _)) = held_by
-                        && Some(p) != user.get(i)
-                    {
-                        day.conflicts += 1;
-                    }
-                }
-                "ambiguous" => day.ambiguous += 1,
-                "unattributed" => day.unattributed += 1,
-                l => {
-                    let src = l
-                        .strip_prefix("identity:")
-                        .and_then(|r| r.rsplit_once(':'))
-                        .map_or(l, |(s, _)| s);
-                    *day.identity.entry(src.to_string()).or_default() += 1;
+            if day.count(label.get(i).unwrap_or("logged")) {
+                let held_by = client
+                    .as_ref()
+                    .and_then(|c| c.get(i))
+                    .map(|ip| attributor.at(ip, t));
+                if let Some(Outcome::Identity(p, _)) = held_by
+                    && Some(p) != user.get(i)
+                {
+                    day.conflicts += 1;
                 }
             }
         }
