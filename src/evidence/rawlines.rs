@@ -33,6 +33,16 @@ pub struct ReadBack {
     pub status: BTreeMap<String, String>,
 }
 
+/// How lines were checked, with a chain index.
+const CHECKED_STRETCHES: &str =
+    "the stretches holding these lines checked against the SHA-256 chain kept at ingest";
+/// How lines were checked, without one.
+const CHECKED_FILE: &str = "SHA-256 verified";
+
+/// Most bytes read for one block of lines (a block is about 4 MiB; one
+/// line can make it longer). An index that asks for more is not used.
+const MAX_STRETCH_BYTES: u64 = 256 << 20;
+
 /// Reads back `wanted` lines (by source id) from the sources in `records`.
 /// `chain_of` gives a source's chain index (`store::chain`) when it has a
 /// sound one: then only the stretches of the file holding the wanted lines
@@ -48,9 +58,10 @@ pub fn read_back(
             None => "not read back: the source is not in the manifest".to_string(),
             Some(r) => {
                 let read = match chain_of(r) {
-                    Ok(chain) if r.compression == "none" => read_stretches(r, &chain, lines)
-                        .map(|found| (found, "the stretches holding these lines checked against the SHA-256 chain kept at ingest")),
-                    _ => read_one(r, lines).map(|found| (found, "SHA-256 verified")),
+                    Ok(chain) if r.compression == "none" => {
+                        read_stretches(r, &chain, lines).map(|found| (found, CHECKED_STRETCHES))
+                    }
+                    _ => read_one(r, lines).map(|found| (found, CHECKED_FILE)),
                 };
                 match read {
                     Ok((found, how)) => {
@@ -158,15 +169,18 @@ fn read_stretches(
             .blocks
             .get(i + 1)
             .map_or((r.first_line + r.lines, r.size), |&b| b);
+        if first > next || start > end || end > r.size {
+            return Err(malformed());
+        }
         let mine: Vec<u64> = lines.range(first..next).copied().collect();
         if mine.is_empty() {
             continue;
         }
-        if start > end || end > r.size {
-            return Err(malformed());
-        }
         let from = start / cp * cp;
         let to = end.div_ceil(cp).saturating_mul(cp).min(r.size);
+        if to - from > MAX_STRETCH_BYTES {
+            return Err(malformed());
+        }
         let mut bytes = vec![0u8; usize::try_from(to - from).map_err(|_| malformed())?];
         file.seek(SeekFrom::Start(from))
             .and_then(|_| file.read_exact(&mut bytes))
@@ -313,6 +327,25 @@ mod tests {
         let got = read_back(std::slice::from_ref(&r), &wanted, &with(chain.clone()));
         assert!(got.lines.is_empty());
         assert!(got.status[&r.source].contains("has changed since it was ingested"));
+        // An index out of order (lines or offsets going back), or one that
+        // would read past the file: refused, no panic.
+        std::fs::write(&path, &text).unwrap();
+        for blocks in [
+            vec![(100, 0), (1, 10)],
+            vec![(1, 500), (2, 10)],
+            vec![(1, 0), (5, 1 << 40)],
+        ] {
+            let bad = Chain {
+                blocks,
+                ..chain.clone()
+            };
+            let got = read_back(std::slice::from_ref(&r), &wanted, &with(bad));
+            assert!(
+                got.status[&r.source].contains("does not describe it"),
+                "{:?}",
+                got.status
+            );
+        }
         // The last stretch is checked against the file's own SHA-256.
         let mut edited = text.clone();
         let end = edited.len() - 3;
