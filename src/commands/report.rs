@@ -60,8 +60,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "REASON")]
     pub supersede: Option<String>,
     /// Do not read each session's first and last log line back from the
-    /// source files (which hashes each file again to check it is unchanged:
-    /// about 0.6 s a gigabyte); the pack then cites them by file and line only.
+    /// source files (each line is quoted only after the stretch of the file
+    /// holding it is checked against the SHA-256 kept at ingest; a
+    /// compressed file is decompressed and hashed whole); the pack then
+    /// cites them by file and line only.
     #[arg(long)]
     pub no_line_text: bool,
 }
