@@ -191,6 +191,10 @@ fn is_method(s: &str) -> bool {
 }
 
 fn is_http_version(s: &str) -> bool {
+    // Most often this is the user field: neither `HTTP/` nor a digit first.
+    if !s.starts_with("HTTP/") && !s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     let v = s.strip_prefix("HTTP/").unwrap_or(s);
     v.split_once('.').is_some_and(|(a, b)| {
         !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
@@ -200,6 +204,16 @@ fn is_http_version(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_versions_are_told_from_user_names() {
+        for yes in ["HTTP/1.1", "HTTP/1.0", "HTTP/2", "1.0", "2.0"] {
+            assert!(is_http_version(yes), "{yes}");
+        }
+        for no in ["-", "jsmith", "", "HTTP/x", "2x", "1.", ".1", "h1.1"] {
+            assert!(!is_http_version(no), "{no}");
+        }
+    }
 
     #[test]
     fn native_connect_line() {

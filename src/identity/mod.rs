@@ -45,6 +45,15 @@ pub fn realm_of(user: &str) -> Option<&str> {
     user.rsplit_once('@').map(|(_, realm)| realm)
 }
 
+/// True when [`normalise_user`] has work to do on `user` (upper case, a
+/// realm separator `\\` or `@`, a `%` escape, or non-ASCII); false when
+/// `user` is already normal and is kept as it is.
+pub fn needs_normalising(user: &str) -> bool {
+    !user
+        .bytes()
+        .all(|b| !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%')) && b.is_ascii())
+}
+
 /// Normalises a user name as logged: URL-decoded, lower case, and the realm
 /// stripped only when it is one of the organisation's own (`realms`).
 ///
@@ -58,14 +67,17 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realm
     let Some(user) = user else {
         return Cow::Owned(format!("ip:{client_ip}"));
     };
-    let fast = user
-        .bytes()
-        .all(|b| !(b.is_ascii_uppercase() || matches!(b, b'\\' | b'@' | b'%')) && b.is_ascii());
-    if fast {
+    if !needs_normalising(user) {
         return Cow::Borrowed(user);
     }
-    let decoded = percent_encoding::percent_decode_str(user).decode_utf8_lossy();
-    let lower = decoded.trim().to_lowercase();
+    // ASCII without `%` (most names with a realm): no decoding, and ASCII
+    // lower case is Unicode lower case for it.
+    let lower = if user.is_ascii() && !user.contains('%') {
+        user.trim().to_ascii_lowercase()
+    } else {
+        let decoded = percent_encoding::percent_decode_str(user).decode_utf8_lossy();
+        decoded.trim().to_lowercase()
+    };
     let (name, realm) = if let Some((realm, name)) = lower.split_once('\\') {
         (name, Some(realm))
     } else if let Some((name, realm)) = lower.rsplit_once('@') {
@@ -124,6 +136,15 @@ mod tests {
             "jsmith@agency-temps.co.uk"
         );
         assert_eq!(normalise_user(None, "10.0.0.7", &local), "ip:10.0.0.7");
+        // Non-ASCII names are lower-cased as Unicode; spaces around go.
+        assert_eq!(
+            normalise_user(Some("CORP\\ÅSA.Öberg"), "1.2.3.4", &local),
+            "åsa.öberg"
+        );
+        assert_eq!(
+            normalise_user(Some(" CORP\\JSmith "), "1.2.3.4", &local),
+            "jsmith"
+        );
         // No realms configured: every realm is kept.
         let none = Realms::default();
         assert_eq!(

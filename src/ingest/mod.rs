@@ -28,7 +28,7 @@ use crate::digest::ChainedSha256;
 use crate::event::{self, Event, HostInfo};
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
-use crate::identity::{Realms, normalise_user, realm_of};
+use crate::identity::{Realms, needs_normalising, normalise_user, realm_of};
 use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
@@ -927,6 +927,9 @@ pub fn process_block<'a>(
     // Hosts come from the log: a randomly seeded hash, fast on short strings.
     let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32, foldhash::fast::RandomState> =
         HashMap::default();
+    // User names to decode or strip of a realm (`COUNCIL%5Cjsmith`) come back
+    // line after line: each is normalised once per block.
+    let mut decoded: HashMap<&'a str, String, foldhash::fast::RandomState> = HashMap::default();
     let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
     let mut rejects = Vec::new();
     let mut realms: BTreeMap<String, u64> = BTreeMap::new();
@@ -1023,7 +1026,18 @@ pub fn process_block<'a>(
             }
         };
         let user = match &e.user {
-            Some(std::borrow::Cow::Borrowed(u)) => normalise_user(Some(u), e.client_ip, cx.realms),
+            Some(std::borrow::Cow::Borrowed(u)) if needs_normalising(u) => match decoded.get(u) {
+                Some(n) => std::borrow::Cow::Owned(n.clone()),
+                None => {
+                    let n = normalise_user(Some(u), e.client_ip, cx.realms);
+                    // An empty name gives the client's address: not kept.
+                    if !n.starts_with("ip:") {
+                        decoded.insert(u, n.clone().into_owned());
+                    }
+                    n
+                }
+            },
+            Some(std::borrow::Cow::Borrowed(u)) => std::borrow::Cow::Borrowed(*u),
             Some(std::borrow::Cow::Owned(u)) => std::borrow::Cow::Owned(
                 normalise_user(Some(u), e.client_ip, cx.realms).into_owned(),
             ),
