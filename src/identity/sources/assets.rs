@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::csv::rfc3339_ms;
+use super::csv::{header_columns, rfc3339_ms};
 
 /// One assignment of a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,17 +60,8 @@ impl AssetRegister {
             .headers()
             .map_err(|e| format!("{file}: cannot read the header: {e}"))?
             .clone();
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    format!(
-                        "{file}: the header has no `{name}` column (it needs device,user,from,to)"
-                    )
-                })
-        };
-        let (device, user, from, to) = (col("device")?, col("user")?, col("from")?, col("to")?);
+        let [device, user, from, to] = header_columns(&headers, ["device", "user", "from", "to"])
+            .map_err(|e| format!("{file}: {e}"))?;
         let mut out = AssetRegister::default();
         for rec in r.records() {
             let rec = rec.map_err(|e| {

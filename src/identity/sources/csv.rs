@@ -14,6 +14,30 @@ pub(crate) fn rfc3339_ms(s: &str) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// Where each of `names` is in a CSV header (header names trimmed, in any
+/// case).
+///
+/// # Errors
+/// ``the header has no `NAME` column (it needs a,b,...)``.
+pub(crate) fn header_columns<const N: usize>(
+    headers: &::csv::StringRecord,
+    names: [&str; N],
+) -> Result<[usize; N], String> {
+    let mut out = [0; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "the header has no `{name}` column (it needs {})",
+                    names.join(",")
+                )
+            })?;
+    }
+    Ok(out)
+}
+
 impl IdentityReader for CsvIntervals {
     fn name(&self) -> &'static str {
         "csv"
@@ -40,15 +64,7 @@ impl IdentityReader for CsvIntervals {
             .headers()
             .map_err(|e| format!("cannot read the header: {e}"))?
             .clone();
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    format!("the header has no `{name}` column (it needs ip,user,from,to)")
-                })
-        };
-        let (ip, user, from, to) = (col("ip")?, col("user")?, col("from")?, col("to")?);
+        let [ip, user, from, to] = header_columns(&headers, ["ip", "user", "from", "to"])?;
         let mut out = Parsed::default();
         for rec in r.records() {
             let rec = match rec {
@@ -100,6 +116,19 @@ impl IdentityReader for CsvIntervals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_columns_are_found_in_any_case_and_a_missing_one_is_named() {
+        let h = ::csv::StringRecord::from(vec![" User", "IP ", "to", "From"]);
+        assert_eq!(
+            header_columns(&h, ["ip", "user", "from", "to"]),
+            Ok([1, 0, 3, 2])
+        );
+        assert_eq!(
+            header_columns(&h, ["device", "user"]),
+            Err("the header has no `device` column (it needs device,user)".to_string())
+        );
+    }
 
     #[test]
     fn rows_become_intervals_and_bad_rows_are_refused_with_their_line() {
