@@ -22,8 +22,8 @@ use sha2::digest::generic_array::GenericArray;
 /// Bytes between two kept chaining values (1 MiB; a multiple of 64).
 pub const CHECKPOINT_BYTES: u64 = 1 << 20;
 
-/// The initial chaining value (FIPS 180-4, 5.3.3).
-const H0: [u32; 8] = [
+/// The initial chaining value (FIPS 180-4, 5.3.3): the value after 0 bytes.
+pub const H0: State = [
     0x6a09_e667,
     0xbb67_ae85,
     0x3c6e_f372,
