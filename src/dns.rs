@@ -378,6 +378,21 @@ impl Resolver {
 mod tests {
     use super::*;
 
+    /// Each lookup as (client, name, address, line).
+    fn lookups(p: &Parsed) -> Vec<(&str, &str, &str, u64)> {
+        p.lookups
+            .iter()
+            .map(|l| {
+                (
+                    l.client.as_str(),
+                    l.name.as_str(),
+                    l.address.as_str(),
+                    l.line,
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn bind_responses_and_dnsmasq_replies_become_lookups_and_the_rest_is_refused() {
         let text = "07-Apr-2022 08:08:10.043 client 192.168.0.1#57398 UDP: query: a1.foo.com IN A response: NOERROR +ED a1.foo.com 28800 IN A 192.168.0.2; a1.foo.com 28800 IN A 192.168.0.3;\n\
@@ -388,18 +403,7 @@ mod tests {
                     Jun 12 16:13:29 dnsmasq[421]: reply other.com is 1.2.3.4\n";
         let p = read(text, chrono_tz::UTC, 2025);
         assert_eq!(p.records(), 6);
-        let got: Vec<(&str, &str, &str, u64)> = p
-            .lookups
-            .iter()
-            .map(|l| {
-                (
-                    l.client.as_str(),
-                    l.name.as_str(),
-                    l.address.as_str(),
-                    l.line,
-                )
-            })
-            .collect();
+        let got = lookups(&p);
         assert_eq!(
             got,
             [
@@ -422,18 +426,7 @@ mod tests {
                     DATA   10.9.9.9\n\
                     22/12/2021 21:46:05 0E1C PACKET  0000017DEDFE28D0 UDP Snd 10.20.0.6       9670 R Q [8081   DR  NOERROR] A      (5)login(4)live(3)com(0)\n";
         let p = read(text, chrono_tz::UTC, 2021);
-        let got: Vec<(&str, &str, &str, u64)> = p
-            .lookups
-            .iter()
-            .map(|l| {
-                (
-                    l.client.as_str(),
-                    l.name.as_str(),
-                    l.address.as_str(),
-                    l.line,
-                )
-            })
-            .collect();
+        let got = lookups(&p);
         assert_eq!(got, [("10.20.0.6", "www.facebook.com", "157.240.1.35", 1)]);
         assert_eq!(p.lookups[0].ts_ms, 1_640_209_564_000);
         let rejected: Vec<u64> = p.rejected.iter().map(|r| r.0).collect();
