@@ -14,25 +14,6 @@ fn event(id: u32, time: &str, user: &str, logon_id: &str, ip: &str) -> String {
     )
 }
 
-/// Social-media seconds per person (pseudonym) from `usage --format csv`.
-fn social_seconds(store: &Path) -> std::collections::BTreeMap<String, i64> {
-    let csv = ok(&[
-        "usage",
-        "--config",
-        &config(store),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
-    csv.lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|f| f[1] == "social_media")
-        .map(|f| (f[0].to_string(), f[5].parse().unwrap()))
-        .collect()
-}
-
 fn config(store: &Path) -> String {
     let p = store.parent().unwrap().join("c.toml");
     std::fs::write(&p, UTC_CONFIG).unwrap();
@@ -60,7 +41,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     let st = store.to_str().unwrap();
     let ip5 = pseudonym(&store, "ip:10.0.0.5");
     assert_eq!(
-        social_seconds(&store).get(&ip5),
+        social_seconds(&store, Path::new(&config(&store))).get(&ip5),
         Some(&(60 + 1260 + 60 + 660 + 660 + 60))
     );
 
@@ -126,7 +107,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         "{out}"
     );
 
-    let got = social_seconds(&store);
+    let got = social_seconds(&store, Path::new(&config(&store)));
     let who = |u: &str| got.get(&pseudonym(&store, u)).copied();
     assert_eq!(
         who("jsmith"),

@@ -82,25 +82,6 @@ fn lines_last_ms(lines: &[String]) -> i64 {
     (t * 1000.0).round() as i64
 }
 
-/// Total social-media browse time (s) over everyone, from `usage`.
-fn total_s(store: &std::path::Path, config: &std::path::Path) -> i64 {
-    let csv = ok(&[
-        "usage",
-        "--config",
-        config.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
-    csv.lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|f| f[1] == "social_media")
-        .map(|f| f[5].parse::<i64>().unwrap())
-        .sum()
-}
-
 /// Measured: 16 871 lines; true active time 290 335 s; with background
 /// detection 288 922 s (0.49 % under: a reading's last request that falls
 /// into the rhythm of the polls after it goes with them); without it
@@ -121,8 +102,8 @@ fn polling_tabs_are_not_browse_time_and_the_active_time_is_within_5_percent() {
         format!("{UTC_CONFIG}[browse_time]\nexclude_background = false\n"),
     )
     .unwrap();
-    let with = total_s(&store, &on);
-    let without = total_s(&store, &off);
+    let with = social_seconds(&store, &on).values().sum::<i64>();
+    let without = social_seconds(&store, &off).values().sum::<i64>();
     let err = |x: i64| (x - truth_s).abs() as f64 / truth_s as f64 * 100.0;
     let figures = format!(
         "{} lines; true active time {truth_s} s; with background detection {with} s ({:.2} % off); \

@@ -24,14 +24,8 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
     let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
-    let social = || -> i64 {
-        let csv = ok(&["usage", "--config", c, "--store", st, "--format", "csv"]);
-        csv.lines()
-            .skip(1)
-            .map(|l| l.split(',').collect::<Vec<_>>())
-            .find(|f| f[1] == "social_media")
-            .map_or(0, |f| f[5].parse().unwrap())
-    };
+    // One person: their social-media seconds.
+    let social = || -> i64 { social_seconds(&store, &cfg).values().sum() };
     assert_eq!(social(), 0, "addresses alone are not social media");
     // dnsmasq with log-queries (times in UTC here).
     let dns = root.join("dnsmasq.log");

@@ -182,3 +182,23 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// record of a test, and its edited copies, agree to the second.
 pub static TIMES: std::sync::LazyLock<(String, String)> =
     std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
+
+/// Social-media browse time (s) per person (pseudonym), from
+/// `usage --format csv` with `config`.
+pub fn social_seconds(store: &Path, config: &Path) -> std::collections::BTreeMap<String, i64> {
+    let csv = ok(&[
+        "usage",
+        "--config",
+        config.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "social_media")
+        .map(|f| (f[0].to_string(), f[5].parse().unwrap()))
+        .collect()
+}
