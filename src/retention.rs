@@ -327,7 +327,8 @@ fn removal_mask(
 pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Result<Plan> {
     let cutoff_ms = cutoff.timestamp_millis();
     let (files, mut leftovers) = partition_files(store)?;
-    leftovers.extend(orphan_chains(store)?);
+    let records = manifest::read(&store.manifest_path())?;
+    leftovers.extend(orphan_chains(store, &records)?);
     let mut steps = Vec::new();
     let mut held = BTreeMap::new();
     let mut remaining: HashMap<String, usize> = HashMap::new();
@@ -382,7 +383,6 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
             newest_ms: removed.iter().copied().max().unwrap_or(0),
         });
     }
-    let records = manifest::read(&store.manifest_path())?;
     let mut sources = Vec::new();
     let mut quarantine = Vec::new();
     let mut quarantine_rewrites = Vec::new();
@@ -606,24 +606,21 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
     Ok(())
 }
 
-/// The chain index of every source no longer in `sources.jsonl` (its record
-/// purged by a purge stopped before its index went, or written by an ingest
-/// that failed before its record). An index holds no personal data and is
-/// never read without its record.
+/// The chain index of every source without a record in `records` (the
+/// manifest): its record purged by a purge stopped before the index went,
+/// or never written by an ingest that failed. An index holds no personal
+/// data and is never read without its record.
 ///
 /// # Errors
 /// The folder cannot be listed (path named).
-fn orphan_chains(store: &Store) -> anyhow::Result<Vec<PathBuf>> {
+fn orphan_chains(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
     let dir = store.root().join("chains");
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
     };
-    let known: HashSet<String> = manifest::read(&store.manifest_path())?
-        .into_iter()
-        .map(|r| r.source)
-        .collect();
+    let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     let mut out = Vec::new();
     for entry in entries {
         let path = entry

@@ -460,7 +460,9 @@ pub fn ingest_file(
             timings,
             |blocks| {
                 bar.set_position(digest.bytes());
-                starts.extend(blocks.iter().map(|b| (b.first_line, skip + b.offset)));
+                if compression == Compression::None {
+                    starts.extend(blocks.iter().map(|b| (b.first_line, skip + b.offset)));
+                }
                 let outs: Vec<anyhow::Result<BlockOut>> = blocks
                     .par_iter()
                     .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
