@@ -89,11 +89,13 @@ struct PersonState {
 /// indexing an array is much cheaper than `ChunkedArray::get`. A null reads
 /// as `""` or `false`.
 struct Rows {
-    len: usize,
     /// UTC ms.
     ts: Vec<i64>,
-    columns: [StringChunked; 3],
-    flags: [BooleanChunked; 2],
+    user: StringChunked,
+    site: StringChunked,
+    category: StringChunked,
+    embedded: BooleanChunked,
+    denied: BooleanChunked,
 }
 
 impl Rows {
@@ -112,42 +114,46 @@ impl Rows {
             Ok(one_chunk(batch.column(name)?.bool()?))
         };
         Ok(Rows {
-            len: batch.height(),
             ts: ts.iter().map(|t| t.unwrap_or(0)).collect(),
-            columns: [text(col::USER)?, text(col::SITE)?, text(col::CATEGORY)?],
-            flags: [flag(col::EMBEDDED)?, flag(col::DENIED)?],
+            user: text(col::USER)?,
+            site: text(col::SITE)?,
+            category: text(col::CATEGORY)?,
+            embedded: flag(col::EMBEDDED)?,
+            denied: flag(col::DENIED)?,
         })
     }
 
-    fn text(&self, c: usize, i: usize) -> &str {
-        let a = self.columns[c].downcast_as_array();
-        if a.is_valid(i) { a.value(i) } else { "" }
-    }
-
-    fn flag(&self, c: usize, i: usize) -> bool {
-        let a = self.flags[c].downcast_as_array();
-        a.is_valid(i) && a.value(i)
-    }
-
     fn user(&self, i: usize) -> &str {
-        self.text(0, i)
+        text_at(&self.user, i)
     }
 
     fn site(&self, i: usize) -> &str {
-        self.text(1, i)
+        text_at(&self.site, i)
     }
 
     fn category(&self, i: usize) -> &str {
-        self.text(2, i)
+        text_at(&self.category, i)
     }
 
     fn embedded(&self, i: usize) -> bool {
-        self.flag(0, i)
+        flag_at(&self.embedded, i)
     }
 
     fn denied(&self, i: usize) -> bool {
-        self.flag(1, i)
+        flag_at(&self.denied, i)
     }
+}
+
+/// Row `i` of a one-chunk text column (`""` for a null).
+fn text_at(c: &StringChunked, i: usize) -> &str {
+    let a = c.downcast_as_array();
+    if a.is_valid(i) { a.value(i) } else { "" }
+}
+
+/// Row `i` of a one-chunk flag column (`false` for a null).
+fn flag_at(c: &BooleanChunked, i: usize) -> bool {
+    let a = c.downcast_as_array();
+    a.is_valid(i) && a.value(i)
 }
 
 /// `c` as one Arrow array (a copy only when it has several).
@@ -214,7 +220,7 @@ impl<'a> Accumulator<'a> {
         // store's own user names).
         let mut by_user: HashMap<&str, Vec<usize>, foldhash::fast::RandomState> =
             HashMap::default();
-        for i in 0..rows.len {
+        for i in 0..rows.ts.len() {
             by_user.entry(rows.user(i)).or_default().push(i);
         }
         for u in by_user.keys() {
