@@ -1,9 +1,6 @@
 //! The normalised event: one row per request or connection, and its
 //! Polars/Parquet schema (docs/STORE.md, "Events").
 
-use std::borrow::Cow;
-use std::sync::Arc;
-
 use polars::prelude::*;
 
 /// Column names, in schema order.
@@ -48,54 +45,6 @@ pub mod col {
     pub const LINE: &str = "line";
 }
 
-/// What classification gives for one host; shared by every event to that host.
-#[derive(Debug, Clone)]
-pub struct HostInfo {
-    /// Normalised host.
-    pub host: String,
-    /// Registrable domain.
-    pub domain: String,
-    /// Site.
-    pub site: String,
-    /// Category.
-    pub category: Arc<str>,
-    /// Embedded host.
-    pub embedded: bool,
-}
-
-/// One enriched event, borrowing from the raw line where it can.
-#[derive(Debug, Clone)]
-pub struct Event<'a> {
-    /// UTC milliseconds since the epoch.
-    pub ts_ms: i64,
-    /// Normalised user.
-    pub user: Cow<'a, str>,
-    /// Client address.
-    pub client_ip: &'a str,
-    /// Index into the chunk's host table.
-    pub host: u32,
-    /// Method.
-    pub method: &'a str,
-    /// HTTP status.
-    pub status: u16,
-    /// Bytes to the client.
-    pub bytes: u64,
-    /// Elapsed milliseconds.
-    pub elapsed_ms: Option<u32>,
-    /// URL as logged (`None` when the log had `-` or none).
-    pub url: Option<Cow<'a, str>>,
-    /// Bytes the client sent.
-    pub bytes_out: Option<u64>,
-    /// Destination port.
-    pub dst_port: Option<u16>,
-    /// The gateway's action.
-    pub action: Option<&'a str>,
-    /// Denied by the proxy.
-    pub denied: bool,
-    /// 1-based line number.
-    pub line: u64,
-}
-
 /// The event schema, in column order.
 pub fn schema() -> Schema {
     let s = |n: &str| Field::new(n.into(), DataType::String);
@@ -125,75 +74,6 @@ pub fn schema() -> Schema {
     ])
 }
 
-/// Builds a DataFrame in [`schema`] order from events and their host table.
-///
-/// # Errors
-/// Only Polars' own (column length mismatches cannot happen here).
-pub fn to_dataframe(
-    events: &[&Event<'_>],
-    hosts: &[HostInfo],
-    source: &str,
-) -> PolarsResult<DataFrame> {
-    let strs = |name: &str, it: &mut dyn Iterator<Item = &str>| {
-        StringChunked::from_iter_values(name.into(), it).into_column()
-    };
-    // The columns that depend on the host only are built once per distinct
-    // host, then gathered by each event's host index: no string is copied
-    // per event.
-    let idx = IdxCa::from_vec(
-        "host_index".into(),
-        events.iter().map(|e| e.host as IdxSize).collect(),
-    );
-    let per_host = |name: &str, f: &dyn Fn(&HostInfo) -> &str| -> PolarsResult<Column> {
-        Ok(
-            StringChunked::from_iter_values(name.into(), hosts.iter().map(f))
-                .take(&idx)?
-                .into_column(),
-        )
-    };
-    let ts = Int64Chunked::from_vec(col::TS.into(), events.iter().map(|e| e.ts_ms).collect())
-        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
-        .into_column();
-    let columns = vec![
-        ts,
-        strs(col::USER, &mut events.iter().map(|e| e.user.as_ref())),
-        strs(col::CLIENT_IP, &mut events.iter().map(|e| e.client_ip)),
-        per_host(col::HOST, &|h| h.host.as_str())?,
-        per_host(col::DOMAIN, &|h| h.domain.as_str())?,
-        per_host(col::SITE, &|h| h.site.as_str())?,
-        per_host(col::CATEGORY, &|h| &h.category)?,
-        BooleanChunked::from_iter_values(col::EMBEDDED.into(), hosts.iter().map(|h| h.embedded))
-            .take(&idx)?
-            .into_column(),
-        strs(col::METHOD, &mut events.iter().map(|e| e.method)),
-        UInt16Chunked::from_vec(
-            col::STATUS.into(),
-            events.iter().map(|e| e.status).collect(),
-        )
-        .into_column(),
-        UInt64Chunked::from_vec(col::BYTES.into(), events.iter().map(|e| e.bytes).collect())
-            .into_column(),
-        UInt32Chunked::from_iter_options(
-            col::ELAPSED_MS.into(),
-            events.iter().map(|e| e.elapsed_ms),
-        )
-        .into_column(),
-        StringChunked::from_iter_options(col::URL.into(), events.iter().map(|e| e.url.as_deref()))
-            .into_column(),
-        BooleanChunked::from_iter_values(col::DENIED.into(), events.iter().map(|e| e.denied))
-            .into_column(),
-        UInt64Chunked::from_iter_options(col::BYTES_OUT.into(), events.iter().map(|e| e.bytes_out))
-            .into_column(),
-        UInt16Chunked::from_iter_options(col::DST_PORT.into(), events.iter().map(|e| e.dst_port))
-            .into_column(),
-        StringChunked::from_iter_options(col::ACTION.into(), events.iter().map(|e| e.action))
-            .into_column(),
-        StringChunked::full(col::SOURCE.into(), source, events.len()).into_column(),
-        UInt64Chunked::from_vec(col::LINE.into(), events.iter().map(|e| e.line).collect())
-            .into_column(),
-    ];
-    DataFrame::new(events.len(), columns)
-}
 
 /// The key that makes two events the same request: time (UTC ms), user,
 /// client, method, URL, status and bytes. Two sources holding an event with

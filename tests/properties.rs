@@ -37,7 +37,7 @@ fn check(block: &[u8]) {
     };
     let parser = netusage::formats::squid::Squid.begin(&FileContext::default());
     let out = process_block(block, 1, parser.as_ref(), &cx).unwrap();
-    let stored: usize = out.frames.iter().map(|f| f.df.height()).sum();
+    let stored: usize = out.frames.iter().map(|f| f.rows.len()).sum();
     assert_eq!(out.stats.lines, count_lines(block));
     assert_eq!(out.stats.accepted as usize, stored);
     assert_eq!(

@@ -6,8 +6,10 @@
 //! blocks in parallel (rayon) and writes them in file order. Memory is bounded
 //! by the channel depth and the group size, not by the input size.
 
+pub mod columns;
 pub mod timings;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -19,21 +21,24 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::ProgressBar;
-use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::classify::Classifier;
 use crate::digest::ChainedSha256;
-use crate::event::{self, Event, HostInfo};
+
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
-use crate::identity::{Realms, needs_normalising, normalise_user, realm_of};
+use crate::identity::{Realms, needs_normalising, normalise_user};
 use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
+use crate::store::rowgroup::{EncodedRows, Rows};
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::Bitmap;
 use crate::store::writer::PartitionWriter;
+use columns::{BlockColumns, Row};
 use timings::{Phase, Timings};
 
 /// Target size of one block of lines handed to a parser thread (bytes).
@@ -753,43 +758,48 @@ struct Storing<'a> {
 impl Storing<'_> {
     fn store_block(&mut self, block: &Block, mut out: BlockOut) -> anyhow::Result<()> {
         let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
-        for f in &mut out.frames {
+        for f in out.frames {
             let deduping = Instant::now();
-            if let Some(keys) = &f.keys {
-                let index = match self.dup_index.entry(f.day) {
-                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(crate::store::scan::day_keys(self.store, f.day)?)
-                    }
-                };
-                let lines = f.df.column(crate::event::col::LINE)?.u64()?.clone();
-                let before = dup_lines.len();
-                let keep: Vec<bool> = keys
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| match index.get(k) {
-                        Some((src, line)) => {
-                            dup_lines.insert(
-                                lines.get(i).unwrap_or(0),
-                                format!(
-                                    "duplicate: the same event (time, client, user, method, URL, status, bytes) \
-                                     is already stored from source {src} line {line}"
-                                ),
-                            );
-                            false
+            let encoded = match (f.encoded, &f.keys) {
+                (Some(encoded), _) => Some(encoded),
+                (None, None) => Some(f.rows.encode()?),
+                (None, Some(keys)) => {
+                    let index = match self.dup_index.entry(f.day) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(crate::store::scan::day_keys(self.store, f.day)?)
                         }
-                        None => true,
-                    })
-                    .collect();
-                if dup_lines.len() > before {
-                    let mask: polars::prelude::BooleanChunked = keep.into_iter().collect();
-                    f.df = f.df.filter(&mask)?;
+                    };
+                    let lines = f
+                        .rows
+                        .column(crate::event::col::LINE)
+                        .and_then(|c| c.as_any().downcast_ref::<PrimitiveArray<u64>>())
+                        .context("the line column holds line numbers")?;
+                    let keep: Bitmap = keys
+                        .iter()
+                        .zip(lines.values_iter())
+                        .map(|(k, &line)| match index.get(k) {
+                            Some((src, stored)) => {
+                                dup_lines.insert(
+                                    line,
+                                    format!(
+                                        "duplicate: the same event (time, client, user, method, URL, status, bytes) \
+                                         is already stored from source {src} line {stored}"
+                                    ),
+                                );
+                                false
+                            }
+                            None => true,
+                        })
+                        .collect();
+                    let kept = f.rows.filter(&keep);
+                    (!kept.is_empty()).then(|| kept.encode()).transpose()?
                 }
-            }
+            };
             self.timings.add(Phase::Dedup, deduping.elapsed());
-            if f.df.height() > 0 {
+            if let Some(encoded) = encoded {
                 let writing = Instant::now();
-                self.parts.write(f.day, &f.df)?;
+                self.parts.write(f.day, &encoded)?;
                 self.timings.add(Phase::Write, writing.elapsed());
             }
         }
@@ -875,11 +885,14 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 pub struct DayFrame {
     /// The UTC day.
     pub day: NaiveDate,
-    /// Its events, Parquet-ready, in line order.
-    pub df: DataFrame,
-    /// Each row's [`event::dedup_key`], when the store already holds events
+    /// Its events as the store's columns, in line order.
+    pub rows: Rows,
+    /// Each row's [`crate::event::dedup_key`], when the store already holds events
     /// of that day (so duplicates must be looked for); `None` otherwise.
     pub keys: Option<Vec<u128>>,
+    /// The rows encoded as a Parquet row group, when there are no
+    /// duplicates to look for (otherwise the writer encodes what it keeps).
+    pub encoded: Option<EncodedRows>,
 }
 
 /// One parsed block: events as Parquet-ready frames per UTC day, rejected lines.
@@ -912,10 +925,17 @@ pub struct BlockContext<'a> {
     pub timings: &'a Timings,
 }
 
+/// The UTC date of a day number (days since 1970-01-01).
+fn day_date(day: i64) -> NaiveDate {
+    DateTime::from_timestamp(day * 86_400, 0)
+        .expect("timestamps are range-checked by the parser")
+        .date_naive()
+}
+
 /// Parses and classifies one block of whole lines.
 ///
 /// # Errors
-/// Only Polars errors while building frames.
+/// Only Parquet encoding errors (a bug: the column types are fixed).
 pub fn process_block<'a>(
     block: &'a [u8],
     first_line: u64,
@@ -925,16 +945,11 @@ pub fn process_block<'a>(
     let started = Instant::now();
     let mut classifying = std::time::Duration::ZERO;
     let mut parser = parser.fork();
-    let mut hosts: Vec<HostInfo> = Vec::new();
-    // Hosts come from the log: a randomly seeded hash, fast on short strings.
-    let mut host_ix: HashMap<std::borrow::Cow<'a, str>, u32, foldhash::fast::RandomState> =
-        HashMap::default();
+    let mut cols = BlockColumns::with_capacity(block.len());
     // User names to decode or strip of a realm (`COUNCIL%5Cjsmith`) come back
     // line after line: each is normalised once per block.
-    let mut decoded: HashMap<&'a str, String, foldhash::fast::RandomState> = HashMap::default();
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(block.len() / 160);
+    let mut decoded: HashMap<&'a str, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut rejects = Vec::new();
-    let mut realms: BTreeMap<String, u64> = BTreeMap::new();
     let mut stats = Stats::default();
     let body = block.strip_suffix(b"\n").unwrap_or(block);
     // The common case checked once for the whole block (vectorised): no NUL
@@ -1009,105 +1024,69 @@ pub fn process_block<'a>(
             stats.future += 1;
             continue;
         }
-        let host = match host_ix.get(e.host.as_ref()) {
-            Some(&i) => i,
-            None => {
-                let t = Instant::now();
-                let c = cx.classifier.classify(&e.host);
-                classifying += t.elapsed();
-                hosts.push(HostInfo {
-                    host: c.host,
-                    domain: c.domain,
-                    site: c.site,
-                    category: c.category,
-                    embedded: c.embedded,
-                });
-                let i = (hosts.len() - 1) as u32;
-                host_ix.insert(e.host.clone(), i);
-                i
-            }
-        };
-        let user = match &e.user {
-            Some(std::borrow::Cow::Borrowed(u)) if needs_normalising(u) => match decoded.get(u) {
-                Some(n) => std::borrow::Cow::Owned(n.clone()),
+        let host = cols.host(e.host, |h| {
+            let t = Instant::now();
+            let c = cx.classifier.classify(h);
+            classifying += t.elapsed();
+            c
+        });
+        let user = match e.user {
+            Some(Cow::Borrowed(u)) if needs_normalising(u) => match decoded.get(u) {
+                Some(&k) => k,
                 None => {
-                    let n = normalise_user(Some(u), e.client_ip, cx.realms);
+                    let n = normalise_user(Some(u), e.client_ip, cx.realms).into_owned();
                     // An empty name gives the client's address: not kept.
-                    if !n.starts_with("ip:") {
-                        decoded.insert(u, n.clone().into_owned());
+                    let keep = !n.starts_with("ip:");
+                    let k = cols.users.key(Cow::Owned(n));
+                    if keep {
+                        decoded.insert(u, k);
                     }
-                    n
+                    k
                 }
             },
-            Some(std::borrow::Cow::Borrowed(u)) => std::borrow::Cow::Borrowed(*u),
-            Some(std::borrow::Cow::Owned(u)) => std::borrow::Cow::Owned(
-                normalise_user(Some(u), e.client_ip, cx.realms).into_owned(),
-            ),
-            None => normalise_user(None, e.client_ip, cx.realms),
+            Some(Cow::Borrowed(u)) => cols.users.key(Cow::Borrowed(u)),
+            Some(Cow::Owned(u)) => cols.users.key(Cow::Owned(
+                normalise_user(Some(&u), e.client_ip, cx.realms).into_owned(),
+            )),
+            None => cols.users.key(normalise_user(None, e.client_ip, cx.realms)),
         };
-        if let std::borrow::Cow::Owned(u) = &user
-            && let Some(r) = realm_of(u)
-        {
-            match realms.get_mut(r) {
-                Some(n) => *n += 1,
-                None => {
-                    realms.insert(r.to_string(), 1);
-                }
-            }
-        }
         stats.accepted += 1;
         stats.first_ts = min_opt(stats.first_ts, Some(e.ts_ms));
         stats.last_ts = max_opt(stats.last_ts, Some(e.ts_ms));
-        events.push(Event {
+        let row = Row {
             ts_ms: e.ts_ms,
             user,
-            client_ip: e.client_ip,
+            client: cols.clients.key(Cow::Borrowed(e.client_ip)),
             host,
-            method: e.method,
+            method: cols.methods.key(Cow::Borrowed(e.method)),
             status: e.status,
             bytes: e.bytes,
             elapsed_ms: e.elapsed_ms,
-            url: (!e.url.is_empty() && e.url != "-").then_some(e.url),
+            url: (!e.url.is_empty() && e.url != "-").then(|| cols.urls.key(e.url)),
             bytes_out: e.bytes_out,
             dst_port: e.dst_port,
-            action: e.action,
+            action: e.action.map(|a| cols.actions.key(Cow::Borrowed(a))),
             denied: e.denied,
             line: this,
-        });
+        };
+        cols.rows.push(row);
     }
     let encoding = Instant::now();
-    let mut by_day: BTreeMap<i64, Vec<&Event<'_>>> = BTreeMap::new();
-    for e in &events {
-        by_day
-            .entry(e.ts_ms.div_euclid(86_400_000))
-            .or_default()
-            .push(e);
-    }
-    let frames = by_day
+    let columns::Finished { days, realms } = cols.finish(cx.source, |day| {
+        cx.dup_days.contains(&day_date(day))
+    })?;
+    let frames = days
         .into_iter()
-        .map(|(day, evs)| {
-            let date = DateTime::from_timestamp(day * 86_400, 0)
-                .expect("timestamps are range-checked by the parser")
-                .date_naive();
-            let keys = cx.dup_days.contains(&date).then(|| {
-                evs.iter()
-                    .map(|e| {
-                        event::dedup_key(
-                            e.ts_ms,
-                            &e.user,
-                            e.client_ip,
-                            e.method,
-                            e.url.as_deref(),
-                            e.status,
-                            e.bytes,
-                        )
-                    })
-                    .collect()
-            });
+        .map(|d| {
+            let encoded = match d.keys {
+                Some(_) => None,
+                None => Some(d.rows.encode()?),
+            };
             Ok(DayFrame {
-                day: date,
-                df: event::to_dataframe(&evs, &hosts, cx.source)?,
-                keys,
+                day: day_date(d.day),
+                rows: d.rows,
+                keys: d.keys,
+                encoded,
             })
         })
         .collect::<anyhow::Result<_>>()?;

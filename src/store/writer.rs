@@ -3,9 +3,9 @@
 //! `<source>.p2.parquet`, ... for a day the log comes back to after its file
 //! was finished: see [`MAX_OPEN_DAYS`]).
 //!
-//! Each day's rows stream into `.<source>.parquet.tmp` in the partition
-//! directory through a batched Parquet writer, so memory stays flat whatever
-//! the file size. [`PartitionWriter::commit`] closes, fsyncs and renames every
+//! Each day's row groups, encoded beforehand ([`super::rowgroup`]), are
+//! appended to `.<source>.parquet.tmp` in the partition directory as they
+//! come, so memory stays flat whatever the file size. [`PartitionWriter::commit`] closes, fsyncs and renames every
 //! file into place; [`PartitionWriter::abort`] removes them.
 
 use std::collections::BTreeMap;
@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use polars::io::parquet::write::BatchedWriter;
-use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter, Schema};
-use polars_parquet::write::ZstdLevel;
+use polars_parquet::write::{DynIter, DynStreamingIterator, FileWriter, fallible_streaming_iterator};
+
+use super::rowgroup::{EncodedRows, arrow_schema, write_options};
 
 /// A `Write` over a shared file, so the file can be fsynced after the
 /// Parquet writer that owns it has finished.
@@ -37,7 +37,7 @@ struct Open {
     tmp: PathBuf,
     dest: PathBuf,
     file: Arc<File>,
-    writer: BatchedWriter<io::BufWriter<SharedFile>>,
+    writer: FileWriter<io::BufWriter<SharedFile>>,
 }
 
 /// Most days with a file open at once. Logs are mostly in time order, so a
@@ -53,7 +53,6 @@ type Finished = (NaiveDate, PathBuf, PathBuf);
 pub struct PartitionWriter {
     events_dir: PathBuf,
     source: String,
-    schema: Schema,
     open: BTreeMap<NaiveDate, (Open, u64)>,
     finished: Vec<Finished>,
     /// Parts started per day.
@@ -96,7 +95,6 @@ impl PartitionWriter {
         PartitionWriter {
             events_dir: events_dir.to_path_buf(),
             source: source.to_string(),
-            schema: crate::event::schema(),
             open: BTreeMap::new(),
             finished: Vec::new(),
             parts: BTreeMap::new(),
@@ -104,11 +102,11 @@ impl PartitionWriter {
         }
     }
 
-    /// Appends rows (all of UTC day `day`) to that day's file.
+    /// Appends a row group (all of UTC day `day`) to that day's file.
     ///
     /// # Errors
-    /// I/O or Parquet encoding errors, naming the file.
-    pub fn write(&mut self, day: NaiveDate, df: &DataFrame) -> anyhow::Result<()> {
+    /// I/O errors, naming the file.
+    pub fn write(&mut self, day: NaiveDate, rows: &EncodedRows) -> anyhow::Result<()> {
         self.tick += 1;
         if !self.open.contains_key(&day) {
             if self.open.len() >= MAX_OPEN_DAYS {
@@ -122,12 +120,11 @@ impl PartitionWriter {
             let tmp = dir.join(format!(".{name}.tmp"));
             let dest = dir.join(name);
             let file = Arc::new(crate::fsutil::create(&tmp)?);
-            let writer = ParquetWriter::new(io::BufWriter::with_capacity(
-                64 << 10,
-                SharedFile(file.clone()),
-            ))
-            .with_compression(ParquetCompression::Zstd(Some(ZstdLevel::try_new(1)?)))
-            .batched(&self.schema)
+            let writer = FileWriter::try_new(
+                io::BufWriter::with_capacity(64 << 10, SharedFile(file.clone())),
+                arrow_schema().clone(),
+                write_options(),
+            )
             .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
             self.open.insert(
                 day,
@@ -144,8 +141,13 @@ impl PartitionWriter {
         }
         let (open, used) = self.open.get_mut(&day).expect("inserted above");
         *used = self.tick;
+        let columns = DynIter::new(rows.columns.iter().map(|pages| {
+            Ok(DynStreamingIterator::new(
+                fallible_streaming_iterator::convert(pages.iter().map(Ok)),
+            ))
+        }));
         open.writer
-            .write_batch(df)
+            .write(rows.rows, columns)
             .with_context(|| format!("cannot write {}", open.tmp.display()))
     }
 
@@ -197,11 +199,15 @@ impl PartitionWriter {
 
 impl Open {
     /// Writes the Parquet footer and fsyncs the file.
-    fn finish(self) -> anyhow::Result<()> {
+    fn finish(mut self) -> anyhow::Result<()> {
         self.writer
-            .finish()
+            .end(None)
             .with_context(|| format!("cannot finish {}", self.tmp.display()))?;
-        drop(self.writer);
+        self.writer
+            .into_inner()
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
         self.file
             .sync_all()
             .with_context(|| format!("cannot fsync {}", self.tmp.display()))
