@@ -14,14 +14,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::classify::Classifier;
@@ -307,6 +306,8 @@ fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
 /// state in force at that line.
 struct Block {
     bytes: Vec<u8>,
+    /// Its place in the file: 0, 1, 2, ...
+    seq: u64,
     first_line: u64,
     /// Where its first byte is in the decoded stream read (after any prefix skipped).
     offset: u64,
@@ -437,49 +438,67 @@ pub fn ingest_file(
         realms: BTreeMap::new(),
         stats: Stats::default(),
     };
-    // The parser threads work on one group of blocks while the writer
-    // thread stores the one before: parsing and Parquet encoding overlap.
+    // Blocks flow from the reader thread to the parser threads, each of
+    // which parses, classifies and encodes a whole block on its own; this
+    // thread stores them in file order. At most `in_flight` blocks are
+    // between the reader and the store, however unevenly they take.
     // Each block's first line and where it starts in the file (when the
     // file is not compressed): the chain index of the `digest` module.
     let mut starts: Vec<(u64, u64)> = Vec::new();
-    let (read, (storing, stored)) = std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<(Vec<Block>, Vec<anyhow::Result<BlockOut>>)>(1);
-        let writer = scope.spawn(move || {
-            let mut storing = storing;
-            for (blocks, outs) in rx {
-                for (block, out) in blocks.iter().zip(outs) {
-                    if let Err(e) = out.and_then(|o| storing.store_block(block, o)) {
-                        return (storing, Err(e));
+    let threads = rayon::current_num_threads().max(1);
+    let in_flight = 2 * threads + 2;
+    let mut storing = storing;
+    let (work_tx, work_rx) = sync_channel::<Block>(threads);
+    let work_rx = Mutex::new(work_rx);
+    let (read, stored) = std::thread::scope(|scope| {
+        let (done_tx, done_rx) = sync_channel::<(Block, anyhow::Result<BlockOut>)>(in_flight);
+        let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+        let timings = opts.timings.clone();
+        let reader = scope.spawn(move || {
+            read_blocks(
+                path, decoded, head, first_line, tracker, timings, token_tx, work_tx,
+            )
+        });
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (work_rx, bcx) = (&work_rx, &bcx);
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(block)) = next else { return };
+                    let out = process_block(&block.bytes, block.first_line, block.parser.as_ref(), bcx);
+                    if done_tx.send((block, out)).is_err() {
+                        return;
                     }
                 }
-            }
-            (storing, Ok(()))
-        });
-        let timings = opts.timings.clone();
-        let read = read_blocks(
-            path,
-            decoded,
-            head,
-            first_line,
-            tracker,
-            timings,
-            |blocks| {
+            });
+        }
+        drop(done_tx);
+        let mut waiting: BTreeMap<u64, (Block, anyhow::Result<BlockOut>)> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut stored = Ok(());
+        'receive: for (block, out) in done_rx.iter() {
+            waiting.insert(block.seq, (block, out));
+            while let Some((block, out)) = waiting.remove(&next) {
+                next += 1;
                 bar.set_position(digest.bytes());
                 if compression == Compression::None {
-                    starts.extend(blocks.iter().map(|b| (b.first_line, skip + b.offset)));
+                    starts.push((block.first_line, skip + block.offset));
                 }
-                let outs: Vec<anyhow::Result<BlockOut>> = blocks
-                    .par_iter()
-                    .map(|b| process_block(&b.bytes, b.first_line, b.parser.as_ref(), &bcx))
-                    .collect();
-                tx.send((blocks, outs))
-                    .map_err(|_| anyhow::anyhow!("the writer stopped"))
-            },
-        );
-        drop(tx);
+                if let Err(e) = out.and_then(|o| storing.store_block(&block, o)) {
+                    stored = Err(e);
+                    break 'receive;
+                }
+                // The block is stored: the reader may read one more.
+                let _ = token_rx.try_recv();
+            }
+        }
+        // On an error, dropping the receivers stops the parsers and the reader.
+        drop(done_rx);
+        drop(token_rx);
         (
-            read,
-            writer.join().expect("the writer thread does not panic"),
+            reader.join().expect("the reader thread does not panic"),
+            stored,
         )
     });
     bar.finish_and_clear();
@@ -637,8 +656,15 @@ fn progress_bar(show: bool, size: u64, path: &Path) -> ProgressBar {
     bar
 }
 
-/// Splits the decoded stream into blocks of whole lines (on a reader thread)
-/// and hands groups of them to `sink`, in order.
+/// Splits the decoded stream into blocks of whole lines, numbered from 0,
+/// and sends them to `work` in order, each after a token in `tokens` (which
+/// bounds the blocks not yet stored). Stops early when either receiver is
+/// gone (the store failed).
+///
+/// # Errors
+/// The input cannot be read, or runs past [`MAX_RUN_WITHOUT_NEWLINE`]
+/// without a line break.
+#[allow(clippy::too_many_arguments)]
 fn read_blocks(
     path: &Path,
     mut reader: Box<dyn Read + Send>,
@@ -646,99 +672,65 @@ fn read_blocks(
     first_line: u64,
     mut tracker: Box<dyn LineParser>,
     timings: Arc<Timings>,
-    mut sink: impl FnMut(Vec<Block>) -> anyhow::Result<()>,
+    tokens: SyncSender<()>,
+    work: SyncSender<Block>,
 ) -> anyhow::Result<()> {
-    let group = rayon::current_num_threads().max(1);
-    let (tx, rx) = sync_channel::<anyhow::Result<Block>>(group * 2);
-    let path_owned = path.to_path_buf();
-    let producer = std::thread::spawn(move || {
-        let mut carry = head;
-        let mut next_line = first_line;
-        let mut offset = 0u64;
-        loop {
-            let reading = Instant::now();
-            let more = match fill(&mut *reader, &mut carry, BLOCK_BYTES) {
-                Ok(more) => more,
-                Err(e) => {
-                    let _ = tx.send(Err(read_error(&path_owned, next_line, e)));
-                    return;
-                }
-            };
-            let cut = if more {
-                match carry.iter().rposition(|&b| b == b'\n') {
-                    Some(i) => i + 1,
-                    None if carry.len() > MAX_RUN_WITHOUT_NEWLINE => {
-                        let _ = tx.send(Err(anyhow::anyhow!(
-                            "{}: line {next_line} runs past {} MiB without a line break; not a text log",
-                            path_owned.display(),
-                            MAX_RUN_WITHOUT_NEWLINE >> 20
-                        )));
-                        return;
-                    }
-                    None => continue,
-                }
-            } else {
-                carry.len()
-            };
-            let rest = carry.split_off(cut);
-            let block = std::mem::replace(&mut carry, rest);
-            let block_len = block.len() as u64;
-            let lines = count_lines(&block);
-            // The state in force at this block's first line; then the
-            // block's own header lines move it on for the next block.
-            let parser = tracker.fork();
-            if tracker.has_directives() {
-                for (k, line) in block.split(|&b| b == b'\n').enumerate() {
-                    if line.first() == Some(&b'#')
-                        && let Ok(l) = std::str::from_utf8(line)
-                    {
-                        tracker.observe(l.trim_end_matches('\r'), next_line + k as u64);
-                    }
-                }
+    let mut carry = head;
+    let mut next_line = first_line;
+    let mut offset = 0u64;
+    for seq in 0.. {
+        let reading = Instant::now();
+        let more = fill(&mut *reader, &mut carry, BLOCK_BYTES)
+            .map_err(|e| read_error(path, next_line, e))?;
+        let cut = if more {
+            match carry.iter().rposition(|&b| b == b'\n') {
+                Some(i) => i + 1,
+                None if carry.len() > MAX_RUN_WITHOUT_NEWLINE => bail!(
+                    "{}: line {next_line} runs past {} MiB without a line break; not a text log",
+                    path.display(),
+                    MAX_RUN_WITHOUT_NEWLINE >> 20
+                ),
+                None => continue,
             }
-            timings.add(Phase::Read, reading.elapsed());
-            if !block.is_empty()
-                && tx
-                    .send(Ok(Block {
-                        bytes: block,
-                        first_line: next_line,
-                        offset,
-                        parser,
-                    }))
-                    .is_err()
-            {
-                return;
-            }
-            next_line += lines;
-            offset += block_len;
-            if !more {
-                return;
+        } else {
+            carry.len()
+        };
+        let rest = carry.split_off(cut);
+        let block = std::mem::replace(&mut carry, rest);
+        let block_len = block.len() as u64;
+        let lines = count_lines(&block);
+        // The state in force at this block's first line; then the
+        // block's own header lines move it on for the next block.
+        let parser = tracker.fork();
+        if tracker.has_directives() {
+            for (k, line) in block.split(|&b| b == b'\n').enumerate() {
+                if line.first() == Some(&b'#')
+                    && let Ok(l) = std::str::from_utf8(line)
+                {
+                    tracker.observe(l.trim_end_matches('\r'), next_line + k as u64);
+                }
             }
         }
-    });
-    let mut pending = Vec::with_capacity(group);
-    let mut result = Ok(());
-    for block in rx.iter() {
-        match block {
-            Ok(b) => pending.push(b),
-            Err(e) => {
-                result = Err(e);
-                break;
+        timings.add(Phase::Read, reading.elapsed());
+        if !block.is_empty() {
+            let block = Block {
+                bytes: block,
+                seq,
+                first_line: next_line,
+                offset,
+                parser,
+            };
+            if tokens.send(()).is_err() || work.send(block).is_err() {
+                return Ok(());
             }
         }
-        if pending.len() == group
-            && let Err(e) = sink(std::mem::replace(&mut pending, Vec::with_capacity(group)))
-        {
-            result = Err(e);
+        next_line += lines;
+        offset += block_len;
+        if !more {
             break;
         }
     }
-    if result.is_ok() && !pending.is_empty() {
-        result = sink(pending);
-    }
-    drop(rx);
-    let _ = producer.join();
-    result
+    Ok(())
 }
 
 /// The writer side of one file's ingest: stores each parsed block's events
