@@ -80,26 +80,42 @@ macro_rules! ut1 {
     };
 }
 
-/// The bundled tiers, parsed once per process.
+/// The bundled tiers, parsed once per process (each tier on its own
+/// thread: together they are a quarter of a million rules, read at every
+/// start).
 fn bundled() -> &'static Vec<Arc<RuleSet>> {
     BUNDLED.get_or_init(|| {
-        let mut own = RuleSet::new("netusage");
-        own.add_tsv(include_str!("../../data/netusage-rules.tsv")).expect("bundled netusage-rules.tsv is valid");
-        let mut v2fly = RuleSet::new("v2fly");
-        v2fly.add_tsv(include_str!("../../data/v2fly-rules.tsv")).expect("bundled v2fly-rules.tsv is valid");
-        let mut ut1 = RuleSet::new("ut1");
-        for (cat, text) in ut1! {
-            "social_networks" => "social_networking", "blog" => "blogging", "forums" => "forums",
-            "chat" => "messaging", "webmail" => "webmail", "press" => "news", "shopping" => "shopping",
-            "gambling" => "gambling", "audio-video" => "streaming", "radio" => "streaming",
-            "dating" => "dating", "games" => "games", "filehosting" => "file_sharing",
-        } {
-            ut1.add_domain_list(text, &Arc::from(cat));
-        }
-        let mut hosts = RuleSet::new("sinfonietta");
-        hosts.add_hosts_file(include_str!("../../data/sinfonietta/social-hosts"), &Arc::from("social_networking"));
-        hosts.add_hosts_file(include_str!("../../data/sinfonietta/gambling-hosts"), &Arc::from("gambling"));
-        hosts.add_hosts_file(include_str!("../../data/sinfonietta/pornography-hosts"), &Arc::from("adult"));
+        let own = || {
+            let mut own = RuleSet::new("netusage");
+            own.add_tsv(include_str!("../../data/netusage-rules.tsv")).expect("bundled netusage-rules.tsv is valid");
+            own
+        };
+        let v2fly = || {
+            let mut v2fly = RuleSet::new("v2fly");
+            v2fly.add_tsv(include_str!("../../data/v2fly-rules.tsv")).expect("bundled v2fly-rules.tsv is valid");
+            v2fly
+        };
+        let ut1 = || {
+            let mut ut1 = RuleSet::new("ut1");
+            for (cat, text) in ut1! {
+                "social_networks" => "social_networking", "blog" => "blogging", "forums" => "forums",
+                "chat" => "messaging", "webmail" => "webmail", "press" => "news", "shopping" => "shopping",
+                "gambling" => "gambling", "audio-video" => "streaming", "radio" => "streaming",
+                "dating" => "dating", "games" => "games", "filehosting" => "file_sharing",
+            } {
+                ut1.add_domain_list(text, &Arc::from(cat));
+            }
+            ut1
+        };
+        let hosts = || {
+            let mut hosts = RuleSet::new("sinfonietta");
+            hosts.add_hosts_file(include_str!("../../data/sinfonietta/social-hosts"), &Arc::from("social_networking"));
+            hosts.add_hosts_file(include_str!("../../data/sinfonietta/gambling-hosts"), &Arc::from("gambling"));
+            hosts.add_hosts_file(include_str!("../../data/sinfonietta/pornography-hosts"), &Arc::from("adult"));
+            hosts
+        };
+        let ((own, v2fly), (ut1, hosts)) =
+            rayon::join(|| rayon::join(own, v2fly), || rayon::join(ut1, hosts));
         vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts)]
     })
 }

@@ -40,13 +40,30 @@ pub struct Rule {
     pub embedded: bool,
 }
 
+/// The indexes' hasher: foldhash, seeded at random per process. The keys
+/// come from the rule files (a few hundred thousand of them, hashed at every
+/// start), the lookups from logs: a fast hash on short strings matters
+/// more here than SipHash's defence, which only insertions would need.
+type Index = HashMap<Box<str>, Rule, foldhash::fast::RandomState>;
+
 /// A set of rules from one source, with exact-host and suffix indexes.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     /// Name shown by `categories lookup` (e.g. `user`, `netusage`, `ut1`).
     pub name: String,
-    exact: HashMap<Box<str>, Rule>,
-    suffix: HashMap<Box<str>, Rule>,
+    exact: Index,
+    suffix: Index,
+}
+
+/// `pattern` as an index key: trimmed, without a final dot, lower case
+/// (copied once, and lower-cased only when it has upper case).
+fn rule_key(pattern: &str) -> Box<str> {
+    let key = pattern.trim().trim_end_matches('.');
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        key.to_ascii_lowercase().into()
+    } else {
+        key.into()
+    }
 }
 
 impl RuleSet {
@@ -70,11 +87,7 @@ impl RuleSet {
 
     /// Adds (or replaces) a rule for `pattern`, a lower-case host or domain.
     pub fn insert(&mut self, kind: MatchKind, pattern: &str, rule: Rule) {
-        let key: Box<str> = pattern
-            .trim()
-            .trim_end_matches('.')
-            .to_ascii_lowercase()
-            .into();
+        let key = rule_key(pattern);
         match kind {
             MatchKind::Host => self.exact.insert(key, rule),
             MatchKind::Domain => self.suffix.insert(key, rule),
@@ -83,11 +96,7 @@ impl RuleSet {
 
     /// Adds a rule only when `pattern` has none yet (first source wins).
     pub fn insert_if_absent(&mut self, kind: MatchKind, pattern: &str, rule: Rule) {
-        let key: Box<str> = pattern
-            .trim()
-            .trim_end_matches('.')
-            .to_ascii_lowercase()
-            .into();
+        let key = rule_key(pattern);
         let map = match kind {
             MatchKind::Host => &mut self.exact,
             MatchKind::Domain => &mut self.suffix,
@@ -159,6 +168,7 @@ impl RuleSet {
     /// Reads a squidGuard-style `domains` list (one domain per line, suffix
     /// match), as in the UT1 blacklists; every entry gets `category`.
     pub fn add_domain_list(&mut self, text: &str, category: &Arc<str>) {
+        self.suffix.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         for line in text.lines() {
             let d = line.trim();
             if d.is_empty() || d.starts_with('#') {
@@ -176,6 +186,7 @@ impl RuleSet {
     /// Reads a hosts file (`0.0.0.0 host` or `127.0.0.1 host`, exact hosts);
     /// every entry gets `category`.
     pub fn add_hosts_file(&mut self, text: &str, category: &Arc<str>) {
+        self.exact.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut it = line.split_whitespace();

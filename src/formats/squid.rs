@@ -24,7 +24,7 @@
 
 use std::borrow::Cow;
 
-use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, fields, url_host};
+use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, split_fields, url_host};
 
 /// The Squid native reader (and the common extended layout).
 pub struct Squid;
@@ -71,14 +71,7 @@ const MIN_TS_S: i64 = 946_684_800;
 /// A short reason naming the field that does not fit the format.
 pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     let mut t: [&str; 16] = [""; 16];
-    let mut n = 0;
-    for f in fields(line) {
-        if n == t.len() {
-            break;
-        }
-        t[n] = f;
-        n += 1;
-    }
+    let n = split_fields(line, &mut t);
     if n < 10 {
         return Err("fewer than 10 fields: not a Squid access-log line");
     }

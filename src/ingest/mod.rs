@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -452,11 +452,14 @@ pub fn ingest_file(
     let work_rx = Mutex::new(work_rx);
     let (read, stored) = std::thread::scope(|scope| {
         let (done_tx, done_rx) = sync_channel::<(Block, anyhow::Result<BlockOut>)>(in_flight);
-        let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+        let (free_tx, free_rx) = sync_channel::<Vec<u8>>(in_flight);
+        for _ in 0..in_flight {
+            free_tx.send(Vec::new()).expect("room for every buffer");
+        }
         let timings = opts.timings.clone();
         let reader = scope.spawn(move || {
             read_blocks(
-                path, decoded, head, first_line, tracker, timings, token_tx, work_tx,
+                path, decoded, head, first_line, tracker, timings, free_rx, work_tx,
             )
         });
         for _ in 0..threads {
@@ -489,13 +492,13 @@ pub fn ingest_file(
                     stored = Err(e);
                     break 'receive;
                 }
-                // The block is stored: the reader may read one more.
-                let _ = token_rx.try_recv();
+                // The block is stored: its buffer goes back to the reader.
+                let _ = free_tx.try_send(block.bytes);
             }
         }
         // On an error, dropping the receivers stops the parsers and the reader.
         drop(done_rx);
-        drop(token_rx);
+        drop(free_tx);
         (
             reader.join().expect("the reader thread does not panic"),
             stored,
@@ -657,9 +660,11 @@ fn progress_bar(show: bool, size: u64, path: &Path) -> ProgressBar {
 }
 
 /// Splits the decoded stream into blocks of whole lines, numbered from 0,
-/// and sends them to `work` in order, each after a token in `tokens` (which
-/// bounds the blocks not yet stored). Stops early when either receiver is
-/// gone (the store failed).
+/// and sends them to `work` in order. Each block is read into a buffer
+/// taken from `free`, where the store gives back the buffers of the blocks
+/// it has stored: the buffers bound the blocks in flight, and their memory
+/// is reused instead of being given back to the system and taken again.
+/// Stops early when the store has stopped (a channel is closed).
 ///
 /// # Errors
 /// The input cannot be read, or runs past [`MAX_RUN_WITHOUT_NEWLINE`]
@@ -672,7 +677,7 @@ fn read_blocks(
     first_line: u64,
     mut tracker: Box<dyn LineParser>,
     timings: Arc<Timings>,
-    tokens: SyncSender<()>,
+    free: Receiver<Vec<u8>>,
     work: SyncSender<Block>,
 ) -> anyhow::Result<()> {
     let mut carry = head;
@@ -695,8 +700,14 @@ fn read_blocks(
         } else {
             carry.len()
         };
-        let rest = carry.split_off(cut);
-        let block = std::mem::replace(&mut carry, rest);
+        // The block is the bytes before the cut; the rest starts the next one.
+        let Ok(mut next) = free.recv() else {
+            return Ok(());
+        };
+        next.clear();
+        next.extend_from_slice(&carry[cut..]);
+        carry.truncate(cut);
+        let block = std::mem::replace(&mut carry, next);
         let block_len = block.len() as u64;
         let lines = count_lines(&block);
         // The state in force at this block's first line; then the
@@ -720,7 +731,7 @@ fn read_blocks(
                 offset,
                 parser,
             };
-            if tokens.send(()).is_err() || work.send(block).is_err() {
+            if work.send(block).is_err() {
                 return Ok(());
             }
         }

@@ -65,6 +65,7 @@ pub fn write_options() -> WriteOptions {
 fn plain_encoding(name: &str) -> Encoding {
     match name {
         col::STATUS | col::ELAPSED_MS | col::BYTES_OUT | col::DST_PORT => Encoding::RleDictionary,
+        col::TS | col::LINE => Encoding::DeltaBinaryPacked,
         _ => Encoding::Plain,
     }
 }
