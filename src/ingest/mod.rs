@@ -28,7 +28,7 @@ use crate::digest::ChainedSha256;
 
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
-use crate::identity::{Realms, needs_normalising, normalise_user};
+use crate::identity::{Realms, normalise_user};
 use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
@@ -928,6 +928,30 @@ pub struct BlockContext<'a> {
     pub timings: &'a Timings,
 }
 
+/// A block's (user name as logged, client address) pairs, with the keys of
+/// the normalised name and of the address: a person's name and address come
+/// back together line after line, so one lookup gives both, and a name is
+/// normalised (`COUNCIL%5CJSmith` → `council\jsmith`) once per address.
+type People<'a> = HashMap<(Option<&'a str>, &'a str), (u32, u32), foldhash::fast::RandomState>;
+
+/// The user and client keys of a line's name as logged (`None` when it
+/// has none: the person is then `ip:<client>`) and client address.
+fn person_keys<'a>(
+    cols: &mut BlockColumns<'a>,
+    people: &mut People<'a>,
+    user: Option<&'a str>,
+    client: &'a str,
+    realms: &Realms,
+) -> (u32, u32) {
+    if let Some(&keys) = people.get(&(user, client)) {
+        return keys;
+    }
+    let name = normalise_user(user, client, realms);
+    let keys = (cols.users.key(name), cols.clients.key(Cow::Borrowed(client)));
+    people.insert((user, client), keys);
+    keys
+}
+
 /// The UTC date of a day number (days since 1970-01-01).
 fn day_date(day: i64) -> NaiveDate {
     DateTime::from_timestamp(day * 86_400, 0)
@@ -949,9 +973,7 @@ pub fn process_block<'a>(
     let mut classifying = std::time::Duration::ZERO;
     let mut parser = parser.fork();
     let mut cols = BlockColumns::with_capacity(block.len());
-    // User names to decode or strip of a realm (`COUNCIL%5Cjsmith`) come back
-    // line after line: each is normalised once per block.
-    let mut decoded: HashMap<&'a str, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut people: People<'a> = HashMap::default();
     let mut rejects = Vec::new();
     let mut stats = Stats::default();
     let body = block.strip_suffix(b"\n").unwrap_or(block);
@@ -1033,25 +1055,19 @@ pub fn process_block<'a>(
             classifying += t.elapsed();
             c
         });
-        let user = match e.user {
-            Some(Cow::Borrowed(u)) if needs_normalising(u) => match decoded.get(u) {
-                Some(&k) => k,
-                None => {
-                    let n = normalise_user(Some(u), e.client_ip, cx.realms).into_owned();
-                    // An empty name gives the client's address: not kept.
-                    let keep = !n.starts_with("ip:");
-                    let k = cols.users.key(Cow::Owned(n));
-                    if keep {
-                        decoded.insert(u, k);
-                    }
-                    k
-                }
-            },
-            Some(Cow::Borrowed(u)) => cols.users.key(Cow::Borrowed(u)),
-            Some(Cow::Owned(u)) => cols.users.key(Cow::Owned(
-                normalise_user(Some(&u), e.client_ip, cx.realms).into_owned(),
-            )),
-            None => cols.users.key(normalise_user(None, e.client_ip, cx.realms)),
+        let (user, client) = match e.user {
+            // The common case: the name as logged, borrowed from the line.
+            Some(Cow::Borrowed(u)) => {
+                person_keys(&mut cols, &mut people, Some(u), e.client_ip, cx.realms)
+            }
+            None => person_keys(&mut cols, &mut people, None, e.client_ip, cx.realms),
+            // A name the reader had to unescape: normalised on every line.
+            Some(Cow::Owned(u)) => (
+                cols.users.key(Cow::Owned(
+                    normalise_user(Some(&u), e.client_ip, cx.realms).into_owned(),
+                )),
+                cols.clients.key(Cow::Borrowed(e.client_ip)),
+            ),
         };
         stats.accepted += 1;
         stats.first_ts = min_opt(stats.first_ts, Some(e.ts_ms));
@@ -1059,7 +1075,7 @@ pub fn process_block<'a>(
         let row = Row {
             ts_ms: e.ts_ms,
             user,
-            client: cols.clients.key(Cow::Borrowed(e.client_ip)),
+            client,
             host,
             method: cols.methods.key(Cow::Borrowed(e.method)),
             status: e.status,
