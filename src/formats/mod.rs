@@ -488,7 +488,10 @@ pub fn url_host(url: &str) -> Option<&str> {
     let sep = if b[scheme..].starts_with(b"://") {
         Some(scheme)
     } else {
-        memchr::memchr_iter(b':', b).find(|&j| b[j + 1..].starts_with(b"//"))
+        // No `:` comes before `scheme` (the scheme's characters exclude it).
+        memchr::memchr_iter(b':', &b[scheme..])
+            .map(|j| scheme + j)
+            .find(|&j| b[j + 1..].starts_with(b"//"))
     };
     let start = sep.map_or(0, |i| i + 3);
     // One pass over the authority: where it ends, its last `@` (user info
@@ -521,7 +524,10 @@ pub fn url_host(url: &str) -> Option<&str> {
         }
     };
     let host = &url[from..host_end];
-    if host.is_empty() || (sep.is_none() && !b.contains(&b':') && !host.contains('.')) {
+    // A port (`colon`) is a `:` in the URL: no need to look for one.
+    if host.is_empty()
+        || (sep.is_none() && colon.is_none() && !b.contains(&b':') && !host.contains('.'))
+    {
         return None;
     }
     Some(host)

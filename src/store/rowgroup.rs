@@ -234,6 +234,9 @@ impl Rows {
             .map(|((array, type_), field)| {
                 let encoding = if array.as_any().is::<DictionaryArray<u32>>() {
                     Encoding::RleDictionary
+                } else if array.null_count() == array.len() {
+                    // Nothing but nulls (a log without that field): no values to encode.
+                    Encoding::Plain
                 } else {
                     plain_encoding(&field.name)
                 };
