@@ -74,7 +74,6 @@ pub fn schema() -> Schema {
     ])
 }
 
-
 /// The key that makes two events the same request: time (UTC ms), user,
 /// client, method, URL, status and bytes. Two sources holding an event with
 /// the same key hold the same log line (an overlapping or rotated copy);

@@ -168,7 +168,8 @@ impl RuleSet {
     /// Reads a squidGuard-style `domains` list (one domain per line, suffix
     /// match), as in the UT1 blacklists; every entry gets `category`.
     pub fn add_domain_list(&mut self, text: &str, category: &Arc<str>) {
-        self.suffix.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
+        self.suffix
+            .reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         for line in text.lines() {
             let d = line.trim();
             if d.is_empty() || d.starts_with('#') {
@@ -186,7 +187,8 @@ impl RuleSet {
     /// Reads a hosts file (`0.0.0.0 host` or `127.0.0.1 host`, exact hosts);
     /// every entry gets `category`.
     pub fn add_hosts_file(&mut self, text: &str, category: &Arc<str>) {
-        self.exact.reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
+        self.exact
+            .reserve(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
             let mut it = line.split_whitespace();

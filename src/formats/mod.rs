@@ -370,9 +370,9 @@ fn separators_16(b: &[u8; 16]) -> u64 {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn separators_16(b: &[u8; 16]) -> u64 {
-    b.iter()
-        .enumerate()
-        .fold(0, |m, (i, &c)| m | u64::from((c == b' ') | (c == b'\t')) << i)
+    b.iter().enumerate().fold(0, |m, (i, &c)| {
+        m | u64::from((c == b' ') | (c == b'\t')) << i
+    })
 }
 
 /// Bit `i` set when byte `i` of `b` (at most 64 bytes) is a space or a tab,
@@ -541,7 +541,15 @@ mod tests {
     fn split_fields_matches_the_field_iterator() {
         // Words of every length around the 64-byte chunks, separated by
         // runs of spaces and tabs, with and without separators at the ends.
-        let words = ["a", "bc", "1700000000.123", &"x".repeat(63), &"y".repeat(64), &"z".repeat(65), "caf\u{e9}"];
+        let words = [
+            "a",
+            "bc",
+            "1700000000.123",
+            &"x".repeat(63),
+            &"y".repeat(64),
+            &"z".repeat(65),
+            "caf\u{e9}",
+        ];
         let seps = [" ", "\t", "   ", " \t "];
         for lead in ["", " ", "\t\t"] {
             for trail in ["", " ", "\t"] {
@@ -569,7 +577,10 @@ mod tests {
         let mut out = [""; 4];
         assert_eq!(split_fields("", &mut out), 0);
         assert_eq!(split_fields(" \t ", &mut out), 0);
-        assert_eq!(split_fields("1157689312.049   5006 10.105.21.199", &mut out), 3);
+        assert_eq!(
+            split_fields("1157689312.049   5006 10.105.21.199", &mut out),
+            3
+        );
         assert_eq!(out[..3], ["1157689312.049", "5006", "10.105.21.199"]);
     }
 

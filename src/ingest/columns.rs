@@ -162,7 +162,11 @@ impl<'a> BlockColumns<'a> {
 
     /// The key of a host as logged; `classify` runs on its first sight in
     /// the block only.
-    pub fn host(&mut self, raw: Cow<'a, str>, classify: impl FnOnce(&str) -> Classification) -> u32 {
+    pub fn host(
+        &mut self,
+        raw: Cow<'a, str>,
+        classify: impl FnOnce(&str) -> Classification,
+    ) -> u32 {
         if let Some(&k) = self.raw_hosts.get(raw.as_ref()) {
             return k;
         }
@@ -185,11 +189,7 @@ impl<'a> BlockColumns<'a> {
     ///
     /// # Errors
     /// Only if the columns do not fit the schema (a bug).
-    pub fn finish(
-        self,
-        source: &str,
-        keys_for: impl Fn(i64) -> bool,
-    ) -> anyhow::Result<Finished> {
+    pub fn finish(self, source: &str, keys_for: impl Fn(i64) -> bool) -> anyhow::Result<Finished> {
         let BlockColumns {
             users,
             clients,
@@ -238,7 +238,10 @@ impl<'a> BlockColumns<'a> {
         }
         let day_of = |r: &Row| r.ts_ms.div_euclid(86_400_000);
         let mut days = Vec::new();
-        if rows.iter().all(|r| rows.first().map(day_of) == Some(day_of(r))) {
+        if rows
+            .iter()
+            .all(|r| rows.first().map(day_of) == Some(day_of(r)))
+        {
             if let Some(first) = rows.first() {
                 let day = day_of(first);
                 let picked: Vec<&Row> = rows.iter().collect();
@@ -324,7 +327,9 @@ impl Dicts {
     ) -> anyhow::Result<DayRows> {
         let schema = arrow_schema();
         let by_host = |f: fn(&HostKeys) -> u32| -> Vec<u32> {
-            rows.iter().map(|r| f(&host_keys[r.host as usize])).collect()
+            rows.iter()
+                .map(|r| f(&host_keys[r.host as usize]))
+                .collect()
         };
         let url = if self.plain_urls {
             let mut plain = MutableBinaryViewArray::<str>::with_capacity(rows.len());
@@ -369,8 +374,7 @@ impl Dicts {
             values(rows, |r| r.bytes),
             optional(rows, |r| r.elapsed_ms),
             url,
-            BooleanArray::from_slice(rows.iter().map(|r| r.denied).collect::<Vec<bool>>())
-                .boxed(),
+            BooleanArray::from_slice(rows.iter().map(|r| r.denied).collect::<Vec<bool>>()).boxed(),
             optional(rows, |r| r.bytes_out),
             optional(rows, |r| r.dst_port),
             dict_column(

@@ -2,9 +2,12 @@
 //! parallel parse + classify → day partitions, quarantine, manifest.
 //!
 //! A reader thread reads blocks of about [`BLOCK_BYTES`] ending on a line
-//! boundary into a bounded channel; the calling thread parses groups of
-//! blocks in parallel (rayon) and writes them in file order. Memory is bounded
-//! by the channel depth and the group size, not by the input size.
+//! boundary (hashing every byte); one parser thread per core takes each
+//! block as it comes, parses and classifies its lines, builds its columns
+//! with the strings dictionary-encoded ([`columns`]) and encodes them as a
+//! Parquet row group; the calling thread stores the blocks in file order.
+//! A fixed set of block buffers goes round from the store back to the
+//! reader, so memory is bounded by that set, not by the input size.
 
 pub mod columns;
 pub mod timings;
@@ -34,10 +37,10 @@ use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::quarantine::{QuarantineWriter, Rejected};
 use crate::store::rowgroup::{EncodedRows, Rows};
-use polars_arrow::array::PrimitiveArray;
-use polars_arrow::bitmap::Bitmap;
 use crate::store::writer::PartitionWriter;
 use columns::{BlockColumns, Row};
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::Bitmap;
 use timings::{Phase, Timings};
 
 /// Target size of one block of lines handed to a parser thread (bytes).
@@ -469,7 +472,8 @@ pub fn ingest_file(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(block)) = next else { return };
-                    let out = process_block(&block.bytes, block.first_line, block.parser.as_ref(), bcx);
+                    let out =
+                        process_block(&block.bytes, block.first_line, block.parser.as_ref(), bcx);
                     if done_tx.send((block, out)).is_err() {
                         return;
                     }
@@ -947,7 +951,10 @@ fn person_keys<'a>(
         return keys;
     }
     let name = normalise_user(user, client, realms);
-    let keys = (cols.users.key(name), cols.clients.key(Cow::Borrowed(client)));
+    let keys = (
+        cols.users.key(name),
+        cols.clients.key(Cow::Borrowed(client)),
+    );
     people.insert((user, client), keys);
     keys
 }
@@ -1091,9 +1098,8 @@ pub fn process_block<'a>(
         cols.rows.push(row);
     }
     let encoding = Instant::now();
-    let columns::Finished { days, realms } = cols.finish(cx.source, |day| {
-        cx.dup_days.contains(&day_date(day))
-    })?;
+    let columns::Finished { days, realms } =
+        cols.finish(cx.source, |day| cx.dup_days.contains(&day_date(day)))?;
     let frames = days
         .into_iter()
         .map(|d| {

@@ -17,11 +17,12 @@ pub enum Phase {
     Parse,
     /// Classifying each new host of a block: Public Suffix List, category rules (parser threads).
     Classify,
-    /// Building the Arrow columns of each block (parser threads).
+    /// Building the Arrow columns of each block, encoding and compressing
+    /// them as Parquet pages (parser threads).
     Encode,
     /// Looking for events another source already stored (main thread).
     Dedup,
-    /// Sorting runs, Parquet encoding and compression, writing, fsync (main thread).
+    /// Appending the encoded row groups, writing, fsync (main thread).
     Write,
 }
 
@@ -54,9 +55,9 @@ impl Phase {
             Phase::Read => "decompress, SHA-256, cut into blocks of lines (reader thread)",
             Phase::Parse => "lines to events, user names, time checks (parser threads)",
             Phase::Classify => "each block's new hosts: Public Suffix List, category rules",
-            Phase::Encode => "events to Arrow columns (parser threads)",
+            Phase::Encode => "events to Arrow columns, Parquet pages, zstd (parser threads)",
             Phase::Dedup => "events already stored from another source",
-            Phase::Write => "Parquet encoding, zstd, disk, fsync",
+            Phase::Write => "row groups appended to the day files, disk, fsync (main thread)",
         }
     }
 }

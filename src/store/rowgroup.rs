@@ -196,22 +196,24 @@ impl Rows {
         let columns = self
             .columns
             .iter()
-            .map(|c| match c.as_any().downcast_ref::<DictionaryArray<u32>>() {
-                // Filter the keys; the dictionary stays as it is.
-                Some(d) => {
-                    let keys: &PrimitiveArray<u32> = d.keys();
-                    let keys = polars_compute::filter::filter_with_bitmap(keys, keep);
-                    let keys = keys
-                        .as_any()
-                        .downcast_ref::<PrimitiveArray<u32>>()
-                        .expect("filtering keeps the type")
-                        .clone();
-                    DictionaryArray::try_new(d.dtype().clone(), keys, d.values().clone())
-                        .expect("filtered keys stay within the dictionary")
-                        .boxed()
-                }
-                None => polars_compute::filter::filter_with_bitmap(c.as_ref(), keep),
-            })
+            .map(
+                |c| match c.as_any().downcast_ref::<DictionaryArray<u32>>() {
+                    // Filter the keys; the dictionary stays as it is.
+                    Some(d) => {
+                        let keys: &PrimitiveArray<u32> = d.keys();
+                        let keys = polars_compute::filter::filter_with_bitmap(keys, keep);
+                        let keys = keys
+                            .as_any()
+                            .downcast_ref::<PrimitiveArray<u32>>()
+                            .expect("filtering keeps the type")
+                            .clone();
+                        DictionaryArray::try_new(d.dtype().clone(), keys, d.values().clone())
+                            .expect("filtered keys stay within the dictionary")
+                            .boxed()
+                    }
+                    None => polars_compute::filter::filter_with_bitmap(c.as_ref(), keep),
+                },
+            )
             .collect();
         Rows {
             len: keep.set_bits(),

@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use polars_parquet::write::{DynIter, DynStreamingIterator, FileWriter, fallible_streaming_iterator};
+use polars_parquet::write::{
+    DynIter, DynStreamingIterator, FileWriter, fallible_streaming_iterator,
+};
 
 use super::rowgroup::{EncodedRows, arrow_schema, write_options};
 
