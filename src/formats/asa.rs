@@ -156,7 +156,7 @@ impl LineParser for AsaParser {
             bytes: bytes.unwrap_or(0),
             bytes_out: None,
             url: Cow::Borrowed(""),
-            host: Cow::Borrowed(dest),
+            host: Some(Cow::Borrowed(dest)),
             dst_port: Some(dport),
             action: Some(if id == "302013" || id == "302015" {
                 "built"

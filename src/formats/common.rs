@@ -183,7 +183,7 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, Reason> {
         bytes,
         bytes_out: None,
         url,
-        host,
+        host: Some(host),
         dst_port: None,
         action: (!squid_code.is_empty()).then_some(squid_code),
         denied: squid_code.contains("DENIED"),

@@ -125,7 +125,7 @@ impl LineParser for FortiParser {
             bytes: num("rcvdbyte").unwrap_or(0),
             bytes_out: num("sentbyte"),
             url,
-            host,
+            host: Some(host),
             dst_port: num("dstport").and_then(|p| u16::try_from(p).ok()),
             action,
             denied: action

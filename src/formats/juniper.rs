@@ -110,7 +110,7 @@ impl LineParser for SrxParser {
             bytes: num("bytes-from-server").unwrap_or(0),
             bytes_out: num("bytes-from-client"),
             url,
-            host,
+            host: Some(host),
             dst_port: num("destination-port").and_then(|p| u16::try_from(p).ok()),
             action: Some(msgid),
             denied: msgid == "RT_FLOW_SESSION_DENY" || msgid == "WEBFILTER_URL_BLOCKED",

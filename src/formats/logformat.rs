@@ -225,7 +225,7 @@ impl LineParser for Compiled {
             bytes: num("<st").unwrap_or(0),
             bytes_out: num(">st"),
             url: Cow::Borrowed(url),
-            host: Cow::Borrowed(host),
+            host: Some(Cow::Borrowed(host)),
             dst_port: None,
             action: (!code.is_empty()).then_some(code),
             denied: code.contains("DENIED"),

@@ -52,14 +52,28 @@ pub struct RawEvent<'a> {
     /// URL as logged (`host:port` for CONNECT); `-` or empty when none.
     pub url: Cow<'a, str>,
     /// Host part of the URL, not yet normalised; the destination address for
-    /// a connection record with no name.
-    pub host: Cow<'a, str>,
+    /// a connection record with no name. `None`: the URL's host, as
+    /// [`url_host`] finds it (empty when it finds none), left for the
+    /// consumer to work out: ingest does it once per distinct URL of a
+    /// block, not once per line. [`RawEvent::host_name`] gives it either way.
+    pub host: Option<Cow<'a, str>>,
     /// Destination port, when logged.
     pub dst_port: Option<u16>,
     /// The gateway's action as logged (`allow`, `deny`, `blocked`, ...), when it logs one.
     pub action: Option<&'a str>,
     /// The proxy or firewall blocked the request.
     pub denied: bool,
+}
+
+impl RawEvent<'_> {
+    /// The host: as the reader gave it, or else the URL's ([`url_host`];
+    /// empty when the URL has none).
+    pub fn host_name(&self) -> Cow<'_, str> {
+        match &self.host {
+            Some(h) => Cow::Borrowed(h.as_ref()),
+            None => Cow::Borrowed(url_host(&self.url).unwrap_or("")),
+        }
+    }
 }
 
 /// What one line is.

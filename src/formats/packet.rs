@@ -188,7 +188,7 @@ fn event<'a>(
         bytes: 0,
         bytes_out,
         url: Cow::Borrowed(""),
-        host: Cow::Borrowed(dst),
+        host: Some(Cow::Borrowed(dst)),
         dst_port: dport,
         action,
         denied,

@@ -175,7 +175,7 @@ impl LineParser for PanParser {
             bytes,
             bytes_out,
             url,
-            host,
+            host: Some(host),
             dst_port: num(25).and_then(|p| u16::try_from(p).ok()),
             action,
             denied: action.is_some_and(|a| {

@@ -147,7 +147,7 @@ impl LineParser for SophosParser {
             bytes: num(&["recv_bytes", "size"]).unwrap_or(0),
             bytes_out: num(&["sent_bytes"]),
             url,
-            host,
+            host: Some(host),
             dst_port: num(&["dst_port", "dstport"]).and_then(|p| u16::try_from(p).ok()),
             action,
             denied: action.is_some_and(|a| {

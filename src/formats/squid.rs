@@ -24,7 +24,7 @@
 
 use std::borrow::Cow;
 
-use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, split_fields, url_host};
+use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, split_fields};
 
 /// The Squid native reader (and the common extended layout).
 pub struct Squid;
@@ -131,7 +131,6 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     if !t[u + 1].bytes().any(|b| b == b'/') {
         return Err("hierarchy field is not `CODE/PEER`");
     }
-    let host = url_host(url).unwrap_or("");
     Ok(RawEvent {
         ts_ms,
         elapsed_ms,
@@ -146,7 +145,8 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
         bytes,
         bytes_out: None,
         url: Cow::Borrowed(url),
-        host: Cow::Borrowed(host),
+        // The URL's: worked out by the consumer (once per distinct URL).
+        host: None,
         dst_port: None,
         action: None,
         denied: code.as_bytes().windows(6).any(|w| w == b"DENIED"),
@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(e.user.as_deref(), Some("badeyek"));
         assert_eq!(e.method, "CONNECT");
         assert_eq!((e.status, e.bytes), (200, 19763));
-        assert_eq!(e.host, "login.yahoo.com");
+        assert_eq!(e.host_name(), "login.yahoo.com");
         assert!(!e.denied);
     }
 
@@ -247,7 +247,7 @@ mod tests {
             ("GET", "http://example.com/", Some("badeyek"))
         );
         assert_eq!(e.bytes, 904);
-        assert_eq!(e.host, "example.com");
+        assert_eq!(e.host_name(), "example.com");
     }
 
     #[test]

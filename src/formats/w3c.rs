@@ -390,7 +390,7 @@ impl LineParser for W3cParser {
             bytes: num(l.sc_bytes, "sc-bytes")?.unwrap_or(0),
             bytes_out: num(l.cs_bytes, "cs-bytes")?,
             url,
-            host,
+            host: Some(host),
             dst_port: dst_port.or(num(l.port, "port")?.and_then(|p| u16::try_from(p).ok())),
             action,
             denied,

@@ -128,7 +128,7 @@ impl ZParser {
             bytes: num("respsize").unwrap_or(0),
             bytes_out: num("reqsize"),
             url,
-            host,
+            host: Some(host),
             dst_port: None,
             action,
             denied: action.is_some_and(|a| a.eq_ignore_ascii_case("blocked")),

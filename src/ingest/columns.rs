@@ -20,6 +20,7 @@ use polars_arrow::datatypes::{ArrowDataType, IntegerType};
 
 use crate::classify::Classification;
 use crate::event::{self, col};
+use crate::formats::url_host;
 use crate::identity::realm_of;
 use crate::store::rowgroup::{Rows, arrow_schema};
 
@@ -125,6 +126,8 @@ pub struct BlockColumns<'a> {
     /// Hosts as logged, to the key of their classification in `host_keys`.
     raw_hosts: HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>,
     host_keys: Vec<HostKeys>,
+    /// URLs as logged, to their key and their host's.
+    url_hosts: HashMap<&'a str, (Option<u32>, u32), foldhash::fast::RandomState>,
     hosts: Dict<'a>,
     domains: Dict<'a>,
     sites: Dict<'a>,
@@ -158,6 +161,29 @@ impl<'a> BlockColumns<'a> {
             rows: Vec::with_capacity(bytes / 160),
             ..BlockColumns::default()
         }
+    }
+
+    /// The key of a URL as logged; `None` for none (`-` or empty).
+    pub fn url(&mut self, url: Cow<'a, str>) -> Option<u32> {
+        (!url.is_empty() && url != "-").then(|| self.urls.key(url))
+    }
+
+    /// The keys of a URL as logged (as [`Self::url`]) and of its host
+    /// ([`url_host`], as [`Self::host`]), looked up together: a block's
+    /// lines come back to the same URLs (a tunnel's `host:443` above all),
+    /// and the host of one seen before is not looked for again.
+    pub fn url_and_host(
+        &mut self,
+        url: &'a str,
+        classify: impl FnOnce(&str) -> Classification,
+    ) -> (Option<u32>, u32) {
+        if let Some(&keys) = self.url_hosts.get(url) {
+            return keys;
+        }
+        let host = self.host(Cow::Borrowed(url_host(url).unwrap_or("")), classify);
+        let keys = (self.url(Cow::Borrowed(url)), host);
+        self.url_hosts.insert(url, keys);
+        keys
     }
 
     /// The key of a host as logged; `classify` runs on its first sight in

@@ -30,7 +30,7 @@ use crate::classify::Classifier;
 use crate::digest::ChainedSha256;
 
 use crate::formats::detect::{self, Detection};
-use crate::formats::{FileContext, LineParser, LogFormat, Parsed};
+use crate::formats::{FileContext, LineParser, LogFormat, Parsed, url_host};
 use crate::identity::{Realms, normalise_user};
 use crate::input::Compression;
 use crate::store::Store;
@@ -1056,12 +1056,24 @@ pub fn process_block<'a>(
             stats.future += 1;
             continue;
         }
-        let host = cols.host(e.host, |h| {
+        let classify = |h: &str| {
             let t = Instant::now();
             let c = cx.classifier.classify(h);
             classifying += t.elapsed();
             c
-        });
+        };
+        let (url, host) = match (e.host, e.url) {
+            // The host is the URL's: once per distinct URL of the block.
+            (None, Cow::Borrowed(u)) => cols.url_and_host(u, classify),
+            (host, url) => {
+                let host = match host {
+                    Some(h) => h,
+                    None => Cow::Owned(url_host(&url).unwrap_or("").to_string()),
+                };
+                let host = cols.host(host, classify);
+                (cols.url(url), host)
+            }
+        };
         let (user, client) = match e.user {
             // The common case: the name as logged, borrowed from the line.
             Some(Cow::Borrowed(u)) => {
@@ -1088,7 +1100,7 @@ pub fn process_block<'a>(
             status: e.status,
             bytes: e.bytes,
             elapsed_ms: e.elapsed_ms,
-            url: (!e.url.is_empty() && e.url != "-").then(|| cols.urls.key(e.url)),
+            url,
             bytes_out: e.bytes_out,
             dst_port: e.dst_port,
             action: e.action.map(|a| cols.actions.key(Cow::Borrowed(a))),
