@@ -7,7 +7,9 @@
 //! distinct strings as Parquet dictionary pages as they are
 //! ([`crate::store::rowgroup`]). Each string is hashed once per line and
 //! copied once per block. A host is classified once per block; its domain,
-//! site, category and embedded mark follow from its key.
+//! site, category and embedded mark follow from its key. When the reader
+//! leaves the host to the URL (Squid), the host is found once per distinct
+//! URL of the block ([`BlockColumns::url_and_host`]).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

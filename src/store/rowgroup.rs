@@ -9,8 +9,10 @@
 //! are written as they are: a dictionary page of the distinct strings and
 //! RLE/bit-packed keys (Parquet format, "Encodings": `RLE_DICTIONARY`), with
 //! min/max statistics from the dictionary. Columns whose values seldom
-//! repeat are written `PLAIN`; small integers as Polars decides
-//! (a dictionary when their range is narrow). Every page is zstd level 1.
+//! repeat are written `PLAIN`; times and line numbers
+//! `DELTA_BINARY_PACKED`; small integers as Polars decides (a dictionary
+//! when their range is narrow). Pages are zstd level 1 only in the columns
+//! it shrinks ([`compressed`]).
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
