@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use netusage::config::Config;
+use netusage::usage::schedule::Plan;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

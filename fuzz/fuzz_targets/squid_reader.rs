@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let parser = netusage::formats::squid::Squid.begin(&fcx);
     let out = process_block(data, 1, parser.as_ref(), &cx).expect("frames build");
-    let stored: usize = out.frames.iter().map(|f| f.df.height()).sum();
+    let stored: usize = out.frames.iter().map(|f| f.rows.len()).sum();
     assert_eq!(out.stats.accepted as usize, stored);
     assert_eq!(out.stats.accepted + out.rejects.len() as u64, out.stats.lines);
     if let Ok(text) = std::str::from_utf8(data) {
