@@ -117,7 +117,7 @@ fn common_and_combined_lines_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.clone(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.status,
             e.bytes,
             e.denied
@@ -136,7 +136,7 @@ fn common_and_combined_lines_read_exactly() {
     // A virtual host first (vhost_combined): the host is the virtual host.
     let e = parse_line(lines[3]).unwrap();
     assert_eq!(
-        (e.client_ip, e.host_name().as_ref()),
+        (e.client_ip, e.host_name()),
         ("1.2.3.4", "www.crowdsec.net")
     );
     // Common (no referer or agent), offset +0100.
@@ -148,7 +148,7 @@ fn common_and_combined_lines_read_exactly() {
     // `host:port` virtual host, offset +0200.
     let e = parse_line(lines[6]).unwrap();
     assert_eq!(
-        (e.ts_ms, e.host_name().as_ref(), e.status, e.bytes),
+        (e.ts_ms, e.host_name(), e.status, e.bytes),
         (ms_of("2021-10-25T09:05:52Z"), "website.com", 403, 6963)
     );
     // Apache error-log lines are not access lines.
@@ -167,7 +167,7 @@ fn common_and_combined_lines_read_exactly() {
     .unwrap();
     assert_eq!(
         (
-            e.host_name().as_ref(),
+            e.host_name(),
             e.url.as_ref(),
             e.user.as_deref(),
             e.denied,
@@ -184,7 +184,7 @@ fn common_and_combined_lines_read_exactly() {
     // A hostname client and CONNECT host:port.
     let e = parse_line(r#"pc-042.council.local - - [11/Nov/2026:12:00:00 +0000] "CONNECT x.com:443 HTTP/1.1" 200 5120"#).unwrap();
     assert_eq!(
-        (e.client_ip, e.host_name().as_ref(), e.method),
+        (e.client_ip, e.host_name(), e.method),
         ("pc-042.council.local", "x.com", "CONNECT")
     );
 }
@@ -262,7 +262,7 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.status,
             e.bytes,
             e.bytes_out,
@@ -287,7 +287,7 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
     );
     let e = r[5].clone().unwrap().unwrap();
     assert_eq!(
-        (e.user.clone(), e.host_name().as_ref(), e.status, e.denied),
+        (e.user.clone(), e.host_name(), e.status, e.denied),
         (None, "rms.adobe.com", 407, true)
     );
     assert_eq!(
@@ -302,7 +302,7 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
     assert_eq!(
         (
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.denied,
             e.status,
@@ -332,7 +332,7 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
             e.user.clone(),
             e.status,
             e.method,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.bytes,
             e.bytes_out,
@@ -383,12 +383,12 @@ fn a_w3c_header_that_changes_mid_file_is_followed_and_misfits_named() {
     let r = read_all(&netusage::formats::w3c::W3c, &text);
     let e = r[2].clone().unwrap().unwrap();
     assert_eq!(
-        (e.user.as_deref(), e.host_name().as_ref(), e.bytes),
+        (e.user.as_deref(), e.host_name(), e.bytes),
         (Some("CORP\\alice"), "www.facebook.com", 0)
     );
     let e = r[4].clone().unwrap().unwrap();
     assert_eq!(
-        (e.user.clone(), e.host_name().as_ref(), e.bytes),
+        (e.user.clone(), e.host_name(), e.bytes),
         (None, "x.com", 512)
     );
     assert_eq!(
@@ -434,7 +434,7 @@ fn fortigate_webfilter_and_traffic_lines_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.url.as_ref(),
             e.dst_port,
             e.bytes,
@@ -470,7 +470,7 @@ fn fortigate_webfilter_and_traffic_lines_read_exactly() {
         (
             e.ts_ms,
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.url.as_ref(),
             e.denied
@@ -512,7 +512,7 @@ fn sophos_xg_sfos_and_utm_lines_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.bytes,
             e.bytes_out,
@@ -533,7 +533,7 @@ fn sophos_xg_sfos_and_utm_lines_read_exactly() {
     );
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (e.user.clone(), e.host_name().as_ref(), e.denied),
+        (e.user.clone(), e.host_name(), e.denied),
         (None, "hanuman.com", true)
     );
     // SFOS 18.5+: timestamp with its offset; an application record (no URL).
@@ -543,13 +543,7 @@ fn sophos_xg_sfos_and_utm_lines_read_exactly() {
     );
     let e = r[0].clone().unwrap().unwrap();
     assert_eq!(
-        (
-            e.ts_ms,
-            e.client_ip,
-            e.host_name().as_ref(),
-            e.dst_port,
-            e.denied
-        ),
+        (e.ts_ms, e.client_ip, e.host_name(), e.dst_port, e.denied),
         (
             ms_of("2021-11-16T00:28:48Z"),
             "192.168.2.32",
@@ -572,7 +566,7 @@ fn sophos_xg_sfos_and_utm_lines_read_exactly() {
             e.method,
             e.status,
             e.bytes,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.denied
         ),
         (
@@ -613,7 +607,7 @@ fn panos_threat_url_and_traffic_lines_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.url.as_ref(),
             e.dst_port,
             e.action,
@@ -632,7 +626,7 @@ fn panos_threat_url_and_traffic_lines_read_exactly() {
     );
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (e.host_name().as_ref(), e.url.as_ref()),
+        (e.host_name(), e.url.as_ref()),
         ("lsiu.info", "lsiu.info/evo/count.php?o=2")
     );
     let r = read_all(
@@ -643,7 +637,7 @@ fn panos_threat_url_and_traffic_lines_read_exactly() {
     assert_eq!(
         (
             e.ts_ms,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.bytes,
             e.bytes_out,
@@ -700,13 +694,7 @@ fn cisco_asa_connections_read_exactly() {
     // Built outbound: the client is the inside (`to`) side.
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (
-            e.ts_ms,
-            e.client_ip,
-            e.host_name().as_ref(),
-            e.dst_port,
-            e.action
-        ),
+        (e.ts_ms, e.client_ip, e.host_name(), e.dst_port, e.action),
         (
             ms_of("2018-10-10T12:34:56Z"),
             "172.31.98.44",
@@ -720,7 +708,7 @@ fn cisco_asa_connections_read_exactly() {
     assert_eq!(
         (
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.elapsed_ms,
             e.bytes
@@ -739,7 +727,7 @@ fn cisco_asa_connections_read_exactly() {
         (
             e.ts_ms,
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.user.as_deref()
         ),
@@ -758,7 +746,7 @@ fn cisco_asa_connections_read_exactly() {
     );
     let e = r[0].clone().unwrap().unwrap();
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.host_name().as_ref(), e.dst_port),
+        (e.ts_ms, e.client_ip, e.host_name(), e.dst_port),
         (
             ms_of("2026-08-01T14:01:20Z"),
             "100.100.100.111",
@@ -921,7 +909,7 @@ fn zscaler_json_and_csv_feeds_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.method,
             e.status,
             e.bytes,
@@ -942,7 +930,7 @@ fn zscaler_json_and_csv_feeds_read_exactly() {
     );
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (e.host_name().as_ref(), e.url.as_ref(), e.status),
+        (e.host_name(), e.url.as_ref(), e.status),
         ("www.example.com.com", "www.example.com.com/join/", 403)
     );
     // A CSV feed with the administrator's field list; %HH escapes stay in the URL.
@@ -958,7 +946,7 @@ fn zscaler_json_and_csv_feeds_read_exactly() {
             (
                 e.ts_ms,
                 e.client_ip,
-                e.host_name().as_ref(),
+                e.host_name(),
                 e.url.as_ref(),
                 e.denied
             ),
@@ -1000,7 +988,7 @@ fn juniper_srx_sessions_and_web_filter_read_exactly() {
             e.ts_ms,
             e.client_ip,
             e.user.as_deref(),
-            e.host_name().as_ref(),
+            e.host_name(),
             e.url.as_ref(),
             e.dst_port,
             e.denied
@@ -1017,14 +1005,14 @@ fn juniper_srx_sessions_and_web_filter_read_exactly() {
     );
     let e = r[1].clone().unwrap().unwrap();
     assert_eq!(
-        (e.user.clone(), e.host_name().as_ref(), e.denied),
+        (e.user.clone(), e.host_name(), e.denied),
         (None, "bet.example", true)
     );
     let e = r[2].clone().unwrap().unwrap();
     assert_eq!(
         (
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.bytes,
             e.bytes_out,
@@ -1093,7 +1081,7 @@ fn a_custom_squid_logformat_is_read_from_its_template() {
                 e.status,
                 e.bytes,
                 e.method,
-                e.host_name().as_ref(),
+                e.host_name(),
                 e.denied
             ),
             (
@@ -1122,7 +1110,7 @@ fn a_custom_squid_logformat_is_read_from_its_template() {
         .unwrap()
     {
         netusage::formats::Parsed::Event(e) => assert_eq!(
-            (e.ts_ms, e.user.as_deref(), e.host_name().as_ref(), e.status, e.bytes),
+            (e.ts_ms, e.user.as_deref(), e.host_name(), e.status, e.bytes),
             (ms("2026-11-10T08:15:02Z"), Some("CORP%5Cann"), "www.bbc.co.uk", 200, 4096)
         ),
         other => panic!("{other:?}"),
@@ -1142,7 +1130,7 @@ fn netfilter_and_pfsense_packet_logs_read_exactly() {
         (
             e.ts_ms,
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.bytes_out,
             e.denied
@@ -1163,13 +1151,7 @@ fn netfilter_and_pfsense_packet_logs_read_exactly() {
     );
     let e = r[0].clone().unwrap().unwrap();
     assert_eq!(
-        (
-            e.ts_ms,
-            e.client_ip,
-            e.host_name().as_ref(),
-            e.dst_port,
-            e.denied
-        ),
+        (e.ts_ms, e.client_ip, e.host_name(), e.dst_port, e.denied),
         (
             ms_of("2022-06-20T11:09:14Z"),
             "10.3.94.11",
@@ -1196,7 +1178,7 @@ fn netfilter_and_pfsense_packet_logs_read_exactly() {
         (
             e.ts_ms,
             e.client_ip,
-            e.host_name().as_ref(),
+            e.host_name(),
             e.dst_port,
             e.denied,
             e.action
@@ -1216,13 +1198,7 @@ fn netfilter_and_pfsense_packet_logs_read_exactly() {
     );
     let e = r[0].clone().unwrap().unwrap();
     assert_eq!(
-        (
-            e.ts_ms,
-            e.client_ip,
-            e.host_name().as_ref(),
-            e.dst_port,
-            e.denied
-        ),
+        (e.ts_ms, e.client_ip, e.host_name(), e.dst_port, e.denied),
         (
             ms_of("2025-11-06T11:32:42.868Z"),
             "192.168.5.6",

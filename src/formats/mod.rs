@@ -68,10 +68,10 @@ pub struct RawEvent<'a> {
 impl RawEvent<'_> {
     /// The host: as the reader gave it, or else the URL's ([`url_host`];
     /// empty when the URL has none).
-    pub fn host_name(&self) -> Cow<'_, str> {
+    pub fn host_name(&self) -> &str {
         match &self.host {
-            Some(h) => Cow::Borrowed(h.as_ref()),
-            None => Cow::Borrowed(url_host(&self.url).unwrap_or("")),
+            Some(h) => h,
+            None => url_host(&self.url).unwrap_or(""),
         }
     }
 }

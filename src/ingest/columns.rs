@@ -128,8 +128,10 @@ pub struct BlockColumns<'a> {
     /// Hosts as logged, to the key of their classification in `host_keys`.
     raw_hosts: HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>,
     host_keys: Vec<HostKeys>,
-    /// URLs as logged, to their key and their host's.
-    url_hosts: HashMap<&'a str, (Option<u32>, u32), foldhash::fast::RandomState>,
+    /// By URL key, the key of the URL's own host, once looked for
+    /// ([`Self::url_and_host`]); `None` for a URL not yet looked at that
+    /// way (keyed by [`Self::url`] beside a host the reader gave).
+    url_host_keys: Vec<Option<u32>>,
     hosts: Dict<'a>,
     domains: Dict<'a>,
     sites: Dict<'a>,
@@ -171,21 +173,28 @@ impl<'a> BlockColumns<'a> {
     }
 
     /// The keys of a URL as logged (as [`Self::url`]) and of its host
-    /// ([`url_host`], as [`Self::host`]), looked up together: a block's
+    /// ([`url_host`], as [`Self::host`]; `""` when it has none): a block's
     /// lines come back to the same URLs (a tunnel's `host:443` above all),
-    /// and the host of one seen before is not looked for again.
+    /// so the host of a URL is looked for on its first sight in the block
+    /// only, and found again from the URL's key.
     pub fn url_and_host(
         &mut self,
         url: &'a str,
         classify: impl FnOnce(&str) -> Classification,
     ) -> (Option<u32>, u32) {
-        if let Some(&keys) = self.url_hosts.get(url) {
-            return keys;
+        let Some(k) = self.url(Cow::Borrowed(url)) else {
+            return (None, self.host(Cow::Borrowed(""), classify));
+        };
+        let i = k as usize;
+        if let Some(&Some(host)) = self.url_host_keys.get(i) {
+            return (Some(k), host);
         }
         let host = self.host(Cow::Borrowed(url_host(url).unwrap_or("")), classify);
-        let keys = (self.url(Cow::Borrowed(url)), host);
-        self.url_hosts.insert(url, keys);
-        keys
+        if self.url_host_keys.len() <= i {
+            self.url_host_keys.resize(i + 1, None);
+        }
+        self.url_host_keys[i] = Some(host);
+        (Some(k), host)
     }
 
     /// The key of a host as logged; `classify` runs on its first sight in

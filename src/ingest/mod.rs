@@ -1066,10 +1066,8 @@ pub fn process_block<'a>(
             // The host is the URL's: once per distinct URL of the block.
             (None, Cow::Borrowed(u)) => cols.url_and_host(u, classify),
             (host, url) => {
-                let host = match host {
-                    Some(h) => h,
-                    None => Cow::Owned(url_host(&url).unwrap_or("").to_string()),
-                };
+                let host =
+                    host.unwrap_or_else(|| Cow::Owned(url_host(&url).unwrap_or("").to_owned()));
                 let host = cols.host(host, classify);
                 (cols.url(url), host)
             }
