@@ -500,6 +500,53 @@ pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
     Ok(v)
 }
 
+/// A purge that opened with a `started:` entry (listing what it would
+/// delete), and the entry that closed it: its own closing entry
+/// (`details.completes`), or a later purge that finished it
+/// (`details.finishes`); `None` when nothing has (a closing entry that
+/// records an error does not count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeRun {
+    /// `seq` of the opening entry.
+    pub seq: u64,
+    /// Its time.
+    pub ts: String,
+    /// `seq` of the entry that closed or finished it.
+    pub closed_by: Option<u64>,
+}
+
+/// Every purge that opened with a `started:` entry, in order, with what
+/// closed it: a purge killed half-way shows as `closed_by: None` until the
+/// next purge finishes it.
+pub fn purge_runs(entries: &[Entry]) -> Vec<PurgeRun> {
+    let mut runs: Vec<PurgeRun> = Vec::new();
+    for e in entries.iter().filter(|e| e.command == "purge") {
+        // A closing entry that records an error did not finish the work.
+        let keys: &[&str] = if e.result.starts_with("ok") {
+            &["completes", "finishes"]
+        } else {
+            &["finishes"]
+        };
+        for key in keys {
+            if let Some(seq) = e.details.get(*key).and_then(serde_json::Value::as_u64)
+                && let Some(run) = runs
+                    .iter_mut()
+                    .find(|r| r.seq == seq && r.closed_by.is_none())
+            {
+                run.closed_by = Some(e.seq);
+            }
+        }
+        if e.result.starts_with("started") {
+            runs.push(PurgeRun {
+                seq: e.seq,
+                ts: e.ts.clone(),
+                closed_by: None,
+            });
+        }
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,8 @@ use polars::prelude::*;
 pub mod col {
     /// Datetime(ms, UTC): when the request was logged.
     pub const TS: &str = "ts";
-    /// Utf8: normalised user name, or `ip:<addr>`.
+    /// Utf8: normalised user name, or `ip:<addr>` when the log has none
+    /// (then [`USER_LOGGED`] is false).
     pub const USER: &str = "user";
     /// Utf8: client address as logged.
     pub const CLIENT_IP: &str = "client_ip";
@@ -43,6 +44,11 @@ pub mod col {
     pub const SOURCE: &str = "source";
     /// UInt64: 1-based line number in the source file.
     pub const LINE: &str = "line";
+    /// Boolean: the log wrote a user name (true), or had none and
+    /// [`USER`] holds `ip:<client>` (false). Only such address-only events
+    /// are ever attributed to a person through identity records: the mark
+    /// is the store's own, so no log line can forge it.
+    pub const USER_LOGGED: &str = "user_logged";
 }
 
 /// The event schema, in column order.
@@ -71,6 +77,7 @@ pub fn schema() -> Schema {
         s(col::ACTION),
         s(col::SOURCE),
         Field::new(col::LINE.into(), DataType::UInt64),
+        Field::new(col::USER_LOGGED.into(), DataType::Boolean),
     ])
 }
 
@@ -78,11 +85,13 @@ pub fn schema() -> Schema {
 /// client, method, URL, status and bytes. Two sources holding an event with
 /// the same key hold the same log line (an overlapping or rotated copy);
 /// ingest reports the second instead of storing it. XXH3-128 of the fields,
-/// each string followed by a 0xFF byte (which UTF-8 text never contains).
+/// each string followed by a 0xFF byte (which UTF-8 text never contains),
+/// and whether the user was logged ([`col::USER_LOGGED`]).
 #[allow(clippy::too_many_arguments)]
 pub fn dedup_key(
     ts_ms: i64,
     user: &str,
+    user_logged: bool,
     client_ip: &str,
     method: &str,
     url: Option<&str>,
@@ -96,6 +105,7 @@ pub fn dedup_key(
         buf.push(0xFF);
     }
     buf.push(u8::from(url.is_some()));
+    buf.push(u8::from(user_logged));
     buf.extend_from_slice(&status.to_le_bytes());
     buf.extend_from_slice(&bytes.to_le_bytes());
     xxhash_rust::xxh3::xxh3_128(&buf)

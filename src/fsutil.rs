@@ -104,18 +104,8 @@ pub const SMALL_INPUT_MAX: u64 = 64 << 20;
 /// of reading it. The caller names the path.
 pub fn read_input(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    let meta = fs::metadata(path)?;
     let refuse = |why: String| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
-    if !meta.is_file() {
-        return refuse(format!(
-            "not a regular file (a {}): refused, reading it could block or never end",
-            if meta.is_dir() {
-                "folder"
-            } else {
-                "FIFO, socket or device"
-            }
-        ));
-    }
+    let (file, meta) = open_regular(path)?;
     if meta.len() > max_bytes {
         return refuse(format!(
             "{} bytes, more than the {max_bytes} this input may have",
@@ -123,13 +113,44 @@ pub fn read_input(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
         ));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    File::open(path)?
-        .take(max_bytes.saturating_add(1))
+    file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
         return refuse(format!("grew past {max_bytes} bytes while being read"));
     }
     Ok(bytes)
+}
+
+/// Opens `path` for reading only when it is a regular file, checked on the
+/// file opened (no window between the check and the open): opened without
+/// blocking, so a FIFO put in a file's place cannot hang the command, and
+/// then refused, as is a folder, socket or device (`/dev/zero` would feed it
+/// without end). Every file netusage reads from outside its store goes
+/// through here. Symbolic links are followed (a log may be one).
+///
+/// # Errors
+/// `InvalidInput` for anything but a regular file; any error of opening it.
+pub fn open_regular(path: &Path) -> io::Result<(File, fs::Metadata)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "not a regular file (a {}): refused, reading it could block or never end",
+                if meta.is_dir() {
+                    "folder"
+                } else {
+                    "FIFO, socket or device"
+                }
+            ),
+        ));
+    }
+    Ok((file, meta))
 }
 
 /// [`read_input`] as UTF-8 text.
@@ -180,7 +201,7 @@ pub fn sync_dir(dir: &Path) {
 pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (mut f, _) = open_regular(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

@@ -68,17 +68,71 @@ impl Compression {
         self,
         raw: R,
     ) -> std::io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(self.decode(raw)?))
+    }
+
+    /// Wraps `raw` in the decoder for this compression, as a [`Decoder`]
+    /// that gives `raw` back when the reading is done
+    /// ([`Decoder::into_inner`]): a reader that hashes the raw bytes can
+    /// then be owned by the thread that reads, and its hash taken from it.
+    ///
+    /// # Errors
+    /// The zstd decoder cannot be set up.
+    pub fn decode<R: Read>(self, raw: R) -> std::io::Result<Decoder<R>> {
         if self == Compression::None {
-            return Ok(Box::new(raw));
+            return Ok(Decoder::Plain(raw));
         }
         let buffered = BufReader::with_capacity(1 << 20, raw);
         Ok(match self {
-            Compression::None => unreachable!("returned above"),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
-            Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(buffered)),
-            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
-            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(buffered)),
+            Compression::None => Decoder::Plain(buffered.into_inner()),
+            Compression::Gzip => Decoder::Gzip(flate2::read::MultiGzDecoder::new(buffered)),
+            Compression::Bzip2 => Decoder::Bzip2(bzip2::read::MultiBzDecoder::new(buffered)),
+            Compression::Zstd => {
+                Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buffered)?)
+            }
+            Compression::Xz => Decoder::Xz(liblzma::read::XzDecoder::new_multi_decoder(buffered)),
         })
+    }
+}
+
+/// A file's decompressed bytes: a [`Read`] over one of the decoders, which
+/// gives back the raw reader it wraps ([`Decoder::into_inner`]).
+pub enum Decoder<R: Read> {
+    /// Plain text: the raw reader itself.
+    Plain(R),
+    /// gzip, every member.
+    Gzip(flate2::read::MultiGzDecoder<BufReader<R>>),
+    /// bzip2, every stream.
+    Bzip2(bzip2::read::MultiBzDecoder<BufReader<R>>),
+    /// Zstandard, every frame.
+    Zstd(zstd::stream::read::Decoder<'static, BufReader<R>>),
+    /// xz, every stream.
+    Xz(liblzma::read::XzDecoder<BufReader<R>>),
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(r) => r.read(buf),
+            Decoder::Bzip2(r) => r.read(buf),
+            Decoder::Zstd(r) => r.read(buf),
+            Decoder::Xz(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> Decoder<R> {
+    /// The raw reader, once the decoding is done (bytes a decoder had
+    /// buffered but not yet decoded are dropped with it).
+    pub fn into_inner(self) -> R {
+        match self {
+            Decoder::Plain(r) => r,
+            Decoder::Gzip(r) => r.into_inner().into_inner(),
+            Decoder::Bzip2(r) => r.into_inner().into_inner(),
+            Decoder::Zstd(r) => r.finish().into_inner(),
+            Decoder::Xz(r) => r.into_inner().into_inner(),
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod classify;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod digest;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use netusage::commands::{
     analyse, audit, categories, dns, flags, formats, hold, identity, ingest, policy, purge, report,
-    store, usage, verify, windows,
+    sample_logs, store, usage, verify, windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -47,6 +47,7 @@ enum Command {
     Store(store::StoreCmdArgs),
     Windows(windows::WindowsArgs),
     Policy(policy::PolicyArgs),
+    SampleLogs(sample_logs::SampleLogsArgs),
     /// Print a shell completion script: `netusage completions bash > /etc/bash_completion.d/netusage`.
     Completions {
         /// The shell.
@@ -76,10 +77,17 @@ fn main() {
         Command::Store(a) => store::run(a),
         Command::Windows(a) => windows::run(a),
         Command::Policy(a) => policy::run(a),
+        Command::SampleLogs(a) => sample_logs::run(a),
         Command::Completions { shell } => {
+            // Generated into memory first: `generate` panics on a failed
+            // write, and a closed pipe (`completions bash | head -1`) is one.
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "netusage", &mut std::io::stdout().lock());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "netusage", &mut script);
+            std::io::stdout()
+                .lock()
+                .write_all(&script)
+                .map_err(anyhow::Error::from)
         }
         Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
             .render(&mut std::io::stdout().lock())

@@ -25,6 +25,7 @@ use polars::prelude::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::col;
+use crate::identity::attribute::{Attributor, Outcome};
 use crate::formats::LogFormat;
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::{Store, sync_dir, write_atomic};
@@ -66,8 +67,8 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// True when the hold covers an event of `user` at `ts_ms` (UTC ms).
-    pub fn covers(&self, user: &str, ts_ms: i64) -> bool {
+    /// The hold's period as UTC milliseconds, `[start, end)`.
+    pub fn period_ms(&self) -> (i64, i64) {
         let start = self
             .from
             .and_hms_opt(0, 0, 0)
@@ -79,7 +80,74 @@ impl Hold {
             .expect("midnight")
             .and_utc()
             .timestamp_millis();
-        ts_ms >= start && ts_ms < end && self.users.iter().any(|u| u == user)
+        (start, end)
+    }
+
+    /// True when the hold covers an event of `user` at `ts_ms` (UTC ms).
+    pub fn covers(&self, user: &str, ts_ms: i64) -> bool {
+        let (start, end) = self.period_ms();
+        ts_ms >= start && ts_ms < end && self.holds_user(user)
+    }
+
+    /// True when `user` is one of the people held.
+    pub fn holds_user(&self, user: &str) -> bool {
+        self.users.iter().any(|u| u == user)
+    }
+
+    /// True when the hold covers an identity interval of `user` over
+    /// `[start_ms, end_ms)`: one that overlaps the hold's period attributes
+    /// events the hold keeps, wherever it starts.
+    pub fn covers_interval(&self, user: &str, start_ms: i64, end_ms: i64) -> bool {
+        let (start, end) = self.period_ms();
+        start_ms < end && end_ms > start && self.holds_user(user)
+    }
+}
+
+/// What one legal hold kept of what a purge would otherwise remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Held {
+    /// Expired events logged under a held user's name.
+    pub logged: u64,
+    /// Expired events logged with only an address and attributed to a held
+    /// person by identity records (as analysis attributes them).
+    pub attributed: u64,
+    /// Expired identity intervals of a held person that overlap the hold:
+    /// the records that attribution rests on.
+    pub intervals: u64,
+    /// Expired DNS lookups by the addresses of the held events, in the
+    /// hold's period: what named their address-only connections.
+    pub dns_lookups: u64,
+}
+
+impl Held {
+    /// Events kept (logged and attributed).
+    pub fn rows(&self) -> u64 {
+        self.logged + self.attributed
+    }
+}
+
+/// Which hold keeps an event, and how the event was tied to the person:
+/// `(hold index, attributed)`. `None` when no hold keeps it.
+fn holding(
+    holds: &[Hold],
+    attributor: &Attributor,
+    user: &str,
+    logged: bool,
+    client: &str,
+    ts_ms: i64,
+) -> Option<(usize, bool)> {
+    if let Some(i) = holds.iter().position(|h| h.covers(user, ts_ms)) {
+        return Some((i, false));
+    }
+    if logged {
+        return None;
+    }
+    match attributor.at(client, ts_ms) {
+        Outcome::Identity(person, _) => holds
+            .iter()
+            .position(|h| h.covers(person, ts_ms))
+            .map(|i| (i, true)),
+        _ => None,
     }
 }
 
@@ -185,6 +253,10 @@ pub enum Action {
     Rewrite,
 }
 
+/// The client addresses of events a hold keeps, per hold (index into the
+/// holds): the DNS lookups by those addresses in the hold's period stay.
+type HeldAddresses = Vec<HashSet<String>>;
+
 /// One partition file the purge touches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileStep {
@@ -223,8 +295,15 @@ pub struct Plan {
     /// Temporary files left by an interrupted ingest or purge, and chain
     /// indexes whose source record is gone.
     pub leftovers: Vec<PathBuf>,
-    /// Expired rows kept, per hold reference.
-    pub held: BTreeMap<String, u64>,
+    /// What each hold kept, by reference: events by how they were tied to
+    /// the person (logged name or attribution), identity intervals, DNS lookups.
+    pub held: BTreeMap<String, Held>,
+    /// DNS lookups older than the cutoff that no hold keeps.
+    pub dns_lookups: u64,
+    /// The client addresses of the events each hold keeps, by reference
+    /// (the DNS lookups they made in the hold's period stay too).
+    #[serde(skip)]
+    pub addresses: BTreeMap<String, Vec<String>>,
     /// Identity sources with intervals that ended before the cutoff and no
     /// hold keeps: (source id, intervals removed, intervals left).
     pub identity: Vec<(String, u64, u64)>,
@@ -239,6 +318,7 @@ impl Plan {
             && self.quarantine_rewrites.is_empty()
             && self.leftovers.is_empty()
             && self.identity.is_empty()
+            && self.dns_lookups == 0
     }
 
     /// Rows removed in all.
@@ -290,26 +370,44 @@ fn partition_files(store: &Store) -> anyhow::Result<PartitionListing> {
     Ok((files, tmps))
 }
 
+/// The columns a purge reads to decide which rows go.
+const MASK_COLUMNS: [&str; 4] = [col::TS, col::USER, col::USER_LOGGED, col::CLIENT_IP];
+
 /// The row mask of what a purge removes from one file: expired and not held.
+/// A hold keeps an event logged under a held name, and an address-only event
+/// that identity records attribute to a held person (as analysis does).
+/// Counts what each hold kept in `held`, and the addresses of kept events in
+/// `addresses`.
 fn removal_mask(
     df: &DataFrame,
     cutoff_ms: i64,
     holds: &[Hold],
-    held: &mut BTreeMap<String, u64>,
+    attributor: &Attributor,
+    held: &mut [Held],
+    addresses: &mut HeldAddresses,
 ) -> anyhow::Result<BooleanChunked> {
     let ts = df.column(col::TS)?.datetime()?.physical().clone();
     let users = df.column(col::USER)?.str()?.clone();
+    let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
+    let clients = df.column(col::CLIENT_IP)?.str()?.clone();
     let mask = ts
         .iter()
         .zip(users.iter())
-        .map(|(t, u)| {
-            let (t, u) = (t.unwrap_or(i64::MIN), u.unwrap_or(""));
+        .zip(logged.iter())
+        .zip(clients.iter())
+        .map(|(((t, u), l), c)| {
+            let (t, u, c) = (t.unwrap_or(i64::MIN), u.unwrap_or(""), c.unwrap_or(""));
             if t >= cutoff_ms {
                 return false;
             }
-            match holds.iter().find(|h| h.covers(u, t)) {
-                Some(h) => {
-                    *held.entry(h.reference.clone()).or_default() += 1;
+            match holding(holds, attributor, u, l.unwrap_or(true), c, t) {
+                Some((i, attributed)) => {
+                    if attributed {
+                        held[i].attributed += 1;
+                    } else {
+                        held[i].logged += 1;
+                    }
+                    addresses[i].insert(c.to_string());
                     false
                 }
                 None => true,
@@ -324,13 +422,19 @@ fn removal_mask(
 ///
 /// # Errors
 /// A partition file or the manifest cannot be read.
-pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Result<Plan> {
+pub fn plan(
+    store: &Store,
+    cutoff: DateTime<Utc>,
+    holds: &[Hold],
+    attributor: &Attributor,
+) -> anyhow::Result<Plan> {
     let cutoff_ms = cutoff.timestamp_millis();
     let (files, mut leftovers) = partition_files(store)?;
     let records = manifest::read(&store.manifest_path())?;
     leftovers.extend(orphan_chains(store, &records)?);
     let mut steps = Vec::new();
-    let mut held = BTreeMap::new();
+    let mut held = vec![Held::default(); holds.len()];
+    let mut addresses: HeldAddresses = vec![HashSet::new(); holds.len()];
     let mut remaining: HashMap<String, usize> = HashMap::new();
     for (day, path) in &files {
         let stem = path
@@ -348,10 +452,10 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
         if day_start >= cutoff_ms {
             continue;
         }
-        let df = read_columns(path, Some(vec![col::TS.into(), col::USER.into()]))?;
-        let before: u64 = held.values().sum();
-        let mask = removal_mask(&df, cutoff_ms, holds, &mut held)?;
-        let held_rows = held.values().sum::<u64>() - before;
+        let df = read_columns(path, Some(MASK_COLUMNS.map(String::from).to_vec()))?;
+        let before: u64 = held.iter().map(Held::rows).sum();
+        let mask = removal_mask(&df, cutoff_ms, holds, attributor, &mut held, &mut addresses)?;
+        let held_rows = held.iter().map(Held::rows).sum::<u64>() - before;
         let remove = mask.sum().unwrap_or(0) as u64;
         if remove == 0 {
             continue;
@@ -405,15 +509,18 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
         }
     }
     // Identity intervals: expired when they ended before the cutoff, unless
-    // a hold covers their person at their start.
+    // a hold covers their person over any part of it.
     let mut identity = Vec::new();
     for src in crate::store::identity::sources(store)? {
         let ivs = crate::store::identity::intervals(store, &src.source)?;
         let mut gone = 0;
         for iv in &ivs {
             if iv.end_ms < cutoff_ms {
-                match holds.iter().find(|h| h.covers(&iv.user, iv.start_ms)) {
-                    Some(h) => *held.entry(h.reference.clone()).or_default() += 1,
+                match holds
+                    .iter()
+                    .position(|h| h.covers_interval(&iv.user, iv.start_ms, iv.end_ms))
+                {
+                    Some(i) => held[i].intervals += 1,
                     None => gone += 1,
                 }
             }
@@ -422,6 +529,33 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
             identity.push((src.source, gone, ivs.len() as u64 - gone));
         }
     }
+    // DNS lookups: expired unless made by the address of a held event, in
+    // the hold's period (they named its connections).
+    let dns_lookups = {
+        let keeper = dns_keeper(holds, &addresses);
+        // Counting inside the `Fn` the store asks for: a cell per hold.
+        let counted = vec![std::cell::Cell::new(0u64); holds.len()];
+        let keep = |l: &crate::dns::Lookup| {
+            let k = keeper(l);
+            if let Some(i) = k
+                && l.ts_ms < cutoff_ms
+            {
+                counted[i].set(counted[i].get() + 1);
+            }
+            k.is_some()
+        };
+        let gone = crate::store::dns::purge(store, cutoff_ms, &keep, false)?;
+        for (h, n) in held.iter_mut().zip(&counted) {
+            h.dns_lookups = n.get();
+        }
+        gone
+    };
+    let held: BTreeMap<String, Held> = holds
+        .iter()
+        .zip(held)
+        .filter(|(_, h)| *h != Held::default())
+        .map(|(hold, h)| (hold.reference.clone(), h))
+        .collect();
     Ok(Plan {
         cutoff,
         files: steps,
@@ -430,8 +564,28 @@ pub fn plan(store: &Store, cutoff: DateTime<Utc>, holds: &[Hold]) -> anyhow::Res
         quarantine_rewrites,
         leftovers,
         held,
+        dns_lookups,
         identity,
+        addresses: addresses
+            .into_iter()
+            .zip(holds)
+            .map(|(a, h)| (h.reference.clone(), a.into_iter().collect()))
+            .collect(),
     })
+}
+
+/// Which hold (index) keeps a DNS lookup: one by an address of a held
+/// event, inside that hold's period.
+fn dns_keeper<'a>(
+    holds: &'a [Hold],
+    addresses: &'a [impl std::borrow::Borrow<HashSet<String>>],
+) -> impl Fn(&crate::dns::Lookup) -> Option<usize> + 'a {
+    move |l| {
+        holds.iter().zip(addresses).position(|(h, a)| {
+            let (start, end) = h.period_ms();
+            l.ts_ms >= start && l.ts_ms < end && a.borrow().contains(&l.client)
+        })
+    }
 }
 
 /// The reader of a source, set up as it was for that file (its time zone),
@@ -480,9 +634,10 @@ fn split_quarantine(
     Ok((keep, removed))
 }
 
-/// Test hook: `NETUSAGE_PURGE_CRASH_AT=n` aborts the process (no clean-up,
-/// like SIGKILL) at the n-th step boundary, so tests can show that a purge
-/// killed anywhere is finished by the next one.
+/// Test hook, compiled into test builds only (the `test-hooks` feature):
+/// `NETUSAGE_PURGE_CRASH_AT=n` aborts the process (no clean-up, like
+/// SIGKILL) at the n-th step boundary, so tests can show that a purge killed
+/// anywhere is finished by the next one. In every other build it never fires.
 struct CrashPoints {
     at: Option<u64>,
     seen: u64,
@@ -490,12 +645,13 @@ struct CrashPoints {
 
 impl CrashPoints {
     fn from_env() -> CrashPoints {
-        CrashPoints {
-            at: std::env::var("NETUSAGE_PURGE_CRASH_AT")
-                .ok()
-                .and_then(|v| v.parse().ok()),
-            seen: 0,
-        }
+        #[cfg(feature = "test-hooks")]
+        let at = std::env::var("NETUSAGE_PURGE_CRASH_AT")
+            .ok()
+            .and_then(|v| v.parse().ok());
+        #[cfg(not(feature = "test-hooks"))]
+        let at = None;
+        CrashPoints { at, seen: 0 }
     }
     fn point(&mut self) {
         self.seen += 1;
@@ -510,7 +666,12 @@ impl CrashPoints {
 /// # Errors
 /// I/O or Parquet errors, naming the file; the store stays readable and the
 /// next purge finishes the work.
-pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()> {
+pub fn execute(
+    store: &Store,
+    plan: &Plan,
+    holds: &[Hold],
+    attributor: &Attributor,
+) -> anyhow::Result<()> {
     let mut crash = CrashPoints::from_env();
     let cutoff_ms = plan.cutoff.timestamp_millis();
     for tmp in &plan.leftovers {
@@ -528,7 +689,14 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
             }
             Action::Rewrite => {
                 let df = read_columns(&step.path, None)?;
-                let remove = removal_mask(&df, cutoff_ms, holds, &mut BTreeMap::new())?;
+                let remove = removal_mask(
+                    &df,
+                    cutoff_ms,
+                    holds,
+                    attributor,
+                    &mut vec![Held::default(); holds.len()],
+                    &mut vec![HashSet::new(); holds.len()],
+                )?;
                 let mut kept = df.filter(&!&remove)?;
                 let dir = step.path.parent().unwrap_or(Path::new("."));
                 let name = step
@@ -573,10 +741,27 @@ pub fn execute(store: &Store, plan: &Plan, holds: &[Hold]) -> anyhow::Result<()>
         let keep: Vec<_> = crate::store::identity::intervals(store, source)?
             .into_iter()
             .filter(|iv| {
-                iv.end_ms >= cutoff_ms || holds.iter().any(|h| h.covers(&iv.user, iv.start_ms))
+                iv.end_ms >= cutoff_ms
+                    || holds
+                        .iter()
+                        .any(|h| h.covers_interval(&iv.user, iv.start_ms, iv.end_ms))
             })
             .collect();
         crate::store::identity::rewrite(store, source, &keep, *left == 0)?;
+        crash.point();
+    }
+    if plan.dns_lookups > 0 {
+        let addresses: Vec<HashSet<String>> = holds
+            .iter()
+            .map(|h| {
+                plan.addresses
+                    .get(&h.reference)
+                    .map(|a| a.iter().cloned().collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let keeper = dns_keeper(holds, &addresses);
+        crate::store::dns::purge(store, cutoff_ms, &|l| keeper(l).is_some(), true)?;
         crash.point();
     }
     if !plan.sources.is_empty() {

@@ -38,7 +38,7 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<SigningKey> {
 /// # Errors
 /// The file cannot be read or is not 32 bytes.
 pub fn load(path: &Path) -> anyhow::Result<SigningKey> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::fsutil::read_input(path, 4096)
         .with_context(|| format!("cannot read signing key {}", path.display()))?;
     let seed: [u8; KEY_BYTES] = bytes.as_slice().try_into().map_err(|_| {
         anyhow::anyhow!(
@@ -106,7 +106,7 @@ pub fn public_key_file(key: &VerifyingKey, store_id: &str) -> String {
 /// # Errors
 /// The file cannot be read or holds no valid key.
 pub fn read_public_key_file(path: &Path) -> anyhow::Result<VerifyingKey> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsutil::read_input_text(path, 64 << 10)
         .with_context(|| format!("cannot read public key file {}", path.display()))?;
     let hex_key = text
         .lines()

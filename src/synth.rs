@@ -30,6 +30,27 @@ pub struct Options {
     pub malformed_per_10k: u32,
 }
 
+/// The shipped sample's settings: 40 people, 50,000 lines (about seven
+/// working days), 2 malformed lines per 10,000, seed 20261116; only the
+/// start date moves ([`sample_start`]).
+pub fn sample_options(start: NaiveDate) -> Options {
+    Options {
+        seed: 20261116,
+        start,
+        users: 40,
+        lines: 50_000,
+        malformed_per_10k: 2,
+    }
+}
+
+/// Where the shipped sample starts, for a run on local date `today`: the
+/// Monday of the week before last, so its seven working days are all in the
+/// past and well inside the one-year retention window, whatever the date.
+pub fn sample_start(today: NaiveDate) -> NaiveDate {
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    monday - Duration::days(14)
+}
+
 /// A site the generator visits: its page host, content type, and the
 /// embedded hosts a page load pulls in.
 struct Site {

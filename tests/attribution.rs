@@ -408,7 +408,7 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
-    assert_eq!(v["kept_by_hold"]["HR-2025-044"], 1, "{plan}");
+    assert_eq!(v["kept_by_hold"]["HR-2025-044"]["intervals"], 1, "{plan}");
     ok(&[
         "purge",
         "--store",
@@ -425,4 +425,135 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
         .map(|i| i.user)
         .collect();
     assert_eq!(left, ["bob", "carol"]);
+}
+
+/// The users and times of every stored event, sorted.
+fn stored(store: &Path) -> Vec<(String, String)> {
+    use netusage::event::col;
+    let s = netusage::store::Store::open(store).unwrap();
+    let df = netusage::store::scan::scan(
+        &s,
+        &netusage::store::scan::Range::default(),
+        &[col::USER, col::TS],
+    )
+    .unwrap();
+    let users = df.column(col::USER).unwrap().str().unwrap().clone();
+    let mut v: Vec<(String, String)> = users
+        .iter()
+        .zip(ts_ms(&df))
+        .map(|(u, t)| {
+            let t = chrono::DateTime::from_timestamp_millis(t).unwrap();
+            (u.unwrap().to_string(), t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A legal hold on alice kept only the events logged under her name: her
+/// address-only events, which identity records attribute to her, were
+/// purged. Now the purge plans with attribution applied.
+#[test]
+fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fb = "www.facebook.com";
+    // Wed 1 October 2025: alice logged (3) and by address 10.0.0.5 (4);
+    // bob logged (2) and by address 10.0.0.6 (2).
+    let mut lines = every("2025-10-01T09:00:00Z", 60, 3, "alice", fb);
+    lines.extend(every("2025-10-01T10:00:00Z", 60, 4, "-", fb));
+    lines.extend(
+        every("2025-10-01T09:00:00Z", 60, 2, "bob", fb)
+            .into_iter()
+            .map(|l| l.replace("10.0.0.5", "10.0.0.9")),
+    );
+    lines.extend(
+        every("2025-10-01T11:00:00Z", 60, 2, "-", fb)
+            .into_iter()
+            .map(|l| l.replace("10.0.0.5", "10.0.0.6")),
+    );
+    let log = write_log(root, "proxy.log", &lines);
+    let store = root.join("store");
+    let st = store.to_str().unwrap();
+    ingest(&store, &log);
+    let csv = root.join("vpn.csv");
+    std::fs::write(
+        &csv,
+        "ip,user,from,to\n\
+         10.0.0.5,alice,2025-09-30T22:00:00Z,2025-10-01T17:00:00Z\n\
+         10.0.0.6,bob,2025-10-01T08:00:00Z,2025-10-01T17:00:00Z\n",
+    )
+    .unwrap();
+    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[
+        "hold", "--store", st, "add", "--reference", "HR-2025-051", "--users", "alice", "--from",
+        "2025-10-01", "--to", "2025-10-31", "--reason", "tribunal",
+    ]);
+    // Purged as of 2026-11-22: the cutoff is 2025-11-22, so all of it expired.
+    let plan = ok(&["purge", "--store", st, "--now", "2026-11-22T10:00:00Z", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    assert_eq!(
+        v["kept_by_hold"]["HR-2025-051"],
+        serde_json::json!({"logged": 3, "attributed": 4, "intervals": 1, "dns_lookups": 0}),
+        "{plan}"
+    );
+    assert_eq!(v["rows_removed"], 4, "{plan}");
+    // alice's interval started the day before the hold: it is kept all the same.
+    assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
+    let table = ok(&["purge", "--store", st, "--now", "2026-11-22T10:00:00Z", "--execute"]);
+    assert!(
+        table.contains("kept by hold HR-2025-051: 7 expired rows (3 logged under a held name, 4 attributed"),
+        "{table}"
+    );
+    let mut want: Vec<(String, String)> = (0..3)
+        .map(|m| ("alice".to_string(), format!("2025-10-01T09:0{m}:00")))
+        .chain((0..4).map(|m| ("ip:10.0.0.5".to_string(), format!("2025-10-01T10:0{m}:00"))))
+        .collect();
+    want.sort();
+    assert_eq!(stored(&store), want);
+    // And analysis still attributes them to her: the interval survived.
+    let cfg = config(&store);
+    let secs = social_seconds(&store, Path::new(&cfg));
+    // Two sessions: 09:00–09:02 + 60 s allowance (180 s) and 10:00–10:03 + 60 s (240 s).
+    assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&420));
+    assert_eq!(secs.len(), 1, "{secs:?}");
+}
+
+/// A log line whose user field reads `ip:10.0.0.50` used to be taken for an
+/// address-only event and attributed to whoever held 10.0.0.50: events could
+/// be planted on a colleague from another machine. The store marks
+/// address-only events itself; a logged name is kept as written.
+#[test]
+fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fb = "www.facebook.com";
+    // From 10.0.0.99, the user field forged as alice's machine's address.
+    let planted: Vec<String> = every("2025-06-11T10:00:00Z", 60, 5, "ip:10.0.0.50", fb)
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5 ", "10.0.0.99 "))
+        .collect();
+    // alice's own address-only events from 10.0.0.50.
+    let own: Vec<String> = every("2025-06-11T14:00:00Z", 60, 2, "-", fb)
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5 ", "10.0.0.50 "))
+        .collect();
+    let log = write_log(root, "proxy.log", &[planted, own].concat());
+    let store = root.join("store");
+    let st = store.to_str().unwrap();
+    ingest(&store, &log);
+    let csv = root.join("dhcp.csv");
+    std::fs::write(
+        &csv,
+        "ip,user,from,to\n10.0.0.50,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
+    )
+    .unwrap();
+    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    let cfg = config(&store);
+    let secs = social_seconds(&store, Path::new(&cfg));
+    // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
+    assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&120));
+    // The planted five stay under the name as logged (240 s + 60 s).
+    assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&300));
+    assert_eq!(secs.len(), 2, "{secs:?}");
 }

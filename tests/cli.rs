@@ -276,3 +276,65 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
 }
+
+/// The README's first command, as a council would run it two years from
+/// now (under Debian's `faketime`): the sample it writes is dated relative
+/// to that day, so the retention window admits it, and the main job runs.
+#[test]
+#[cfg_attr(faketime_missing, ignore = "needs Debian's faketime (installed by .ci/run)")]
+fn the_readme_first_command_works_two_years_from_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = dir.path().join("sample_logs");
+    std::fs::create_dir_all(samples.join("public")).unwrap();
+    let public = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public");
+    for e in std::fs::read_dir(&public).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, samples.join("public").join(p.file_name().unwrap())).unwrap();
+    }
+    let council = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let store = dir.path().join("store");
+    let faked = |args: &[&str]| {
+        let out = std::process::Command::new("faketime")
+            .args(["-f", "+730d"])
+            .arg(env!("CARGO_BIN_EXE_netusage"))
+            .args(args)
+            .env_remove("NETUSAGE_TEST_CLOCK")
+            .output()
+            .expect("faketime runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    faked(&["sample-logs", samples.to_str().unwrap()]);
+    let out = faked(&[
+        "analyse",
+        "--config",
+        council.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        samples.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let r = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    let council_log = r
+        .iter()
+        .find(|r| r.path.ends_with("council-office-access.log"))
+        .unwrap();
+    // Every line read; none refused as too old or as later than now.
+    assert_eq!(council_log.lines, 50_000, "{err}");
+    assert_eq!((council_log.too_old, council_log.future), (0, 0), "{err}");
+    assert!(council_log.accepted > 49_900, "{err}");
+    // Dated in the faked week before last.
+    let faked_today = chrono::Utc::now() + chrono::Duration::days(730);
+    let first = council_log.first_ts.unwrap();
+    assert!(first < faked_today && first > faked_today - chrono::Duration::days(22), "{first}");
+    // The 2006 public samples are refused by the window, as today.
+    let public = r.iter().filter(|r| r.path.contains("/public/")).count();
+    assert_eq!(public, 2);
+    assert!(r.iter().filter(|r| r.path.contains("/public/")).all(|r| r.accepted == 0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("social_media"), "{table}");
+}

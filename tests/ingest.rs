@@ -95,7 +95,7 @@ fn every_squid_sample_is_accounted_for_line_by_line() {
 fn generated_sample_ingests_with_its_malformed_lines_quarantined() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/council-office-access.log");
+    let log = sample_logs(dir.path()).join("council-office-access.log");
     ok(&[
         "ingest",
         "--store",
@@ -265,9 +265,70 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     );
     let qh = quarantine::read(&store.join("quarantine"), &h.source).unwrap();
     assert_eq!(
-        (qh[0].line, qh[0].reason.as_str(), qh[0].raw.len()),
-        (2, "line longer than 65536 bytes", 1 << 20)
+        (qh[0].line, qh[0].raw.len(), qh[0].bytes),
+        (2, 256, Some(1 << 20))
     );
+    assert!(qh[0].reason.starts_with("line of 1048576 bytes, longer than 65536"));
+    assert_eq!(
+        qh[0].raw_sha256.as_deref(),
+        Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest("x".repeat(1 << 20))).as_str())
+    );
+}
+
+/// Squid lines by alice, one a second from 2025-06-11 09:00:00 UTC plus `from` s.
+fn squid_lines(from: u64, n: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in from..from + n {
+        out.extend_from_slice(
+            format!(
+                "{}.000    120 10.0.0.5 TCP_TUNNEL/200 5120 CONNECT www.facebook.com:443 alice HIER_DIRECT/203.0.113.9 -\n",
+                1_749_632_400 + i
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+#[test]
+fn a_line_longer_than_a_block_is_quarantined_and_reading_goes_on() {
+    // 1,000 lines, a 20 MiB line, a 20 MiB run of NUL bytes (after the first
+    // 64 KiB, as in a crash-damaged log), 1,000 more lines: every line is
+    // accounted for, the two long ones quarantined with length and SHA-256.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let long = vec![b'x'; 20 << 20];
+    let nul = vec![0u8; 20 << 20];
+    let mut bytes = squid_lines(0, 1000);
+    bytes.extend_from_slice(&long);
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&nul);
+    bytes.extend_from_slice(b"\r\n");
+    bytes.extend_from_slice(&squid_lines(1000, 1000));
+    let path = dir.path().join("damaged.log");
+    std::fs::write(&path, &bytes).unwrap();
+    ingest(&store, &path);
+    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let r = &records[0];
+    assert_eq!((r.lines, r.accepted, r.rejected), (2002, 2000, 2));
+    assert_eq!(r.size, bytes.len() as u64);
+    let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    assert_eq!(r.sha256, sha(&bytes));
+    let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    let got: Vec<_> = q
+        .iter()
+        .map(|q| (q.line, q.bytes, q.raw_sha256.clone().unwrap(), q.raw.len()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1001, Some(20 << 20), sha(&long), 256),
+            (1002, Some(20 << 20), sha(&nul), 256),
+        ]
+    );
+    assert!(q[1].reason.contains("NUL bytes"), "{}", q[1].reason);
+    let last = r.last_ts.unwrap().timestamp();
+    assert_eq!(last, 1_749_632_400 + 1999);
 }
 
 #[test]

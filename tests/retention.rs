@@ -177,7 +177,7 @@ fn held_events_survive_until_the_hold_is_released() {
     ]);
     let plan = purge(&store, &[]);
     assert!(
-        plan.contains("kept by hold HR-2025-017: 1 expired rows"),
+        plan.contains("kept by hold HR-2025-017: 1 expired rows (1 logged under a held name, 0 attributed"),
         "{plan}"
     );
     purge(&store, &["--execute"]);
@@ -262,8 +262,7 @@ fn a_purge_killed_at_any_step_is_finished_by_the_next() {
             let c = copy.to_str().unwrap();
             let mut args = vec!["purge", "--store", c, "--now", now, "--execute"];
             args.extend_from_slice(extra);
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
-                .args(&args)
+            let out = command(&args)
                 .env("NETUSAGE_PURGE_CRASH_AT", n.to_string())
                 .output()
                 .unwrap();
@@ -471,8 +470,7 @@ fn a_purge_killed_with_sigkill_mid_run_is_finished_by_the_next() {
         let copy = dir.path().join(format!("killed-{k}"));
         copy_dir(&store, &copy);
         let c = copy.to_str().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
-            .args(["purge", "--store", c, "--now", now, "--execute"])
+        let mut child = command(&["purge", "--store", c, "--now", now, "--execute"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
@@ -484,4 +482,96 @@ fn a_purge_killed_with_sigkill_mid_run_is_finished_by_the_next() {
         assert_eq!(files(&copy), want, "killed after {delay_ms} ms");
         ok(&["audit", "--store", c, "verify"]);
     }
+}
+
+/// `ingest --now <past>` measured the window from the past time, so events
+/// older than a year by the real clock were stored (and came back after a
+/// purge). The real clock decides: here it is run as it is on a council's
+/// machine, with no test clock.
+#[test]
+fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let real = chrono::Utc::now();
+    let old = real - chrono::Duration::days(400);
+    let recent = real - chrono::Duration::days(10);
+    let log = write_log(
+        dir.path(),
+        "archive.log",
+        &[
+            line(&old.to_rfc3339(), "dan", "x.com"),
+            line(&recent.to_rfc3339(), "dan", "x.com"),
+        ],
+    );
+    let as_of = (old + chrono::Duration::days(1)).to_rfc3339();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(["ingest", "--store", store.to_str().unwrap(), "--now", &as_of])
+        .arg(&log)
+        .env_remove("NETUSAGE_TEST_CLOCK")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    // The 400-day-old line is refused as too old; the recent one, dated
+    // after --now, as later than now: --now only narrows.
+    assert_eq!(
+        (r.lines, r.accepted, r.too_old, r.future),
+        (2, 0, 1, 1)
+    );
+}
+
+/// A purge killed after its opening audit entry: the entry lists what it was
+/// to delete, the next command warns, `audit verify` names the unfinished
+/// purge, and the next purge finishes it and says so.
+#[test]
+fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let s = store.to_str().unwrap();
+    // Crash point 1: after the first partition file is deleted.
+    let out = command(&["purge", "--store", s, "--now", NOW, "--execute"])
+        .env("NETUSAGE_PURGE_CRASH_AT", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(store.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let opened = entries.last().unwrap();
+    assert_eq!(opened["command"], "purge");
+    assert_eq!(opened["result"], "started: deleting what the plan lists");
+    // alice's and bob's 2025-11-20 events and bob's cutoff − 1 ms one.
+    assert_eq!(opened["details"]["rows_removed"], 3);
+    let seq = opened["seq"].as_u64().unwrap();
+    assert!(store.join("purge.pending").exists());
+    let out = run(&["usage", "--store", s]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("(audit entry {seq}) did not finish")),
+        "{err}"
+    );
+    let verify = ok(&["audit", "--store", s, "verify"]);
+    assert!(
+        verify.contains(&format!("the purge started at entry {seq}")) && verify.contains("has no closing entry"),
+        "{verify}"
+    );
+    let done = purge(&store, &["--execute"]);
+    assert!(done.contains(&format!("(audit entry {seq}) and did not finish")), "{done}");
+    assert!(!store.join("purge.pending").exists());
+    let verify = ok(&["audit", "--store", s, "verify"]);
+    assert!(
+        verify.contains(&format!("the purge started at entry {seq}")) && verify.contains("was interrupted; entry"),
+        "{verify}"
+    );
+    assert_eq!(
+        events(&store),
+        [
+            ("alice".to_string(), ms("2025-11-23T09:00:00Z")),
+            ("bob".to_string(), ms(CUTOFF)),
+            ("bob".to_string(), ms("2025-11-22T10:00:00.001Z")),
+        ]
+    );
 }

@@ -321,6 +321,8 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
             vec!["flags", "--store", s, "--format", "json"],
             vec!["audit", "--store", s, "verify"],
             vec!["hold", "--store", s, "list"],
+            // clap_complete's writer panicked on a closed pipe.
+            vec!["completions", "bash"],
         ] {
             let (code, err) = into_closed_pipe(&args, both);
             assert_eq!(code, Some(0), "{args:?} both={both}: {err}");
@@ -447,4 +449,114 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
     assert!(audit.contains("\"ingest\""), "{audit}");
     assert!(!audit.contains("\"identity import\""), "{audit}");
     assert!(!audit.contains("\"dns import\""), "{audit}");
+}
+
+#[test]
+fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let base = recent_tuesday();
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every(&format!("{base}T10:00:00Z"), 60, 5, "alice", "www.facebook.com"),
+    );
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    ok(&["ingest", "--store", s, "--config", cfg.to_str().unwrap(), log.to_str().unwrap()]);
+    let auth = dir.path().join("auth.toml");
+    std::fs::write(&auth, one_day_record("R-9", "alice", base)).unwrap();
+    let packs = dir.path().join("packs");
+    ok(&[
+        "report",
+        "--store",
+        s,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        packs.to_str().unwrap(),
+    ]);
+    let pack = packs.join("R-9");
+    // `verify --public-key` named a FIFO (hung) or /dev/zero (read until
+    // memory ran out): both refused unread.
+    let fifo = dir.path().join("key.pub");
+    mkfifo(&fifo);
+    for key in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let out = run_within(&["verify", "--public-key", key, pack.to_str().unwrap()], 20);
+        let t = text(&out);
+        assert_ne!(out.status.code(), Some(0), "{key}: {t}");
+        assert!(t.contains(key), "{key} named: {t}");
+        assert!(t.contains("not a regular file (a FIFO, socket or device)"), "{t}");
+    }
+    // The source log replaced by a FIFO: the next pack quotes no line from
+    // it, says why, and does not hang.
+    std::fs::remove_file(&log).unwrap();
+    mkfifo(&log);
+    let auth2 = dir.path().join("auth2.toml");
+    std::fs::write(&auth2, one_day_record("R-10", "alice", base)).unwrap();
+    let out = run_within(
+        &[
+            "report",
+            "--store",
+            s,
+            "--config",
+            cfg.to_str().unwrap(),
+            "--authorisation",
+            auth2.to_str().unwrap(),
+            "--out",
+            packs.to_str().unwrap(),
+        ],
+        60,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(packs.join("R-10/data/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let status = summary["raw_lines"].to_string();
+    assert!(status.contains("not a regular file"), "{status}");
+}
+
+/// `usage --coverage --format csv` stopped after one row (its header lacked
+/// `conflicts`), and the audit log recorded the failed run as `ok`.
+#[test]
+fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    two_logs(&logs);
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    ok(&["ingest", "--now", TEST_NOW, "--store", s, logs.to_str().unwrap()]);
+    let csv = ok(&["usage", "--store", s, "--coverage", "--format", "csv"]);
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "person", "date", "events", "logged", "identity", "identity_sources", "ambiguous",
+            "unattributed", "logged_pct", "conflicts"
+        ]
+    );
+    // alice on 11 June (3 events), bob on 12 June (2), all logged.
+    let mut got: Vec<(&str, &str, &str)> = rows[1..].iter().map(|r| (r[1], r[2], r[9])).collect();
+    got.sort();
+    assert_eq!(got, [("2025-06-11", "3", "0"), ("2025-06-12", "2", "0")]);
+    // Output that cannot be written (a full disk): the entry says so.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(["usage", "--store", s])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["command"], "usage");
+    assert!(
+        last["result"].as_str().unwrap().starts_with("error: ")
+            && last["result"].as_str().unwrap().contains("No space left on device"),
+        "{last}"
+    );
 }

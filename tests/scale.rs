@@ -193,7 +193,7 @@ fn generated_log(dir: &Path, users: usize, lines: u64, start: NaiveDate) -> Path
 /// Ingests `sample_logs/` with the sample council's config, as of just after
 /// the samples' dates (as the README's main command does).
 fn ingest_samples(store: &Path) {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs");
+    let samples = sample_logs(store.parent().unwrap());
     let config = council_config();
     ingest_as_of(
         store,

@@ -27,8 +27,9 @@ pub struct AnalyseArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub reader: ReaderArgs,
-    /// Measure the retention window back from this time (RFC 3339, not later
-    /// than the system clock), to read an archived log.
+    /// Treat this time (RFC 3339, not later than the system clock) as "now"
+    /// for ingest: events after it are refused. The retention window is
+    /// always measured back from the system clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Log files or directories.
@@ -61,7 +62,8 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     )?;
     writeln!(err)?;
     drop(err);
-    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
-    super::usage::print(&config, &args.analysis, &people, false)?;
+    let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;
+    let printed = super::usage::print(&analysis.config, &args.analysis, &people, false);
+    super::record_outcome(&analysis.store, draft, printed)?;
     summary.result()
 }

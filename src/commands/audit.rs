@@ -79,6 +79,22 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 )?,
                 None => writeln!(out, "audit log is empty")?,
             }
+            for run in audit::purge_runs(&audit::read(&args.store.store)?) {
+                match run.closed_by {
+                    Some(by) if by > run.seq + 1 => writeln!(
+                        out,
+                        "note: the purge started at entry {} ({}) was interrupted; entry {by} finished it",
+                        run.seq, run.ts
+                    )?,
+                    Some(_) => {}
+                    None => writeln!(
+                        out,
+                        "warning: the purge started at entry {} ({}) has no closing entry: it was killed or \
+                         stopped by an error before it finished; run `netusage purge --execute` to finish it",
+                        run.seq, run.ts
+                    )?,
+                }
+            }
             match v.head {
                 HeadCheck::Behind(n) => writeln!(
                     out,

@@ -49,6 +49,7 @@ impl Record for CoverageRow {
             "ambiguous",
             "unattributed",
             "logged_pct",
+            "conflicts",
         ]
     }
     fn fields(&self) -> Vec<String> {
@@ -161,7 +162,12 @@ pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
     let mut draft = Draft::new("usage --coverage", "ok");
     draft.config = Some(analysis.config.audit_record());
     draft.details = serde_json::json!({"person_days": people.len(), "gaps": gaps.len()});
-    analysis.store.audit(draft)?;
+    let printed = write(&people, &gaps, format);
+    super::record_outcome(&analysis.store, draft, printed)
+}
+
+/// Writes the coverage rows and the silences.
+fn write(people: &[CoverageRow], gaps: &[GapRow], format: OutputFormat) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
@@ -171,9 +177,9 @@ pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
             )?;
             writeln!(out)?;
         }
-        OutputFormat::Csv => output::write(&people, format, &mut out)?,
+        OutputFormat::Csv => output::write(people, format, &mut out)?,
         OutputFormat::Table => {
-            output::write(&people, format, &mut out)?;
+            output::write(people, format, &mut out)?;
             writeln!(
                 out,
                 "\nEvents per person and day: logged with a user, attributed from identity sources, ambiguous \
@@ -183,7 +189,7 @@ pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
             if gaps.is_empty() {
                 writeln!(out, "none")?;
             } else {
-                output::write(&gaps, format, &mut out)?;
+                output::write(gaps, format, &mut out)?;
             }
         }
     }

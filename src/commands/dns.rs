@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use clap::{Args, Subcommand};
 
 use super::StoreArgs;
@@ -104,7 +104,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
             files,
         } => {
             let store = Store::open_for_write(&args.store.store)?;
-            let year = year.unwrap_or_else(|| Utc::now().year());
+            let year = year.unwrap_or_else(|| crate::clock::now().year());
             let mut rows = Vec::new();
             for f in &files {
                 let bytes = crate::fsutil::read_input(f, u64::MAX)
@@ -129,7 +129,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
                     accepted: parsed.accepted,
                     rejected: parsed.rejected.len() as u64,
                     lookups: parsed.lookups.len() as u64,
-                    imported_at: Utc::now(),
+                    imported_at: crate::clock::now(),
                 };
                 table::write(&store, &record, &parsed.lookups, &parsed.rejected)?;
                 let mut draft = Draft::new("dns import", "ok");

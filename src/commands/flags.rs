@@ -226,10 +226,17 @@ pub fn sensitivity(
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
     let analysis = Analysis::prepare(&args.store, &args.analysis)?;
-    let people = analysis.compute(CMD, &args.analysis)?;
-    let sens = sensitivity(&analysis, &people)?;
+    let (people, draft) = analysis.compute(CMD, &args.analysis)?;
+    let printed = print(&analysis, &args, &people);
+    super::record_outcome(&analysis.store, draft, printed)
+}
+
+/// Prints the flags: a row per flagged person-day, then (as a table) the
+/// policy in words and what "robust" means.
+fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyhow::Result<()> {
+    let sens = sensitivity(analysis, people)?;
     let config = &analysis.config;
-    let rows = flag_rows(&people, &analysis.policy, &sens);
+    let rows = flag_rows(people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
     output::write(&rows, args.analysis.format, &mut out)?;
     if args.analysis.format == OutputFormat::Table {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -106,7 +106,7 @@ impl Record for HoldRow<'_> {
 /// Malformed or duplicate reference, unknown hold, store errors.
 pub fn run(args: HoldArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    let now = Utc::now();
+    let now = crate::clock::now();
     let audit = |store: &Store, command: &str, details: serde_json::Value| {
         let mut d = Draft::new(command, "ok");
         d.details = details;
@@ -188,13 +188,7 @@ fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
     let known = scan::users(store, &Range::default())?;
     let mut problems = Vec::new();
     for u in users.iter().filter(|u| !known.contains(u.as_str())) {
-        let mut close: Vec<(f64, &str)> = known
-            .iter()
-            .map(|k| (strsim::jaro_winkler(u, k), k.as_str()))
-            .filter(|(score, _)| *score >= 0.85)
-            .collect();
-        close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        let names: Vec<&str> = close.iter().take(5).map(|(_, k)| *k).collect();
+        let names = crate::identity::close_matches(u, known.iter().map(String::as_str));
         problems.push(if names.is_empty() {
             format!("user `{u}` has no event in the store")
         } else {

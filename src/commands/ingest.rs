@@ -41,9 +41,11 @@ pub struct IngestArgs {
     /// may be; `[identity] local_realms` the realms stripped from user names.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Measure the retention window back from this time (RFC 3339, not later
-    /// than the system clock), to read an archived log. The real time is
-    /// recorded as `ingested_at`, this one beside it.
+    /// Treat this time (RFC 3339, not later than the system clock) as "now":
+    /// events dated more than 300 s after it are refused. It only narrows
+    /// what is admitted: the retention window is always measured back from
+    /// the system clock, so an archive older than the window stays out. The
+    /// real time is recorded as `ingested_at`, this one beside it.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// After the summary, print where the time went (read, parse, classify,
@@ -228,7 +230,7 @@ pub fn ingest_all(
     log: &mut dyn Write,
 ) -> anyhow::Result<(Vec<FileReport>, Summary)> {
     let started = Instant::now();
-    let real_now = Utc::now();
+    let real_now = crate::clock::now();
     let now = args.now.unwrap_or(real_now);
     let config = Config::load(args.config.as_deref())?;
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
@@ -241,8 +243,13 @@ pub fn ingest_all(
         context: args.reader.context(),
         as_of: args.now,
         progress: std::io::stderr().is_terminal(),
-        cutoff_ms: Some(retention::cutoff(now, config.retention.days).timestamp_millis()),
-        latest_ms: Some(real_now.timestamp_millis() + ingest::CLOCK_SKEW_S * 1000),
+        // The window is measured from the real clock, whatever --now says:
+        // --now may narrow what is admitted (nothing later than it), never
+        // widen it (an archive older than a year stays out).
+        cutoff_ms: Some(
+            retention::cutoff(now.max(real_now), config.retention.days).timestamp_millis(),
+        ),
+        latest_ms: Some(now.min(real_now).timestamp_millis() + ingest::CLOCK_SKEW_S * 1000),
         realms: realms.clone(),
         timings: Default::default(),
     };
@@ -324,12 +331,12 @@ pub fn ingest_all(
                 if rec.too_old > 0 {
                     let _ = writeln!(
                         log,
-                        "  {} of them are older than the retention window ({} days before {}) and were refused, \
-                         their text withheld. To analyse an archived log, give --now near its dates; \
-                         `netusage purge` will remove the data again once it is past the window.",
+                        "  {} of them are older than the retention window ({} days before {}, by the system \
+                         clock) and were refused, their text withheld: data past the window may not be kept \
+                         or analysed (Chelmsford and North West Leicestershire keep usage data for one year).",
                         rec.too_old,
                         config.retention.days,
-                        now.format("%Y-%m-%d %H:%M UTC"),
+                        now.max(real_now).format("%Y-%m-%d %H:%M UTC"),
                     );
                 }
             }

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod policy;
 pub mod purge;
 pub mod report;
+pub mod sample_logs;
 pub mod store;
 pub mod usage;
 pub mod verify;
@@ -65,6 +66,11 @@ pub struct ProfileArgs {
     /// days are outside working time. Overrides [profiles] leave.
     #[arg(long, value_name = "FILE")]
     pub leave: Option<PathBuf>,
+    /// Accept people and leave rows naming users with no event in the store
+    /// (and no identity record); without it such a row is refused, since a
+    /// misspelt name would leave someone on leave flagged.
+    #[arg(long)]
+    pub allow_unknown_user: bool,
 }
 
 impl ProfileArgs {
@@ -117,7 +123,7 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     let t = DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-22T09:00:00Z: {e}"))?;
-    let real = Utc::now();
+    let real = crate::clock::now();
     if t > real {
         return Err(format!(
             "`{s}` is later than the system clock ({}): --now may look back, never ahead",
@@ -145,6 +151,51 @@ pub fn local_range(
             .and_then(|t| t.checked_add_days(Days::new(1)))
             .and_then(utc),
     })
+}
+
+/// Refuses people and leave rows that name a user the store does not know
+/// (no event under that name, and no identity record naming them), with
+/// close matches: a misspelt name on a leave row would leave that person
+/// flagged on their day off, silently. `--allow-unknown-user` accepts them.
+///
+/// # Errors
+/// Exit 2 naming each unknown user, the file and line, and close matches;
+/// store errors.
+pub fn check_profile_users(
+    store: &Store,
+    profiles: &Profiles,
+    intervals: &[(String, crate::identity::intervals::Interval)],
+) -> anyhow::Result<()> {
+    let named = profiles.named_users();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let mut known = scan::users(store, &Range::default())?;
+    known.extend(intervals.iter().map(|(_, iv)| iv.user.clone()));
+    let problems: Vec<String> = named
+        .iter()
+        .filter(|(u, _)| !known.contains(**u))
+        .map(|(u, at)| {
+            let close = crate::identity::close_matches(u, known.iter().map(String::as_str));
+            if close.is_empty() {
+                format!("{at}: user `{u}` has no event in the store")
+            } else {
+                format!(
+                    "{at}: user `{u}` has no event in the store; did you mean {}?",
+                    close.join(", ")
+                )
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ExitError::usage(format!(
+        "refused: {}. A row naming nobody the store knows changes no one's schedule or leave, so a misspelt \
+         name would leave the real person judged without it. Correct the file, or give --allow-unknown-user \
+         to accept it (for people whose logs are not yet ingested).",
+        problems.join("; ")
+    )))
 }
 
 /// What an analysis command works from: the config and what it validates
@@ -186,8 +237,11 @@ impl Analysis {
             Some(path) => Some(Classifier::with_user_file(Some(path))?),
             None => None,
         };
-        let attributor =
-            crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+        let intervals = crate::store::identity::all(&store)?;
+        if !a.profile.allow_unknown_user {
+            check_profile_users(&store, &profiles, &intervals)?;
+        }
+        let attributor = crate::identity::attribute::Attributor::new(intervals);
         let lookups = crate::store::dns::all(&store)?;
         let resolver = if lookups.is_empty() {
             None
@@ -250,6 +304,9 @@ impl Analysis {
         accs: &mut [analysis::Accumulator<'_>],
     ) -> anyhow::Result<()> {
         let mut columns = analysis::COLUMNS.to_vec();
+        if !self.attributor.is_empty() {
+            columns.push(col::USER_LOGGED);
+        }
         if self.classifier.is_some() || self.resolver.is_some() {
             columns.push(col::HOST);
         }
@@ -309,7 +366,13 @@ impl Analysis {
     pub fn coverage(&self) -> anyhow::Result<analysis::coverage::Coverage> {
         let days = self.days(&self.filter.range)?;
         let mut cov = analysis::coverage::Coverage::default();
-        let columns = [col::TS, col::USER, col::SOURCE, col::CLIENT_IP];
+        let columns = [
+            col::TS,
+            col::USER,
+            col::SOURCE,
+            col::CLIENT_IP,
+            col::USER_LOGGED,
+        ];
         scan::each_listed_day(&days, &columns, &self.filter, |_, mut events| {
             scan::attribute(&mut events, &self.attributor, true)?;
             cov.push(&events, self.profiles.default_schedule(), &self.attributor)
@@ -317,12 +380,18 @@ impl Analysis {
         Ok(cov)
     }
 
-    /// Computes usage for everyone in range under the configured model, and
-    /// records the run in the audit log as `command`.
+    /// Computes usage for everyone in range under the configured model, with
+    /// the audit entry of the run as `command`: the caller records it with
+    /// [`record_outcome`] once the output is written, so the entry says how
+    /// the run really ended.
     ///
     /// # Errors
     /// Store or rules-file errors; a day outside the holiday calendar (exit 2).
-    pub fn compute(&self, command: &str, a: &AnalysisArgs) -> anyhow::Result<Vec<PersonUsage>> {
+    pub fn compute(
+        &self,
+        command: &str,
+        a: &AnalysisArgs,
+    ) -> anyhow::Result<(Vec<PersonUsage>, Draft)> {
         let mut accs = [self.accumulator(self.config.params())];
         self.accumulate(&self.filter, &mut accs)?;
         let [acc] = accs;
@@ -345,13 +414,36 @@ impl Analysis {
             "from": a.from,
             "to": a.to,
         });
-        self.store.audit(draft)?;
-        Ok(people)
+        Ok((people, draft))
     }
 }
 
+/// Records a command's audit entry with its real outcome: `draft`'s own
+/// result when `outcome` is Ok, `ok: output closed by its reader` when the
+/// output pipe closed early (`| head`), and `error: <why>` otherwise; then
+/// returns `outcome`.
+///
+/// # Errors
+/// `outcome`'s error, or the audit log's.
+pub fn record_outcome<T>(
+    store: &Store,
+    mut draft: Draft,
+    outcome: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if let Err(e) = &outcome {
+        draft.result = if crate::error::is_broken_pipe(e) {
+            "ok: output closed by its reader".to_string()
+        } else {
+            format!("error: {e:#}")
+        };
+    }
+    store.audit(draft)?;
+    outcome
+}
+
 /// Loads the config, reads the events in range and computes usage for
-/// everyone ([`Analysis::prepare`], then [`Analysis::compute`]).
+/// everyone ([`Analysis::prepare`], then [`Analysis::compute`]); the audit
+/// entry is returned for [`record_outcome`].
 ///
 /// # Errors
 /// Configuration (exit 2), store or rules-file errors.
@@ -359,10 +451,10 @@ pub fn compute(
     command: &str,
     store_args: &StoreArgs,
     a: &AnalysisArgs,
-) -> anyhow::Result<(Config, Vec<PersonUsage>)> {
+) -> anyhow::Result<(Analysis, Vec<PersonUsage>, Draft)> {
     let analysis = Analysis::prepare(store_args, a)?;
-    let people = analysis.compute(command, a)?;
-    Ok((analysis.config, people))
+    let (people, draft) = analysis.compute(command, a)?;
+    Ok((analysis, people, draft))
 }
 
 /// A progress bar over the days analysed, on standard error when it is a

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::ExitError;
 use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Action, FileStep, Plan};
-use crate::store::Store;
+use crate::store::{Store, UnfinishedPurge};
 
 /// Enforce the retention window: remove expired events (the nightly job).
 ///
@@ -171,13 +171,16 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
             config.retention.minimum_days
         )));
     }
-    let now = args.now.unwrap_or_else(Utc::now);
+    let now = args.now.unwrap_or_else(crate::clock::now);
     let store = Store::open_locked(&args.store.store)?;
     let holds = retention::holds(&store)?;
     let cutoff = retention::cutoff(now, days);
-    let plan = retention::plan(&store, cutoff, &holds)?;
-    // DNS lookups older than the cutoff (they name no person: no hold keeps them).
-    let dns_removed = crate::store::dns::purge(&store, cutoff.timestamp_millis(), args.execute)?;
+    // Holds keep what analysis attributes to the held people: the plan is
+    // made with attribution applied.
+    let attributor =
+        crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+    let plan = retention::plan(&store, cutoff, &holds, &attributor)?;
+    let dns_removed = plan.dns_lookups;
     let mut out = std::io::stdout().lock();
     let rows: Vec<PlanRow> = plan.files.iter().map(|s| row(&store, s)).collect();
     if args.format == OutputFormat::Json {
@@ -188,23 +191,50 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     } else {
         output::write(&rows, args.format, &mut out)?;
     }
-    if args.execute && !plan.is_empty() {
-        retention::execute(&store, &plan, &holds)?;
-    }
-    let result = if plan.is_empty() {
-        "ok: nothing to purge"
-    } else if args.execute {
-        "ok: purged"
-    } else {
-        "ok: plan only"
+    let unfinished = store.unfinished_purge()?;
+    let draft = |result: &str| {
+        let mut draft = Draft::new("purge", result);
+        draft.as_of = args.now;
+        draft.config = Some(config.audit_record());
+        draft.details = summary(&plan, args.execute, reason);
+        draft.details["dns_lookups_removed"] = dns_removed.into();
+        draft.details["retention_days"] = days.into();
+        if let Some(u) = &unfinished {
+            // This run finishes the purge that was killed: its plan is
+            // worked out again from what is on disk.
+            draft.details["finishes"] = u.seq.into();
+        }
+        draft
     };
-    let mut draft = Draft::new("purge", result);
-    draft.as_of = args.now;
-    draft.config = Some(config.audit_record());
-    draft.details = summary(&plan, args.execute, reason);
-    draft.details["dns_lookups_removed"] = dns_removed.into();
-    draft.details["retention_days"] = days.into();
-    let entry = store.audit(draft)?;
+    let outcome = if args.execute && !plan.is_empty() {
+        // What it will delete is in the audit log before anything goes, and
+        // the store is marked, so a purge killed half-way is found.
+        let opened = store.audit(draft("started: deleting what the plan lists"))?;
+        store.mark_purge(&UnfinishedPurge {
+            seq: opened.seq,
+            started: opened.ts.clone(),
+        })?;
+        let done = retention::execute(&store, &plan, &holds, &attributor);
+        let mut closing = draft(&match &done {
+            Ok(()) => "ok: purged".to_string(),
+            Err(e) => format!("error: {e:#}"),
+        });
+        closing.details["completes"] = opened.seq.into();
+        let entry = store.audit(closing)?;
+        done.map(|()| entry)
+    } else {
+        store.audit(draft(if plan.is_empty() {
+            "ok: nothing to purge"
+        } else if args.execute {
+            "ok: purged"
+        } else {
+            "ok: plan only"
+        }))
+    };
+    let entry = outcome?;
+    if args.execute {
+        store.clear_purge_mark()?;
+    }
     if args.format == OutputFormat::Table {
         let verb = if args.execute {
             "removed"
@@ -236,8 +266,24 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
                 plan.quarantine.len()
             )?;
         }
-        for (reference, n) in &plan.held {
-            writeln!(out, "kept by hold {reference}: {n} expired rows")?;
+        for (reference, h) in &plan.held {
+            writeln!(
+                out,
+                "kept by hold {reference}: {} expired rows ({} logged under a held name, {} attributed to a held \
+                 person by identity records), {} identity intervals, {} DNS lookups",
+                h.rows(),
+                h.logged,
+                h.attributed,
+                h.intervals,
+                h.dns_lookups
+            )?;
+        }
+        if let Some(u) = &unfinished {
+            writeln!(
+                out,
+                "this run finishes the purge that started at {} (audit entry {}) and did not finish",
+                u.started, u.seq
+            )?;
         }
         if !args.execute && !plan.is_empty() {
             writeln!(out, "dry run: nothing changed; add --execute to purge")?;

@@ -109,7 +109,7 @@ fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<pa
 /// --supersede; exit 1 for store or I/O errors.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    let now = Utc::now();
+    let now = crate::clock::now();
     let login = audit::os_login();
     let display = audit::display_name(args.operator.as_deref());
     let config = args.profile.config(args.config.as_deref())?;
@@ -151,7 +151,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         details,
         ..Default::default()
     };
-    let refuse = |reference: Option<String>, problems: Vec<String>| -> anyhow::Result<()> {
+    let refuse = |reference: Option<String>,
+                  subject_key: Option<String>,
+                  problems: Vec<String>|
+     -> anyhow::Result<()> {
         let auth = reference.map(|r| AuthRef {
             reference: r,
             sha256: sha.clone(),
@@ -159,7 +162,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         store.audit(draft(
             auth,
             format!("refused: {} problem(s)", problems.len()),
-            serde_json::json!({ "problems": problems }),
+            serde_json::json!({ "problems": problems, "subject_key": subject_key }),
         ))?;
         let list: String = problems.iter().map(|p| format!("\n  - {p}")).collect();
         Err(anyhow::Error::new(ExitError {
@@ -177,7 +180,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             let reference = toml::from_str::<toml::Value>(&text)
                 .ok()
                 .and_then(|v| v.get("reference")?.as_str().map(String::from));
-            return refuse(reference, problems);
+            return refuse(reference, None, problems);
         }
     };
     let period_start =
@@ -227,8 +230,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let subject = if problems.is_empty() {
         let schema = crate::event::schema();
         let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-        let attributor =
-            crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+        let intervals = crate::store::identity::all(&store)?;
+        if !args.profile.allow_unknown_user {
+            super::check_profile_users(&store, &profiles, &intervals)?;
+        }
+        let attributor = crate::identity::attribute::Attributor::new(intervals);
         let lookups = crate::store::dns::all(&store)?;
         let naming = if lookups.is_empty() {
             None
@@ -276,7 +282,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         None
     };
     let (Some(subject), true) = (subject, problems.is_empty()) else {
-        return refuse(Some(a.reference.clone()), problems);
+        return refuse(Some(a.reference.clone()), Some(a.subject.key()), problems);
     };
 
     let auth_ref = AuthRef {
@@ -292,6 +298,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             "period": [a.period.from, a.period.to],
             "pack": out_dir.display().to_string(),
             "supersedes": supersedes,
+            "subject_key": a.subject.key(),
         }),
     ))?;
     let one = pack::as_one_person(&subject)?;
@@ -465,7 +472,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     );
     payload.insert(
         "audit.jsonl".into(),
-        pack::audit_lines(&audit::read(store.root())?, &a.reference)?,
+        pack::audit_lines(&audit::read(store.root())?, &a.reference, &a.subject.key())?,
     );
 
     // Built beside its final place and renamed in one step: no partial pack is ever visible.
@@ -508,7 +515,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         store.audit(draft(
             Some(auth_ref),
             format!("error: {e:#}"),
-            serde_json::Value::Null,
+            serde_json::json!({ "subject_key": a.subject.key() }),
         ))?;
         return Err(e);
     }
@@ -521,6 +528,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             "sessions": sessions.len(),
             "flagged": summary.flagged,
             "signing_key": fingerprint,
+            "subject_key": a.subject.key(),
         }),
     );
     d.outputs = vec![FileHash {

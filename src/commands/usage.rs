@@ -392,7 +392,8 @@ pub fn run(args: UsageArgs) -> anyhow::Result<()> {
         let analysis = super::Analysis::prepare(&args.store, &args.analysis)?;
         return super::coverage::print(&analysis, args.analysis.format);
     }
-    let (config, people) = compute(CMD, &args.store, &args.analysis)?;
+    let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;
     let people = top_people(people, args.top);
-    print(&config, &args.analysis, &people, args.by_category)
+    let printed = print(&analysis.config, &args.analysis, &people, args.by_category);
+    super::record_outcome(&analysis.store, draft, printed)
 }

@@ -59,6 +59,32 @@ pub struct Subject {
     pub same_person: String,
 }
 
+impl Subject {
+    /// A key that is the same for two records about the same subject and
+    /// differs otherwise: the SHA-256 (hex) of the employee id, the user
+    /// names (trimmed, lower case, sorted), the pseudonym and the addresses
+    /// (sorted). Audit entries carry it so a pack's audit extract can keep
+    /// the entries about its own subject and reduce the rest, without
+    /// naming anyone.
+    pub fn key(&self) -> String {
+        let norm = |v: &[String]| {
+            let mut v: Vec<String> = v.iter().map(|s| s.trim().to_lowercase()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let canonical = serde_json::json!({
+            "employee_id": self.employee_id.trim(),
+            "users": norm(&self.users),
+            "pseudonym": self.pseudonym.as_deref().map(str::trim),
+            "ips": norm(&self.ips),
+        });
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            canonical.to_string().as_bytes(),
+        ))
+    }
+}
+
 /// The person who authorised it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

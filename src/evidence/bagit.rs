@@ -182,7 +182,7 @@ pub fn verify(dir: &Path, unlisted_tags: &[&str]) -> Report {
             }
             continue;
         }
-        match fs::read(dir.join(file)) {
+        match crate::fsutil::read_input(&dir.join(file), u64::MAX) {
             Ok(bytes) => {
                 if &sha256(&bytes) != want {
                     r.altered.push(if tags.contains_key(file) {

@@ -279,9 +279,14 @@ pub fn read_attributed(
     wanted.extend(attributor.addresses_of(&named, from_ms, to_ms));
     let mut df = read(&wanted)?;
     let users = df.column(col::USER)?.str()?.clone();
+    let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
+    // An address named in the record stands for the events logged with only
+    // that address (the store's mark), never for a logged name that reads
+    // `ip:…`.
     let own_address: BooleanChunked = users
         .iter()
-        .map(|u| u.is_some_and(|u| u.starts_with("ip:") && accounts.contains(u)))
+        .zip(logged.iter())
+        .map(|(u, l)| l == Some(false) && u.is_some_and(|u| accounts.contains(u)))
         .collect();
     crate::store::scan::attribute(&mut df, attributor, true)?;
     let theirs: BooleanChunked = df
@@ -984,18 +989,34 @@ pub fn sources_csv(records: &[SourceRecord], used: &BTreeSet<String>) -> anyhow:
     )
 }
 
-/// `audit.jsonl` for the pack: the store's entries for this reference.
+/// `audit.jsonl` for the pack: the store's entries for this reference. An
+/// entry about this subject (its `details.subject_key` is `subject_key`,
+/// [`crate::evidence::authorisation::Subject::key`]) is copied whole; any
+/// other entry under the reference (an earlier attempt that named someone
+/// else, or a record that could not be read) is reduced to its sequence
+/// number, time and command, with `"subject": "another subject"`, so a pack
+/// never carries another person's name or pseudonym.
 ///
 /// # Errors
 /// Serialisation errors.
-pub fn audit_lines(entries: &[Entry], reference: &str) -> anyhow::Result<Vec<u8>> {
+pub fn audit_lines(entries: &[Entry], reference: &str, subject_key: &str) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     for e in entries.iter().filter(|e| {
         e.authorisation
             .as_ref()
             .is_some_and(|a| a.reference == reference)
     }) {
-        out.extend(serde_json::to_vec(e)?);
+        let own = e.details.get("subject_key").and_then(|k| k.as_str()) == Some(subject_key);
+        if own {
+            out.extend(serde_json::to_vec(e)?);
+        } else {
+            out.extend(serde_json::to_vec(&serde_json::json!({
+                "seq": e.seq,
+                "ts": e.ts,
+                "command": e.command,
+                "subject": "another subject",
+            }))?);
+        }
         out.push(b'\n');
     }
     Ok(out)

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -83,7 +84,9 @@ pub fn read_back(
 /// raw bytes are hashed as the decoder reads them, and the rest of the
 /// file is hashed after the last line wanted.
 fn read_one(r: &SourceRecord, lines: &BTreeSet<u64>) -> Result<Vec<(u64, String)>, String> {
-    let file = std::fs::File::open(&r.path).map_err(|e| format!("cannot open it ({e})"))?;
+    let file = crate::fsutil::open_regular(Path::new(&r.path))
+        .map(|(f, _)| f)
+        .map_err(|e| format!("cannot open it ({e})"))?;
     let digest = Arc::new(Mutex::new((Sha256::new(), 0u64)));
     let mut raw = BufReader::with_capacity(
         1 << 20,
@@ -154,7 +157,9 @@ fn read_stretches(
     if cp != crate::digest::CHECKPOINT_BYTES {
         return Err(malformed());
     }
-    let mut file = std::fs::File::open(&r.path).map_err(|e| format!("cannot open it ({e})"))?;
+    let mut file = crate::fsutil::open_regular(Path::new(&r.path))
+        .map(|(f, _)| f)
+        .map_err(|e| format!("cannot open it ({e})"))?;
     let len = file
         .metadata()
         .map_err(|e| format!("cannot read it ({e})"))?

@@ -396,7 +396,7 @@ pub fn render(d: &ReportData<'_>) -> String {
         "<h2>9. About this pack</h2><p class=\"small\">Made by {} at {} (system clock) with netusage {}. It is a BagIt bag (RFC 8493), \
          signed with the store's Ed25519 key <code>{}</code>: <code>netusage verify PACK --public-key FILE</code> checks that no file \
          has been changed, added or removed since the holder of that key made it (it cannot show who held the key). The audit entry that \
-         granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference.</p></body></html>",
+         granted it has hash <code>{}</code>; audit.jsonl in this pack holds every audit entry for this reference about this subject (an entry about anyone else is reduced to its number, time and command).</p></body></html>",
         esc(d.operator),
         esc(d.made_at),
         env!("CARGO_PKG_VERSION"),

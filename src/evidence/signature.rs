@@ -69,7 +69,7 @@ pub fn check(dir: &Path, expected: Option<&VerifyingKey>) -> Check {
     if !meta.file_type().is_file() {
         return Check::Invalid(format!("{FILE} is not a regular file"));
     }
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = crate::fsutil::read_input_text(&path, 64 << 10) else {
         return Check::Invalid(format!("{FILE} cannot be read as text"));
     };
     let field = |label: &str| {
@@ -98,7 +98,7 @@ pub fn check(dir: &Path, expected: Option<&VerifyingKey>) -> Check {
     if !crate::fsutil::is_regular_file(&dir.join(SIGNED_FILE)) {
         return Check::Invalid(format!("{SIGNED_FILE} is missing or not a regular file"));
     }
-    let Ok(manifest) = std::fs::read(dir.join(SIGNED_FILE)) else {
+    let Ok(manifest) = crate::fsutil::read_input(&dir.join(SIGNED_FILE), u64::MAX) else {
         return Check::Invalid(format!("{SIGNED_FILE} cannot be read"));
     };
     if signing::verify(&key, &manifest, sig).is_err() {

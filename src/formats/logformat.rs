@@ -190,8 +190,19 @@ impl LineParser for Compiled {
             let secs: i64 = s
                 .parse()
                 .map_err(|_| Cow::Owned(format!("%ts `{s}` is not seconds")))?;
-            let ms: i64 = get("tu").and_then(|u| u.parse().ok()).unwrap_or(0);
-            super::plausible(secs * 1000 + ms).ok_or("%ts is not between 2000 and 2100")?
+            // %tu is the milliseconds part: 0 to 999, or the line is refused.
+            let ms: i64 = match get("tu") {
+                None => 0,
+                Some(u) => u
+                    .parse()
+                    .ok()
+                    .filter(|m| (0..1000).contains(m))
+                    .ok_or_else(|| Cow::Owned(format!("%tu `{u}` is not milliseconds 0-999")))?,
+            };
+            secs.checked_mul(1000)
+                .and_then(|t| t.checked_add(ms))
+                .and_then(super::plausible)
+                .ok_or("%ts is not between 2000 and 2100")?
         } else if let Some(t) = get("tl").or(get("tg")) {
             super::clf_time(t)
                 .or_else(|| {
@@ -204,7 +215,13 @@ impl LineParser for Compiled {
                         .ok()
                         .map(|d| d.and_utc().timestamp_millis())
                 })
-                .ok_or_else(|| Cow::Owned(format!("time `{t}` is not dd/Mon/yyyy:HH:MM:SS zone")))?
+                // Every way of reading the time passes the same check.
+                .and_then(super::plausible)
+                .ok_or_else(|| {
+                    Cow::Owned(format!(
+                        "time `{t}` is not dd/Mon/yyyy:HH:MM:SS zone between 2000 and 2100"
+                    ))
+                })?
         } else {
             return Err("the logformat has no time code (%ts, %tl or %tg)".into());
         };
@@ -260,5 +277,42 @@ mod tests {
             codes,
             vec!["ts", "tu", "tr", ">a", ">h", "rm", "ru", "un", ">Hs"]
         );
+    }
+
+    fn read(spec: &str, line: &str) -> Result<i64, String> {
+        let mut p: Box<dyn LineParser> = Box::new(Compiled::new(spec));
+        match p.parse(line, 1) {
+            Ok(Parsed::Event(e)) => Ok(e.ts_ms),
+            Ok(Parsed::Skip(s)) => Err(s.to_string()),
+            Err(r) => Err(r.to_string()),
+        }
+    }
+
+    /// Values from the log that used to overflow `secs * 1000 + ms` (a
+    /// panic in a debug build, a wrapped time in release), milliseconds out
+    /// of 0-999, and a time read by a fallback outside 2000-2100: refused
+    /// with a reason, never a panic or a wrong time.
+    #[test]
+    fn times_out_of_range_are_refused_with_a_reason() {
+        let spec = "logformat t %ts.%03tu %>a %rm %ru";
+        assert_eq!(
+            read(spec, "1762766102.250 10.0.0.5 GET http://a.example/"),
+            Ok(1_762_766_102_250)
+        );
+        assert_eq!(
+            read(spec, "9223372036854775807.999 10.0.0.5 GET http://a.example/"),
+            Err("%ts is not between 2000 and 2100".to_string())
+        );
+        assert_eq!(
+            read(spec, "1762766102.5000 10.0.0.5 GET http://a.example/"),
+            Err("%tu `5000` is not milliseconds 0-999".to_string())
+        );
+        let tl = "logformat t [%tl] %>a %rm %ru";
+        assert_eq!(
+            read(tl, "[10/Nov/2025:09:15:02 +0000] 10.0.0.5 GET http://a.example/"),
+            Ok(1_762_766_102_000)
+        );
+        let err = read(tl, "[10/Nov/1850:09:15:02 +0000] 10.0.0.5 GET http://a.example/").unwrap_err();
+        assert!(err.contains("between 2000 and 2100"), "{err}");
     }
 }

@@ -64,11 +64,18 @@ pub fn needs_normalising(user: &str) -> bool {
 /// different names. When the log has no user (`None`, from `-`), the result
 /// is `ip:<client_ip>` so every event belongs to someone (docs/STORE.md, "Events").
 pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realms) -> Cow<'a, str> {
-    let Some(user) = user else {
-        return Cow::Owned(format!("ip:{client_ip}"));
-    };
+    logged_user(user, realms).unwrap_or_else(|| Cow::Owned(format!("ip:{client_ip}")))
+}
+
+/// The normalised name of a user as logged ([`normalise_user`]), or `None`
+/// when the log has none (no user field, or a realm with no name): the
+/// event is then address-only, and the store marks it so in its own column
+/// (`user_logged` false), never by the text of the name, so a log line whose
+/// user field reads `ip:10.0.0.50` is a logged name like any other.
+pub fn logged_user<'a>(user: Option<&'a str>, realms: &Realms) -> Option<Cow<'a, str>> {
+    let user = user?;
     if !needs_normalising(user) {
-        return Cow::Borrowed(user);
+        return (!user.is_empty()).then_some(Cow::Borrowed(user));
     }
     // ASCII without `%` (most names with a realm): no decoding, and ASCII
     // lower case is Unicode lower case for it.
@@ -86,13 +93,26 @@ pub fn normalise_user<'a>(user: Option<&'a str>, client_ip: &str, realms: &Realm
         (lower.as_str(), None)
     };
     if name.is_empty() {
-        return Cow::Owned(format!("ip:{client_ip}"));
+        return None;
     }
-    match realm {
+    Some(match realm {
         Some(r) if realms.is_local(r) => Cow::Owned(name.to_string()),
         Some("") => Cow::Owned(name.to_string()),
         _ => Cow::Owned(lower),
-    }
+    })
+}
+
+/// The names in `known` close to `name` (Jaro-Winkler similarity of at
+/// least 0.85), most similar first, at most five: what a misspelt user name
+/// in a hold, a people file or a leave file probably meant.
+pub fn close_matches<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut close: Vec<(f64, &str)> = known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(name, k), k))
+        .filter(|(score, _)| *score >= 0.85)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    close.into_iter().take(5).map(|(_, k)| k).collect()
 }
 
 /// The pseudonym of a normalised user: `u-` + the first 12 hex characters of

@@ -77,6 +77,8 @@ pub struct Row {
     pub ts_ms: i64,
     /// Normalised user name (key into `users`).
     pub user: u32,
+    /// The log wrote a user name (false: `user` is `ip:<client>`).
+    pub user_logged: bool,
     /// Client address as logged (key into `clients`).
     pub client: u32,
     /// Host as logged (key into the block's hosts).
@@ -421,6 +423,8 @@ impl Dicts {
             ),
             dict_column(vec![0; rows.len()], None, &self.source),
             values(rows, |r| r.line),
+            BooleanArray::from_slice(rows.iter().map(|r| r.user_logged).collect::<Vec<bool>>())
+                .boxed(),
         ];
         let keys = with_keys.then(|| {
             rows.iter()
@@ -428,6 +432,7 @@ impl Dicts {
                     event::dedup_key(
                         r.ts_ms,
                         self.users.value(r.user as usize),
+                        r.user_logged,
                         self.clients.value(r.client as usize),
                         self.methods.value(r.method as usize),
                         r.url.map(|k| self.urls.value(k as usize)),

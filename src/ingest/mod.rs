@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -31,7 +32,7 @@ use crate::digest::ChainedSha256;
 
 use crate::formats::detect::{self, Detection};
 use crate::formats::{FileContext, LineParser, LogFormat, Parsed, url_host};
-use crate::identity::{Realms, normalise_user};
+use crate::identity::{Realms, logged_user};
 use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
@@ -47,8 +48,6 @@ use timings::{Phase, Timings};
 pub const BLOCK_BYTES: usize = 4 << 20;
 /// Lines longer than this (bytes) are quarantined unparsed.
 pub const MAX_LINE_BYTES: usize = 64 << 10;
-/// A run of this many bytes without a line break fails the file.
-pub const MAX_RUN_WITHOUT_NEWLINE: usize = 256 << 20;
 /// Bytes of the (decompressed) file looked at to detect binary data and the format.
 const HEAD_BYTES: usize = 64 << 10;
 
@@ -152,68 +151,52 @@ pub fn ingest_files(
         .collect()
 }
 
-/// The raw bytes read so far: their SHA-256 and count. Shared between the
-/// reader thread and the caller, so the hash describes exactly the bytes
-/// that were read — a file that grows while it is read is recorded as read.
-#[derive(Clone)]
-struct Digesting {
-    state: Arc<Mutex<ChainedSha256>>,
-}
-
-impl Digesting {
-    fn new(start: ChainedSha256) -> Digesting {
-        Digesting {
-            state: Arc::new(Mutex::new(start)),
-        }
-    }
-
-    fn bytes(&self) -> u64 {
-        self.state.lock().map_or(0, |s| s.len())
-    }
-
-    /// The SHA-256 (hex), the bytes hashed, and the chaining values kept on
-    /// the way (`digest` module).
-    fn finish(&self) -> (String, u64, Vec<crate::digest::State>) {
-        let s = self
-            .state
-            .lock()
-            .expect("no reader panics while holding it");
-        (hex::encode(s.finalize()), s.len(), s.checkpoints().to_vec())
-    }
-}
-
-/// Hashes and counts the raw bytes read from the underlying file.
+/// Hashes and counts the raw bytes read from the underlying file. The
+/// thread that reads owns it (inside the decoder) and hands it back when the
+/// file is read, so the SHA-256 recorded describes exactly the bytes that
+/// were read: a file that grows while it is read is recorded as read. Other
+/// threads see only the count, for the progress bar.
 struct Hashing<R> {
     inner: R,
-    digest: Digesting,
+    hasher: ChainedSha256,
+    read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Ok(mut s) = self.digest.state.lock() {
-            s.update(&buf[..n]);
-        }
+        self.hasher.update(&buf[..n]);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
+/// A file's decoded stream over its hashed raw bytes.
+type Decoded = crate::input::Decoder<Hashing<File>>;
+
 /// Opens `path` at byte `skip` and decompresses it by `compression`; every
-/// raw byte read goes through `digest`.
+/// raw byte read goes through `hasher` (which starts at the state after the
+/// skipped bytes) and is counted in `read`.
 fn open_decoded(
     path: &Path,
     compression: Compression,
     skip: u64,
-    digest: Digesting,
-) -> anyhow::Result<Box<dyn Read + Send>> {
+    hasher: ChainedSha256,
+    read: Arc<AtomicU64>,
+) -> anyhow::Result<Decoded> {
     use std::io::{Seek, SeekFrom};
-    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (mut f, _) = crate::fsutil::open_regular(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
     if skip > 0 {
         f.seek(SeekFrom::Start(skip))
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
     compression
-        .decoder(Hashing { inner: f, digest })
+        .decode(Hashing {
+            inner: f,
+            hasher,
+            read,
+        })
         .with_context(|| format!("cannot read {}", path.display()))
 }
 
@@ -223,8 +206,9 @@ const HEAD_HASH_BYTES: u64 = 64 << 10;
 /// The first `n` bytes of `path` (fewer when the file is shorter).
 fn read_prefix(path: &Path, n: u64) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    File::open(path)
+    crate::fsutil::open_regular(path)
         .with_context(|| format!("cannot open {}", path.display()))?
+        .0
         .take(n)
         .read_to_end(&mut out)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -256,7 +240,9 @@ fn find_prefix(
     candidates.sort_by_key(|r| r.size);
     let mut f = BufReader::with_capacity(
         1 << 20,
-        File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        crate::fsutil::open_regular(path)
+            .with_context(|| format!("cannot open {}", path.display()))?
+            .0,
     );
     let mut h = ChainedSha256::new();
     let mut at = 0u64;
@@ -315,6 +301,26 @@ struct Block {
     /// Where its first byte is in the decoded stream read (after any prefix skipped).
     offset: u64,
     parser: Box<dyn LineParser>,
+    /// A line too long to hold in a block: read through, hashed and counted
+    /// instead (`bytes` is then empty); the block is that one line.
+    long: Option<LongLine>,
+}
+
+/// A line longer than a block, read through without being held: its number,
+/// length, SHA-256 and first bytes, for its quarantine record.
+struct LongLine {
+    line: u64,
+    bytes: u64,
+    sha256: String,
+    head: Vec<u8>,
+}
+
+/// What the reader thread read: the hasher of the raw bytes, and the blocks
+/// and lines it handed on (every one must come back stored).
+struct ReadAll {
+    hasher: ChainedSha256,
+    blocks: u64,
+    lines: u64,
 }
 
 /// Ingests one file. Returns `Duplicate` when its SHA-256 is already in the
@@ -363,8 +369,8 @@ pub fn ingest_file(
         Some((r, h)) => (r.size, r.first_line + r.lines, h.clone()),
         None => (0, 1, ChainedSha256::new()),
     };
-    let digest = Digesting::new(start);
-    let mut decoded = open_decoded(path, compression, skip, digest.clone())?;
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let mut decoded = open_decoded(path, compression, skip, start, bytes_read.clone())?;
     let mut head = Vec::new();
     fill(&mut decoded, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
     if head.contains(&0) {
@@ -472,8 +478,15 @@ pub fn ingest_file(
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(block)) = next else { return };
-                    let out =
-                        process_block(&block.bytes, block.first_line, block.parser.as_ref(), bcx);
+                    let out = match &block.long {
+                        Some(long) => Ok(long_line_out(long)),
+                        None => process_block(
+                            &block.bytes,
+                            block.first_line,
+                            block.parser.as_ref(),
+                            bcx,
+                        ),
+                    };
                     if done_tx.send((block, out)).is_err() {
                         return;
                     }
@@ -484,17 +497,21 @@ pub fn ingest_file(
         let mut waiting: BTreeMap<u64, (Block, anyhow::Result<BlockOut>)> = BTreeMap::new();
         let mut next = 0u64;
         let mut stored = Ok(());
+        let mut stored_lines = 0u64;
         'receive: for (block, out) in done_rx.iter() {
             waiting.insert(block.seq, (block, out));
             while let Some((block, out)) = waiting.remove(&next) {
                 next += 1;
-                bar.set_position(digest.bytes());
+                bar.set_position(bytes_read.load(Ordering::Relaxed));
                 if compression == Compression::None {
                     starts.push((block.first_line, skip + block.offset));
                 }
-                if let Err(e) = out.and_then(|o| storing.store_block(&block, o)) {
-                    stored = Err(e);
-                    break 'receive;
+                match out.and_then(|o| storing.store_block(&block, o)) {
+                    Ok(lines) => stored_lines += lines,
+                    Err(e) => {
+                        stored = Err(e);
+                        break 'receive;
+                    }
                 }
                 // The block is stored: its buffer goes back to the reader.
                 let _ = free_tx.try_send(block.bytes);
@@ -503,10 +520,14 @@ pub fn ingest_file(
         // On an error, dropping the receivers stops the parsers and the reader.
         drop(done_rx);
         drop(free_tx);
-        (
-            reader.join().expect("the reader thread does not panic"),
-            stored,
-        )
+        let read = match reader.join() {
+            Ok(read) => read,
+            Err(_) => Err(anyhow::anyhow!(
+                "{}: the reader thread stopped unexpectedly; nothing was stored from this file",
+                path.display()
+            )),
+        };
+        (read, stored.map(|()| (next, stored_lines)))
     });
     bar.finish_and_clear();
     let Storing {
@@ -517,12 +538,28 @@ pub fn ingest_file(
         ..
     } = storing;
     // The writer's own error explains a stopped writer better than the reader's.
-    if let Err(e) = stored.and(read) {
-        parts.abort();
-        quarantine.abort();
-        return Err(e);
-    }
-    let (sha256, bytes_read, checkpoints) = digest.finish();
+    let read_all = match stored.and_then(|s| read.map(|r| (s, r))) {
+        Ok(((blocks, lines), r)) if blocks == r.blocks && lines == r.lines => r,
+        Ok(((blocks, lines), r)) => {
+            parts.abort();
+            quarantine.abort();
+            bail!(
+                "{}: only {lines} of {} lines ({blocks} of {} blocks) were stored; \
+                 not recorded as ingested, nothing was stored from this file",
+                path.display(),
+                r.lines,
+                r.blocks
+            );
+        }
+        Err(e) => {
+            parts.abort();
+            quarantine.abort();
+            return Err(e);
+        }
+    };
+    let sha256 = hex::encode(read_all.hasher.finalize());
+    let bytes_read = read_all.hasher.len();
+    let checkpoints = read_all.hasher.checkpoints().to_vec();
     if prefix.is_none()
         && let Some(existing) = records.iter().find(|r| r.sha256 == sha256)
     {
@@ -530,7 +567,17 @@ pub fn ingest_file(
         quarantine.abort();
         return Ok(Outcome::Duplicate(existing.clone()));
     }
-    debug_assert_eq!(stats.accepted + quarantine.count(), stats.lines);
+    if stats.accepted + quarantine.count() != stats.lines {
+        let quarantined = quarantine.count();
+        parts.abort();
+        quarantine.abort();
+        bail!(
+            "{}: {} lines read but {} stored and {quarantined} quarantined; not recorded as ingested",
+            path.display(),
+            stats.lines,
+            stats.accepted,
+        );
+    }
     let mut record = SourceRecord {
         source: source.clone(),
         path: canonical.display().to_string(),
@@ -560,7 +607,7 @@ pub fn ingest_file(
         realms,
         first_ts: stats.first_ts.and_then(DateTime::from_timestamp_millis),
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
-        ingested_at: Utc::now(),
+        ingested_at: crate::clock::now(),
         as_of: opts.as_of,
         chain_sha256: None,
     };
@@ -668,37 +715,63 @@ fn progress_bar(show: bool, size: u64, path: &Path) -> ProgressBar {
 /// taken from `free`, where the store gives back the buffers of the blocks
 /// it has stored: the buffers bound the blocks in flight, and their memory
 /// is reused instead of being given back to the system and taken again.
-/// Stops early when the store has stopped (a channel is closed).
+/// A line longer than a block (a crash-damaged log's run of NUL bytes, a
+/// line glued to the next by a lost line break) is read through without
+/// being held, hashed and counted, and sent as a block of its own
+/// ([`LongLine`]): reading goes on after it. Stops early when the store has
+/// stopped (a channel is closed). Returns the raw bytes' hasher and what
+/// was sent, so the caller can check every block and line came back.
 ///
 /// # Errors
-/// The input cannot be read, or runs past [`MAX_RUN_WITHOUT_NEWLINE`]
-/// without a line break.
+/// The input cannot be read.
 #[allow(clippy::too_many_arguments)]
 fn read_blocks(
     path: &Path,
-    mut reader: Box<dyn Read + Send>,
+    mut reader: Decoded,
     head: Vec<u8>,
     first_line: u64,
     mut tracker: Box<dyn LineParser>,
     timings: Arc<Timings>,
     free: Receiver<Vec<u8>>,
     work: SyncSender<Block>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ReadAll> {
     let mut carry = head;
     let mut next_line = first_line;
     let mut offset = 0u64;
-    for seq in 0.. {
+    let mut seq = 0u64;
+    loop {
         let reading = Instant::now();
-        let more = fill(&mut *reader, &mut carry, BLOCK_BYTES)
+        let more = fill(&mut reader, &mut carry, BLOCK_BYTES)
             .map_err(|e| read_error(path, next_line, e))?;
         let cut = if more {
-            match carry.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &carry) {
                 Some(i) => i + 1,
-                None if carry.len() > MAX_RUN_WITHOUT_NEWLINE => bail!(
-                    "{}: line {next_line} runs past {} MiB without a line break; not a text log",
-                    path.display(),
-                    MAX_RUN_WITHOUT_NEWLINE >> 20
-                ),
+                None if carry.len() > BLOCK_BYTES => {
+                    // One line fills the block: read it through.
+                    let (long, rest, used) = read_long_line(&mut reader, &mut carry, next_line)
+                        .map_err(|e| read_error(path, next_line, e))?;
+                    timings.add(Phase::Read, reading.elapsed());
+                    let Ok(mut buf) = free.recv() else {
+                        break;
+                    };
+                    buf.clear();
+                    let block = Block {
+                        bytes: buf,
+                        seq,
+                        first_line: next_line,
+                        offset,
+                        parser: tracker.fork(),
+                        long: Some(long),
+                    };
+                    if work.send(block).is_err() {
+                        break;
+                    }
+                    seq += 1;
+                    next_line += 1;
+                    offset += used;
+                    carry = rest;
+                    continue;
+                }
                 None => continue,
             }
         } else {
@@ -706,7 +779,7 @@ fn read_blocks(
         };
         // The block is the bytes before the cut; the rest starts the next one.
         let Ok(mut next) = free.recv() else {
-            return Ok(());
+            break;
         };
         next.clear();
         next.extend_from_slice(&carry[cut..]);
@@ -734,18 +807,115 @@ fn read_blocks(
                 first_line: next_line,
                 offset,
                 parser,
+                long: None,
             };
             if work.send(block).is_err() {
-                return Ok(());
+                break;
             }
+            seq += 1;
+            next_line += lines;
         }
-        next_line += lines;
         offset += block_len;
         if !more {
             break;
         }
     }
-    Ok(())
+    Ok(ReadAll {
+        hasher: reader.into_inner().hasher,
+        blocks: seq,
+        lines: next_line - first_line,
+    })
+}
+
+/// Bytes of an over-long line kept in its quarantine record (its whole
+/// length and SHA-256 are kept too).
+pub const LONG_LINE_HEAD_BYTES: usize = 256;
+
+/// Reads through the line that starts `carry` and has no line break in it:
+/// hashes it (a trailing carriage return left out, as for every line) and
+/// counts its bytes, holding no more than one buffer of it. Returns the
+/// line's record, the bytes after its line break (the start of the next
+/// line), and the bytes it took in the stream (its line break included).
+fn read_long_line(
+    reader: &mut dyn Read,
+    carry: &mut Vec<u8>,
+    line: u64,
+) -> io::Result<(LongLine, Vec<u8>, u64)> {
+    let head = carry[..carry.len().min(LONG_LINE_HEAD_BYTES)].to_vec();
+    let mut h = Sha256::new();
+    let mut len = 0u64;
+    // The last byte seen is held back until the next one shows whether it
+    // was the carriage return of a CRLF line end.
+    let mut held: Option<u8> = None;
+    let mut chunk = std::mem::take(carry);
+    let (rest, line_break) = loop {
+        let (body, found) = match memchr::memchr(b'\n', &chunk) {
+            Some(i) => (&chunk[..i], Some(i)),
+            None => (&chunk[..], None),
+        };
+        if let Some((&last, before)) = body.split_last() {
+            if let Some(b) = held.take() {
+                h.update([b]);
+            }
+            h.update(before);
+            held = Some(last);
+            len += body.len() as u64;
+        }
+        if let Some(i) = found {
+            break (chunk[i + 1..].to_vec(), true);
+        }
+        chunk.clear();
+        if !fill(reader, &mut chunk, BLOCK_BYTES)? && chunk.is_empty() {
+            break (Vec::new(), false);
+        }
+    };
+    let mut bytes = len;
+    if held == Some(b'\r') {
+        bytes -= 1;
+    } else if let Some(b) = held {
+        h.update([b]);
+    }
+    Ok((
+        LongLine {
+            line,
+            bytes,
+            sha256: hex::encode(h.finalize()),
+            head,
+        },
+        rest,
+        len + u64::from(line_break),
+    ))
+}
+
+/// The quarantine record of a line too long to hold ([`read_long_line`]).
+fn long_line_out(long: &LongLine) -> BlockOut {
+    let binary = memchr::memchr(0, &long.head).is_some();
+    let reason = format!(
+        "line of {} bytes, longer than {MAX_LINE_BYTES}: not parsed{}; its first {} bytes are kept, \
+         and its SHA-256 over the whole line",
+        long.bytes,
+        if binary {
+            " (NUL bytes: binary data, as in a crash-damaged log)"
+        } else {
+            ""
+        },
+        long.head.len().min(LONG_LINE_HEAD_BYTES),
+    );
+    BlockOut {
+        frames: Vec::new(),
+        rejects: vec![Rejected::over_long(
+            long.line,
+            &reason,
+            &long.head,
+            long.bytes,
+            long.sha256.clone(),
+        )],
+        stats: Stats {
+            lines: 1,
+            ..Stats::default()
+        },
+        realms: BTreeMap::new(),
+    }
 }
 
 /// The writer side of one file's ingest: stores each parsed block's events
@@ -763,7 +933,8 @@ struct Storing<'a> {
 }
 
 impl Storing<'_> {
-    fn store_block(&mut self, block: &Block, mut out: BlockOut) -> anyhow::Result<()> {
+    /// Stores one block; returns the lines it accounted for.
+    fn store_block(&mut self, block: &Block, mut out: BlockOut) -> anyhow::Result<u64> {
         let mut dup_lines: BTreeMap<u64, String> = BTreeMap::new();
         for f in out.frames {
             let deduping = Instant::now();
@@ -833,7 +1004,7 @@ impl Storing<'_> {
             *self.realms.entry(r).or_default() += n;
         }
         self.stats.merge(&out.stats);
-        Ok(())
+        Ok(out.stats.lines)
     }
 }
 
@@ -936,24 +1107,29 @@ pub struct BlockContext<'a> {
 /// the normalised name and of the address: a person's name and address come
 /// back together line after line, so one lookup gives both, and a name is
 /// normalised (`COUNCIL%5CJSmith` → `council\jsmith`) once per address.
-type People<'a> = HashMap<(Option<&'a str>, &'a str), (u32, u32), foldhash::fast::RandomState>;
+type People<'a> =
+    HashMap<(Option<&'a str>, &'a str), (u32, u32, bool), foldhash::fast::RandomState>;
 
 /// The user and client keys of a line's name as logged (`None` when it
-/// has none: the person is then `ip:<client>`) and client address.
+/// has none: the person is then `ip:<client>`) and client address, and
+/// whether a name was logged.
 fn person_keys<'a>(
     cols: &mut BlockColumns<'a>,
     people: &mut People<'a>,
     user: Option<&'a str>,
     client: &'a str,
     realms: &Realms,
-) -> (u32, u32) {
+) -> (u32, u32, bool) {
     if let Some(&keys) = people.get(&(user, client)) {
         return keys;
     }
-    let name = normalise_user(user, client, realms);
+    let name = logged_user(user, realms);
+    let logged = name.is_some();
+    let name = name.unwrap_or_else(|| Cow::Owned(format!("ip:{client}")));
     let keys = (
         cols.users.key(name),
         cols.clients.key(Cow::Borrowed(client)),
+        logged,
     );
     people.insert((user, client), keys);
     keys
@@ -1005,11 +1181,16 @@ pub fn process_block<'a>(
         let line_bytes = &raw[..raw.len() - cr];
         stats.lines += 1;
         if line_bytes.len() > MAX_LINE_BYTES {
-            rejects.push(Rejected::new(
-                this,
-                "line longer than 65536 bytes",
-                line_bytes,
-            ));
+            rejects.push(
+                long_line_out(&LongLine {
+                    line: this,
+                    bytes: line_bytes.len() as u64,
+                    sha256: hex::encode(Sha256::digest(line_bytes)),
+                    head: line_bytes[..LONG_LINE_HEAD_BYTES].to_vec(),
+                })
+                .rejects
+                .remove(0),
+            );
             continue;
         }
         if has_nul && memchr::memchr(0, line_bytes).is_some() {
@@ -1072,19 +1253,23 @@ pub fn process_block<'a>(
                 (cols.url(url), host)
             }
         };
-        let (user, client) = match e.user {
+        let (user, client, user_logged) = match e.user {
             // The common case: the name as logged, borrowed from the line.
             Some(Cow::Borrowed(u)) => {
                 person_keys(&mut cols, &mut people, Some(u), e.client_ip, cx.realms)
             }
             None => person_keys(&mut cols, &mut people, None, e.client_ip, cx.realms),
             // A name the reader had to unescape: normalised on every line.
-            Some(Cow::Owned(u)) => (
-                cols.users.key(Cow::Owned(
-                    normalise_user(Some(&u), e.client_ip, cx.realms).into_owned(),
-                )),
-                cols.clients.key(Cow::Borrowed(e.client_ip)),
-            ),
+            Some(Cow::Owned(u)) => {
+                let name = logged_user(Some(&u), cx.realms).map(Cow::into_owned);
+                let logged = name.is_some();
+                let name = name.unwrap_or_else(|| format!("ip:{}", e.client_ip));
+                (
+                    cols.users.key(Cow::Owned(name)),
+                    cols.clients.key(Cow::Borrowed(e.client_ip)),
+                    logged,
+                )
+            }
         };
         stats.accepted += 1;
         stats.first_ts = min_opt(stats.first_ts, Some(e.ts_ms));
@@ -1092,6 +1277,7 @@ pub fn process_block<'a>(
         let row = Row {
             ts_ms: e.ts_ms,
             user,
+            user_logged,
             client,
             host,
             method: cols.methods.key(Cow::Borrowed(e.method)),

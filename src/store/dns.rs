@@ -129,18 +129,24 @@ pub fn all(store: &Store) -> anyhow::Result<Vec<Lookup>> {
     Ok(out)
 }
 
-/// Removes lookups older than `cutoff_ms` (the retention purge); returns
-/// how many went.
+/// Removes lookups older than `cutoff_ms` (the retention purge) unless
+/// `held` keeps them (a legal hold covers the events they name); returns
+/// how many went (with `execute` false, how many would go).
 ///
 /// # Errors
 /// I/O or Parquet errors.
-pub fn purge(store: &Store, cutoff_ms: i64, execute: bool) -> anyhow::Result<u64> {
+pub fn purge(
+    store: &Store,
+    cutoff_ms: i64,
+    held: &dyn Fn(&Lookup) -> bool,
+    execute: bool,
+) -> anyhow::Result<u64> {
     let mut gone = 0;
     for s in sources(store)? {
         let all = lookups(store, &s.source)?;
         let keep: Vec<Lookup> = all
             .iter()
-            .filter(|l| l.ts_ms >= cutoff_ms)
+            .filter(|l| l.ts_ms >= cutoff_ms || held(l))
             .cloned()
             .collect();
         let n = (all.len() - keep.len()) as u64;

@@ -46,7 +46,9 @@ pub const DEFAULT_STORE: &str = "netusage-store";
 ///
 /// 2: a signing key, a signed audit head, RFC 8785 audit hashes, realms kept
 /// unless configured as local.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: events carry `user_logged`, the store's own mark of an address-only
+/// event (no longer read from the text `ip:` in the user name).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// `store.toml`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ impl Store {
                 root.display()
             );
         }
+        check_modes(root)?;
         let text = fs::read_to_string(&info_path)
             .with_context(|| format!("cannot read {}", info_path.display()))?;
         let info: StoreInfo = toml::from_str(&text)
@@ -105,13 +108,21 @@ impl Store {
             );
         }
         let signing = crate::signing::load(&root.join("signing.key"))?;
-        Ok(Store {
+        let store = Store {
             root: root.to_path_buf(),
             info,
             key,
             signing,
             _lock: None,
-        })
+        };
+        if let Some(p) = store.unfinished_purge()? {
+            eprintln!(
+                "warning: the purge that started at {} (audit entry {}) did not finish: it was killed or \
+                 stopped by an error. The store is readable; `netusage purge --execute` finishes it.",
+                p.started, p.seq
+            );
+        }
+        Ok(store)
     }
 
     /// Opens the store for writing, creating it when absent, and takes the
@@ -121,6 +132,9 @@ impl Store {
     /// Another netusage process holds the lock, or the directory cannot be written.
     pub fn open_for_write(root: &Path) -> anyhow::Result<Store> {
         crate::fsutil::create_dir_all(root)?;
+        // An existing folder others can write to is refused before anything
+        // is written into it.
+        check_modes(root)?;
         let lock = take_lock(root)?;
         if !root.join("store.toml").exists() {
             clear_unfinished_create(root)?;
@@ -169,6 +183,51 @@ impl Store {
         audit::append(&self.root, &self.signing, draft)
     }
 
+    /// The purge that started (its audit entry written, [`PURGE_PENDING`]
+    /// marked) and did not finish: killed, or stopped by an error. `None`
+    /// when every purge finished.
+    ///
+    /// # Errors
+    /// The marker exists but cannot be read or parsed (path named).
+    pub fn unfinished_purge(&self) -> anyhow::Result<Option<UnfinishedPurge>> {
+        let path = self.root.join(PURGE_PENDING);
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .with_context(|| format!("{} is damaged", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Marks a purge as started, after its audit entry and before it deletes
+    /// anything (written atomically).
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn mark_purge(&self, purge: &UnfinishedPurge) -> anyhow::Result<()> {
+        write_atomic(
+            &self.root.join(PURGE_PENDING),
+            serde_json::to_string(purge)?.as_bytes(),
+        )
+    }
+
+    /// Clears the mark once the purge's closing audit entry is written.
+    ///
+    /// # Errors
+    /// I/O errors other than the mark being absent.
+    pub fn clear_purge_mark(&self) -> anyhow::Result<()> {
+        let path = self.root.join(PURGE_PENDING);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                sync_dir(&self.root);
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        }
+    }
+
     /// `events/`.
     pub fn events_dir(&self) -> PathBuf {
         self.root.join("events")
@@ -189,6 +248,77 @@ impl Store {
     pub fn identity_dir(&self) -> PathBuf {
         self.root.join("identity")
     }
+}
+
+/// The store's mark of a purge under way: written after the purge's
+/// opening audit entry and before it deletes anything, removed after its
+/// closing entry. Found by the next command, it shows a purge was killed.
+pub const PURGE_PENDING: &str = "purge.pending";
+
+/// A purge that started and has not finished.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnfinishedPurge {
+    /// `seq` of the audit entry that opened it (it lists what it deletes).
+    pub seq: u64,
+    /// When it started (UTC, RFC 3339).
+    pub started: String,
+}
+
+/// Refuses a store that someone other than its owner could change, as
+/// OpenSSH's `StrictModes` refuses a `~/.ssh` others can write to: the
+/// folder and everything in it must be owned by the user running netusage
+/// (or root), not writable by group or others, and the two keys
+/// (`secret.key`, `signing.key`) not readable by them either. Another local
+/// user who can write there could delete the audit log or plant a key.
+///
+/// # Errors
+/// The first entry that fails, with the command that fixes it.
+fn check_modes(root: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::geteuid().as_raw();
+    for entry in walkdir::WalkDir::new(root).follow_links(false) {
+        let entry = entry.with_context(|| format!("cannot read store {}", root.display()))?;
+        let meta = entry
+            .metadata()
+            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        let path = entry.path();
+        if meta.uid() != me && meta.uid() != 0 {
+            bail!(
+                "refused: {} is owned by user id {}, not by the account running netusage ({me}): another user \
+                 could change the store's evidence. Fix: `chown -R $(id -un) {}` (as root), or run netusage as its owner",
+                path.display(),
+                meta.uid(),
+                root.display()
+            );
+        }
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.mode() & 0o022 != 0 {
+            bail!(
+                "refused: {} is writable by {} (mode {:o}): another local user could delete the audit log or plant \
+                 a key. Fix: `chmod -R go-w {}`",
+                path.display(),
+                if meta.mode() & 0o002 != 0 { "everyone" } else { "its group" },
+                meta.mode() & 0o7777,
+                root.display()
+            );
+        }
+        let key = entry.depth() == 1
+            && matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("secret.key" | "signing.key")
+            );
+        if key && meta.mode() & 0o077 != 0 {
+            bail!(
+                "refused: {} is readable by others (mode {:o}): the store's keys must be private. Fix: `chmod 600 {}`",
+                path.display(),
+                meta.mode() & 0o7777,
+                path.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn take_lock(root: &Path) -> anyhow::Result<File> {
@@ -248,7 +378,7 @@ fn create(root: &Path) -> anyhow::Result<()> {
     let info = StoreInfo {
         schema_version: SCHEMA_VERSION,
         store_id: hex::encode(id),
-        created: Utc::now(),
+        created: crate::clock::now(),
     };
     let mut draft = Draft::new("store create", "ok");
     draft.details = serde_json::json!({

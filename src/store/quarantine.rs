@@ -26,6 +26,10 @@ pub struct Rejected {
     /// retention window): it still proves which line was refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_sha256: Option<String>,
+    /// The line's whole length in bytes, when `raw` holds only its start (a
+    /// line too long to parse: [`Rejected::over_long`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
 }
 
 impl Rejected {
@@ -44,6 +48,18 @@ impl Rejected {
             raw,
             raw_hex,
             raw_sha256: None,
+            bytes: None,
+        }
+    }
+
+    /// A line too long to parse: its first bytes (`head`, lossy UTF-8 in
+    /// `raw`, hex too when not valid UTF-8), its whole length in bytes and
+    /// the SHA-256 (hex) of the whole line.
+    pub fn over_long(line: u64, reason: &str, head: &[u8], bytes: u64, sha256: String) -> Rejected {
+        Rejected {
+            raw_sha256: Some(sha256),
+            bytes: Some(bytes),
+            ..Rejected::new(line, reason, head)
         }
     }
 
@@ -56,6 +72,7 @@ impl Rejected {
             raw: String::new(),
             raw_hex: None,
             raw_sha256: Some(hex::encode(sha2::Sha256::digest(raw))),
+            bytes: None,
         }
     }
 }

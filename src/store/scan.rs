@@ -370,6 +370,7 @@ pub fn day_keys(
         col::BYTES,
         col::SOURCE,
         col::LINE,
+        col::USER_LOGGED,
     ];
     let df = scan(store, &range, &cols)?;
     let ts = df.column(col::TS)?.datetime()?.physical().clone();
@@ -384,11 +385,13 @@ pub fn day_keys(
     let status = df.column(col::STATUS)?.u16()?.clone();
     let bytes = df.column(col::BYTES)?.u64()?.clone();
     let line = df.column(col::LINE)?.u64()?.clone();
+    let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
     let mut out = std::collections::HashMap::with_capacity(df.height());
     for i in 0..df.height() {
         let key = crate::event::dedup_key(
             ts.get(i).unwrap_or(0),
             user.get(i).unwrap_or(""),
+            logged.get(i).unwrap_or(true),
             client.get(i).unwrap_or(""),
             method.get(i).unwrap_or(""),
             url.get(i),
@@ -405,14 +408,16 @@ pub fn day_keys(
     Ok(out)
 }
 
-/// Attributes the events of `events` logged with only an address (stored
-/// as `ip:<address>`) to the person whose identity interval covers their
-/// time there (docs/STORE.md, "Identity and attribution"): the `user` column
-/// then holds that person. With `label`, adds an `attribution` column:
-/// `logged`, `identity:<source>:<line>`, `ambiguous` or `unattributed`.
+/// Attributes the events of `events` logged with only an address (marked
+/// so by the store, `user_logged` false, and stored as `ip:<address>`) to
+/// the person whose identity interval covers their time there
+/// (docs/STORE.md, "Identity and attribution"): the `user` column then holds
+/// that person. A logged name is never attributed, whatever its text. With
+/// `label`, adds an `attribution` column: `logged`,
+/// `identity:<source>:<line>`, `ambiguous` or `unattributed`.
 ///
 /// # Errors
-/// The `ts` or `user` column is missing.
+/// The `ts`, `user` or `user_logged` column is missing.
 pub fn attribute(
     events: &mut DataFrame,
     attributor: &crate::identity::attribute::Attributor,
@@ -424,6 +429,7 @@ pub fn attribute(
     }
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let users = events.column(col::USER)?.str()?.clone();
+    let logged = events.column(col::USER_LOGGED)?.bool()?.clone();
     let times: std::borrow::Cow<'_, [i64]> = match ts.cont_slice() {
         Ok(s) => s.into(),
         Err(_) => ts.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>().into(),
@@ -437,9 +443,11 @@ pub fn attribute(
     let mut outcomes: Vec<Outcome<'_>> = Vec::with_capacity(if label { users.len() } else { 0 });
     let mut any = false;
     let names = users.downcast_iter().flat_map(|a| a.iter());
-    for (u, &t) in names.zip(times.iter()) {
+    let marks = logged.downcast_iter().flat_map(|a| a.iter());
+    for ((u, l), &t) in names.zip(marks).zip(times.iter()) {
         let u = u.unwrap_or("");
-        let o = match u.strip_prefix("ip:") {
+        let address_only = l == Some(false);
+        let o = match u.strip_prefix("ip:").filter(|_| address_only) {
             Some(ip) => match memo.get(ip) {
                 Some(&(from, until, o)) if from <= t && t < until => o,
                 _ => {

@@ -54,6 +54,8 @@ pub fn write_table(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result
     f.sync_all()?;
     let path = dir.join(format!("{name}.parquet"));
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    // The rename is durable only once the folder's entry is on disk.
+    crate::fsutil::sync_dir(dir);
     Ok(())
 }
 

@@ -248,6 +248,23 @@ impl Profiles {
         Ok(rows.len())
     }
 
+    /// Every user the people and leave files name, with the file and line
+    /// of the first row that names them.
+    pub fn named_users(&self) -> BTreeMap<&str, String> {
+        let mut out: BTreeMap<&str, String> = BTreeMap::new();
+        for (u, a) in &self.assignments {
+            if let Some(first) = a.first() {
+                out.entry(u.as_str()).or_insert_with(|| first.source.clone());
+            }
+        }
+        for (u, days) in &self.leave {
+            if let Some(first) = days.values().next() {
+                out.entry(u.as_str()).or_insert_with(|| first.source.clone());
+            }
+        }
+        out
+    }
+
     /// Gives `to` the assignments and leave of `from` (an evidence pack
     /// analyses a subject's accounts under one label).
     pub fn alias(&mut self, from: &str, to: &str) {

@@ -10,12 +10,30 @@ use chrono::DateTime;
 /// the one-year retention window accepts them whatever today's date is.
 pub const TEST_NOW: &str = "2025-12-31T00:00:00Z";
 
-/// Runs `netusage` with `args`; returns its output.
+/// `netusage` with `args`, ready to run. When `args` hold a past `--now`,
+/// the test build's clock (`NETUSAGE_TEST_CLOCK`, the `test-hooks`
+/// feature) is set to it too: the tests' hand-made events keep their fixed
+/// dates, and the real clock's one-year window (which `--now` may only
+/// narrow) is then measured from that time, as it was on that day.
+pub fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netusage"));
+    c.args(args);
+    if let Some(now) = args
+        .iter()
+        .position(|a| *a == "--now")
+        .and_then(|i| args.get(i + 1))
+        .filter(|v| {
+            DateTime::parse_from_rfc3339(v).is_ok_and(|t| t <= chrono::Utc::now())
+        })
+    {
+        c.env("NETUSAGE_TEST_CLOCK", now);
+    }
+    c
+}
+
+/// Runs `netusage` with `args` ([`command`]); returns its output.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(args)
-        .output()
-        .expect("netusage runs")
+    command(args).output().expect("netusage runs")
 }
 
 /// `netusage ingest --now TEST_NOW --store STORE PATH`, asserting success.
@@ -201,4 +219,25 @@ pub fn social_seconds(store: &Path, config: &Path) -> std::collections::BTreeMap
         .filter(|f| f[1] == "social_media")
         .map(|f| (f[0].to_string(), f[5].parse().unwrap()))
         .collect()
+}
+
+/// A copy of `sample_logs/` as the README's first command makes it on
+/// 23 November 2026 (`netusage sample-logs`: the generated council log
+/// starting Monday 9 November 2026), with the public samples beside it.
+pub fn sample_logs(dir: &Path) -> PathBuf {
+    let out = dir.join("sample_logs");
+    std::fs::create_dir_all(out.join("public")).unwrap();
+    let start = netusage::synth::sample_start(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    assert_eq!(start.to_string(), "2026-11-09");
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(out.join("council-office-access.log")).unwrap(),
+    );
+    netusage::synth::generate(&netusage::synth::sample_options(start), &mut f).unwrap();
+    drop(f);
+    let public = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public");
+    for e in std::fs::read_dir(&public).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, out.join("public").join(p.file_name().unwrap())).unwrap();
+    }
+    out
 }
