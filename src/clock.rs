@@ -1,4 +1,6 @@
-//! The system clock: the one place a command reads "now" from.
+//! The system clock: the one place a command reads "now" from to decide
+//! something (records of when something happened, such as an audit entry's
+//! `ts` or a source's `ingested_at`, always take the real time).
 //!
 //! The real clock decides what ingest admits (the retention window), whether
 //! an authorisation is in force, and what `--now` may look back from. Test

@@ -336,5 +336,5 @@ fn the_readme_first_command_works_two_years_from_now() {
     assert_eq!(public, 2);
     assert!(r.iter().filter(|r| r.path.contains("/public/")).all(|r| r.accepted == 0));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("social_media"), "{table}");
+    assert!(table.contains("social media: working min") && table.contains("FLAGGED"), "{table}");
 }

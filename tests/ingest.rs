@@ -43,15 +43,21 @@ fn every_squid_sample_is_accounted_for_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let squid = test_data().join("squid");
-    // The 2006 sample is far outside a one-year window from today: ingest "as of" its own time.
-    ok(&[
-        "ingest",
-        "--now",
-        "2006-09-10T00:00:00Z",
-        "--store",
-        store.to_str().unwrap(),
-        squid.to_str().unwrap(),
-    ]);
+    // Each sample is ingested as of just after its own time (the test
+    // build's clock with it: the window is measured from the clock).
+    for (file, now) in [
+        ("beats_x-pack_squid_access1.log", "2006-09-10T00:00:00Z"),
+        ("integrations_squid_test-access-extensive.log", "2026-03-14T00:00:00Z"),
+    ] {
+        ok(&[
+            "ingest",
+            "--now",
+            now,
+            "--store",
+            store.to_str().unwrap(),
+            squid.join(file).to_str().unwrap(),
+        ]);
+    }
     let records = manifest::read(&store.join("sources.jsonl")).unwrap();
     let files: Vec<_> = std::fs::read_dir(&squid)
         .unwrap()

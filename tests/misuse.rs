@@ -943,10 +943,10 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
     let leave = c.root.join("leave.csv");
     std::fs::write(&leave, format!("user,date,kind\nalcie,{},annual_leave\n", day(0))).unwrap();
     let people = c.root.join("people.csv");
-    std::fs::write(&people, "user,schedule,from,to\nbbo,default,2020-01-01,\n").unwrap();
+    std::fs::write(&people, "user,schedule,from,to\nbobb,default,2020-01-01,\n").unwrap();
     for (opt, file, name, close) in [
         ("--leave", &leave, "alcie", "alice"),
-        ("--people", &people, "bbo", "bob"),
+        ("--people", &people, "bobb", "bob"),
     ] {
         let args = ["usage", "--store", c.s(), "--config", c.c(), opt, file.to_str().unwrap()];
         let out = run(&args);

@@ -1213,18 +1213,15 @@ fn netfilter_and_pfsense_packet_logs_read_exactly() {
 fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     // A W3C log (its time in the first two columns, not Unix seconds)
     // ingested as of June 2025: an old good line, an old malformed line that
-    // still holds its date, and a good line from last week.
+    // still holds its date, and a good line from the end of May.
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("u_ex.log");
     std::fs::write(
         &log,
-        format!(
-            "#Fields: date time c-ip cs-method cs-uri sc-status\n\
-             2025-05-20 09:00:00 10.0.0.5 GET http://x.com/ 200\n\
-             2025-05-20 09:01:00 10.0.0.5 GET\n\
-             {} 09:00:00 10.0.0.5 GET http://x.com/ 200\n",
-            recent_tuesday()
-        ),
+        "#Fields: date time c-ip cs-method cs-uri sc-status\n\
+         2025-05-20 09:00:00 10.0.0.5 GET http://x.com/ 200\n\
+         2025-05-20 09:01:00 10.0.0.5 GET\n\
+         2025-05-31 09:00:00 10.0.0.5 GET http://x.com/ 200\n",
     )
     .unwrap();
     let store = dir.path().join("store");
@@ -1239,10 +1236,11 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     ]);
     let r = &records(&store)[0];
     assert_eq!((r.format.as_str(), r.accepted, r.rejected), ("w3c", 2, 2));
-    // A purge today: May 2025 is past the one-year window. The old event and
-    // the malformed line (dated by the w3c reader) go; the header line, which
-    // has no time, stays with its source until the source's events all expire.
-    ok(&["purge", "--store", s, "--execute"]);
+    // A purge on 25 May 2026: 20 May 2025 is past the one-year window, 31 May
+    // is not. The old event and the malformed line (dated by the w3c reader)
+    // go; the header line, which has no time, stays with its source until the
+    // source's events all expire.
+    ok(&["purge", "--store", s, "--now", "2026-05-25T00:00:00Z", "--execute"]);
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert_eq!(q.iter().map(|x| x.line).collect::<Vec<_>>(), vec![1]);
     assert_eq!(records(&store).len(), 1);

@@ -13,8 +13,7 @@ use common::*;
 
 /// Runs netusage with a deadline: a hang fails the test instead of blocking it.
 fn run_within(args: &[&str], secs: u64) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(args)
+    let mut child = command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -129,7 +129,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
                     accepted: parsed.accepted,
                     rejected: parsed.rejected.len() as u64,
                     lookups: parsed.lookups.len() as u64,
-                    imported_at: crate::clock::now(),
+                    imported_at: chrono::Utc::now(),
                 };
                 table::write(&store, &record, &parsed.lookups, &parsed.rejected)?;
                 let mut draft = Draft::new("dns import", "ok");

@@ -245,7 +245,7 @@ fn import_one(
         max_hold_s: (max_hold_ms / 1000) as u64,
         assets: assets.1.clone(),
         time_zone: cx.tz.name().to_string(),
-        imported_at: crate::clock::now(),
+        imported_at: chrono::Utc::now(),
     };
     table::write(store, &record, &ivs, &rejected)?;
     let mut draft = Draft::new("identity import", "ok");

@@ -607,7 +607,7 @@ pub fn ingest_file(
         realms,
         first_ts: stats.first_ts.and_then(DateTime::from_timestamp_millis),
         last_ts: stats.last_ts.and_then(DateTime::from_timestamp_millis),
-        ingested_at: crate::clock::now(),
+        ingested_at: Utc::now(),
         as_of: opts.as_of,
         chain_sha256: None,
     };

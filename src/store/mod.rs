@@ -378,7 +378,7 @@ fn create(root: &Path) -> anyhow::Result<()> {
     let info = StoreInfo {
         schema_version: SCHEMA_VERSION,
         store_id: hex::encode(id),
-        created: crate::clock::now(),
+        created: Utc::now(),
     };
     let mut draft = Draft::new("store create", "ok");
     draft.details = serde_json::json!({
