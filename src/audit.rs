@@ -500,6 +500,25 @@ pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
     Ok(v)
 }
 
+/// A reason given in words for the audit log (`--reason`,
+/// `--override-minimum`, `--supersede`), trimmed: it must hold at least one
+/// letter or digit once invisible characters (zero-width spaces, soft
+/// hyphens, control characters) are left out, so a blank or invisible
+/// reason is refused.
+///
+/// # Errors
+/// A message naming `option`, for the caller to give as a usage error.
+pub fn reason(option: &str, text: &str) -> Result<String, String> {
+    let visible = text.chars().any(|c| c.is_alphanumeric());
+    if visible {
+        Ok(text.trim().to_string())
+    } else {
+        Err(format!(
+            "{option} needs a reason in words (at least one letter or digit); it is recorded in the audit log"
+        ))
+    }
+}
+
 /// A purge that opened with a `started:` entry (listing what it would
 /// delete), and the entry that closed it: its own closing entry
 /// (`details.completes`), or a later purge that finished it

@@ -201,7 +201,8 @@ pub fn sync_dir(dir: &Path) {
 pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let (mut f, _) = open_regular(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (mut f, _) =
+        open_regular(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

@@ -87,9 +87,7 @@ impl Compression {
             Compression::None => Decoder::Plain(buffered.into_inner()),
             Compression::Gzip => Decoder::Gzip(flate2::read::MultiGzDecoder::new(buffered)),
             Compression::Bzip2 => Decoder::Bzip2(bzip2::read::MultiBzDecoder::new(buffered)),
-            Compression::Zstd => {
-                Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buffered)?)
-            }
+            Compression::Zstd => Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buffered)?),
             Compression::Xz => Decoder::Xz(liblzma::read::XzDecoder::new_multi_decoder(buffered)),
         })
     }

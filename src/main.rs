@@ -54,8 +54,48 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `netusage man > /usr/local/share/man/man1/netusage.1`.
-    Man,
+    /// Print the manual page (roff): `netusage man > /usr/local/share/man/man1/netusage.1`;
+    /// with --out DIR, write it and one page per subcommand (`netusage-ingest.1`, ...), which
+    /// the main page refers to.
+    Man {
+        /// Folder to write `netusage.1` and `netusage-<command>.1` into.
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+/// The manual: the main page on standard output, or every page into `out`.
+fn man(out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = out else {
+        return clap_mangen::Man::new(cmd)
+            .render(&mut std::io::stdout().lock())
+            .map_err(anyhow::Error::from);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let write = |name: &str, page: clap::Command| -> anyhow::Result<()> {
+        let path = dir.join(format!("{name}.1"));
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(page)
+            .title(name.to_uppercase())
+            .render(&mut bytes)?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    };
+    write("netusage", cmd.clone())?;
+    let mut pages = 1;
+    for sub in cmd.get_subcommands() {
+        let name = format!("netusage-{}", sub.get_name());
+        write(&name, sub.clone())?;
+        pages += 1;
+    }
+    writeln!(
+        std::io::stdout(),
+        "wrote {pages} manual pages to {}",
+        dir.display()
+    )?;
+    Ok(())
 }
 
 fn main() {
@@ -89,9 +129,7 @@ fn main() {
                 .write_all(&script)
                 .map_err(anyhow::Error::from)
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut std::io::stdout().lock())
-            .map_err(anyhow::Error::from),
+        Command::Man { out } => man(out.as_deref()),
     };
     if let Err(e) = result {
         // A reader that stopped reading (`netusage usage | head -1`) is not

@@ -25,8 +25,8 @@ use polars::prelude::{
 use serde::{Deserialize, Serialize};
 
 use crate::event::col;
-use crate::identity::attribute::{Attributor, Outcome};
 use crate::formats::LogFormat;
+use crate::identity::attribute::{Attributor, Outcome};
 use crate::store::manifest::{self, SourceRecord};
 use crate::store::{Store, sync_dir, write_atomic};
 
@@ -45,18 +45,24 @@ pub fn cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// A legal hold: events of these users inside `[from, to]` (UTC dates,
-/// inclusive) survive purges until the hold is released.
+/// A legal hold: events of these users inside `[from, to]` (local dates in
+/// `time_zone`, inclusive; UTC dates for a hold placed without one)
+/// survive purges until the hold is released.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     /// Case or evidence-pack reference; also the file name `holds/<reference>.toml`.
     pub reference: String,
     /// Normalised user names held.
     pub users: Vec<String>,
-    /// First UTC date held.
+    /// First date held (local, in `time_zone`).
     pub from: NaiveDate,
-    /// Last UTC date held (inclusive).
+    /// Last date held (inclusive).
     pub to: NaiveDate,
+    /// The IANA zone of `from` and `to` (the schedule's, as for `--from` and
+    /// `--to` of every other command); absent in holds placed before it was
+    /// recorded, whose dates are UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Why, in words.
     #[serde(default)]
     pub reason: String,
@@ -67,20 +73,24 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// The hold's period as UTC milliseconds, `[start, end)`.
+    /// The hold's period as UTC milliseconds, `[start, end)`: from the
+    /// first moment of `from` to the first moment after `to`, in the hold's
+    /// time zone (UTC when it has none).
     pub fn period_ms(&self) -> (i64, i64) {
-        let start = self
-            .from
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc()
-            .timestamp_millis();
-        let end = (self.to + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc()
-            .timestamp_millis();
-        (start, end)
+        use chrono::TimeZone;
+        let tz: chrono_tz::Tz = self
+            .time_zone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(chrono_tz::UTC);
+        let day_start = |d: NaiveDate| {
+            let midnight = d.and_hms_opt(0, 0, 0).expect("midnight");
+            tz.from_local_datetime(&midnight).earliest().map_or_else(
+                || midnight.and_utc().timestamp_millis(),
+                |t| t.timestamp_millis(),
+            )
+        };
+        (day_start(self.from), day_start(self.to + Duration::days(1)))
     }
 
     /// True when the hold covers an event of `user` at `ts_ms` (UTC ms).
@@ -293,7 +303,7 @@ pub struct Plan {
     /// that start with a time before the cutoff: (file, lines removed).
     pub quarantine_rewrites: Vec<(PathBuf, u64)>,
     /// Temporary files left by an interrupted ingest or purge, and chain
-    /// indexes whose source record is gone.
+    /// indexes and partition files whose source record is gone.
     pub leftovers: Vec<PathBuf>,
     /// What each hold kept, by reference: events by how they were tied to
     /// the person (logged name or attribution), identity intervals, DNS lookups.
@@ -436,6 +446,7 @@ pub fn plan(
     let mut held = vec![Held::default(); holds.len()];
     let mut addresses: HeldAddresses = vec![HashSet::new(); holds.len()];
     let mut remaining: HashMap<String, usize> = HashMap::new();
+    let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     for (day, path) in &files {
         let stem = path
             .file_name()
@@ -443,6 +454,12 @@ pub fn plan(
             .and_then(crate::store::writer::source_of_file)
             .unwrap_or("")
             .to_string();
+        // A partition file with no source record (an ingest stopped between
+        // renaming it and appending the record) is read by nobody: it goes.
+        if !known.contains(stem.as_str()) {
+            leftovers.push(path.clone());
+            continue;
+        }
         *remaining.entry(stem.clone()).or_default() += 1;
         let day_start = day
             .and_hms_opt(0, 0, 0)
@@ -817,4 +834,134 @@ fn orphan_chains(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<
         }
     }
     Ok(out)
+}
+
+/// What `store forget` removes for one source: its partition files, its
+/// quarantine file and chain index, and its record in `sources.jsonl`.
+#[derive(Debug, Clone)]
+pub struct Forget {
+    /// The source's record.
+    pub record: SourceRecord,
+    /// Its partition files.
+    pub files: Vec<PathBuf>,
+    /// Events in them.
+    pub rows: u64,
+    /// Its quarantine file, when there is one.
+    pub quarantine: Option<PathBuf>,
+    /// Its chain index, when there is one.
+    pub chain: Option<PathBuf>,
+    /// Events a legal hold keeps (logged or attributed), by hold reference:
+    /// a source with any is not forgotten.
+    pub held: BTreeMap<String, u64>,
+}
+
+/// Works out what forgetting `source` removes: the source named by its id,
+/// by the path it was read from, or by the path as given to ingest.
+///
+/// # Errors
+/// No source matches (the known ids are listed), or its files cannot be read.
+pub fn plan_forget(
+    store: &Store,
+    source: &str,
+    holds: &[Hold],
+    attributor: &Attributor,
+) -> anyhow::Result<Forget> {
+    let records = manifest::read(&store.manifest_path())?;
+    let canonical = fs::canonicalize(source)
+        .ok()
+        .map(|p| p.display().to_string());
+    let Some(record) = records.iter().find(|r| {
+        r.source == source || r.given_path == source || Some(&r.path) == canonical.as_ref()
+    }) else {
+        let known: Vec<String> = records
+            .iter()
+            .map(|r| format!("{} ({})", r.source, r.given_path))
+            .collect();
+        bail!(
+            "no ingested source is `{source}` (by id or path); sources: {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    };
+    let (all, _) = partition_files(store)?;
+    let files: Vec<PathBuf> = all
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(crate::store::writer::source_of_file)
+                == Some(record.source.as_str())
+        })
+        .collect();
+    let mut rows = 0;
+    let mut held = vec![Held::default(); holds.len()];
+    let mut addresses: HeldAddresses = vec![HashSet::new(); holds.len()];
+    for path in &files {
+        let df = read_columns(path, Some(MASK_COLUMNS.map(String::from).to_vec()))?;
+        rows += df.height() as u64;
+        // Every row counts as "expired" here: what a hold would keep of it.
+        removal_mask(&df, i64::MAX, holds, attributor, &mut held, &mut addresses)?;
+    }
+    let quarantine = store
+        .quarantine_dir()
+        .join(format!("{}.jsonl", record.source));
+    let chain = crate::store::chain::path(store, &record.source);
+    Ok(Forget {
+        record: record.clone(),
+        files,
+        rows,
+        quarantine: quarantine.exists().then_some(quarantine),
+        chain: chain.exists().then_some(chain),
+        held: holds
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| h.rows() > 0)
+            .map(|(hold, h)| (hold.reference.clone(), h.rows()))
+            .collect(),
+    })
+}
+
+/// Forgets a source ([`plan_forget`]): its partition files go first, then
+/// its quarantine file and chain index, and its record in `sources.jsonl`
+/// last, so a forget stopped half-way leaves the record in place (the same
+/// file is still refused as already ingested) and running it again finishes
+/// it. The same file can then be ingested again.
+///
+/// # Errors
+/// A legal hold keeps some of its events; I/O errors (paths named).
+pub fn forget(store: &Store, f: &Forget) -> anyhow::Result<()> {
+    if !f.held.is_empty() {
+        bail!(
+            "refused: legal hold(s) {} keep events of source {}; release them first",
+            f.held.keys().cloned().collect::<Vec<_>>().join(", "),
+            f.record.source
+        );
+    }
+    for path in f.files.iter().chain(&f.quarantine).chain(&f.chain) {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete {}", path.display())),
+        }
+        if let Some(dir) = path.parent() {
+            sync_dir(dir);
+            if path.starts_with(store.events_dir()) {
+                let _ = fs::remove_dir(dir); // only when empty
+            }
+        }
+    }
+    let keep: Vec<SourceRecord> = manifest::read(&store.manifest_path())?
+        .into_iter()
+        .filter(|r| r.source != f.record.source)
+        .collect();
+    let mut text = String::new();
+    for r in &keep {
+        text.push_str(&serde_json::to_string(r)?);
+        text.push('\n');
+    }
+    write_atomic(&store.manifest_path(), text.as_bytes())
 }

@@ -443,7 +443,10 @@ fn stored(store: &Path) -> Vec<(String, String)> {
         .zip(ts_ms(&df))
         .map(|(u, t)| {
             let t = chrono::DateTime::from_timestamp_millis(t).unwrap();
-            (u.unwrap().to_string(), t.format("%Y-%m-%dT%H:%M:%S").to_string())
+            (
+                u.unwrap().to_string(),
+                t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            )
         })
         .collect();
     v.sort();
@@ -486,11 +489,31 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     .unwrap();
     ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
     ok(&[
-        "hold", "--store", st, "add", "--reference", "HR-2025-051", "--users", "alice", "--from",
-        "2025-10-01", "--to", "2025-10-31", "--reason", "tribunal",
+        "hold",
+        "--store",
+        st,
+        "add",
+        "--reference",
+        "HR-2025-051",
+        "--users",
+        "alice",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-10-31",
+        "--reason",
+        "tribunal",
     ]);
     // Purged as of 2026-11-22: the cutoff is 2025-11-22, so all of it expired.
-    let plan = ok(&["purge", "--store", st, "--now", "2026-11-22T10:00:00Z", "--format", "json"]);
+    let plan = ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(
         v["kept_by_hold"]["HR-2025-051"],
@@ -500,9 +523,18 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     assert_eq!(v["rows_removed"], 4, "{plan}");
     // alice's interval started the day before the hold: it is kept all the same.
     assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
-    let table = ok(&["purge", "--store", st, "--now", "2026-11-22T10:00:00Z", "--execute"]);
+    let table = ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--execute",
+    ]);
     assert!(
-        table.contains("kept by hold HR-2025-051: 7 expired rows (3 logged under a held name, 4 attributed"),
+        table.contains(
+            "kept by hold HR-2025-051: 7 expired rows (3 logged under a held name, 4 attributed"
+        ),
         "{table}"
     );
     let mut want: Vec<(String, String)> = (0..3)

@@ -281,7 +281,10 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
 /// now (under Debian's `faketime`): the sample it writes is dated relative
 /// to that day, so the retention window admits it, and the main job runs.
 #[test]
-#[cfg_attr(faketime_missing, ignore = "needs Debian's faketime (installed by .ci/run)")]
+#[cfg_attr(
+    faketime_missing,
+    ignore = "needs Debian's faketime (installed by .ci/run)"
+)]
 fn the_readme_first_command_works_two_years_from_now() {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("sample_logs");
@@ -330,11 +333,113 @@ fn the_readme_first_command_works_two_years_from_now() {
     // Dated in the faked week before last.
     let faked_today = chrono::Utc::now() + chrono::Duration::days(730);
     let first = council_log.first_ts.unwrap();
-    assert!(first < faked_today && first > faked_today - chrono::Duration::days(22), "{first}");
+    assert!(
+        first < faked_today && first > faked_today - chrono::Duration::days(22),
+        "{first}"
+    );
     // The 2006 public samples are refused by the window, as today.
     let public = r.iter().filter(|r| r.path.contains("/public/")).count();
     assert_eq!(public, 2);
-    assert!(r.iter().filter(|r| r.path.contains("/public/")).all(|r| r.accepted == 0));
+    assert!(
+        r.iter()
+            .filter(|r| r.path.contains("/public/"))
+            .all(|r| r.accepted == 0)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("social media: working min") && table.contains("FLAGGED"), "{table}");
+    assert!(
+        table.contains("social media: working min") && table.contains("FLAGGED"),
+        "{table}"
+    );
+}
+
+/// One name for one meaning: `identity import --log-format` and
+/// `--source-time-zone` (as `ingest` spells them), with the old spellings
+/// `--kind` and `--time-zone` kept as aliases.
+#[test]
+fn renamed_options_work_under_their_new_names_and_their_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("vpn.csv");
+    std::fs::write(
+        &csv,
+        "ip,user,from,to\n10.0.0.5,alice,2025-06-11T09:00:00Z,2025-06-11T17:00:00Z\n",
+    )
+    .unwrap();
+    let mut summaries = Vec::new();
+    for (k, (format, zone)) in [
+        ("--log-format", "--source-time-zone"),
+        ("--kind", "--time-zone"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let store = dir.path().join(format!("s{k}"));
+        let out = ok(&[
+            "identity",
+            "import",
+            "--store",
+            store.to_str().unwrap(),
+            format,
+            "csv",
+            zone,
+            "UTC",
+            "--format",
+            "csv",
+            csv.to_str().unwrap(),
+        ]);
+        // The summary's figures (the path and time columns aside).
+        summaries.push(
+            out.lines()
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .skip(2)
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    assert_eq!(summaries[0], summaries[1]);
+    let help = ok(&["dns", "import", "--help"]);
+    assert!(
+        help.contains("--source-time-zone") && !help.contains("--time-zone <"),
+        "{help}"
+    );
+}
+
+/// The usage table explains itself: a legend of its columns, a pseudonym
+/// that stands for a bare address labelled and counted apart, and `--top N`
+/// saying of how many.
+#[test]
+fn the_usage_table_labels_addresses_and_says_top_n_of_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut lines = every("2025-06-11T09:00:00Z", 60, 3, "alice", "www.facebook.com");
+    lines.extend(every(
+        "2025-06-11T10:00:00Z",
+        60,
+        2,
+        "-",
+        "www.facebook.com",
+    ));
+    let log = write_log(dir.path(), "a.log", &lines);
+    ingest(&store, &log);
+    let s = store.to_str().unwrap();
+    let table = ok(&["usage", "--store", s]);
+    let address = pseudonym(&store, "ip:10.0.0.5");
+    assert!(table.contains(&format!("{address} (address)")), "{table}");
+    assert!(table.contains("blocked (all sites)"), "{table}");
+    assert!(table.contains("Columns: social-media minutes"), "{table}");
+    assert!(
+        table.contains("1 people and 1 client address(es) no identity record attributes"),
+        "{table}"
+    );
+    let top = ok(&["usage", "--store", s, "--top", "1"]);
+    assert!(top.contains("Top 1 of 2: "), "{top}");
+    assert!(
+        top.contains(&pseudonym(&store, "alice")) && !top.contains(&address),
+        "{top}"
+    );
+    // The CSV keeps the bare pseudonym.
+    let csv = ok(&["usage", "--store", s, "--format", "csv"]);
+    assert!(csv.contains(&format!("{address},social_media,")), "{csv}");
 }

@@ -568,8 +568,9 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     let path = c.store.join("audit.jsonl");
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
-    // store create, ingest, usage, flags
-    assert_eq!(lines.len(), 4);
+    // store create, store config set (the --config the store was made
+    // with), ingest, usage, flags
+    assert_eq!(lines.len(), 5);
     ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
     let check = |text: String, expect: &str| {
         std::fs::write(&path, text).unwrap();
@@ -578,34 +579,30 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expect), "expected `{expect}` in {err}");
     };
+    let join = |idx: &[usize]| {
+        idx.iter()
+            .map(|&i| format!("{}\n", lines[i]))
+            .collect::<String>()
+    };
     check(
         original.replacen("\"flags\"", "\"usage\"", 1),
-        "broken at line 4: entry seq 4: its hash does not match its content (edited)",
+        "broken at line 5: entry seq 5: its hash does not match its content (edited)",
     );
     check(
-        format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]),
+        join(&[0, 2, 3, 4]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]),
+        join(&[0, 2, 1, 3, 4]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!(
-            "{}\n{}\n{}\n{}",
-            lines[0],
-            lines[1],
-            lines[2],
-            &lines[3][..40]
-        ),
-        "broken at line 4: the last line is incomplete",
+        format!("{}{}", join(&[0, 1, 2, 3]), &lines[4][..40]),
+        "broken at line 5: the last line is incomplete",
     );
     // A whole entry cut from the end: the signed head (audit.head) names it.
-    let last: serde_json::Value = serde_json::from_str(lines[3]).unwrap();
-    check(
-        format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]),
-        "entries 4 to 4 were cut from the end",
-    );
+    let last: serde_json::Value = serde_json::from_str(lines[4]).unwrap();
+    check(join(&[0, 1, 2, 3]), "entries 5 to 5 were cut from the end");
     // And the hash kept elsewhere says the same.
     let out = run(&[
         "audit",

@@ -47,7 +47,10 @@ fn every_squid_sample_is_accounted_for_line_by_line() {
     // build's clock with it: the window is measured from the clock).
     for (file, now) in [
         ("beats_x-pack_squid_access1.log", "2006-09-10T00:00:00Z"),
-        ("integrations_squid_test-access-extensive.log", "2026-03-14T00:00:00Z"),
+        (
+            "integrations_squid_test-access-extensive.log",
+            "2026-03-14T00:00:00Z",
+        ),
     ] {
         ok(&[
             "ingest",
@@ -274,7 +277,11 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
         (qh[0].line, qh[0].raw.len(), qh[0].bytes),
         (2, 256, Some(1 << 20))
     );
-    assert!(qh[0].reason.starts_with("line of 1048576 bytes, longer than 65536"));
+    assert!(
+        qh[0]
+            .reason
+            .starts_with("line of 1048576 bytes, longer than 65536")
+    );
     assert_eq!(
         qh[0].raw_sha256.as_deref(),
         Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest("x".repeat(1 << 20))).as_str())

@@ -941,19 +941,34 @@ fn store_and_pack_are_private_whatever_the_umask() {
 fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
     let c = case();
     let leave = c.root.join("leave.csv");
-    std::fs::write(&leave, format!("user,date,kind\nalcie,{},annual_leave\n", day(0))).unwrap();
+    std::fs::write(
+        &leave,
+        format!("user,date,kind\nalcie,{},annual_leave\n", day(0)),
+    )
+    .unwrap();
     let people = c.root.join("people.csv");
     std::fs::write(&people, "user,schedule,from,to\nbobb,default,2020-01-01,\n").unwrap();
     for (opt, file, name, close) in [
         ("--leave", &leave, "alcie", "alice"),
         ("--people", &people, "bobb", "bob"),
     ] {
-        let args = ["usage", "--store", c.s(), "--config", c.c(), opt, file.to_str().unwrap()];
+        let args = [
+            "usage",
+            "--store",
+            c.s(),
+            "--config",
+            c.c(),
+            opt,
+            file.to_str().unwrap(),
+        ];
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let err = stderr(&out);
         assert!(
-            err.contains(&format!("{}:2: user `{name}` has no event in the store; did you mean {close}?", file.display())),
+            err.contains(&format!(
+                "{}:2: user `{name}` has no event in the store; did you mean {close}?",
+                file.display()
+            )),
             "{err}"
         );
         let mut allowed = args.to_vec();
@@ -961,12 +976,32 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
         ok(&allowed);
     }
     // Spelt right, the leave day takes alice's time out of working time.
-    std::fs::write(&leave, format!("user,date,kind\nalice,{},annual_leave\n", day(0))).unwrap();
+    std::fs::write(
+        &leave,
+        format!("user,date,kind\nalice,{},annual_leave\n", day(0)),
+    )
+    .unwrap();
     let alice = pseudonym(&c.store, "alice");
-    let base = ok(&["flags", "--store", c.s(), "--config", c.c(), "--format", "csv"]);
+    let base = ok(&[
+        "flags",
+        "--store",
+        c.s(),
+        "--config",
+        c.c(),
+        "--format",
+        "csv",
+    ]);
     assert!(base.contains(&alice), "{base}");
     let flags = ok(&[
-        "flags", "--store", c.s(), "--config", c.c(), "--leave", leave.to_str().unwrap(), "--format", "csv",
+        "flags",
+        "--store",
+        c.s(),
+        "--config",
+        c.c(),
+        "--leave",
+        leave.to_str().unwrap(),
+        "--format",
+        "csv",
     ]);
     assert!(!flags.contains(&alice), "{flags}");
 }
@@ -977,24 +1012,33 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
 fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let c = case();
-    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     mode(&c.store, 0o777);
     let out = run(&["usage", "--store", c.s()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("refused: {} is writable by everyone (mode 777)", c.store.display()))
-            && err.contains("chmod -R go-w"),
+        err.contains(&format!(
+            "refused: {} is writable by everyone (mode 777)",
+            c.store.display()
+        )) && err.contains("chmod -R go-w"),
         "{err}"
     );
     mode(&c.store, 0o700);
     mode(&c.store.join("audit.jsonl"), 0o620);
     let err = stderr(&run(&["audit", "--store", c.s(), "verify"]));
-    assert!(err.contains("audit.jsonl is writable by its group (mode 620)"), "{err}");
+    assert!(
+        err.contains("audit.jsonl is writable by its group (mode 620)"),
+        "{err}"
+    );
     mode(&c.store.join("audit.jsonl"), 0o600);
     mode(&c.store.join("secret.key"), 0o644);
     let err = stderr(&run(&["usage", "--store", c.s()]));
-    assert!(err.contains("secret.key is readable by others (mode 644)"), "{err}");
+    assert!(
+        err.contains("secret.key is readable by others (mode 644)"),
+        "{err}"
+    );
     mode(&c.store.join("secret.key"), 0o600);
     ok(&["usage", "--store", c.s()]);
     // A new store in an existing folder others can write to: refused before
@@ -1002,8 +1046,17 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     let open = c.root.join("open");
     std::fs::create_dir(&open).unwrap();
     mode(&open, 0o777);
-    let log = write_log(&c.root, "x.log", &[line(&at(0, "09:00:00"), "carol", "x.com")]);
-    let out = run(&["ingest", "--store", open.to_str().unwrap(), log.to_str().unwrap()]);
+    let log = write_log(
+        &c.root,
+        "x.log",
+        &[line(&at(0, "09:00:00"), "carol", "x.com")],
+    );
+    let out = run(&[
+        "ingest",
+        "--store",
+        open.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
 }
@@ -1029,9 +1082,14 @@ fn a_packs_audit_extract_holds_only_its_own_subject() {
     let extract =
         std::fs::read_to_string(c.root.join("packs/HR-2026-017/data/audit.jsonl")).unwrap();
     let bob = pseudonym(&c.store, "bob");
-    assert!(!extract.contains("bob") && !extract.contains(&bob), "{extract}");
-    let lines: Vec<serde_json::Value> =
-        extract.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        !extract.contains("bob") && !extract.contains(&bob),
+        "{extract}"
+    );
+    let lines: Vec<serde_json::Value> = extract
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(
         lines[0],
         serde_json::json!({
@@ -1043,6 +1101,9 @@ fn a_packs_audit_extract_holds_only_its_own_subject() {
     );
     // alice's own grant is whole.
     assert_eq!(lines[1]["result"], "granted");
-    assert_eq!(lines[1]["details"]["subject_key"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        lines[1]["details"]["subject_key"].as_str().unwrap().len(),
+        64
+    );
     ok(&["verify", c.root.join("packs/HR-2026-017").to_str().unwrap()]);
 }

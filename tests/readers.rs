@@ -1240,7 +1240,14 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     // is not. The old event and the malformed line (dated by the w3c reader)
     // go; the header line, which has no time, stays with its source until the
     // source's events all expire.
-    ok(&["purge", "--store", s, "--now", "2026-05-25T00:00:00Z", "--execute"]);
+    ok(&[
+        "purge",
+        "--store",
+        s,
+        "--now",
+        "2026-05-25T00:00:00Z",
+        "--execute",
+    ]);
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert_eq!(q.iter().map(|x| x.line).collect::<Vec<_>>(), vec![1]);
     assert_eq!(records(&store).len(), 1);

@@ -177,7 +177,9 @@ fn held_events_survive_until_the_hold_is_released() {
     ]);
     let plan = purge(&store, &[]);
     assert!(
-        plan.contains("kept by hold HR-2025-017: 1 expired rows (1 logged under a held name, 0 attributed"),
+        plan.contains(
+            "kept by hold HR-2025-017: 1 expired rows (1 logged under a held name, 0 attributed"
+        ),
         "{plan}"
     );
     purge(&store, &["--execute"]);
@@ -378,7 +380,7 @@ fn ingest_refuses_events_older_than_the_window() {
         log.to_str().unwrap(),
     ]);
     assert!(
-        out.contains("1 of them are older than the retention window"),
+        out.contains("1 of them, dated 2025-11-22 09:59 to 2025-11-22 09:59 UTC, are older than the retention window"),
         "{out}"
     );
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
@@ -505,19 +507,26 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
     );
     let as_of = (old + chrono::Duration::days(1)).to_rfc3339();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(["ingest", "--store", store.to_str().unwrap(), "--now", &as_of])
+        .args([
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            "--now",
+            &as_of,
+        ])
         .arg(&log)
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
     // The 400-day-old line is refused as too old; the recent one, dated
     // after --now, as later than now: --now only narrows.
-    assert_eq!(
-        (r.lines, r.accepted, r.too_old, r.future),
-        (2, 0, 1, 1)
-    );
+    assert_eq!((r.lines, r.accepted, r.too_old, r.future), (2, 0, 1, 1));
 }
 
 /// A purge killed after its opening audit entry: the entry lists what it was
@@ -555,15 +564,20 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
     );
     let verify = ok(&["audit", "--store", s, "verify"]);
     assert!(
-        verify.contains(&format!("the purge started at entry {seq}")) && verify.contains("has no closing entry"),
+        verify.contains(&format!("the purge started at entry {seq}"))
+            && verify.contains("has no closing entry"),
         "{verify}"
     );
     let done = purge(&store, &["--execute"]);
-    assert!(done.contains(&format!("(audit entry {seq}) and did not finish")), "{done}");
+    assert!(
+        done.contains(&format!("(audit entry {seq}) and did not finish")),
+        "{done}"
+    );
     assert!(!store.join("purge.pending").exists());
     let verify = ok(&["audit", "--store", s, "verify"]);
     assert!(
-        verify.contains(&format!("the purge started at entry {seq}")) && verify.contains("was interrupted; entry"),
+        verify.contains(&format!("the purge started at entry {seq}"))
+            && verify.contains("was interrupted; entry"),
         "{verify}"
     );
     assert_eq!(
@@ -573,5 +587,183 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
             ("bob".to_string(), ms(CUTOFF)),
             ("bob".to_string(), ms("2025-11-22T10:00:00.001Z")),
         ]
+    );
+}
+
+/// The shipped systemd unit's command and environment, with the store moved
+/// to `store`: `(arguments, environment)`.
+fn shipped_unit(store: &Path) -> (Vec<String>, Vec<(String, String)>) {
+    let unit = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/systemd/netusage-purge.service"),
+    )
+    .unwrap();
+    let mut args = Vec::new();
+    let mut env = Vec::new();
+    for line in unit.lines() {
+        if let Some(cmd) = line.strip_prefix("ExecStart=") {
+            let mut words = cmd.split_whitespace();
+            assert_eq!(words.next(), Some("/usr/local/bin/netusage"));
+            args = words.map(String::from).collect();
+        } else if let Some(kv) = line.strip_prefix("Environment=") {
+            let (k, v) = kv.split_once('=').unwrap();
+            let v = if k == "NETUSAGE_STORE" {
+                store.display().to_string()
+            } else {
+                v.to_string()
+            };
+            env.push((k.to_string(), v));
+        }
+    }
+    assert_eq!(args, ["purge", "--execute"]);
+    (args, env)
+}
+
+/// A store configured for 730 days lost its second year at 365: the
+/// nightly job passed no --config. The store now remembers its
+/// configuration; an archive ingested under the wrong window is forgotten
+/// and read again.
+#[test]
+fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let real = chrono::Utc::now();
+    let old = (real - chrono::Duration::days(500)).to_rfc3339();
+    let recent = (real - chrono::Duration::days(10)).to_rfc3339();
+    let log = write_log(
+        dir.path(),
+        "archive.log",
+        &[line(&old, "dan", "x.com"), line(&recent, "dan", "x.com")],
+    );
+    // Ingested before the council set its window: the old line is refused,
+    // and the summary says when it was dated.
+    let out = run(&["ingest", "--store", s, log.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stdout);
+    let day = &old[..10];
+    assert!(err.contains(&format!("1 of them, dated {day}")), "{err}");
+    let r = manifest::read(&store.join("sources.jsonl"))
+        .unwrap()
+        .remove(0);
+    assert_eq!((r.accepted, r.too_old), (1, 1));
+    // Read again as it is: already ingested, and the way out is named.
+    let again =
+        String::from_utf8_lossy(&run(&["ingest", "--store", s, log.to_str().unwrap()]).stdout)
+            .into_owned();
+    assert!(
+        again.contains(&format!("netusage store forget {}", r.source)),
+        "{again}"
+    );
+    let config = dir.path().join("council.toml");
+    std::fs::write(&config, "[retention]\ndays = 730\n").unwrap();
+    ok(&[
+        "store",
+        "--store",
+        s,
+        "config",
+        "set",
+        config.to_str().unwrap(),
+    ]);
+    // A blank reason is refused; a held source is refused.
+    let blank = run(&[
+        "store",
+        "--store",
+        s,
+        "forget",
+        &r.source,
+        "--reason",
+        "\u{200b} ",
+    ]);
+    assert_eq!(blank.status.code(), Some(2));
+    // Held from the day before to the day after (local dates).
+    let (from, to) = (
+        (real - chrono::Duration::days(11))
+            .format("%Y-%m-%d")
+            .to_string(),
+        (real - chrono::Duration::days(9))
+            .format("%Y-%m-%d")
+            .to_string(),
+    );
+    ok(&[
+        "hold",
+        "--store",
+        s,
+        "add",
+        "--reference",
+        "HR-9",
+        "--users",
+        "dan",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--reason",
+        "case",
+    ]);
+    let held = run(&[
+        "store",
+        "--store",
+        s,
+        "forget",
+        &r.source,
+        "--reason",
+        "wrong window",
+    ]);
+    assert_eq!(held.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&held.stderr).contains("legal hold(s) HR-9 keep 1 event(s)"));
+    ok(&["hold", "--store", s, "release", "HR-9"]);
+    let forgot = ok(&[
+        "store",
+        "--store",
+        s,
+        "forget",
+        log.to_str().unwrap(),
+        "--reason",
+        "ingested before [retention] days = 730",
+    ]);
+    assert!(
+        forgot.contains(&format!("forgot source {}", r.source)) && forgot.contains("1 event(s)"),
+        "{forgot}"
+    );
+    assert!(
+        manifest::read(&store.join("sources.jsonl"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(events(&store).is_empty());
+    // Read again with the store's own window (no --config): both lines.
+    ok(&["ingest", "--store", s, log.to_str().unwrap()]);
+    assert_eq!(events(&store).len(), 2);
+    // The nightly job, run exactly as the shipped unit runs it, keeps the
+    // 500-day-old event: the store's window is 730 days.
+    let (args, env) = shipped_unit(&store);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
+        .args(&args)
+        .envs(env)
+        .env_remove("NETUSAGE_TEST_CLOCK")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to purge"));
+    assert_eq!(events(&store).len(), 2);
+    // Every audit entry names the configuration by its SHA-256.
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["command"], "purge");
+    assert_eq!(
+        last["config"]["sha256"].as_str().unwrap(),
+        sha256_hex(b"[retention]\ndays = 730\n")
+    );
+    // A --config that is not the store's own says so.
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "[retention]\ndays = 365\n").unwrap();
+    let out = run(&["purge", "--store", s, "--config", other.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not the store's own configuration"),
+        "{err}"
     );
 }

@@ -271,6 +271,32 @@ fn one_day_record(reference: &str, user: &str, day: chrono::NaiveDate) -> String
     )
 }
 
+/// `netusage report` of a one-day record for `user` on `day` (written to
+/// `dir/<reference>.toml`) into `dir/packs`: the arguments.
+fn report_args(
+    dir: &Path,
+    store: &str,
+    cfg: &Path,
+    reference: &str,
+    day: chrono::NaiveDate,
+) -> Vec<String> {
+    let auth = dir.join(format!("{reference}.toml"));
+    std::fs::write(&auth, one_day_record(reference, "alice", day)).unwrap();
+    [
+        "report",
+        "--store",
+        store,
+        "--config",
+        cfg.to_str().unwrap(),
+        "--authorisation",
+        auth.to_str().unwrap(),
+        "--out",
+        dir.join("packs").to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// Runs netusage with its standard output (and error, when `both`) a pipe
 /// whose reader has already gone.
 fn into_closed_pipe(args: &[&str], both: bool) -> (Option<i32>, String) {
@@ -329,23 +355,10 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
         }
     }
     // report: the pack is written before anything is printed, and stays valid.
-    let auth = dir.path().join("auth.toml");
-    std::fs::write(&auth, one_day_record("R-1", "alice", base)).unwrap();
     let packs = dir.path().join("packs");
-    let (code, err) = into_closed_pipe(
-        &[
-            "report",
-            "--store",
-            s,
-            "--config",
-            cfg.to_str().unwrap(),
-            "--authorisation",
-            auth.to_str().unwrap(),
-            "--out",
-            packs.to_str().unwrap(),
-        ],
-        false,
-    );
+    let args = report_args(dir.path(), s, &cfg, "R-1", base);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, err) = into_closed_pipe(&args, false);
     assert_eq!(code, Some(0), "{err}");
     ok(&["verify", packs.join("R-1").to_str().unwrap()]);
 }
@@ -459,25 +472,27 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
     let log = write_log(
         dir.path(),
         "a.log",
-        &every(&format!("{base}T10:00:00Z"), 60, 5, "alice", "www.facebook.com"),
+        &every(
+            &format!("{base}T10:00:00Z"),
+            60,
+            5,
+            "alice",
+            "www.facebook.com",
+        ),
     );
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
-    ok(&["ingest", "--store", s, "--config", cfg.to_str().unwrap(), log.to_str().unwrap()]);
-    let auth = dir.path().join("auth.toml");
-    std::fs::write(&auth, one_day_record("R-9", "alice", base)).unwrap();
-    let packs = dir.path().join("packs");
     ok(&[
-        "report",
+        "ingest",
         "--store",
         s,
         "--config",
         cfg.to_str().unwrap(),
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        packs.to_str().unwrap(),
+        log.to_str().unwrap(),
     ]);
+    let packs = dir.path().join("packs");
+    let args = report_args(dir.path(), s, &cfg, "R-9", base);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let pack = packs.join("R-9");
     // `verify --public-key` named a FIFO (hung) or /dev/zero (read until
     // memory ran out): both refused unread.
@@ -488,33 +503,21 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
         let t = text(&out);
         assert_ne!(out.status.code(), Some(0), "{key}: {t}");
         assert!(t.contains(key), "{key} named: {t}");
-        assert!(t.contains("not a regular file (a FIFO, socket or device)"), "{t}");
+        assert!(
+            t.contains("not a regular file (a FIFO, socket or device)"),
+            "{t}"
+        );
     }
     // The source log replaced by a FIFO: the next pack quotes no line from
     // it, says why, and does not hang.
     std::fs::remove_file(&log).unwrap();
     mkfifo(&log);
-    let auth2 = dir.path().join("auth2.toml");
-    std::fs::write(&auth2, one_day_record("R-10", "alice", base)).unwrap();
-    let out = run_within(
-        &[
-            "report",
-            "--store",
-            s,
-            "--config",
-            cfg.to_str().unwrap(),
-            "--authorisation",
-            auth2.to_str().unwrap(),
-            "--out",
-            packs.to_str().unwrap(),
-        ],
-        60,
-    );
+    let args = report_args(dir.path(), s, &cfg, "R-10", base);
+    let out = run_within(&args.iter().map(String::as_str).collect::<Vec<_>>(), 60);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let summary: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(packs.join("R-10/data/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(packs.join("R-10/data/summary.json")).unwrap())
+            .unwrap();
     let status = summary["raw_lines"].to_string();
     assert!(status.contains("not a regular file"), "{status}");
 }
@@ -528,14 +531,29 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
     two_logs(&logs);
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
-    ok(&["ingest", "--now", TEST_NOW, "--store", s, logs.to_str().unwrap()]);
+    ok(&[
+        "ingest",
+        "--now",
+        TEST_NOW,
+        "--store",
+        s,
+        logs.to_str().unwrap(),
+    ]);
     let csv = ok(&["usage", "--store", s, "--coverage", "--format", "csv"]);
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows[0],
         [
-            "person", "date", "events", "logged", "identity", "identity_sources", "ambiguous",
-            "unattributed", "logged_pct", "conflicts"
+            "person",
+            "date",
+            "events",
+            "logged",
+            "identity",
+            "identity_sources",
+            "ambiguous",
+            "unattributed",
+            "logged_pct",
+            "conflicts"
         ]
     );
     // alice on 11 June (3 events), bob on 12 June (2), all logged.
@@ -543,7 +561,10 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
     got.sort();
     assert_eq!(got, [("2025-06-11", "3", "0"), ("2025-06-12", "2", "0")]);
     // Output that cannot be written (a full disk): the entry says so.
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
         .args(["usage", "--store", s])
         .stdout(full)
@@ -555,7 +576,10 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
     assert_eq!(last["command"], "usage");
     assert!(
         last["result"].as_str().unwrap().starts_with("error: ")
-            && last["result"].as_str().unwrap().contains("No space left on device"),
+            && last["result"]
+                .as_str()
+                .unwrap()
+                .contains("No space left on device"),
         "{last}"
     );
 }

@@ -433,6 +433,10 @@ fn sql_equals_usage(dir: &Path, store: &Path, config: &Path) -> Rows {
 }
 
 #[test]
+#[cfg_attr(
+    duckdb_missing,
+    ignore = "needs Python's duckdb package (python3 -m pip install duckdb; installed by .ci/run)"
+)]
 fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
@@ -446,6 +450,10 @@ fn the_sql_example_in_duckdb_equals_usage_to_the_second() {
 }
 
 #[test]
+#[cfg_attr(
+    duckdb_missing,
+    ignore = "needs Python's duckdb package (python3 -m pip install duckdb; installed by .ci/run)"
+)]
 fn the_sql_example_leaves_out_background_traffic_and_counts_flexi_as_usage_does() {
     let dir = tempfile::tempdir().unwrap();
     // alice reads 10:00–10:20 and leaves the tab polling every 60 s until

@@ -27,6 +27,12 @@ pub struct AnalyseArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub reader: ReaderArgs,
+    /// Only the N people with the most social-media time in working time (as `usage --top`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub top: Option<u32>,
+    /// In the table, one row per person per category (as `usage --by-category`).
+    #[arg(long)]
+    pub by_category: bool,
     /// Treat this time (RFC 3339, not later than the system clock) as "now"
     /// for ingest: events after it are refused. The retention window is
     /// always measured back from the system clock.
@@ -63,7 +69,16 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     writeln!(err)?;
     drop(err);
     let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;
-    let printed = super::usage::print(&analysis.config, &args.analysis, &people, false);
+    let all = people.len();
+    let people = super::usage::top_people(people, args.top);
+    let top = args.top.map(|n| (n, all));
+    let printed = super::usage::print(
+        &analysis.config,
+        &args.analysis,
+        &people,
+        args.by_category,
+        top,
+    );
     super::record_outcome(&analysis.store, draft, printed)?;
     summary.result()
 }

@@ -36,8 +36,15 @@ pub enum DnsCommand {
     /// or refused with its reason (a query log line with no answer names
     /// nothing).
     Import {
-        /// The zone of the logs' local times; default Europe/London.
-        #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+        /// The zone of the logs' local times; default Europe/London. The same
+        /// option as `ingest --source-time-zone` (`--time-zone` is its old
+        /// spelling).
+        #[arg(
+            long = "source-time-zone",
+            alias = "time-zone",
+            value_name = "ZONE",
+            default_value = "Europe/London"
+        )]
         time_zone: chrono_tz::Tz,
         /// The year of syslog lines that omit it (dnsmasq); default this year.
         #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(2000..=2100))]
@@ -132,6 +139,21 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
                     imported_at: chrono::Utc::now(),
                 };
                 table::write(&store, &record, &parsed.lookups, &parsed.rejected)?;
+                // The refusals by reason, commonest first, as `identity import` gives them.
+                let mut reasons: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+                for (line, why) in &parsed.rejected {
+                    let e = reasons.entry(why.as_str()).or_insert((0, *line));
+                    e.0 += 1;
+                }
+                let mut reasons: Vec<(&str, (u64, u64))> = reasons.into_iter().collect();
+                reasons.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+                for (why, (n, first)) in reasons {
+                    eprintln!(
+                        "{}: {n} line(s) refused: {why} (first: line {first}; all in dns/{}.rejected.jsonl)",
+                        f.display(),
+                        record.source
+                    );
+                }
                 let mut draft = Draft::new("dns import", "ok");
                 draft.inputs = vec![FileHash {
                     path: record.path.clone(),

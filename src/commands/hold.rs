@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::StoreArgs;
 use crate::audit::Draft;
-use crate::config::Config;
 use crate::error::ExitError;
 use crate::identity::normalise_user;
 use crate::output::{self, OutputFormat, Record};
@@ -19,7 +18,8 @@ use crate::store::scan::{self, Range};
 
 /// Place, release or list legal holds.
 ///
-/// Events of a held user inside the held dates (UTC, inclusive) survive every
+/// Events of a held user inside the held dates (local dates in the
+/// schedule's time zone, as `--from`/`--to` everywhere; inclusive) survive every
 /// purge until the hold is released; the purge plan lists what each hold
 /// keeps. Use the case or evidence-pack reference so the data behind a pack
 /// outlives the retention window while the case is open.
@@ -42,10 +42,11 @@ pub enum HoldCommand {
         /// User names as logged (normalised: `CORP\jsmith` → `jsmith`).
         #[arg(long, required = true, num_args = 1..)]
         users: Vec<String>,
-        /// First UTC date held (YYYY-MM-DD).
+        /// First date held (YYYY-MM-DD, local: the schedule's time zone,
+        /// Europe/London unless the config says otherwise).
         #[arg(long)]
         from: NaiveDate,
-        /// Last UTC date held (YYYY-MM-DD, inclusive).
+        /// Last date held (YYYY-MM-DD, local, inclusive).
         #[arg(long)]
         to: NaiveDate,
         /// Why the data must be kept.
@@ -122,7 +123,7 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
             config,
             allow_unknown_user,
         } => {
-            let config = Config::load(config.as_deref())?;
+            let config = super::load_config(&args.store.store, config.as_deref(), None)?;
             let realms = config.realms();
             let store = Store::open_locked(&args.store.store)?;
             let users: Vec<String> = users
@@ -138,6 +139,7 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
                 from,
                 to,
                 reason,
+                time_zone: Some(config.schedule.time_zone.clone()),
                 created_at: now,
                 created_by: crate::audit::os_login(),
             };
@@ -146,11 +148,12 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
             audit(&store, "hold add", details)?;
             writeln!(
                 out,
-                "hold {} placed: {} user(s), {} to {} (UTC dates)",
+                "hold {} placed: {} user(s), {} to {} (local dates, {})",
                 hold.reference,
                 hold.users.len(),
                 hold.from,
-                hold.to
+                hold.to,
+                config.schedule.time_zone
             )?;
         }
         HoldCommand::Release { reference } => {

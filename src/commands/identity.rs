@@ -44,8 +44,14 @@ pub enum IdentityCommand {
     Import {
         /// `auto` (from the content), or one of: windows-events (.evtx or
         /// exported XML: 4624/4634/4647/4768/4769), dhcpd-leases, windows-dhcp,
-        /// radius-detail, csv (`ip,user,from,to`, RFC 3339).
-        #[arg(long, default_value = "auto", value_name = "KIND")]
+        /// radius-detail, csv (`ip,user,from,to`, RFC 3339). The same option
+        /// as `ingest --log-format` (`--kind` is its old spelling).
+        #[arg(
+            long = "log-format",
+            alias = "kind",
+            default_value = "auto",
+            value_name = "FORMAT"
+        )]
         kind: String,
         /// Asset register for DHCP leases: CSV `device,user,from,to` (MAC
         /// address or host name → the user it is assigned to).
@@ -56,8 +62,14 @@ pub enum IdentityCommand {
         #[arg(long, value_name = "HOURS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=72))]
         max_hold: u64,
         /// The zone of local times in the file (Windows DHCP audit logs,
-        /// RADIUS date lines); default Europe/London.
-        #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+        /// RADIUS date lines); default Europe/London. The same option as
+        /// `ingest --source-time-zone` (`--time-zone` is its old spelling).
+        #[arg(
+            long = "source-time-zone",
+            alias = "time-zone",
+            value_name = "ZONE",
+            default_value = "Europe/London"
+        )]
         time_zone: chrono_tz::Tz,
         /// Configuration file (`[identity] local_realms` for user names).
         #[arg(long, value_name = "FILE")]
@@ -293,7 +305,7 @@ pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
             format,
             files,
         } => {
-            let config = Config::load(config.as_deref())?;
+            let config = super::load_config(&args.store.store, config.as_deref(), None)?;
             let register = match &assets {
                 None => (AssetRegister::default(), None),
                 Some(p) => {

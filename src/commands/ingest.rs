@@ -10,7 +10,6 @@ use serde::Serialize;
 
 use super::{StoreArgs, parse_now};
 use crate::classify::Classifier;
-use crate::config::Config;
 use crate::formats::{FileContext, LogFormat};
 use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{self, FileReport, Outcome};
@@ -232,11 +231,34 @@ pub fn ingest_all(
     let started = Instant::now();
     let real_now = crate::clock::now();
     let now = args.now.unwrap_or(real_now);
-    let config = Config::load(args.config.as_deref())?;
+    let config = super::load_config(&args.store.store, args.config.as_deref(), None)?;
     let classifier = Classifier::with_user_file(args.categories.as_deref())?;
     let found = crate::input::expand(&args.paths);
     let files = found.files;
+    let new = !args.store.store.join("store.toml").exists();
     let store = Store::open_for_write(&args.store.store)?;
+    // A store made with --config remembers it (the nightly purge then
+    // keeps the council's window without being told).
+    if new && let Some(file) = &args.config {
+        match super::remember_config(&store, file, "given when the store was created") {
+            Ok(sha) => {
+                let _ = writeln!(
+                    log,
+                    "the new store keeps {} (SHA-256 {sha}) as its configuration: commands without \
+                     --config use it (`netusage store config set FILE` changes it)",
+                    file.display()
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    log,
+                    "note: the new store does not keep {} as its configuration ({e:#}); give every \
+                     command --config, or fix it and run `netusage store config set FILE`",
+                    file.display()
+                );
+            }
+        }
+    }
     let realms = config.realms();
     let opts = ingest::Options {
         format: args.reader.reader(),
@@ -331,12 +353,20 @@ pub fn ingest_all(
                 if rec.too_old > 0 {
                     let _ = writeln!(
                         log,
-                        "  {} of them are older than the retention window ({} days before {}, by the system \
-                         clock) and were refused, their text withheld: data past the window may not be kept \
-                         or analysed (Chelmsford and North West Leicestershire keep usage data for one year).",
+                        "  {} of them, dated {}, are older than the retention window ({} days before {}, by the \
+                         system clock) and were refused, their text withheld: data past the window may not be \
+                         kept or analysed (Chelmsford and North West Leicestershire keep usage data for one year). \
+                         If the window was wrong, set `[retention] days`, then `netusage store forget {} --reason \
+                         TEXT` and ingest the file again.",
                         rec.too_old,
+                        rec.too_old_range.map_or_else(String::new, |(a, b)| format!(
+                            "{} to {} UTC",
+                            a.format("%Y-%m-%d %H:%M"),
+                            b.format("%Y-%m-%d %H:%M")
+                        )),
                         config.retention.days,
                         now.max(real_now).format("%Y-%m-%d %H:%M UTC"),
+                        rec.source,
                     );
                 }
             }
@@ -344,10 +374,13 @@ pub fn ingest_all(
                 s.already_ingested += 1;
                 let _ = writeln!(
                     log,
-                    "skipped {}: already ingested as source {} on {} (same SHA-256); nothing to do",
+                    "skipped {}: already ingested as source {} on {} (same SHA-256); nothing to do. \
+                     To read it again with other settings (time zone, format, retention window), \
+                     `netusage store forget {} --reason TEXT` first.",
                     r.path.display(),
                     rec.source,
-                    rec.ingested_at.format("%Y-%m-%d %H:%M UTC")
+                    rec.ingested_at.format("%Y-%m-%d %H:%M UTC"),
+                    rec.source
                 );
             }
             Outcome::Skipped(why) => {

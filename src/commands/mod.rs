@@ -74,12 +74,13 @@ pub struct ProfileArgs {
 }
 
 impl ProfileArgs {
-    /// Loads the config file (or the defaults) with these options applied.
+    /// Loads the configuration ([`load_config`]: `file`, else the store's
+    /// own, else the defaults) with these options applied.
     ///
     /// # Errors
     /// As [`Config::load_with`].
-    pub fn config(&self, file: Option<&Path>) -> anyhow::Result<Config> {
-        let mut c = Config::load_with(file, self.policy.as_deref())?;
+    pub fn config(&self, store: &Path, file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut c = load_config(store, file, self.policy.as_deref())?;
         if let Some(p) = &self.people {
             c.profiles.people = p.display().to_string();
         }
@@ -110,6 +111,89 @@ pub struct AnalysisArgs {
     /// Output format: an aligned table in minutes, or CSV/JSON in seconds.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// The configuration a command runs with: `--config FILE` when given,
+/// else the store's own (`netusage store config set FILE`, kept as
+/// `config.toml` in the store), else the defaults; a `--policy` preset
+/// (`preset`) laid under the file's own keys. When `--config` differs from
+/// the store's own, a note on standard error says so and names both SHA-256s
+/// (the audit entry records the one used).
+///
+/// # Errors
+/// As [`Config::load_with`].
+pub fn load_config(
+    store: &Path,
+    given: Option<&Path>,
+    preset: Option<&str>,
+) -> anyhow::Result<Config> {
+    let own = crate::store::config_file(store);
+    let own = own.is_file().then_some(own);
+    let config = Config::load_with(given.or(own.as_deref()), preset)?;
+    if let (Some(given), Some(own)) = (given, &own) {
+        let sha = |p: &Path| crate::store::sha256_file(p).ok();
+        let (mine, theirs) = (sha(given), sha(own));
+        if mine != theirs {
+            eprintln!(
+                "note: --config {} (SHA-256 {}) is not the store's own configuration ({}, SHA-256 {}): \
+                 this run uses --config",
+                given.display(),
+                mine.as_deref().unwrap_or("?"),
+                own.display(),
+                theirs.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    Ok(config)
+}
+
+/// Makes `file` the store's own configuration (a copy in the store, used by
+/// every command run without `--config`, the nightly purge among them) and
+/// audits it with the file's SHA-256 and the one it replaces. The file must
+/// be a valid configuration, and the files it names (people, leave, exempt
+/// users) absolute paths: the nightly job runs from another folder.
+///
+/// # Errors
+/// Exit 2 for an invalid file or a relative path in it; I/O errors.
+pub fn remember_config(store: &Store, file: &Path, why: &str) -> anyhow::Result<String> {
+    let config = Config::load(Some(file))?;
+    let relative: Vec<String> = [
+        ("[profiles] people", &config.profiles.people),
+        ("[profiles] leave", &config.profiles.leave),
+        (
+            "[policy] exempt_users_file",
+            &config.policy.exempt_users_file,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, p)| !p.is_empty() && Path::new(p.as_str()).is_relative())
+    .map(|(k, p)| format!("{k} = \"{p}\""))
+    .collect();
+    if !relative.is_empty() {
+        return Err(ExitError::usage(format!(
+            "{}: {} must be an absolute path in a store's own configuration (commands such as the nightly \
+             purge run from another folder)",
+            file.display(),
+            relative.join(", ")
+        )));
+    }
+    let bytes = crate::fsutil::read_input(file, crate::fsutil::SMALL_INPUT_MAX)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let own = crate::store::config_file(store.root());
+    let previous = own
+        .is_file()
+        .then(|| crate::store::sha256_file(&own).ok())
+        .flatten();
+    crate::store::write_atomic(&own, &bytes)?;
+    let mut d = Draft::new("store config set", "ok");
+    d.inputs = vec![crate::audit::FileHash {
+        path: file.display().to_string(),
+        sha256: sha.clone(),
+    }];
+    d.details = serde_json::json!({ "sha256": sha, "previous_sha256": previous, "why": why });
+    store.audit(d)?;
+    Ok(sha)
 }
 
 /// Parses `--now` (RFC 3339, e.g. `2026-11-22T09:00:00Z`): a time in the
@@ -228,7 +312,7 @@ impl Analysis {
     /// # Errors
     /// Configuration (exit 2), store or rules-file errors.
     pub fn prepare(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<Analysis> {
-        let config = a.profile.config(a.config.as_deref())?;
+        let config = a.profile.config(&store_args.store, a.config.as_deref())?;
         let (profiles, profile_files) = config.profiles()?;
         let policy = config.policy()?;
         let store = Store::open(&store_args.store)?;

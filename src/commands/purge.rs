@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::{StoreArgs, parse_now};
 use crate::audit::Draft;
-use crate::config::Config;
 use crate::error::ExitError;
 use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Action, FileStep, Plan};
@@ -156,7 +155,7 @@ pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> se
 /// Exit 2 for a window below the minimum without `--override-minimum`;
 /// exit 1 for store errors.
 pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
-    let config = Config::load(args.config.as_deref())?;
+    let config = super::load_config(&args.store.store, args.config.as_deref(), None)?;
     let days = args.retention_days.unwrap_or(config.retention.days);
     let reason = args.override_minimum.as_deref().map(str::trim);
     if reason == Some("") {

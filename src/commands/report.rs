@@ -112,7 +112,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let now = crate::clock::now();
     let login = audit::os_login();
     let display = audit::display_name(args.operator.as_deref());
-    let config = args.profile.config(args.config.as_deref())?;
+    let config = args
+        .profile
+        .config(&args.store.store, args.config.as_deref())?;
     let (mut profiles, profile_files) = config.profiles()?;
     let schedule = profiles.default_schedule().clone();
     let policy = config.policy()?;

@@ -38,8 +38,8 @@ pub fn run(args: SampleLogsArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create folder {}", args.dir.display()))?;
     let path = args.dir.join(FILE);
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = BufWriter::new(file);
     let lines = synth::generate(&opts, &mut out)
         .and_then(|n| out.flush().map(|()| n))

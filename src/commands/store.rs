@@ -1,4 +1,5 @@
-//! `netusage store`: facts about the store itself (its public key).
+//! `netusage store`: the store itself (its public key; forgetting a source
+//! ingested with the wrong settings).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,9 +8,11 @@ use clap::{Args, Subcommand};
 
 use super::StoreArgs;
 use crate::audit::Draft;
+use crate::error::ExitError;
+use crate::retention;
 use crate::store::Store;
 
-/// The store's own keys.
+/// The store itself: its public key, and forgetting a source.
 #[derive(Debug, Args)]
 pub struct StoreCmdArgs {
     #[command(flatten)]
@@ -29,6 +32,43 @@ pub enum StoreCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Remove one ingested source: its events, its quarantined lines, its
+    /// chain index and its record, so the file can be ingested again with the
+    /// right settings (an archive refused as too old after `[retention]
+    /// days` changed, a wrong `--source-time-zone` or `--log-format`).
+    ///
+    /// Refused while a legal hold keeps any of its events. Audited with the
+    /// reason and what was removed (the entry is written before anything is
+    /// deleted; run it again to finish one that was stopped).
+    Forget {
+        /// The source: its id (`netusage ingest` prints it; `sources.jsonl`),
+        /// or the path of the file it was read from.
+        #[arg(value_name = "SOURCE")]
+        source: String,
+        /// Why, in words (recorded in the audit log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// The store's own configuration, used by every command run without
+    /// `--config` (the nightly purge among them).
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// `store config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Make FILE the store's configuration (a copy is kept in the store;
+    /// audited with its SHA-256). Paths inside it must be absolute.
+    Set {
+        /// The configuration file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the store's configuration and its SHA-256.
+    Show,
 }
 
 /// Runs `netusage store`.
@@ -55,6 +95,103 @@ pub fn run(args: StoreCmdArgs) -> anyhow::Result<()> {
             });
             store.audit(d)?;
             write!(stdout, "{text}")?;
+            Ok(())
+        }
+        StoreCommand::Config {
+            command: ConfigCommand::Set { file },
+        } => {
+            let store = Store::open_locked(&args.store.store)?;
+            let sha = super::remember_config(&store, &file, "store config set")?;
+            writeln!(
+                stdout,
+                "the store's configuration is now {} (SHA-256 {sha}); commands without --config use it",
+                file.display()
+            )?;
+            Ok(())
+        }
+        StoreCommand::Config {
+            command: ConfigCommand::Show,
+        } => {
+            let store = Store::open(&args.store.store)?;
+            let own = crate::store::config_file(store.root());
+            if !own.is_file() {
+                writeln!(
+                    stdout,
+                    "the store has no configuration of its own: commands use --config, or the defaults \
+                     (`netusage store config set FILE` to give it one)"
+                )?;
+                return Ok(());
+            }
+            let text = std::fs::read_to_string(&own)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", own.display()))?;
+            writeln!(
+                stdout,
+                "# {} (SHA-256 {})",
+                own.display(),
+                crate::store::sha256_file(&own)?
+            )?;
+            write!(stdout, "{text}")?;
+            Ok(())
+        }
+        StoreCommand::Forget { source, reason } => {
+            let reason = crate::audit::reason("--reason", &reason).map_err(ExitError::usage)?;
+            let store = Store::open_locked(&args.store.store)?;
+            let holds = retention::holds(&store)?;
+            let attributor =
+                crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
+            let f = retention::plan_forget(&store, &source, &holds, &attributor)?;
+            let details = serde_json::json!({
+                "source": f.record.source,
+                "path": f.record.path,
+                "sha256": f.record.sha256,
+                "events": f.rows,
+                "partition_files": f.files.len(),
+                "quarantine": f.quarantine.is_some(),
+                "reason": reason,
+                "held": f.held,
+            });
+            if !f.held.is_empty() {
+                let mut d = Draft::new("store forget", "refused: under a legal hold");
+                d.details = details;
+                store.audit(d)?;
+                return Err(ExitError::usage(format!(
+                    "refused: legal hold(s) {} keep {} event(s) of source {} ({}); a held source is never \
+                     forgotten. Release the hold first (`netusage hold release`) if the case allows it.",
+                    f.held.keys().cloned().collect::<Vec<_>>().join(", "),
+                    f.held.values().sum::<u64>(),
+                    f.record.source,
+                    f.record.given_path
+                )));
+            }
+            let mut d = Draft::new("store forget", "started: removing the source");
+            d.details = details.clone();
+            let opened = store.audit(d)?;
+            let done = retention::forget(&store, &f);
+            let mut d = Draft::new(
+                "store forget",
+                match &done {
+                    Ok(()) => "ok: forgotten".to_string(),
+                    Err(e) => format!("error: {e:#}"),
+                },
+            );
+            d.details = details;
+            d.details["completes"] = opened.seq.into();
+            store.audit(d)?;
+            done?;
+            writeln!(
+                stdout,
+                "forgot source {} ({}): {} event(s) in {} partition file(s){}; its record is gone, so the file \
+                 can be ingested again",
+                f.record.source,
+                f.record.given_path,
+                f.rows,
+                f.files.len(),
+                if f.quarantine.is_some() {
+                    ", and its quarantined lines"
+                } else {
+                    ""
+                }
+            )?;
             Ok(())
         }
     }

@@ -25,6 +25,14 @@ const CMD: &str = "usage";
 /// flagged days), the people with the most social-media working time first;
 /// --by-category shows every category. CSV and JSON always give every
 /// category row, in seconds.
+///
+/// Table columns: `person` (pseudonym; `(address)` when it stands for a
+/// client address no identity record attributes to anyone); `social media:
+/// working / break / outside / total min` (the union of the social-media
+/// categories, split on the schedule); `flagged days` (days over the
+/// policy's limit); `blocked (all sites)` (requests the proxy or firewall
+/// denied, of every category); `policy` (FLAGGED, or exempt for a
+/// designated business user).
 #[derive(Debug, Args)]
 pub struct UsageArgs {
     #[command(flatten)]
@@ -67,6 +75,10 @@ pub struct PersonRow {
     /// A designated business user, never flagged (shown as `exempt`).
     #[serde(skip)]
     pub exempt: bool,
+    /// The pseudonym stands for a client address, not a person (no identity
+    /// record attributes its events).
+    #[serde(skip)]
+    pub address: bool,
 }
 
 impl Record for PersonRow {
@@ -102,13 +114,17 @@ impl Record for PersonRow {
             "outside min",
             "total min",
             "flagged days",
-            "blocked",
+            "blocked (all sites)",
             "policy",
         ]
     }
     fn table_fields(&self) -> Vec<String> {
         vec![
-            self.person.clone(),
+            if self.address {
+                format!("{} (address)", self.person)
+            } else {
+                self.person.clone()
+            },
             minutes(self.working_s),
             minutes(self.break_s),
             minutes(self.outside_s),
@@ -140,6 +156,7 @@ pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
             blocked: p.categories.values().map(|t| t.blocked).sum(),
             flagged: p.flagged,
             exempt: p.exempt,
+            address: is_address(p),
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -149,6 +166,12 @@ pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
             .then(a.person.cmp(&b.person))
     });
     rows
+}
+
+/// True when the row stands for a client address no identity record
+/// attributes (events logged with no user name, left as `ip:<client>`).
+pub fn is_address(p: &PersonUsage) -> bool {
+    p.user.starts_with("ip:")
 }
 
 /// The N people with the most social-media working time (all when `top` is `None`).
@@ -337,8 +360,10 @@ pub fn method_note(config: &Config) -> String {
 }
 
 /// Prints usage: the per-person table (or every category row with
-/// `by_category`, and always for CSV and JSON), then, for tables, the period,
-/// the policy and the method in words.
+/// `by_category`, and always for CSV and JSON), then, for tables, a legend of
+/// the columns, the people counted (client addresses apart; `top` is `(N,
+/// of how many)` when `--top N` cut the list), the period, the policy and the
+/// method in words.
 ///
 /// # Errors
 /// Write errors.
@@ -347,6 +372,7 @@ pub fn print(
     a: &AnalysisArgs,
     people: &[PersonUsage],
     by_category: bool,
+    top: Option<(u32, usize)>,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if a.format == OutputFormat::Table && !by_category {
@@ -355,11 +381,29 @@ pub fn print(
         output::write(&rows(people), a.format, &mut out)?;
     }
     if a.format == OutputFormat::Table {
+        let addresses = people.iter().filter(|p| is_address(p)).count();
+        let shown = match top {
+            Some((n, of)) => format!("Top {n} of {of}: "),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "{} people, {} flagged by the policy ({}: {}), \
+            "Columns: social-media minutes (every social-media category, overlaps counted once) in working \
+             time, official breaks and outside working hours; days the policy flags; requests blocked on any \
+             site; the policy's finding."
+        )?;
+        writeln!(
+            out,
+            "{shown}{} people{}, {} flagged by the policy ({}: {}), \
              {} designated business users exempt. Period: {}.",
-            people.len(),
+            people.len() - addresses,
+            if addresses == 0 {
+                String::new()
+            } else {
+                format!(
+                    " and {addresses} client address(es) no identity record attributes (marked \"(address)\")"
+                )
+            },
             people.iter().filter(|p| p.flagged).count(),
             config.policy.personal_use,
             config.policy()?.limits_words(),
@@ -393,7 +437,15 @@ pub fn run(args: UsageArgs) -> anyhow::Result<()> {
         return super::coverage::print(&analysis, args.analysis.format);
     }
     let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;
+    let all = people.len();
     let people = top_people(people, args.top);
-    let printed = print(&analysis.config, &args.analysis, &people, args.by_category);
+    let top = args.top.map(|n| (n, all));
+    let printed = print(
+        &analysis.config,
+        &args.analysis,
+        &people,
+        args.by_category,
+        top,
+    );
     super::record_outcome(&analysis.store, draft, printed)
 }

@@ -999,7 +999,11 @@ pub fn sources_csv(records: &[SourceRecord], used: &BTreeSet<String>) -> anyhow:
 ///
 /// # Errors
 /// Serialisation errors.
-pub fn audit_lines(entries: &[Entry], reference: &str, subject_key: &str) -> anyhow::Result<Vec<u8>> {
+pub fn audit_lines(
+    entries: &[Entry],
+    reference: &str,
+    subject_key: &str,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     for e in entries.iter().filter(|e| {
         e.authorisation

@@ -300,7 +300,10 @@ mod tests {
             Ok(1_762_766_102_250)
         );
         assert_eq!(
-            read(spec, "9223372036854775807.999 10.0.0.5 GET http://a.example/"),
+            read(
+                spec,
+                "9223372036854775807.999 10.0.0.5 GET http://a.example/"
+            ),
             Err("%ts is not between 2000 and 2100".to_string())
         );
         assert_eq!(
@@ -309,10 +312,17 @@ mod tests {
         );
         let tl = "logformat t [%tl] %>a %rm %ru";
         assert_eq!(
-            read(tl, "[10/Nov/2025:09:15:02 +0000] 10.0.0.5 GET http://a.example/"),
+            read(
+                tl,
+                "[10/Nov/2025:09:15:02 +0000] 10.0.0.5 GET http://a.example/"
+            ),
             Ok(1_762_766_102_000)
         );
-        let err = read(tl, "[10/Nov/1850:09:15:02 +0000] 10.0.0.5 GET http://a.example/").unwrap_err();
+        let err = read(
+            tl,
+            "[10/Nov/1850:09:15:02 +0000] 10.0.0.5 GET http://a.example/",
+        )
+        .unwrap_err();
         assert!(err.contains("between 2000 and 2100"), "{err}");
     }
 }

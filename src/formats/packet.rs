@@ -93,9 +93,7 @@ impl Packets {
         // one goes on to the BSD date below.
         if let Some(i) = line.find('/')
             && let Some(start) = line[..i].rfind(' ')
-            && let Some(t) = line
-                .get(start + 1..start + 27)
-                .and_then(super::clf_time)
+            && let Some(t) = line.get(start + 1..start + 27).and_then(super::clf_time)
         {
             return Some(t);
         }

@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -601,6 +601,12 @@ pub fn ingest_file(
         accepted: stats.accepted,
         rejected: quarantine.count(),
         too_old: stats.too_old,
+        too_old_range: stats.too_old_range.and_then(|(a, b)| {
+            Some((
+                DateTime::from_timestamp_millis(a)?,
+                DateTime::from_timestamp_millis(b)?,
+            ))
+        }),
         future: stats.future,
         duplicates: stats.duplicates,
         headers: stats.headers,
@@ -1023,6 +1029,8 @@ pub struct Stats {
     pub accepted: u64,
     /// Lines refused as older than the retention window (also quarantined).
     pub too_old: u64,
+    /// Earliest and latest time of those lines (UTC ms).
+    pub too_old_range: Option<(i64, i64)>,
     /// Lines refused as dated after the system clock (also quarantined).
     pub future: u64,
     /// Lines whose event another source already stored (also quarantined).
@@ -1040,6 +1048,10 @@ impl Stats {
         self.lines += o.lines;
         self.accepted += o.accepted;
         self.too_old += o.too_old;
+        self.too_old_range = match (self.too_old_range, o.too_old_range) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, None) | (None, x) => x,
+        };
         self.future += o.future;
         self.duplicates += o.duplicates;
         self.headers += o.headers;
@@ -1230,6 +1242,10 @@ pub fn process_block<'a>(
         if cx.cutoff_ms.is_some_and(|c| e.ts_ms < c) {
             rejects.push(Rejected::withheld(this, TOO_OLD, line_bytes));
             stats.too_old += 1;
+            stats.too_old_range = Some(match stats.too_old_range {
+                Some((a, b)) => (a.min(e.ts_ms), b.max(e.ts_ms)),
+                None => (e.ts_ms, e.ts_ms),
+            });
             continue;
         }
         if cx.latest_ms.is_some_and(|l| e.ts_ms > l) {

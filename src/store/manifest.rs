@@ -60,6 +60,10 @@ pub struct SourceRecord {
     /// Of the rejected lines, those refused as older than the retention window.
     #[serde(default)]
     pub too_old: u64,
+    /// The earliest and latest time of the lines refused as older than the
+    /// retention window (UTC), when there were any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub too_old_range: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Of the rejected lines, those dated later than the system clock
     /// (beyond the clock-skew tolerance).
     #[serde(default)]

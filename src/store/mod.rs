@@ -250,6 +250,12 @@ impl Store {
     }
 }
 
+/// The store's own configuration (`netusage store config set FILE`): a
+/// copy of the file, used by every command run without `--config`.
+pub fn config_file(root: &Path) -> PathBuf {
+    root.join("config.toml")
+}
+
 /// The store's mark of a purge under way: written after the purge's
 /// opening audit entry and before it deletes anything, removed after its
 /// closing entry. Found by the next command, it shows a purge was killed.
@@ -299,7 +305,11 @@ fn check_modes(root: &Path) -> anyhow::Result<()> {
                 "refused: {} is writable by {} (mode {:o}): another local user could delete the audit log or plant \
                  a key. Fix: `chmod -R go-w {}`",
                 path.display(),
-                if meta.mode() & 0o002 != 0 { "everyone" } else { "its group" },
+                if meta.mode() & 0o002 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                },
                 meta.mode() & 0o7777,
                 root.display()
             );

@@ -254,12 +254,14 @@ impl Profiles {
         let mut out: BTreeMap<&str, String> = BTreeMap::new();
         for (u, a) in &self.assignments {
             if let Some(first) = a.first() {
-                out.entry(u.as_str()).or_insert_with(|| first.source.clone());
+                out.entry(u.as_str())
+                    .or_insert_with(|| first.source.clone());
             }
         }
         for (u, days) in &self.leave {
             if let Some(first) = days.values().next() {
-                out.entry(u.as_str()).or_insert_with(|| first.source.clone());
+                out.entry(u.as_str())
+                    .or_insert_with(|| first.source.clone());
             }
         }
         out

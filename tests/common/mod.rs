@@ -22,9 +22,7 @@ pub fn command(args: &[&str]) -> Command {
         .iter()
         .position(|a| *a == "--now")
         .and_then(|i| args.get(i + 1))
-        .filter(|v| {
-            DateTime::parse_from_rfc3339(v).is_ok_and(|t| t <= chrono::Utc::now())
-        })
+        .filter(|v| DateTime::parse_from_rfc3339(v).is_ok_and(|t| t <= chrono::Utc::now()))
     {
         c.env("NETUSAGE_TEST_CLOCK", now);
     }
@@ -227,7 +225,8 @@ pub fn social_seconds(store: &Path, config: &Path) -> std::collections::BTreeMap
 pub fn sample_logs(dir: &Path) -> PathBuf {
     let out = dir.join("sample_logs");
     std::fs::create_dir_all(out.join("public")).unwrap();
-    let start = netusage::synth::sample_start(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+    let start =
+        netusage::synth::sample_start(chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
     assert_eq!(start.to_string(), "2026-11-09");
     let mut f = std::io::BufWriter::new(
         std::fs::File::create(out.join("council-office-access.log")).unwrap(),
