@@ -536,10 +536,26 @@ pub struct PurgeRun {
 
 /// Every purge that opened with a `started:` entry, in order, with what
 /// closed it: a purge killed half-way shows as `closed_by: None` until the
-/// next purge finishes it.
+/// next purge that carries out its plan closes it (by `details.finishes`,
+/// or by ending `ok` with `executed`: its plan is worked out again from what
+/// is on disk, so a whole purge after a killed one finishes that one's work).
+/// A dry run (`executed` false) closes nothing.
 pub fn purge_runs(entries: &[Entry]) -> Vec<PurgeRun> {
     let mut runs: Vec<PurgeRun> = Vec::new();
     for e in entries.iter().filter(|e| e.command == "purge") {
+        let executed = e
+            .details
+            .get("executed")
+            .and_then(serde_json::Value::as_bool)
+            == Some(true);
+        if !executed {
+            continue;
+        }
+        if e.result.starts_with("ok") {
+            for run in runs.iter_mut().filter(|r| r.closed_by.is_none()) {
+                run.closed_by = Some(e.seq);
+            }
+        }
         // A closing entry that records an error did not finish the work.
         let keys: &[&str] = if e.result.starts_with("ok") {
             &["completes", "finishes"]

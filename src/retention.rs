@@ -526,17 +526,16 @@ pub fn plan(
         }
     }
     // Identity intervals: expired when they ended before the cutoff, unless
-    // a hold covers their person over any part of it.
+    // a hold covers their person over any part of it, or they overlap the
+    // hold at an address of an event it keeps (another person's interval
+    // there decides how that event is attributed: it may make it ambiguous).
     let mut identity = Vec::new();
     for src in crate::store::identity::sources(store)? {
         let ivs = crate::store::identity::intervals(store, &src.source)?;
         let mut gone = 0;
         for iv in &ivs {
             if iv.end_ms < cutoff_ms {
-                match holds
-                    .iter()
-                    .position(|h| h.covers_interval(&iv.user, iv.start_ms, iv.end_ms))
-                {
+                match interval_hold(holds, &addresses, iv) {
                     Some(i) => held[i].intervals += 1,
                     None => gone += 1,
                 }
@@ -588,6 +587,21 @@ pub fn plan(
             .zip(holds)
             .map(|(a, h)| (h.reference.clone(), a.into_iter().collect()))
             .collect(),
+    })
+}
+
+/// Which hold (index) keeps an identity interval: one on its person that it
+/// overlaps, or one that keeps an event at its address inside the hold's
+/// period.
+fn interval_hold(
+    holds: &[Hold],
+    addresses: &[impl std::borrow::Borrow<HashSet<String>>],
+    iv: &crate::identity::intervals::Interval,
+) -> Option<usize> {
+    holds.iter().zip(addresses).position(|(h, a)| {
+        let (start, end) = h.period_ms();
+        h.covers_interval(&iv.user, iv.start_ms, iv.end_ms)
+            || (a.borrow().contains(&iv.ip) && iv.start_ms < end && iv.end_ms > start)
     })
 }
 
@@ -691,6 +705,16 @@ pub fn execute(
 ) -> anyhow::Result<()> {
     let mut crash = CrashPoints::from_env();
     let cutoff_ms = plan.cutoff.timestamp_millis();
+    // The addresses of the events each hold keeps (found by the plan).
+    let addresses: Vec<HashSet<String>> = holds
+        .iter()
+        .map(|h| {
+            plan.addresses
+                .get(&h.reference)
+                .map(|a| a.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+        .collect();
     for tmp in &plan.leftovers {
         let _ = fs::remove_file(tmp);
     }
@@ -757,26 +781,12 @@ pub fn execute(
     for (source, _, left) in &plan.identity {
         let keep: Vec<_> = crate::store::identity::intervals(store, source)?
             .into_iter()
-            .filter(|iv| {
-                iv.end_ms >= cutoff_ms
-                    || holds
-                        .iter()
-                        .any(|h| h.covers_interval(&iv.user, iv.start_ms, iv.end_ms))
-            })
+            .filter(|iv| iv.end_ms >= cutoff_ms || interval_hold(holds, &addresses, iv).is_some())
             .collect();
         crate::store::identity::rewrite(store, source, &keep, *left == 0)?;
         crash.point();
     }
     if plan.dns_lookups > 0 {
-        let addresses: Vec<HashSet<String>> = holds
-            .iter()
-            .map(|h| {
-                plan.addresses
-                    .get(&h.reference)
-                    .map(|a| a.iter().cloned().collect())
-                    .unwrap_or_default()
-            })
-            .collect();
         let keeper = dns_keeper(holds, &addresses);
         crate::store::dns::purge(store, cutoff_ms, &|l| keeper(l).is_some(), true)?;
         crash.point();

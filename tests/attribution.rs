@@ -589,3 +589,85 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
     assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&300));
     assert_eq!(secs.len(), 2, "{secs:?}");
 }
+
+/// A hold that keeps address-only events kept the held person's interval at
+/// that address but purged another person's overlapping one, so the kept
+/// events changed from ambiguous to attributed. Every interval at a kept
+/// event's address in the hold's period stays. And a hold may name a person
+/// known only from identity records.
+#[test]
+fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let lines: Vec<String> = every("2025-10-01T10:00:00Z", 60, 3, "-", "www.facebook.com")
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5 ", "10.0.0.70 "))
+        .collect();
+    let log = write_log(root, "proxy.log", &lines);
+    let store = root.join("store");
+    let st = store.to_str().unwrap();
+    ingest(&store, &log);
+    let csv = root.join("vpn.csv");
+    std::fs::write(
+        &csv,
+        "ip,user,from,to\n\
+         10.0.0.70,alice,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n\
+         10.0.0.70,bob,2025-10-01T09:30:00Z,2025-10-01T12:00:00Z\n\
+         10.0.0.71,dave,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n",
+    )
+    .unwrap();
+    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    // The address's events are ambiguous (alice and bob at once): a hold on
+    // the address as its account keeps them.
+    ok(&[
+        "hold",
+        "--store",
+        st,
+        "add",
+        "--reference",
+        "HR-70",
+        "--users",
+        "ip:10.0.0.70",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-10-01",
+        "--reason",
+        "shared desk",
+    ]);
+    // dave has no event, but an identity record: a hold may name him.
+    ok(&[
+        "hold",
+        "--store",
+        st,
+        "add",
+        "--reference",
+        "HR-71",
+        "--users",
+        "dave",
+        "--from",
+        "2025-10-01",
+        "--to",
+        "2025-10-01",
+        "--reason",
+        "case",
+    ]);
+    ok(&[
+        "purge",
+        "--store",
+        st,
+        "--now",
+        "2026-11-22T10:00:00Z",
+        "--execute",
+    ]);
+    let s = netusage::store::Store::open(&store).unwrap();
+    let source = &netusage::store::identity::sources(&s).unwrap()[0].source;
+    let mut left: Vec<String> = netusage::store::identity::intervals(&s, source)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.user)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["alice", "bob", "dave"]);
+    assert_eq!(stored(&store).len(), 3);
+}

@@ -435,3 +435,31 @@ fn non_logs_found_in_a_directory_are_skipped_and_reported() {
     ]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A log already ingested that grew after a crash left NUL bytes where it
+/// went on (Squid's typical damage): the new part was refused whole as "a
+/// binary file". It is read as the continuation it is, its damaged line
+/// quarantined.
+#[test]
+fn a_grown_log_whose_new_part_starts_with_damage_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let path = dir.path().join("access.log");
+    std::fs::write(&path, squid_lines(0, 2)).unwrap();
+    ingest(&store, &path);
+    let mut grown = squid_lines(0, 2);
+    grown.extend_from_slice(&vec![0u8; 1 << 20]);
+    grown.push(b'\n');
+    grown.extend_from_slice(&squid_lines(2, 2));
+    std::fs::write(&path, &grown).unwrap();
+    let out = ingest(&store, &path);
+    assert!(out.contains("only lines 3 onwards were read"), "{out}");
+    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let r = &records[1];
+    assert_eq!(
+        (r.first_line, r.lines, r.accepted, r.rejected),
+        (3, 3, 2, 1)
+    );
+    let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    assert_eq!((q[0].line, q[0].bytes), (3, Some(1 << 20)));
+}

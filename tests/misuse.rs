@@ -943,14 +943,15 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
     let leave = c.root.join("leave.csv");
     std::fs::write(
         &leave,
-        format!("user,date,kind\nalcie,{},annual_leave\n", day(0)),
+        // Blank lines before the row: its line is the one an editor shows.
+        format!("user,date,kind\n\nalcie,{},annual_leave\n", day(0)),
     )
     .unwrap();
     let people = c.root.join("people.csv");
     std::fs::write(&people, "user,schedule,from,to\nbobb,default,2020-01-01,\n").unwrap();
-    for (opt, file, name, close) in [
-        ("--leave", &leave, "alcie", "alice"),
-        ("--people", &people, "bobb", "bob"),
+    for (opt, file, name, close, at) in [
+        ("--leave", &leave, "alcie", "alice", 3),
+        ("--people", &people, "bobb", "bob", 2),
     ] {
         let args = [
             "usage",
@@ -966,7 +967,7 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
         let err = stderr(&out);
         assert!(
             err.contains(&format!(
-                "{}:2: user `{name}` has no event in the store; did you mean {close}?",
+                "{}:{at}: user `{name}` has no event in the store; did you mean {close}?",
                 file.display()
             )),
             "{err}"
@@ -1041,6 +1042,22 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     );
     mode(&c.store.join("secret.key"), 0o600);
     ok(&["usage", "--store", c.s()]);
+    // A link inside the store (to a key anyone can read, or to /dev/zero).
+    let key = c.store.join("secret.key");
+    let real = c.root.join("secret.key.real");
+    std::fs::rename(&key, &real).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &key).unwrap();
+    let err = stderr(&run(&["usage", "--store", c.s()]));
+    assert!(
+        err.contains(&format!(
+            "refused: {} is a symbolic link inside the store",
+            key.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&key).unwrap();
+    std::fs::rename(&real, &key).unwrap();
+    ok(&["usage", "--store", c.s()]);
     // A new store in an existing folder others can write to: refused before
     // anything is written there.
     let open = c.root.join("open");
@@ -1059,6 +1076,18 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+    // Nor a new store folder made inside it: another user could move it
+    // away and put their own in its place.
+    let inside = open.join("store");
+    let out = run(&[
+        "ingest",
+        "--store",
+        inside.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no sticky bit"), "{}", stderr(&out));
+    assert!(!inside.exists());
 }
 
 /// alice's pack carried bob's name, copied from an earlier refused attempt

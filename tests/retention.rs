@@ -568,6 +568,14 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
             && verify.contains("has no closing entry"),
         "{verify}"
     );
+    // A dry run finishes nothing, and closes nothing in the audit log.
+    let dry = purge(&store, &[]);
+    assert!(
+        dry.contains("dry run: `--execute` would finish the purge"),
+        "{dry}"
+    );
+    let verify = ok(&["audit", "--store", s, "verify"]);
+    assert!(verify.contains("has no closing entry"), "{verify}");
     let done = purge(&store, &["--execute"]);
     assert!(
         done.contains(&format!("(audit entry {seq}) and did not finish")),
@@ -766,4 +774,25 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
         err.contains("is not the store's own configuration"),
         "{err}"
     );
+}
+
+/// A purge whose standard output is closed (`| head -1`, a logger that went
+/// away) printed its plan first and stopped there: nothing purged, exit 0,
+/// no audit entry. It now purges, audits, and only then prints.
+#[test]
+fn a_purge_into_a_closed_pipe_still_purges_and_audits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let s = store.to_str().unwrap();
+    let mut child = command(&["purge", "--store", s, "--now", NOW, "--execute"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(events(&store).len(), 3);
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(last["result"], "ok: purged");
+    assert_eq!(last["details"]["rows_removed"], 3);
 }

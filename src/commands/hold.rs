@@ -126,6 +126,11 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
             let config = super::load_config(&args.store.store, config.as_deref(), None)?;
             let realms = config.realms();
             let store = Store::open_locked(&args.store.store)?;
+            if let Some(blank) = users.iter().find(|u| !u.chars().any(char::is_alphanumeric)) {
+                return Err(ExitError::usage(format!(
+                    "--users `{blank}` names nobody: give user names as logged"
+                )));
+            }
             let users: Vec<String> = users
                 .iter()
                 .map(|u| normalise_user(Some(u.trim()), "", &realms).into_owned())
@@ -173,22 +178,26 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
         HoldCommand::List { format } => {
             let store = Store::open(&args.store.store)?;
             let holds = retention::holds(&store)?;
-            audit(
-                &store,
-                "hold list",
-                serde_json::json!({ "holds": holds.len() }),
-            )?;
             let rows: Vec<HoldRow> = holds.iter().map(HoldRow).collect();
-            output::write(&rows, format, &mut std::io::stdout().lock())?;
+            let printed = output::write(&rows, format, &mut std::io::stdout().lock());
+            let mut d = Draft::new("hold list", "ok");
+            d.details = serde_json::json!({ "holds": holds.len() });
+            super::record_outcome(&store, d, printed)?;
         }
     }
     Ok(())
 }
 
-/// Refuses a hold on a user with no event in the store (a misspelt name
-/// would let the case's data be purged), naming close matches.
+/// Refuses a hold on a user with no event in the store and no identity
+/// record (a misspelt name would let the case's data be purged), naming
+/// close matches.
 fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
-    let known = scan::users(store, &Range::default())?;
+    let mut known = scan::users(store, &Range::default())?;
+    known.extend(
+        crate::store::identity::all(store)?
+            .into_iter()
+            .map(|(_, iv)| iv.user),
+    );
     let mut problems = Vec::new();
     for u in users.iter().filter(|u| !known.contains(u.as_str())) {
         let names = crate::identity::close_matches(u, known.iter().map(String::as_str));

@@ -275,10 +275,10 @@ pub fn check_profile_users(
         return Ok(());
     }
     Err(ExitError::usage(format!(
-        "refused: {}. A row naming nobody the store knows changes no one's schedule or leave, so a misspelt \
+        "refused:\n  {}\nA row naming nobody the store knows changes no one's schedule or leave, so a misspelt \
          name would leave the real person judged without it. Correct the file, or give --allow-unknown-user \
          to accept it (for people whose logs are not yet ingested).",
-        problems.join("; ")
+        problems.join("\n  ")
     )))
 }
 

@@ -180,7 +180,10 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
         crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
     let plan = retention::plan(&store, cutoff, &holds, &attributor)?;
     let dns_removed = plan.dns_lookups;
-    let mut out = std::io::stdout().lock();
+    // Everything printed is kept until the purge and its audit entries are
+    // done: a closed or full standard output (`| head`, `| logger` gone)
+    // must never stop the nightly purge half-way or before it starts.
+    let mut out: Vec<u8> = Vec::new();
     let rows: Vec<PlanRow> = plan.files.iter().map(|s| row(&store, s)).collect();
     if args.format == OutputFormat::Json {
         let mut v = summary(&plan, args.execute, reason);
@@ -198,7 +201,9 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
         draft.details = summary(&plan, args.execute, reason);
         draft.details["dns_lookups_removed"] = dns_removed.into();
         draft.details["retention_days"] = days.into();
-        if let Some(u) = &unfinished {
+        if let Some(u) = &unfinished
+            && args.execute
+        {
             // This run finishes the purge that was killed: its plan is
             // worked out again from what is on disk.
             draft.details["finishes"] = u.seq.into();
@@ -280,8 +285,14 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
         if let Some(u) = &unfinished {
             writeln!(
                 out,
-                "this run finishes the purge that started at {} (audit entry {}) and did not finish",
-                u.started, u.seq
+                "{} the purge that started at {} (audit entry {}) and did not finish",
+                if args.execute {
+                    "this run finishes"
+                } else {
+                    "dry run: `--execute` would finish"
+                },
+                u.started,
+                u.seq
             )?;
         }
         if !args.execute && !plan.is_empty() {
@@ -289,5 +300,6 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
         }
         writeln!(out, "audit entry {} ({})", entry.seq, &entry.hash[..16])?;
     }
+    std::io::stdout().lock().write_all(&out)?;
     Ok(())
 }

@@ -93,9 +93,8 @@ pub fn run(args: StoreCmdArgs) -> anyhow::Result<()> {
                 "fingerprint": crate::signing::fingerprint(&public),
                 "written_to": out.as_ref().map(|p| p.display().to_string()),
             });
-            store.audit(d)?;
-            write!(stdout, "{text}")?;
-            Ok(())
+            let printed = write!(stdout, "{text}").map_err(anyhow::Error::from);
+            super::record_outcome(&store, d, printed)
         }
         StoreCommand::Config {
             command: ConfigCommand::Set { file },

@@ -373,7 +373,13 @@ pub fn ingest_file(
     let mut decoded = open_decoded(path, compression, skip, start, bytes_read.clone())?;
     let mut head = Vec::new();
     fill(&mut decoded, &mut head, HEAD_BYTES).map_err(|e| read_error(path, first_line, e))?;
-    if head.contains(&0) {
+    // The rest of a log already ingested (it grew): it was judged a text log
+    // of its format then, and a crash that left NUL bytes where it went on
+    // (Squid's typical damage) is for the line checks to quarantine.
+    let continued: Option<&'static dyn LogFormat> = prefix
+        .as_ref()
+        .and_then(|(r, _)| crate::formats::by_name(&r.format).ok());
+    if continued.is_none() && head.contains(&0) {
         return Err(NotALog(format!(
             "{} is a binary file (NUL bytes in its first 64 KiB), not a text log",
             path.display()
@@ -385,7 +391,7 @@ pub fn ingest_file(
         use chrono::Datelike;
         cx.year = DateTime::<Utc>::from(modified).year();
     }
-    let format: Option<&'static dyn LogFormat> = match opts.format {
+    let format: Option<&'static dyn LogFormat> = match opts.format.or(continued) {
         Some(f) => Some(f),
         None if head.iter().all(|b| b.is_ascii_whitespace()) => None,
         None => match detect::detect(&head, &cx) {

@@ -92,7 +92,10 @@ impl Store {
             .with_context(|| format!("{} is not a valid store.toml", info_path.display()))?;
         if info.schema_version != SCHEMA_VERSION {
             bail!(
-                "store {} has layout version {}, this netusage reads version {SCHEMA_VERSION}",
+                "store {} has layout version {}, this netusage reads version {SCHEMA_VERSION} (version 3 marks \
+                 address-only events in a column of their own, `user_logged`, which older stores lack). Fix: keep \
+                 the old store read-only with the netusage that made it, and ingest the logs again into a new store \
+                 (`netusage ingest --store NEW LOGS...`)",
                 root.display(),
                 info.schema_version
             );
@@ -131,6 +134,13 @@ impl Store {
     /// # Errors
     /// Another netusage process holds the lock, or the directory cannot be written.
     pub fn open_for_write(root: &Path) -> anyhow::Result<Store> {
+        if !root.join("store.toml").exists() {
+            let parent = match root.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            check_parent(&parent)?;
+        }
         crate::fsutil::create_dir_all(root)?;
         // An existing folder others can write to is refused before anything
         // is written into it.
@@ -270,6 +280,30 @@ pub struct UnfinishedPurge {
     pub started: String,
 }
 
+/// Refuses to make a new store in `parent` when others could write there
+/// without the sticky bit (as `/tmp` has): another user could then move the
+/// new store away and put their own in its place.
+///
+/// # Errors
+/// The folder is so, with the fix.
+fn check_parent(parent: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(parent) else {
+        return Ok(());
+    };
+    if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+        bail!(
+            "refused: a new store would be made in {}, which others can write to (mode {:o}, no sticky bit): \
+             another user could move the store away and put their own in its place. Fix: `chmod go-w {}`, \
+             or choose a private folder",
+            parent.display(),
+            meta.mode() & 0o7777,
+            parent.display()
+        );
+    }
+    Ok(())
+}
+
 /// Refuses a store that someone other than its owner could change, as
 /// OpenSSH's `StrictModes` refuses a `~/.ssh` others can write to: the
 /// folder and everything in it must be owned by the user running netusage
@@ -297,8 +331,19 @@ fn check_modes(root: &Path) -> anyhow::Result<()> {
                 root.display()
             );
         }
-        if meta.file_type().is_symlink() {
-            continue;
+        let kind = meta.file_type();
+        if kind.is_symlink() || !(kind.is_file() || kind.is_dir()) {
+            bail!(
+                "refused: {} is {} inside the store: the store holds only its own folders and regular files \
+                 (a link could point its audit log or keys elsewhere; a FIFO or device would hang or flood the \
+                 command). Fix: remove it and restore the real file from a backup",
+                path.display(),
+                if kind.is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "a FIFO, socket or device"
+                }
+            );
         }
         if meta.mode() & 0o022 != 0 {
             bail!(

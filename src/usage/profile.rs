@@ -90,13 +90,28 @@ fn read_csv(bytes: &[u8], file: &str, columns: &[&str]) -> Result<Vec<(u64, Vec<
             })
         })
         .collect::<Result<_, _>>()?;
+    // The line in the file as an editor numbers it, from the record's byte
+    // offset (the csv crate's own count leaves out blank lines).
+    let line_at = |p: Option<&csv::Position>| {
+        p.map_or(0, |p| {
+            let mut upto = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            // Its offset is where it began looking: before the blank lines
+            // it skipped.
+            while upto < bytes.len() && matches!(bytes[upto], b'\n' | b'\r') {
+                upto += 1;
+            }
+            memchr::memchr_iter(b'\n', &bytes[..upto]).count() as u64 + 1
+        })
+    };
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = line_at(e.position());
             format!("{file} line {line}: {e}")
         })?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = line_at(rec.position());
         out.push((
             line,
             index
