@@ -81,6 +81,34 @@ pub fn schema() -> Schema {
     ])
 }
 
+/// Prefix of the person key of a logged name that reads like the key of an
+/// address-only event ([`person_key`]).
+pub const LOGGED_PREFIX: &str = "logged:";
+
+/// The person an event belongs to before attribution, as analysis and
+/// pseudonyms key it: the stored `user`, except that a logged name that
+/// begins `ip:` (or `logged:`) gets [`LOGGED_PREFIX`] in front. Address-only
+/// events are keyed `ip:<client>`; a log line whose user field reads
+/// `ip:10.0.0.50` is then a person of its own, never grouped with the
+/// address-only events of 10.0.0.50 (the mapping is one-to-one: no logged
+/// name is keyed `ip:…`). The store keeps the name as written.
+pub fn person_key(user: &str, logged: bool) -> std::borrow::Cow<'_, str> {
+    if logged && (user.starts_with("ip:") || user.starts_with(LOGGED_PREFIX)) {
+        std::borrow::Cow::Owned(format!("{LOGGED_PREFIX}{user}"))
+    } else {
+        std::borrow::Cow::Borrowed(user)
+    }
+}
+
+/// The stored `user` behind a person key ([`person_key`]'s inverse), for
+/// filters pushed into the store.
+pub fn stored_user(person: &str) -> &str {
+    match person.strip_prefix(LOGGED_PREFIX) {
+        Some(rest) if rest.starts_with("ip:") || rest.starts_with(LOGGED_PREFIX) => rest,
+        _ => person,
+    }
+}
+
 /// The key that makes two events the same request: time (UTC ms), user,
 /// client, method, URL, status and bytes. Two sources holding an event with
 /// the same key hold the same log line (an overlapping or rotated copy);

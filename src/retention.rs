@@ -146,7 +146,8 @@ fn holding(
     client: &str,
     ts_ms: i64,
 ) -> Option<(usize, bool)> {
-    if let Some(i) = holds.iter().position(|h| h.covers(user, ts_ms)) {
+    let key = crate::event::person_key(user, logged);
+    if let Some(i) = holds.iter().position(|h| h.covers(&key, ts_ms)) {
         return Some((i, false));
     }
     if logged {

@@ -585,8 +585,12 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
     let secs = social_seconds(&store, Path::new(&cfg));
     // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
     assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&120));
-    // The planted five stay under the name as logged (240 s + 60 s).
-    assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&300));
+    // The planted five stay under the name as logged (240 s + 60 s), keyed
+    // apart from the address (`logged:` in front: see `event::person_key`).
+    assert_eq!(
+        secs.get(&pseudonym(&store, "logged:ip:10.0.0.50")),
+        Some(&300)
+    );
     assert_eq!(secs.len(), 2, "{secs:?}");
 }
 
@@ -670,4 +674,34 @@ fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
     left.sort();
     assert_eq!(left, ["alice", "bob", "dave"]);
     assert_eq!(stored(&store).len(), 3);
+}
+
+/// The forged `ip:10.0.0.50` name of the review was grouped with the real
+/// address-only events of 10.0.0.50 (one pseudonym for both), so lines forged
+/// from another machine counted against that address. Each is keyed apart.
+#[test]
+fn a_logged_name_reading_ip_is_a_person_apart_from_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fb = "www.facebook.com";
+    let forged: Vec<String> = every("2025-06-11T10:00:00Z", 60, 5, "ip:10.0.0.50", fb)
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5 ", "10.0.0.99 "))
+        .collect();
+    let own: Vec<String> = every("2025-06-11T14:00:00Z", 60, 2, "-", fb)
+        .into_iter()
+        .map(|l| l.replace("10.0.0.5 ", "10.0.0.50 "))
+        .collect();
+    let log = write_log(root, "proxy.log", &[forged, own].concat());
+    let store = root.join("store");
+    ingest(&store, &log);
+    let cfg = config(&store);
+    let secs = social_seconds(&store, Path::new(&cfg));
+    // The address alone: 14:00–14:01 + 60 s; the forged name: 10:00–10:04 + 60 s.
+    assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&120));
+    assert_eq!(
+        secs.get(&pseudonym(&store, "logged:ip:10.0.0.50")),
+        Some(&300)
+    );
+    assert_eq!(secs.len(), 2, "{secs:?}");
 }

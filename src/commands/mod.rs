@@ -388,9 +388,7 @@ impl Analysis {
         accs: &mut [analysis::Accumulator<'_>],
     ) -> anyhow::Result<()> {
         let mut columns = analysis::COLUMNS.to_vec();
-        if !self.attributor.is_empty() {
-            columns.push(col::USER_LOGGED);
-        }
+        columns.push(col::USER_LOGGED);
         if self.classifier.is_some() || self.resolver.is_some() {
             columns.push(col::HOST);
         }
@@ -415,9 +413,8 @@ impl Analysis {
         }
         let bar = days_bar(days.len());
         let prepare = |_, mut events: DataFrame| {
-            if !self.attributor.is_empty() {
-                scan::attribute(&mut events, &self.attributor, false)?;
-            }
+            // Attribution, and the keys of logged names that read `ip:…`.
+            scan::attribute(&mut events, &self.attributor, false)?;
             if let Some((resolver, rules)) = &self.resolver
                 && scan::name_from_dns(&mut events, resolver, window_ms)?
                 && self.classifier.is_none()

@@ -117,7 +117,7 @@ pub fn day_of(path: &Path) -> Option<NaiveDate> {
 pub struct Filter {
     /// The time range (UTC, half-open).
     pub range: Range,
-    /// Only these accounts; `None` reads everyone.
+    /// Only these accounts (person keys, [`crate::event::person_key`]); `None` reads everyone.
     pub users: Option<Vec<String>>,
 }
 
@@ -168,11 +168,12 @@ pub fn read_day(
         // More: one set lookup (a chain of equalities grows with the set).
         and(match users.as_slice() {
             [] => lit(false),
-            [one] => col(col::USER).eq(lit(one.as_str())),
+            // Person keys name stored users (`logged:ip:…` is stored `ip:…`).
+            [one] => col(col::USER).eq(lit(crate::event::stored_user(one))),
             many => col(col::USER).is_in(
                 lit(StringChunked::from_iter_values(
                     "accounts".into(),
-                    many.iter().map(String::as_str),
+                    many.iter().map(|u| crate::event::stored_user(u)),
                 )
                 .into_series())
                 .implode(false),
@@ -296,7 +297,9 @@ pub fn read(store: &Store, columns: &[&str], filter: &Filter) -> anyhow::Result<
     Ok(out)
 }
 
-/// Every account (normalised user name) with events in `range`.
+/// Every account with events in `range`, as analysis keys it
+/// ([`crate::event::person_key`]: normalised user names, `ip:<client>` for
+/// events logged with no user).
 ///
 /// # Errors
 /// A partition file cannot be read (file named).
@@ -306,11 +309,14 @@ pub fn users(store: &Store, range: &Range) -> anyhow::Result<BTreeSet<String>> {
         users: None,
     };
     let mut out = BTreeSet::new();
-    each_day(store, &[col::USER], &filter, |_, df| {
+    each_day(store, &[col::USER, col::USER_LOGGED], &filter, |_, df| {
         let users = df.column(col::USER)?.str()?.clone();
-        for u in users.iter().flatten() {
-            if !out.contains(u) {
-                out.insert(u.to_string());
+        let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
+        for (u, l) in users.iter().zip(logged.iter()) {
+            let Some(u) = u else { continue };
+            let key = crate::event::person_key(u, l.unwrap_or(true));
+            if !out.contains(key.as_ref()) {
+                out.insert(key.into_owned());
             }
         }
         Ok(())
@@ -412,8 +418,10 @@ pub fn day_keys(
 /// so by the store, `user_logged` false, and stored as `ip:<address>`) to
 /// the person whose identity interval covers their time there
 /// (docs/STORE.md, "Identity and attribution"): the `user` column then holds
-/// that person. A logged name is never attributed, whatever its text. With
-/// `label`, adds an `attribution` column: `logged`,
+/// that person. A logged name is never attributed, whatever its text, and
+/// one that reads `ip:…` is keyed apart from the address-only events
+/// ([`crate::event::person_key`]). With `label`, adds an `attribution`
+/// column: `logged`,
 /// `identity:<source>:<line>`, `ambiguous` or `unattributed`.
 ///
 /// # Errors
@@ -424,12 +432,16 @@ pub fn attribute(
     label: bool,
 ) -> anyhow::Result<()> {
     use crate::identity::attribute::Outcome;
-    if attributor.is_empty() && !label {
+    let users = events.column(col::USER)?.str()?.clone();
+    let logged = events.column(col::USER_LOGGED)?.bool()?.clone();
+    // Logged names that need a key of their own (`ip:…` as written).
+    let rekey = users.iter().zip(logged.iter()).any(|(u, l)| {
+        l != Some(false) && u.is_some_and(|u| crate::event::person_key(u, true) != u)
+    });
+    if attributor.is_empty() && !label && !rekey {
         return Ok(());
     }
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
-    let users = events.column(col::USER)?.str()?.clone();
-    let logged = events.column(col::USER_LOGGED)?.bool()?.clone();
     let times: std::borrow::Cow<'_, [i64]> = match ts.cont_slice() {
         Ok(s) => s.into(),
         Err(_) => ts.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>().into(),
@@ -439,9 +451,9 @@ pub fn attribute(
     // are answered from here without searching the address's holds.
     let mut memo: HashMap<&str, (i64, i64, Outcome<'_>), foldhash::fast::RandomState> =
         HashMap::default();
-    let mut people: Vec<&str> = Vec::with_capacity(users.len());
+    let mut people: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(users.len());
     let mut outcomes: Vec<Outcome<'_>> = Vec::with_capacity(if label { users.len() } else { 0 });
-    let mut any = false;
+    let mut any = rekey;
     let names = users.downcast_iter().flat_map(|a| a.iter());
     let marks = logged.downcast_iter().flat_map(|a| a.iter());
     for ((u, l), &t) in names.zip(marks).zip(times.iter()) {
@@ -461,16 +473,17 @@ pub fn attribute(
         match o {
             Outcome::Identity(p, _) => {
                 any = true;
-                people.push(p);
+                people.push(std::borrow::Cow::Borrowed(p));
             }
-            _ => people.push(u),
+            _ => people.push(crate::event::person_key(u, !address_only)),
         }
         if label {
             outcomes.push(o);
         }
     }
     if any {
-        let column = StringChunked::from_iter_values(col::USER.into(), people.into_iter());
+        let column =
+            StringChunked::from_iter_values(col::USER.into(), people.iter().map(|p| p.as_ref()));
         events.replace(col::USER, column.into_column())?;
     }
     if label {
