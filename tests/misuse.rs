@@ -683,6 +683,19 @@ fn the_floor_cannot_be_lowered_by_the_config() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("needs a reason"));
+    // Nor one that is only invisible characters.
+    let out = run(&[
+        "purge",
+        "--store",
+        c.s(),
+        "--retention-days",
+        "30",
+        "--override-minimum",
+        "\u{200b}\u{00ad} ",
+        "--execute",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs a reason in words"));
     // A config that raises the floor is fine, and is recorded with its SHA-256.
     std::fs::write(&cfg, "[retention]\ndays = 400\nminimum_days = 400\n").unwrap();
     ok(&["purge", "--store", c.s(), "--config", cfg.to_str().unwrap()]);

@@ -157,12 +157,14 @@ pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> se
 pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     let config = super::load_config(&args.store.store, args.config.as_deref(), None)?;
     let days = args.retention_days.unwrap_or(config.retention.days);
-    let reason = args.override_minimum.as_deref().map(str::trim);
-    if reason == Some("") {
-        return Err(ExitError::usage(
-            "--override-minimum needs a reason in words; it is recorded in the audit log",
-        ));
-    }
+    // A reason must hold a letter or digit (a zero-width space is no reason).
+    let reason = args
+        .override_minimum
+        .as_deref()
+        .map(|r| crate::audit::reason("--override-minimum", r))
+        .transpose()
+        .map_err(ExitError::usage)?;
+    let reason = reason.as_deref();
     if days < config.retention.minimum_days && reason.is_none() {
         return Err(ExitError::usage(format!(
             "a retention window of {days} days is below the minimum of {} days (the one-year floor of the seed policies, \

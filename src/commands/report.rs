@@ -118,12 +118,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let (mut profiles, profile_files) = config.profiles()?;
     let schedule = profiles.default_schedule().clone();
     let policy = config.policy()?;
-    let supersede = args.supersede.as_deref().map(str::trim);
-    if supersede == Some("") {
-        return Err(ExitError::usage(
-            "--supersede needs a reason in words; it goes into the new pack and the audit log",
-        ));
-    }
+    let supersede = args
+        .supersede
+        .as_deref()
+        .map(|r| crate::audit::reason("--supersede", r))
+        .transpose()
+        .map_err(ExitError::usage)?;
+    let supersede = supersede.as_deref();
     let bytes = crate::fsutil::read_input(&args.authorisation, crate::fsutil::SMALL_INPUT_MAX)
         .map_err(|e| {
             anyhow::anyhow!(
