@@ -137,27 +137,31 @@ impl Held {
 }
 
 /// Which hold keeps an event, and how the event was tied to the person:
-/// `(hold index, attributed)`. `None` when no hold keeps it.
+/// `(hold index, attributed)`. `None` when no hold keeps it. `periods` are
+/// the holds' [`Hold::period_ms`], worked out once for all rows.
 fn holding(
     holds: &[Hold],
+    periods: &[(i64, i64)],
     attributor: &Attributor,
     user: &str,
     logged: bool,
     client: &str,
     ts_ms: i64,
 ) -> Option<(usize, bool)> {
-    let key = crate::event::person_key(user, logged);
-    if let Some(i) = holds.iter().position(|h| h.covers(&key, ts_ms)) {
+    let covering = |person: &str| {
+        holds
+            .iter()
+            .zip(periods)
+            .position(|(h, &(start, end))| ts_ms >= start && ts_ms < end && h.holds_user(person))
+    };
+    if let Some(i) = covering(&crate::event::person_key(user, logged)) {
         return Some((i, false));
     }
     if logged {
         return None;
     }
     match attributor.at(client, ts_ms) {
-        Outcome::Identity(person, _) => holds
-            .iter()
-            .position(|h| h.covers(person, ts_ms))
-            .map(|i| (i, true)),
+        Outcome::Identity(person, _) => covering(person).map(|i| (i, true)),
         _ => None,
     }
 }
@@ -401,6 +405,7 @@ fn removal_mask(
     let users = df.column(col::USER)?.str()?.clone();
     let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
     let clients = df.column(col::CLIENT_IP)?.str()?.clone();
+    let periods: Vec<(i64, i64)> = holds.iter().map(Hold::period_ms).collect();
     let mask = ts
         .iter()
         .zip(users.iter())
@@ -411,7 +416,7 @@ fn removal_mask(
             if t >= cutoff_ms {
                 return false;
             }
-            match holding(holds, attributor, u, l.unwrap_or(true), c, t) {
+            match holding(holds, &periods, attributor, u, l.unwrap_or(true), c, t) {
                 Some((i, attributed)) => {
                     if attributed {
                         held[i].attributed += 1;

@@ -14,7 +14,6 @@ use crate::identity::normalise_user;
 use crate::output::{self, OutputFormat, Record};
 use crate::retention::{self, Hold};
 use crate::store::Store;
-use crate::store::scan::{self, Range};
 
 /// Place, release or list legal holds.
 ///
@@ -192,24 +191,12 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
 /// record (a misspelt name would let the case's data be purged), naming
 /// close matches.
 fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
-    let mut known = scan::users(store, &Range::default())?;
-    known.extend(
-        crate::store::identity::all(store)?
-            .into_iter()
-            .map(|(_, iv)| iv.user),
-    );
-    let mut problems = Vec::new();
-    for u in users.iter().filter(|u| !known.contains(u.as_str())) {
-        let names = crate::identity::close_matches(u, known.iter().map(String::as_str));
-        problems.push(if names.is_empty() {
-            format!("user `{u}` has no event in the store")
-        } else {
-            format!(
-                "user `{u}` has no event in the store; did you mean {}?",
-                names.join(", ")
-            )
-        });
-    }
+    let known = super::known_users(store, &crate::store::identity::all(store)?)?;
+    let problems: Vec<String> = users
+        .iter()
+        .filter(|u| !known.contains(u.as_str()))
+        .map(|u| super::unknown_user(u, &known))
+        .collect();
     if problems.is_empty() {
         return Ok(());
     }

@@ -254,22 +254,11 @@ pub fn check_profile_users(
     if named.is_empty() {
         return Ok(());
     }
-    let mut known = scan::users(store, &Range::default())?;
-    known.extend(intervals.iter().map(|(_, iv)| iv.user.clone()));
+    let known = known_users(store, intervals)?;
     let problems: Vec<String> = named
         .iter()
         .filter(|(u, _)| !known.contains(**u))
-        .map(|(u, at)| {
-            let close = crate::identity::close_matches(u, known.iter().map(String::as_str));
-            if close.is_empty() {
-                format!("{at}: user `{u}` has no event in the store")
-            } else {
-                format!(
-                    "{at}: user `{u}` has no event in the store; did you mean {}?",
-                    close.join(", ")
-                )
-            }
-        })
+        .map(|(u, at)| format!("{at}: {}", unknown_user(u, &known)))
         .collect();
     if problems.is_empty() {
         return Ok(());
@@ -280,6 +269,35 @@ pub fn check_profile_users(
          to accept it (for people whose logs are not yet ingested).",
         problems.join("\n  ")
     )))
+}
+
+/// Everyone the store knows: each account with events (as analysis keys
+/// it) and each person an identity record names (`intervals`).
+///
+/// # Errors
+/// A partition file cannot be read.
+pub fn known_users(
+    store: &Store,
+    intervals: &[(String, crate::identity::intervals::Interval)],
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut known = scan::users(store, &Range::default())?;
+    known.extend(intervals.iter().map(|(_, iv)| iv.user.clone()));
+    Ok(known)
+}
+
+/// Why `user` (not in `known`) is refused, with the close matches
+/// ([`crate::identity::close_matches`]): `user `x` has no event in the
+/// store; did you mean y?`.
+pub fn unknown_user(user: &str, known: &std::collections::BTreeSet<String>) -> String {
+    let close = crate::identity::close_matches(user, known.iter().map(String::as_str));
+    if close.is_empty() {
+        format!("user `{user}` has no event in the store")
+    } else {
+        format!(
+            "user `{user}` has no event in the store; did you mean {}?",
+            close.join(", ")
+        )
+    }
 }
 
 /// What an analysis command works from: the config and what it validates

@@ -899,8 +899,23 @@ fn read_long_line(
     ))
 }
 
-/// The quarantine record of a line too long to hold ([`read_long_line`]).
+/// The quarantine record of a line too long to parse, in a block of its
+/// own ([`read_long_line`]).
 fn long_line_out(long: &LongLine) -> BlockOut {
+    BlockOut {
+        frames: Vec::new(),
+        rejects: vec![long_line_reject(long)],
+        stats: Stats {
+            lines: 1,
+            ..Stats::default()
+        },
+        realms: BTreeMap::new(),
+    }
+}
+
+/// The quarantine record of a line too long to parse: its first bytes,
+/// length and SHA-256, and why.
+fn long_line_reject(long: &LongLine) -> Rejected {
     let binary = memchr::memchr(0, &long.head).is_some();
     let reason = format!(
         "line of {} bytes, longer than {MAX_LINE_BYTES}: not parsed{}; its first {} bytes are kept, \
@@ -913,21 +928,13 @@ fn long_line_out(long: &LongLine) -> BlockOut {
         },
         long.head.len().min(LONG_LINE_HEAD_BYTES),
     );
-    BlockOut {
-        frames: Vec::new(),
-        rejects: vec![Rejected::over_long(
-            long.line,
-            &reason,
-            &long.head,
-            long.bytes,
-            long.sha256.clone(),
-        )],
-        stats: Stats {
-            lines: 1,
-            ..Stats::default()
-        },
-        realms: BTreeMap::new(),
-    }
+    Rejected::over_long(
+        long.line,
+        &reason,
+        &long.head,
+        long.bytes,
+        long.sha256.clone(),
+    )
 }
 
 /// The writer side of one file's ingest: stores each parsed block's events
@@ -1199,16 +1206,12 @@ pub fn process_block<'a>(
         let line_bytes = &raw[..raw.len() - cr];
         stats.lines += 1;
         if line_bytes.len() > MAX_LINE_BYTES {
-            rejects.push(
-                long_line_out(&LongLine {
-                    line: this,
-                    bytes: line_bytes.len() as u64,
-                    sha256: hex::encode(Sha256::digest(line_bytes)),
-                    head: line_bytes[..LONG_LINE_HEAD_BYTES].to_vec(),
-                })
-                .rejects
-                .remove(0),
-            );
+            rejects.push(long_line_reject(&LongLine {
+                line: this,
+                bytes: line_bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(line_bytes)),
+                head: line_bytes[..LONG_LINE_HEAD_BYTES].to_vec(),
+            }));
             continue;
         }
         if has_nul && memchr::memchr(0, line_bytes).is_some() {
