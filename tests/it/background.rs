@@ -2,11 +2,11 @@
 //! (people reading at irregular intervals) plus tabs left open that poll at a
 //! machine-regular interval for an hour or more between the readings.
 
-mod common;
+
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 
 /// A small deterministic generator (xorshift64*), so the log is the same on
 /// every run.

@@ -1,12 +1,12 @@
 //! Browse time end to end: hand-made Squid logs, `usage --format csv`, and
 //! exact seconds worked out by hand in each test's comment.
 
-mod common;
+
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Ingests `lines` into a fresh store and returns the usage CSV rows keyed by
 /// (user, category) with the numeric columns, plus the flagged column.

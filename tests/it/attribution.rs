@@ -1,11 +1,11 @@
 //! Attribution of events logged with only an address, end to end: identity
 //! files imported after the log, exact seconds per person from `usage`.
 
-mod common;
+
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// A Windows Security event as Event Viewer exports it.
 fn event(id: u32, time: &str, user: &str, logon_id: &str, ip: &str) -> String {

@@ -1,12 +1,12 @@
 //! Evidence packs: the authorisation gate (each refusal), the pack, verify,
 //! tampering, minimisation, spreadsheet and HTML safety, the audit chain.
 
-mod common;
+
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 
 /// A valid record for `users` over D−1 (Monday) to D+5 (Sunday), authorised
 /// an hour ago and expiring in 30 days by the system clock.

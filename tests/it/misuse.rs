@@ -2,12 +2,12 @@
 //! reproduced exactly, and refused. Records are dated relative to the system
 //! clock, which the authorisation gate uses.
 
-mod common;
+
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// A valid record; `subject` is the body of its [subject] table after employee_id.
 fn record(subject: &str, requested_by: &str, authoriser: &str) -> String {

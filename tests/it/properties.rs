@@ -2,7 +2,7 @@
 //! never make ingest panic, and every line is accounted for
 //! (`accepted + rejected = lines`).
 
-mod common;
+
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -97,7 +97,7 @@ fn apply(line: &str, ms: &[Mutation]) -> Vec<u8> {
     b
 }
 
-const REAL: &str = include_str!("data/squid/beats_x-pack_squid_access1.log");
+const REAL: &str = include_str!("../data/squid/beats_x-pack_squid_access1.log");
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -142,7 +142,7 @@ fn a_mutated_log_ingests_with_every_line_accounted_for() {
     let log = dir.path().join("mutated.log");
     std::fs::write(&log, &block).unwrap();
     let store = dir.path().join("store");
-    common::ok(&[
+    crate::common::ok(&[
         "ingest",
         "--now",
         "2006-09-10T00:00:00Z",
@@ -172,7 +172,7 @@ fn the_audit_log_fuzz_crash_is_a_chain_broken_at_a_named_line() {
     // `cargo fuzz run audit_verify` found this input: an audit log with bytes
     // that are not UTF-8 made `verify` fail to read the file at all. Run it as
     // the fuzz target does: the log, then after a NUL byte the head.
-    let data = std::fs::read(common::test_data().join("fuzz/audit_verify-crash-55e64309")).unwrap();
+    let data = std::fs::read(crate::common::test_data().join("fuzz/audit_verify-crash-55e64309")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (log, head) = match data.iter().position(|&b| b == 0) {
         Some(i) => (&data[..i], Some(&data[i + 1..])),

@@ -1,12 +1,12 @@
 //! Ingest: real sample files, bad input, idempotence.
 
-mod common;
+
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use netusage::store::manifest;
 use netusage::store::quarantine;
 

@@ -2,12 +2,12 @@
 //! (people and leave files, night shifts, rotas, part-time days, Scottish and
 //! Northern Irish bank holidays), end to end with exact results.
 
-mod common;
+
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Wed 11 and Thu 12 June 2025, UTC; working 09:00–17:00, official break
 /// 12:30–13:30 (Sheffield's preset adds core hours 10:00–12:00 and

@@ -2,13 +2,13 @@
 //! once, many small files equal one big one, and a nightly purge of one day
 //! leaves every other partition of a year-long store untouched.
 
-mod common;
+
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use common::*;
+use crate::common::*;
 use netusage::classify::is_social;
 use netusage::config::Config;
 use netusage::event::col;

@@ -2,9 +2,9 @@
 //! address are named after the client's most recent lookup of that address
 //! within the window, never a later one; with no lookup they keep the address.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 
 #[test]
 fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {

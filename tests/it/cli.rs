@@ -1,8 +1,8 @@
 //! The command line: lookups, user rules at analysis time, exit codes, the lock.
 
-mod common;
 
-use common::*;
+
+use crate::common::*;
 
 #[test]
 fn categories_lookup_names_the_rule() {

@@ -2,14 +2,14 @@
 //! loops, FIFOs, sockets and devices, unreadable entries, images, empty
 //! folders, NUL bytes, dates in the future, a closed pipe.
 
-mod common;
+
 
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// Runs netusage with a deadline: a hang fails the test instead of blocking it.
 fn run_within(args: &[&str], secs: u64) -> std::process::Output {

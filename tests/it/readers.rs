@@ -1,14 +1,14 @@
 //! Readers and input: every compression by content, and each log format on
 //! real sample lines (copies in tests/data with their sources and licences).
 
-mod common;
+
 
 use std::io::Write;
 
 use netusage::formats::LogFormat;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn records(store: &Path) -> Vec<netusage::store::manifest::SourceRecord> {
     netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()

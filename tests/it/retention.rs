@@ -1,13 +1,13 @@
 //! Retention: the cutoff to the millisecond, legal holds, dry run vs
 //! execute, crash-resumability, nothing old left anywhere, the audit chain.
 
-mod common;
+
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use common::*;
+use crate::common::*;
 use netusage::event::col;
 use netusage::store::scan::{Range, scan};
 use netusage::store::{Store, manifest};
