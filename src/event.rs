@@ -49,6 +49,15 @@ pub mod col {
     /// are ever attributed to a person through identity records: the mark
     /// is the store's own, so no log line can forge it.
     pub const USER_LOGGED: &str = "user_logged";
+
+    // Columns enrichment adds on reading (`crate::enrich`); never stored.
+
+    /// Utf8: how an event was attributed: `logged`,
+    /// `identity:<source>:<line>`, `ambiguous` or `unattributed`.
+    pub const ATTRIBUTION: &str = "attribution";
+    /// Utf8: where the host came from: `logged`, or `dns` when a DNS
+    /// lookup named a destination logged only as an address.
+    pub const HOST_SOURCE: &str = "host_source";
 }
 
 /// The event schema, in column order.

@@ -11,17 +11,17 @@
 //! The binary (`src/main.rs`) is a thin layer over these modules: each
 //! subcommand lives in one small file under `src/commands/`.
 
+pub use netusage_formats::{classify, dns, formats};
+
 pub mod audit;
-pub mod classify;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod digest;
-pub mod dns;
+pub mod enrich;
 pub mod error;
 pub mod event;
 pub mod evidence;
-pub mod formats;
 pub mod fsutil;
 pub mod identity;
 pub mod ingest;

@@ -21,10 +21,13 @@ const CMD: &str = "analyse";
 /// usage table (or CSV/JSON) to standard output.
 #[derive(Debug, Args)]
 pub struct AnalyseArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// What to analyse and how to show it.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    /// How to read the logs.
     #[command(flatten)]
     pub reader: ReaderArgs,
     /// Only the N people with the most social-media time in working time (as `usage --top`).

@@ -10,8 +10,10 @@ use crate::store::Store;
 /// Check the store's audit log.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: AuditCommand,
 }

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::classify::Classifier;
 use crate::output::{self, OutputFormat, Record};
 
 /// Inspect how hosts are classified.
 #[derive(Debug, Args)]
 pub struct CategoriesArgs {
+    /// The subcommand.
     #[command(subcommand)]
     pub command: CategoriesCommand,
 }
@@ -82,7 +82,7 @@ pub fn run(args: CategoriesArgs) -> anyhow::Result<()> {
             format,
             hosts,
         } => {
-            let c = Classifier::with_user_file(categories.as_deref())?;
+            let c = crate::enrich::classifier(categories.as_deref())?;
             let rows: Vec<LookupRow> = hosts
                 .iter()
                 .map(|input| {

@@ -5,11 +5,11 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::Analysis;
 use crate::audit::Draft;
 use crate::identity::pseudonym;
 use crate::output::{self, OutputFormat, Record};
 use crate::store::manifest;
+use crate::usage::Analysis;
 use crate::usage::coverage::Coverage;
 
 /// One person's day.

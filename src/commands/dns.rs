@@ -21,8 +21,10 @@ use crate::store::dns::{self as table, DnsSource};
 /// "DNS naming".
 #[derive(Debug, Args)]
 pub struct DnsArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: DnsCommand,
 }

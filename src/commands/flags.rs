@@ -6,9 +6,10 @@ use std::io::Write;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Analysis, AnalysisArgs, StoreArgs};
+use super::{AnalysisArgs, StoreArgs};
 use crate::output::{self, OutputFormat, Record, minutes};
 use crate::store::scan;
+use crate::usage::Analysis;
 use crate::usage::PersonUsage;
 use crate::usage::policy::{Policy, Reason};
 use crate::usage::sensitivity::{self, DaySensitivity};
@@ -29,8 +30,10 @@ const CMD: &str = "flags";
 /// pseudonym is, an investigation needs an authorisation record.
 #[derive(Debug, Args)]
 pub struct FlagsArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// What to analyse and how to show it.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
 }
@@ -225,8 +228,8 @@ pub fn sensitivity(
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
-    let analysis = Analysis::prepare(&args.store, &args.analysis)?;
-    let (people, draft) = analysis.compute(CMD, &args.analysis)?;
+    let analysis = super::prepare(&args.store, &args.analysis)?;
+    let (people, draft) = analysis.compute(CMD)?;
     let printed = print(&analysis, &args, &people);
     super::record_outcome(&analysis.store, draft, printed)
 }

@@ -24,8 +24,10 @@ use crate::store::Store;
 /// outlives the retention window while the case is open.
 #[derive(Debug, Args)]
 pub struct HoldArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: HoldCommand,
 }
@@ -191,11 +193,11 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
 /// record (a misspelt name would let the case's data be purged), naming
 /// close matches.
 fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
-    let known = super::known_users(store, &crate::store::identity::all(store)?)?;
+    let known = crate::usage::pipeline::known_users(store, &crate::store::identity::all(store)?)?;
     let problems: Vec<String> = users
         .iter()
         .filter(|u| !known.contains(u.as_str()))
-        .map(|u| super::unknown_user(u, &known))
+        .map(|u| crate::usage::pipeline::unknown_user(u, &known))
         .collect();
     if problems.is_empty() {
         return Ok(());

@@ -28,8 +28,10 @@ use crate::store::identity::{self as table, IdentitySource};
 /// stored. See README, "Attribution".
 #[derive(Debug, Args)]
 pub struct IdentityArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: IdentityCommand,
 }

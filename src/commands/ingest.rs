@@ -9,7 +9,6 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{StoreArgs, parse_now};
-use crate::classify::Classifier;
 use crate::formats::{FileContext, LogFormat};
 use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{self, FileReport, Outcome};
@@ -26,8 +25,10 @@ use crate::store::Store;
 /// SHA-256) is skipped and reported as such.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// How to read the logs.
     #[command(flatten)]
     pub reader: ReaderArgs,
     /// How to print the summary: an aligned table, or CSV/JSON for scripts.
@@ -232,7 +233,7 @@ pub fn ingest_all(
     let real_now = crate::clock::now();
     let now = args.now.unwrap_or(real_now);
     let config = super::load_config(&args.store.store, args.config.as_deref(), None)?;
-    let classifier = Classifier::with_user_file(args.categories.as_deref())?;
+    let classifier = crate::enrich::classifier(args.categories.as_deref())?;
     let found = crate::input::expand(&args.paths);
     let files = found.files;
     let new = !args.store.store.join("store.toml").exists();

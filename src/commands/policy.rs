@@ -12,6 +12,7 @@ use crate::usage::presets::{self, Preset};
 /// Show the policy in force (or a council preset) in plain words.
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
+    /// The subcommand.
     #[command(subcommand)]
     pub command: PolicyCommand,
 }

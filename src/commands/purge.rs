@@ -27,6 +27,7 @@ use crate::store::{Store, UnfinishedPurge};
 /// finished by the next. The cutoff is now − N × 24 h in UTC.
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
     /// Configuration file (TOML): `[retention] days` and `minimum_days`.

@@ -37,6 +37,7 @@ use crate::usage::schedule::Plan;
 /// the audit log with the record's SHA-256.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
     /// The authorisation record (TOML; see examples/authorisation.toml).
@@ -45,6 +46,7 @@ pub struct ReportArgs {
     /// Configuration file (schedule, browse time, policy, retention, realms).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Whose rules and hours apply.
     #[command(flatten)]
     pub profile: ProfileArgs,
     /// Folder the pack is written into, as <out>/<reference>/ (and
@@ -235,25 +237,21 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
         let intervals = crate::store::identity::all(&store)?;
         if !args.profile.allow_unknown_user {
-            super::check_profile_users(&store, &profiles, &intervals)?;
+            crate::usage::pipeline::check_profile_users(&store, &profiles, &intervals)?;
         }
-        let attributor = crate::identity::attribute::Attributor::new(intervals);
-        let lookups = crate::store::dns::all(&store)?;
-        let naming = if lookups.is_empty() {
-            None
-        } else {
-            Some((
-                crate::dns::Resolver::new(lookups),
-                crate::classify::Classifier::with_user_file(None)?,
-            ))
-        };
+        let enricher = crate::enrich::Enricher::with_intervals(
+            &store,
+            intervals,
+            None,
+            config.identity.dns_window_s,
+        )?;
         let period_users = || scan::users(&store, &range);
         let read = |accounts: &BTreeSet<String>| {
             let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
             let (from_ms, to_ms) = (ms(range.from, i64::MIN), ms(range.to, i64::MAX));
             pack::read_attributed(
                 accounts,
-                &attributor,
+                &enricher,
                 |wanted| {
                     let filter = scan::Filter {
                         range: range.clone(),
@@ -264,15 +262,6 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
                 from_ms,
                 to_ms,
             )
-            .and_then(|mut df| {
-                if let Some((resolver, rules)) = &naming {
-                    let window = i64::try_from(config.identity.dns_window_s).unwrap_or(3600) * 1000;
-                    if scan::name_from_dns(&mut df, resolver, window)? {
-                        super::reclassify(&mut df, rules)?;
-                    }
-                }
-                Ok(df)
-            })
         };
         match pack::subject_events(&a, store.key(), &config.realms(), &period_users, &read)? {
             Ok(s) => Some(s),

@@ -15,8 +15,10 @@ use crate::store::Store;
 /// The store itself: its public key, and forgetting a source.
 #[derive(Debug, Args)]
 pub struct StoreCmdArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The subcommand.
     #[command(subcommand)]
     pub command: StoreCommand,
 }
@@ -52,6 +54,7 @@ pub enum StoreCommand {
     /// The store's own configuration, used by every command run without
     /// `--config` (the nightly purge among them).
     Config {
+        /// The subcommand.
         #[command(subcommand)]
         command: ConfigCommand,
     },

@@ -35,8 +35,10 @@ const CMD: &str = "usage";
 /// designated business user).
 #[derive(Debug, Args)]
 pub struct UsageArgs {
+    /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// What to analyse and how to show it.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
     /// Only the N people with the most social-media time in working time.
@@ -433,7 +435,7 @@ pub fn print(
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: UsageArgs) -> anyhow::Result<()> {
     if args.coverage {
-        let analysis = super::Analysis::prepare(&args.store, &args.analysis)?;
+        let analysis = super::prepare(&args.store, &args.analysis)?;
         return super::coverage::print(&analysis, args.analysis.format);
     }
     let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;

@@ -154,7 +154,7 @@ pub fn subject_events(
     }))
 }
 
-/// The column [`crate::store::scan::attribute`] adds.
+/// The column [`crate::enrich::Enricher::apply`] adds.
 pub const ATTRIBUTION: &str = "attribution";
 
 /// One identity record a pack's attribution rests on.
@@ -259,13 +259,13 @@ pub fn identity_labels(events: &DataFrame) -> anyhow::Result<BTreeMap<String, u6
 /// are those stored under one of the subject's own addresses (`ip:` accounts,
 /// whoever the identity sources say held it) and those attributed to one of
 /// its named accounts. Adds the `attribution` column (see
-/// [`crate::store::scan::attribute`]).
+/// [`crate::enrich::Enricher::apply`]).
 ///
 /// # Errors
 /// As `read`; Polars errors.
 pub fn read_attributed(
     accounts: &BTreeSet<String>,
-    attributor: &crate::identity::attribute::Attributor,
+    enricher: &crate::enrich::Enricher,
     read: impl Fn(&BTreeSet<String>) -> anyhow::Result<DataFrame>,
     from_ms: i64,
     to_ms: i64,
@@ -276,7 +276,7 @@ pub fn read_attributed(
         .cloned()
         .collect();
     let mut wanted = accounts.clone();
-    wanted.extend(attributor.addresses_of(&named, from_ms, to_ms));
+    wanted.extend(enricher.attributor().addresses_of(&named, from_ms, to_ms));
     let mut df = read(&wanted)?;
     let users = df.column(col::USER)?.str()?.clone();
     let logged = df.column(col::USER_LOGGED)?.bool()?.clone();
@@ -288,7 +288,7 @@ pub fn read_attributed(
         .zip(logged.iter())
         .map(|(u, l)| l == Some(false) && u.is_some_and(|u| accounts.contains(u)))
         .collect();
-    crate::store::scan::attribute(&mut df, attributor, true)?;
+    enricher.apply(&mut df, true)?;
     let theirs: BooleanChunked = df
         .column(col::USER)?
         .str()?

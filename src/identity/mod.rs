@@ -4,7 +4,7 @@
 
 pub mod attribute;
 pub mod intervals;
-pub mod sources;
+pub use netusage_formats::identity as sources;
 
 use std::borrow::Cow;
 

@@ -1,16 +1,15 @@
 //! Reading events back: the one scan API that `usage`, `flags` and (later)
 //! evidence packs share.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use polars::prelude::{
-    AnyValue, DataFrame, DataType, Expr, HiveOptions, IntoColumn, IntoSeries, LazyFrame,
-    NewChunkedArray, PlRefPath, Scalar, ScanArgsParquet, StringChunked, TimeUnit, TimeZone, col,
-    lit,
+    AnyValue, DataFrame, DataType, Expr, HiveOptions, IntoSeries, LazyFrame, NewChunkedArray,
+    PlRefPath, Scalar, ScanArgsParquet, StringChunked, TimeUnit, TimeZone, col, lit,
 };
 
 use super::{Store, manifest};
@@ -412,134 +411,4 @@ pub fn day_keys(
         });
     }
     Ok(out)
-}
-
-/// Attributes the events of `events` logged with only an address (marked
-/// so by the store, `user_logged` false, and stored as `ip:<address>`) to
-/// the person whose identity interval covers their time there
-/// (docs/STORE.md, "Identity and attribution"): the `user` column then holds
-/// that person. A logged name is never attributed, whatever its text, and
-/// one that reads `ip:…` is keyed apart from the address-only events
-/// ([`crate::event::person_key`]). With `label`, adds an `attribution`
-/// column: `logged`,
-/// `identity:<source>:<line>`, `ambiguous` or `unattributed`.
-///
-/// # Errors
-/// The `ts`, `user` or `user_logged` column is missing.
-pub fn attribute(
-    events: &mut DataFrame,
-    attributor: &crate::identity::attribute::Attributor,
-    label: bool,
-) -> anyhow::Result<()> {
-    use crate::identity::attribute::Outcome;
-    let users = events.column(col::USER)?.str()?.clone();
-    let logged = events.column(col::USER_LOGGED)?.bool()?.clone();
-    // Logged names that need a key of their own (`ip:…` as written).
-    let rekey = users.iter().zip(logged.iter()).any(|(u, l)| {
-        l != Some(false) && u.is_some_and(|u| crate::event::person_key(u, true) != u)
-    });
-    if attributor.is_empty() && !label && !rekey {
-        return Ok(());
-    }
-    let ts = events.column(col::TS)?.datetime()?.physical().clone();
-    let times: std::borrow::Cow<'_, [i64]> = match ts.cont_slice() {
-        Ok(s) => s.into(),
-        Err(_) => ts.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>().into(),
-    };
-    // The last answer for each address holds from its time until its
-    // `until`; rows of one address mostly come in time order, so most rows
-    // are answered from here without searching the address's holds.
-    let mut memo: HashMap<&str, (i64, i64, Outcome<'_>), foldhash::fast::RandomState> =
-        HashMap::default();
-    let mut people: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(users.len());
-    let mut outcomes: Vec<Outcome<'_>> = Vec::with_capacity(if label { users.len() } else { 0 });
-    let mut any = rekey;
-    let names = users.downcast_iter().flat_map(|a| a.iter());
-    let marks = logged.downcast_iter().flat_map(|a| a.iter());
-    for ((u, l), &t) in names.zip(marks).zip(times.iter()) {
-        let u = u.unwrap_or("");
-        let address_only = l == Some(false);
-        let o = match u.strip_prefix("ip:").filter(|_| address_only) {
-            Some(ip) => match memo.get(ip) {
-                Some(&(from, until, o)) if from <= t && t < until => o,
-                _ => {
-                    let (o, until) = attributor.at_until(ip, t);
-                    memo.insert(ip, (t, until, o));
-                    o
-                }
-            },
-            None => Outcome::Logged,
-        };
-        match o {
-            Outcome::Identity(p, _) => {
-                any = true;
-                people.push(std::borrow::Cow::Borrowed(p));
-            }
-            _ => people.push(crate::event::person_key(u, !address_only)),
-        }
-        if label {
-            outcomes.push(o);
-        }
-    }
-    if any {
-        let column =
-            StringChunked::from_iter_values(col::USER.into(), people.iter().map(|p| p.as_ref()));
-        events.replace(col::USER, column.into_column())?;
-    }
-    if label {
-        let column = StringChunked::from_iter_values(
-            "attribution".into(),
-            outcomes.iter().map(|o| o.label()),
-        );
-        events.with_column(column.into_column())?;
-    }
-    Ok(())
-}
-
-/// Names connections logged with only a destination address: where `host`
-/// is an IP address and `resolver` knows the name the event's client most
-/// recently resolved to it, no more than `window_ms` before (docs/STORE.md,
-/// "DNS naming"), `host` becomes that name. Adds a `host_source` column
-/// (`logged` or `dns`). Returns true when any host changed (the caller then
-/// classifies the batch again).
-///
-/// # Errors
-/// The `ts`, `host` or `client_ip` column is missing.
-pub fn name_from_dns(
-    events: &mut DataFrame,
-    resolver: &crate::dns::Resolver,
-    window_ms: i64,
-) -> anyhow::Result<bool> {
-    let ts = events.column(col::TS)?.datetime()?.physical().clone();
-    let hosts = events.column(col::HOST)?.str()?.clone();
-    let clients = events.column(col::CLIENT_IP)?.str()?.clone();
-    let named: Vec<Option<&str>> = hosts
-        .iter()
-        .zip(clients.iter())
-        .zip(ts.iter())
-        .map(|((h, c), t)| {
-            let h = h?;
-            h.parse::<std::net::IpAddr>().ok()?;
-            resolver.name(c?, h, t?, window_ms)
-        })
-        .collect();
-    let changed = named.iter().any(Option::is_some);
-    if changed {
-        let new = StringChunked::from_iter_values(
-            col::HOST.into(),
-            hosts
-                .iter()
-                .zip(&named)
-                .map(|(h, n)| n.unwrap_or(h.unwrap_or(""))),
-        );
-        events.replace(col::HOST, new.into_column())?;
-    }
-    let source = StringChunked::from_iter_values(
-        "host_source".into(),
-        named
-            .iter()
-            .map(|n| if n.is_some() { "dns" } else { "logged" }),
-    );
-    events.with_column(source.into_column())?;
-    Ok(changed)
 }

@@ -4,6 +4,7 @@
 pub mod background;
 pub mod coverage;
 pub mod holidays;
+pub mod pipeline;
 pub mod policy;
 pub mod presets;
 pub mod profile;
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::event::col;
+pub use pipeline::Analysis;
 use policy::{FlaggedDay, Policy};
 use profile::Profiles;
 use schedule::Split;

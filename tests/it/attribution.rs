@@ -1,8 +1,6 @@
 //! Attribution of events logged with only an address, end to end: identity
 //! files imported after the log, exact seconds per person from `usage`.
 
-
-
 use std::path::Path;
 
 use crate::common::*;

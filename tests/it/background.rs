@@ -2,8 +2,6 @@
 //! (people reading at irregular intervals) plus tabs left open that poll at a
 //! machine-regular interval for an hour or more between the readings.
 
-
-
 use std::collections::BTreeMap;
 
 use crate::common::*;

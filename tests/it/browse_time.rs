@@ -1,8 +1,6 @@
 //! Browse time end to end: hand-made Squid logs, `usage --format csv`, and
 //! exact seconds worked out by hand in each test's comment.
 
-
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

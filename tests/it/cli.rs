@@ -1,7 +1,5 @@
 //! The command line: lookups, user rules at analysis time, exit codes, the lock.
 
-
-
 use crate::common::*;
 
 #[test]

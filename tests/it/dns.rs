@@ -2,8 +2,6 @@
 //! address are named after the client's most recent lookup of that address
 //! within the window, never a later one; with no lookup they keep the address.
 
-
-
 use crate::common::*;
 
 #[test]

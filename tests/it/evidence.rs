@@ -1,8 +1,6 @@
 //! Evidence packs: the authorisation gate (each refusal), the pack, verify,
 //! tampering, minimisation, spreadsheet and HTML safety, the audit chain.
 
-
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

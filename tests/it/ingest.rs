@@ -1,7 +1,5 @@
 //! Ingest: real sample files, bad input, idempotence.
 
-
-
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;

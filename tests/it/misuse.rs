@@ -2,8 +2,6 @@
 //! reproduced exactly, and refused. Records are dated relative to the system
 //! clock, which the authorisation gate uses.
 
-
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -2,8 +2,6 @@
 //! (people and leave files, night shifts, rotas, part-time days, Scottish and
 //! Northern Irish bank holidays), end to end with exact results.
 
-
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -2,8 +2,6 @@
 //! never make ingest panic, and every line is accounted for
 //! (`accepted + rejected = lines`).
 
-
-
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -172,7 +170,8 @@ fn the_audit_log_fuzz_crash_is_a_chain_broken_at_a_named_line() {
     // `cargo fuzz run audit_verify` found this input: an audit log with bytes
     // that are not UTF-8 made `verify` fail to read the file at all. Run it as
     // the fuzz target does: the log, then after a NUL byte the head.
-    let data = std::fs::read(crate::common::test_data().join("fuzz/audit_verify-crash-55e64309")).unwrap();
+    let data =
+        std::fs::read(crate::common::test_data().join("fuzz/audit_verify-crash-55e64309")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (log, head) = match data.iter().position(|&b| b == 0) {
         Some(i) => (&data[..i], Some(&data[i + 1..])),

@@ -1,13 +1,11 @@
 //! Retention: the cutoff to the millisecond, legal holds, dry run vs
 //! execute, crash-resumability, nothing old left anywhere, the audit chain.
 
-
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use crate::common::*;
+use chrono::{DateTime, Utc};
 use netusage::event::col;
 use netusage::store::scan::{Range, scan};
 use netusage::store::{Store, manifest};

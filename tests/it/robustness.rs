@@ -2,8 +2,6 @@
 //! loops, FIFOs, sockets and devices, unreadable entries, images, empty
 //! folders, NUL bytes, dates in the future, a closed pipe.
 
-
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -2,13 +2,11 @@
 //! once, many small files equal one big one, and a nightly purge of one day
 //! leaves every other partition of a year-long store untouched.
 
-
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use crate::common::*;
+use chrono::NaiveDate;
 use netusage::classify::is_social;
 use netusage::config::Config;
 use netusage::event::col;

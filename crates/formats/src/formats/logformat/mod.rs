@@ -201,10 +201,10 @@ impl LineParser for Compiled {
             };
             secs.checked_mul(1000)
                 .and_then(|t| t.checked_add(ms))
-                .and_then(super::plausible)
+                .and_then(super::time::plausible)
                 .ok_or("%ts is not between 2000 and 2100")?
         } else if let Some(t) = get("tl").or(get("tg")) {
-            super::clf_time(t)
+            super::time::clf_time(t)
                 .or_else(|| {
                     DateTime::parse_from_str(t, "%d/%b/%Y:%H:%M:%S %z")
                         .ok()
@@ -216,7 +216,7 @@ impl LineParser for Compiled {
                         .map(|d| d.and_utc().timestamp_millis())
                 })
                 // Every way of reading the time passes the same check.
-                .and_then(super::plausible)
+                .and_then(super::time::plausible)
                 .ok_or_else(|| {
                     Cow::Owned(format!(
                         "time `{t}` is not dd/Mon/yyyy:HH:MM:SS zone between 2000 and 2100"
@@ -252,77 +252,9 @@ impl LineParser for Compiled {
         Box::new(self.clone())
     }
     fn leading_time(&self, line: &str) -> Option<i64> {
-        super::leading_timestamp_ms(line)
+        super::time::leading_timestamp_ms(line)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_compile_to_literals_and_codes() {
-        let c = Compiled::new(
-            "logformat custom %ts.%03tu %6tr %>a %{X-Forwarded-For}>h \"%rm %ru\" %[un %03>Hs",
-        );
-        let codes: Vec<&str> = c
-            .pieces
-            .iter()
-            .filter_map(|p| match p {
-                Piece::Code(c) => Some(c.as_str()),
-                Piece::Lit(_) => None,
-            })
-            .collect();
-        assert_eq!(
-            codes,
-            vec!["ts", "tu", "tr", ">a", ">h", "rm", "ru", "un", ">Hs"]
-        );
-    }
-
-    fn read(spec: &str, line: &str) -> Result<i64, String> {
-        let mut p: Box<dyn LineParser> = Box::new(Compiled::new(spec));
-        match p.parse(line, 1) {
-            Ok(Parsed::Event(e)) => Ok(e.ts_ms),
-            Ok(Parsed::Skip(s)) => Err(s.to_string()),
-            Err(r) => Err(r.to_string()),
-        }
-    }
-
-    /// Values from the log that used to overflow `secs * 1000 + ms` (a
-    /// panic in a debug build, a wrapped time in release), milliseconds out
-    /// of 0-999, and a time read by a fallback outside 2000-2100: refused
-    /// with a reason, never a panic or a wrong time.
-    #[test]
-    fn times_out_of_range_are_refused_with_a_reason() {
-        let spec = "logformat t %ts.%03tu %>a %rm %ru";
-        assert_eq!(
-            read(spec, "1762766102.250 10.0.0.5 GET http://a.example/"),
-            Ok(1_762_766_102_250)
-        );
-        assert_eq!(
-            read(
-                spec,
-                "9223372036854775807.999 10.0.0.5 GET http://a.example/"
-            ),
-            Err("%ts is not between 2000 and 2100".to_string())
-        );
-        assert_eq!(
-            read(spec, "1762766102.5000 10.0.0.5 GET http://a.example/"),
-            Err("%tu `5000` is not milliseconds 0-999".to_string())
-        );
-        let tl = "logformat t [%tl] %>a %rm %ru";
-        assert_eq!(
-            read(
-                tl,
-                "[10/Nov/2025:09:15:02 +0000] 10.0.0.5 GET http://a.example/"
-            ),
-            Ok(1_762_766_102_000)
-        );
-        let err = read(
-            tl,
-            "[10/Nov/1850:09:15:02 +0000] 10.0.0.5 GET http://a.example/",
-        )
-        .unwrap_err();
-        assert!(err.contains("between 2000 and 2100"), "{err}");
-    }
-}
+mod tests;

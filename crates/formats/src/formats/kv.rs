@@ -45,7 +45,7 @@ pub fn pairs(s: &str) -> Vec<(&str, Cow<'_, str>)> {
             }
             let raw = &s[v + 1..j.min(b.len())];
             let value = if escaped {
-                Cow::Owned(super::unescape_backslashes(raw))
+                Cow::Owned(super::split::unescape_backslashes(raw))
             } else {
                 Cow::Borrowed(raw)
             };

@@ -87,22 +87,24 @@ impl Packets {
         let s = s.strip_prefix("1 ").unwrap_or(s);
         let first = s.split_whitespace().next()?;
         if let Ok(t) = chrono::DateTime::parse_from_rfc3339(first) {
-            return super::plausible(t.timestamp_millis());
+            return super::time::plausible(t.timestamp_millis());
         }
         // A CLF time after the syslog header (Proxmox); any line without
         // one goes on to the BSD date below.
         if let Some(i) = line.find('/')
             && let Some(start) = line[..i].rfind(' ')
-            && let Some(t) = line.get(start + 1..start + 27).and_then(super::clf_time)
+            && let Some(t) = line
+                .get(start + 1..start + 27)
+                .and_then(super::time::clf_time)
         {
             return Some(t);
         }
         let mut w = s.split_whitespace();
-        let mon = super::month(w.next()?)?;
+        let mon = super::time::month(w.next()?)?;
         let day: u32 = w.next()?.parse().ok()?;
         let time = NaiveTime::parse_from_str(w.next()?, "%H:%M:%S").ok()?;
         let naive = NaiveDateTime::new(NaiveDate::from_ymd_opt(self.year, mon, day)?, time);
-        super::local_to_utc(naive, self.tz)
+        super::time::local_to_utc(naive, self.tz)
     }
 
     fn netfilter<'a>(&self, line: &'a str, ts_ms: i64) -> Result<Parsed<'a>, Reason> {
@@ -224,28 +226,4 @@ impl LineParser for Packets {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A line with a `/` too near its end to hold a CLF time used to end the
-    /// time lookup (a `?` inside the `if let` chain returned from it), so the
-    /// BSD date was never tried: it was refused as having no time.
-    #[test]
-    fn a_slash_near_the_end_does_not_stop_the_bsd_date() {
-        let cx = FileContext {
-            year: 2025,
-            ..FileContext::default()
-        };
-        let mut p = Netfilter.begin(&cx);
-        let line = "Nov 10 09:15:02 gw kernel: [FWD-ACCEPT] IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=157.240.221.35 \
-                    PROTO=TCP SPT=50123 DPT=443 a/b";
-        match p.parse(line, 1) {
-            Ok(Parsed::Event(e)) => {
-                // 2025-11-10 09:15:02 Europe/London (GMT) = UTC.
-                assert_eq!(e.ts_ms, 1_762_766_102_000);
-                assert_eq!((e.client_ip, e.dst_port), ("10.0.0.5", Some(443)));
-            }
-            other => panic!("not read: {:?}", other.err()),
-        }
-    }
-}
+mod tests;

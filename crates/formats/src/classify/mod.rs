@@ -130,20 +130,18 @@ impl Classifier {
     }
 
     /// The bundled rules with a user rules file (TOML, see
-    /// [`RuleSet::add_user_toml`]) in front of them; `None` gives the bundled rules.
+    /// [`RuleSet::add_user_toml`]) in front of them. `text` is the file's
+    /// content; `origin` names it in errors (reading the file is the
+    /// caller's job: the command line reads it with its size limit).
     ///
     /// # Errors
-    /// The file cannot be read, or a rule in it is malformed (file and reason named).
-    pub fn with_user_file(path: Option<&Path>) -> anyhow::Result<Self> {
+    /// A rule in the file is malformed (the file and the reason are named).
+    pub fn with_user_toml(text: &str, origin: &Path) -> anyhow::Result<Self> {
         let mut c = Self::bundled();
-        if let Some(path) = path {
-            let text = crate::fsutil::read_input_text(path, crate::fsutil::SMALL_INPUT_MAX)
-                .with_context(|| format!("cannot read category rules file {}", path.display()))?;
-            let mut user = RuleSet::new("user");
-            user.add_user_toml(&text)
-                .with_context(|| format!("category rules file {}", path.display()))?;
-            c.tiers.insert(0, Arc::new(user));
-        }
+        let mut user = RuleSet::new("user");
+        user.add_user_toml(text)
+            .with_context(|| format!("category rules file {}", origin.display()))?;
+        c.tiers.insert(0, Arc::new(user));
         Ok(c)
     }
 
@@ -275,14 +273,8 @@ mod tests {
 
     #[test]
     fn user_rules_win() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("rules.toml");
-        std::fs::write(
-            &p,
-            "[[rule]]\ndomain = \"fbcdn.net\"\nsite = \"fb-cdn\"\ncategory = \"cdn\"\n",
-        )
-        .unwrap();
-        let c = Classifier::with_user_file(Some(&p))
+        let text = "[[rule]]\ndomain = \"fbcdn.net\"\nsite = \"fb-cdn\"\ncategory = \"cdn\"\n";
+        let c = Classifier::with_user_toml(text, Path::new("rules.toml"))
             .unwrap()
             .classify("a.fbcdn.net");
         assert_eq!(

@@ -56,7 +56,7 @@ fn header(line: &str) -> Option<(Option<i64>, &str, &str)> {
     let sd = parts.next().unwrap_or("");
     let ms = chrono::DateTime::parse_from_rfc3339(ts)
         .ok()
-        .and_then(|t| super::plausible(t.timestamp_millis()));
+        .and_then(|t| super::time::plausible(t.timestamp_millis()));
     Some((ms, msgid, sd))
 }
 
@@ -123,3 +123,6 @@ impl LineParser for SrxParser {
         header(line)?.0
     }
 }
+
+#[cfg(test)]
+mod tests;

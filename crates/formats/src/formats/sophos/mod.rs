@@ -64,19 +64,19 @@ impl SophosParser {
         if let Some(t) = get(p, "timestamp") {
             return DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z")
                 .ok()
-                .and_then(|d| super::plausible(d.timestamp_millis()))
+                .and_then(|d| super::time::plausible(d.timestamp_millis()))
                 .ok_or_else(|| {
                     Cow::Owned(format!("timestamp=\"{t}\" is not YYYY-MM-DDTHH:MM:SS±hhmm"))
                 });
         }
         if let (Some(d), Some(t)) = (get(p, "date"), get(p, "time")) {
-            let naive = super::fortigate::date_time(d, t).ok_or_else(|| {
+            let naive = super::time::date_time(d, t).ok_or_else(|| {
                 Cow::Owned(format!("date={d} time={t} is not YYYY-MM-DD HH:MM:SS"))
             })?;
             let off = get(p, "timezone").and_then(|z| abbreviation(z));
             return match off {
-                Some(o) => super::plausible(naive.and_utc().timestamp_millis() - o * 1000),
-                None => super::local_to_utc(naive, self.tz),
+                Some(o) => super::time::plausible(naive.and_utc().timestamp_millis() - o * 1000),
+                None => super::time::local_to_utc(naive, self.tz),
             }
             .ok_or_else(|| "the time is not between 2000 and 2100".into());
         }
@@ -84,7 +84,7 @@ impl SophosParser {
         if let Some(first) = line.split(' ').next()
             && let Ok(naive) = NaiveDateTime::parse_from_str(first, "%Y:%m:%d-%H:%M:%S")
         {
-            return super::local_to_utc(naive, self.tz)
+            return super::time::local_to_utc(naive, self.tz)
                 .ok_or_else(|| "the time does not exist in the source time zone".into());
         }
         Err("Sophos line with no date: neither timestamp=, date= time=, nor a UTM YYYY:MM:DD-HH:MM:SS start".into())
@@ -163,3 +163,6 @@ impl LineParser for SophosParser {
         self.time(line, &pairs(line)).ok()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,7 @@ use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
 
+use super::csv::csv_fields;
 use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, url_host};
 
 /// The PAN-OS reader.
@@ -46,53 +47,6 @@ impl LogFormat for PanOs {
 #[derive(Clone, Copy)]
 struct PanParser {
     tz: chrono_tz::Tz,
-}
-
-/// Splits CSV fields: `"..."` quoted, `""` a quote inside; borrowed when
-/// a field needs no unquoting.
-pub fn csv_fields(s: &str) -> Vec<Cow<'_, str>> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        if b.get(i) == Some(&b'"') {
-            let mut j = i + 1;
-            let mut text = String::new();
-            let mut owned = false;
-            while j < b.len() {
-                if b[j] == b'"' {
-                    if b.get(j + 1) == Some(&b'"') {
-                        owned = true;
-                        text.push('"');
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                let ch = s[j..].chars().next().unwrap_or(' ');
-                text.push(ch);
-                j += ch.len_utf8();
-            }
-            out.push(if owned {
-                Cow::Owned(text)
-            } else {
-                Cow::Borrowed(&s[i + 1..j.min(b.len())])
-            });
-            i = j + 1;
-            match b.get(i) {
-                Some(b',') => i += 1,
-                _ => break,
-            }
-        } else {
-            let end = s[i..].find(',').map_or(s.len(), |k| i + k);
-            out.push(Cow::Borrowed(&s[i..end]));
-            if end >= s.len() {
-                break;
-            }
-            i = end + 1;
-        }
-    }
-    out
 }
 
 fn borrowed<'a>(f: &[Cow<'a, str>], i: usize) -> Option<&'a str> {
@@ -150,7 +104,7 @@ impl LineParser for PanParser {
                 f[6]
             ))
         })?;
-        let ts_ms = super::local_to_utc(naive, self.tz).ok_or(
+        let ts_ms = super::time::local_to_utc(naive, self.tz).ok_or(
             "the time does not exist in the source time zone or is not between 2000 and 2100",
         )?;
         let client = borrowed(&f, 7).ok_or("no source address (column 8)")?;
@@ -189,6 +143,9 @@ impl LineParser for PanParser {
     fn leading_time(&self, line: &str) -> Option<i64> {
         let f = csv_fields(csv_part(line));
         let naive = NaiveDateTime::parse_from_str(f.get(6)?, "%Y/%m/%d %H:%M:%S").ok()?;
-        super::local_to_utc(naive, self.tz)
+        super::time::local_to_utc(naive, self.tz)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -66,7 +66,7 @@ impl AsaParser {
             None => line,
         };
         let mut t = s.split_whitespace();
-        let mon = super::month(t.next()?)?;
+        let mon = super::time::month(t.next()?)?;
         let day: u32 = t.next()?.parse().ok()?;
         let mut next = t.next()?;
         let year = if next.len() == 4 && next.bytes().all(|b| b.is_ascii_digit()) {
@@ -80,9 +80,9 @@ impl AsaParser {
         let naive = NaiveDateTime::new(NaiveDate::from_ymd_opt(year, mon, day)?, time);
         match t.next() {
             Some("UTC" | "GMT" | "UTC:" | "GMT:") => {
-                super::plausible(naive.and_utc().timestamp_millis())
+                super::time::plausible(naive.and_utc().timestamp_millis())
             }
-            _ => super::local_to_utc(naive, self.tz),
+            _ => super::time::local_to_utc(naive, self.tz),
         }
     }
 }
@@ -173,3 +173,6 @@ impl LineParser for AsaParser {
         self.header_time(line)
     }
 }
+
+#[cfg(test)]
+mod tests;

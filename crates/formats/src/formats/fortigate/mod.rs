@@ -14,9 +14,8 @@
 
 use std::borrow::Cow;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-
 use super::kv::{get, pairs};
+use super::time::date_time;
 use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason};
 
 /// The FortiGate reader.
@@ -45,13 +44,6 @@ struct FortiParser {
     tz: chrono_tz::Tz,
 }
 
-/// `date` and `time` as a naive local time.
-pub fn date_time(date: &str, time: &str) -> Option<NaiveDateTime> {
-    let d = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    let t = NaiveTime::parse_from_str(time, "%H:%M:%S").ok()?;
-    Some(NaiveDateTime::new(d, t))
-}
-
 impl LineParser for FortiParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         let p = pairs(line);
@@ -70,12 +62,12 @@ impl LineParser for FortiParser {
         })?;
         let ts_ms = match get(&p, "tz") {
             Some(z) => {
-                let off = super::offset_seconds(z).ok_or_else(|| {
+                let off = super::time::offset_seconds(z).ok_or_else(|| {
                     Cow::Owned(format!("tz=\"{z}\" is not an offset such as +0200"))
                 })?;
-                super::plausible(naive.and_utc().timestamp_millis() - i64::from(off) * 1000)
+                super::time::plausible(naive.and_utc().timestamp_millis() - i64::from(off) * 1000)
             }
-            None => super::local_to_utc(naive, self.tz),
+            None => super::time::local_to_utc(naive, self.tz),
         }
         .ok_or("the time does not exist in the source time zone or is not between 2000 and 2100")?;
         let src = p
@@ -138,6 +130,9 @@ impl LineParser for FortiParser {
     fn leading_time(&self, line: &str) -> Option<i64> {
         let p = pairs(line);
         let naive = date_time(get(&p, "date")?, get(&p, "time")?)?;
-        super::local_to_utc(naive, self.tz)
+        super::time::local_to_utc(naive, self.tz)
     }
 }
+
+#[cfg(test)]
+mod tests;

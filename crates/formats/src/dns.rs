@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
-use crate::identity::sources::normalise_ip;
+use crate::identity::normalise_ip;
 
 /// One answered lookup: `client` resolved `name` to `address` at `ts_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]

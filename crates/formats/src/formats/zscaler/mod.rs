@@ -93,7 +93,7 @@ impl ZParser {
         let naive = NaiveDateTime::parse_from_str(&t, "%a %b %d %H:%M:%S %Y").map_err(|_| {
             Cow::Owned(format!("time `{t}` is not like `Fri Dec 31 07:07:07 2021`"))
         })?;
-        let ts_ms = super::local_to_utc(naive, self.tz).ok_or(
+        let ts_ms = super::time::local_to_utc(naive, self.tz).ok_or(
             "the time does not exist in the source time zone or is not between 2000 and 2100",
         )?;
         let client = match get("cip").ok_or("NSS record has no cip (client address)")? {
@@ -158,7 +158,7 @@ impl LineParser for ZParser {
         let values: Vec<Cow<'a, str>> = if line.contains('\t') {
             line.split('\t').map(Cow::Borrowed).collect()
         } else {
-            super::panos::csv_fields(line)
+            super::csv::csv_fields(line)
         };
         if values.len() != names.len() {
             return Err(Cow::Owned(format!(
@@ -180,6 +180,9 @@ impl LineParser for ZParser {
         let end = start + rest[start..].find('"')?;
         let naive =
             NaiveDateTime::parse_from_str(&rest[start..end], "%a %b %d %H:%M:%S %Y").ok()?;
-        super::local_to_utc(naive, self.tz)
+        super::time::local_to_utc(naive, self.tz)
     }
 }
+
+#[cfg(test)]
+mod tests;

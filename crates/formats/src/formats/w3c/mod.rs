@@ -170,7 +170,7 @@ impl W3cParser {
     }
 
     fn directive(&mut self, line: &str, number: u64) {
-        let body = &line[1..];
+        let body = line.strip_prefix('#').unwrap_or(line);
         let (key, value) = body.split_once(':').unwrap_or((body, ""));
         let value = value.trim_start_matches(' ');
         match key.trim().to_ascii_lowercase().as_str() {
@@ -182,7 +182,7 @@ impl W3cParser {
             }
             "gmt-offset" => {
                 if let Some(o) =
-                    super::offset_seconds(value.split_whitespace().next().unwrap_or(""))
+                    super::time::offset_seconds(value.split_whitespace().next().unwrap_or(""))
                 {
                     self.offset_s = i64::from(o);
                 }
@@ -303,10 +303,10 @@ impl LineParser for W3cParser {
             .map_err(|_| Cow::Owned(format!("time `{t}` is not HH:MM:SS")))?;
         let naive = NaiveDateTime::new(date, time);
         let ts_ms = if l.local {
-            super::local_to_utc(naive, self.tz)
+            super::time::local_to_utc(naive, self.tz)
                 .ok_or("local time does not exist in the source time zone (clocks went forward) or is not between 2000 and 2100")?
         } else {
-            super::plausible(naive.and_utc().timestamp_millis() - self.offset_s * 1000)
+            super::time::plausible(naive.and_utc().timestamp_millis() - self.offset_s * 1000)
                 .ok_or("time is not between 2000 and 2100")?
         };
         if self.preset {
@@ -414,6 +414,9 @@ impl LineParser for W3cParser {
         let (d, t) = (v.next()?, v.next()?);
         let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
         let time = NaiveTime::parse_from_str(t, "%H:%M:%S%.f").ok()?;
-        super::plausible(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
+        super::time::plausible(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
     }
 }
+
+#[cfg(test)]
+mod tests;

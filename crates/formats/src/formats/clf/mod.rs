@@ -52,7 +52,7 @@ impl LineParser for CommonParser {
     fn leading_time(&self, line: &str) -> Option<i64> {
         let open = line.find('[')?;
         let close = open + line[open..].find(']')?;
-        super::clf_time(&line[open + 1..close])
+        super::time::clf_time(&line[open + 1..close])
     }
 }
 
@@ -74,7 +74,7 @@ pub fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
             b'"' => {
                 let raw = &body[..i];
                 let text = if escaped {
-                    Cow::Owned(super::unescape_backslashes(raw))
+                    Cow::Owned(super::split::unescape_backslashes(raw))
                 } else {
                     Cow::Borrowed(raw)
                 };
@@ -98,7 +98,7 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, Reason> {
         + line[open..]
             .find(']')
             .ok_or("the `[` of the time is never closed")?;
-    let ts_ms = super::clf_time(&line[open + 2..close])
+    let ts_ms = super::time::clf_time(&line[open + 2..close])
         .ok_or("time is not `dd/Mon/yyyy:HH:MM:SS +zzzz`")?;
     let head: Vec<&str> = line[..open].split(' ').filter(|f| !f.is_empty()).collect();
     let (vhost, client, user) = match head.as_slice() {
@@ -191,13 +191,4 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, Reason> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoted_fields_unescape() {
-        let (t, rest) = quoted(r#""GET /a\"b HTTP/1.0" 200"#).unwrap();
-        assert_eq!((t.as_ref(), rest), (r#"GET /a"b HTTP/1.0"#, " 200"));
-        assert!(quoted("no quote").is_none());
-    }
-}
+mod tests;

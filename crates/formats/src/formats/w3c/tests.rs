@@ -1,0 +1,157 @@
+//! Tests of the w3c reader on real sample lines (tests/data, sources and
+//! licences in tests/data/README.md) and on hand-made ones.
+
+use crate::formats::testdata::{ms, read_all, sample};
+#[test]
+fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
+    use crate::formats::w3c::{ProxySg, W3c};
+    // IIS 8.5: no host field (a web server log), time-taken in ms.
+    let r = read_all(&W3c, &sample("w3c/lnav_logfile_w3c_big.0.log"));
+    assert_eq!(r[0], Ok(None), "#Software: is a header");
+    let e = r[4].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.clone(),
+            e.method,
+            e.url.as_ref(),
+            e.status,
+            e.bytes,
+            e.bytes_out,
+            e.elapsed_ms
+        ),
+        (
+            ms("2015-01-13T00:32:17Z"),
+            "157.55.39.146",
+            None,
+            "GET",
+            "/robots.txt",
+            404,
+            1405,
+            Some(242),
+            Some(283)
+        )
+    );
+    // Forefront TMG / ISA web proxy: tab-separated, names with spaces, DOMAIN\user,
+    // r-host, full cs-uri, `anonymous`. Written here in the layout Microsoft
+    // documents (the public samples found carry no licence to redistribute).
+    let tmg = "#Software: Microsoft Forefront Threat Management Gateway\n\
+        #Version: 2.0\n#Date: 2026-11-10 09:00:00\n\
+        #Fields: c-ip\tcs-username\tc-agent\tsc-authenticated\tdate\ttime\ts-svcname\ts-computername\tcs-referred\tr-host\tr-ip\tr-port\ttime-taken\tcs-bytes\tsc-bytes\tcs-protocol\tcs-transport\ts-operation\tcs-uri\tcs-mime-type\ts-object-source\tsc-status\ts-cache-info\trule\tFilterInfo\tcs-Network\tsc-Network\terror-info\taction\n\
+        10.25.34.65\tCORP\\jsmith\tMozilla/5.0 (Windows NT 10.0; Win64; x64)\tY\t2026-11-10\t09:15:02\tw3proxy\tTMG01\t-\twww.facebook.com\t157.240.221.35\t443\t78\t489\t5591\thttps\tTCP\tGET\thttps://www.facebook.com/\ttext/html\tInet\t200\t0x40000005\tAllow Web Access\t-\tInternal\tExternal\t0xd80\tAllowed\n\
+        10.25.100.202\tanonymous\tAcrobat Updater\tN\t2026-11-10\t09:15:03\tw3proxy\tTMG01\t-\trms.adobe.com\t23.1.2.3\t80\t1\t224\t4574\thttp\tTCP\tGET\thttp://rms.adobe.com/read\ttext/xml\tInet\t407\t0x0\tDeny Unauthenticated\t-\tInternal\tExternal\t0xc0040017\tDenied\n\
+        ACME-PROXY\t2026-11-10\t09:16:00\tUDP\n";
+    let r = read_all(&W3c, tmg);
+    let e = r[4].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host_name(),
+            e.status,
+            e.bytes,
+            e.bytes_out,
+            e.denied,
+            e.action
+        ),
+        (
+            ms("2026-11-10T09:15:02Z"),
+            "10.25.34.65",
+            Some("CORP\\jsmith"),
+            "www.facebook.com",
+            200,
+            5591,
+            Some(489),
+            false,
+            Some("Allowed")
+        )
+    );
+    assert_eq!(
+        (e.url.as_ref(), e.dst_port, e.elapsed_ms),
+        ("https://www.facebook.com/", Some(443), Some(78))
+    );
+    let e = r[5].clone().unwrap().unwrap();
+    assert_eq!(
+        (e.user.clone(), e.host_name(), e.status, e.denied),
+        (None, "rms.adobe.com", 407, true)
+    );
+    assert_eq!(
+        r[6],
+        Err("W3C line has 4 fields, the #Fields header in force at line 4 has 29".to_string())
+    );
+    // TMG firewall log: a connection record, denied, host = destination address.
+    let fw = "#Fields: computer\tdate\ttime\tIP protocol\tsource\tdestination\toriginal client IP\tsource network\tdestination network\taction\tstatus\trule\tapplication protocol\tbytes sent\tbytes received\tusername\n\
+        TMG01\t2026-11-10\t09:20:00\tTCP\t10.25.34.65:50123\t157.240.221.35:443\t10.25.34.65\tInternal\tExternal\tDenied\t0xc004000d\tBlock Social\tHTTPS\t0\t0\tCORP\\jsmith\n";
+    let r = read_all(&W3c, fw);
+    let e = r[1].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.client_ip,
+            e.host_name(),
+            e.dst_port,
+            e.denied,
+            e.status,
+            e.method,
+            e.user.as_deref()
+        ),
+        (
+            "10.25.34.65",
+            "157.240.221.35",
+            Some(443),
+            true,
+            0,
+            "",
+            Some("CORP\\jsmith")
+        )
+    );
+    // ProxySG bcreportermain_v1, no header: quoted categories with spaces.
+    let r = read_all(
+        &ProxySg,
+        &sample("w3c/azure-sentinel_SymantecProxySG_SyslogMessage_EXCERPT.log"),
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.clone(),
+            e.status,
+            e.method,
+            e.host_name(),
+            e.dst_port,
+            e.bytes,
+            e.bytes_out,
+            e.action
+        ),
+        (
+            ms("2020-05-01T22:22:53Z"),
+            "172.888.160.237",
+            None,
+            200,
+            "GET",
+            "crl.microsoft.com",
+            Some(80),
+            1008,
+            Some(289),
+            Some("OBSERVED")
+        )
+    );
+    assert_eq!(
+        e.url.as_ref(),
+        "http://crl.microsoft.com/pki/crl/products/WinPCA.crl"
+    );
+    // A different ProxySG layout is refused with the reason, not misread.
+    let r = read_all(
+        &ProxySg,
+        &sample("w3c/integrations_proxysg_test-proxy-bcreportermain_v1.log"),
+    );
+    assert!(
+        r[0].as_ref()
+            .unwrap_err()
+            .contains("does not fit bcreportermain_v1"),
+        "{:?}",
+        r[0]
+    );
+}

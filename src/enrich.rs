@@ -1,0 +1,303 @@
+//! Enrichment: what the store's rows gain on the way from the store to the
+//! analysis and the evidence pack, in one place and one order.
+//!
+//! 1. **Attribution**: events logged with only an address are attributed to
+//!    the person whose identity interval (logon, DHCP, RADIUS) covers their
+//!    time there (docs/STORE.md, "Identity and attribution").
+//! 2. **DNS naming**: connections logged with only a destination address
+//!    take the name their client last resolved to it, within the DNS window
+//!    (docs/STORE.md, "DNS naming").
+//! 3. **Classification**: rows whose host changed are classified again, and
+//!    every row when the operator gives `--categories`.
+//!
+//! The store keeps what the logs said; enrichment is worked out again at
+//! every read, so new identity or DNS records, or a new rules file, apply to
+//! events ingested before them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+use polars::prelude::{BooleanChunked, DataFrame, IntoColumn, NewChunkedArray, StringChunked};
+
+use crate::classify::Classifier;
+use crate::dns::Resolver;
+use crate::event::col;
+use crate::identity::attribute::{Attributor, Outcome};
+use crate::store::Store;
+
+/// Loads the classifier: the bundled rules, with the user rules file
+/// `path` (TOML, `--categories`) in front of them when given.
+///
+/// # Errors
+/// The file cannot be read (it must be a regular file under
+/// [`crate::fsutil::SMALL_INPUT_MAX`] bytes), or a rule in it is malformed;
+/// the file is named.
+pub fn classifier(path: Option<&Path>) -> anyhow::Result<Classifier> {
+    let Some(path) = path else {
+        return Ok(Classifier::bundled());
+    };
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::SMALL_INPUT_MAX)
+        .with_context(|| format!("cannot read category rules file {}", path.display()))?;
+    Classifier::with_user_toml(&text, path)
+}
+
+/// The enrichment of one store: its identity intervals, its DNS lookups and
+/// the category rules.
+pub struct Enricher {
+    attributor: Attributor,
+    resolver: Option<Resolver>,
+    window_ms: i64,
+    classifier: Classifier,
+    reclassify_all: bool,
+}
+
+impl Enricher {
+    /// The enrichment of `store`: its identity intervals, its DNS lookups
+    /// (a lookup names its address for `dns_window_s` seconds), and the
+    /// bundled category rules, or `categories` (`--categories`) in front of
+    /// them, applied then to every row.
+    ///
+    /// # Errors
+    /// The store's identity or DNS tables cannot be read; the rules file
+    /// cannot be read or is malformed.
+    pub fn load(
+        store: &Store,
+        categories: Option<&Path>,
+        dns_window_s: u64,
+    ) -> anyhow::Result<Enricher> {
+        let intervals = crate::store::identity::all(store)?;
+        Self::with_intervals(store, intervals, categories, dns_window_s)
+    }
+
+    /// As [`Enricher::load`], with the identity intervals already read
+    /// (a command that checks names against them reads them first).
+    ///
+    /// # Errors
+    /// As [`Enricher::load`].
+    pub fn with_intervals(
+        store: &Store,
+        intervals: Vec<(String, crate::identity::intervals::Interval)>,
+        categories: Option<&Path>,
+        dns_window_s: u64,
+    ) -> anyhow::Result<Enricher> {
+        let lookups = crate::store::dns::all(store)?;
+        Ok(Enricher {
+            attributor: Attributor::new(intervals),
+            resolver: (!lookups.is_empty()).then(|| Resolver::new(lookups)),
+            window_ms: i64::try_from(dns_window_s.saturating_mul(1000)).unwrap_or(i64::MAX),
+            classifier: classifier(categories)?,
+            reclassify_all: categories.is_some(),
+        })
+    }
+
+    /// The identity intervals, as an attributor (the purge keeps what a
+    /// legal hold's people were attributed).
+    pub fn attributor(&self) -> &Attributor {
+        &self.attributor
+    }
+
+    /// The columns [`Enricher::apply`] reads beyond `ts`, `user` and
+    /// `user_logged`: `host` and `client_ip` when it names or reclassifies.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut c = Vec::new();
+        if self.reclassify_all || self.resolver.is_some() {
+            c.push(col::HOST);
+        }
+        if self.resolver.is_some() {
+            c.push(col::CLIENT_IP);
+        }
+        c
+    }
+
+    /// Attribution only (step 1): the `user` column holds the person; with
+    /// `label`, an [`col::ATTRIBUTION`] column says how each row was
+    /// attributed. For passes that read no host (coverage).
+    ///
+    /// # Errors
+    /// The `ts`, `user` or `user_logged` column is missing.
+    pub fn attribute(&self, events: &mut DataFrame, label: bool) -> anyhow::Result<()> {
+        attribute(events, &self.attributor, label)
+    }
+
+    /// Every step, in order: attribution (with `label`, the
+    /// [`col::ATTRIBUTION`] column), DNS naming (the [`col::HOST_SOURCE`]
+    /// column, when the store has DNS lookups) and classification of the
+    /// rows it changed, or of every row under `--categories`.
+    ///
+    /// # Errors
+    /// A column named in [`Enricher::columns`] is missing.
+    pub fn apply(&self, events: &mut DataFrame, label: bool) -> anyhow::Result<()> {
+        attribute(events, &self.attributor, label)?;
+        let named = match &self.resolver {
+            Some(resolver) => name_from_dns(events, resolver, self.window_ms)?,
+            None => false,
+        };
+        if named || self.reclassify_all {
+            reclassify(events, &self.classifier)?;
+        }
+        Ok(())
+    }
+}
+
+/// Attributes the events of `events` logged with only an address (marked
+/// so by the store, `user_logged` false, and stored as `ip:<address>`) to
+/// the person whose identity interval covers their time there
+/// (docs/STORE.md, "Identity and attribution"): the `user` column then holds
+/// that person. A logged name is never attributed, whatever its text, and
+/// one that reads `ip:…` is keyed apart from the address-only events
+/// ([`crate::event::person_key`]). With `label`, adds an `attribution`
+/// column: `logged`,
+/// `identity:<source>:<line>`, `ambiguous` or `unattributed`.
+///
+/// # Errors
+/// The `ts`, `user` or `user_logged` column is missing.
+fn attribute(events: &mut DataFrame, attributor: &Attributor, label: bool) -> anyhow::Result<()> {
+    let users = events.column(col::USER)?.str()?.clone();
+    let logged = events.column(col::USER_LOGGED)?.bool()?.clone();
+    // Logged names that need a key of their own (`ip:…` as written).
+    let rekey = users.iter().zip(logged.iter()).any(|(u, l)| {
+        l != Some(false) && u.is_some_and(|u| crate::event::person_key(u, true) != u)
+    });
+    if attributor.is_empty() && !label && !rekey {
+        return Ok(());
+    }
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let times: std::borrow::Cow<'_, [i64]> = match ts.cont_slice() {
+        Ok(s) => s.into(),
+        Err(_) => ts.iter().map(|t| t.unwrap_or(0)).collect::<Vec<_>>().into(),
+    };
+    // The last answer for each address holds from its time until its
+    // `until`; rows of one address mostly come in time order, so most rows
+    // are answered from here without searching the address's holds.
+    let mut memo: HashMap<&str, (i64, i64, Outcome<'_>), foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut people: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(users.len());
+    let mut outcomes: Vec<Outcome<'_>> = Vec::with_capacity(if label { users.len() } else { 0 });
+    let mut any = rekey;
+    let names = users.downcast_iter().flat_map(|a| a.iter());
+    let marks = logged.downcast_iter().flat_map(|a| a.iter());
+    for ((u, l), &t) in names.zip(marks).zip(times.iter()) {
+        let u = u.unwrap_or("");
+        let address_only = l == Some(false);
+        let o = match u.strip_prefix("ip:").filter(|_| address_only) {
+            Some(ip) => match memo.get(ip) {
+                Some(&(from, until, o)) if from <= t && t < until => o,
+                _ => {
+                    let (o, until) = attributor.at_until(ip, t);
+                    memo.insert(ip, (t, until, o));
+                    o
+                }
+            },
+            None => Outcome::Logged,
+        };
+        match o {
+            Outcome::Identity(p, _) => {
+                any = true;
+                people.push(std::borrow::Cow::Borrowed(p));
+            }
+            _ => people.push(crate::event::person_key(u, !address_only)),
+        }
+        if label {
+            outcomes.push(o);
+        }
+    }
+    if any {
+        let column =
+            StringChunked::from_iter_values(col::USER.into(), people.iter().map(|p| p.as_ref()));
+        events.replace(col::USER, column.into_column())?;
+    }
+    if label {
+        let column = StringChunked::from_iter_values(
+            col::ATTRIBUTION.into(),
+            outcomes.iter().map(|o| o.label()),
+        );
+        events.with_column(column.into_column())?;
+    }
+    Ok(())
+}
+
+/// Names connections logged with only a destination address: where `host`
+/// is an IP address and `resolver` knows the name the event's client most
+/// recently resolved to it, no more than `window_ms` before (docs/STORE.md,
+/// "DNS naming"), `host` becomes that name. Adds a `host_source` column
+/// (`logged` or `dns`). Returns true when any host changed (the caller then
+/// classifies the batch again).
+///
+/// # Errors
+/// The `ts`, `host` or `client_ip` column is missing.
+fn name_from_dns(
+    events: &mut DataFrame,
+    resolver: &Resolver,
+    window_ms: i64,
+) -> anyhow::Result<bool> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let hosts = events.column(col::HOST)?.str()?.clone();
+    let clients = events.column(col::CLIENT_IP)?.str()?.clone();
+    let named: Vec<Option<&str>> = hosts
+        .iter()
+        .zip(clients.iter())
+        .zip(ts.iter())
+        .map(|((h, c), t)| {
+            let h = h?;
+            h.parse::<std::net::IpAddr>().ok()?;
+            resolver.name(c?, h, t?, window_ms)
+        })
+        .collect();
+    let changed = named.iter().any(Option::is_some);
+    if changed {
+        let new = StringChunked::from_iter_values(
+            col::HOST.into(),
+            hosts
+                .iter()
+                .zip(&named)
+                .map(|(h, n)| n.unwrap_or(h.unwrap_or(""))),
+        );
+        events.replace(col::HOST, new.into_column())?;
+    }
+    let source = StringChunked::from_iter_values(
+        col::HOST_SOURCE.into(),
+        named
+            .iter()
+            .map(|n| if n.is_some() { "dns" } else { "logged" }),
+    );
+    events.with_column(source.into_column())?;
+    Ok(changed)
+}
+
+/// Re-applies classification to stored events so a `--categories` file given
+/// at analysis time takes effect on data ingested before it existed.
+fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result<()> {
+    let hosts = events
+        .column(col::HOST)?
+        .str()
+        .context("host column")?
+        .clone();
+    let mut cache = std::collections::HashMap::new();
+    let mut site = Vec::with_capacity(hosts.len());
+    let mut category = Vec::with_capacity(hosts.len());
+    let mut embedded = Vec::with_capacity(hosts.len());
+    for h in hosts.iter() {
+        let c = cache
+            .entry(h.unwrap_or(""))
+            .or_insert_with(|| classifier.classify(h.unwrap_or("")));
+        site.push(c.site.clone());
+        category.push(c.category.to_string());
+        embedded.push(c.embedded);
+    }
+    events.replace(
+        col::SITE,
+        StringChunked::from_iter_values(col::SITE.into(), site.iter().map(String::as_str))
+            .into_column(),
+    )?;
+    events.replace(
+        col::CATEGORY,
+        StringChunked::from_iter_values(col::CATEGORY.into(), category.iter().map(String::as_str))
+            .into_column(),
+    )?;
+    events.replace(
+        col::EMBEDDED,
+        BooleanChunked::from_iter_values(col::EMBEDDED.into(), embedded.into_iter()).into_column(),
+    )?;
+    Ok(())
+}
