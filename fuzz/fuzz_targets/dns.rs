@@ -10,7 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netusage::dns::{Resolver, read};
+use netusage_formats::dns::{Resolver, read};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&b, bytes)) = data.split_first() else {

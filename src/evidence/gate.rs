@@ -1,0 +1,231 @@
+//! The gate before a pack: the authorisation record checked by the system
+//! clock, one pack per reference (or a named supersede), a folder not yet
+//! written, and the subject resolved to the events of its accounts.
+//!
+//! The gate decides; the caller audits the decision (`report` writes every
+//! attempt, granted or refused, with the record's SHA-256).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Days, Utc};
+
+use super::authorisation::{self, Authorisation, GateContext};
+use super::pack::{self, SubjectEvents, Supersedes};
+use crate::audit;
+use crate::config::Config;
+use crate::enrich::Enricher;
+use crate::store::Store;
+use crate::store::scan::{self, Range};
+use crate::usage::profile::Profiles;
+use crate::usage::schedule::Plan;
+
+/// What the operator asks the gate for.
+pub struct Request<'a> {
+    /// The authorisation record's text (TOML).
+    pub record: &'a str,
+    /// The operator's OS login (always recorded).
+    pub login: &'a str,
+    /// The name the operator gave (`--operator`), if any.
+    pub operator_name: Option<&'a str>,
+    /// `--supersede`'s reason, already checked to hold a letter or digit.
+    pub supersede: Option<&'a str>,
+    /// The folder packs are written into (`--out`).
+    pub out: &'a Path,
+    /// Accept people and leave rows that name nobody the store knows.
+    pub allow_unknown_user: bool,
+}
+
+/// A request the gate let through.
+pub struct Admitted {
+    /// The record, parsed and checked.
+    pub authorisation: Authorisation,
+    /// The subject's events in the period, with attribution.
+    pub subject: SubjectEvents,
+    /// The period as UTC: from the first local day's start to the day
+    /// after the last (half-open).
+    pub range: Range,
+    /// Where the pack goes: `<out>/<reference>`, or `<out>/<reference>-r<N>`
+    /// for the Nth pack of a reference.
+    pub out_dir: PathBuf,
+    /// The pack this one replaces, with the reason (`--supersede`).
+    pub supersedes: Option<Supersedes>,
+}
+
+/// A request the gate refused: every problem found, in words.
+pub struct Refusal {
+    /// The record's reference, when it could be read.
+    pub reference: Option<String>,
+    /// The subject's key ([`pack::audit_lines`] keeps other subjects out of a pack).
+    pub subject_key: Option<String>,
+    /// What is wrong, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// Runs the gate at `now` (the system clock) for `request` against the
+/// store, its configuration and the validated `profiles`.
+///
+/// # Errors
+/// `Ok(Err(refusal))` when the gate refuses; `Err` for a people or leave row
+/// naming nobody the store knows (exit 2) and for store errors.
+pub fn admit(
+    store: &Store,
+    config: &Config,
+    profiles: &Profiles,
+    request: &Request<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<Admitted, Refusal>> {
+    let a = match authorisation::parse(request.record) {
+        Ok(a) => a,
+        Err(problems) => {
+            let reference = toml::from_str::<toml::Value>(request.record)
+                .ok()
+                .and_then(|v| v.get("reference")?.as_str().map(String::from));
+            return Ok(Err(Refusal {
+                reference,
+                subject_key: None,
+                problems,
+            }));
+        }
+    };
+    let schedule = profiles.default_schedule();
+    let period_start =
+        DateTime::from_timestamp_millis(schedule.day_start(a.period.from)).unwrap_or(now);
+    let cx = GateContext {
+        operator_login: request.login,
+        operator_name: request.operator_name,
+        now,
+        retention_cutoff: crate::retention::cutoff(now, config.retention.days),
+        period_start,
+    };
+    let mut problems = authorisation::check(&a, &cx);
+    let (granted_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
+    match (supersedes.as_mut(), request.supersede) {
+        (Some(prev), None) => problems.push(format!(
+            "reference {} already has a pack (granted in audit entry {}, written to {}): one reference, one pack; \
+             to replace it, give --supersede \"<reason>\"",
+            a.reference, prev.granted_seq, prev.pack
+        )),
+        (Some(prev), Some(reason)) => prev.reason = reason.to_string(),
+        (None, Some(_)) => problems.push(format!(
+            "--supersede was given, but reference {} has no earlier pack to supersede",
+            a.reference
+        )),
+        (None, None) => {}
+    }
+    let dir_name = if granted_before == 0 {
+        a.reference.clone()
+    } else {
+        format!("{}-r{}", a.reference, granted_before + 1)
+    };
+    let out_dir = request.out.join(&dir_name);
+    if std::fs::symlink_metadata(&out_dir).is_ok() {
+        problems.push(format!(
+            "a pack already exists at {}: packs are never overwritten",
+            out_dir.display()
+        ));
+    }
+    let range = Range {
+        from: Some(period_start),
+        to: a
+            .period
+            .to
+            .checked_add_days(Days::new(1))
+            .and_then(|d| DateTime::from_timestamp_millis(schedule.day_start(d))),
+    };
+    let refusal = |problems| Refusal {
+        reference: Some(a.reference.clone()),
+        subject_key: Some(a.subject.key()),
+        problems,
+    };
+    if !problems.is_empty() {
+        return Ok(Err(refusal(problems)));
+    }
+    let subject = match subject(store, config, profiles, &a, &range, request)? {
+        Ok(s) => s,
+        Err(p) => return Ok(Err(refusal(p))),
+    };
+    Ok(Ok(Admitted {
+        authorisation: a,
+        subject,
+        range,
+        out_dir,
+        supersedes,
+    }))
+}
+
+/// The record's subject resolved to accounts, and their events in `range`
+/// (every column), enriched ([`Enricher::apply`]); or why the subject
+/// cannot be resolved.
+///
+/// # Errors
+/// A people or leave row naming nobody the store knows (exit 2); store errors.
+fn subject(
+    store: &Store,
+    config: &Config,
+    profiles: &Profiles,
+    a: &Authorisation,
+    range: &Range,
+    request: &Request<'_>,
+) -> anyhow::Result<Result<SubjectEvents, Vec<String>>> {
+    let schema = crate::event::schema();
+    let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+    let intervals = crate::store::identity::all(store)?;
+    if !request.allow_unknown_user {
+        crate::usage::pipeline::check_profile_users(store, profiles, &intervals)?;
+    }
+    let enricher = Enricher::with_intervals(store, intervals, None, config.identity.dns_window_s)?;
+    let period_users = || scan::users(store, range);
+    let read = |accounts: &BTreeSet<String>| {
+        let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
+        let (from_ms, to_ms) = (ms(range.from, i64::MIN), ms(range.to, i64::MAX));
+        pack::read_attributed(
+            accounts,
+            &enricher,
+            |wanted| {
+                let filter = scan::Filter {
+                    range: range.clone(),
+                    users: Some(wanted.iter().cloned().collect()),
+                };
+                scan::read(store, &columns, &filter)
+            },
+            from_ms,
+            to_ms,
+        )
+    };
+    pack::subject_events(a, store.key(), &config.realms(), &period_users, &read)
+}
+
+/// The earlier packs of a reference, from the audit log: how many were
+/// granted, and the last one (with where it was written).
+fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<Supersedes>) {
+    let of_ref = |e: &&audit::Entry| {
+        e.command == "report"
+            && e.authorisation
+                .as_ref()
+                .is_some_and(|a| a.reference == reference)
+    };
+    let granted: Vec<&audit::Entry> = entries
+        .iter()
+        .filter(of_ref)
+        .filter(|e| e.result == "granted")
+        .collect();
+    let written = entries
+        .iter()
+        .filter(of_ref)
+        .rfind(|e| e.result == "ok: pack written")
+        .and_then(|w| w.outputs.first());
+    let last = granted.last().map(|g| Supersedes {
+        reason: String::new(),
+        pack: g
+            .details
+            .get("pack")
+            .and_then(|p| p.as_str())
+            .unwrap_or("(not recorded)")
+            .to_string(),
+        tagmanifest_sha256: written.map(|o| o.sha256.clone()).unwrap_or_default(),
+        granted_seq: g.seq,
+        granted_hash: g.hash.clone(),
+    });
+    (granted.len(), last)
+}
