@@ -91,6 +91,22 @@ impl Enricher {
         })
     }
 
+    /// Attribution alone: the store's identity intervals, no DNS naming,
+    /// the bundled rules. What retention needs (a legal hold keeps the
+    /// events its people were attributed).
+    ///
+    /// # Errors
+    /// The store's identity table cannot be read.
+    pub fn attribution(store: &Store) -> anyhow::Result<Enricher> {
+        Ok(Enricher {
+            attributor: Attributor::new(crate::store::identity::all(store)?),
+            resolver: None,
+            window_ms: 0,
+            classifier: Classifier::bundled(),
+            reclassify_all: false,
+        })
+    }
+
     /// The identity intervals, as an attributor (the purge keeps what a
     /// legal hold's people were attributed).
     pub fn attributor(&self) -> &Attributor {

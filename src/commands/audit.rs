@@ -81,22 +81,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 )?,
                 None => writeln!(out, "audit log is empty")?,
             }
-            for run in audit::purge_runs(&audit::read(&args.store.store)?) {
-                match run.closed_by {
-                    Some(by) if by > run.seq + 1 => writeln!(
-                        out,
-                        "note: the purge started at entry {} ({}) was interrupted; entry {by} finished it",
-                        run.seq, run.ts
-                    )?,
-                    Some(_) => {}
-                    None => writeln!(
-                        out,
-                        "warning: the purge started at entry {} ({}) has no closing entry: it was killed or \
-                         stopped by an error before it finished; run `netusage purge --execute` to finish it",
-                        run.seq, run.ts
-                    )?,
-                }
-            }
+            print_purge_runs(&audit::read(&args.store.store)?, &mut out)?;
             match v.head {
                 HeadCheck::Behind(n) => writeln!(
                     out,
@@ -116,4 +101,29 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A note for each purge an interrupted run left and a later one finished,
+/// and a warning for each that nothing finished ([`audit::purge_runs`]).
+///
+/// # Errors
+/// The output cannot be written.
+fn print_purge_runs(entries: &[audit::Entry], out: &mut impl Write) -> anyhow::Result<()> {
+    for run in audit::purge_runs(entries) {
+        match run.closed_by {
+            Some(by) if by > run.seq + 1 => writeln!(
+                out,
+                "note: the purge started at entry {} ({}) was interrupted; entry {by} finished it",
+                run.seq, run.ts
+            )?,
+            Some(_) => {}
+            None => writeln!(
+                out,
+                "warning: the purge started at entry {} ({}) has no closing entry: it was killed or \
+                 stopped by an error before it finished; run `netusage purge --execute` to finish it",
+                run.seq, run.ts
+            )?,
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! when (logons, DHCP leases, VPN accounting, CSV), and list what is imported.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -292,9 +292,10 @@ fn import_one(
 /// # Errors
 /// Bad arguments or an unknown kind (exit 2); exit 1 when a file failed.
 pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
+    let dir = &args.store.store;
     match args.command {
         IdentityCommand::List { format } => {
-            let store = Store::open(&args.store.store)?;
+            let store = Store::open(dir)?;
             let rows = table::sources(&store)?;
             output::write(&rows, format, &mut std::io::stdout().lock())
         }
@@ -306,72 +307,90 @@ pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
             config,
             format,
             files,
-        } => {
-            let config = super::load_config(&args.store.store, config.as_deref(), None)?;
-            let register = match &assets {
-                None => (AssetRegister::default(), None),
-                Some(p) => {
-                    let bytes = crate::fsutil::read_input(p, crate::fsutil::SMALL_INPUT_MAX)
-                        .map_err(|e| {
-                            ExitError::usage(format!("cannot read {}: {e}", p.display()))
-                        })?;
-                    let reg = AssetRegister::read(&bytes, &p.display().to_string())
-                        .map_err(ExitError::usage)?;
-                    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                    (reg, Some((p.display().to_string(), sha)))
-                }
-            };
-            let store = Store::open_for_write(&args.store.store)?;
-            let max_hold_ms = i64::try_from(max_hold).unwrap_or(10) * 3_600_000;
-            let cx = ReadContext { tz: time_zone };
-            let mut rows = Vec::new();
-            let mut failed = false;
-            for f in &files {
-                let done = table::sources(&store)?;
-                match import_one(
-                    &store,
-                    f,
-                    &kind,
-                    &register,
-                    max_hold_ms,
-                    &cx,
-                    &config,
-                    &done,
-                ) {
-                    Ok(r) => rows.push(r),
-                    Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
-                    Err(e) => {
-                        failed = true;
-                        rows.push(ImportRow {
-                            file: f.display().to_string(),
-                            kind: kind.clone(),
-                            result: format!("error: {e:#}"),
-                            records: 0,
-                            accepted: 0,
-                            rejected: 0,
-                            intervals: 0,
-                            top_reason: String::new(),
-                        });
-                    }
-                }
+        } => import(
+            dir, &kind, assets, max_hold, time_zone, config, format, &files,
+        ),
+    }
+}
+
+/// `identity import`: each file read by its reader, imported or refused
+/// with the reason; a table of what each gave.
+///
+/// # Errors
+/// A bad asset register or configuration (exit 2); `Err` when any file
+/// could not be imported (after every file was tried and listed).
+#[allow(clippy::too_many_arguments)]
+fn import(
+    dir: &Path,
+    kind: &str,
+    assets: Option<PathBuf>,
+    max_hold: u64,
+    time_zone: chrono_tz::Tz,
+    config: Option<PathBuf>,
+    format: OutputFormat,
+    files: &[PathBuf],
+) -> anyhow::Result<()> {
+    let config = super::load_config(dir, config.as_deref(), None)?;
+    let register = read_assets(assets.as_deref())?;
+    let store = Store::open_for_write(dir)?;
+    let max_hold_ms = i64::try_from(max_hold).unwrap_or(10) * 3_600_000;
+    let cx = ReadContext { tz: time_zone };
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for f in files {
+        let done = table::sources(&store)?;
+        match import_one(&store, f, kind, &register, max_hold_ms, &cx, &config, &done) {
+            Ok(r) => rows.push(r),
+            Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
+            Err(e) => {
+                failed = true;
+                rows.push(ImportRow {
+                    file: f.display().to_string(),
+                    kind: kind.to_string(),
+                    result: format!("error: {e:#}"),
+                    records: 0,
+                    accepted: 0,
+                    rejected: 0,
+                    intervals: 0,
+                    top_reason: String::new(),
+                });
             }
-            let mut out = std::io::stdout().lock();
-            output::write(&rows, format, &mut out)?;
-            if format == OutputFormat::Table
-                && register.0.is_empty()
-                && rows.iter().any(|r| r.kind.contains("dhcp"))
-            {
-                writeln!(
-                    out,
-                    "No --assets register was given: DHCP leases name devices, and without the register no lease names a person."
-                )?;
-            }
-            if failed {
-                return Err(anyhow::anyhow!(
-                    "some identity files could not be imported (see above)"
-                ));
-            }
-            Ok(())
         }
     }
+    let mut out = std::io::stdout().lock();
+    output::write(&rows, format, &mut out)?;
+    if format == OutputFormat::Table
+        && register.0.is_empty()
+        && rows.iter().any(|r| r.kind.contains("dhcp"))
+    {
+        writeln!(
+            out,
+            "No --assets register was given: DHCP leases name devices, and without the register no lease names a person."
+        )?;
+    }
+    if failed {
+        return Err(anyhow::anyhow!(
+            "some identity files could not be imported (see above)"
+        ));
+    }
+    Ok(())
+}
+
+/// The asset register (`--assets`), with its path and SHA-256 for the audit
+/// entry; an empty register without one.
+///
+/// # Errors
+/// The file cannot be read or is malformed (exit 2, naming it).
+fn read_assets(assets: Option<&Path>) -> anyhow::Result<(AssetRegister, Option<(String, String)>)> {
+    Ok(match assets {
+        None => (AssetRegister::default(), None),
+        Some(p) => {
+            let bytes = crate::fsutil::read_input(p, crate::fsutil::SMALL_INPUT_MAX)
+                .map_err(|e| ExitError::usage(format!("cannot read {}: {e}", p.display())))?;
+            let reg =
+                AssetRegister::read(&bytes, &p.display().to_string()).map_err(ExitError::usage)?;
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+            (reg, Some((p.display().to_string(), sha)))
+        }
+    })
 }

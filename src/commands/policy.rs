@@ -100,6 +100,25 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
         return print_preset(&p, &mut out);
     }
     let c = Config::load(config.as_deref())?;
+    print_in_force(&c, &mut out)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Presets ([policy] preset = \"NAME\"; `netusage policy show NAME`):"
+    )?;
+    for p in presets::all() {
+        writeln!(out, "  {:<27} {}", p.name, p.council)?;
+    }
+    Ok(())
+}
+
+/// The policy in force under the configuration `c`, in words: preset and
+/// clause, schedules, people and leave files, what counts, thresholds,
+/// exempt users and the browse-time rule.
+///
+/// # Errors
+/// An invalid configuration (exit 2); the output cannot be written.
+fn print_in_force(c: &Config, out: &mut impl Write) -> anyhow::Result<()> {
     let policy = c.policy()?;
     writeln!(
         out,
@@ -173,13 +192,5 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<()> {
         "  Browse time: idle timeout {} s, allowance {} s (docs/METHOD.md).",
         c.browse_time.idle_timeout_s, c.browse_time.allowance_s
     )?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Presets ([policy] preset = \"NAME\"; `netusage policy show NAME`):"
-    )?;
-    for p in presets::all() {
-        writeln!(out, "  {:<27} {}", p.name, p.council)?;
-    }
     Ok(())
 }

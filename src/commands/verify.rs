@@ -47,39 +47,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     let r = bagit::verify(&args.pack, &[signature::FILE]);
     let sig = signature::check(&args.pack, expected.as_ref());
-    let mut problems = Vec::new();
-    for (what, files) in [
-        ("missing", &r.missing),
-        ("extra (not in any manifest)", &r.extra),
-        ("altered (hash differs)", &r.altered),
-    ] {
-        for f in files {
-            problems.push(format!("{what}: {f}"));
-        }
-    }
-    problems.extend(r.special.iter().cloned());
-    problems.extend(r.other.iter().cloned());
-    match &sig {
-        signature::Check::Missing => problems.push(format!(
-            "no signature: {} is missing, so nothing shows who made this pack",
-            signature::FILE
-        )),
-        signature::Check::Invalid(why) => {
-            problems.push(format!("signature ({}): {why}", signature::FILE))
-        }
-        signature::Check::Valid {
-            fingerprint,
-            expected: Some(false),
-        } => problems.push(format!(
-            "signature: made with key {fingerprint}, which is NOT the public key you gave ({}): \
-             the pack was not made, or was re-signed, outside the store you trust",
-            expected
-                .as_ref()
-                .map(crate::signing::fingerprint)
-                .unwrap_or_default()
-        )),
-        signature::Check::Valid { .. } => {}
-    }
+    let problems = problems(&r, &sig, expected.as_ref());
     if !problems.is_empty() {
         let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
         anyhow::bail!("{} is NOT intact:{list}", args.pack.display());
@@ -113,4 +81,47 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What is wrong with a pack: files missing, extra or altered, special
+/// files, other bag errors (`r`), and its signature (`sig`, checked against
+/// the public key given, `expected`); empty when it is intact.
+fn problems(
+    r: &bagit::Report,
+    sig: &signature::Check,
+    expected: Option<&ed25519_dalek::VerifyingKey>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (what, files) in [
+        ("missing", &r.missing),
+        ("extra (not in any manifest)", &r.extra),
+        ("altered (hash differs)", &r.altered),
+    ] {
+        for f in files {
+            problems.push(format!("{what}: {f}"));
+        }
+    }
+    problems.extend(r.special.iter().cloned());
+    problems.extend(r.other.iter().cloned());
+    match sig {
+        signature::Check::Missing => problems.push(format!(
+            "no signature: {} is missing, so nothing shows who made this pack",
+            signature::FILE
+        )),
+        signature::Check::Invalid(why) => {
+            problems.push(format!("signature ({}): {why}", signature::FILE))
+        }
+        signature::Check::Valid {
+            fingerprint,
+            expected: Some(false),
+        } => problems.push(format!(
+            "signature: made with key {fingerprint}, which is NOT the public key you gave ({}): \
+             the pack was not made, or was re-signed, outside the store you trust",
+            expected
+                .map(crate::signing::fingerprint)
+                .unwrap_or_default()
+        )),
+        signature::Check::Valid { .. } => {}
+    }
+    problems
 }
