@@ -659,7 +659,7 @@ fn split_quarantine(
     let mut keep = String::new();
     let mut removed = 0;
     for l in text.lines() {
-        let r: crate::store::quarantine::Rejected = serde_json::from_str(l)
+        let r: crate::store::quarantine::QuarantinedLine = serde_json::from_str(l)
             .with_context(|| format!("{}: not a quarantine record", path.display()))?;
         if parser.leading_time(&r.raw).is_some_and(|t| t < cutoff_ms) {
             removed += 1;

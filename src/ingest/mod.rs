@@ -36,7 +36,7 @@ use crate::identity::{Realms, logged_user};
 use crate::input::Compression;
 use crate::store::Store;
 use crate::store::manifest::{self, SourceRecord};
-use crate::store::quarantine::{QuarantineWriter, Rejected};
+use crate::store::quarantine::{QuarantineWriter, QuarantinedLine};
 use crate::store::rowgroup::{EncodedRows, Rows};
 use crate::store::writer::PartitionWriter;
 use columns::{BlockColumns, Row};
@@ -547,8 +547,6 @@ pub fn ingest_file(
     let read_all = match stored.and_then(|s| read.map(|r| (s, r))) {
         Ok(((blocks, lines), r)) if blocks == r.blocks && lines == r.lines => r,
         Ok(((blocks, lines), r)) => {
-            parts.abort();
-            quarantine.abort();
             bail!(
                 "{}: only {lines} of {} lines ({blocks} of {} blocks) were stored; \
                  not recorded as ingested, nothing was stored from this file",
@@ -557,11 +555,7 @@ pub fn ingest_file(
                 r.blocks
             );
         }
-        Err(e) => {
-            parts.abort();
-            quarantine.abort();
-            return Err(e);
-        }
+        Err(e) => return Err(e),
     };
     let sha256 = hex::encode(read_all.hasher.finalize());
     let bytes_read = read_all.hasher.len();
@@ -569,14 +563,10 @@ pub fn ingest_file(
     if prefix.is_none()
         && let Some(existing) = records.iter().find(|r| r.sha256 == sha256)
     {
-        parts.abort();
-        quarantine.abort();
         return Ok(Outcome::Duplicate(existing.clone()));
     }
     if stats.accepted + quarantine.count() != stats.lines {
         let quarantined = quarantine.count();
-        parts.abort();
-        quarantine.abort();
         bail!(
             "{}: {} lines read but {} stored and {quarantined} quarantined; not recorded as ingested",
             path.display(),
@@ -625,20 +615,11 @@ pub fn ingest_file(
     };
     if compression == Compression::None {
         let chain = crate::store::chain::Chain::new(&checkpoints, starts);
-        match crate::store::chain::write(store, &source, &chain) {
-            Ok(sha) => record.chain_sha256 = Some(sha),
-            Err(e) => {
-                parts.abort();
-                quarantine.abort();
-                return Err(e);
-            }
-        }
+        record.chain_sha256 = Some(crate::store::chain::write(store, &source, &chain)?);
     }
     let writing = Instant::now();
-    if let Err(e) = parts.commit() {
-        quarantine.abort();
-        return Err(e);
-    }
+    // A writer dropped uncommitted (any error above) removes its files.
+    parts.commit()?;
     quarantine.commit()?;
     opts.timings.add(Phase::Write, writing.elapsed());
     manifest::append(&store.manifest_path(), &record)?;
@@ -668,7 +649,7 @@ fn source_id(records: &[SourceRecord], head_sha256: &str, size: u64, first_line:
 /// The quarantine records of a block's duplicate lines (line number →
 /// reason), with their raw bytes, in line order: one pass over the block,
 /// however many lines repeat (an overlapping copy repeats them all).
-fn duplicate_rejects(block: &Block, lines: BTreeMap<u64, String>) -> Vec<Rejected> {
+fn duplicate_rejects(block: &Block, lines: BTreeMap<u64, String>) -> Vec<QuarantinedLine> {
     if lines.is_empty() {
         return Vec::new();
     }
@@ -677,7 +658,7 @@ fn duplicate_rejects(block: &Block, lines: BTreeMap<u64, String>) -> Vec<Rejecte
         .zip(body.split(|&b| b == b'\n'))
         .filter_map(|(n, raw)| {
             let why = lines.get(&n)?;
-            Some(Rejected::new(
+            Some(QuarantinedLine::new(
                 n,
                 why,
                 raw.strip_suffix(b"\r").unwrap_or(raw),
@@ -915,7 +896,7 @@ fn long_line_out(long: &LongLine) -> BlockOut {
 
 /// The quarantine record of a line too long to parse: its first bytes,
 /// length and SHA-256, and why.
-fn long_line_reject(long: &LongLine) -> Rejected {
+fn long_line_reject(long: &LongLine) -> QuarantinedLine {
     let binary = memchr::memchr(0, &long.head).is_some();
     let reason = format!(
         "line of {} bytes, longer than {MAX_LINE_BYTES}: not parsed{}; its first {} bytes are kept, \
@@ -928,7 +909,7 @@ fn long_line_reject(long: &LongLine) -> Rejected {
         },
         long.head.len().min(LONG_LINE_HEAD_BYTES),
     );
-    Rejected::over_long(
+    QuarantinedLine::over_long(
         long.line,
         &reason,
         &long.head,
@@ -1102,8 +1083,8 @@ pub struct DayFrame {
 pub struct BlockOut {
     /// Events grouped by UTC day.
     pub frames: Vec<DayFrame>,
-    /// Rejected lines, in line order.
-    pub rejects: Vec<Rejected>,
+    /// QuarantinedLine lines, in line order.
+    pub rejects: Vec<QuarantinedLine>,
     /// Counters.
     pub stats: Stats,
     /// Realms kept in user names (not configured as local), with event counts.
@@ -1215,7 +1196,7 @@ pub fn process_block<'a>(
             continue;
         }
         if has_nul && memchr::memchr(0, line_bytes).is_some() {
-            rejects.push(Rejected::new(
+            rejects.push(QuarantinedLine::new(
                 this,
                 "NUL byte in the line: binary data, not log text",
                 line_bytes,
@@ -1227,29 +1208,33 @@ pub fn process_block<'a>(
             None => match std::str::from_utf8(line_bytes) {
                 Ok(l) => l,
                 Err(_) => {
-                    rejects.push(Rejected::new(this, "not valid UTF-8 text", line_bytes));
+                    rejects.push(QuarantinedLine::new(
+                        this,
+                        "not valid UTF-8 text",
+                        line_bytes,
+                    ));
                     continue;
                 }
             },
         };
         if line.trim().is_empty() {
-            rejects.push(Rejected::new(this, "blank line", line_bytes));
+            rejects.push(QuarantinedLine::new(this, "blank line", line_bytes));
             continue;
         }
         let e = match parser.parse(line, this) {
             Ok(Parsed::Event(e)) => e,
             Ok(Parsed::Skip(what)) => {
-                rejects.push(Rejected::new(this, what, line_bytes));
+                rejects.push(QuarantinedLine::new(this, what, line_bytes));
                 stats.headers += 1;
                 continue;
             }
             Err(reason) => {
-                rejects.push(Rejected::new(this, &reason, line_bytes));
+                rejects.push(QuarantinedLine::new(this, &reason, line_bytes));
                 continue;
             }
         };
         if cx.cutoff_ms.is_some_and(|c| e.ts_ms < c) {
-            rejects.push(Rejected::withheld(this, TOO_OLD, line_bytes));
+            rejects.push(QuarantinedLine::withheld(this, TOO_OLD, line_bytes));
             stats.too_old += 1;
             stats.too_old_range = Some(match stats.too_old_range {
                 Some((a, b)) => (a.min(e.ts_ms), b.max(e.ts_ms)),
@@ -1258,7 +1243,7 @@ pub fn process_block<'a>(
             continue;
         }
         if cx.latest_ms.is_some_and(|l| e.ts_ms > l) {
-            rejects.push(Rejected::new(this, FUTURE, line_bytes));
+            rejects.push(QuarantinedLine::new(this, FUTURE, line_bytes));
             stats.future += 1;
             continue;
         }

@@ -105,7 +105,7 @@ fn one() -> u64 {
 /// # Errors
 /// The file cannot be read, or a complete line is not a valid record (line named).
 pub fn read(path: &Path) -> anyhow::Result<Vec<SourceRecord>> {
-    super::sidecar::read_records(path, "source record")
+    crate::fsutil::read_json_lines(path, "source record", crate::fsutil::LastLine::CompleteOnly)
 }
 
 /// The ids of committed sources.
