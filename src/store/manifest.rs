@@ -134,3 +134,17 @@ pub fn append(path: &Path, record: &SourceRecord) -> anyhow::Result<()> {
     f.sync_all()?;
     Ok(())
 }
+
+/// Replaces the manifest with `keep`, one line each, atomically: how the
+/// purge and `store forget` drop records.
+///
+/// # Errors
+/// Any I/O or serialisation error, naming the path.
+pub fn rewrite(path: &Path, keep: &[SourceRecord]) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for r in keep {
+        text.push_str(&serde_json::to_string(r)?);
+        text.push('\n');
+    }
+    super::write_atomic(path, text.as_bytes())
+}
