@@ -360,21 +360,11 @@ fn write_entry(store: &Path, key: &SigningKey, draft: Draft, first: bool) -> any
 /// # Errors
 /// The file cannot be read or a line is not an entry.
 pub fn read(store: &Path) -> anyhow::Result<Vec<Entry>> {
-    let path = store.join(LOG_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!("{}: line {} is not an audit entry", path.display(), i + 1)
-            })
-        })
-        .collect()
+    crate::fsutil::read_json_lines(
+        &store.join(LOG_FILE),
+        "audit entry",
+        crate::fsutil::LastLine::All,
+    )
 }
 
 /// What the signed head says about the log.

@@ -3,12 +3,18 @@
 //! created readable by its owner only — folders 0700, files 0600 — whatever
 //! the umask. A umask can only take permission bits away, never add them, so
 //! asking for these modes at creation is enough.
+//!
+//! Here too are the two ways the store's files are used: replaced whole,
+//! atomically ([`AtomicFile`], [`write_atomic`]), and read as JSON lines
+//! where a missing file has none ([`read_json_lines`]); and the checked
+//! reading of files from outside the store ([`read_input`], [`open_regular`]).
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use serde::de::DeserializeOwned;
 
 /// Mode of every folder netusage creates (owner only).
 pub const DIR_MODE: u32 = 0o700;
@@ -167,24 +173,202 @@ pub fn is_regular_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
-/// Writes `bytes` to `path` atomically with mode 0600: a temporary file in
-/// the same folder, fsync, rename, fsync of the folder.
+/// Writes `bytes` to `path` atomically with mode 0600: through an
+/// [`AtomicFile`] (a temporary file in the same folder, fsync, rename,
+/// fsync of the folder).
 ///
 /// # Errors
-/// Any I/O error, naming the path.
+/// Any I/O error, naming the path; the temporary file is removed then.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut f = create(&tmp)?;
+    let mut f = AtomicFile::create(path)?;
     f.write_all(bytes)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()
-        .with_context(|| format!("cannot fsync {}", tmp.display()))?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    sync_dir(dir);
-    Ok(())
+        .with_context(|| format!("cannot write {}", f.tmp_path().display()))?;
+    f.commit()
+}
+
+/// A file written under a temporary name beside its destination
+/// (`.<name>.tmp` in the same folder, mode 0600) and put in its place in
+/// one step by [`AtomicFile::commit`]: fsync, rename over the destination,
+/// fsync of the folder. A reader sees the old file or the new, never part
+/// of one. Dropped without a commit (an error, a failed ingest), it removes
+/// its temporary file; a process killed before the commit leaves it behind,
+/// for the purge to clear (it removes every `*.tmp` in the store).
+///
+/// Writes go straight to the file: wrap it in a `BufWriter` for many small ones.
+pub struct AtomicFile {
+    file: File,
+    pending: PendingRename,
+}
+
+/// A temporary file, written, fsynced and closed, waiting to be renamed
+/// over its destination by [`FinishedFile::commit`]; removed when dropped
+/// uncommitted. What [`AtomicFile::finish`] leaves, so a writer of many files
+/// can close each as it is done and hold no open handle for those waiting.
+pub struct FinishedFile {
+    pending: PendingRename,
+}
+
+/// The temporary and final paths of one atomic write; removes the temporary
+/// file when dropped, unless [`PendingRename::rename`] put it in place.
+struct PendingRename {
+    tmp: PathBuf,
+    dest: PathBuf,
+    done: bool,
+}
+
+impl AtomicFile {
+    /// Creates (or truncates) `.<name>.tmp` beside `dest`, mode 0600.
+    ///
+    /// # Errors
+    /// The temporary file cannot be created (path named).
+    pub fn create(dest: &Path) -> anyhow::Result<AtomicFile> {
+        AtomicFile::create_with_suffix(dest, "tmp")
+    }
+
+    /// As [`AtomicFile::create`], with the temporary file named
+    /// `.<name>.<suffix>` (the purge's rewrites use `purge.tmp`); `suffix`
+    /// should end in `.tmp`, so a file left by a killed process is cleared.
+    ///
+    /// # Errors
+    /// The temporary file cannot be created (path named).
+    pub fn create_with_suffix(dest: &Path, suffix: &str) -> anyhow::Result<AtomicFile> {
+        let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let tmp = parent_dir(dest).join(format!(".{name}.{suffix}"));
+        let file = create(&tmp)?;
+        Ok(AtomicFile {
+            file,
+            pending: PendingRename {
+                tmp,
+                dest: dest.to_path_buf(),
+                done: false,
+            },
+        })
+    }
+
+    /// The temporary file's path (for messages).
+    pub fn tmp_path(&self) -> &Path {
+        &self.pending.tmp
+    }
+
+    /// Fsyncs and closes the temporary file, leaving the rename for
+    /// [`FinishedFile::commit`].
+    ///
+    /// # Errors
+    /// The fsync fails (path named); the temporary file is removed then.
+    pub fn finish(self) -> anyhow::Result<FinishedFile> {
+        self.file
+            .sync_all()
+            .with_context(|| format!("cannot fsync {}", self.pending.tmp.display()))?;
+        Ok(FinishedFile {
+            pending: self.pending,
+        })
+    }
+
+    /// Fsyncs the temporary file, renames it over the destination and
+    /// fsyncs the folder, so the new file survives a crash.
+    ///
+    /// # Errors
+    /// The fsync or the rename fails (paths named); the temporary file is
+    /// removed then and the destination is as it was.
+    pub fn commit(self) -> anyhow::Result<()> {
+        self.finish()?.commit()
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl FinishedFile {
+    /// Renames the temporary file over the destination and fsyncs the folder.
+    ///
+    /// # Errors
+    /// The rename fails (paths named); the temporary file is removed then.
+    pub fn commit(self) -> anyhow::Result<()> {
+        self.pending.rename()
+    }
+}
+
+impl PendingRename {
+    fn rename(mut self) -> anyhow::Result<()> {
+        fs::rename(&self.tmp, &self.dest).with_context(|| {
+            format!(
+                "cannot rename {} to {}",
+                self.tmp.display(),
+                self.dest.display()
+            )
+        })?;
+        self.done = true;
+        // The rename is durable only once the folder's entry is on disk.
+        sync_dir(parent_dir(&self.dest));
+        Ok(())
+    }
+}
+
+impl Drop for PendingRename {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The folder a file is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Which lines of a JSON-lines file [`read_json_lines`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastLine {
+    /// Only complete lines: a last line without its newline is an append
+    /// cut short by a crash (not committed), and is left out. For files
+    /// that grow by appends (`sources.jsonl`, the identity and DNS manifests).
+    CompleteOnly,
+    /// Every line, the last one too (files written whole, or read strictly).
+    All,
+}
+
+/// The records of a JSON-lines file, one per line, in order; blank lines
+/// are skipped. A file that does not exist holds none.
+///
+/// # Errors
+/// The file exists but cannot be read, or a line read is not a valid `what`
+/// (path and 1-based line number named).
+pub fn read_json_lines<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    last: LastLine,
+) -> anyhow::Result<Vec<T>> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let read = match last {
+        LastLine::All => &text[..],
+        LastLine::CompleteOnly => text.rfind('\n').map_or("", |i| &text[..=i]),
+    };
+    read.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!("{}: line {} is not a valid {what}", path.display(), i + 1)
+            })
+        })
+        .collect()
 }
 
 /// Fsyncs a folder so a rename in it is durable (best effort).

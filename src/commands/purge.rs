@@ -11,7 +11,7 @@ use super::{StoreArgs, parse_now};
 use crate::audit::Draft;
 use crate::error::ExitError;
 use crate::output::{self, OutputFormat, Record};
-use crate::retention::{self, Action, FileStep, Plan};
+use crate::retention::{self, Action, FileStep, PurgePlan};
 use crate::store::{Store, UnfinishedPurge};
 
 /// Enforce the retention window: remove expired events (the nightly job).
@@ -129,7 +129,11 @@ fn row(store: &Store, s: &FileStep) -> PlanRow {
 }
 
 /// The plan's figures, as printed and audited.
-pub fn summary(plan: &Plan, executed: bool, override_reason: Option<&str>) -> serde_json::Value {
+pub fn summary(
+    plan: &PurgePlan,
+    executed: bool,
+    override_reason: Option<&str>,
+) -> serde_json::Value {
     let count = |a: Action| plan.files.iter().filter(|f| f.action == a).count();
     serde_json::json!({
         "executed": executed,

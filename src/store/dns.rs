@@ -45,7 +45,11 @@ fn dir(store: &Store) -> PathBuf {
 /// # Errors
 /// The manifest cannot be read or a complete line is not a record.
 pub fn sources(store: &Store) -> anyhow::Result<Vec<DnsSource>> {
-    sidecar::read_records(&dir(store).join("sources.jsonl"), "DNS source record")
+    crate::fsutil::read_json_lines(
+        &dir(store).join("sources.jsonl"),
+        "DNS source record",
+        crate::fsutil::LastLine::CompleteOnly,
+    )
 }
 
 fn frame(v: &[Lookup]) -> anyhow::Result<DataFrame> {

@@ -62,7 +62,11 @@ fn table(store: &Store, source: &str) -> PathBuf {
 /// # Errors
 /// The manifest cannot be read, or a complete line is not a record.
 pub fn sources(store: &Store) -> anyhow::Result<Vec<IdentitySource>> {
-    sidecar::read_records(&manifest(store), "identity source record")
+    crate::fsutil::read_json_lines(
+        &manifest(store),
+        "identity source record",
+        crate::fsutil::LastLine::CompleteOnly,
+    )
 }
 
 /// Stores one import: the intervals, the refused records, then the manifest line.

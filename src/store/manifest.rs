@@ -105,7 +105,7 @@ fn one() -> u64 {
 /// # Errors
 /// The file cannot be read, or a complete line is not a valid record (line named).
 pub fn read(path: &Path) -> anyhow::Result<Vec<SourceRecord>> {
-    super::sidecar::read_records(path, "source record")
+    crate::fsutil::read_json_lines(path, "source record", crate::fsutil::LastLine::CompleteOnly)
 }
 
 /// The ids of committed sources.
@@ -133,4 +133,18 @@ pub fn append(path: &Path, record: &SourceRecord) -> anyhow::Result<()> {
         .with_context(|| format!("cannot append to {}", path.display()))?;
     f.sync_all()?;
     Ok(())
+}
+
+/// Replaces the manifest with `keep`, one line each, atomically: how the
+/// purge and `store forget` drop records.
+///
+/// # Errors
+/// Any I/O or serialisation error, naming the path.
+pub fn rewrite(path: &Path, keep: &[SourceRecord]) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for r in keep {
+        text.push_str(&serde_json::to_string(r)?);
+        text.push('\n');
+    }
+    super::write_atomic(path, text.as_bytes())
 }

@@ -1,17 +1,17 @@
 //! `quarantine/<source>.jsonl`: every line ingest rejected, with its number
 //! and the reason, so nothing is dropped silently.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use serde::{Deserialize, Serialize};
 
-/// One rejected line.
+use crate::fsutil::{AtomicFile, LastLine};
+
+/// One rejected line: a line of a source that ingest did not store as an
+/// event, and why (one JSON line of `quarantine/<source>.jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rejected {
+pub struct QuarantinedLine {
     /// 1-based line number in the source file (after decompression).
     pub line: u64,
     /// Why the line was not stored as an event.
@@ -27,14 +27,14 @@ pub struct Rejected {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_sha256: Option<String>,
     /// The line's whole length in bytes, when `raw` holds only its start (a
-    /// line too long to parse: [`Rejected::over_long`]).
+    /// line too long to parse: [`QuarantinedLine::over_long`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
 }
 
-impl Rejected {
+impl QuarantinedLine {
     /// A rejected line from its raw bytes.
-    pub fn new(line: u64, reason: &str, raw: &[u8]) -> Rejected {
+    pub fn new(line: u64, reason: &str, raw: &[u8]) -> QuarantinedLine {
         let (raw, raw_hex) = match std::str::from_utf8(raw) {
             Ok(s) => (s.to_string(), None),
             Err(_) => (
@@ -42,7 +42,7 @@ impl Rejected {
                 Some(hex::encode(raw)),
             ),
         };
-        Rejected {
+        QuarantinedLine {
             line,
             reason: reason.to_string(),
             raw,
@@ -55,18 +55,24 @@ impl Rejected {
     /// A line too long to parse: its first bytes (`head`, lossy UTF-8 in
     /// `raw`, hex too when not valid UTF-8), its whole length in bytes and
     /// the SHA-256 (hex) of the whole line.
-    pub fn over_long(line: u64, reason: &str, head: &[u8], bytes: u64, sha256: String) -> Rejected {
-        Rejected {
+    pub fn over_long(
+        line: u64,
+        reason: &str,
+        head: &[u8],
+        bytes: u64,
+        sha256: String,
+    ) -> QuarantinedLine {
+        QuarantinedLine {
             raw_sha256: Some(sha256),
             bytes: Some(bytes),
-            ..Rejected::new(line, reason, head)
+            ..QuarantinedLine::new(line, reason, head)
         }
     }
 
     /// A rejected line whose text is withheld: only its SHA-256 is kept.
-    pub fn withheld(line: u64, reason: &str, raw: &[u8]) -> Rejected {
+    pub fn withheld(line: u64, reason: &str, raw: &[u8]) -> QuarantinedLine {
         use sha2::Digest;
-        Rejected {
+        QuarantinedLine {
             line,
             reason: reason.to_string(),
             raw: String::new(),
@@ -77,13 +83,16 @@ impl Rejected {
     }
 }
 
-/// Streams a source's rejected lines to `quarantine/.<source>.jsonl.tmp`;
-/// [`QuarantineWriter::commit`] renames it into place (nothing is written for
-/// a source with no rejected line). Memory stays flat however many lines fail.
+/// Streams a source's rejected lines to `quarantine/.<source>.jsonl.tmp`
+/// (an [`AtomicFile`]); [`QuarantineWriter::commit`] puts it in place as
+/// `quarantine/<source>.jsonl` (nothing is written for a source with no
+/// rejected line). Dropped without a commit (the ingest of the source
+/// failed), it removes the temporary file. Memory stays flat however many
+/// lines fail.
 pub struct QuarantineWriter {
     dir: PathBuf,
     source: String,
-    out: Option<BufWriter<File>>,
+    out: Option<BufWriter<AtomicFile>>,
     count: u64,
 }
 
@@ -98,21 +107,19 @@ impl QuarantineWriter {
         }
     }
 
-    fn tmp_path(&self) -> PathBuf {
-        self.dir.join(format!(".{}.jsonl.tmp", self.source))
-    }
-
     /// Appends one rejected line.
     ///
     /// # Errors
     /// Any I/O error, naming the path.
-    pub fn push(&mut self, r: &Rejected) -> anyhow::Result<()> {
-        if self.out.is_none() {
-            crate::fsutil::create_dir_all(&self.dir)?;
-            let f = crate::fsutil::create(&self.tmp_path())?;
-            self.out = Some(BufWriter::new(f));
-        }
-        let out = self.out.as_mut().expect("opened above");
+    pub fn push(&mut self, r: &QuarantinedLine) -> anyhow::Result<()> {
+        let out = match &mut self.out {
+            Some(out) => out,
+            None => {
+                crate::fsutil::create_dir_all(&self.dir)?;
+                let dest = self.dir.join(format!("{}.jsonl", self.source));
+                self.out.insert(BufWriter::new(AtomicFile::create(&dest)?))
+            }
+        };
         serde_json::to_writer(&mut *out, r)?;
         out.write_all(b"\n")?;
         self.count += 1;
@@ -124,27 +131,15 @@ impl QuarantineWriter {
         self.count
     }
 
-    /// Fsyncs and renames the file into place.
+    /// Fsyncs the file, renames it into place and fsyncs the folder.
     ///
     /// # Errors
-    /// Any I/O error, naming the path.
+    /// Any I/O error, naming the path; the temporary file is removed then.
     pub fn commit(mut self) -> anyhow::Result<()> {
         if let Some(out) = self.out.take() {
-            let f = out.into_inner().map_err(|e| e.into_error())?;
-            f.sync_all()?;
-            let dest = self.dir.join(format!("{}.jsonl", self.source));
-            std::fs::rename(self.tmp_path(), &dest)
-                .with_context(|| format!("cannot write {}", dest.display()))?;
-            super::sync_dir(&self.dir);
+            out.into_inner().map_err(|e| e.into_error())?.commit()?;
         }
         Ok(())
-    }
-
-    /// Removes the temporary file (ingest of the source failed).
-    pub fn abort(mut self) {
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(self.tmp_path());
-        }
     }
 }
 
@@ -152,18 +147,10 @@ impl QuarantineWriter {
 ///
 /// # Errors
 /// The file exists but cannot be read or parsed (line named).
-pub fn read(dir: &Path, source: &str) -> anyhow::Result<Vec<Rejected>> {
-    let path = dir.join(format!("{source}.jsonl"));
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| anyhow::anyhow!("{}: line {}: {e}", path.display(), i + 1))
-        })
-        .collect()
+pub fn read(dir: &Path, source: &str) -> anyhow::Result<Vec<QuarantinedLine>> {
+    crate::fsutil::read_json_lines(
+        &dir.join(format!("{source}.jsonl")),
+        "quarantine record",
+        LastLine::All,
+    )
 }

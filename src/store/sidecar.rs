@@ -1,6 +1,7 @@
 //! What the identity and DNS tables share: one Parquet table per imported
 //! file, written atomically; its refused records beside it; and a JSON-lines
-//! manifest whose line, appended last, commits the import.
+//! manifest whose line, appended last, commits the import (read with
+//! [`crate::fsutil::read_json_lines`], complete lines only).
 
 use std::io::Write;
 use std::path::Path;
@@ -8,35 +9,8 @@ use std::path::Path;
 use anyhow::Context;
 use polars::prelude::{DataFrame, ParquetCompression, ParquetWriter};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-/// The committed records of a JSON-lines manifest: every complete line (a
-/// last line without its newline is an append cut short by a crash). An
-/// absent file has none.
-///
-/// # Errors
-/// The file cannot be read, or a complete line is not a valid `what` (line named).
-pub fn read_records<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<Vec<T>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let complete = match text.rfind('\n') {
-        Some(i) => &text[..=i],
-        None => "",
-    };
-    complete
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!("{}: line {} is not a valid {what}", path.display(), i + 1)
-            })
-        })
-        .collect()
-}
+use crate::fsutil::AtomicFile;
 
 /// Writes `df` to `dir/<name>.parquet` (zstd), through a temporary file
 /// synced and renamed over it, so a reader sees the old table or the new.
@@ -45,18 +19,12 @@ pub fn read_records<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Res
 /// I/O or Parquet errors, naming the file.
 pub fn write_table(dir: &Path, name: &str, df: &mut DataFrame) -> anyhow::Result<()> {
     crate::fsutil::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{name}.parquet.tmp"));
-    let f = crate::fsutil::create(&tmp)?;
-    ParquetWriter::new(&f)
+    let mut f = AtomicFile::create(&dir.join(format!("{name}.parquet")))?;
+    ParquetWriter::new(&mut f)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    f.sync_all()?;
-    let path = dir.join(format!("{name}.parquet"));
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    // The rename is durable only once the folder's entry is on disk.
-    crate::fsutil::sync_dir(dir);
-    Ok(())
+        .with_context(|| format!("cannot write {}", f.tmp_path().display()))?;
+    f.commit()
 }
 
 /// Commits an import whose table is written: its refused records to

@@ -4,15 +4,15 @@
 //! was finished: see [`MAX_OPEN_DAYS`]).
 //!
 //! Each day's row groups, encoded beforehand ([`super::rowgroup`]), are
-//! appended to `.<source>.parquet.tmp` in the partition directory as they
-//! come, so memory stays flat whatever the file size. [`PartitionWriter::commit`] closes, fsyncs and renames every
-//! file into place; [`PartitionWriter::abort`] removes them.
+//! appended to `.<source>.parquet.tmp` in the partition directory (an
+//! [`AtomicFile`]) as they come, so memory stays flat whatever the file size.
+//! [`PartitionWriter::commit`] closes, fsyncs and renames every file into
+//! place; a writer dropped uncommitted removes them.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -21,25 +21,13 @@ use polars_parquet::write::{
 };
 
 use super::rowgroup::{EncodedRows, arrow_schema, write_options};
+use crate::fsutil::{AtomicFile, FinishedFile};
 
-/// A `Write` over a shared file, so the file can be fsynced after the
-/// Parquet writer that owns it has finished.
-struct SharedFile(Arc<File>);
-
-impl Write for SharedFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self.0).write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self.0).flush()
-    }
-}
-
+/// A day's file being written: the Parquet writer over its [`AtomicFile`].
 struct Open {
+    writer: FileWriter<io::BufWriter<AtomicFile>>,
+    /// The temporary file's path, for messages.
     tmp: PathBuf,
-    dest: PathBuf,
-    file: Arc<File>,
-    writer: FileWriter<io::BufWriter<SharedFile>>,
 }
 
 /// Most days with a file open at once. Logs are mostly in time order, so a
@@ -48,15 +36,13 @@ struct Open {
 /// however many days a file spans.
 pub const MAX_OPEN_DAYS: usize = 8;
 
-/// A finished part: its UTC day, its temporary file and its final name.
-type Finished = (NaiveDate, PathBuf, PathBuf);
-
 /// Writes one source's events into day partitions.
 pub struct PartitionWriter {
     events_dir: PathBuf,
     source: String,
     open: BTreeMap<NaiveDate, (Open, u64)>,
-    finished: Vec<Finished>,
+    /// Parts written, fsynced and closed, waiting for [`PartitionWriter::commit`].
+    finished: Vec<FinishedFile>,
     /// Parts started per day.
     parts: BTreeMap<NaiveDate, u32>,
     /// Writes so far: when each open day was last written to.
@@ -118,28 +104,15 @@ impl PartitionWriter {
             *part += 1;
             let dir = partition_dir(&self.events_dir, day);
             crate::fsutil::create_dir_all(&dir)?;
-            let name = part_file_name(&self.source, *part);
-            let tmp = dir.join(format!(".{name}.tmp"));
-            let dest = dir.join(name);
-            let file = Arc::new(crate::fsutil::create(&tmp)?);
+            let file = AtomicFile::create(&dir.join(part_file_name(&self.source, *part)))?;
+            let tmp = file.tmp_path().to_path_buf();
             let writer = FileWriter::try_new(
-                io::BufWriter::with_capacity(64 << 10, SharedFile(file.clone())),
+                io::BufWriter::with_capacity(64 << 10, file),
                 arrow_schema().clone(),
                 write_options(),
             )
             .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
-            self.open.insert(
-                day,
-                (
-                    Open {
-                        tmp,
-                        dest,
-                        file,
-                        writer,
-                    },
-                    self.tick,
-                ),
-            );
+            self.open.insert(day, (Open { writer, tmp }, self.tick));
         }
         let (open, used) = self.open.get_mut(&day).expect("inserted above");
         *used = self.tick;
@@ -164,10 +137,8 @@ impl PartitionWriter {
             return Ok(());
         };
         let (open, _) = self.open.remove(&day).expect("found above");
-        // Listed first, so a failure below still removes the file.
-        self.finished
-            .push((day, open.tmp.clone(), open.dest.clone()));
-        open.finish()
+        self.finished.push(open.finish()?);
+        Ok(())
     }
 
     /// Finishes every file, fsyncs it and renames it into place. Returns the
@@ -179,29 +150,19 @@ impl PartitionWriter {
         while !self.open.is_empty() {
             self.finish_least_recent()?;
         }
-        // A part leaves `finished` once renamed: on an error, dropping `self`
-        // removes the ones still waiting.
-        let mut days = std::collections::BTreeSet::new();
-        while let Some((day, tmp, dest)) = self.finished.last() {
-            fs::rename(tmp, dest).with_context(|| {
-                format!("cannot rename {} to {}", tmp.display(), dest.display())
-            })?;
-            super::sync_dir(&partition_dir(&self.events_dir, *day));
-            days.insert(*day);
-            self.finished.pop();
+        // Parts are renamed last finished first; on an error, dropping
+        // `self` removes the ones still waiting.
+        while let Some(part) = self.finished.pop() {
+            part.commit()?;
         }
-        Ok(days.into_iter().collect())
-    }
-
-    /// Removes every temporary file (the ingest of this source failed).
-    pub fn abort(self) {
-        // Drop does it.
+        // Committed: the days' folders hold their files, nothing to clear.
+        Ok(std::mem::take(&mut self.parts).into_keys().collect())
     }
 }
 
 impl Open {
-    /// Writes the Parquet footer and fsyncs the file.
-    fn finish(mut self) -> anyhow::Result<()> {
+    /// Writes the Parquet footer, then fsyncs and closes the file.
+    fn finish(mut self) -> anyhow::Result<FinishedFile> {
         self.writer
             .end(None)
             .with_context(|| format!("cannot finish {}", self.tmp.display()))?;
@@ -209,29 +170,20 @@ impl Open {
             .into_inner()
             .into_inner()
             .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", self.tmp.display()))?;
-        self.file
-            .sync_all()
-            .with_context(|| format!("cannot fsync {}", self.tmp.display()))
-    }
-}
-
-/// Removes a temporary partition file, and its day directory when that is left empty.
-fn remove_tmp(tmp: &Path) {
-    let _ = fs::remove_file(tmp);
-    if let Some(dir) = tmp.parent() {
-        let _ = fs::remove_dir(dir);
+            .with_context(|| format!("cannot write {}", self.tmp.display()))?
+            .finish()
     }
 }
 
 impl Drop for PartitionWriter {
+    /// Not committed (the ingest of this source failed, or the commit did):
+    /// the parts not yet renamed are removed, with each day's folder this
+    /// writer wrote to when that is left empty.
     fn drop(&mut self) {
-        for (_, (open, _)) in std::mem::take(&mut self.open) {
-            drop(open.writer);
-            remove_tmp(&open.tmp);
-        }
-        for (_, tmp, _) in std::mem::take(&mut self.finished) {
-            remove_tmp(&tmp);
+        self.open.clear();
+        self.finished.clear();
+        for day in self.parts.keys() {
+            let _ = fs::remove_dir(partition_dir(&self.events_dir, *day));
         }
     }
 }

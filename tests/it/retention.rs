@@ -337,7 +337,8 @@ fn after_a_purge_no_file_holds_an_expired_event_outside_a_hold() {
             );
         } else if path.starts_with("quarantine/") {
             for l in String::from_utf8(bytes).unwrap().lines() {
-                let r: netusage::store::quarantine::Rejected = serde_json::from_str(l).unwrap();
+                let r: netusage::store::quarantine::QuarantinedLine =
+                    serde_json::from_str(l).unwrap();
                 assert!(
                     !r.raw.contains("garbage") && !r.raw.contains("not a log"),
                     "{path}: {}",
