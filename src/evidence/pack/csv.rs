@@ -1,31 +1,87 @@
-//! The pack's CSV files: `events.csv`, `sessions.csv` and `sources.csv`.
+//! The pack's CSV files: `events.csv`, `sessions.csv` and `sources.csv`,
+//! each a row type written by [`crate::output::CsvWriter`] (the header is
+//! the row's field names; every cell formula-safe).
 
 use std::collections::BTreeSet;
 
 use chrono::SecondsFormat;
 use polars::prelude::{DataFrame, StringChunked};
+use serde::Serialize;
 
 use super::sessions::{SessionRow, local, utc};
 use super::subject::ATTRIBUTION;
 use crate::event::col;
-use crate::output::csv_safe;
+use crate::output::{CsvWriter, csv_bytes};
 use crate::store::manifest::SourceRecord;
 use crate::usage::schedule::Plan;
 
-/// Writes rows as CSV with every string cell made spreadsheet-safe.
-///
-/// # Errors
-/// Serialisation errors.
-pub fn csv_bytes(
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+/// One event: a row of `events.csv`, its columns in this order. Text
+/// columns borrow from the events' frame; an absent number is an empty cell.
+#[derive(Debug, Default, Serialize)]
+pub struct EventRow<'a> {
+    /// Time, UTC (RFC 3339, ms).
+    pub ts_utc: String,
+    /// Time, local (the schedule's zone).
+    pub ts_local: String,
+    /// Normalised user name, or `ip:<addr>`.
+    pub user: &'a str,
+    /// Client address.
+    pub client_ip: &'a str,
+    /// Host requested.
+    pub host: &'a str,
+    /// Its registrable domain.
+    pub domain: &'a str,
+    /// Its site.
+    pub site: &'a str,
+    /// Its category.
+    pub category: &'a str,
+    /// A CDN/widget/API host.
+    pub embedded: bool,
+    /// HTTP method (or `CONNECT`).
+    pub method: &'a str,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// Bytes sent to the client.
+    pub bytes: Option<u64>,
+    /// Time taken (ms).
+    pub elapsed_ms: Option<u32>,
+    /// URL as logged.
+    pub url: &'a str,
+    /// Denied by the proxy or firewall.
+    pub denied: bool,
+    /// Source id (see sources.csv).
+    pub source: &'a str,
+    /// Line in that source.
+    pub line: Option<u64>,
+    /// Background traffic (regular polling): no browse time.
+    pub background: bool,
+    /// `logged`, or how it was attributed (`identity:<source>:<line>`, ...).
+    pub attribution: &'a str,
+    /// Where the host came from: `logged`, or the DNS naming.
+    pub host_source: &'a str,
+}
+
+/// One input file of the pack: a row of `sources.csv`.
+#[derive(Debug, Default, Serialize)]
+pub struct SourceRow<'a> {
+    /// Source id.
+    pub source: &'a str,
+    /// Canonical path of the file read.
+    pub path: &'a str,
+    /// SHA-256 of the bytes read, hex.
+    pub sha256: &'a str,
+    /// Bytes read.
+    pub size: u64,
+    /// Log format name.
+    pub format: &'a str,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines stored as events.
+    pub accepted: u64,
+    /// Lines quarantined.
+    pub rejected: u64,
+    /// When it was ingested (UTC, RFC 3339, seconds).
+    pub ingested_at: String,
 }
 
 /// `events.csv`: every event of the subject in the period; `background`
@@ -66,125 +122,47 @@ pub fn events_csv(
         .column("host_source")
         .ok()
         .and_then(|c| c.str().ok().cloned());
-    let header = [
-        "ts_utc",
-        "ts_local",
-        "user",
-        "client_ip",
-        "host",
-        "domain",
-        "site",
-        "category",
-        "embedded",
-        "method",
-        "status",
-        "bytes",
-        "elapsed_ms",
-        "url",
-        "denied",
-        "source",
-        "line",
-        "background",
-        "attribution",
-        "host_source",
-    ];
-    let g = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
-    csv_bytes(
-        &header,
-        (0..events.height()).map(|i| {
-            let t = ts.get(i).unwrap_or(0);
-            vec![
-                utc(t),
-                local(schedule, t),
-                g(&user, i),
-                g(&ip, i),
-                g(&host, i),
-                g(&domain, i),
-                g(&site, i),
-                g(&cat, i),
-                emb.get(i).unwrap_or(false).to_string(),
-                g(&method, i),
-                status.get(i).map_or(String::new(), |x| x.to_string()),
-                bytes.get(i).map_or(String::new(), |x| x.to_string()),
-                elapsed.get(i).map_or(String::new(), |x| x.to_string()),
-                g(&url, i),
-                denied.get(i).unwrap_or(false).to_string(),
-                g(&source, i),
-                line.get(i).map_or(String::new(), |x| x.to_string()),
-                background.contains(&i).to_string(),
-                labels
-                    .as_ref()
-                    .and_then(|c| c.get(i))
-                    .unwrap_or("logged")
-                    .to_string(),
-                host_source
-                    .as_ref()
-                    .and_then(|c| c.get(i))
-                    .unwrap_or("logged")
-                    .to_string(),
-            ]
-        }),
-    )
+    fn g(c: &StringChunked, i: usize) -> &str {
+        c.get(i).unwrap_or("")
+    }
+    let mut w = CsvWriter::<_, EventRow>::new(Vec::new())?;
+    for i in 0..events.height() {
+        let t = ts.get(i).unwrap_or(0);
+        w.row(&EventRow {
+            ts_utc: utc(t),
+            ts_local: local(schedule, t),
+            user: g(&user, i),
+            client_ip: g(&ip, i),
+            host: g(&host, i),
+            domain: g(&domain, i),
+            site: g(&site, i),
+            category: g(&cat, i),
+            embedded: emb.get(i).unwrap_or(false),
+            method: g(&method, i),
+            status: status.get(i),
+            bytes: bytes.get(i),
+            elapsed_ms: elapsed.get(i),
+            url: g(&url, i),
+            denied: denied.get(i).unwrap_or(false),
+            source: g(&source, i),
+            line: line.get(i),
+            background: background.contains(&i),
+            attribution: labels.as_ref().and_then(|c| c.get(i)).unwrap_or("logged"),
+            host_source: host_source
+                .as_ref()
+                .and_then(|c| c.get(i))
+                .unwrap_or("logged"),
+        })?;
+    }
+    w.into_inner()
 }
 
-/// `sessions.csv`.
+/// `sessions.csv`: one [`SessionRow`] per session.
 ///
 /// # Errors
 /// Serialisation errors.
 pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
-    let header = [
-        "site",
-        "category",
-        "start_local",
-        "end_local",
-        "start_utc",
-        "end_utc",
-        "seconds",
-        "working_s",
-        "break_s",
-        "outside_s",
-        "requests",
-        "embedded_only",
-        "first_source",
-        "first_line",
-        "first_request",
-        "last_source",
-        "last_line",
-        "last_request",
-        "hosts",
-        "first_text",
-        "last_text",
-        "attribution",
-    ];
-    csv_bytes(
-        &header,
-        rows.iter().map(|r| {
-            vec![
-                r.site.clone(),
-                r.category.clone(),
-                r.start_local.clone(),
-                r.end_local.clone(),
-                r.start_utc.clone(),
-                r.end_utc.clone(),
-                r.seconds.to_string(),
-                r.working_s.to_string(),
-                r.break_s.to_string(),
-                r.outside_s.to_string(),
-                r.requests.to_string(),
-                r.embedded_only.to_string(),
-                r.first_source.clone(),
-                r.first_line.to_string(),
-                r.first_request.clone(),
-                r.last_source.clone(),
-                r.last_line.to_string(),
-                r.last_request.clone(),
-                r.hosts.clone(),
-                r.first_text.clone(),
-                r.last_text.clone(),
-                r.attribution.clone(),
-            ]
-        }),
-    )
+    csv_bytes(rows)
 }
 
 /// `sources.csv`: the input files the subject's events came from.
@@ -192,34 +170,20 @@ pub fn sessions_csv(rows: &[SessionRow]) -> anyhow::Result<Vec<u8>> {
 /// # Errors
 /// Serialisation errors.
 pub fn sources_csv(records: &[SourceRecord], used: &BTreeSet<String>) -> anyhow::Result<Vec<u8>> {
-    let header = [
-        "source",
-        "path",
-        "sha256",
-        "size",
-        "format",
-        "lines",
-        "accepted",
-        "rejected",
-        "ingested_at",
-    ];
-    csv_bytes(
-        &header,
-        records
-            .iter()
-            .filter(|r| used.contains(&r.source))
-            .map(|r| {
-                vec![
-                    r.source.clone(),
-                    r.path.clone(),
-                    r.sha256.clone(),
-                    r.size.to_string(),
-                    r.format.clone(),
-                    r.lines.to_string(),
-                    r.accepted.to_string(),
-                    r.rejected.to_string(),
-                    r.ingested_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                ]
-            }),
-    )
+    let rows: Vec<SourceRow> = records
+        .iter()
+        .filter(|r| used.contains(&r.source))
+        .map(|r| SourceRow {
+            source: &r.source,
+            path: &r.path,
+            sha256: &r.sha256,
+            size: r.size,
+            format: &r.format,
+            lines: r.lines,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            ingested_at: r.ingested_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        })
+        .collect();
+    csv_bytes(&rows)
 }

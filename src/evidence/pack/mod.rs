@@ -21,7 +21,7 @@ pub mod summary;
 
 pub use audit::audit_lines;
 pub use coverage::{AttributionRow, CoverageRow, GapRow, coverage_rows, identity_labels};
-pub use csv::{csv_bytes, events_csv, sessions_csv, sources_csv};
+pub use csv::{EventRow, SourceRow, events_csv, sessions_csv, sources_csv};
 pub use sessions::{SessionRow, add_line_texts, background_rows, local, session_rows, utc};
 pub use subject::{
     ATTRIBUTION, SubjectEvents, as_one_person, describe_subject, read_attributed, subject_events,

@@ -12,8 +12,8 @@ use crate::event::col;
 use crate::usage::PersonUsage;
 use crate::usage::schedule::Plan;
 
-/// One session, as in `sessions.csv`.
-#[derive(Debug, Clone, Serialize)]
+/// One session: a row of `sessions.csv`, its columns in this order.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SessionRow {
     /// Site.
     pub site: String,
@@ -37,6 +37,20 @@ pub struct SessionRow {
     pub outside_s: i64,
     /// Requests.
     pub requests: u32,
+    /// Only embedded hosts: not counted as browse time.
+    pub embedded_only: bool,
+    /// Source id of the first request.
+    pub first_source: String,
+    /// Line of the first request in that source.
+    pub first_line: u64,
+    /// The first request as logged: method and URL.
+    pub first_request: String,
+    /// Source id of the last request.
+    pub last_source: String,
+    /// Line of the last request in that source.
+    pub last_line: u64,
+    /// The last request as logged: method and URL.
+    pub last_request: String,
     /// The distinct hosts the session's requests went to, in order of first
     /// request, `;`-separated.
     pub hosts: String,
@@ -49,20 +63,6 @@ pub struct SessionRow {
     /// `identity:<source>:<line>` (see `attributions` in summary.json),
     /// `;`-separated.
     pub attribution: String,
-    /// Only embedded hosts: not counted as browse time.
-    pub embedded_only: bool,
-    /// Source id of the first request.
-    pub first_source: String,
-    /// Line of the first request in that source.
-    pub first_line: u64,
-    /// Source id of the last request.
-    pub last_source: String,
-    /// Line of the last request in that source.
-    pub last_line: u64,
-    /// The first request as logged: method and URL.
-    pub first_request: String,
-    /// The last request as logged: method and URL.
-    pub last_request: String,
 }
 
 /// Every session of the subject, in time order.
