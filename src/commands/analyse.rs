@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::ingest::{IngestArgs, ReaderArgs, ingest_all};
 use super::{AnalysisArgs, StoreArgs, compute, parse_now};
-use crate::output::{self, OutputFormat};
+use crate::output::OutputFormat;
 
 /// Name of this command in the audit log.
 const CMD: &str = "analyse";
@@ -64,11 +64,7 @@ pub fn run(args: AnalyseArgs) -> anyhow::Result<()> {
     };
     let mut err = std::io::stderr().lock();
     let (_, summary) = ingest_all(&ingest_args, &mut err)?;
-    output::write(
-        std::slice::from_ref(&summary),
-        OutputFormat::Table,
-        &mut err,
-    )?;
+    summary.write(OutputFormat::Table, &mut err)?;
     writeln!(err)?;
     drop(err);
     let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 
 /// Inspect how hosts are classified.
 #[derive(Debug, Args)]
@@ -34,7 +34,7 @@ pub enum CategoriesCommand {
 }
 
 /// One looked-up host.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct LookupRow {
     /// As given.
     pub input: String,
@@ -50,25 +50,6 @@ pub struct LookupRow {
     pub embedded: bool,
     /// `tier kind pattern`, or `none`.
     pub rule: String,
-}
-
-impl Record for LookupRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "input", "host", "domain", "site", "category", "embedded", "rule",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.input.clone(),
-            self.host.clone(),
-            self.domain.clone(),
-            self.site.clone(),
-            self.category.clone(),
-            self.embedded.to_string(),
-            self.rule.clone(),
-        ]
-    }
 }
 
 /// Runs `netusage categories`.

@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use crate::audit::Draft;
 use crate::identity::pseudonym;
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::store::manifest;
 use crate::usage::Analysis;
 use crate::usage::coverage::Coverage;
 
 /// One person's day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CoverageRow {
     /// Pseudonym (of the address, `ip:<address>`, for events nobody is known to have made).
     pub person: String,
@@ -37,39 +37,8 @@ pub struct CoverageRow {
     pub conflicts: u64,
 }
 
-impl Record for CoverageRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "date",
-            "events",
-            "logged",
-            "identity",
-            "identity_sources",
-            "ambiguous",
-            "unattributed",
-            "logged_pct",
-            "conflicts",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.date.clone(),
-            self.events.to_string(),
-            self.logged.to_string(),
-            self.identity.to_string(),
-            self.identity_sources.clone(),
-            self.ambiguous.to_string(),
-            self.unattributed.to_string(),
-            format!("{:.1}", self.logged_pct),
-            self.conflicts.to_string(),
-        ]
-    }
-}
-
 /// One silence of one source file in working hours.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct GapRow {
     /// Source id.
     pub source: String,
@@ -81,21 +50,6 @@ pub struct GapRow {
     pub end_utc: String,
     /// Minutes.
     pub minutes: i64,
-}
-
-impl Record for GapRow {
-    fn header() -> Vec<&'static str> {
-        vec!["source", "path", "start_utc", "end_utc", "minutes"]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.source.clone(),
-            self.path.clone(),
-            self.start_utc.clone(),
-            self.end_utc.clone(),
-            self.minutes.to_string(),
-        ]
-    }
 }
 
 /// The rows of a coverage: person-days by pseudonym then date, gaps by

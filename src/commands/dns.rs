@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use clap::{Args, Subcommand};
+use serde::Serialize;
 
 use super::StoreArgs;
 use crate::audit::{Draft, FileHash};
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::store::Store;
 use crate::store::dns::{self as table, DnsSource};
 
@@ -66,30 +67,74 @@ pub enum DnsCommand {
     },
 }
 
-impl Record for DnsSource {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "source",
-            "path",
-            "records",
-            "accepted",
-            "rejected",
-            "lookups",
-            "imported_at",
-        ]
+/// One imported DNS log as `dns import` and `dns list` print it in CSV and
+/// JSON: every field of its record ([`DnsSource`]); the columns CSV had
+/// before the hash first, in their old places.
+#[derive(Debug, Default, Serialize)]
+pub struct DnsRow<'a> {
+    /// Source id: the first 16 hex characters of `sha256`.
+    pub source: &'a str,
+    /// Canonical path.
+    pub path: &'a str,
+    /// Lines read; `accepted + rejected = records`.
+    pub records: u64,
+    /// Lines accepted.
+    pub accepted: u64,
+    /// Lines refused.
+    pub rejected: u64,
+    /// Lookups stored.
+    pub lookups: u64,
+    /// When it was imported (UTC, RFC 3339 with the clock's fraction of a second).
+    pub imported_at: DateTime<Utc>,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: &'a str,
+}
+
+impl<'a> From<&'a DnsSource> for DnsRow<'a> {
+    fn from(s: &'a DnsSource) -> Self {
+        DnsRow {
+            source: &s.source,
+            path: &s.path,
+            sha256: &s.sha256,
+            records: s.records,
+            accepted: s.accepted,
+            rejected: s.rejected,
+            lookups: s.lookups,
+            imported_at: s.imported_at,
+        }
     }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.source.clone(),
-            self.path.clone(),
-            self.records.to_string(),
-            self.accepted.to_string(),
-            self.rejected.to_string(),
-            self.lookups.to_string(),
-            self.imported_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ]
+}
+
+/// A [`DnsRow`] in the table: no hash, the import time to the second.
+#[derive(Default, Serialize)]
+struct DnsLine<'a> {
+    source: &'a str,
+    path: &'a str,
+    records: u64,
+    accepted: u64,
+    rejected: u64,
+    lookups: u64,
+    imported_at: String,
+}
+
+impl<'a> DnsLine<'a> {
+    fn of(r: &DnsRow<'a>) -> Self {
+        DnsLine {
+            source: r.source,
+            path: r.path,
+            records: r.records,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            lookups: r.lookups,
+            imported_at: r.imported_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        }
     }
+}
+
+/// Prints DNS log records in `format`.
+fn print(sources: &[DnsSource], format: OutputFormat) -> anyhow::Result<()> {
+    let rows: Vec<DnsRow> = sources.iter().map(DnsRow::from).collect();
+    output::write_with_table(&rows, format, &mut std::io::stdout().lock(), DnsLine::of)
 }
 
 /// Runs `netusage dns`.
@@ -100,11 +145,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
     match args.command {
         DnsCommand::List { format } => {
             let store = Store::open(&args.store.store)?;
-            output::write(
-                &table::sources(&store)?,
-                format,
-                &mut std::io::stdout().lock(),
-            )
+            print(&table::sources(&store)?, format)
         }
         DnsCommand::Import {
             time_zone,
@@ -168,7 +209,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
                 store.audit(draft)?;
                 rows.push(record);
             }
-            output::write(&rows, format, &mut std::io::stdout().lock())
+            print(&rows, format)
         }
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{AnalysisArgs, StoreArgs};
-use crate::output::{self, OutputFormat, Record, minutes};
+use crate::output::{self, OutputFormat, minutes};
 use crate::store::scan;
 use crate::usage::Analysis;
 use crate::usage::PersonUsage;
@@ -39,7 +39,7 @@ pub struct FlagsArgs {
 }
 
 /// One flagged day of one flagged person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FlagRow {
     /// Pseudonym.
     pub person: String,
@@ -69,72 +69,45 @@ pub struct FlagRow {
     pub reason: String,
 }
 
-impl Record for FlagRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "date",
-            "counted_s",
-            "limit_s",
-            "working_s",
-            "break_s",
-            "outside_s",
-            "flagged_days",
-            "min_counted_s",
-            "max_counted_s",
-            "finding",
-            "reason",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.date.clone(),
-            self.counted_s.to_string(),
-            self.limit_s.to_string(),
-            self.working_s.to_string(),
-            self.break_s.to_string(),
-            self.outside_s.to_string(),
-            self.flagged_days.to_string(),
-            self.min_counted_s.to_string(),
-            self.max_counted_s.to_string(),
-            self.finding.clone(),
-            self.reason.clone(),
-        ]
-    }
-    fn table_header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "date",
-            "counted min",
-            "limit min",
-            "working min",
-            "break min",
-            "outside min",
-            "flagged days",
-            "counted min, all models",
-            "finding",
-            "over",
-        ]
-    }
-    fn table_fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.date.clone(),
-            minutes(self.counted_s),
-            minutes(self.limit_s),
-            minutes(self.working_s),
-            minutes(self.break_s),
-            minutes(self.outside_s),
-            self.flagged_days.to_string(),
-            format!(
-                "{}–{}",
-                minutes(self.min_counted_s),
-                minutes(self.max_counted_s)
-            ),
-            self.finding.clone(),
-            self.reason.replace('_', " "),
-        ]
+/// A [`FlagRow`] in the table: minutes, the range over the sensitivity
+/// set's models in one column, the limit the day is over in words.
+#[derive(Default, Serialize)]
+struct FlagLine {
+    person: String,
+    date: String,
+    #[serde(rename = "counted min")]
+    counted: String,
+    #[serde(rename = "limit min")]
+    limit: String,
+    #[serde(rename = "working min")]
+    working: String,
+    #[serde(rename = "break min")]
+    breaks: String,
+    #[serde(rename = "outside min")]
+    outside: String,
+    #[serde(rename = "flagged days")]
+    flagged_days: usize,
+    #[serde(rename = "counted min, all models")]
+    range: String,
+    finding: String,
+    over: String,
+}
+
+impl FlagLine {
+    fn of(r: &FlagRow) -> Self {
+        FlagLine {
+            person: r.person.clone(),
+            date: r.date.clone(),
+            counted: minutes(r.counted_s),
+            limit: minutes(r.limit_s),
+            working: minutes(r.working_s),
+            breaks: minutes(r.break_s),
+            outside: minutes(r.outside_s),
+            flagged_days: r.flagged_days,
+            range: format!("{}–{}", minutes(r.min_counted_s), minutes(r.max_counted_s)),
+            finding: r.finding.clone(),
+            over: r.reason.replace('_', " "),
+        }
     }
 }
 
@@ -241,7 +214,7 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     let config = &analysis.config;
     let rows = flag_rows(people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
-    output::write(&rows, args.analysis.format, &mut out)?;
+    output::write_with_table(&rows, args.analysis.format, &mut out, FlagLine::of)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();
         writeln!(

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -11,7 +11,7 @@ use super::StoreArgs;
 use crate::audit::Draft;
 use crate::error::ExitError;
 use crate::identity::normalise_user;
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::retention::{self, Hold};
 use crate::store::Store;
 
@@ -73,32 +73,40 @@ pub enum HoldCommand {
     },
 }
 
-#[derive(Serialize)]
-struct HoldRow<'a>(&'a Hold);
+/// One hold as `hold list` prints it: the fields of [`Hold`], its zone
+/// last (empty, or JSON null, for a hold placed before zones were recorded).
+#[derive(Debug, Default, Serialize)]
+pub struct HoldRow<'a> {
+    /// Case or evidence-pack reference.
+    pub reference: &'a str,
+    /// Normalised user names held (CSV and table: joined by spaces).
+    pub users: &'a [String],
+    /// First date held (local, in `time_zone`).
+    pub from: NaiveDate,
+    /// Last date held (inclusive).
+    pub to: NaiveDate,
+    /// Why, in words.
+    pub reason: &'a str,
+    /// When it was placed (UTC, RFC 3339).
+    pub created_at: DateTime<Utc>,
+    /// Who placed it.
+    pub created_by: &'a str,
+    /// The IANA zone of `from` and `to`.
+    pub time_zone: Option<&'a str>,
+}
 
-impl Record for HoldRow<'_> {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "reference",
-            "users",
-            "from",
-            "to",
-            "reason",
-            "created_at",
-            "created_by",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        let h = self.0;
-        vec![
-            h.reference.clone(),
-            h.users.join(" "),
-            h.from.to_string(),
-            h.to.to_string(),
-            h.reason.clone(),
-            h.created_at.to_rfc3339(),
-            h.created_by.clone(),
-        ]
+impl<'a> From<&'a Hold> for HoldRow<'a> {
+    fn from(h: &'a Hold) -> Self {
+        HoldRow {
+            reference: &h.reference,
+            users: &h.users,
+            from: h.from,
+            to: h.to,
+            reason: &h.reason,
+            created_at: h.created_at,
+            created_by: &h.created_by,
+            time_zone: h.time_zone.as_deref(),
+        }
     }
 }
 
@@ -179,7 +187,7 @@ pub fn run(args: HoldArgs) -> anyhow::Result<()> {
         HoldCommand::List { format } => {
             let store = Store::open(&args.store.store)?;
             let holds = retention::holds(&store)?;
-            let rows: Vec<HoldRow> = holds.iter().map(HoldRow).collect();
+            let rows: Vec<HoldRow> = holds.iter().map(HoldRow::from).collect();
             let printed = output::write(&rows, format, &mut std::io::stdout().lock());
             let mut d = Draft::new("hold list", "ok");
             d.details = serde_json::json!({ "holds": holds.len() });

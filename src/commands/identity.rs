@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
@@ -16,7 +17,7 @@ use crate::identity::intervals;
 use crate::identity::sources::assets::AssetRegister;
 use crate::identity::sources::{self, ReadContext};
 use crate::input::Compression;
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::store::Store;
 use crate::store::identity::{self as table, IdentitySource};
 
@@ -92,7 +93,7 @@ pub enum IdentityCommand {
 }
 
 /// One file's import, as printed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportRow {
     /// The file as given.
     pub file: String,
@@ -112,58 +113,88 @@ pub struct ImportRow {
     pub top_reason: String,
 }
 
-impl Record for ImportRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "file",
-            "kind",
-            "result",
-            "records",
-            "accepted",
-            "rejected",
-            "intervals",
-            "top_reason",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.file.clone(),
-            self.kind.clone(),
-            self.result.clone(),
-            self.records.to_string(),
-            self.accepted.to_string(),
-            self.rejected.to_string(),
-            self.intervals.to_string(),
-            self.top_reason.clone(),
-        ]
+/// One imported identity file as `identity list` prints it in CSV and
+/// JSON: every field of its record ([`IdentitySource`]); the columns CSV
+/// had before the hash first, in their old places.
+#[derive(Debug, Default, Serialize)]
+pub struct SourceRow<'a> {
+    /// Source id: the first 16 hex characters of `sha256`.
+    pub source: &'a str,
+    /// Source kind (`windows-events`, `dhcpd-leases`, ...).
+    pub kind: &'a str,
+    /// Canonical path of the file.
+    pub path: &'a str,
+    /// Records read; `accepted + rejected = records`.
+    pub records: u64,
+    /// Records accepted.
+    pub accepted: u64,
+    /// Records refused.
+    pub rejected: u64,
+    /// Intervals made.
+    pub intervals: u64,
+    /// When it was imported (UTC, RFC 3339 with the clock's fraction of a second).
+    pub imported_at: DateTime<Utc>,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: &'a str,
+    /// Its size (bytes).
+    pub size: u64,
+    /// The maximum hold used (s).
+    pub max_hold_s: u64,
+    /// The asset register used, if any: path and SHA-256 (JSON: a pair or
+    /// null; CSV: the two joined by a space, or empty).
+    pub assets: Option<(&'a str, &'a str)>,
+    /// The zone local times were read in.
+    pub time_zone: &'a str,
+}
+
+impl<'a> From<&'a IdentitySource> for SourceRow<'a> {
+    fn from(s: &'a IdentitySource) -> Self {
+        SourceRow {
+            source: &s.source,
+            path: &s.path,
+            sha256: &s.sha256,
+            size: s.size,
+            kind: &s.kind,
+            records: s.records,
+            accepted: s.accepted,
+            rejected: s.rejected,
+            intervals: s.intervals,
+            max_hold_s: s.max_hold_s,
+            assets: s.assets.as_ref().map(|(p, h)| (p.as_str(), h.as_str())),
+            time_zone: &s.time_zone,
+            imported_at: s.imported_at,
+        }
     }
 }
 
-impl Record for IdentitySource {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "source",
-            "kind",
-            "path",
-            "records",
-            "accepted",
-            "rejected",
-            "intervals",
-            "imported_at",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.source.clone(),
-            self.kind.clone(),
-            self.path.clone(),
-            self.records.to_string(),
-            self.accepted.to_string(),
-            self.rejected.to_string(),
-            self.intervals.to_string(),
-            self.imported_at
+/// A [`SourceRow`] in the table: what it is and what it gave, the import
+/// time to the second.
+#[derive(Default, Serialize)]
+struct SourceLine<'a> {
+    source: &'a str,
+    kind: &'a str,
+    path: &'a str,
+    records: u64,
+    accepted: u64,
+    rejected: u64,
+    intervals: u64,
+    imported_at: String,
+}
+
+impl<'a> SourceLine<'a> {
+    fn of(r: &SourceRow<'a>) -> Self {
+        SourceLine {
+            source: r.source,
+            kind: r.kind,
+            path: r.path,
+            records: r.records,
+            accepted: r.accepted,
+            rejected: r.rejected,
+            intervals: r.intervals,
+            imported_at: r
+                .imported_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ]
+        }
     }
 }
 
@@ -296,8 +327,9 @@ pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
     match args.command {
         IdentityCommand::List { format } => {
             let store = Store::open(dir)?;
-            let rows = table::sources(&store)?;
-            output::write(&rows, format, &mut std::io::stdout().lock())
+            let sources = table::sources(&store)?;
+            let rows: Vec<SourceRow> = sources.iter().map(SourceRow::from).collect();
+            output::write_with_table(&rows, format, &mut std::io::stdout().lock(), SourceLine::of)
         }
         IdentityCommand::Import {
             kind,

@@ -12,7 +12,7 @@ use super::{StoreArgs, parse_now};
 use crate::formats::{FileContext, LogFormat};
 use crate::ingest::timings::{Phase, Timings};
 use crate::ingest::{self, FileReport, Outcome};
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::retention;
 use crate::store::Store;
 
@@ -179,43 +179,70 @@ impl Summary {
     }
 }
 
-impl Record for Summary {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "files",
-            "ingested",
-            "already_ingested",
-            "failed",
-            "skipped",
-            "lines",
-            "accepted",
-            "rejected",
-            "first_event",
-            "last_event",
-            "seconds",
-            "lines_per_s",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
+/// The totals as CSV and the table give them (JSON gives [`Summary`]
+/// itself, with the same keys): event times to the second in words (`-` for
+/// none), seconds to two decimals, lines per second whole.
+#[derive(Debug, Default, Serialize)]
+pub struct SummaryText {
+    /// Files named or found.
+    pub files: usize,
+    /// Files stored by this run.
+    pub ingested: usize,
+    /// Files already in the store.
+    pub already_ingested: usize,
+    /// Files that could not be ingested.
+    pub failed: usize,
+    /// Files found in directories that are not logs.
+    pub skipped: usize,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines stored as events.
+    pub accepted: u64,
+    /// Lines quarantined.
+    pub rejected: u64,
+    /// Earliest event, `YYYY-MM-DD HH:MM:SS UTC`, or `-`.
+    pub first_event: String,
+    /// Latest event, likewise.
+    pub last_event: String,
+    /// Wall-clock seconds, two decimals.
+    pub seconds: String,
+    /// Lines per second, whole.
+    pub lines_per_s: String,
+}
+
+impl Summary {
+    /// The totals as CSV and the table give them.
+    pub fn text(&self) -> SummaryText {
         let ts = |t: Option<DateTime<Utc>>| {
             t.map_or("-".into(), |t| {
                 t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
             })
         };
-        vec![
-            self.files.to_string(),
-            self.ingested.to_string(),
-            self.already_ingested.to_string(),
-            self.failed.to_string(),
-            self.skipped.to_string(),
-            self.lines.to_string(),
-            self.accepted.to_string(),
-            self.rejected.to_string(),
-            ts(self.first_event),
-            ts(self.last_event),
-            format!("{:.2}", self.seconds),
-            format!("{:.0}", self.lines_per_s),
-        ]
+        SummaryText {
+            files: self.files,
+            ingested: self.ingested,
+            already_ingested: self.already_ingested,
+            failed: self.failed,
+            skipped: self.skipped,
+            lines: self.lines,
+            accepted: self.accepted,
+            rejected: self.rejected,
+            first_event: ts(self.first_event),
+            last_event: ts(self.last_event),
+            seconds: format!("{:.2}", self.seconds),
+            lines_per_s: format!("{:.0}", self.lines_per_s),
+        }
+    }
+
+    /// Writes the totals in `format` (JSON: this; CSV and table: [`Self::text`]).
+    ///
+    /// # Errors
+    /// Write errors.
+    pub fn write(&self, format: OutputFormat, out: &mut dyn Write) -> anyhow::Result<()> {
+        match format {
+            OutputFormat::Json => output::write(std::slice::from_ref(self), format, out),
+            _ => output::write(&[self.text()], format, out),
+        }
     }
 }
 
@@ -479,7 +506,7 @@ fn print_timings(
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (_, summary) = ingest_all(&args, &mut out)?;
-    output::write(std::slice::from_ref(&summary), args.format, &mut out)?;
+    summary.write(args.format, &mut out)?;
     if args.timings {
         let wall = std::time::Duration::from_secs_f64(summary.seconds);
         print_timings(

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{StoreArgs, parse_now};
 use crate::audit::Draft;
 use crate::error::ExitError;
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::retention::{self, Action, FileStep, PurgePlan};
 use crate::store::{Store, UnfinishedPurge};
 
@@ -54,7 +54,7 @@ pub struct PurgeArgs {
 }
 
 /// One line of the printed plan.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct PlanRow {
     /// `delete` or `rewrite`.
     pub action: String,
@@ -72,33 +72,6 @@ pub struct PlanRow {
     pub oldest: String,
     /// Newest event removed (UTC).
     pub newest: String,
-}
-
-impl Record for PlanRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "action",
-            "file",
-            "rows",
-            "remove_rows",
-            "held_rows",
-            "bytes",
-            "oldest",
-            "newest",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.action.clone(),
-            self.file.clone(),
-            self.rows.to_string(),
-            self.remove_rows.to_string(),
-            self.held_rows.to_string(),
-            self.bytes.to_string(),
-            self.oldest.clone(),
-            self.newest.clone(),
-        ]
-    }
 }
 
 fn ts(ms: i64) -> String {

@@ -7,7 +7,9 @@ use clap::Args;
 use super::{AnalysisArgs, StoreArgs, compute};
 use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::config::Config;
-use crate::output::{self, OutputFormat, Record, minutes};
+use serde::Serialize;
+
+use crate::output::{self, OutputFormat, minutes};
 use crate::usage::{PersonUsage, UsageRow, rows};
 
 /// Name of this command in the audit log.
@@ -55,8 +57,8 @@ pub struct UsageArgs {
     pub coverage: bool,
 }
 
-/// One person in the table: social-media minutes by period and the flag.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One person in the table: social-media time by period and the flag.
+#[derive(Debug, Clone)]
 pub struct PersonRow {
     /// Pseudonym.
     pub person: String,
@@ -75,72 +77,54 @@ pub struct PersonRow {
     /// The policy flags the person.
     pub flagged: bool,
     /// A designated business user, never flagged (shown as `exempt`).
-    #[serde(skip)]
     pub exempt: bool,
     /// The pseudonym stands for a client address, not a person (no identity
     /// record attributes its events).
-    #[serde(skip)]
     pub address: bool,
 }
 
-impl Record for PersonRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "social_working_s",
-            "social_break_s",
-            "social_outside_s",
-            "social_total_s",
-            "flagged_days",
-            "blocked",
-            "flagged",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.working_s.to_string(),
-            self.break_s.to_string(),
-            self.outside_s.to_string(),
-            self.total_s.to_string(),
-            self.flagged_days.to_string(),
-            self.blocked.to_string(),
-            self.flagged.to_string(),
-        ]
-    }
-    fn table_header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "social media: working min",
-            "break min",
-            "outside min",
-            "total min",
-            "flagged days",
-            "blocked (all sites)",
-            "policy",
-        ]
-    }
-    fn table_fields(&self) -> Vec<String> {
-        vec![
-            if self.address {
-                format!("{} (address)", self.person)
+/// A [`PersonRow`] in the table: minutes, the address marked, the policy's
+/// finding in a word.
+#[derive(Default, Serialize)]
+struct PersonLine {
+    person: String,
+    #[serde(rename = "social media: working min")]
+    working: String,
+    #[serde(rename = "break min")]
+    breaks: String,
+    #[serde(rename = "outside min")]
+    outside: String,
+    #[serde(rename = "total min")]
+    total: String,
+    #[serde(rename = "flagged days")]
+    flagged_days: usize,
+    #[serde(rename = "blocked (all sites)")]
+    blocked: u64,
+    policy: &'static str,
+}
+
+impl PersonLine {
+    fn of(r: &PersonRow) -> Self {
+        PersonLine {
+            person: if r.address {
+                format!("{} (address)", r.person)
             } else {
-                self.person.clone()
+                r.person.clone()
             },
-            minutes(self.working_s),
-            minutes(self.break_s),
-            minutes(self.outside_s),
-            minutes(self.total_s),
-            self.flagged_days.to_string(),
-            self.blocked.to_string(),
-            if self.flagged {
-                "FLAGGED".into()
-            } else if self.exempt {
-                "exempt".into()
+            working: minutes(r.working_s),
+            breaks: minutes(r.break_s),
+            outside: minutes(r.outside_s),
+            total: minutes(r.total_s),
+            flagged_days: r.flagged_days,
+            blocked: r.blocked,
+            policy: if r.flagged {
+                "FLAGGED"
+            } else if r.exempt {
+                "exempt"
             } else {
-                String::new()
+                ""
             },
-        ]
+        }
     }
 }
 
@@ -192,63 +176,42 @@ pub fn top_people(people: Vec<PersonUsage>, top: Option<u32>) -> Vec<PersonUsage
         .collect()
 }
 
-impl Record for UsageRow {
-    fn header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "category",
-            "working_s",
-            "break_s",
-            "outside_s",
-            "total_s",
-            "sessions",
-            "blocked",
-            "flagged",
-        ]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.category.clone(),
-            self.working_s.to_string(),
-            self.break_s.to_string(),
-            self.outside_s.to_string(),
-            self.total_s.to_string(),
-            self.sessions.to_string(),
-            self.blocked.to_string(),
-            self.flagged.to_string(),
-        ]
-    }
-    fn table_header() -> Vec<&'static str> {
-        vec![
-            "person",
-            "category",
-            "working min",
-            "break min",
-            "outside min",
-            "total min",
-            "sessions",
-            "blocked",
-            "flagged",
-        ]
-    }
-    fn table_fields(&self) -> Vec<String> {
-        vec![
-            self.person.clone(),
-            self.category.clone(),
-            minutes(self.working_s),
-            minutes(self.break_s),
-            minutes(self.outside_s),
-            minutes(self.total_s),
-            self.sessions.to_string(),
-            self.blocked.to_string(),
-            // The flag belongs to the person: shown once, on the social-media row.
-            if self.flagged && self.category == SOCIAL_MEDIA_ROW {
-                "FLAGGED".into()
+/// A [`UsageRow`] in the `--by-category` table: minutes, and the flag once
+/// per person (it belongs to the person), on the social-media row.
+#[derive(Default, Serialize)]
+struct CategoryLine {
+    person: String,
+    category: String,
+    #[serde(rename = "working min")]
+    working: String,
+    #[serde(rename = "break min")]
+    breaks: String,
+    #[serde(rename = "outside min")]
+    outside: String,
+    #[serde(rename = "total min")]
+    total: String,
+    sessions: u64,
+    blocked: u64,
+    flagged: &'static str,
+}
+
+impl CategoryLine {
+    fn of(r: &UsageRow) -> Self {
+        CategoryLine {
+            person: r.person.clone(),
+            category: r.category.clone(),
+            working: minutes(r.working_s),
+            breaks: minutes(r.break_s),
+            outside: minutes(r.outside_s),
+            total: minutes(r.total_s),
+            sessions: r.sessions,
+            blocked: r.blocked,
+            flagged: if r.flagged && r.category == SOCIAL_MEDIA_ROW {
+                "FLAGGED"
             } else {
-                String::new()
+                ""
             },
-        ]
+        }
     }
 }
 
@@ -378,9 +341,10 @@ pub fn print(
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if a.format == OutputFormat::Table && !by_category {
-        output::write(&person_rows(people), a.format, &mut out)?;
+        let lines: Vec<PersonLine> = person_rows(people).iter().map(PersonLine::of).collect();
+        output::write(&lines, a.format, &mut out)?;
     } else {
-        output::write(&rows(people), a.format, &mut out)?;
+        output::write_with_table(&rows(people), a.format, &mut out, CategoryLine::of)?;
     }
     if a.format == OutputFormat::Table {
         let addresses = people.iter().filter(|p| is_address(p)).count();

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::ExitError;
-use crate::output::{self, OutputFormat, Record};
+use crate::output::{self, OutputFormat};
 use crate::usage::schedule::{Period, Plan};
 
 /// Most local dates one run lists (ten years).
@@ -42,7 +42,7 @@ pub struct WindowsArgs {
 }
 
 /// One interval: `date,kind,start_ms,end_ms,start_utc,end_utc`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WindowRow {
     /// Local date (YYYY-MM-DD).
     pub date: String,
@@ -56,22 +56,6 @@ pub struct WindowRow {
     pub start_utc: String,
     /// End, RFC 3339 UTC.
     pub end_utc: String,
-}
-
-impl Record for WindowRow {
-    fn header() -> Vec<&'static str> {
-        vec!["date", "kind", "start_ms", "end_ms", "start_utc", "end_utc"]
-    }
-    fn fields(&self) -> Vec<String> {
-        vec![
-            self.date.clone(),
-            self.kind.to_string(),
-            self.start_ms.to_string(),
-            self.end_ms.to_string(),
-            self.start_utc.clone(),
-            self.end_utc.clone(),
-        ]
-    }
 }
 
 /// Runs `netusage windows`.

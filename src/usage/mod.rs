@@ -93,7 +93,7 @@ pub struct PersonUsage {
 }
 
 /// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UsageRow {
     /// Pseudonym.
     pub person: String,

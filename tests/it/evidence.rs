@@ -386,6 +386,138 @@ fn hostile_log_values_are_inert_in_csv_and_html() {
     assert!(html.contains("=hyperlink(&quot;http://x&quot;)"));
 }
 
+/// Hostile text in every field of report.html that comes from the logs
+/// (user name, URL, site, the log lines read back) or from the operator
+/// (the record's free text, `same_person`, `--operator`, the `--supersede`
+/// reason) appears only escaped. The case reference is left out: the gate
+/// admits only letters, digits, `.`, `_` and `-` there.
+#[test]
+fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
+    const HOSTILE: &str = r#"<script>alert(1)</script> "><img src=x> &amp;"#;
+    const ESCAPED: &str =
+        "&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x&gt; &amp;amp;";
+    // A user name and a URL are one token in a Squid line: no spaces.
+    const USER: &str = r#""><img/src=x><script>alert(1)</script>&amp;"#;
+    const USER_ESCAPED: &str =
+        "&quot;&gt;&lt;img/src=x&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let store = root.join("store");
+    let config = root.join("config.toml");
+    std::fs::write(&config, UTC_CONFIG).unwrap();
+    let mut lines = every(&at(0, "10:00:00"), 120, 12, USER, "www.facebook.com");
+    let t = ms(&at(0, "11:00:00")) / 1000;
+    lines.push(format!(
+        "{t}.000    120 10.0.0.5 TCP_MISS/200 5120 GET http://evil.example/{USER} {USER} HIER_DIRECT/203.0.113.9 text/html"
+    ));
+    lines.push(line(
+        &at(0, "11:30:00"),
+        USER,
+        r#""><script>alert(1)<&amp;.example"#,
+    ));
+    lines.push(line(&at(0, "12:00:00"), "alice", "www.facebook.com"));
+    let log = write_log(root, "access.log", &lines);
+    ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ]);
+    let field = |word: &str| format!("{:?}", format!("{word} {HOSTILE}"));
+    let rec = format!(
+        "reference = \"HR-2026-099\"\ngrounds = \"other\"\ngrounds_detail = {}\nrequested_by = {}\n\
+         authorised_at = {}\nexpires = {}\ncovert = true\ncovert_justification = {}\n\
+         subject_notified = false\nrecord_of_concern = {}\ndpia = {}\n[subject]\nemployee_id = {}\n\
+         users = [{:?}, \"alice\"]\nsame_person = {}\n[authorised_by]\nname = {}\nrole = {}\n\
+         [period]\nfrom = {}\nto = {}\n",
+        field("grounds"),
+        field("Dana"),
+        TIMES.0,
+        TIMES.1,
+        field("covert"),
+        field("roc"),
+        field("dpia"),
+        field("emp"),
+        USER,
+        field("same"),
+        field("Morgan"),
+        field("role"),
+        day(-1),
+        day(5)
+    );
+    let auth = root.join("auth.toml");
+    std::fs::write(&auth, rec).unwrap();
+    let packs = root.join("packs");
+    let operator = format!("op {HOSTILE}");
+    let reason = format!("again {HOSTILE}");
+    let report = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--store",
+            store.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--authorisation",
+            auth.to_str().unwrap(),
+            "--out",
+            packs.to_str().unwrap(),
+            "--operator",
+            &operator,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+    };
+    report(&[]);
+    report(&["--supersede", &reason]);
+    let html = std::fs::read_to_string(packs.join("HR-2026-099-r2/data/report.html")).unwrap();
+
+    // Nothing from the input is markup, and every `&` on the page is the
+    // escaped `&` of the input.
+    assert!(!html.to_lowercase().contains("<script"), "{html}");
+    assert!(!html.to_lowercase().contains("<img"), "{html}");
+    assert!(!html.contains(HOSTILE) && !html.contains(USER));
+    assert_eq!(
+        html.matches("&amp;").count(),
+        html.matches("&amp;amp;").count()
+    );
+    // Each field, escaped, where the page shows it.
+    let count = |needle: &str| html.matches(needle).count();
+    for shown in [
+        format!("<td colspan=\"3\">other: grounds {ESCAPED}</td>"),
+        format!("<th>Requested by</th><td>Dana {ESCAPED}</td>"),
+        format!("<td>Morgan {ESCAPED} (role {ESCAPED})</td>"),
+        format!("<th>Record of concern</th><td>roc {ESCAPED}</td>"),
+        format!("<th>DPIA</th><td>dpia {ESCAPED}</td>"),
+        format!("Justification: covert {ESCAPED}</td>"),
+        format!("<th>Employee id</th><td>emp {ESCAPED}</td>"),
+        format!("<td>{USER_ESCAPED}, alice</td>"),
+        format!("<tr><td>{USER_ESCAPED}</td>"),
+        format!("one person because: <b>same {ESCAPED}</b>"),
+        format!("Reason: again {ESCAPED}</p>"),
+        format!("Made by op {ESCAPED} (login "),
+        "<tr><td>&quot;&gt;&lt;script&gt;alert(1)&lt;&amp;amp;.example</td><td>uncategorised</td>"
+            .to_string(),
+    ] {
+        assert_eq!(count(&shown), 1, "{shown}\n{html}");
+    }
+    // The URL as the request and within the line read back, for the first
+    // and the last line of its one-request session.
+    assert_eq!(
+        count(&format!(
+            "<span class=\"small\">GET http://evil.example/{USER_ESCAPED}</span>"
+        )),
+        2
+    );
+    assert_eq!(
+        count(&format!(
+            "GET http://evil.example/{USER_ESCAPED} {USER_ESCAPED} HIER_DIRECT/203.0.113.9 text/html</code>"
+        )),
+        2
+    );
+}
+
 /// Splits text into the tokens a name, pseudonym or address could be.
 fn tokens(text: &str) -> BTreeSet<String> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_' | '%')))

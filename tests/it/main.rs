@@ -14,6 +14,7 @@ mod evidence;
 mod identity;
 mod ingest;
 mod misuse;
+mod output;
 mod policies;
 mod properties;
 mod readers;

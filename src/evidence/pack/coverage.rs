@@ -1,0 +1,108 @@
+//! How a pack's events were attributed to the subject: per local day
+//! (logged, identity, ambiguous, unattributed), the identity records the
+//! attributions rest on, and the silences of its source files.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::subject::ATTRIBUTION;
+use crate::event::col;
+use crate::usage::schedule::Plan;
+
+/// One local day of a pack's coverage: how its events were attributed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CoverageRow {
+    /// Local date.
+    pub date: String,
+    /// Events.
+    pub events: u64,
+    /// Logged with a user.
+    pub logged: u64,
+    /// Attributed from an identity source.
+    pub identity: u64,
+    /// At an address two people held at once: attributed to neither.
+    pub ambiguous: u64,
+    /// At an address nobody is known to have held.
+    pub unattributed: u64,
+}
+
+/// Per local date, how the pack's events were attributed.
+///
+/// # Errors
+/// Polars errors.
+pub fn coverage_rows(events: &DataFrame, plan: &dyn Plan) -> anyhow::Result<Vec<CoverageRow>> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let labels = events
+        .column(ATTRIBUTION)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
+    let mut days: BTreeMap<chrono::NaiveDate, crate::usage::coverage::DayCoverage> =
+        BTreeMap::new();
+    for i in 0..events.height() {
+        let d = plan.local_date(ts.get(i).unwrap_or(0));
+        let label = labels.as_ref().and_then(|c| c.get(i)).unwrap_or("logged");
+        days.entry(d).or_default().count(label);
+    }
+    Ok(days
+        .into_iter()
+        .map(|(d, c)| CoverageRow {
+            date: d.to_string(),
+            events: c.events,
+            logged: c.logged,
+            identity: c.identity.values().sum(),
+            ambiguous: c.ambiguous,
+            unattributed: c.unattributed,
+        })
+        .collect())
+}
+
+/// One identity record a pack's attribution rests on.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttributionRow {
+    /// `identity:<source>:<line>`, as in sessions.csv and events.csv.
+    pub attribution: String,
+    /// The address.
+    pub ip: String,
+    /// The person it names.
+    pub user: String,
+    /// The interval, UTC.
+    pub start_utc: String,
+    /// Its end, UTC (exclusive).
+    pub end_utc: String,
+    /// Events of the pack attributed by it.
+    pub events: u64,
+    /// The identity record as logged.
+    pub raw: String,
+}
+
+/// Every identity label among the pack's events with its count, for
+/// looking up the records behind them.
+///
+/// # Errors
+/// Polars errors.
+pub fn identity_labels(events: &DataFrame) -> anyhow::Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    if let Ok(c) = events.column(ATTRIBUTION) {
+        for l in c.str()?.iter().flatten() {
+            if l.starts_with("identity:") {
+                *out.entry(l.to_string()).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A silence of one of the pack's source files inside working hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapRow {
+    /// Source id (see sources.csv).
+    pub source: String,
+    /// Start, UTC.
+    pub start_utc: String,
+    /// End, UTC.
+    pub end_utc: String,
+    /// Minutes.
+    pub minutes: i64,
+}

@@ -1,0 +1,259 @@
+//! `summary.json` and `method.json`: the pack's figures and how they were
+//! made, machine-readable.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::coverage::{AttributionRow, CoverageRow, GapRow};
+use super::subject::SubjectEvents;
+use crate::classify::{DATA_VERSION, SOCIAL_MEDIA, SOCIAL_MEDIA_ROW};
+use crate::config::Config;
+use crate::event::col;
+use crate::evidence::authorisation::Authorisation;
+use crate::usage::policy::{FlaggedDay, Policy};
+use crate::usage::schedule::Split;
+use crate::usage::sensitivity::DaySensitivity;
+use crate::usage::{PersonUsage, UsageRow, rows as usage_rows};
+
+/// `summary.json`: the figures in the report, machine-readable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Authorisation reference.
+    pub reference: String,
+    /// Employee id.
+    pub employee_id: String,
+    /// Normalised user names matched.
+    pub users: Vec<String>,
+    /// Pseudonym (as `usage` and `flags` show it).
+    pub pseudonym: String,
+    /// First local date.
+    pub period_from: String,
+    /// Last local date (inclusive).
+    pub period_to: String,
+    /// Time zone of local dates and times.
+    pub time_zone: String,
+    /// Events in the pack.
+    pub events: usize,
+    /// Denied requests among them.
+    pub blocked: u64,
+    /// Requests of background traffic among them (regular polling, left
+    /// out of browse time; `background` in events.csv).
+    pub background_requests: u64,
+    /// Per local date, how the events were attributed to the subject.
+    pub coverage: Vec<CoverageRow>,
+    /// Every identity record an attribution in the pack rests on, with its raw line.
+    pub attributions: Vec<AttributionRow>,
+    /// Silences of 30 minutes or more inside working hours of the source
+    /// files the pack rests on, over the period: gaps in the evidence.
+    pub gaps: Vec<GapRow>,
+    /// Per source file cited by a session: whether its lines were read back
+    /// (the file still where it was ingested, SHA-256 verified) or why not.
+    pub raw_lines: BTreeMap<String, String>,
+    /// The schedules the subject worked in the period and their leave days,
+    /// from the people and leave files (empty: the default schedule, no leave).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<String>,
+    /// The `usage` rows for the subject and period (same figures).
+    pub usage: Vec<UsageRow>,
+    /// Social-media time per local day.
+    pub social_media_days: Vec<DayRow>,
+    /// Days over the policy threshold.
+    pub flagged_days: Vec<FlaggedDay>,
+    /// Each flagged day under the browse-time model's sensitivity set
+    /// (idle timeouts of 2, 5 and 10 minutes and the configured one): the
+    /// least and most counted time, and `robust` or not.
+    pub sensitivity: Vec<DaySensitivity>,
+    /// The policy flags the subject in the period.
+    pub flagged: bool,
+    /// The subject is a designated business user (`exempt_users`): their
+    /// social-media use is business use, never flagged.
+    pub exempt: bool,
+    /// Per-site totals, longest first.
+    pub sites: Vec<SiteRow>,
+    /// Why several accounts are one person (`same_person`), when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_person: Option<String>,
+    /// Each account's social-media figures beside the total, when the
+    /// subject has more than one account (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountRow>,
+    /// The pack this one supersedes, when made with `--supersede`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Supersedes>,
+}
+
+/// One day of social-media time, for the report and `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayRow {
+    /// Local date.
+    pub date: String,
+    /// Working time (s).
+    pub working_s: i64,
+    /// Official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// The policy flags this day.
+    pub flagged: bool,
+}
+
+/// Per-site totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteRow {
+    /// Site.
+    pub site: String,
+    /// Category.
+    pub category: String,
+    /// Browse-time sessions (embedded-only ones excluded).
+    pub sessions: usize,
+    /// Sum of those sessions' lengths (s).
+    pub seconds: i64,
+}
+
+/// One account of a subject with several, and its own social-media time.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountRow {
+    /// Normalised user name, or `ip:<addr>`.
+    pub account: String,
+    /// Its pseudonym.
+    pub pseudonym: String,
+    /// Its events in the pack.
+    pub events: u64,
+    /// Its social-media time in working time (s).
+    pub working_s: i64,
+    /// In official breaks (s).
+    pub break_s: i64,
+    /// Outside working hours (s).
+    pub outside_s: i64,
+    /// In all (s): the union of its own sessions.
+    pub total_s: i64,
+}
+
+/// The earlier pack of the same reference that this one replaces.
+#[derive(Debug, Clone, Serialize)]
+pub struct Supersedes {
+    /// Why a new pack was made (`--supersede`).
+    pub reason: String,
+    /// Where the earlier pack was written.
+    pub pack: String,
+    /// SHA-256 of its `tagmanifest-sha256.txt`, as the audit log recorded it.
+    pub tagmanifest_sha256: String,
+    /// The audit entry that granted it: seq and hash.
+    pub granted_seq: u64,
+    /// Hash of that entry.
+    pub granted_hash: String,
+}
+
+/// Builds the summary.
+pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &Config) -> Summary {
+    let flagged_dates: BTreeSet<_> = p.flagged_days.iter().map(|d| d.date).collect();
+    let days = p
+        .social_days
+        .iter()
+        .map(|(d, x): (_, &Split)| DayRow {
+            date: d.to_string(),
+            working_s: x.working_ms / 1000,
+            break_s: x.break_ms / 1000,
+            outside_s: x.outside_ms / 1000,
+            flagged: flagged_dates.contains(d),
+        })
+        .collect();
+    let mut sites: Vec<SiteRow> = p
+        .sites
+        .iter()
+        .map(|s| {
+            let counted: Vec<_> = s.sessions.iter().filter(|x| !x.embedded_only).collect();
+            SiteRow {
+                site: s.site.clone(),
+                category: s.category.clone(),
+                sessions: counted.len(),
+                seconds: counted.iter().map(|x| x.len_ms()).sum::<i64>() / 1000,
+            }
+        })
+        .filter(|r| r.sessions > 0)
+        .collect();
+    sites.sort_by(|x, y| y.seconds.cmp(&x.seconds).then(x.site.cmp(&y.site)));
+    let mut usage = usage_rows(std::slice::from_ref(p));
+    for r in &mut usage {
+        r.person = s.pseudonym.clone();
+    }
+    Summary {
+        reference: a.reference.clone(),
+        employee_id: a.subject.employee_id.clone(),
+        users: s.users.iter().cloned().collect(),
+        pseudonym: s.pseudonym.clone(),
+        period_from: a.period.from.to_string(),
+        period_to: a.period.to.to_string(),
+        time_zone: config.schedule.time_zone.clone(),
+        events: s.events.height(),
+        blocked: usage
+            .iter()
+            .filter(|r| r.category != SOCIAL_MEDIA_ROW)
+            .map(|r| r.blocked)
+            .sum(),
+        background_requests: p.categories.values().map(|t| t.background).sum(),
+        raw_lines: BTreeMap::new(),
+        coverage: Vec::new(),
+        attributions: Vec::new(),
+        gaps: Vec::new(),
+        profile: Vec::new(),
+        usage,
+        social_media_days: days,
+        flagged_days: p.flagged_days.clone(),
+        flagged: p.flagged,
+        exempt: p.exempt,
+        sites,
+        same_person: (s.users.len() > 1).then(|| a.subject.same_person.trim().to_string()),
+        accounts: Vec::new(),
+        sensitivity: Vec::new(),
+        supersedes: None,
+    }
+}
+
+/// Each account's figures, from usage computed per account (not relabelled).
+pub fn account_rows(people: &[PersonUsage], events: &DataFrame) -> anyhow::Result<Vec<AccountRow>> {
+    let user = events.column(col::USER)?.str()?.clone();
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for u in user.iter().flatten() {
+        *counts.entry(u).or_default() += 1;
+    }
+    let mut rows: Vec<AccountRow> = people
+        .iter()
+        .map(|p| AccountRow {
+            account: p.user.clone(),
+            pseudonym: p.pseudonym.clone(),
+            events: counts.get(p.user.as_str()).copied().unwrap_or(0),
+            working_s: p.social.split.working_ms / 1000,
+            break_s: p.social.split.break_ms / 1000,
+            outside_s: p.social.split.outside_ms / 1000,
+            total_s: p.social.total_ms / 1000,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.account.cmp(&b.account));
+    Ok(rows)
+}
+
+/// `method.json`: how the figures were made.
+pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "tool": "netusage",
+        "version": env!("CARGO_PKG_VERSION"),
+        "made_at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "browse_time": {
+            "rule": "Per person and site, requests sorted by time; a gap longer than idle_timeout_s starts a new session; \
+                     a session lasts from its first request to its last plus allowance_s; sessions of embedded \
+                     (CDN/widget/API) hosts alone are not counted; per category, the union of sessions; split on the schedule in local time.",
+            "idle_timeout_s": config.browse_time.idle_timeout_s,
+            "allowance_s": config.browse_time.allowance_s,
+            "estimate": true,
+        },
+        "schedule": config.schedule,
+        "time_zone": config.schedule.time_zone,
+        "policy": policy,
+        "social_media_categories": SOCIAL_MEDIA,
+        "category_data_version": DATA_VERSION,
+    })
+}

@@ -1,0 +1,263 @@
+//! Every command that writes both CSV and JSON writes the same columns: the
+//! CSV header is the JSON objects' keys, in order (one row type declares
+//! both).
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use crate::common::*;
+
+/// The keys of one JSON object, in the order written.
+#[derive(Debug)]
+struct Keys(Vec<String>);
+
+impl<'de> de::Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        d.deserialize_map(KeysVisitor)
+    }
+}
+
+/// The header of a CSV text and how many rows follow it.
+fn csv_header(text: &str) -> (Vec<String>, usize) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    (header, r.records().count())
+}
+
+/// Runs `args` with `--format csv` and `--format json` (`json_rows` picks
+/// the array of row objects out of the JSON text); asserts both have rows
+/// and the header equals every row object's keys. Returns the header.
+fn same_columns(
+    args: &[&str],
+    json_rows: impl Fn(&str) -> Vec<Keys>,
+    store_for: impl Fn(&str) -> Vec<String>,
+) -> Vec<String> {
+    let mut outputs = Vec::new();
+    for format in ["csv", "json"] {
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        a.extend(store_for(format));
+        a.extend(["--format".to_string(), format.to_string()]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        outputs.push(ok(&a));
+    }
+    // `ingest` writes a line per file on standard output before the
+    // totals, as many in either format: the same count is skipped in both.
+    let skip = outputs[1]
+        .lines()
+        .take_while(|l| !l.starts_with(['[', '{']))
+        .count();
+    let after = |text: &str| text.lines().skip(skip).collect::<Vec<_>>().join("\n");
+    let (header, rows) = csv_header(&after(&outputs[0]));
+    assert!(rows > 0, "{args:?}: no CSV rows\n{}", outputs[0]);
+    let objects = json_rows(&after(&outputs[1]));
+    assert_eq!(
+        objects.len(),
+        rows,
+        "{args:?}: as many JSON objects as CSV rows"
+    );
+    for o in objects {
+        assert_eq!(o.0, header, "{args:?}");
+    }
+    header
+}
+
+fn array(text: &str) -> Vec<Keys> {
+    serde_json::from_str(text).unwrap()
+}
+
+/// The objects of the array under `key` of a JSON object.
+fn under(key: &'static str) -> impl Fn(&str) -> Vec<Keys> {
+    move |text| {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        serde_json::from_str(&v[key].to_string()).unwrap()
+    }
+}
+
+#[test]
+fn csv_headers_are_the_json_keys_of_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let cfg = root.join("c.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    // alice: 23 minutes of facebook in working time on Wed 11 June 2025
+    // (flagged); bob: one request; one firewall line with only an address.
+    let mut lines = every("2025-06-11T10:00:00Z", 120, 12, "alice", "www.facebook.com");
+    lines.push(line("2025-06-11T15:00:00Z", "bob", "www.gov.uk"));
+    lines.push(line("2025-06-11T15:10:00Z", "-", "157.240.1.35"));
+    let log = write_log(root, "access.log", &lines);
+    let ids = root.join("ids.csv");
+    std::fs::write(
+        &ids,
+        "ip,user,from,to\n10.0.0.5,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
+    )
+    .unwrap();
+    let dns = root.join("dnsmasq.log");
+    std::fs::write(
+        &dns,
+        "Jun 11 09:58:00 dnsmasq[421]: query[A] www.facebook.com from 10.0.0.5\n\
+         Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
+    )
+    .unwrap();
+    let (c, l) = (cfg.to_str().unwrap(), log.to_str().unwrap());
+    let store = root.join("store");
+    let s = store.to_str().unwrap();
+    ingest(&store, &log);
+    ok(&[
+        "hold",
+        "--store",
+        s,
+        "add",
+        "--reference",
+        "HR-2025-001",
+        "--users",
+        "alice",
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-30",
+        "--reason",
+        "grievance",
+    ]);
+    let fresh = |name: &'static str| {
+        let root = root.to_path_buf();
+        move |format: &str| {
+            let st = root.join(format!("{name}-{format}"));
+            vec!["--store".to_string(), st.to_str().unwrap().to_string()]
+        }
+    };
+    let this = |_: &str| vec!["--store".to_string(), s.to_string()];
+    // `identity import` and `dns import` need a store: one per format.
+    for name in ["identity", "dns"] {
+        for format in ["csv", "json"] {
+            ingest(&root.join(format!("{name}-{format}")), &log);
+        }
+    }
+
+    let ingest_header = same_columns(&["ingest", "--now", TEST_NOW, l], array, fresh("ingest"));
+    assert_eq!(
+        ingest_header,
+        [
+            "files",
+            "ingested",
+            "already_ingested",
+            "failed",
+            "skipped",
+            "lines",
+            "accepted",
+            "rejected",
+            "first_event",
+            "last_event",
+            "seconds",
+            "lines_per_s"
+        ]
+    );
+    let i = ids.to_str().unwrap();
+    same_columns(
+        &["identity", "import", "--kind", "csv", i],
+        array,
+        fresh("identity"),
+    );
+    ok(&["identity", "import", "--store", s, "--kind", "csv", i]);
+    let d = dns.to_str().unwrap();
+    let dns_import = ["dns", "import", "--time-zone", "UTC", "--year", "2025", d];
+    same_columns(&dns_import, array, fresh("dns"));
+    ok(&[
+        "dns",
+        "import",
+        "--store",
+        s,
+        "--time-zone",
+        "UTC",
+        "--year",
+        "2025",
+        d,
+    ]);
+
+    same_columns(&["usage", "--config", c], array, this);
+    same_columns(&["usage", "--config", c, "--by-category"], array, this);
+    same_columns(
+        &["usage", "--config", c, "--coverage"],
+        under("coverage"),
+        this,
+    );
+    same_columns(&["flags", "--config", c], array, this);
+    let hold = same_columns(&["hold", "list"], array, this);
+    assert_eq!(
+        hold,
+        [
+            "reference",
+            "users",
+            "from",
+            "to",
+            "reason",
+            "created_at",
+            "created_by",
+            "time_zone"
+        ]
+    );
+    same_columns(
+        // A year and nine days after 11 June 2025: those events have expired.
+        &["purge", "--config", c, "--now", "2026-06-20T00:00:00Z"],
+        under("files"),
+        this,
+    );
+    let identity = same_columns(&["identity", "list"], array, this);
+    assert_eq!(
+        identity,
+        [
+            "source",
+            "kind",
+            "path",
+            "records",
+            "accepted",
+            "rejected",
+            "intervals",
+            "imported_at",
+            "sha256",
+            "size",
+            "max_hold_s",
+            "assets",
+            "time_zone"
+        ]
+    );
+    let dns = same_columns(&["dns", "list"], array, this);
+    assert_eq!(
+        dns,
+        [
+            "source",
+            "path",
+            "records",
+            "accepted",
+            "rejected",
+            "lookups",
+            "imported_at",
+            "sha256"
+        ]
+    );
+    same_columns(
+        &["categories", "lookup", "www.facebook.com", "=evil.example"],
+        array,
+        |_| Vec::new(),
+    );
+    same_columns(
+        &["windows", "--from", "2025-06-09", "--to", "2025-06-13"],
+        array,
+        |_| Vec::new(),
+    );
+}
