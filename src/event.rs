@@ -40,7 +40,9 @@ pub mod col {
     pub const DST_PORT: &str = "dst_port";
     /// Utf8 (nullable): the gateway's action as logged.
     pub const ACTION: &str = "action";
-    /// Utf8: source id (first 16 hex chars of the file's SHA-256).
+    /// Utf8: source id, 16 hex characters: the first of SHA-256(the SHA-256
+    /// of the file's first 64 KiB, `:`, its size, `:`, its first line)
+    /// (`sources.jsonl` maps it to the file and its whole SHA-256).
     pub const SOURCE: &str = "source";
     /// UInt64: 1-based line number in the source file.
     pub const LINE: &str = "line";

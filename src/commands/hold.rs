@@ -1,7 +1,7 @@
 //! `netusage hold`: legal holds that keep data past the retention window.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
@@ -36,30 +36,7 @@ pub struct HoldArgs {
 #[derive(Debug, Subcommand)]
 pub enum HoldCommand {
     /// Place a hold.
-    Add {
-        /// Case or evidence-pack reference (letters, digits, `.`, `_`, `-`).
-        #[arg(long)]
-        reference: String,
-        /// User names as logged (normalised: `CORP\jsmith` → `jsmith`).
-        #[arg(long, required = true, num_args = 1..)]
-        users: Vec<String>,
-        /// First date held (YYYY-MM-DD, local: the schedule's time zone,
-        /// Europe/London unless the config says otherwise).
-        #[arg(long)]
-        from: NaiveDate,
-        /// Last date held (YYYY-MM-DD, local, inclusive).
-        #[arg(long)]
-        to: NaiveDate,
-        /// Why the data must be kept.
-        #[arg(long, default_value = "")]
-        reason: String,
-        /// Configuration file: its `[identity] local_realms` normalise the user names.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Accept users with no event in the store (a hold placed before their logs are ingested).
-        #[arg(long)]
-        allow_unknown_user: bool,
-    },
+    Add(AddArgs),
     /// Release a hold: the next purge removes what it kept.
     Release {
         /// The hold's reference.
@@ -71,6 +48,33 @@ pub enum HoldCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+}
+
+/// `hold add`'s options.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Case or evidence-pack reference (letters, digits, `.`, `_`, `-`).
+    #[arg(long)]
+    pub reference: String,
+    /// User names as logged (normalised: `CORP\jsmith` → `jsmith`).
+    #[arg(long, required = true, num_args = 1..)]
+    pub users: Vec<String>,
+    /// First date held (YYYY-MM-DD, local: the schedule's time zone,
+    /// Europe/London unless the config says otherwise).
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last date held (YYYY-MM-DD, local, inclusive).
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Why the data must be kept.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Configuration file: its `[identity] local_realms` normalise the user names.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Accept users with no event in the store (a hold placed before their logs are ingested).
+    #[arg(long)]
+    pub allow_unknown_user: bool,
 }
 
 /// One hold as `hold list` prints it: the fields of [`Hold`], its zone
@@ -117,67 +121,14 @@ impl<'a> From<&'a Hold> for HoldRow<'a> {
 pub fn run(args: HoldArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let now = crate::clock::now();
-    let audit = |store: &Store, command: &str, details: serde_json::Value| {
-        let mut d = Draft::new(command, "ok");
-        d.details = details;
-        store.audit(d)
-    };
     match args.command {
-        HoldCommand::Add {
-            reference,
-            users,
-            from,
-            to,
-            reason,
-            config,
-            allow_unknown_user,
-        } => {
-            let config = super::load_config(&args.store.store, config.as_deref(), None)?;
-            let realms = config.realms();
-            let store = Store::open_locked(&args.store.store)?;
-            if let Some(blank) = users.iter().find(|u| !u.chars().any(char::is_alphanumeric)) {
-                return Err(ExitError::usage(format!(
-                    "--users `{blank}` names nobody: give user names as logged"
-                )));
-            }
-            let users: Vec<String> = users
-                .iter()
-                .map(|u| normalise_user(Some(u.trim()), "", &realms).into_owned())
-                .collect();
-            if !allow_unknown_user {
-                check_known(&store, &users)?;
-            }
-            let hold = Hold {
-                reference,
-                users,
-                from,
-                to,
-                reason,
-                time_zone: Some(config.schedule.time_zone.clone()),
-                created_at: now,
-                created_by: crate::audit::os_login(),
-            };
-            retention::add_hold(&store, &hold)?;
-            let details = serde_json::json!({ "reference": hold.reference, "users": hold.users, "from": hold.from, "to": hold.to, "allow_unknown_user": allow_unknown_user });
-            audit(&store, "hold add", details)?;
-            writeln!(
-                out,
-                "hold {} placed: {} user(s), {} to {} (local dates, {})",
-                hold.reference,
-                hold.users.len(),
-                hold.from,
-                hold.to,
-                config.schedule.time_zone
-            )?;
-        }
+        HoldCommand::Add(add_args) => add(&args.store.store, add_args, now)?,
         HoldCommand::Release { reference } => {
             let store = Store::open_locked(&args.store.store)?;
             let hold = retention::release_hold(&store, &reference)?;
-            audit(
-                &store,
-                "hold release",
-                serde_json::json!({ "reference": hold.reference }),
-            )?;
+            let mut d = Draft::new("hold release", "ok");
+            d.details = serde_json::json!({ "reference": hold.reference });
+            store.audit(d)?;
             writeln!(
                 out,
                 "hold {} released; the next purge removes what it kept",
@@ -215,4 +166,62 @@ fn check_known(store: &Store, users: &[String]) -> anyhow::Result<()> {
          Give --allow-unknown-user to place it anyway (for logs not yet ingested).",
         problems.join("; ")
     )))
+}
+
+/// `hold add`: places a hold on the normalised user names over local dates
+/// in the schedule's time zone, refusing names the store does not know
+/// unless `--allow-unknown-user`.
+///
+/// # Errors
+/// A name with no letter or digit, or unknown (exit 2); store errors.
+fn add(dir: &Path, args: AddArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let AddArgs {
+        reference,
+        users,
+        from,
+        to,
+        reason,
+        config,
+        allow_unknown_user,
+    } = args;
+    let config = super::load_config(dir, config.as_deref(), None)?;
+    let realms = config.realms();
+    let store = Store::open_locked(dir)?;
+    if let Some(blank) = users.iter().find(|u| !u.chars().any(char::is_alphanumeric)) {
+        return Err(ExitError::usage(format!(
+            "--users `{blank}` names nobody: give user names as logged"
+        )));
+    }
+    let users: Vec<String> = users
+        .iter()
+        .map(|u| normalise_user(Some(u.trim()), "", &realms).into_owned())
+        .collect();
+    if !allow_unknown_user {
+        check_known(&store, &users)?;
+    }
+    let hold = Hold {
+        reference,
+        users,
+        from,
+        to,
+        reason,
+        time_zone: Some(config.schedule.time_zone.clone()),
+        created_at: now,
+        created_by: crate::audit::os_login(),
+    };
+    retention::add_hold(&store, &hold)?;
+    let details = serde_json::json!({ "reference": hold.reference, "users": hold.users, "from": hold.from, "to": hold.to, "allow_unknown_user": allow_unknown_user });
+    let mut d = Draft::new("hold add", "ok");
+    d.details = details;
+    store.audit(d)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "hold {} placed: {} user(s), {} to {} (local dates, {})",
+        hold.reference,
+        hold.users.len(),
+        hold.from,
+        hold.to,
+        config.schedule.time_zone
+    )?;
+    Ok(())
 }

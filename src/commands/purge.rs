@@ -134,31 +134,16 @@ pub fn summary(
 /// exit 1 for store errors.
 pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
     let config = super::load_config(&args.store.store, args.config.as_deref(), None)?;
-    let days = args.retention_days.unwrap_or(config.retention.days);
-    // A reason must hold a letter or digit (a zero-width space is no reason).
-    let reason = args
-        .override_minimum
-        .as_deref()
-        .map(|r| crate::audit::reason("--override-minimum", r))
-        .transpose()
-        .map_err(ExitError::usage)?;
+    let (days, reason) = window(&args, &config)?;
     let reason = reason.as_deref();
-    if days < config.retention.minimum_days && reason.is_none() {
-        return Err(ExitError::usage(format!(
-            "a retention window of {days} days is below the minimum of {} days (the one-year floor of the seed policies, \
-             or a higher [retention] minimum_days): refused; give --override-minimum \"reason\" to do it for this run (the reason is audited)",
-            config.retention.minimum_days
-        )));
-    }
     let now = args.now.unwrap_or_else(crate::clock::now);
     let store = Store::open_locked(&args.store.store)?;
     let holds = retention::holds(&store)?;
     let cutoff = retention::cutoff(now, days);
     // Holds keep what analysis attributes to the held people: the plan is
     // made with attribution applied.
-    let attributor =
-        crate::identity::attribute::Attributor::new(crate::store::identity::all(&store)?);
-    let plan = retention::plan(&store, cutoff, &holds, &attributor)?;
+    let enricher = crate::enrich::Enricher::attribution(&store)?;
+    let plan = retention::plan(&store, cutoff, &holds, enricher.attributor())?;
     let dns_removed = plan.dns_lookups;
     // Everything printed is kept until the purge and its audit entries are
     // done: a closed or full standard output (`| head`, `| logger` gone)
@@ -190,96 +175,152 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<()> {
         }
         draft
     };
-    let outcome = if args.execute && !plan.is_empty() {
-        // What it will delete is in the audit log before anything goes, and
-        // the store is marked, so a purge killed half-way is found.
-        let opened = store.audit(draft("started: deleting what the plan lists"))?;
-        store.mark_purge(&UnfinishedPurge {
-            seq: opened.seq,
-            started: opened.ts.clone(),
-        })?;
-        let done = retention::execute(&store, &plan, &holds, &attributor);
-        let mut closing = draft(&match &done {
-            Ok(()) => "ok: purged".to_string(),
-            Err(e) => format!("error: {e:#}"),
-        });
-        closing.details["completes"] = opened.seq.into();
-        let entry = store.audit(closing)?;
-        done.map(|()| entry)
+    let entry = if args.execute && !plan.is_empty() {
+        execute(&store, &plan, &holds, &enricher, draft)?
     } else {
-        store.audit(draft(if plan.is_empty() {
-            "ok: nothing to purge"
-        } else if args.execute {
-            "ok: purged"
-        } else {
-            "ok: plan only"
-        }))
+        store.audit(draft(match (plan.is_empty(), args.execute) {
+            (true, _) => "ok: nothing to purge",
+            (false, true) => "ok: purged",
+            (false, false) => "ok: plan only",
+        }))?
     };
-    let entry = outcome?;
     if args.execute {
         store.clear_purge_mark()?;
     }
     if args.format == OutputFormat::Table {
-        let verb = if args.execute {
-            "removed"
-        } else {
-            "would remove"
-        };
-        writeln!(
-            out,
-            "cutoff {} ({days} days before {}): events before it are expired",
-            cutoff.to_rfc3339_opts(SecondsFormat::Millis, true),
-            now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        let when = (cutoff, now, days);
+        print_table(
+            &mut out,
+            &plan,
+            when,
+            unfinished.as_ref(),
+            args.execute,
+            &entry,
         )?;
-        if plan.is_empty() {
-            writeln!(out, "nothing to purge")?;
-        } else {
-            writeln!(
-                out,
-                "{verb}: {} rows; {} partition file(s) deleted, {} rewritten; {} manifest entr(ies) and {} quarantine file(s)",
-                plan.remove_rows(),
-                plan.files
-                    .iter()
-                    .filter(|f| f.action == Action::Delete)
-                    .count(),
-                plan.files
-                    .iter()
-                    .filter(|f| f.action == Action::Rewrite)
-                    .count(),
-                plan.sources.len(),
-                plan.quarantine.len()
-            )?;
-        }
-        for (reference, h) in &plan.held {
-            writeln!(
-                out,
-                "kept by hold {reference}: {} expired rows ({} logged under a held name, {} attributed to a held \
-                 person by identity records), {} identity intervals, {} DNS lookups",
-                h.rows(),
-                h.logged,
-                h.attributed,
-                h.intervals,
-                h.dns_lookups
-            )?;
-        }
-        if let Some(u) = &unfinished {
-            writeln!(
-                out,
-                "{} the purge that started at {} (audit entry {}) and did not finish",
-                if args.execute {
-                    "this run finishes"
-                } else {
-                    "dry run: `--execute` would finish"
-                },
-                u.started,
-                u.seq
-            )?;
-        }
-        if !args.execute && !plan.is_empty() {
-            writeln!(out, "dry run: nothing changed; add --execute to purge")?;
-        }
-        writeln!(out, "audit entry {} ({})", entry.seq, &entry.hash[..16])?;
     }
     std::io::stdout().lock().write_all(&out)?;
+    Ok(())
+}
+
+/// The retention window in days (`--retention-days`, else the
+/// configuration's) and `--override-minimum`'s reason, checked.
+///
+/// # Errors
+/// Exit 2: a window below `[retention] minimum_days` without a reason, or
+/// a reason with no letter or digit (a zero-width space is no reason).
+fn window(
+    args: &PurgeArgs,
+    config: &crate::config::Config,
+) -> anyhow::Result<(u32, Option<String>)> {
+    let days = args.retention_days.unwrap_or(config.retention.days);
+    let reason = (args.override_minimum.as_deref())
+        .map(|r| crate::audit::reason("--override-minimum", r).map_err(ExitError::usage))
+        .transpose()?;
+    if days < config.retention.minimum_days && reason.is_none() {
+        return Err(ExitError::usage(format!(
+            "a retention window of {days} days is below the minimum of {} days (the one-year floor of the seed policies, \
+             or a higher [retention] minimum_days): refused; give --override-minimum \"reason\" to do it for this run (the reason is audited)",
+            config.retention.minimum_days
+        )));
+    }
+    Ok((days, reason))
+}
+
+/// Carries out `plan`: what it will delete is in the audit log before
+/// anything goes (`started:`), and the store is marked, so a purge killed
+/// half-way is found; the closing entry (`completes`) says how it ended.
+///
+/// # Errors
+/// The purge's error, after the closing entry records it; audit errors.
+fn execute(
+    store: &Store,
+    plan: &PurgePlan,
+    holds: &[retention::Hold],
+    enricher: &crate::enrich::Enricher,
+    draft: impl Fn(&str) -> Draft,
+) -> anyhow::Result<crate::audit::Entry> {
+    let opened = store.audit(draft("started: deleting what the plan lists"))?;
+    store.mark_purge(&UnfinishedPurge {
+        seq: opened.seq,
+        started: opened.ts.clone(),
+    })?;
+    let done = retention::execute(store, plan, holds, enricher.attributor());
+    let mut closing = draft(&match &done {
+        Ok(()) => "ok: purged".to_string(),
+        Err(e) => format!("error: {e:#}"),
+    });
+    closing.details["completes"] = opened.seq.into();
+    let entry = store.audit(closing)?;
+    done.map(|()| entry)
+}
+
+/// The table output's words: the cutoff, what was (or would be) removed,
+/// what each hold kept, an unfinished purge, and the audit entry.
+///
+/// # Errors
+/// The output cannot be written.
+fn print_table(
+    out: &mut Vec<u8>,
+    plan: &PurgePlan,
+    (cutoff, now, days): (DateTime<Utc>, DateTime<Utc>, u32),
+    unfinished: Option<&UnfinishedPurge>,
+    execute: bool,
+    entry: &crate::audit::Entry,
+) -> anyhow::Result<()> {
+    let verb = if execute { "removed" } else { "would remove" };
+    writeln!(
+        out,
+        "cutoff {} ({days} days before {}): events before it are expired",
+        cutoff.to_rfc3339_opts(SecondsFormat::Millis, true),
+        now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )?;
+    if plan.is_empty() {
+        writeln!(out, "nothing to purge")?;
+    } else {
+        writeln!(
+            out,
+            "{verb}: {} rows; {} partition file(s) deleted, {} rewritten; {} manifest entr(ies) and {} quarantine file(s)",
+            plan.remove_rows(),
+            plan.files
+                .iter()
+                .filter(|f| f.action == Action::Delete)
+                .count(),
+            plan.files
+                .iter()
+                .filter(|f| f.action == Action::Rewrite)
+                .count(),
+            plan.sources.len(),
+            plan.quarantine.len()
+        )?;
+    }
+    for (reference, h) in &plan.held {
+        writeln!(
+            out,
+            "kept by hold {reference}: {} expired rows ({} logged under a held name, {} attributed to a held \
+             person by identity records), {} identity intervals, {} DNS lookups",
+            h.rows(),
+            h.logged,
+            h.attributed,
+            h.intervals,
+            h.dns_lookups
+        )?;
+    }
+    if let Some(u) = unfinished {
+        writeln!(
+            out,
+            "{} the purge that started at {} (audit entry {}) and did not finish",
+            if execute {
+                "this run finishes"
+            } else {
+                "dry run: `--execute` would finish"
+            },
+            u.started,
+            u.seq
+        )?;
+    }
+    if !execute && !plan.is_empty() {
+        writeln!(out, "dry run: nothing changed; add --execute to purge")?;
+    }
+    writeln!(out, "audit entry {} ({})", entry.seq, &entry.hash[..16])?;
     Ok(())
 }

@@ -140,13 +140,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
         return Err(e);
     }
-    let tagmanifest = out_dir.join("tagmanifest-sha256.txt");
     let details = written_details(&pack, &fingerprint, &a.subject.key());
     let mut d = draft(Some(&a.reference), "ok: pack written".into(), details);
-    d.outputs = vec![FileHash {
-        path: tagmanifest.display().to_string(),
-        sha256: crate::store::sha256_file(&tagmanifest)?,
-    }];
+    d.outputs = vec![tagmanifest(out_dir)?];
     let done = store.audit(d)?;
     print_written(out_dir, &pack, &fingerprint, granted.seq, &done)
 }
@@ -238,6 +234,19 @@ fn bag_info(
         ));
     }
     info
+}
+
+/// The pack's tag manifest (it covers every other manifest) with its
+/// SHA-256, the output the audit entry records.
+///
+/// # Errors
+/// The file cannot be read.
+fn tagmanifest(out_dir: &std::path::Path) -> anyhow::Result<FileHash> {
+    let path = out_dir.join("tagmanifest-sha256.txt");
+    Ok(FileHash {
+        sha256: crate::store::sha256_file(&path)?,
+        path: path.display().to_string(),
+    })
 }
 
 /// The details of the audit entry that records a written pack.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::sources::assets::AssetRegister;
-use super::sources::{Observation, Rejected, What};
+use super::sources::{Observation, RefusedRecord, What};
 use super::{Realms, normalise_user};
 
 /// Default maximum hold (ms): 10 hours.
@@ -43,7 +43,7 @@ pub fn build(
     assets: &AssetRegister,
     max_hold_ms: i64,
     realms: &Realms,
-) -> (Vec<Interval>, Vec<Rejected>) {
+) -> (Vec<Interval>, Vec<RefusedRecord>) {
     obs.sort_by_key(|o| (o.ts_ms, o.line));
     let mut out: Vec<Interval> = Vec::new();
     let mut refused = Vec::new();
@@ -100,7 +100,7 @@ pub fn build(
             }
             What::Lease { devices, end_ms } => {
                 let Some(user) = assets.user_of(devices, o.ts_ms) else {
-                    refused.push(Rejected {
+                    refused.push(RefusedRecord {
                         line: o.line,
                         reason: format!(
                             "device {} is not in the asset register at that time: no user to name",

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, sidecar};
 use crate::identity::intervals::Interval;
-use crate::identity::sources::Rejected;
+use crate::identity::sources::RefusedRecord;
 
 /// One imported identity file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ pub fn write(
     store: &Store,
     record: &IdentitySource,
     intervals: &[Interval],
-    rejected: &[Rejected],
+    rejected: &[RefusedRecord],
 ) -> anyhow::Result<()> {
     let dir = store.identity_dir();
     sidecar::write_table(&dir, &record.source, &mut to_frame(intervals)?)?;

@@ -21,3 +21,4 @@ mod readers;
 mod retention;
 mod robustness;
 mod scale;
+mod store_format;

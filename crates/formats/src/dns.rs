@@ -46,7 +46,7 @@ pub struct Lookup {
 /// What a file gave: lookups, lines used without a lookup of their own
 /// (queries answered later), and refused lines with reasons.
 #[derive(Debug, Default, Clone)]
-pub struct Parsed {
+pub struct DnsRecords {
     /// Lookups.
     pub lookups: Vec<Lookup>,
     /// Lines accepted (a lookup's line or a query line an answer used).
@@ -55,7 +55,7 @@ pub struct Parsed {
     pub rejected: Vec<(u64, String)>,
 }
 
-impl Parsed {
+impl DnsRecords {
     /// Lines read (blank lines are not records).
     pub fn records(&self) -> u64 {
         self.accepted + self.rejected.len() as u64
@@ -73,8 +73,8 @@ fn name_of(s: &str) -> String {
 }
 
 /// Reads a DNS log of any supported kind, line by line.
-pub fn read(text: &str, tz: Tz, year: i32) -> Parsed {
-    let mut out = Parsed::default();
+pub fn read(text: &str, tz: Tz, year: i32) -> DnsRecords {
+    let mut out = DnsRecords::default();
     // dnsmasq: the latest client to query each name, with its line.
     let mut asked: HashMap<String, (String, u64, bool)> = HashMap::new();
     // Windows DNS debug: the response packet whose detail lines follow.
@@ -133,7 +133,7 @@ struct Packet {
 
 /// A Windows DNS debug `PACKET` line: a response sent to a client (`Snd`
 /// with the `R` flag) waits for its answer section; anything else is refused.
-fn windows_packet(l: &str, n: u64, tz: Tz, out: &mut Parsed) -> Option<Packet> {
+fn windows_packet(l: &str, n: u64, tz: Tz, out: &mut DnsRecords) -> Option<Packet> {
     let f: Vec<&str> = l.split_whitespace().collect();
     let ampm = f.get(2).is_some_and(|w| *w == "AM" || *w == "PM");
     let ts = if ampm {
@@ -192,7 +192,7 @@ fn windows_packet(l: &str, n: u64, tz: Tz, out: &mut Parsed) -> Option<Packet> {
 }
 
 /// Turns a finished response packet into lookups, or refuses it.
-fn finish_packet(packet: &mut Option<Packet>, out: &mut Parsed) {
+fn finish_packet(packet: &mut Option<Packet>, out: &mut DnsRecords) {
     let Some(p) = packet.take() else {
         return;
     };
@@ -216,7 +216,7 @@ fn finish_packet(packet: &mut Option<Packet>, out: &mut Parsed) {
 }
 
 /// `DD-Mon-YYYY HH:MM:SS.mmm client IP#PORT ...: query: NAME IN TYPE response: RCODE FLAGS ANSWERS;`
-fn bind_response(l: &str, at: usize, n: u64, tz: Tz, out: &mut Parsed) {
+fn bind_response(l: &str, at: usize, n: u64, tz: Tz, out: &mut DnsRecords) {
     let when = l
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -275,7 +275,7 @@ fn dnsmasq(
     tz: Tz,
     year: i32,
     asked: &mut HashMap<String, (String, u64, bool)>,
-    out: &mut Parsed,
+    out: &mut DnsRecords,
 ) {
     let when = l
         .get(..15)
@@ -379,7 +379,7 @@ mod tests {
     use super::*;
 
     /// Each lookup as (client, name, address, line).
-    fn lookups(p: &Parsed) -> Vec<(&str, &str, &str, u64)> {
+    fn lookups(p: &DnsRecords) -> Vec<(&str, &str, &str, u64)> {
         p.lookups
             .iter()
             .map(|l| {

@@ -2,7 +2,7 @@
 //! `ip,user,from,to` with a header (columns in any order), times in RFC 3339
 //! (`2025-06-11T09:00:00Z` or with an offset). The interval is `[from, to)`.
 
-use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+use super::{IdentityReader, IdentityRecords, Observation, ReadContext, What, normalise_ip};
 
 /// `--kind csv`.
 pub struct CsvIntervals;
@@ -56,7 +56,7 @@ impl IdentityReader for CsvIntervals {
             .all(|c| cols.contains(c))
     }
 
-    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<Parsed, String> {
+    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<IdentityRecords, String> {
         let mut r = ::csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(bytes);
@@ -65,7 +65,7 @@ impl IdentityReader for CsvIntervals {
             .map_err(|e| format!("cannot read the header: {e}"))?
             .clone();
         let [ip, user, from, to] = header_columns(&headers, ["ip", "user", "from", "to"])?;
-        let mut out = Parsed::default();
+        let mut out = IdentityRecords::default();
         for rec in r.records() {
             let rec = match rec {
                 Ok(r) => r,

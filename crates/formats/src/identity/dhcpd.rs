@@ -6,7 +6,7 @@
 //! `lease` line); the asset register names the user of its device. Other
 //! statements (`server-duid`, `failover peer`, comments) are not records.
 
-use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+use super::{IdentityReader, IdentityRecords, Observation, ReadContext, What, normalise_ip};
 
 /// `--kind dhcpd-leases`.
 pub struct DhcpdLeases;
@@ -43,9 +43,9 @@ impl IdentityReader for DhcpdLeases {
             .any(|l| l.trim_start().starts_with("lease ") && l.trim_end().ends_with('{'))
     }
 
-    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<Parsed, String> {
+    fn read(&self, bytes: &[u8], _cx: &ReadContext) -> Result<IdentityRecords, String> {
         let text = String::from_utf8_lossy(bytes);
-        let mut out = Parsed::default();
+        let mut out = IdentityRecords::default();
         let mut lines = text.lines().enumerate().peekable();
         while let Some((i, line)) = lines.next() {
             let t = line.trim();

@@ -70,7 +70,7 @@ pub struct Observation {
 
 /// One refused record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
+pub struct RefusedRecord {
     /// Line (or record number).
     pub line: u64,
     /// Why, in words.
@@ -81,21 +81,21 @@ pub struct Rejected {
 
 /// What a reader made of a file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Parsed {
+pub struct IdentityRecords {
     /// Accepted records.
     pub observations: Vec<Observation>,
     /// Refused records.
-    pub rejected: Vec<Rejected>,
+    pub rejected: Vec<RefusedRecord>,
 }
 
-impl Parsed {
+impl IdentityRecords {
     /// Records read: accepted + rejected.
     pub fn records(&self) -> usize {
         self.observations.len() + self.rejected.len()
     }
 
     fn reject(&mut self, line: u64, reason: impl Into<String>, raw: &str) {
-        self.rejected.push(Rejected {
+        self.rejected.push(RefusedRecord {
             line,
             reason: reason.into(),
             raw: raw.to_string(),
@@ -123,8 +123,8 @@ pub trait IdentityReader: Sync {
     ///
     /// # Errors
     /// The file as a whole is not of this kind (a record-level problem is a
-    /// [`Rejected`] record instead).
-    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<Parsed, String>;
+    /// [`RefusedRecord`] record instead).
+    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<IdentityRecords, String>;
 }
 
 /// Every reader, in the order `--kind auto` tries them.

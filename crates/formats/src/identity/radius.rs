@@ -10,7 +10,7 @@
 
 use chrono::TimeZone;
 
-use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+use super::{IdentityReader, IdentityRecords, Observation, ReadContext, What, normalise_ip};
 
 /// `--kind radius-detail`.
 pub struct RadiusDetail;
@@ -37,11 +37,11 @@ impl IdentityReader for RadiusDetail {
         text.contains("Acct-Status-Type") && text.contains(" = ")
     }
 
-    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<Parsed, String> {
+    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<IdentityRecords, String> {
         let text = String::from_utf8_lossy(bytes);
-        let mut out = Parsed::default();
+        let mut out = IdentityRecords::default();
         let mut record: Vec<(u64, &str)> = Vec::new();
-        let finish = |record: &mut Vec<(u64, &str)>, out: &mut Parsed| {
+        let finish = |record: &mut Vec<(u64, &str)>, out: &mut IdentityRecords| {
             if record.is_empty() {
                 return;
             }

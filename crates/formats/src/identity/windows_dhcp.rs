@@ -12,7 +12,7 @@
 
 use chrono::TimeZone;
 
-use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+use super::{IdentityReader, IdentityRecords, Observation, ReadContext, What, normalise_ip};
 
 /// `--kind windows-dhcp`.
 pub struct WindowsDhcp;
@@ -44,9 +44,9 @@ impl IdentityReader for WindowsDhcp {
             }) && !text.is_empty()
     }
 
-    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<Parsed, String> {
+    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<IdentityRecords, String> {
         let text = String::from_utf8_lossy(bytes);
-        let mut out = Parsed::default();
+        let mut out = IdentityRecords::default();
         // Rows come after the header, when there is one.
         let has_header = text.lines().any(|l| l.starts_with("ID,Date,Time"));
         let mut in_rows = !has_header;

@@ -14,7 +14,7 @@
 //! (local, loopback), by computer or service accounts, failed ones, and any
 //! other event are records refused with the reason.
 
-use super::{IdentityReader, Observation, Parsed, ReadContext, What, normalise_ip};
+use super::{IdentityReader, IdentityRecords, Observation, ReadContext, What, normalise_ip};
 
 /// `--kind windows-events`.
 pub struct WindowsEvents;
@@ -161,7 +161,11 @@ fn decide(
 
 /// Reads XML text holding `<Event>` elements; `line_of` gives each event's
 /// line from its 1-based row in `text`.
-fn read_xml(text: &str, out: &mut Parsed, line_of: impl Fn(u32) -> u64) -> Result<(), String> {
+fn read_xml(
+    text: &str,
+    out: &mut IdentityRecords,
+    line_of: impl Fn(u32) -> u64,
+) -> Result<(), String> {
     let body = text.trim_start_matches('\u{feff}');
     let body = match body.trim_start().strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or("", |(_, r)| r),
@@ -240,7 +244,7 @@ fn csv_field(id: u32, name: &str) -> Option<(&'static str, &'static str)> {
 /// each row with the rendered message as a sixth field. The time is local
 /// (`--time-zone`) in the exporting machine's format: `10/11/2026 09:55:00`
 /// is read day first (en-GB), `11/10/2026 9:55:00 AM` month first (en-US).
-fn read_csv(bytes: &[u8], cx: &ReadContext, out: &mut Parsed) -> Result<(), String> {
+fn read_csv(bytes: &[u8], cx: &ReadContext, out: &mut IdentityRecords) -> Result<(), String> {
     use chrono::TimeZone;
     let mut r = ::csv::ReaderBuilder::new()
         .flexible(true)
@@ -332,8 +336,8 @@ impl IdentityReader for WindowsEvents {
         }
     }
 
-    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<Parsed, String> {
-        let mut out = Parsed::default();
+    fn read(&self, bytes: &[u8], cx: &ReadContext) -> Result<IdentityRecords, String> {
+        let mut out = IdentityRecords::default();
         if bytes.starts_with(b"ElfFile\0") {
             let settings = evtx::ParserSettings::new().num_threads(1);
             let mut parser = evtx::EvtxParser::from_buffer(bytes.to_vec())
