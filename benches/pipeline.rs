@@ -3,6 +3,8 @@
 //! streamed day by day as `usage` does, and all in memory as a pack does.
 //!
 //! `cargo bench --bench pipeline`; sizes with `NETUSAGE_BENCH_LINES` (default 500000).
+// `criterion_group!` makes an undocumented public function.
+#![allow(missing_docs)]
 
 use std::path::Path;
 

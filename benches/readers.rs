@@ -4,6 +4,8 @@
 //! ```text
 //! cargo bench --bench readers
 //! ```
+// `criterion_group!` makes an undocumented public function.
+#![allow(missing_docs)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use netusage::formats::{FileContext, Parsed, registry};
