@@ -29,6 +29,7 @@ pub mod input;
 pub mod output;
 pub mod retention;
 pub mod signing;
+pub mod sshsig;
 pub mod store;
 pub mod synth;
 pub mod usage;

@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::{Parser, Subcommand};
 
 use netusage::commands::{
-    analyse, audit, categories, dns, flags, formats, hold, identity, ingest, policy, purge, report,
-    sample_logs, store, usage, verify, windows,
+    analyse, audit, authorisers, categories, dns, flags, formats, hold, identity, ingest, policy,
+    purge, report, sample_logs, store, usage, verify, windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -41,6 +41,7 @@ enum Command {
     Verify(verify::VerifyArgs),
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
+    Authorisers(authorisers::AuthorisersArgs),
     Identity(identity::IdentityArgs),
     Dns(dns::DnsArgs),
     Audit(audit::AuditArgs),
@@ -111,6 +112,7 @@ fn main() {
         Command::Verify(a) => verify::run(a),
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),
+        Command::Authorisers(a) => authorisers::run(a),
         Command::Identity(a) => identity::run(a),
         Command::Dns(a) => dns::run(a),
         Command::Audit(a) => audit::run(a),

@@ -3,6 +3,7 @@
 
 pub mod analyse;
 pub mod audit;
+pub mod authorisers;
 pub mod categories;
 pub mod coverage;
 pub mod dns;

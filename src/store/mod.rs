@@ -24,6 +24,7 @@ pub mod dns;
 pub mod identity;
 pub mod manifest;
 pub mod quarantine;
+pub mod registry;
 pub mod rowgroup;
 pub mod scan;
 pub mod sidecar;
