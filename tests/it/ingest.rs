@@ -5,36 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::common::*;
-use netusage::store::manifest;
 use netusage::store::quarantine;
-
-/// Every file under `dir` (relative path → bytes) but the lock and the audit
-/// log (which records every attempt), to compare store states.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if ![".lock", "audit.jsonl", "audit.head"]
-                .contains(&p.file_name().unwrap().to_str().unwrap())
-            {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    let n = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-    n + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
-}
 
 #[test]
 fn every_squid_sample_is_accounted_for_line_by_line() {
@@ -51,15 +22,15 @@ fn every_squid_sample_is_accounted_for_line_by_line() {
         ),
     ] {
         ok(&[
-            "ingest",
-            "--now",
-            now,
-            "--store",
-            store.to_str().unwrap(),
-            squid.join(file).to_str().unwrap(),
+            &"ingest",
+            &"--now",
+            &now,
+            &"--store",
+            &store,
+            &squid.join(file),
         ]);
     }
-    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let records = records(&store);
     let files: Vec<_> = std::fs::read_dir(&squid)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -104,14 +75,14 @@ fn generated_sample_ingests_with_its_malformed_lines_quarantined() {
     let store = dir.path().join("store");
     let log = sample_logs(dir.path()).join("council-office-access.log");
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--now",
-        "2026-11-20T12:00:00Z",
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-20T12:00:00Z",
+        &log,
     ]);
-    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    let r = &records(&store)[0];
     assert_eq!(r.lines, 50_000);
     let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert!(!q.is_empty(), "the generator writes a few malformed lines");
@@ -180,14 +151,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
         (&dangling, "cannot read"),
         (&apache, "cannot tell the log format"),
     ] {
-        let out = run(&[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            store.to_str().unwrap(),
-            path.to_str().unwrap(),
-        ]);
+        let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &path]);
         assert_eq!(out.status.code(), Some(1), "{}", path.display());
         let all = format!(
             "{}{}",
@@ -235,17 +199,17 @@ fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
 
     ingest(&store, &empty);
     ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        "--log-format",
-        "squid",
-        apache.to_str().unwrap(),
+        &"ingest",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &"--log-format",
+        &"squid",
+        &apache,
     ]);
     ingest(&store, &huge);
-    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let records = records(&store);
     let get = |name: &str| {
         records
             .iter()
@@ -319,7 +283,7 @@ fn a_line_longer_than_a_block_is_quarantined_and_reading_goes_on() {
     let path = dir.path().join("damaged.log");
     std::fs::write(&path, &bytes).unwrap();
     ingest(&store, &path);
-    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let records = records(&store);
     let r = &records[0];
     assert_eq!((r.lines, r.accepted, r.rejected), (2002, 2000, 2));
     assert_eq!(r.size, bytes.len() as u64);
@@ -352,7 +316,7 @@ fn gzip_logs_read_like_plain_ones() {
     let path = dir.path().join("access.log.1.gz");
     std::fs::write(&path, gz.finish().unwrap()).unwrap();
     ingest(&store, &path);
-    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    let r = &records(&store)[0];
     assert_eq!((r.lines, r.accepted, r.format.as_str()), (4, 4, "squid"));
     assert_eq!(
         r.first_ts.unwrap().to_rfc3339(),
@@ -418,18 +382,15 @@ fn non_logs_found_in_a_directory_are_skipped_and_reported() {
         out.contains("README.md: cannot tell the log format"),
         "{out}"
     );
-    assert_eq!(
-        manifest::read(&store.join("sources.jsonl")).unwrap().len(),
-        1
-    );
+    assert_eq!(records(&store).len(), 1);
     // Named explicitly, the same file is an error.
     let out = run(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        logs.join("README.md").to_str().unwrap(),
+        &"ingest",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &logs.join("README.md"),
     ]);
     assert_eq!(out.status.code(), Some(1));
 }
@@ -452,7 +413,7 @@ fn a_grown_log_whose_new_part_starts_with_damage_is_read() {
     std::fs::write(&path, &grown).unwrap();
     let out = ingest(&store, &path);
     assert!(out.contains("only lines 3 onwards were read"), "{out}");
-    let records = manifest::read(&store.join("sources.jsonl")).unwrap();
+    let records = records(&store);
     let r = &records[1];
     assert_eq!(
         (r.first_line, r.lines, r.accepted, r.rejected),

@@ -22,15 +22,9 @@ use netusage::{identity, synth};
 type Rows = BTreeMap<(String, String), Vec<String>>;
 
 fn usage_csv(store: &Path, config: Option<&Path>) -> Rows {
-    let mut args = vec![
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ];
-    if let Some(c) = config {
-        args.extend(["--config", c.to_str().unwrap()]);
+    let mut args: Vec<Arg> = vec![&"usage", &"--store", &store, &"--format", &"csv"];
+    if let Some(c) = &config {
+        args.extend([&"--config" as Arg, c]);
     }
     let out = ok(&args);
     let s = Store::open(store).unwrap();
@@ -196,7 +190,7 @@ fn ingest_samples(store: &Path) {
     ingest_as_of(
         store,
         "2026-11-20T12:00:00Z",
-        &["--config", config.to_str().unwrap()],
+        &[&"--config", &config],
         &samples,
     );
 }
@@ -230,12 +224,7 @@ fn streamed_usage_equals_the_in_memory_analysis_on_a_generated_multi_week_log() 
         NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
     );
     let config = council_config();
-    ingest_as_of(
-        &store,
-        TEST_NOW,
-        &["--config", config.to_str().unwrap()],
-        &log,
-    );
+    ingest_as_of(&store, TEST_NOW, &[&"--config", &config], &log);
     let s = Store::open(&store).unwrap();
     let days = netusage::store::scan::partitions_by_day(&s, &Range::default()).unwrap();
     assert!(days.len() >= 28, "{} days", days.len());
@@ -333,7 +322,7 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
         })
         .collect();
     let log = write_log(dir.path(), "year.log", &lines);
-    let st = store.to_str().unwrap();
+    let st = &store;
     ingest_as_of(&store, "2026-11-21T00:00:00Z", &[], &log);
     let partitions = |store: &Path| -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
         let mut out = BTreeMap::new();
@@ -351,12 +340,12 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
     assert_eq!(before.len(), 365);
     // The cutoff is 2025-11-22T10:00:00Z: only 2025-11-21 has expired.
     let out = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &st,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
     ]);
     assert!(out.contains("date=2025-11-21"), "{out}");
     let mut after = partitions(&store);
@@ -422,8 +411,15 @@ fn sql_equals_usage(dir: &Path, store: &Path, config: &Path) -> Rows {
     let last = date(*ts.iter().max().unwrap()) + chrono::Duration::days(1);
     let windows = dir.join("windows.csv");
     let (first, last) = (first.to_string(), last.to_string());
-    let c = config.to_str().unwrap();
-    let csv = ok(&["windows", "--config", c, "--from", &first, "--to", &last]);
+    let csv = ok(&[
+        &"windows",
+        &"--config",
+        &config,
+        &"--from",
+        &first,
+        &"--to",
+        &last,
+    ]);
     std::fs::write(&windows, csv).unwrap();
     let usage = usage_csv(store, Some(config));
     assert_same(&duckdb_usage(store, &windows), &usage);
@@ -509,13 +505,13 @@ fn ingest_timings_name_every_phase_after_the_summary() {
     let log = write_log(dir.path(), "a.log", &lines);
     let store = dir.path().join("store");
     let out = run(&[
-        "ingest",
-        "--timings",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--timings",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &log,
     ]);
     assert!(out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -532,14 +528,7 @@ fn ingest_timings_name_every_phase_after_the_summary() {
     );
     // Without --timings, nothing on standard error.
     let again = dir.path().join("store2");
-    let out = run(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        again.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &again, &log]);
     assert!(out.stderr.is_empty());
 }
 
