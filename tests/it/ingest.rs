@@ -325,8 +325,55 @@ fn gzip_logs_read_like_plain_ones() {
     assert_eq!(r.last_ts.unwrap().to_rfc3339(), "2025-06-11T09:03:00+00:00");
 }
 
+/// Hostile lines, each refused with a reason or stored, and counted: the
+/// verdicts worked out by hand from Squid's native format (`time.msec
+/// elapsed client code/status bytes method URL user hierarchy/peer type`,
+/// fields split on runs of spaces or tabs). Then 20,000 pseudo-random lines
+/// of Squid-like fragments and noise: none panics the parser, and none is
+/// stored (the one fragment that reads as a time, 1157689312.049, is
+/// 8 September 2006, outside the year before `TEST_NOW`).
 #[test]
 fn no_line_makes_the_parser_panic() {
+    let good = line("2025-06-11T09:00:00Z", "alice", "www.facebook.com");
+    let hostile = [
+        // 1 to 4 stored.
+        good.clone(),
+        line("2025-06-11T09:00:30Z", "alice", "www.facebook.com").replace(' ', "\t"),
+        // A URL that is no URL and a user name of a BOM and a lone `%`:
+        // both are any token in the format.
+        line("2025-06-11T09:01:00Z", "alice", "x.com")
+            .replace("CONNECT x.com:443", "GET http://[::1"),
+        line("2025-06-11T09:02:00Z", "\u{feff}%", "x.com"),
+        // 5 to 11 refused.
+        String::new(),
+        "::::".to_string(),
+        good.replace("1749632400.000", "9999999999999999999999"),
+        good.replace("TCP_TUNNEL/200", "TCP_TUNNEL/2000"),
+        good.replace(" 5120 ", " % "),
+        good.split(" alice ").next().unwrap().to_string(),
+        ["-"; 10].join(" "),
+    ];
+    assert_eq!(
+        hostile[6].split(' ').next(),
+        Some("9999999999999999999999"),
+        "the time replaced"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write_log(dir.path(), "hostile.log", &hostile);
+    ingest_as_of(&store, TEST_NOW, &[&"--log-format", &"squid"], &log);
+    let r = &records(&store)[0];
+    assert_eq!((r.lines, r.accepted, r.rejected), (11, 4, 7));
+    let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    assert_eq!(
+        q.iter().map(|l| l.line).collect::<Vec<_>>(),
+        [5, 6, 7, 8, 9, 10, 11]
+    );
+    for l in &q {
+        assert!(!l.reason.trim().is_empty(), "line {} has a reason", l.line);
+    }
+    assert_eq!(q[0].reason, "blank line");
+
     // Deterministic pseudo-random lines built from Squid-like fragments and noise.
     let parts = [
         "1157689312.049",
@@ -349,6 +396,7 @@ fn no_line_makes_the_parser_panic() {
         "",
     ];
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut noise = Vec::new();
     for _ in 0..20_000 {
         let mut line = String::new();
         for _ in 0..(x % 16) {
@@ -358,10 +406,21 @@ fn no_line_makes_the_parser_panic() {
             line.push_str(parts[(x % parts.len() as u64) as usize]);
             line.push(if x & 1 == 0 { ' ' } else { '\t' });
         }
-        let _ = netusage::formats::squid::parse_line(&line);
+        match netusage::formats::squid::parse_line(&line) {
+            Err(reason) => assert!(!reason.is_empty(), "{line:?}"),
+            Ok(e) => assert_eq!(e.ts_ms, 1_157_689_312_049, "{line:?}"),
+        }
         let _ = netusage::formats::url_host(&line);
         let _ = netusage::classify::Classifier::bundled().classify(&line);
+        noise.push(line);
     }
+    let log = write_log(dir.path(), "noise.log", &noise);
+    ingest_as_of(&store, TEST_NOW, &[&"--log-format", &"squid"], &log);
+    let r = &records(&store)[1];
+    assert_eq!((r.lines, r.accepted, r.rejected), (20_000, 0, 20_000));
+    let q = quarantine::read(&store.join("quarantine"), &r.source).unwrap();
+    assert_eq!(q.len(), 20_000);
+    assert!(q.iter().all(|l| !l.reason.trim().is_empty()));
 }
 
 #[test]
