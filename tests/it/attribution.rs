@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::common::pack::Record;
 use crate::common::*;
 
 /// A Windows Security event as Event Viewer exports it.
@@ -209,19 +210,16 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert!(again.contains("already imported"), "{again}");
 }
 
-/// An authorisation record for `subject` (a TOML `[subject]` body) over
-/// D−1 to D+1, valid now by the system clock.
+/// An authorisation record (case HR-2026-031) for `subject` (a TOML
+/// `[subject]` body) over D−1 to D+1, valid now by the system clock.
 fn record(subject: &str) -> String {
-    format!(
-        "reference = \"HR-2026-031\"\ngrounds = \"excessive_non_work_use\"\nrequested_by = \"Dana Whitfield\"\n\
-         authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\nrecord_of_concern = \"ROC-1\"\n\
-         dpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\n{subject}\n[authorised_by]\nname = \"Morgan Ellis\"\n\
-         role = \"Head of HR\"\n[period]\nfrom = {}\nto = {}\n",
-        TIMES.0,
-        TIMES.1,
-        day(-1),
-        day(1)
-    )
+    Record {
+        reference: "HR-2026-031",
+        subject,
+        to: day(1),
+        ..Record::default()
+    }
+    .to_string()
 }
 
 #[test]
