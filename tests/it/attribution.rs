@@ -1,7 +1,7 @@
 //! Attribution of events logged with only an address, end to end: identity
 //! files imported after the log, exact seconds per person from `usage`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::pack::Record;
 use crate::common::*;
@@ -13,10 +13,11 @@ fn event(id: u32, time: &str, user: &str, logon_id: &str, ip: &str) -> String {
     )
 }
 
-fn config(store: &Path) -> String {
+/// Writes [`UTC_CONFIG`] to `c.toml` beside `store`; returns its path.
+fn config(store: &Path) -> PathBuf {
     let p = store.parent().unwrap().join("c.toml");
     std::fs::write(&p, UTC_CONFIG).unwrap();
-    p.display().to_string()
+    p
 }
 
 #[test]
@@ -37,10 +38,9 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     let log = write_log(root, "firewall.log", &lines);
     let store = root.join("store");
     ingest(&store, &log);
-    let st = &store;
     let ip5 = pseudonym(&store, "ip:10.0.0.5");
     assert_eq!(
-        social_seconds(&store, Path::new(&config(&store))).get(&ip5),
+        social_seconds(&store, &config(&store)).get(&ip5),
         Some(&(60 + 1260 + 60 + 660 + 660 + 60))
     );
 
@@ -92,7 +92,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         &"identity",
         &"import",
         &"--store",
-        &st,
+        &store,
         &"--config",
         &c,
         &"--assets",
@@ -106,7 +106,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         "{out}"
     );
 
-    let got = social_seconds(&store, Path::new(&config(&store)));
+    let got = social_seconds(&store, &config(&store));
     let who = |u: &str| got.get(&pseudonym(&store, u)).copied();
     assert_eq!(
         who("jsmith"),
@@ -134,7 +134,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         &"--config",
         &c,
         &"--store",
-        &st,
+        &store,
         &"--format",
         &"json",
     ]);
@@ -206,7 +206,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert!(audit.contains(&sha256_hex(&std::fs::read(&events).unwrap())));
 
     // Importing the same file again changes nothing.
-    let again = ok(&[&"identity", &"import", &"--store", &st, &csv]);
+    let again = ok(&[&"identity", &"import", &"--store", &store, &csv]);
     assert!(again.contains("already imported"), "{again}");
 }
 
@@ -229,7 +229,6 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     let store = root.join("store");
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
-    let c = &cfg;
     let fb = "www.facebook.com";
     // D: jsmith's own logged session at 09:00 (5 requests a minute apart),
     // then from 10:00 only the firewall's address-only events (21 requests)
@@ -238,7 +237,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     lines.extend(every(&at(0, "10:00:00"), 60, 21, "-", fb));
     lines.push(line(&at(0, "15:00:00"), "-", fb));
     let log = write_log(root, "firewall.log", &lines);
-    ok(&[&"ingest", &"--store", &store, &"--config", &c, &log]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &cfg, &log]);
     let xml = [
         event(4624, &at(0, "09:55:00"), "jsmith", "0x7", "10.0.0.5"),
         event(4634, &at(0, "11:00:00"), "jsmith", "0x7", "-"),
@@ -246,14 +245,13 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     .join("\n");
     let events = root.join("security.xml");
     std::fs::write(&events, &xml).unwrap();
-    let st = &store;
     ok(&[
         &"identity",
         &"import",
         &"--store",
-        &st,
+        &store,
         &"--config",
-        &c,
+        &cfg,
         &events,
     ]);
     let source = &sha256_hex(xml.as_bytes())[..16];
@@ -265,9 +263,9 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
         ok(&[
             &"report",
             &"--store",
-            &st,
+            &store,
             &"--config",
-            &c,
+            &cfg,
             &"--authorisation",
             &auth,
             &"--out",
@@ -291,9 +289,9 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     ok(&[
         &"report",
         &"--store",
-        &st,
+        &store,
         &"--config",
-        &c,
+        &cfg,
         &"--authorisation",
         &first,
         &"--out",
@@ -532,7 +530,7 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     assert_eq!(stored(&store), want);
     // And analysis still attributes them to her: the interval survived.
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // Two sessions: 09:00–09:02 + 60 s allowance (180 s) and 10:00–10:03 + 60 s (240 s).
     assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&420));
     assert_eq!(secs.len(), 1, "{secs:?}");
@@ -568,7 +566,7 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
     .unwrap();
     ok(&[&"identity", &"import", &"--store", &store, &csv]);
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
     assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&120));
     // The planted five stay under the name as logged (240 s + 60 s), keyed
@@ -681,7 +679,7 @@ fn a_logged_name_reading_ip_is_a_person_apart_from_the_address() {
     let store = root.join("store");
     ingest(&store, &log);
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // The address alone: 14:00–14:01 + 60 s; the forged name: 10:00–10:04 + 60 s.
     assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&120));
     assert_eq!(

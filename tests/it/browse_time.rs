@@ -12,28 +12,19 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "access.log", lines);
-    let mut args: Vec<Arg> = vec![&"usage", &"--store", &store, &"--format", &"csv"];
     let cfg = dir.path().join("config.toml");
     if let Some(c) = config {
         std::fs::write(&cfg, c).unwrap();
-        args.extend([&"--config" as Arg, &cfg]);
-        ok(&[
-            &"ingest",
-            &"--now",
-            &TEST_NOW,
-            &"--config",
-            &cfg,
-            &"--store",
-            &store,
-            &log,
-        ]);
+        ingest_as_of(&store, TEST_NOW, &[&"--config", &cfg], &log);
     } else {
         ingest(&store, &log);
     }
-    let csv = ok(&args);
+    let csv = usage_csv(&store, config.map(|_| cfg.as_path()));
     parse(&csv, &store)
 }
 
+/// Rows of a `usage --format csv` text keyed by (user, category), the
+/// user told from the pseudonyms of the test users in `store`.
 fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)> {
     let mut lines = csv.lines();
     assert_eq!(
@@ -56,6 +47,7 @@ fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)
         .collect()
 }
 
+/// The numeric columns of the row of `user` and category `cat`.
 fn row(u: &BTreeMap<(String, String), (Vec<i64>, bool)>, user: &str, cat: &str) -> Vec<i64> {
     u.get(&(user.to_string(), cat.to_string()))
         .unwrap_or_else(|| panic!("no row {user}/{cat} in {u:?}"))

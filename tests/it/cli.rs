@@ -123,11 +123,10 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     lines.push(line("2025-06-11T09:00:00Z", "carol", "www.gov.uk"));
     let log = write_log(dir.path(), "a.log", &lines);
     ingest(&store, &log);
-    let s = &store;
     let table = ok(&[
         &"usage",
         &"--store",
-        &s,
+        &store,
         &"--from",
         &"2025-06-11",
         &"--to",
@@ -157,11 +156,11 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     );
     assert!(!table.contains("[[\""), "no TOML in the table: {table}");
     // --top 1: only alice.
-    let top = ok(&[&"usage", &"--store", &s, &"--top", &"1"]);
+    let top = ok(&[&"usage", &"--store", &store, &"--top", &"1"]);
     assert_eq!(top.lines().filter(|l| l.contains(" u-")).count(), 1);
     assert!(top.contains(&a));
     // --by-category: the flag on the social_media row only.
-    let by = ok(&[&"usage", &"--store", &s, &"--by-category"]);
+    let by = ok(&[&"usage", &"--store", &store, &"--by-category"]);
     let flagged: Vec<&str> = by.lines().filter(|l| l.contains("FLAGGED")).collect();
     assert_eq!(flagged.len(), 1, "{by}");
     assert!(flagged[0].contains("social_media"), "{by}");
@@ -169,7 +168,7 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     let csv = ok(&[
         &"usage",
         &"--store",
-        &s,
+        &store,
         &"--format",
         &"csv",
         &"--top",
@@ -273,7 +272,7 @@ fn the_readme_first_command_works_two_years_from_now() {
     let samples = dir.path().join("sample_logs");
     let public = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public");
     copy_tree(&public, &samples.join("public"));
-    let council = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let council = council_config();
     let store = dir.path().join("store");
     let faked = |args: &[Arg]| {
         let out = std::process::Command::new("faketime")

@@ -117,6 +117,7 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
     ok(&[&"audit", &"--store", &c.store, &"verify"]);
 }
 
+/// Every file under `pack`, sorted.
 fn pack_files(pack: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![pack.to_path_buf()];
@@ -450,7 +451,7 @@ fn recent_sample(dir: &Path) -> (PathBuf, chrono::NaiveDate) {
 
 #[test]
 fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
-    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let council = council_config();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
@@ -716,7 +717,7 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
-    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    let council = council_config();
     ok(&[
         &"ingest",
         &"--store",

@@ -8,6 +8,7 @@ use std::process::Command;
 use crate::common::pack::*;
 use crate::common::*;
 
+/// The OS login this test runs as (the operator of every command).
 fn login() -> String {
     netusage::audit::os_login()
 }
@@ -785,6 +786,7 @@ fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
 
 // 12. Permissions.
 
+/// Adds the permission bits of everything under `root` to `out`.
 fn modes(root: &Path, out: &mut Vec<(String, u32)>) {
     use std::os::unix::fs::PermissionsExt;
     for e in std::fs::read_dir(root).unwrap() {

@@ -79,6 +79,7 @@ fn same_columns(
     header
 }
 
+/// The objects of a JSON array.
 fn array(text: &str) -> Vec<Keys> {
     serde_json::from_str(text).unwrap()
 }

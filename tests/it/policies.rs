@@ -94,6 +94,7 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// (user, 2025-06-DAY, reason) of each entry, sorted.
 fn days(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
     let mut v: Vec<(String, String, String)> = list
         .iter()

@@ -16,6 +16,8 @@ use crate::common::{count_lines, records};
 
 static CLASSIFIER: LazyLock<Classifier> = LazyLock::new(Classifier::bundled);
 
+/// Processes `block` as ingest does and asserts every line is accounted
+/// for: stored or refused once, with a reason.
 fn check(block: &[u8]) {
     let realms = Realms::new(&["CORP".into()]);
     let days = HashSet::new();
@@ -55,6 +57,7 @@ enum Mutation {
     SwapFields(usize, usize),
 }
 
+/// Any [`Mutation`].
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         any::<usize>().prop_map(Mutation::Delete),
@@ -65,6 +68,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// `line` with the mutations `ms` applied in turn.
 fn apply(line: &str, ms: &[Mutation]) -> Vec<u8> {
     let mut b = line.as_bytes().to_vec();
     for m in ms {

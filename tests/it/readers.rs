@@ -82,6 +82,7 @@ fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     );
 }
 
+/// The text of `tests/data/REL`.
 fn sample(rel: &str) -> String {
     std::fs::read_to_string(test_data().join(rel)).unwrap()
 }
@@ -359,11 +360,10 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     )
     .unwrap();
     let store = dir.path().join("store");
-    let s = &store;
     ok(&[
         &"ingest",
         &"--store",
-        &s,
+        &store,
         &"--now",
         &"2025-06-01T00:00:00Z",
         &log,
@@ -377,7 +377,7 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     ok(&[
         &"purge",
         &"--store",
-        &s,
+        &store,
         &"--now",
         &"2026-05-25T00:00:00Z",
         &"--execute",

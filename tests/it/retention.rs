@@ -54,6 +54,7 @@ fn old_store(dir: &Path) -> PathBuf {
     store
 }
 
+/// `netusage purge --store STORE --now NOW EXTRA...`, asserting success.
 fn purge(store: &Path, extra: &[&str]) -> String {
     let mut args: Vec<Arg> = vec![&"purge", &"--store", &store, &"--now", &NOW];
     args.extend(args_of(extra));
@@ -121,11 +122,10 @@ fn cutoff_is_24_hour_days_in_utc_across_clock_changes() {
 fn held_events_survive_until_the_hold_is_released() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = &store;
     ok(&[
         &"hold",
         &"--store",
-        &s,
+        &store,
         &"add",
         &"--reference",
         &"HR-2025-017",
@@ -155,13 +155,13 @@ fn held_events_survive_until_the_hold_is_released() {
         !left.iter().any(|(u, t)| u == "bob" && *t < ms(CUTOFF)),
         "bob's expired events gone: {left:?}"
     );
-    let list = ok(&[&"hold", &"--store", &s, &"list", &"--format", &"csv"]);
+    let list = ok(&[&"hold", &"--store", &store, &"list", &"--format", &"csv"]);
     assert!(
         list.contains("HR-2025-017,alice,2025-11-01,2025-11-30,grievance,"),
         "{list}"
     );
 
-    ok(&[&"hold", &"--store", &s, &"release", &"HR-2025-017"]);
+    ok(&[&"hold", &"--store", &store, &"release", &"HR-2025-017"]);
     purge(&store, &["--execute"]);
     assert!(!events(&store).iter().any(|(_, t)| *t < ms(CUTOFF)));
 }
@@ -463,15 +463,8 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
         ],
     );
     let as_of = (old + chrono::Duration::days(1)).to_rfc3339();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args([
-            "ingest",
-            "--store",
-            store.to_str().unwrap(),
-            "--now",
-            &as_of,
-        ])
-        .arg(&log)
+    let out = command(&[&"ingest", &"--store", &store, &"--now", &as_of, &log])
+        // `command` sets the test clock to a past --now: taken away again.
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
@@ -493,9 +486,8 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
 fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = &store;
     // Crash point 1: after the first partition file is deleted.
-    let out = command(&[&"purge", &"--store", &s, &"--now", &NOW, &"--execute"])
+    let out = command(&[&"purge", &"--store", &store, &"--now", &NOW, &"--execute"])
         .env("NETUSAGE_PURGE_CRASH_AT", "1")
         .output()
         .unwrap();
@@ -512,14 +504,14 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
     assert_eq!(opened["details"]["rows_removed"], 3);
     let seq = opened["seq"].as_u64().unwrap();
     assert!(store.join("purge.pending").exists());
-    let out = run(&[&"usage", &"--store", &s]);
+    let out = run(&[&"usage", &"--store", &store]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!("(audit entry {seq}) did not finish")),
         "{err}"
     );
-    let verify = ok(&[&"audit", &"--store", &s, &"verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(
         verify.contains(&format!("the purge started at entry {seq}"))
             && verify.contains("has no closing entry"),
@@ -531,7 +523,7 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
         dry.contains("dry run: `--execute` would finish the purge"),
         "{dry}"
     );
-    let verify = ok(&[&"audit", &"--store", &s, &"verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(verify.contains("has no closing entry"), "{verify}");
     let done = purge(&store, &["--execute"]);
     assert!(
@@ -539,7 +531,7 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
         "{done}"
     );
     assert!(!store.join("purge.pending").exists());
-    let verify = ok(&[&"audit", &"--store", &s, &"verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(
         verify.contains(&format!("the purge started at entry {seq}"))
             && verify.contains("was interrupted; entry"),
@@ -591,7 +583,6 @@ fn shipped_unit(store: &Path) -> (Vec<String>, Vec<(String, String)>) {
 fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let s = &store;
     let real = chrono::Utc::now();
     let old = (real - chrono::Duration::days(500)).to_rfc3339();
     let recent = (real - chrono::Duration::days(10)).to_rfc3339();
@@ -602,7 +593,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     );
     // Ingested before the council set its window: the old line is refused,
     // and the summary says when it was dated.
-    let out = run(&[&"ingest", &"--store", &s, &log]);
+    let out = run(&[&"ingest", &"--store", &store, &log]);
     let err = String::from_utf8_lossy(&out.stdout);
     let day = &old[..10];
     assert!(err.contains(&format!("1 of them, dated {day}")), "{err}");
@@ -610,19 +601,19 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     assert_eq!((r.accepted, r.too_old), (1, 1));
     // Read again as it is: already ingested, and the way out is named.
     let again =
-        String::from_utf8_lossy(&run(&[&"ingest", &"--store", &s, &log]).stdout).into_owned();
+        String::from_utf8_lossy(&run(&[&"ingest", &"--store", &store, &log]).stdout).into_owned();
     assert!(
         again.contains(&format!("netusage store forget {}", r.source)),
         "{again}"
     );
     let config = dir.path().join("council.toml");
     std::fs::write(&config, "[retention]\ndays = 730\n").unwrap();
-    ok(&[&"store", &"--store", &s, &"config", &"set", &config]);
+    ok(&[&"store", &"--store", &store, &"config", &"set", &config]);
     // A blank reason is refused; a held source is refused.
     let blank = run(&[
         &"store",
         &"--store",
-        &s,
+        &store,
         &"forget",
         &r.source,
         &"--reason",
@@ -641,7 +632,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     ok(&[
         &"hold",
         &"--store",
-        &s,
+        &store,
         &"add",
         &"--reference",
         &"HR-9",
@@ -657,7 +648,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     let held = run(&[
         &"store",
         &"--store",
-        &s,
+        &store,
         &"forget",
         &r.source,
         &"--reason",
@@ -665,11 +656,11 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     ]);
     assert_eq!(held.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&held.stderr).contains("legal hold(s) HR-9 keep 1 event(s)"));
-    ok(&[&"hold", &"--store", &s, &"release", &"HR-9"]);
+    ok(&[&"hold", &"--store", &store, &"release", &"HR-9"]);
     let forgot = ok(&[
         &"store",
         &"--store",
-        &s,
+        &store,
         &"forget",
         &log,
         &"--reason",
@@ -682,7 +673,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     assert!(records(&store).is_empty());
     assert!(events(&store).is_empty());
     // Read again with the store's own window (no --config): both lines.
-    ok(&[&"ingest", &"--store", &s, &log]);
+    ok(&[&"ingest", &"--store", &store, &log]);
     assert_eq!(events(&store).len(), 2);
     // The nightly job, run exactly as the shipped unit runs it, keeps the
     // 500-day-old event: the store's window is 730 days.
@@ -711,7 +702,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     // A --config that is not the store's own says so.
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "[retention]\ndays = 365\n").unwrap();
-    let out = run(&[&"purge", &"--store", &s, &"--config", &other]);
+    let out = run(&[&"purge", &"--store", &store, &"--config", &other]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("is not the store's own configuration"),

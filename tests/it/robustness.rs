@@ -31,6 +31,7 @@ fn run_within(args: &[Arg], secs: u64) -> std::process::Output {
     }
 }
 
+/// A command's standard output and error, as text.
 fn text(o: &std::process::Output) -> String {
     format!(
         "{}{}",
@@ -39,11 +40,13 @@ fn text(o: &std::process::Output) -> String {
     )
 }
 
+/// Makes a FIFO (named pipe) at `path`.
 fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// Two logs: `dir/a.log` (alice, 3 requests) and `dir/sub/b.log` (bob, 2).
 fn two_logs(dir: &Path) {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     write_log(

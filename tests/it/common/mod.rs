@@ -212,6 +212,11 @@ pub fn test_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+/// The sample council's config, `examples/council.toml`.
+pub fn council_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml")
+}
+
 /// A Tuesday 7 to 13 days before today (UTC): hand-made evidence-pack cases
 /// are dated relative to the system clock, which the authorisation gate uses.
 pub fn recent_tuesday() -> chrono::NaiveDate {
@@ -269,18 +274,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub static TIMES: std::sync::LazyLock<(String, String)> =
     std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
 
+/// `netusage usage --store STORE --format csv`, with `--config CONFIG`
+/// when given: the CSV text.
+pub fn usage_csv(store: &Path, config: Option<&Path>) -> String {
+    let mut args: Vec<Arg> = vec![&"usage", &"--store", &store, &"--format", &"csv"];
+    if let Some(c) = &config {
+        args.extend([&"--config" as Arg, c]);
+    }
+    ok(&args)
+}
+
 /// Social-media browse time (s) per person (pseudonym), from
-/// `usage --format csv` with `config`.
+/// [`usage_csv`] with `config`.
 pub fn social_seconds(store: &Path, config: &Path) -> std::collections::BTreeMap<String, i64> {
-    let csv = ok(&[
-        &"usage",
-        &"--config",
-        &config,
-        &"--store",
-        &store,
-        &"--format",
-        &"csv",
-    ]);
+    let csv = usage_csv(store, Some(config));
     csv.lines()
         .skip(1)
         .map(|l| l.split(',').collect::<Vec<_>>())
