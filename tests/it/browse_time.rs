@@ -392,7 +392,7 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     ingest_as_of(&store, "2014-06-01T00:00:00Z", &[], &log);
     let out = run(&[&"usage", &"--store", &store]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains(
             "2014-05-05 is outside the years whose bank holidays netusage knows (2015–2035)"

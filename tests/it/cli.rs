@@ -69,7 +69,7 @@ fn bad_config_is_a_usage_error_naming_the_key() {
     std::fs::write(&cfg, "[schedule]\ntime_zone = \"Europe/Londn\"\n").unwrap();
     let out = run(&[&"usage", &"--store", &store, &"--config", &cfg]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("time_zone `Europe/Londn` is not an IANA time zone name"),
         "{err}"
@@ -96,7 +96,7 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
     let held = netusage::store::Store::open_for_write(&store).unwrap();
     let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is in use by another netusage process"));
+    assert!(stderr(&out).contains("is in use by another netusage process"));
     drop(held);
     ingest(&store, &log);
 }
@@ -106,7 +106,7 @@ fn usage_without_a_store_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(&[&"usage", &"--store", &dir.path().join("nope")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("run `netusage ingest --store"));
+    assert!(stderr(&out).contains("run `netusage ingest --store"));
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
     }
     let bad = run(&[&"policy", &"show", &"leeds"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("presets: charnwood, chelmsford"));
+    assert!(stderr(&bad).contains("presets: charnwood, chelmsford"));
     // Named schedules and the HR files in force are stated too.
     std::fs::write(
         &cfg,
@@ -282,12 +282,7 @@ fn the_readme_first_command_works_two_years_from_now() {
             .env_remove("NETUSAGE_TEST_CLOCK")
             .output()
             .expect("faketime runs");
-        assert!(
-            out.status.success(),
-            "{:?}: {}",
-            shown(args),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{:?}: {}", shown(args), stderr(&out));
         out
     };
     faked(&[&"sample-logs", &samples]);
@@ -299,7 +294,7 @@ fn the_readme_first_command_works_two_years_from_now() {
         &store,
         &samples,
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     let r = records(&store);
     let council_log = r
         .iter()

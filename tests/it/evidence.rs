@@ -90,7 +90,7 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
     ];
     for (rec, expect) in cases {
         let out = report(&c, &rec, "packs", &[]);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -139,11 +139,7 @@ fn pack_files(pack: &Path) -> Vec<PathBuf> {
 fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     let c = case(&more_lines());
     let out = report(&c, &record_for(r#"["CORP\\Alice"]"#), "packs", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
     ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
@@ -233,9 +229,9 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
         let out = run(&[&"verify", &copy]);
         assert_eq!(out.status.code(), Some(1), "{rel}");
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains(&rel),
+            stderr(&out).contains(&rel),
             "verify names {rel}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
     }
     let copy = c.root.join("added");
@@ -243,16 +239,13 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     std::fs::write(copy.join("data/extra.txt"), "slipped in").unwrap();
     let out = run(&[&"verify", &copy]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("extra (not in any manifest): data/extra.txt")
-    );
+    assert!(stderr(&out).contains("extra (not in any manifest): data/extra.txt"));
     let copy = c.root.join("deleted");
     copy_tree(&pack, &copy);
     std::fs::remove_file(copy.join("data/sessions.csv")).unwrap();
     let out = run(&[&"verify", &copy]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing: data/sessions.csv"));
+    assert!(stderr(&out).contains("missing: data/sessions.csv"));
 }
 
 #[test]
@@ -264,11 +257,7 @@ fn hostile_log_values_are_inert_in_csv_and_html() {
         "packs",
         &[],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
     let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(events.as_bytes());
@@ -594,7 +583,7 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
         std::fs::write(&path, text).unwrap();
         let out = run(&[&"audit", &"--store", &c.store, &"verify"]);
         assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(err.contains(expect), "expected `{expect}` in {err}");
     };
     let join = |idx: &[usize]| {
@@ -631,7 +620,7 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
         &last["hash"].as_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cut from the end"));
+    assert!(stderr(&out).contains("cut from the end"));
 }
 
 /// Debian's Chromium, with the flags this machine needs (no network, no sandbox as root).
@@ -676,11 +665,7 @@ fn report_html_renders_in_headless_chromium() {
         .arg(format!("file://{}", html.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
@@ -759,11 +744,7 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
         .arg(format!("file://{}", html.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let info = std::process::Command::new("pdfinfo")
         .arg(&pdf)
         .output()
@@ -864,11 +845,7 @@ fn a_pack_for_a_designated_user_says_they_are_exempt() {
     )
     .unwrap();
     let out = report(&c, &Record::default().to_string(), "packs", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
@@ -945,11 +922,7 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
         "packs",
         &[&"--people", &people, &"--leave", &leave],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = root.join("packs/HR-2026-017");
     ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
@@ -1017,11 +990,7 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
             "packs",
             &[&"--supersede", &why],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", stderr(&out));
         let packs = std::fs::read_dir(root.join("packs")).unwrap();
         let newest = packs
             .map(|e| e.unwrap().path())

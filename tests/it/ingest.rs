@@ -153,11 +153,7 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     ] {
         let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &path]);
         assert_eq!(out.status.code(), Some(1), "{}", path.display());
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
         assert!(
             all.contains(expect),
             "{}: expected `{expect}` in:\n{all}",

@@ -407,7 +407,7 @@ fn a_bad_people_file_is_refused_with_its_line() {
         &store,
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("people.csv line 3: schedule `lates` is not defined"),
         "{err}"

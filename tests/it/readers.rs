@@ -66,8 +66,7 @@ fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     let store2 = dir.path().join("store2");
     let out = run(&[&"ingest", &"--store", &store2, &cut]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("cut.log.bz2") && err.contains("compressed data is corrupt or ends early"),
         "{err}"
@@ -241,8 +240,7 @@ fn a_mixed_or_unknown_file_is_a_clear_error() {
     let store = dir.path().join("store");
     let out = run(&[&"ingest", &"--store", &store, &m]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("mixed.log") && err.contains("read equally well as squid and common (50%)"),
         "{err}"
@@ -251,8 +249,7 @@ fn a_mixed_or_unknown_file_is_a_clear_error() {
     std::fs::write(&u, "shopping list\nmilk\neggs\n").unwrap();
     let out = run(&[&"ingest", &"--store", &store, &u]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("notes.txt: cannot tell the log format"),
         "{err}"

@@ -365,7 +365,7 @@ fn a_window_below_the_minimum_needs_an_audited_reason() {
         &"30",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("below the minimum of 365 days"));
+    assert!(stderr(&out).contains("below the minimum of 365 days"));
     ok(&[
         &"purge",
         &"--store",
@@ -468,11 +468,7 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let r = &records(&store)[0];
     // The 400-day-old line is refused as too old; the recent one, dated
     // after --now, as later than now: --now only narrows.
@@ -506,7 +502,7 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
     assert!(store.join("purge.pending").exists());
     let out = run(&[&"usage", &"--store", &store]);
     assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains(&format!("(audit entry {seq}) did not finish")),
         "{err}"
@@ -655,7 +651,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
         &"wrong window",
     ]);
     assert_eq!(held.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&held.stderr).contains("legal hold(s) HR-9 keep 1 event(s)"));
+    assert!(stderr(&held).contains("legal hold(s) HR-9 keep 1 event(s)"));
     ok(&[&"hold", &"--store", &store, &"release", &"HR-9"]);
     let forgot = ok(&[
         &"store",
@@ -684,11 +680,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to purge"));
     assert_eq!(events(&store).len(), 2);
     // Every audit entry names the configuration by its SHA-256.
@@ -703,7 +695,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "[retention]\ndays = 365\n").unwrap();
     let out = run(&[&"purge", &"--store", &store, &"--config", &other]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("is not the store's own configuration"),
         "{err}"

@@ -31,15 +31,6 @@ fn run_within(args: &[Arg], secs: u64) -> std::process::Output {
     }
 }
 
-/// A command's standard output and error, as text.
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// Makes a FIFO (named pipe) at `path`.
 fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status().unwrap();
@@ -73,8 +64,8 @@ fn a_symlink_loop_is_reported_once_and_every_file_read_once() {
         &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let t = output_text(&out);
     assert_eq!(t.matches("symbolic-link loop").count(), 1, "{t}");
     assert!(
         t.contains("sub/loop is a symbolic-link loop back to"),
@@ -103,7 +94,7 @@ fn fifos_sockets_and_devices_are_never_opened() {
         &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
         t.contains("pipe is a FIFO (named pipe): skipped, never opened"),
@@ -117,9 +108,9 @@ fn fifos_sockets_and_devices_are_never_opened() {
         let out = run_within(&[&"ingest", &"--store", &store, &named], 30);
         assert_eq!(out.status.code(), Some(1));
         assert!(
-            text(&out).contains("not a log file: refused, never opened"),
+            output_text(&out).contains("not a log file: refused, never opened"),
             "{}",
-            text(&out)
+            output_text(&out)
         );
     }
     ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
@@ -138,7 +129,7 @@ fn an_unreadable_entry_is_named_and_the_rest_ingested() {
         30,
     );
     assert_eq!(out.status.code(), Some(1));
-    let t = text(&out);
+    let t = output_text(&out);
     assert!(
         t.contains("error: cannot read") && t.contains("archive"),
         "{t}"
@@ -157,7 +148,7 @@ fn an_image_in_a_folder_is_skipped_and_an_empty_folder_warned() {
         &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
         t.contains("skipped (not a log):") && t.contains("photo.png is a binary file"),
@@ -169,9 +160,9 @@ fn an_image_in_a_folder_is_skipped_and_an_empty_folder_warned() {
     let out = run_within(&[&"ingest", &"--store", &store, &empty], 30);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        text(&out).contains("holds no file to read"),
+        output_text(&out).contains("holds no file to read"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -342,7 +333,7 @@ fn error_messages_use_plain_words() {
         &dir.path().join("p"),
     ]);
     assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("the subject (users nobody) matches no event"),
         "{err}"
@@ -363,7 +354,7 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
         &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
         30,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let cases: [&[Arg]; 7] = [
         &[&"usage", &"--store", &store, &"--config", &fifo],
         &[&"usage", &"--store", &store, &"--people", &fifo],
@@ -393,7 +384,7 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
     let f = fifo.display().to_string();
     for args in cases {
         let out = run_within(args, 20);
-        let t = text(&out);
+        let t = output_text(&out);
         let args = shown(args);
         assert_ne!(out.status.code(), Some(0), "{args:?}: {t}");
         assert!(t.contains(&f), "{args:?} names the file: {t}");
@@ -438,7 +429,7 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
     mkfifo(&fifo);
     for key in [fifo.as_path(), Path::new("/dev/zero")] {
         let out = run_within(&[&"verify", &"--public-key", &key, &pack], 20);
-        let t = text(&out);
+        let t = output_text(&out);
         let key = key.display().to_string();
         assert_ne!(out.status.code(), Some(0), "{key}: {t}");
         assert!(t.contains(&key), "{key} named: {t}");
@@ -453,7 +444,7 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
     mkfifo(&log);
     let args = report_args(dir.path(), &store, &cfg, "R-10", base);
     let out = run_within(&args_of(&args), 60);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(packs.join("R-10/data/summary.json")).unwrap())
             .unwrap();
@@ -507,7 +498,7 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
         .stdout(full)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     let last = audit_entries(&store).pop().unwrap();
     assert_eq!(last["command"], "usage");
     assert!(

@@ -379,7 +379,7 @@ for row in con.execute(open(sql).read()).fetchall():
     assert!(
         out.status.success(),
         "DuckDB (python3 -m pip install duckdb) failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
     let mut rows = Rows::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {

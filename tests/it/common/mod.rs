@@ -85,6 +85,15 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A command's standard output and then its standard error, as text.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// The entries of the store's audit log (`audit.jsonl`), oldest first.
 pub fn audit_entries(store: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(store.join("audit.jsonl"))
