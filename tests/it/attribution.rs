@@ -1,8 +1,9 @@
 //! Attribution of events logged with only an address, end to end: identity
 //! files imported after the log, exact seconds per person from `usage`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::common::pack::Record;
 use crate::common::*;
 
 /// A Windows Security event as Event Viewer exports it.
@@ -12,10 +13,11 @@ fn event(id: u32, time: &str, user: &str, logon_id: &str, ip: &str) -> String {
     )
 }
 
-fn config(store: &Path) -> String {
+/// Writes [`UTC_CONFIG`] to `c.toml` beside `store`; returns its path.
+fn config(store: &Path) -> PathBuf {
     let p = store.parent().unwrap().join("c.toml");
     std::fs::write(&p, UTC_CONFIG).unwrap();
-    p.display().to_string()
+    p
 }
 
 #[test]
@@ -36,10 +38,9 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     let log = write_log(root, "firewall.log", &lines);
     let store = root.join("store");
     ingest(&store, &log);
-    let st = store.to_str().unwrap();
     let ip5 = pseudonym(&store, "ip:10.0.0.5");
     assert_eq!(
-        social_seconds(&store, Path::new(&config(&store))).get(&ip5),
+        social_seconds(&store, &config(&store)).get(&ip5),
         Some(&(60 + 1260 + 60 + 660 + 660 + 60))
     );
 
@@ -88,24 +89,24 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     .unwrap();
     let c = config(&store);
     let out = ok(&[
-        "identity",
-        "import",
-        "--store",
-        st,
-        "--config",
+        &"identity",
+        &"import",
+        &"--store",
+        &store,
+        &"--config",
         &c,
-        "--assets",
-        assets.to_str().unwrap(),
-        events.to_str().unwrap(),
-        csv.to_str().unwrap(),
-        leases.to_str().unwrap(),
+        &"--assets",
+        &assets,
+        &events,
+        &csv,
+        &leases,
     ]);
     assert!(
         out.contains("windows-events") && out.contains("dhcpd-leases"),
         "{out}"
     );
 
-    let got = social_seconds(&store, Path::new(&config(&store)));
+    let got = social_seconds(&store, &config(&store));
     let who = |u: &str| got.get(&pseudonym(&store, u)).copied();
     assert_eq!(
         who("jsmith"),
@@ -128,14 +129,14 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     // the firewall log's silences of 30 minutes or more in working hours
     // (09:00–17:00 UTC).
     let json = ok(&[
-        "usage",
-        "--coverage",
-        "--config",
+        &"usage",
+        &"--coverage",
+        &"--config",
         &c,
-        "--store",
-        st,
-        "--format",
-        "json",
+        &"--store",
+        &store,
+        &"--format",
+        &"json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let day_of = |who: &str| {
@@ -205,23 +206,20 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert!(audit.contains(&sha256_hex(&std::fs::read(&events).unwrap())));
 
     // Importing the same file again changes nothing.
-    let again = ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    let again = ok(&[&"identity", &"import", &"--store", &store, &csv]);
     assert!(again.contains("already imported"), "{again}");
 }
 
-/// An authorisation record for `subject` (a TOML `[subject]` body) over
-/// D−1 to D+1, valid now by the system clock.
+/// An authorisation record (case HR-2026-031) for `subject` (a TOML
+/// `[subject]` body) over D−1 to D+1, valid now by the system clock.
 fn record(subject: &str) -> String {
-    format!(
-        "reference = \"HR-2026-031\"\ngrounds = \"excessive_non_work_use\"\nrequested_by = \"Dana Whitfield\"\n\
-         authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\nrecord_of_concern = \"ROC-1\"\n\
-         dpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\n{subject}\n[authorised_by]\nname = \"Morgan Ellis\"\n\
-         role = \"Head of HR\"\n[period]\nfrom = {}\nto = {}\n",
-        TIMES.0,
-        TIMES.1,
-        day(-1),
-        day(1)
-    )
+    Record {
+        reference: "HR-2026-031",
+        subject,
+        to: day(1),
+        ..Record::default()
+    }
+    .to_string()
 }
 
 #[test]
@@ -231,7 +229,6 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     let store = root.join("store");
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
-    let c = cfg.to_str().unwrap();
     let fb = "www.facebook.com";
     // D: jsmith's own logged session at 09:00 (5 requests a minute apart),
     // then from 10:00 only the firewall's address-only events (21 requests)
@@ -240,14 +237,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     lines.extend(every(&at(0, "10:00:00"), 60, 21, "-", fb));
     lines.push(line(&at(0, "15:00:00"), "-", fb));
     let log = write_log(root, "firewall.log", &lines);
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        c,
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &cfg, &log]);
     let xml = [
         event(4624, &at(0, "09:55:00"), "jsmith", "0x7", "10.0.0.5"),
         event(4634, &at(0, "11:00:00"), "jsmith", "0x7", "-"),
@@ -255,15 +245,14 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     .join("\n");
     let events = root.join("security.xml");
     std::fs::write(&events, &xml).unwrap();
-    let st = store.to_str().unwrap();
     ok(&[
-        "identity",
-        "import",
-        "--store",
-        st,
-        "--config",
-        c,
-        events.to_str().unwrap(),
+        &"identity",
+        &"import",
+        &"--store",
+        &store,
+        &"--config",
+        &cfg,
+        &events,
     ]);
     let source = &sha256_hex(xml.as_bytes())[..16];
 
@@ -272,17 +261,17 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
         std::fs::write(&auth, record(subject)).unwrap();
         let packs = root.join(format!("packs-{}", subject.len()));
         ok(&[
-            "report",
-            "--store",
-            st,
-            "--config",
-            c,
-            "--authorisation",
-            auth.to_str().unwrap(),
-            "--out",
-            packs.to_str().unwrap(),
-            "--supersede",
-            "attribution test",
+            &"report",
+            &"--store",
+            &store,
+            &"--config",
+            &cfg,
+            &"--authorisation",
+            &auth,
+            &"--out",
+            &packs,
+            &"--supersede",
+            &"attribution test",
         ]);
         let pack = std::fs::read_dir(&packs)
             .unwrap()
@@ -290,7 +279,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
             .unwrap()
             .unwrap()
             .path();
-        ok(&["verify", pack.to_str().unwrap()]);
+        ok(&[&"verify", &pack]);
         pack
     };
     // Named by user: the logged session and the attributed one; not 15:00.
@@ -298,18 +287,18 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     std::fs::write(&first, record("users = [\"jsmith\"]")).unwrap();
     let packs = root.join("packs");
     ok(&[
-        "report",
-        "--store",
-        st,
-        "--config",
-        c,
-        "--authorisation",
-        first.to_str().unwrap(),
-        "--out",
-        packs.to_str().unwrap(),
+        &"report",
+        &"--store",
+        &store,
+        &"--config",
+        &cfg,
+        &"--authorisation",
+        &first,
+        &"--out",
+        &packs,
     ]);
     let pack = packs.join("HR-2026-031");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["events"], 26);
@@ -366,7 +355,6 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
 fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let st = store.to_str().unwrap();
     let csv = dir.path().join("vpn.csv");
     // Purged as of 2026-11-22: the cutoff is 2025-11-22 (365 days).
     std::fs::write(
@@ -377,43 +365,43 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
          10.0.0.5,carol,2025-12-01T09:00:00Z,2025-12-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[&"identity", &"import", &"--store", &store, &csv]);
     ok(&[
-        "hold",
-        "--store",
-        st,
-        "add",
-        "--reference",
-        "HR-2025-044",
-        "--users",
-        "bob",
-        "--from",
-        "2025-10-01",
-        "--to",
-        "2025-10-31",
-        "--reason",
-        "grievance",
-        "--allow-unknown-user",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-2025-044",
+        &"--users",
+        &"bob",
+        &"--from",
+        &"2025-10-01",
+        &"--to",
+        &"2025-10-31",
+        &"--reason",
+        &"grievance",
+        &"--allow-unknown-user",
     ]);
     let plan = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--format",
-        "json",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--format",
+        &"json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
     assert_eq!(v["kept_by_hold"]["HR-2025-044"]["intervals"], 1, "{plan}");
     ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
     ]);
     let s = netusage::store::Store::open(&store).unwrap();
     let source = &netusage::store::identity::sources(&s).unwrap()[0].source;
@@ -475,7 +463,6 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     );
     let log = write_log(root, "proxy.log", &lines);
     let store = root.join("store");
-    let st = store.to_str().unwrap();
     ingest(&store, &log);
     let csv = root.join("vpn.csv");
     std::fs::write(
@@ -485,32 +472,32 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
          10.0.0.6,bob,2025-10-01T08:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[&"identity", &"import", &"--store", &store, &csv]);
     ok(&[
-        "hold",
-        "--store",
-        st,
-        "add",
-        "--reference",
-        "HR-2025-051",
-        "--users",
-        "alice",
-        "--from",
-        "2025-10-01",
-        "--to",
-        "2025-10-31",
-        "--reason",
-        "tribunal",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-2025-051",
+        &"--users",
+        &"alice",
+        &"--from",
+        &"2025-10-01",
+        &"--to",
+        &"2025-10-31",
+        &"--reason",
+        &"tribunal",
     ]);
     // Purged as of 2026-11-22: the cutoff is 2025-11-22, so all of it expired.
     let plan = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--format",
-        "json",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--format",
+        &"json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&plan).unwrap();
     assert_eq!(
@@ -522,12 +509,12 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     // alice's interval started the day before the hold: it is kept all the same.
     assert_eq!(v["identity_intervals_removed"], 1, "{plan}");
     let table = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
     ]);
     assert!(
         table.contains(
@@ -543,7 +530,7 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
     assert_eq!(stored(&store), want);
     // And analysis still attributes them to her: the interval survived.
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // Two sessions: 09:00–09:02 + 60 s allowance (180 s) and 10:00–10:03 + 60 s (240 s).
     assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&420));
     assert_eq!(secs.len(), 1, "{secs:?}");
@@ -570,7 +557,6 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
         .collect();
     let log = write_log(root, "proxy.log", &[planted, own].concat());
     let store = root.join("store");
-    let st = store.to_str().unwrap();
     ingest(&store, &log);
     let csv = root.join("dhcp.csv");
     std::fs::write(
@@ -578,9 +564,9 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
         "ip,user,from,to\n10.0.0.50,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
     )
     .unwrap();
-    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[&"identity", &"import", &"--store", &store, &csv]);
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
     assert_eq!(secs.get(&pseudonym(&store, "alice")), Some(&120));
     // The planted five stay under the name as logged (240 s + 60 s), keyed
@@ -607,7 +593,6 @@ fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
         .collect();
     let log = write_log(root, "proxy.log", &lines);
     let store = root.join("store");
-    let st = store.to_str().unwrap();
     ingest(&store, &log);
     let csv = root.join("vpn.csv");
     std::fs::write(
@@ -618,49 +603,49 @@ fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
          10.0.0.71,dave,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&["identity", "import", "--store", st, csv.to_str().unwrap()]);
+    ok(&[&"identity", &"import", &"--store", &store, &csv]);
     // The address's events are ambiguous (alice and bob at once): a hold on
     // the address as its account keeps them.
     ok(&[
-        "hold",
-        "--store",
-        st,
-        "add",
-        "--reference",
-        "HR-70",
-        "--users",
-        "ip:10.0.0.70",
-        "--from",
-        "2025-10-01",
-        "--to",
-        "2025-10-01",
-        "--reason",
-        "shared desk",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-70",
+        &"--users",
+        &"ip:10.0.0.70",
+        &"--from",
+        &"2025-10-01",
+        &"--to",
+        &"2025-10-01",
+        &"--reason",
+        &"shared desk",
     ]);
     // dave has no event, but an identity record: a hold may name him.
     ok(&[
-        "hold",
-        "--store",
-        st,
-        "add",
-        "--reference",
-        "HR-71",
-        "--users",
-        "dave",
-        "--from",
-        "2025-10-01",
-        "--to",
-        "2025-10-01",
-        "--reason",
-        "case",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-71",
+        &"--users",
+        &"dave",
+        &"--from",
+        &"2025-10-01",
+        &"--to",
+        &"2025-10-01",
+        &"--reason",
+        &"case",
     ]);
     ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
     ]);
     let s = netusage::store::Store::open(&store).unwrap();
     let source = &netusage::store::identity::sources(&s).unwrap()[0].source;
@@ -694,7 +679,7 @@ fn a_logged_name_reading_ip_is_a_person_apart_from_the_address() {
     let store = root.join("store");
     ingest(&store, &log);
     let cfg = config(&store);
-    let secs = social_seconds(&store, Path::new(&cfg));
+    let secs = social_seconds(&store, &cfg);
     // The address alone: 14:00–14:01 + 60 s; the forged name: 10:00–10:04 + 60 s.
     assert_eq!(secs.get(&pseudonym(&store, "ip:10.0.0.50")), Some(&120));
     assert_eq!(

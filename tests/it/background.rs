@@ -11,6 +11,7 @@ use crate::common::*;
 struct Rng(u64);
 
 impl Rng {
+    /// The next number of the sequence.
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -67,6 +68,7 @@ fn generate() -> (Vec<String>, BTreeMap<String, i64>) {
     (lines, truth)
 }
 
+/// UTC milliseconds as RFC 3339 to the millisecond.
 fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap()

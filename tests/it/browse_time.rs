@@ -12,34 +12,19 @@ fn usage(lines: &[String], config: Option<&str>) -> BTreeMap<(String, String), (
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let log = write_log(dir.path(), "access.log", lines);
-    let mut args = vec![
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ];
     let cfg = dir.path().join("config.toml");
     if let Some(c) = config {
         std::fs::write(&cfg, c).unwrap();
-        args.extend(["--config", cfg.to_str().unwrap()]);
-        ok(&[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--config",
-            cfg.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-            log.to_str().unwrap(),
-        ]);
+        ingest_as_of(&store, TEST_NOW, &[&"--config", &cfg], &log);
     } else {
         ingest(&store, &log);
     }
-    let csv = ok(&args);
+    let csv = usage_csv(&store, config.map(|_| cfg.as_path()));
     parse(&csv, &store)
 }
 
+/// Rows of a `usage --format csv` text keyed by (user, category), the
+/// user told from the pseudonyms of the test users in `store`.
 fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)> {
     let mut lines = csv.lines();
     assert_eq!(
@@ -62,6 +47,7 @@ fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)
         .collect()
 }
 
+/// The numeric columns of the row of `user` and category `cat`.
 fn row(u: &BTreeMap<(String, String), (Vec<i64>, bool)>, user: &str, cat: &str) -> Vec<i64> {
     u.get(&(user.to_string(), cat.to_string()))
         .unwrap_or_else(|| panic!("no row {user}/{cat} in {u:?}"))
@@ -245,13 +231,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     let log = write_log(dir.path(), "a.log", &lines);
     ingest(&store, &log);
     let u = parse(
-        &ok(&[
-            "usage",
-            "--store",
-            store.to_str().unwrap(),
-            "--format",
-            "csv",
-        ]),
+        &ok(&[&"usage", &"--store", &store, &"--format", &"csv"]),
         &store,
     );
     assert_eq!(
@@ -262,13 +242,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
         u[&("alice".into(), "social_media".into())],
         (vec![780, 0, 0, 780, 1, 0], false)
     );
-    let flags = ok(&[
-        "flags",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
+    let flags = ok(&[&"flags", &"--store", &store, &"--format", &"csv"]);
     let harry = pseudonym(&store, "harry");
     // Gaps of 120 s keep one session under every idle timeout of the
     // sensitivity set (2, 5, 10 min): 1260 s each time; counting 60 s per
@@ -282,15 +256,15 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     );
     // --from/--to select local dates: the day before holds nothing.
     let none = ok(&[
-        "flags",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-        "--from",
-        "2025-06-10",
-        "--to",
-        "2025-06-10",
+        &"flags",
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
+        &"--from",
+        &"2025-06-10",
+        &"--to",
+        &"2025-06-10",
     ]);
     assert_eq!(
         none,
@@ -349,9 +323,16 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
         format!("{UTC_CONFIG}[browse_time]\nidle_timeout_s = 600\n"),
     )
     .unwrap();
-    let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
-    ingest_as_of(&store, TEST_NOW, &["--config", c], &log);
-    let csv = ok(&["flags", "--config", c, "--store", st, "--format", "csv"]);
+    ingest_as_of(&store, TEST_NOW, &[&"--config", &cfg], &log);
+    let csv = ok(&[
+        &"flags",
+        &"--config",
+        &cfg,
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
+    ]);
     let p = pseudonym(&store, "dbrown");
     assert_eq!(
         csv,
@@ -361,7 +342,7 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
              {p},2025-06-12,1740,900,1740,0,0,2,300,1740,marginal,counted\n"
         )
     );
-    let table = ok(&["flags", "--config", c, "--store", st]);
+    let table = ok(&[&"flags", &"--config", &cfg, &"--store", &store]);
     assert!(
         table.contains(
             "(idle 2 min, idle 5 min, idle 10 min, 60 s per request, distinct active minutes)"
@@ -408,11 +389,10 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
         "old.log",
         &every("2014-05-05T09:00:00Z", 60, 3, "bob", "www.facebook.com"),
     );
-    let st = store.to_str().unwrap();
     ingest_as_of(&store, "2014-06-01T00:00:00Z", &[], &log);
-    let out = run(&["usage", "--store", st]);
+    let out = run(&[&"usage", &"--store", &store]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains(
             "2014-05-05 is outside the years whose bank holidays netusage knows (2015–2035)"
@@ -424,13 +404,13 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     let cfg = dir.path().join("none.toml");
     std::fs::write(&cfg, "[schedule]\nbank_holidays = \"none\"\n").unwrap();
     let csv = ok(&[
-        "usage",
-        "--store",
-        st,
-        "--config",
-        cfg.to_str().unwrap(),
-        "--format",
-        "csv",
+        &"usage",
+        &"--store",
+        &store,
+        &"--config",
+        &cfg,
+        &"--format",
+        &"csv",
     ]);
     let p = pseudonym(&store, "bob");
     assert!(

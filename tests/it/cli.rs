@@ -5,12 +5,12 @@ use crate::common::*;
 #[test]
 fn categories_lookup_names_the_rule() {
     let out = ok(&[
-        "categories",
-        "lookup",
-        "--format",
-        "csv",
-        "https://Static.XX.FBCDN.net:443/x.png",
-        "intranet",
+        &"categories",
+        &"lookup",
+        &"--format",
+        &"csv",
+        &"https://Static.XX.FBCDN.net:443/x.png",
+        &"intranet",
     ]);
     assert_eq!(
         out,
@@ -38,13 +38,13 @@ fn user_rules_apply_to_events_already_stored() {
     )
     .unwrap();
     let out = ok(&[
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-        "--categories",
-        rules.to_str().unwrap(),
+        &"usage",
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
+        &"--categories",
+        &rules,
     ]);
     let p = pseudonym(&store, "alice");
     assert_eq!(
@@ -67,31 +67,19 @@ fn bad_config_is_a_usage_error_naming_the_key() {
     ingest(&store, &log);
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[schedule]\ntime_zone = \"Europe/Londn\"\n").unwrap();
-    let out = run(&[
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let out = run(&[&"usage", &"--store", &store, &"--config", &cfg]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("time_zone `Europe/Londn` is not an IANA time zone name"),
         "{err}"
     );
     std::fs::write(&cfg, "[policy]\npersonal_use = \"sometimes\"\n").unwrap();
-    let out = run(&[
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let out = run(&[&"usage", &"--store", &store, &"--config", &cfg]);
     assert_eq!(out.status.code(), Some(2));
     // Unknown subcommand or option: clap's usage error, also 2.
     assert_eq!(
-        run(&["usage", "--frmo", "2025-01-01"]).status.code(),
+        run(&[&"usage", &"--frmo", &"2025-01-01"]).status.code(),
         Some(2)
     );
 }
@@ -106,16 +94,9 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
         &[line("2025-06-11T09:00:00Z", "alice", "x.com")],
     );
     let held = netusage::store::Store::open_for_write(&store).unwrap();
-    let out = run(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is in use by another netusage process"));
+    assert!(stderr(&out).contains("is in use by another netusage process"));
     drop(held);
     ingest(&store, &log);
 }
@@ -123,13 +104,9 @@ fn a_second_writer_is_refused_while_the_lock_is_held() {
 #[test]
 fn usage_without_a_store_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "usage",
-        "--store",
-        dir.path().join("nope").to_str().unwrap(),
-    ]);
+    let out = run(&[&"usage", &"--store", &dir.path().join("nope")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("run `netusage ingest --store"));
+    assert!(stderr(&out).contains("run `netusage ingest --store"));
 }
 
 #[test]
@@ -146,15 +123,14 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     lines.push(line("2025-06-11T09:00:00Z", "carol", "www.gov.uk"));
     let log = write_log(dir.path(), "a.log", &lines);
     ingest(&store, &log);
-    let s = store.to_str().unwrap();
     let table = ok(&[
-        "usage",
-        "--store",
-        s,
-        "--from",
-        "2025-06-11",
-        "--to",
-        "2025-06-11",
+        &"usage",
+        &"--store",
+        &store,
+        &"--from",
+        &"2025-06-11",
+        &"--to",
+        &"2025-06-11",
     ]);
     let (a, b, c) = (
         pseudonym(&store, "alice"),
@@ -180,16 +156,24 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     );
     assert!(!table.contains("[[\""), "no TOML in the table: {table}");
     // --top 1: only alice.
-    let top = ok(&["usage", "--store", s, "--top", "1"]);
+    let top = ok(&[&"usage", &"--store", &store, &"--top", &"1"]);
     assert_eq!(top.lines().filter(|l| l.contains(" u-")).count(), 1);
     assert!(top.contains(&a));
     // --by-category: the flag on the social_media row only.
-    let by = ok(&["usage", "--store", s, "--by-category"]);
+    let by = ok(&[&"usage", &"--store", &store, &"--by-category"]);
     let flagged: Vec<&str> = by.lines().filter(|l| l.contains("FLAGGED")).collect();
     assert_eq!(flagged.len(), 1, "{by}");
     assert!(flagged[0].contains("social_media"), "{by}");
     // CSV keeps every category row, flagged on each of the person's rows.
-    let csv = ok(&["usage", "--store", s, "--format", "csv", "--top", "1"]);
+    let csv = ok(&[
+        &"usage",
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
+        &"--top",
+        &"1",
+    ]);
     assert_eq!(
         csv,
         format!(
@@ -201,23 +185,23 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
 
 #[test]
 fn completions_and_the_man_page_are_generated() {
-    let bash = ok(&["completions", "bash"]);
+    let bash = ok(&[&"completions", &"bash"]);
     assert!(bash.contains("_netusage()"), "{bash}");
     assert!(bash.contains("--log-format"));
-    let zsh = ok(&["completions", "zsh"]);
+    let zsh = ok(&[&"completions", &"zsh"]);
     assert!(zsh.starts_with("#compdef netusage"));
-    let man = ok(&["man"]);
+    let man = ok(&[&"man"]);
     assert!(man.contains(".TH netusage 1"), "{man}");
     assert!(man.contains("NETUSAGE_STORE"));
-    let help = ok(&["--help"]);
+    let help = ok(&[&"--help"]);
     assert!(help.contains("NETUSAGE_OPERATOR") && help.contains("NETUSAGE_STORE"));
-    let ingest = ok(&["ingest", "--help"]);
+    let ingest = ok(&[&"ingest", &"--help"]);
     assert!(ingest.contains("--log-format") && ingest.contains("create it when absent"));
 }
 
 #[test]
 fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
-    let out = ok(&["policy", "show", "chelmsford"]);
+    let out = ok(&[&"policy", &"show", &"chelmsford"]);
     assert!(
         out.starts_with("chelmsford: Chelmsford City Council\n"),
         "{out}"
@@ -237,7 +221,7 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
         "[policy]\npreset = \"west-dunbartonshire\"\nmax_working_minutes_per_day = 10\nexempt_users = [\"CORP\\\\Comms\"]\n[identity]\nlocal_realms = [\"CORP\"]\n",
     )
     .unwrap();
-    let out = ok(&["policy", "show", "--config", cfg.to_str().unwrap()]);
+    let out = ok(&[&"policy", &"show", &"--config", &cfg]);
     for want in [
         "Preset: west-dunbartonshire (West Dunbartonshire Council",
         "Scottish bank holidays off",
@@ -247,7 +231,7 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
-    let out = ok(&["policy", "show", "sheffield"]);
+    let out = ok(&[&"policy", &"show", &"sheffield"]);
     for want in [
         "sheffield: Sheffield City Council",
         "\"We permit personal use of social networking sites at work during break times",
@@ -257,16 +241,16 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
-    let bad = run(&["policy", "show", "leeds"]);
+    let bad = run(&[&"policy", &"show", &"leeds"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("presets: charnwood, chelmsford"));
+    assert!(stderr(&bad).contains("presets: charnwood, chelmsford"));
     // Named schedules and the HR files in force are stated too.
     std::fs::write(
         &cfg,
         "[schedules.nights]\nworking_hours = [\"22:00\", \"06:00\"]\nbreaks = []\n[profiles]\npeople = \"hr/people.csv\"\n",
     )
     .unwrap();
-    let out = ok(&["policy", "show", "--config", cfg.to_str().unwrap()]);
+    let out = ok(&[&"policy", &"show", &"--config", &cfg]);
     for want in [
         "Schedule `nights`: Monday to Friday 22:00–06:00 (ending the next day), no official break",
         "People on named schedules: hr/people.csv; leave: none",
@@ -286,40 +270,32 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
 fn the_readme_first_command_works_two_years_from_now() {
     let dir = tempfile::tempdir().unwrap();
     let samples = dir.path().join("sample_logs");
-    std::fs::create_dir_all(samples.join("public")).unwrap();
     let public = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public");
-    for e in std::fs::read_dir(&public).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, samples.join("public").join(p.file_name().unwrap())).unwrap();
-    }
-    let council = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
+    copy_tree(&public, &samples.join("public"));
+    let council = council_config();
     let store = dir.path().join("store");
-    let faked = |args: &[&str]| {
+    let faked = |args: &[Arg]| {
         let out = std::process::Command::new("faketime")
             .args(["-f", "+730d"])
             .arg(env!("CARGO_BIN_EXE_netusage"))
-            .args(args)
+            .args(args.iter().map(|a| a.as_ref()))
             .env_remove("NETUSAGE_TEST_CLOCK")
             .output()
             .expect("faketime runs");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{:?}: {}", shown(args), stderr(&out));
         out
     };
-    faked(&["sample-logs", samples.to_str().unwrap()]);
+    faked(&[&"sample-logs", &samples]);
     let out = faked(&[
-        "analyse",
-        "--config",
-        council.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        samples.to_str().unwrap(),
+        &"analyse",
+        &"--config",
+        &council,
+        &"--store",
+        &store,
+        &samples,
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let r = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    let err = stderr(&out);
+    let r = records(&store);
     let council_log = r
         .iter()
         .find(|r| r.path.ends_with("council-office-access.log"))
@@ -372,17 +348,17 @@ fn renamed_options_work_under_their_new_names_and_their_aliases() {
     {
         let store = dir.path().join(format!("s{k}"));
         let out = ok(&[
-            "identity",
-            "import",
-            "--store",
-            store.to_str().unwrap(),
-            format,
-            "csv",
-            zone,
-            "UTC",
-            "--format",
-            "csv",
-            csv.to_str().unwrap(),
+            &"identity",
+            &"import",
+            &"--store",
+            &store,
+            &format,
+            &"csv",
+            &zone,
+            &"UTC",
+            &"--format",
+            &"csv",
+            &csv,
         ]);
         // The summary's figures (the path and time columns aside).
         summaries.push(
@@ -397,7 +373,7 @@ fn renamed_options_work_under_their_new_names_and_their_aliases() {
         );
     }
     assert_eq!(summaries[0], summaries[1]);
-    let help = ok(&["dns", "import", "--help"]);
+    let help = ok(&[&"dns", &"import", &"--help"]);
     assert!(
         help.contains("--source-time-zone") && !help.contains("--time-zone <"),
         "{help}"
@@ -421,8 +397,7 @@ fn the_usage_table_labels_addresses_and_says_top_n_of_how_many() {
     ));
     let log = write_log(dir.path(), "a.log", &lines);
     ingest(&store, &log);
-    let s = store.to_str().unwrap();
-    let table = ok(&["usage", "--store", s]);
+    let table = ok(&[&"usage", &"--store", &store]);
     let address = pseudonym(&store, "ip:10.0.0.5");
     assert!(table.contains(&format!("{address} (address)")), "{table}");
     assert!(table.contains("blocked (all sites)"), "{table}");
@@ -431,13 +406,13 @@ fn the_usage_table_labels_addresses_and_says_top_n_of_how_many() {
         table.contains("1 people and 1 client address(es) no identity record attributes"),
         "{table}"
     );
-    let top = ok(&["usage", "--store", s, "--top", "1"]);
+    let top = ok(&[&"usage", &"--store", &store, &"--top", &"1"]);
     assert!(top.contains("Top 1 of 2: "), "{top}");
     assert!(
         top.contains(&pseudonym(&store, "alice")) && !top.contains(&address),
         "{top}"
     );
     // The CSV keeps the bare pseudonym.
-    let csv = ok(&["usage", "--store", s, "--format", "csv"]);
+    let csv = ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
     assert!(csv.contains(&format!("{address},social_media,")), "{csv}");
 }

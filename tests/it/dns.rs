@@ -2,6 +2,7 @@
 //! address are named after the client's most recent lookup of that address
 //! within the window, never a later one; with no lookup they keep the address.
 
+use crate::common::pack::Record;
 use crate::common::*;
 
 #[test]
@@ -21,7 +22,6 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
     ingest(&store, &log);
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
-    let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
     // One person: their social-media seconds.
     let social = || -> i64 { social_seconds(&store, &cfg).values().sum() };
     assert_eq!(social(), 0, "addresses alone are not social media");
@@ -37,17 +37,17 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
     )
     .unwrap();
     let out = ok(&[
-        "dns",
-        "import",
-        "--store",
-        st,
-        "--time-zone",
-        "UTC",
-        "--year",
-        "2025",
-        "--format",
-        "csv",
-        dns.to_str().unwrap(),
+        &"dns",
+        &"import",
+        &"--store",
+        &store,
+        &"--time-zone",
+        &"UTC",
+        &"--year",
+        &"2025",
+        &"--format",
+        &"csv",
+        &dns,
     ]);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(
@@ -57,7 +57,15 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
     );
     // Only the five connections after the 09:58 lookup are named (facebook).
     assert_eq!(social(), 300);
-    let by_cat = ok(&["usage", "--config", c, "--store", st, "--format", "csv"]);
+    let by_cat = ok(&[
+        &"usage",
+        &"--config",
+        &cfg,
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
+    ]);
     assert!(by_cat.contains(",social_networking,"), "{by_cat}");
     assert!(
         !by_cat.contains("photo_sharing"),
@@ -125,7 +133,6 @@ fn dns_samples_are_read_with_every_line_accounted_for() {
 fn the_purge_removes_lookups_older_than_the_retention_window() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let st = store.to_str().unwrap();
     let dns = dir.path().join("dnsmasq.log");
     std::fs::write(
         &dns,
@@ -134,24 +141,18 @@ fn the_purge_removes_lookups_older_than_the_retention_window() {
     )
     .unwrap();
     ok(&[
-        "dns",
-        "import",
-        "--store",
-        st,
-        "--year",
-        "2025",
-        dns.to_str().unwrap(),
+        &"dns", &"import", &"--store", &store, &"--year", &"2025", &dns,
     ]);
     // As of 2026-11-22 the cutoff is 2025-11-22: October's lookup goes.
     let out = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
-        "--format",
-        "json",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
+        &"--format",
+        &"json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["dns_lookups_removed"], 1, "{out}");
@@ -171,20 +172,12 @@ fn an_evidence_pack_shows_connections_named_from_dns() {
     let store = root.join("store");
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
-    let (st, c) = (store.to_str().unwrap(), cfg.to_str().unwrap());
     let log = write_log(
         root,
         "fw.log",
         &every(&at(0, "10:00:00"), 60, 5, "jsmith", "157.240.1.35"),
     );
-    ok(&[
-        "ingest",
-        "--store",
-        st,
-        "--config",
-        c,
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &cfg, &log]);
     let d = recent_tuesday();
     let stamp = d.format("%b %e").to_string();
     let dns = root.join("dnsmasq.log");
@@ -197,45 +190,39 @@ fn an_evidence_pack_shows_connections_named_from_dns() {
     .unwrap();
     let year = chrono::Datelike::year(&d).to_string();
     ok(&[
-        "dns",
-        "import",
-        "--store",
-        st,
-        "--time-zone",
-        "UTC",
-        "--year",
+        &"dns",
+        &"import",
+        &"--store",
+        &store,
+        &"--time-zone",
+        &"UTC",
+        &"--year",
         &year,
-        dns.to_str().unwrap(),
+        &dns,
     ]);
     let auth = root.join("auth.toml");
-    std::fs::write(
-        &auth,
-        format!(
-            "reference = \"HR-2026-040\"\ngrounds = \"excessive_non_work_use\"\nrequested_by = \"Dana Whitfield\"\n\
-             authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\nrecord_of_concern = \"R\"\n\
-             dpia = \"D\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"jsmith\"]\n[authorised_by]\nname = \"Morgan Ellis\"\n\
-             role = \"Head of HR\"\n[period]\nfrom = {}\nto = {}\n",
-            TIMES.0,
-            TIMES.1,
-            day(0),
-            day(0)
-        ),
-    )
-    .unwrap();
+    let record = Record {
+        reference: "HR-2026-040",
+        subject: r#"users = ["jsmith"]"#,
+        from: day(0),
+        to: day(0),
+        ..Record::default()
+    };
+    std::fs::write(&auth, record.to_string()).unwrap();
     let packs = root.join("packs");
     ok(&[
-        "report",
-        "--store",
-        st,
-        "--config",
-        c,
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        packs.to_str().unwrap(),
+        &"report",
+        &"--store",
+        &store,
+        &"--config",
+        &cfg,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &packs,
     ]);
     let pack = packs.join("HR-2026-040");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
     let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
     let mut r = csv::Reader::from_reader(events.as_bytes());
     let h = r.headers().unwrap().clone();

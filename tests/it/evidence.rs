@@ -4,119 +4,34 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::common::pack::*;
 use crate::common::*;
 
-/// A valid record for `users` over D−1 (Monday) to D+5 (Sunday), authorised
-/// an hour ago and expiring in 30 days by the system clock.
-fn record(users: &str) -> String {
-    format!(
-        r#"reference = "HR-2026-017"
-grounds = "excessive_non_work_use"
-requested_by = "Dana Whitfield"
-authorised_at = {}
-expires = {}
-covert = false
-subject_notified = true
-record_of_concern = "ROC-2026-044"
-dpia = "DPIA-ICT-007"
-[subject]
-employee_id = "E10442"
-users = {users}
-[authorised_by]
-name = "Morgan Ellis"
-role = "Head of HR"
-[period]
-from = {}
-to = {}
-"#,
-        TIMES.0,
-        TIMES.1,
-        day(-1),
-        day(5)
-    )
-}
-
-struct Case {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: PathBuf,
-    config: PathBuf,
-}
-
-/// A store with alice (10.0.0.5), bob (10.9.9.9) and a hostile user name,
-/// on days around D (local time = UTC, realm CORP stripped).
-fn case() -> Case {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    let store = root.join("store");
-    let config = root.join("config.toml");
-    std::fs::write(&config, UTC_CONFIG).unwrap();
-    let mut lines = every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com"); // 22 min of working time
-    lines.push(line(&at(0, "15:00:00"), "alice", "www.gov.uk"));
-    lines.push(denied(&at(1, "10:00:00"), "alice", "www.bet365.com"));
-    lines.push(line(&at(-9, "10:00:00"), "alice", "x.com")); // before the period
-    let bob: Vec<String> = every(&at(0, "10:00:00"), 60, 5, "bob", "x.com")
-        .into_iter()
-        .map(|l| l.replace("10.0.0.5", "10.9.9.9"))
-        .collect();
-    lines.extend(bob);
+/// The lines [`case`] adds for these tests, on days around D: alice's visit
+/// to www.gov.uk, a denied request of hers and one before the period, and
+/// two requests by a hostile user name (markup and a spreadsheet formula).
+fn more_lines() -> Vec<String> {
+    let mut lines = vec![
+        line(&at(0, "15:00:00"), "alice", "www.gov.uk"),
+        denied(&at(1, "10:00:00"), "alice", "www.bet365.com"),
+        line(&at(-9, "10:00:00"), "alice", "x.com"), // before the period
+    ];
     let t = ms(&at(2, "10:00:00"));
     lines.push(format!(
         "{}.000 5 10.0.0.7 TCP_MISS/200 10 GET http://evil.example/<script>alert(1)</script> =HYPERLINK(\"http://x\") HIER_DIRECT/1.2.3.4 text/html",
         t / 1000
     ));
     lines.push(format!("{}.000 5 10.0.0.7 TCP_TUNNEL/200 10 CONNECT <b>x</b>.example:443 =HYPERLINK(\"http://x\") HIER_DIRECT/1.2.3.4 -", t / 1000 + 30));
-    let log = write_log(&root, "access.log", &lines);
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    Case {
-        _dir: dir,
-        root,
-        store,
-        config,
-    }
-}
-
-fn report(c: &Case, rec: &str, extra: &[&str]) -> std::process::Output {
-    let path = c.root.join("auth.toml");
-    std::fs::write(&path, rec).unwrap();
-    let out = c.root.join("packs");
-    let mut args = vec![
-        "report",
-        "--store",
-        c.store.to_str().unwrap(),
-        "--config",
-        c.config.to_str().unwrap(),
-        "--authorisation",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--operator",
-        "ict.officer",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
-}
-
-fn last_audit(store: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
-    serde_json::from_str(text.lines().last().unwrap()).unwrap()
+    lines
 }
 
 #[test]
 fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
-    let c = case();
-    let good = record(r#"["alice"]"#);
-    let cases: Vec<(String, Vec<&str>, &str)> = vec![
+    let c = case(&more_lines());
+    let good = Record::default().to_string();
+    let cases: Vec<(String, &str)> = vec![
         (
             good.replace("dpia = \"DPIA-ICT-007\"\n", ""),
-            vec![],
             "missing field `dpia`",
         ),
         (
@@ -124,17 +39,14 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
                 &format!("authorised_at = {}", TIMES.0),
                 "authorised_at = \"yesterday\"",
             ),
-            vec![],
             "`yesterday` is not an RFC 3339 time",
         ),
         (
             good.replace("name = \"Morgan Ellis\"", "name = \"Dana Whitfield\""),
-            vec![],
             "is also the requester",
         ),
         (
             good.replace("name = \"Morgan Ellis\"", "name = \"ict.officer\""),
-            vec![],
             "is also the operator",
         ),
         (
@@ -142,7 +54,6 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
                 &format!("authorised_at = {}", TIMES.0),
                 &format!("authorised_at = {}", from_now(2)),
             ),
-            vec![],
             "after now",
         ),
         (
@@ -154,17 +65,14 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
                 &format!("expires = {}", TIMES.1),
                 &format!("expires = {}", from_now(-1)),
             ),
-            vec![],
             "the authorisation expired at",
         ),
         (
             good.replace(&format!("to = {}", day(5)), &format!("to = {}", day(-2))),
-            vec![],
             "the period is empty",
         ),
         (
             good.replace(&format!("to = {}", day(5)), &format!("to = {}", day(60))),
-            vec![],
             "after the authorisation expires",
         ),
         (
@@ -172,23 +80,17 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
                 &format!("from = {}", day(-1)),
                 &format!("from = {}", day(-400)),
             ),
-            vec![],
             "before the retention window",
         ),
-        (
-            record(r#"["nobody"]"#),
-            vec![],
-            "matches no event in the store",
-        ),
+        (record_for(r#"["nobody"]"#), "matches no event in the store"),
         (
             good.replace("covert = false", "covert = true"),
-            vec![],
             "`covert = true` needs `covert_justification`",
         ),
     ];
-    for (rec, extra, expect) in cases {
-        let out = report(&c, &rec, &extra);
-        let err = String::from_utf8_lossy(&out.stderr);
+    for (rec, expect) in cases {
+        let out = report(&c, &rec, "packs", &[]);
+        let err = stderr(&out);
         assert_eq!(
             out.status.code(),
             Some(3),
@@ -203,7 +105,7 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
             leftovers.is_empty(),
             "no pack, not even partial, for `{expect}`: {leftovers:?}"
         );
-        let a = last_audit(&c.store);
+        let a = audit_entries(&c.store).pop().unwrap();
         assert_eq!(a["command"], "report");
         assert!(a["result"].as_str().unwrap().starts_with("refused"), "{a}");
         assert_eq!(a["inputs"][0]["sha256"], sha256_hex(rec.as_bytes()));
@@ -212,9 +114,10 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
             assert_eq!(a["authorisation"]["sha256"], sha256_hex(rec.as_bytes()));
         }
     }
-    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+    ok(&[&"audit", &"--store", &c.store, &"verify"]);
 }
 
+/// Every file under `pack`, sorted.
 fn pack_files(pack: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![pack.to_path_buf()];
@@ -234,15 +137,11 @@ fn pack_files(pack: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
-    let c = case();
-    let out = report(&c, &record(r#"["CORP\\Alice"]"#), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let c = case(&more_lines());
+    let out = report(&c, &record_for(r#"["CORP\\Alice"]"#), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
     // alice: facebook every 120 s from 10:00Z (UTC = local), 12 requests → [10:00, 10:23] = 1380 s working.
@@ -327,40 +226,38 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
         let k = bytes.len() / 2;
         bytes[k] ^= 0x01;
         std::fs::write(&target, bytes).unwrap();
-        let out = run(&["verify", copy.to_str().unwrap()]);
+        let out = run(&[&"verify", &copy]);
         assert_eq!(out.status.code(), Some(1), "{rel}");
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains(&rel),
+            stderr(&out).contains(&rel),
             "verify names {rel}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
     }
     let copy = c.root.join("added");
     copy_tree(&pack, &copy);
     std::fs::write(copy.join("data/extra.txt"), "slipped in").unwrap();
-    let out = run(&["verify", copy.to_str().unwrap()]);
+    let out = run(&[&"verify", &copy]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("extra (not in any manifest): data/extra.txt")
-    );
+    assert!(stderr(&out).contains("extra (not in any manifest): data/extra.txt"));
     let copy = c.root.join("deleted");
     copy_tree(&pack, &copy);
     std::fs::remove_file(copy.join("data/sessions.csv")).unwrap();
-    let out = run(&["verify", copy.to_str().unwrap()]);
+    let out = run(&[&"verify", &copy]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing: data/sessions.csv"));
+    assert!(stderr(&out).contains("missing: data/sessions.csv"));
 }
 
 #[test]
 fn hostile_log_values_are_inert_in_csv_and_html() {
-    let c = case();
-    let out = report(&c, &record(r#"["=HYPERLINK(\"http://x\")"]"#), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let c = case(&more_lines());
+    let out = report(
+        &c,
+        &record_for(r#"["=HYPERLINK(\"http://x\")"]"#),
+        "packs",
+        &[],
     );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
     let events = std::fs::read_to_string(pack.join("data/events.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(events.as_bytes());
@@ -417,14 +314,7 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
     ));
     lines.push(line(&at(0, "12:00:00"), "alice", "www.facebook.com"));
     let log = write_log(root, "access.log", &lines);
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &config, &log]);
     let field = |word: &str| format!("{:?}", format!("{word} {HOSTILE}"));
     let rec = format!(
         "reference = \"HR-2026-099\"\ngrounds = \"other\"\ngrounds_detail = {}\nrequested_by = {}\n\
@@ -452,25 +342,25 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
     let packs = root.join("packs");
     let operator = format!("op {HOSTILE}");
     let reason = format!("again {HOSTILE}");
-    let report = |extra: &[&str]| {
-        let mut args = vec![
-            "report",
-            "--store",
-            store.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--authorisation",
-            auth.to_str().unwrap(),
-            "--out",
-            packs.to_str().unwrap(),
-            "--operator",
+    let report = |extra: &[Arg]| {
+        let mut args: Vec<Arg> = vec![
+            &"report",
+            &"--store",
+            &store,
+            &"--config",
+            &config,
+            &"--authorisation",
+            &auth,
+            &"--out",
+            &packs,
+            &"--operator",
             &operator,
         ];
         args.extend_from_slice(extra);
         ok(&args);
     };
     report(&[]);
-    report(&["--supersede", &reason]);
+    report(&[&"--supersede", &reason]);
     let html = std::fs::read_to_string(packs.join("HR-2026-099-r2/data/report.html")).unwrap();
 
     // Nothing from the input is markup, and every `&` on the page is the
@@ -550,8 +440,7 @@ fn recent_sample(dir: &Path) -> (PathBuf, chrono::NaiveDate) {
 
 #[test]
 fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
-    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
-    let council = council.to_str().unwrap();
+    let council = council_config();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
@@ -560,12 +449,12 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
         (start + chrono::Duration::days(8)).to_string(),
     );
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        council,
-        sample.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--config",
+        &council,
+        &sample,
     ]);
     let example = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/authorisation.toml"),
@@ -587,20 +476,20 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     std::fs::write(&auth, rec).unwrap();
     let packs = dir.path().join("packs");
     ok(&[
-        "report",
-        "--store",
-        store.to_str().unwrap(),
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        packs.to_str().unwrap(),
-        "--operator",
-        "ict1",
-        "--config",
-        council,
+        &"report",
+        &"--store",
+        &store,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &packs,
+        &"--operator",
+        &"ict1",
+        &"--config",
+        &council,
     ]);
     let pack = packs.join("HR-2026-017");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
 
     // Every event of dbrown in the period is in events.csv, and nothing else.
     let s = netusage::store::Store::open(&store).unwrap();
@@ -658,16 +547,16 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     let p = pseudonym(&store, "dbrown");
     assert_eq!(summary["pseudonym"], p);
     let usage = ok(&[
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "json",
-        "--config",
-        council,
-        "--from",
+        &"usage",
+        &"--store",
+        &store,
+        &"--format",
+        &"json",
+        &"--config",
+        &council,
+        &"--from",
         &from,
-        "--to",
+        &"--to",
         &to,
     ]);
     let usage: Vec<serde_json::Value> = serde_json::from_str(&usage).unwrap();
@@ -680,33 +569,21 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
 
 #[test]
 fn editing_deleting_or_reordering_audit_entries_is_named() {
-    let c = case();
-    ok(&[
-        "usage",
-        "--store",
-        c.store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
-    ok(&[
-        "flags",
-        "--store",
-        c.store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
+    let c = case(&more_lines());
+    ok(&[&"usage", &"--store", &c.store, &"--format", &"csv"]);
+    ok(&[&"flags", &"--store", &c.store, &"--format", &"csv"]);
     let path = c.store.join("audit.jsonl");
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
     // store create, store config set (the --config the store was made
     // with), ingest, usage, flags
     assert_eq!(lines.len(), 5);
-    ok(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+    ok(&[&"audit", &"--store", &c.store, &"verify"]);
     let check = |text: String, expect: &str| {
         std::fs::write(&path, text).unwrap();
-        let out = run(&["audit", "--store", c.store.to_str().unwrap(), "verify"]);
+        let out = run(&[&"audit", &"--store", &c.store, &"verify"]);
         assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(err.contains(expect), "expected `{expect}` in {err}");
     };
     let join = |idx: &[usize]| {
@@ -735,15 +612,15 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     check(join(&[0, 1, 2, 3]), "entries 5 to 5 were cut from the end");
     // And the hash kept elsewhere says the same.
     let out = run(&[
-        "audit",
-        "--store",
-        c.store.to_str().unwrap(),
-        "verify",
-        "--expect-last",
-        last["hash"].as_str().unwrap(),
+        &"audit",
+        &"--store",
+        &c.store,
+        &"verify",
+        &"--expect-last",
+        &last["hash"].as_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cut from the end"));
+    assert!(stderr(&out).contains("cut from the end"));
 }
 
 /// Debian's Chromium, with the flags this machine needs (no network, no sandbox as root).
@@ -773,8 +650,12 @@ fn chromium(profile: &Path) -> std::process::Command {
     ignore = "needs Debian's chromium and poppler-utils (installed by .ci/run)"
 )]
 fn report_html_renders_in_headless_chromium() {
-    let c = case();
-    assert!(report(&c, &record(r#"["alice"]"#), &[]).status.success());
+    let c = case(&more_lines());
+    assert!(
+        report(&c, &Record::default().to_string(), "packs", &[])
+            .status
+            .success()
+    );
     let html = c.root.join("packs/HR-2026-017/data/report.html");
     let png = c.root.join("report.png");
     let profile = c.root.join("chromium-profile");
@@ -784,11 +665,7 @@ fn report_html_renders_in_headless_chromium() {
         .arg(format!("file://{}", html.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
@@ -825,17 +702,16 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let (sample, start) = recent_sample(dir.path());
-    let council = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml");
-    let council = council.to_str().unwrap();
+    let council = council_config();
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        council,
-        sample.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--config",
+        &council,
+        &sample,
     ]);
-    let rec = record(r#"["dbrown"]"#)
+    let rec = record_for(r#"["dbrown"]"#)
         .replace(&format!("from = {}", day(-1)), &format!("from = {start}"))
         .replace(
             &format!("to = {}", day(5)),
@@ -845,15 +721,15 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
     std::fs::write(&auth, rec).unwrap();
     let packs = dir.path().join("packs");
     ok(&[
-        "report",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        council,
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        packs.to_str().unwrap(),
+        &"report",
+        &"--store",
+        &store,
+        &"--config",
+        &council,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &packs,
     ]);
     let pack = packs.join("HR-2026-017");
     let html = pack.join("data/report.html");
@@ -868,11 +744,7 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
         .arg(format!("file://{}", html.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let info = std::process::Command::new("pdfinfo")
         .arg(&pdf)
         .output()
@@ -964,7 +836,7 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
 
 #[test]
 fn a_pack_for_a_designated_user_says_they_are_exempt() {
-    let c = case();
+    let c = case(&more_lines());
     // alice's 22 minutes of working-time facebook would flag her; listed as a
     // designated business user, the pack says why it does not.
     std::fs::write(
@@ -972,12 +844,8 @@ fn a_pack_for_a_designated_user_says_they_are_exempt() {
         format!("{UTC_CONFIG}[policy]\nexempt_users = [\"alice\"]\n"),
     )
     .unwrap();
-    let out = report(&c, &record(r#"["alice"]"#), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("packs/HR-2026-017");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
@@ -991,7 +859,7 @@ fn a_pack_for_a_designated_user_says_they_are_exempt() {
         html.contains("does not flag (the employee is a designated business user"),
         "exempt in words"
     );
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
 }
 
 #[test]
@@ -1029,14 +897,7 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
         "www.facebook.com",
     ));
     let log = write_log(&root, "access.log", &lines);
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &config, &log]);
     let people = root.join("people.csv");
     let leave = root.join("leave.csv");
     std::fs::write(
@@ -1057,21 +918,13 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
     };
     let out = report(
         &c,
-        &record(r#"["carol"]"#),
-        &[
-            "--people",
-            people.to_str().unwrap(),
-            "--leave",
-            leave.to_str().unwrap(),
-        ],
+        &record_for(r#"["carol"]"#),
+        "packs",
+        &[&"--people", &people, &"--leave", &leave],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let pack = root.join("packs/HR-2026-017");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
     assert_eq!(summary["background_requests"], 129);
@@ -1131,12 +984,13 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
     chain["blocks"][0][1] = serde_json::json!(1);
     std::fs::write(&index, serde_json::to_vec(&chain).unwrap()).unwrap();
     let again = |why: &str| -> serde_json::Value {
-        let out = report(&c, &record(r#"["carol"]"#), &["--supersede", why]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = report(
+            &c,
+            &record_for(r#"["carol"]"#),
+            "packs",
+            &[&"--supersede", &why],
         );
+        assert!(out.status.success(), "{}", stderr(&out));
         let packs = std::fs::read_dir(root.join("packs")).unwrap();
         let newest = packs
             .map(|e| e.unwrap().path())

@@ -64,6 +64,7 @@ fn import(name: &str) -> Import {
     }
 }
 
+/// UTC milliseconds as `YYYY-MM-DDTHH:MM:SS`.
 fn utc(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap()
@@ -86,10 +87,12 @@ fn spans(v: &[Interval]) -> Vec<(String, String, String, String, u64)> {
         .collect()
 }
 
+/// An expected (ip, user, start, end, line) of [`spans`].
 fn s(ip: &str, user: &str, a: &str, b: &str, line: u64) -> (String, String, String, String, u64) {
     (ip.into(), user.into(), a.into(), b.into(), line)
 }
 
+/// How many of `reasons` start with `starting`.
 fn count(reasons: &[String], starting: &str) -> usize {
     reasons.iter().filter(|r| r.starts_with(starting)).count()
 }

@@ -2,124 +2,13 @@
 //! reproduced exactly, and refused. Records are dated relative to the system
 //! clock, which the authorisation gate uses.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use crate::common::pack::*;
 use crate::common::*;
 
-/// A valid record; `subject` is the body of its [subject] table after employee_id.
-fn record(subject: &str, requested_by: &str, authoriser: &str) -> String {
-    format!(
-        r#"reference = "HR-2026-017"
-grounds = "excessive_non_work_use"
-requested_by = "{requested_by}"
-authorised_at = {}
-expires = {}
-covert = false
-subject_notified = true
-record_of_concern = "ROC-2026-044"
-dpia = "DPIA-ICT-007"
-[subject]
-employee_id = "E10442"
-{subject}
-[authorised_by]
-name = "{authoriser}"
-role = "Head of HR"
-[period]
-from = {}
-to = {}
-"#,
-        TIMES.0,
-        TIMES.1,
-        day(-1),
-        day(5)
-    )
-}
-
-fn alice() -> String {
-    record("users = [\"alice\"]", "Dana Whitfield", "Morgan Ellis")
-}
-
-struct Case {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    store: PathBuf,
-    config: PathBuf,
-}
-
-impl Case {
-    fn s(&self) -> &str {
-        self.store.to_str().unwrap()
-    }
-    fn c(&self) -> &str {
-        self.config.to_str().unwrap()
-    }
-}
-
-/// alice: facebook every 120 s from D 10:00 (12 requests: [10:00, 10:24) = 1380 s);
-/// bob (10.9.9.9): x.com every 60 s from D 10:00 (5 requests: 300 s).
-fn case() -> Case {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    let store = root.join("store");
-    let config = root.join("config.toml");
-    std::fs::write(&config, UTC_CONFIG).unwrap();
-    let mut lines = every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com");
-    lines.extend(
-        every(&at(0, "10:00:00"), 60, 5, "bob", "x.com")
-            .into_iter()
-            .map(|l| l.replace("10.0.0.5", "10.9.9.9")),
-    );
-    let log = write_log(&root, "access.log", &lines);
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    Case {
-        _dir: dir,
-        root,
-        store,
-        config,
-    }
-}
-
-fn report(c: &Case, rec: &str, out: &str, extra: &[&str]) -> std::process::Output {
-    let path = c.root.join("auth.toml");
-    std::fs::write(&path, rec).unwrap();
-    let out = c.root.join(out);
-    let mut args = vec![
-        "report",
-        "--store",
-        c.s(),
-        "--config",
-        c.c(),
-        "--authorisation",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--operator",
-        "ict.officer",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn audit_entries(store: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(store.join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
+/// The OS login this test runs as (the operator of every command).
 fn login() -> String {
     netusage::audit::os_login()
 }
@@ -128,12 +17,13 @@ fn login() -> String {
 
 #[test]
 fn report_takes_no_now_and_an_expired_record_is_refused_by_the_system_clock() {
-    let c = case();
+    let c = case(&[]);
     // The attack: an expired record with --now set before its expiry.
-    let expired = alice()
+    let expired = Record::default()
+        .to_string()
         .replace(&TIMES.0, &from_now(-72))
         .replace(&TIMES.1, &from_now(-1));
-    let out = report(&c, &expired, "packs", &["--now", &from_now(-48)]);
+    let out = report(&c, &expired, "packs", &[&"--now", &from_now(-48)]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--now"), "{}", stderr(&out));
     let out = report(&c, &expired, "packs", &[]);
@@ -144,15 +34,25 @@ fn report_takes_no_now_and_an_expired_record_is_refused_by_the_system_clock() {
 
 #[test]
 fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
-    let c = case();
+    let c = case(&[]);
     let future = from_now(24 * 365);
-    for args in [
-        vec!["purge", "--store", c.s(), "--execute", "--now", &future],
-        vec!["ingest", "--store", c.s(), "--now", &future, "x.log"],
-        vec!["analyse", "--store", c.s(), "--now", &future, "x.log"],
-    ] {
+    let cases: [[Arg; 6]; 3] = [
+        [
+            &"purge",
+            &"--store",
+            &c.store,
+            &"--execute",
+            &"--now",
+            &future,
+        ],
+        [&"ingest", &"--store", &c.store, &"--now", &future, &"x.log"],
+        [
+            &"analyse", &"--store", &c.store, &"--now", &future, &"x.log",
+        ],
+    ];
+    for args in cases {
         let out = run(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{:?}", shown(&args));
         assert!(
             stderr(&out).contains("is later than the system clock"),
             "{}",
@@ -166,12 +66,12 @@ fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
         &[line(&at(1, "09:00:00"), "carol", "x.com")],
     );
     ok(&[
-        "ingest",
-        "--store",
-        c.s(),
-        "--now",
-        "2026-11-20T12:00:00Z",
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &c.store,
+        &"--now",
+        &"2026-11-20T12:00:00Z",
+        &log,
     ]);
     let last = audit_entries(&c.store).pop().unwrap();
     assert_eq!(last["as_of"], "2026-11-20T12:00:00.000000Z");
@@ -182,10 +82,7 @@ fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
             .abs()
             < 120
     );
-    let rec = netusage::store::manifest::read(&c.store.join("sources.jsonl"))
-        .unwrap()
-        .pop()
-        .unwrap();
+    let rec = records(&c.store).pop().unwrap();
     assert_eq!(rec.as_of.unwrap().to_rfc3339(), "2026-11-20T12:00:00+00:00");
     assert!((chrono::Utc::now() - rec.ingested_at).num_seconds().abs() < 120);
 }
@@ -194,7 +91,7 @@ fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
 
 #[test]
 fn separation_of_duties_compares_normalised_names() {
-    let c = case();
+    let c = case(&[]);
     for (requester, authoriser) in [
         ("Dana Whitfield", "Dana  Whitfield "),
         ("Dana Whitfield", "Dana\u{a0}Whitfield"),
@@ -206,7 +103,12 @@ fn separation_of_duties_compares_normalised_names() {
     ] {
         let out = report(
             &c,
-            &record("users = [\"alice\"]", requester, authoriser),
+            &Record {
+                requested_by: requester,
+                authoriser,
+                ..Record::default()
+            }
+            .to_string(),
             "packs",
             &[],
         );
@@ -219,7 +121,11 @@ fn separation_of_duties_compares_normalised_names() {
     }
     let out = report(
         &c,
-        &record("users = [\"alice\"]", "Dana Whitfield", "."),
+        &Record {
+            authoriser: ".",
+            ..Record::default()
+        }
+        .to_string(),
         "packs",
         &[],
     );
@@ -230,7 +136,11 @@ fn separation_of_duties_compares_normalised_names() {
     let me = login();
     let out = report(
         &c,
-        &record("users = [\"alice\"]", "Dana Whitfield", &me),
+        &Record {
+            authoriser: &me,
+            ..Record::default()
+        }
+        .to_string(),
         "packs",
         &[],
     );
@@ -244,33 +154,31 @@ fn separation_of_duties_compares_normalised_names() {
     let auth = c.root.join("auth-display.toml");
     std::fs::write(
         &auth,
-        record(
-            "users = [\"alice\"]",
-            "Dana Whitfield",
-            "Morgan Ellis, Head of HR",
-        ),
+        Record {
+            authoriser: "Morgan Ellis, Head of HR",
+            ..Record::default()
+        }
+        .to_string(),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args([
-            "report",
-            "--store",
-            c.s(),
-            "--config",
-            c.c(),
-            "--authorisation",
-        ])
-        .arg(&auth)
-        .args(["--out"])
-        .arg(c.root.join("packs"))
-        .env("NETUSAGE_OPERATOR", "morgan  ellis")
-        .output()
-        .unwrap();
+    let out = command(&[
+        &"report",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &c.root.join("packs"),
+    ])
+    .env("NETUSAGE_OPERATOR", "morgan  ellis")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("is also the operator"));
     // NETUSAGE_OPERATOR adds a name beside the login; it cannot replace it.
-    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(["usage", "--store", c.s(), "--format", "csv"])
+    let out = command(&[&"usage", &"--store", &c.store, &"--format", &"csv"])
         .env("NETUSAGE_OPERATOR", "someone-else")
         .output()
         .unwrap();
@@ -284,14 +192,14 @@ fn separation_of_duties_compares_normalised_names() {
 
 #[test]
 fn two_people_in_one_record_are_refused_both_ways() {
-    let c = case();
+    let c = case(&[]);
     let out = report(
         &c,
-        &record(
-            "users = [\"alice\", \"bob\"]",
-            "Dana Whitfield",
-            "Morgan Ellis",
-        ),
+        &Record {
+            subject: "users = [\"alice\", \"bob\"]",
+            ..Record::default()
+        }
+        .to_string(),
         "packs",
         &[],
     );
@@ -304,11 +212,11 @@ fn two_people_in_one_record_are_refused_both_ways() {
     let bob = pseudonym(&c.store, "bob");
     let out = report(
         &c,
-        &record(
-            &format!("users = [\"alice\"]\npseudonym = \"{bob}\""),
-            "Dana Whitfield",
-            "Morgan Ellis",
-        ),
+        &Record {
+            subject: &format!("users = [\"alice\"]\npseudonym = \"{bob}\""),
+            ..Record::default()
+        }
+        .to_string(),
         "packs",
         &[],
     );
@@ -322,13 +230,9 @@ fn two_people_in_one_record_are_refused_both_ways() {
     // same_person but the pseudonym's account is not listed by name: refused.
     let out = report(
         &c,
-        &record(
-            &format!(
+        &Record { subject: &format!(
                 "users = [\"alice\"]\npseudonym = \"{bob}\"\nsame_person = \"one person, two logins\""
-            ),
-            "Dana Whitfield",
-            "Morgan Ellis",
-        ),
+            ), ..Record::default() }.to_string(),
         "packs",
         &[],
     );
@@ -337,11 +241,7 @@ fn two_people_in_one_record_are_refused_both_ways() {
     // Listed and stated: one pack, each account beside the total.
     let out = report(
         &c,
-        &record(
-            "users = [\"alice\", \"bob\"]\nsame_person = \"HR confirms bob is alice's second login\"",
-            "Dana Whitfield",
-            "Morgan Ellis",
-        ),
+        &Record { subject: "users = [\"alice\", \"bob\"]\nsame_person = \"HR confirms bob is alice's second login\"", ..Record::default() }.to_string(),
         "packs",
         &[],
     );
@@ -386,9 +286,13 @@ fn two_people_in_one_record_are_refused_both_ways() {
 
 #[test]
 fn a_reference_already_granted_needs_supersede() {
-    let c = case();
-    assert!(report(&c, &alice(), "packs", &[]).status.success());
-    let out = report(&c, &alice(), "elsewhere", &[]);
+    let c = case(&[]);
+    assert!(
+        report(&c, &Record::default().to_string(), "packs", &[])
+            .status
+            .success()
+    );
+    let out = report(&c, &Record::default().to_string(), "elsewhere", &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("already has a pack"),
@@ -396,17 +300,22 @@ fn a_reference_already_granted_needs_supersede() {
         stderr(&out)
     );
     assert!(!c.root.join("elsewhere/HR-2026-017").exists());
-    let out = report(&c, &alice(), "elsewhere", &["--supersede", " "]);
+    let out = report(
+        &c,
+        &Record::default().to_string(),
+        "elsewhere",
+        &[&"--supersede", &" "],
+    );
     assert_eq!(out.status.code(), Some(2));
     let out = report(
         &c,
-        &alice(),
+        &Record::default().to_string(),
         "elsewhere",
-        &["--supersede", "period corrected"],
+        &[&"--supersede", &"period corrected"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let pack = c.root.join("elsewhere/HR-2026-017-r2");
-    ok(&["verify", pack.to_str().unwrap()]);
+    ok(&[&"verify", &pack]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
     let granted: Vec<serde_json::Value> = audit_entries(&c.store)
@@ -471,17 +380,21 @@ fn rewrite_consistently(pack: &Path) {
 
 #[test]
 fn a_consistent_rewrite_or_a_symlink_fails_verify() {
-    let c = case();
-    assert!(report(&c, &alice(), "packs", &[]).status.success());
+    let c = case(&[]);
+    assert!(
+        report(&c, &Record::default().to_string(), "packs", &[])
+            .status
+            .success()
+    );
     let pack = c.root.join("packs/HR-2026-017");
     let key_file = c.root.join("store.pub");
     let printed = ok(&[
-        "store",
-        "--store",
-        c.s(),
-        "public-key",
-        "--out",
-        key_file.to_str().unwrap(),
+        &"store",
+        &"--store",
+        &c.store,
+        &"public-key",
+        &"--out",
+        &key_file,
     ]);
     assert!(printed.contains("fingerprint: SHA256:"), "{printed}");
     let fingerprint = printed
@@ -489,12 +402,7 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
         .find_map(|l| l.strip_prefix("fingerprint: "))
         .unwrap()
         .to_string();
-    let good = ok(&[
-        "verify",
-        pack.to_str().unwrap(),
-        "--public-key",
-        key_file.to_str().unwrap(),
-    ]);
+    let good = ok(&[&"verify", &pack, &"--public-key", &key_file]);
     assert!(
         good.contains(&format!("made with the store key you gave ({fingerprint})")),
         "{good}"
@@ -505,7 +413,7 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     let forged = c.root.join("forged");
     copy_tree(&pack, &forged);
     rewrite_consistently(&forged);
-    let out = run(&["verify", forged.to_str().unwrap()]);
+    let out = run(&[&"verify", &forged]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("the signature does not match tagmanifest-sha256.txt"),
@@ -516,14 +424,9 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     // Re-signed with the forger's own key: only the store's public key shows it.
     let other = netusage::signing::load_or_create(&c.root.join("forger.key")).unwrap();
     netusage::evidence::signature::sign_bag(&forged, &other).unwrap();
-    let alone = ok(&["verify", forged.to_str().unwrap()]);
+    let alone = ok(&[&"verify", &forged]);
     assert!(alone.contains("That alone proves nothing"), "{alone}");
-    let out = run(&[
-        "verify",
-        forged.to_str().unwrap(),
-        "--public-key",
-        key_file.to_str().unwrap(),
-    ]);
+    let out = run(&[&"verify", &forged, &"--public-key", &key_file]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("is NOT the public key you gave"),
@@ -539,7 +442,7 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     std::fs::copy(linked.join("data/events.csv"), &copy).unwrap();
     std::fs::remove_file(linked.join("data/events.csv")).unwrap();
     std::os::unix::fs::symlink(&copy, linked.join("data/events.csv")).unwrap();
-    let out = run(&["verify", linked.to_str().unwrap()]);
+    let out = run(&[&"verify", &linked]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("data/events.csv is a symbolic link"),
@@ -552,8 +455,8 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
 
 #[test]
 fn a_deleted_or_emptied_audit_log_is_an_error() {
-    let c = case();
-    ok(&["usage", "--store", c.s(), "--format", "csv"]);
+    let c = case(&[]);
+    ok(&[&"usage", &"--store", &c.store, &"--format", &"csv"]);
     let n = audit_entries(&c.store).len();
     for damage in ["empty", "delete"] {
         let copy = c.root.join(format!("store-{damage}"));
@@ -564,8 +467,7 @@ fn a_deleted_or_emptied_audit_log_is_an_error() {
         } else {
             std::fs::remove_file(&log).unwrap();
         }
-        let s = copy.to_str().unwrap();
-        let out = run(&["audit", "--store", s, "verify"]);
+        let out = run(&[&"audit", &"--store", &copy, &"verify"]);
         assert_eq!(out.status.code(), Some(1), "{damage}");
         assert!(
             stderr(&out).contains(&format!("entries 1 to {n} were deleted")),
@@ -573,7 +475,7 @@ fn a_deleted_or_emptied_audit_log_is_an_error() {
             stderr(&out)
         );
         // The next command does not start again at seq 1: it refuses to append.
-        let out = run(&["usage", "--store", s, "--format", "csv"]);
+        let out = run(&[&"usage", &"--store", &copy, &"--format", &"csv"]);
         assert_eq!(out.status.code(), Some(1));
         assert!(
             stderr(&out).contains("nothing is appended"),
@@ -587,7 +489,7 @@ fn a_deleted_or_emptied_audit_log_is_an_error() {
     copy_tree(&c.store, &copy);
     std::fs::remove_file(copy.join("audit.jsonl")).unwrap();
     std::fs::remove_file(copy.join("audit.head")).unwrap();
-    let out = run(&["audit", "--store", copy.to_str().unwrap(), "verify"]);
+    let out = run(&[&"audit", &"--store", &copy, &"verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("audit.head is missing"),
@@ -600,7 +502,7 @@ fn a_deleted_or_emptied_audit_log_is_an_error() {
 
 #[test]
 fn every_number_out_of_range_is_refused_with_its_key() {
-    let c = case();
+    let c = case(&[]);
     let cfg = c.root.join("bad.toml");
     for (text, key) in [
         (
@@ -625,12 +527,18 @@ fn every_number_out_of_range_is_refused_with_its_key() {
         ),
     ] {
         std::fs::write(&cfg, text).unwrap();
-        let out = run(&["usage", "--store", c.s(), "--config", cfg.to_str().unwrap()]);
+        let out = run(&[&"usage", &"--store", &c.store, &"--config", &cfg]);
         assert_eq!(out.status.code(), Some(2), "{text}");
         assert!(stderr(&out).contains(key), "{key}: {}", stderr(&out));
         assert!(stderr(&out).contains("is out of range"), "{}", stderr(&out));
     }
-    let out = run(&["purge", "--store", c.s(), "--retention-days", "106751991"]);
+    let out = run(&[
+        &"purge",
+        &"--store",
+        &c.store,
+        &"--retention-days",
+        &"106751991",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("106751991"), "{}", stderr(&out));
 }
@@ -639,17 +547,17 @@ fn every_number_out_of_range_is_refused_with_its_key() {
 
 #[test]
 fn the_floor_cannot_be_lowered_by_the_config() {
-    let c = case();
+    let c = case(&[]);
     let cfg = c.root.join("short.toml");
     std::fs::write(&cfg, "[retention]\ndays = 1\nminimum_days = 1\n").unwrap();
     let before = std::fs::read(c.store.join("sources.jsonl")).unwrap();
     let out = run(&[
-        "purge",
-        "--store",
-        c.s(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--execute",
+        &"purge",
+        &"--store",
+        &c.store,
+        &"--config",
+        &cfg,
+        &"--execute",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -662,42 +570,42 @@ fn the_floor_cannot_be_lowered_by_the_config() {
         before
     );
     let out = run(&[
-        "purge",
-        "--store",
-        c.s(),
-        "--retention-days",
-        "30",
-        "--execute",
+        &"purge",
+        &"--store",
+        &c.store,
+        &"--retention-days",
+        &"30",
+        &"--execute",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[
-        "purge",
-        "--store",
-        c.s(),
-        "--retention-days",
-        "30",
-        "--override-minimum",
-        "",
-        "--execute",
+        &"purge",
+        &"--store",
+        &c.store,
+        &"--retention-days",
+        &"30",
+        &"--override-minimum",
+        &"",
+        &"--execute",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("needs a reason"));
     // Nor one that is only invisible characters.
     let out = run(&[
-        "purge",
-        "--store",
-        c.s(),
-        "--retention-days",
-        "30",
-        "--override-minimum",
-        "\u{200b}\u{00ad} ",
-        "--execute",
+        &"purge",
+        &"--store",
+        &c.store,
+        &"--retention-days",
+        &"30",
+        &"--override-minimum",
+        &"\u{200b}\u{00ad} ",
+        &"--execute",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("needs a reason in words"));
     // A config that raises the floor is fine, and is recorded with its SHA-256.
     std::fs::write(&cfg, "[retention]\ndays = 400\nminimum_days = 400\n").unwrap();
-    ok(&["purge", "--store", c.s(), "--config", cfg.to_str().unwrap()]);
+    ok(&[&"purge", &"--store", &c.store, &"--config", &cfg]);
     let last = audit_entries(&c.store).pop().unwrap();
     assert_eq!(
         last["config"]["sha256"],
@@ -717,14 +625,13 @@ fn the_floor_cannot_be_lowered_by_the_config() {
 fn a_grown_log_adds_only_its_new_lines_and_an_overlap_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     let all = every(&at(0, "09:00:00"), 30, 50, "alice", "www.facebook.com");
     let first = write_log(dir.path(), "access.log.part", &all[..30]);
     let whole = write_log(dir.path(), "access.log", &all);
-    ok(&["ingest", "--store", s, first.to_str().unwrap()]);
-    let out = ok(&["ingest", "--store", s, whole.to_str().unwrap()]);
+    ok(&[&"ingest", &"--store", &store, &first]);
+    let out = ok(&[&"ingest", &"--store", &store, &whole]);
     assert!(out.contains("only lines 31 onwards were read"), "{out}");
-    let recs = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    let recs = records(&store);
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[1].prefix_of.as_deref(), Some(recs[0].source.as_str()));
     assert_eq!(
@@ -761,7 +668,7 @@ fn a_grown_log_adds_only_its_new_lines_and_an_overlap_is_reported() {
     // A copy that overlaps without being a prefix (lines 21 to 50): the 20 events
     // already stored are reported as duplicates, not stored twice.
     let rotated = write_log(dir.path(), "access.log.1", &all[20..]);
-    let out = ok(&["ingest", "--store", s, rotated.to_str().unwrap()]);
+    let out = ok(&[&"ingest", &"--store", &store, &rotated]);
     assert!(out.contains("30 lines, 0 accepted, 30 rejected"), "{out}");
     assert!(
         out.contains("30 of them repeat events already stored"),
@@ -770,11 +677,9 @@ fn a_grown_log_adds_only_its_new_lines_and_an_overlap_is_reported() {
     let st = netusage::store::Store::open(&store).unwrap();
     let df = netusage::store::scan::scan(&st, &Default::default(), &["line"]).unwrap();
     assert_eq!(df.height(), 50);
-    let q = netusage::store::quarantine::read(
-        &store.join("quarantine"),
-        &netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()[2].source,
-    )
-    .unwrap();
+    let q =
+        netusage::store::quarantine::read(&store.join("quarantine"), &records(&store)[2].source)
+            .unwrap();
     assert_eq!(q.len(), 30);
     assert_eq!(q[0].line, 1);
     assert!(
@@ -808,13 +713,7 @@ fn only_the_organisations_realms_are_stripped() {
     ];
     let log = write_log(dir.path(), "a.log", &lines);
     let people = |store: &Path| -> usize {
-        let csv = ok(&[
-            "usage",
-            "--store",
-            store.to_str().unwrap(),
-            "--format",
-            "csv",
-        ]);
+        let csv = ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
         csv.lines()
             .skip(1)
             .map(|l| l.split(',').next().unwrap().to_string())
@@ -822,12 +721,7 @@ fn only_the_organisations_realms_are_stripped() {
             .len()
     };
     let none = dir.path().join("none");
-    let out = ok(&[
-        "ingest",
-        "--store",
-        none.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = ok(&[&"ingest", &"--store", &none, &log]);
     assert!(
         out.contains("realms kept in user names: agency-temps.co.uk (1 events), contractor (1 events), corp (1 events), council.gov.uk (1 events)"),
         "{out}"
@@ -841,14 +735,7 @@ fn only_the_organisations_realms_are_stripped() {
     )
     .unwrap();
     let local = dir.path().join("local");
-    ok(&[
-        "ingest",
-        "--store",
-        local.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &local, &"--config", &cfg, &log]);
     // jsmith (twice), jsmith@agency-temps.co.uk, contractor\jsmith.
     assert_eq!(people(&local), 3);
 }
@@ -857,19 +744,19 @@ fn only_the_organisations_realms_are_stripped() {
 
 #[test]
 fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
-    let c = case();
+    let c = case(&[]);
     let out = run(&[
-        "hold",
-        "--store",
-        c.s(),
-        "add",
-        "--reference",
-        "HR-1",
-        "--users",
-        "alcie",
-        "--from",
+        &"hold",
+        &"--store",
+        &c.store,
+        &"add",
+        &"--reference",
+        &"HR-1",
+        &"--users",
+        &"alcie",
+        &"--from",
         &day(0),
-        "--to",
+        &"--to",
         &day(0),
     ]);
     assert_eq!(out.status.code(), Some(2));
@@ -880,25 +767,26 @@ fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
     );
     assert!(!c.store.join("holds/HR-1.toml").exists());
     ok(&[
-        "hold",
-        "--store",
-        c.s(),
-        "add",
-        "--reference",
-        "HR-1",
-        "--users",
-        "alcie",
-        "--from",
+        &"hold",
+        &"--store",
+        &c.store,
+        &"add",
+        &"--reference",
+        &"HR-1",
+        &"--users",
+        &"alcie",
+        &"--from",
         &day(0),
-        "--to",
+        &"--to",
         &day(0),
-        "--allow-unknown-user",
+        &"--allow-unknown-user",
     ]);
     assert!(c.store.join("holds/HR-1.toml").exists());
 }
 
 // 12. Permissions.
 
+/// Adds the permission bits of everything under `root` to `out`.
 fn modes(root: &Path, out: &mut Vec<(String, u32)>) {
     use std::os::unix::fs::PermissionsExt;
     for e in std::fs::read_dir(root).unwrap() {
@@ -923,7 +811,7 @@ fn store_and_pack_are_private_whatever_the_umask() {
         &every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com"),
     );
     let auth = root.join("auth.toml");
-    std::fs::write(&auth, alice()).unwrap();
+    std::fs::write(&auth, Record::default().to_string()).unwrap();
     let bin = env!("CARGO_BIN_EXE_netusage");
     let script = format!(
         "umask 000 && '{bin}' ingest --store '{r}/store' --config '{c}' '{l}' && \
@@ -951,7 +839,7 @@ fn store_and_pack_are_private_whatever_the_umask() {
 /// so a person on leave stayed flagged. Refused now, with close matches.
 #[test]
 fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
-    let c = case();
+    let c = case(&[]);
     let leave = c.root.join("leave.csv");
     std::fs::write(
         &leave,
@@ -965,14 +853,14 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
         ("--leave", &leave, "alcie", "alice", 3),
         ("--people", &people, "bobb", "bob", 2),
     ] {
-        let args = [
-            "usage",
-            "--store",
-            c.s(),
-            "--config",
-            c.c(),
-            opt,
-            file.to_str().unwrap(),
+        let args: [Arg; 7] = [
+            &"usage",
+            &"--store",
+            &c.store,
+            &"--config",
+            &c.config,
+            &opt,
+            file,
         ];
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -985,7 +873,7 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
             "{err}"
         );
         let mut allowed = args.to_vec();
-        allowed.push("--allow-unknown-user");
+        allowed.push(&"--allow-unknown-user");
         ok(&allowed);
     }
     // Spelt right, the leave day takes alice's time out of working time.
@@ -996,25 +884,25 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
     .unwrap();
     let alice = pseudonym(&c.store, "alice");
     let base = ok(&[
-        "flags",
-        "--store",
-        c.s(),
-        "--config",
-        c.c(),
-        "--format",
-        "csv",
+        &"flags",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--format",
+        &"csv",
     ]);
     assert!(base.contains(&alice), "{base}");
     let flags = ok(&[
-        "flags",
-        "--store",
-        c.s(),
-        "--config",
-        c.c(),
-        "--leave",
-        leave.to_str().unwrap(),
-        "--format",
-        "csv",
+        &"flags",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--leave",
+        &leave,
+        &"--format",
+        &"csv",
     ]);
     assert!(!flags.contains(&alice), "{flags}");
 }
@@ -1024,11 +912,11 @@ fn people_and_leave_rows_naming_nobody_are_refused_with_close_matches() {
 #[test]
 fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     use std::os::unix::fs::PermissionsExt;
-    let c = case();
+    let c = case(&[]);
     let mode =
         |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     mode(&c.store, 0o777);
-    let out = run(&["usage", "--store", c.s()]);
+    let out = run(&[&"usage", &"--store", &c.store]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -1040,26 +928,26 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     );
     mode(&c.store, 0o700);
     mode(&c.store.join("audit.jsonl"), 0o620);
-    let err = stderr(&run(&["audit", "--store", c.s(), "verify"]));
+    let err = stderr(&run(&[&"audit", &"--store", &c.store, &"verify"]));
     assert!(
         err.contains("audit.jsonl is writable by its group (mode 620)"),
         "{err}"
     );
     mode(&c.store.join("audit.jsonl"), 0o600);
     mode(&c.store.join("secret.key"), 0o644);
-    let err = stderr(&run(&["usage", "--store", c.s()]));
+    let err = stderr(&run(&[&"usage", &"--store", &c.store]));
     assert!(
         err.contains("secret.key is readable by others (mode 644)"),
         "{err}"
     );
     mode(&c.store.join("secret.key"), 0o600);
-    ok(&["usage", "--store", c.s()]);
+    ok(&[&"usage", &"--store", &c.store]);
     // A link inside the store (to a key anyone can read, or to /dev/zero).
     let key = c.store.join("secret.key");
     let real = c.root.join("secret.key.real");
     std::fs::rename(&key, &real).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &key).unwrap();
-    let err = stderr(&run(&["usage", "--store", c.s()]));
+    let err = stderr(&run(&[&"usage", &"--store", &c.store]));
     assert!(
         err.contains(&format!(
             "refused: {} is a symbolic link inside the store",
@@ -1069,7 +957,7 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
     );
     std::fs::remove_file(&key).unwrap();
     std::fs::rename(&real, &key).unwrap();
-    ok(&["usage", "--store", c.s()]);
+    ok(&[&"usage", &"--store", &c.store]);
     // A new store in an existing folder others can write to: refused before
     // anything is written there.
     let open = c.root.join("open");
@@ -1080,23 +968,13 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
         "x.log",
         &[line(&at(0, "09:00:00"), "carol", "x.com")],
     );
-    let out = run(&[
-        "ingest",
-        "--store",
-        open.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--store", &open, &log]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
     // Nor a new store folder made inside it: another user could move it
     // away and put their own in its place.
     let inside = open.join("store");
-    let out = run(&[
-        "ingest",
-        "--store",
-        inside.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--store", &inside, &log]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("no sticky bit"), "{}", stderr(&out));
     assert!(!inside.exists());
@@ -1106,19 +984,19 @@ fn a_store_others_can_write_to_or_read_keys_from_is_refused() {
 /// under the same reference. Entries about anyone else are reduced.
 #[test]
 fn a_packs_audit_extract_holds_only_its_own_subject() {
-    let c = case();
+    let c = case(&[]);
     // First attempt under HR-2026-017: bob by name and address, without
     // `same_person`: refused, and the refusal names "bob".
-    let bobs = record(
-        "users = [\"bob\"]\nips = [\"10.9.9.9\"]",
-        "Dana Whitfield",
-        "Morgan Ellis",
-    );
+    let bobs = Record {
+        subject: "users = [\"bob\"]\nips = [\"10.9.9.9\"]",
+        ..Record::default()
+    }
+    .to_string();
     let out = report(&c, &bobs, "packs", &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let refused = audit_entries(&c.store).pop().unwrap();
     assert!(refused.to_string().contains("bob"), "{refused}");
-    let out = report(&c, &alice(), "packs", &[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let extract =
         std::fs::read_to_string(c.root.join("packs/HR-2026-017/data/audit.jsonl")).unwrap();
@@ -1146,5 +1024,5 @@ fn a_packs_audit_extract_holds_only_its_own_subject() {
         lines[1]["details"]["subject_key"].as_str().unwrap().len(),
         64
     );
-    ok(&["verify", c.root.join("packs/HR-2026-017").to_str().unwrap()]);
+    ok(&[&"verify", &c.root.join("packs/HR-2026-017")]);
 }

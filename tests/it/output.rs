@@ -2,6 +2,7 @@
 //! CSV header is the JSON objects' keys, in order (one row type declares
 //! both).
 
+use std::ffi::OsString;
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -44,16 +45,16 @@ fn csv_header(text: &str) -> (Vec<String>, usize) {
 /// the array of row objects out of the JSON text); asserts both have rows
 /// and the header equals every row object's keys. Returns the header.
 fn same_columns(
-    args: &[&str],
+    args: &[Arg],
     json_rows: impl Fn(&str) -> Vec<Keys>,
-    store_for: impl Fn(&str) -> Vec<String>,
+    store_for: impl Fn(&str) -> Vec<OsString>,
 ) -> Vec<String> {
     let mut outputs = Vec::new();
     for format in ["csv", "json"] {
-        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        a.extend(store_for(format));
-        a.extend(["--format".to_string(), format.to_string()]);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let store = store_for(format);
+        let mut a = args.to_vec();
+        a.extend(args_of(&store));
+        a.extend([&"--format" as Arg, &format]);
         outputs.push(ok(&a));
     }
     // `ingest` writes a line per file on standard output before the
@@ -64,19 +65,21 @@ fn same_columns(
         .count();
     let after = |text: &str| text.lines().skip(skip).collect::<Vec<_>>().join("\n");
     let (header, rows) = csv_header(&after(&outputs[0]));
-    assert!(rows > 0, "{args:?}: no CSV rows\n{}", outputs[0]);
+    assert!(rows > 0, "{:?}: no CSV rows\n{}", shown(args), outputs[0]);
     let objects = json_rows(&after(&outputs[1]));
     assert_eq!(
         objects.len(),
         rows,
-        "{args:?}: as many JSON objects as CSV rows"
+        "{:?}: as many JSON objects as CSV rows",
+        shown(args)
     );
     for o in objects {
-        assert_eq!(o.0, header, "{args:?}");
+        assert_eq!(o.0, header, "{:?}", shown(args));
     }
     header
 }
 
+/// The objects of a JSON array.
 fn array(text: &str) -> Vec<Keys> {
     serde_json::from_str(text).unwrap()
 }
@@ -114,34 +117,32 @@ fn csv_headers_are_the_json_keys_of_every_command() {
          Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
     )
     .unwrap();
-    let (c, l) = (cfg.to_str().unwrap(), log.to_str().unwrap());
     let store = root.join("store");
-    let s = store.to_str().unwrap();
     ingest(&store, &log);
     ok(&[
-        "hold",
-        "--store",
-        s,
-        "add",
-        "--reference",
-        "HR-2025-001",
-        "--users",
-        "alice",
-        "--from",
-        "2025-06-01",
-        "--to",
-        "2025-06-30",
-        "--reason",
-        "grievance",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-2025-001",
+        &"--users",
+        &"alice",
+        &"--from",
+        &"2025-06-01",
+        &"--to",
+        &"2025-06-30",
+        &"--reason",
+        &"grievance",
     ]);
     let fresh = |name: &'static str| {
         let root = root.to_path_buf();
         move |format: &str| {
             let st = root.join(format!("{name}-{format}"));
-            vec!["--store".to_string(), st.to_str().unwrap().to_string()]
+            vec!["--store".into(), st.into()]
         }
     };
-    let this = |_: &str| vec!["--store".to_string(), s.to_string()];
+    let this = |_: &str| vec!["--store".into(), store.clone().into()];
     // `identity import` and `dns import` need a store: one per format.
     for name in ["identity", "dns"] {
         for format in ["csv", "json"] {
@@ -149,7 +150,11 @@ fn csv_headers_are_the_json_keys_of_every_command() {
         }
     }
 
-    let ingest_header = same_columns(&["ingest", "--now", TEST_NOW, l], array, fresh("ingest"));
+    let ingest_header = same_columns(
+        &[&"ingest", &"--now", &TEST_NOW, &log],
+        array,
+        fresh("ingest"),
+    );
     assert_eq!(
         ingest_header,
         [
@@ -167,37 +172,55 @@ fn csv_headers_are_the_json_keys_of_every_command() {
             "lines_per_s"
         ]
     );
-    let i = ids.to_str().unwrap();
     same_columns(
-        &["identity", "import", "--kind", "csv", i],
+        &[&"identity", &"import", &"--kind", &"csv", &ids],
         array,
         fresh("identity"),
     );
-    ok(&["identity", "import", "--store", s, "--kind", "csv", i]);
-    let d = dns.to_str().unwrap();
-    let dns_import = ["dns", "import", "--time-zone", "UTC", "--year", "2025", d];
+    ok(&[
+        &"identity",
+        &"import",
+        &"--store",
+        &store,
+        &"--kind",
+        &"csv",
+        &ids,
+    ]);
+    let dns_import: [Arg; 7] = [
+        &"dns",
+        &"import",
+        &"--time-zone",
+        &"UTC",
+        &"--year",
+        &"2025",
+        &dns,
+    ];
     same_columns(&dns_import, array, fresh("dns"));
     ok(&[
-        "dns",
-        "import",
-        "--store",
-        s,
-        "--time-zone",
-        "UTC",
-        "--year",
-        "2025",
-        d,
+        &"dns",
+        &"import",
+        &"--store",
+        &store,
+        &"--time-zone",
+        &"UTC",
+        &"--year",
+        &"2025",
+        &dns,
     ]);
 
-    same_columns(&["usage", "--config", c], array, this);
-    same_columns(&["usage", "--config", c, "--by-category"], array, this);
+    same_columns(&[&"usage", &"--config", &cfg], array, this);
     same_columns(
-        &["usage", "--config", c, "--coverage"],
+        &[&"usage", &"--config", &cfg, &"--by-category"],
+        array,
+        this,
+    );
+    same_columns(
+        &[&"usage", &"--config", &cfg, &"--coverage"],
         under("coverage"),
         this,
     );
-    same_columns(&["flags", "--config", c], array, this);
-    let hold = same_columns(&["hold", "list"], array, this);
+    same_columns(&[&"flags", &"--config", &cfg], array, this);
+    let hold = same_columns(&[&"hold", &"list"], array, this);
     assert_eq!(
         hold,
         [
@@ -213,11 +236,17 @@ fn csv_headers_are_the_json_keys_of_every_command() {
     );
     same_columns(
         // A year and nine days after 11 June 2025: those events have expired.
-        &["purge", "--config", c, "--now", "2026-06-20T00:00:00Z"],
+        &[
+            &"purge",
+            &"--config",
+            &cfg,
+            &"--now",
+            &"2026-06-20T00:00:00Z",
+        ],
         under("files"),
         this,
     );
-    let identity = same_columns(&["identity", "list"], array, this);
+    let identity = same_columns(&[&"identity", &"list"], array, this);
     assert_eq!(
         identity,
         [
@@ -236,7 +265,7 @@ fn csv_headers_are_the_json_keys_of_every_command() {
             "time_zone"
         ]
     );
-    let dns = same_columns(&["dns", "list"], array, this);
+    let dns = same_columns(&[&"dns", &"list"], array, this);
     assert_eq!(
         dns,
         [
@@ -251,12 +280,17 @@ fn csv_headers_are_the_json_keys_of_every_command() {
         ]
     );
     same_columns(
-        &["categories", "lookup", "www.facebook.com", "=evil.example"],
+        &[
+            &"categories",
+            &"lookup",
+            &"www.facebook.com",
+            &"=evil.example",
+        ],
         array,
         |_| Vec::new(),
     );
     same_columns(
-        &["windows", "--from", "2025-06-09", "--to", "2025-06-13"],
+        &[&"windows", &"--from", &"2025-06-09", &"--to", &"2025-06-13"],
         array,
         |_| Vec::new(),
     );

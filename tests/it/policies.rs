@@ -67,15 +67,15 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
     )
     .unwrap();
     let csv = ok(&[
-        "flags",
-        "--policy",
-        preset,
-        "--config",
-        cfg.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
+        &"flags",
+        &"--policy",
+        &preset,
+        &"--config",
+        &cfg,
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
     ]);
     let names: BTreeMap<String, &str> = PEOPLE.iter().map(|u| (pseudonym(&store, u), *u)).collect();
     let mut out: Vec<(String, String, String)> = csv
@@ -94,6 +94,7 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// (user, 2025-06-DAY, reason) of each entry, sorted.
 fn days(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
     let mut v: Vec<(String, String, String)> = list
         .iter()
@@ -206,13 +207,13 @@ fn the_approved_business_user_list_can_be_a_file() {
     )
     .unwrap();
     let csv = ok(&[
-        "flags",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
+        &"flags",
+        &"--config",
+        &cfg,
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
     ]);
     for (user, listed) in [("comms", true), ("desk", true), ("lunch", false)] {
         assert_eq!(
@@ -235,8 +236,7 @@ fn a_designated_user_is_shown_as_exempt_in_the_usage_table_not_left_out() {
         format!("{UTC_CONFIG}[policy]\npreset = \"north-west-leicestershire\"\nexempt_users = [\"comms\"]\n"),
     )
     .unwrap();
-    let st = store.to_str().unwrap();
-    let table = ok(&["usage", "--config", cfg.to_str().unwrap(), "--store", st]);
+    let table = ok(&[&"usage", &"--config", &cfg, &"--store", &store]);
     let comms = pseudonym(&store, "comms");
     let line = table.lines().find(|l| l.contains(&comms)).unwrap();
     assert!(line.trim_end().ends_with("exempt"), "{table}");
@@ -338,17 +338,17 @@ fn people_and_leave_files_give_each_person_their_own_hours_to_the_second() {
     std::fs::write(&people, PEOPLE_CSV).unwrap();
     std::fs::write(&leave, LEAVE_CSV).unwrap();
     let csv = ok(&[
-        "usage",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--people",
-        people.to_str().unwrap(),
-        "--leave",
-        leave.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
+        &"usage",
+        &"--config",
+        &cfg,
+        &"--people",
+        &people,
+        &"--leave",
+        &leave,
+        &"--store",
+        &store,
+        &"--format",
+        &"csv",
     ]);
     let who = [
         "mover", "night", "onleave", "part", "nine", "scot", "english", "ulster",
@@ -398,16 +398,16 @@ fn a_bad_people_file_is_refused_with_its_line() {
     )
     .unwrap();
     let out = run(&[
-        "usage",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--people",
-        people.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
+        &"usage",
+        &"--config",
+        &cfg,
+        &"--people",
+        &people,
+        &"--store",
+        &store,
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("people.csv line 3: schedule `lates` is not defined"),
         "{err}"
@@ -419,20 +419,19 @@ fn windows_exports_a_named_night_schedule_across_the_clock_change() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, PROFILE_CONFIG).unwrap();
-    let c = cfg.to_str().unwrap();
     // The local day Sat 25 Oct 2025 is 23:00 UTC to 23:00 UTC (BST both
     // ends); its shift runs 22:00 BST (21:00 UTC) to Sun 06:00 GMT, and the
     // 02:00 break is after the clocks went back, at 02:00 UTC.
     let csv = ok(&[
-        "windows",
-        "--config",
-        c,
-        "--schedule",
-        "nights",
-        "--from",
-        "2025-10-25",
-        "--to",
-        "2025-10-25",
+        &"windows",
+        &"--config",
+        &cfg,
+        &"--schedule",
+        &"nights",
+        &"--from",
+        &"2025-10-25",
+        &"--to",
+        &"2025-10-25",
     ]);
     let rows: Vec<(String, String, String)> = csv
         .lines()
@@ -453,15 +452,15 @@ fn windows_exports_a_named_night_schedule_across_the_clock_change() {
         ]
     );
     let bad = run(&[
-        "windows",
-        "--config",
-        c,
-        "--schedule",
-        "lates",
-        "--from",
-        "2025-10-25",
-        "--to",
-        "2025-10-25",
+        &"windows",
+        &"--config",
+        &cfg,
+        &"--schedule",
+        &"lates",
+        &"--from",
+        &"2025-10-25",
+        &"--to",
+        &"2025-10-25",
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }

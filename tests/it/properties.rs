@@ -12,15 +12,12 @@ use netusage::ingest::{BlockContext, process_block};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
+use crate::common::{count_lines, records};
+
 static CLASSIFIER: LazyLock<Classifier> = LazyLock::new(Classifier::bundled);
 
-/// Lines in a block as ingest counts them: its line breaks, plus one for a
-/// last line without one.
-fn count_lines(b: &[u8]) -> u64 {
-    let n = b.iter().filter(|&&c| c == b'\n').count() as u64;
-    n + u64::from(!b.is_empty() && !b.ends_with(b"\n"))
-}
-
+/// Processes `block` as ingest does and asserts every line is accounted
+/// for: stored or refused once, with a reason.
 fn check(block: &[u8]) {
     let realms = Realms::new(&["CORP".into()]);
     let days = HashSet::new();
@@ -60,6 +57,7 @@ enum Mutation {
     SwapFields(usize, usize),
 }
 
+/// Any [`Mutation`].
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         any::<usize>().prop_map(Mutation::Delete),
@@ -70,6 +68,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// `line` with the mutations `ms` applied in turn.
 fn apply(line: &str, ms: &[Mutation]) -> Vec<u8> {
     let mut b = line.as_bytes().to_vec();
     for m in ms {
@@ -141,16 +140,16 @@ fn a_mutated_log_ingests_with_every_line_accounted_for() {
     std::fs::write(&log, &block).unwrap();
     let store = dir.path().join("store");
     crate::common::ok(&[
-        "ingest",
-        "--now",
-        "2006-09-10T00:00:00Z",
-        "--log-format",
-        "squid",
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--now",
+        &"2006-09-10T00:00:00Z",
+        &"--log-format",
+        &"squid",
+        &"--store",
+        &store,
+        &log,
     ]);
-    let r = &netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    let r = &records(&store)[0];
     assert_eq!(r.lines, count_lines(&block));
     assert_eq!(r.accepted + r.rejected, r.lines);
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();

@@ -8,10 +8,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-fn records(store: &Path) -> Vec<netusage::store::manifest::SourceRecord> {
-    netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()
-}
-
 #[test]
 fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     let dir = tempfile::tempdir().unwrap();
@@ -41,12 +37,7 @@ fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     xz.write_all(lines("eve").as_bytes()).unwrap();
     std::fs::write(logs.join("d.log.xz"), xz.finish().unwrap()).unwrap();
     let store = dir.path().join("store");
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &logs]);
     let mut got: Vec<(String, String, u64)> = records(&store)
         .into_iter()
         .map(|r| {
@@ -73,15 +64,9 @@ fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     let cut = dir.path().join("cut.log.bz2");
     std::fs::write(&cut, &bz[..bz.len() / 2]).unwrap();
     let store2 = dir.path().join("store2");
-    let out = run(&[
-        "ingest",
-        "--store",
-        store2.to_str().unwrap(),
-        cut.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--store", &store2, &cut]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("cut.log.bz2") && err.contains("compressed data is corrupt or ends early"),
         "{err}"
@@ -96,6 +81,7 @@ fn gzip_multi_member_bzip2_zstd_and_xz_are_read_by_content() {
     );
 }
 
+/// The text of `tests/data/REL`.
 fn sample(rel: &str) -> String {
     std::fs::read_to_string(test_data().join(rel)).unwrap()
 }
@@ -157,12 +143,7 @@ fn a_w3c_header_that_changes_mid_file_is_followed_and_misfits_named() {
     let log = dir.path().join("u_ex.log");
     std::fs::write(&log, &text).unwrap();
     let store = dir.path().join("store");
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &log]);
     let rec = &records(&store)[0];
     assert_eq!(
         (
@@ -210,18 +191,13 @@ fn every_sample_file_is_detected_and_every_line_accounted_for() {
             let name = path.file_name().unwrap().to_str().unwrap().to_string();
             let store = dir.path().join(format!("s{n}"));
             n += 1;
-            let mut args = vec![
-                "ingest",
-                "--store",
-                store.to_str().unwrap(),
-                "--source-time-zone",
-                "UTC",
-            ];
+            let mut args: Vec<Arg> =
+                vec![&"ingest", &"--store", &store, &"--source-time-zone", &"UTC"];
             let forced = undetectable.contains(&name.as_str());
             if forced {
-                args.extend(["--log-format", reader]);
+                args.extend([&"--log-format" as Arg, &reader]);
             }
-            args.push(path.to_str().unwrap());
+            args.push(&path);
             let out = ok(&args);
             let r = &records(&store)[0];
             let expected = if name.starts_with("azure-sentinel_SymantecProxySG") {
@@ -262,30 +238,18 @@ fn a_mixed_or_unknown_file_is_a_clear_error() {
     let m = dir.path().join("mixed.log");
     std::fs::write(&m, mixed).unwrap();
     let store = dir.path().join("store");
-    let out = run(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        m.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--store", &store, &m]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("mixed.log") && err.contains("read equally well as squid and common (50%)"),
         "{err}"
     );
     let u = dir.path().join("notes.txt");
     std::fs::write(&u, "shopping list\nmilk\neggs\n").unwrap();
-    let out = run(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        u.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--store", &store, &u]);
     assert_eq!(out.status.code(), Some(1));
-    let err =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let err = output_text(&out);
     assert!(
         err.contains("notes.txt: cannot tell the log format"),
         "{err}"
@@ -312,12 +276,12 @@ fn a_custom_squid_logformat_is_read_from_its_template() {
     let store = dir.path().join("store");
     let spec = r#"logformat custom %ts.%03tu %6tr %>a %un %ul %Ss/%03>Hs %<st %rm %ru "%{User-Agent}>h" %>la"#;
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--squid-logformat",
-        spec,
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--squid-logformat",
+        &spec,
+        &log,
     ]);
     let r = &records(&store)[0];
     assert_eq!(
@@ -393,14 +357,13 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     )
     .unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     ok(&[
-        "ingest",
-        "--store",
-        s,
-        "--now",
-        "2025-06-01T00:00:00Z",
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--now",
+        &"2025-06-01T00:00:00Z",
+        &log,
     ]);
     let r = &records(&store)[0];
     assert_eq!((r.format.as_str(), r.accepted, r.rejected), ("w3c", 2, 2));
@@ -409,12 +372,12 @@ fn quarantined_lines_of_any_reader_age_out_by_their_own_time() {
     // go; the header line, which has no time, stays with its source until the
     // source's events all expire.
     ok(&[
-        "purge",
-        "--store",
-        s,
-        "--now",
-        "2026-05-25T00:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-05-25T00:00:00Z",
+        &"--execute",
     ]);
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert_eq!(q.iter().map(|x| x.line).collect::<Vec<_>>(), vec![1]);

@@ -1,7 +1,6 @@
 //! Retention: the cutoff to the millisecond, legal holds, dry run vs
 //! execute, crash-resumability, nothing old left anywhere, the audit chain.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
@@ -28,40 +27,6 @@ fn events(store: &Path) -> Vec<(String, i64)> {
     v
 }
 
-/// Every file under `dir` but the audit log and lock: relative path → bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_str().unwrap().to_string();
-            if p.is_dir() {
-                stack.push(p);
-            } else if ![".lock", "audit.jsonl", "audit.head"].contains(&name.as_str()) {
-                out.insert(
-                    p.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
 /// A store holding alice's and bob's events around the cutoff, ingested a year ago.
 fn old_store(dir: &Path) -> PathBuf {
     let store = dir.join("store");
@@ -79,19 +44,20 @@ fn old_store(dir: &Path) -> PathBuf {
     ];
     let log = write_log(dir, "year-old.log", &lines);
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--now",
-        "2025-11-24T00:00:00Z",
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--now",
+        &"2025-11-24T00:00:00Z",
+        &log,
     ]);
     store
 }
 
+/// `netusage purge --store STORE --now NOW EXTRA...`, asserting success.
 fn purge(store: &Path, extra: &[&str]) -> String {
-    let mut args = vec!["purge", "--store", store.to_str().unwrap(), "--now", NOW];
-    args.extend_from_slice(extra);
+    let mut args: Vec<Arg> = vec![&"purge", &"--store", &store, &"--now", &NOW];
+    args.extend(args_of(extra));
     ok(&args)
 }
 
@@ -100,7 +66,7 @@ fn cutoff_is_exact_to_the_millisecond_and_later_partitions_are_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
     let inside = "events/date=2025-11-23";
-    let before = files(&store);
+    let before = snapshot(&store);
     let untouched: Vec<_> = before
         .keys()
         .filter(|k| k.starts_with(inside))
@@ -124,7 +90,7 @@ fn cutoff_is_exact_to_the_millisecond_and_later_partitions_are_untouched() {
             ("bob".to_string(), ms("2025-11-22T10:00:00.001Z")),
         ]
     );
-    let after = files(&store);
+    let after = snapshot(&store);
     assert_eq!(
         after[&untouched[0]], before[&untouched[0]],
         "partition inside the window is byte-for-byte unchanged"
@@ -156,22 +122,21 @@ fn cutoff_is_24_hour_days_in_utc_across_clock_changes() {
 fn held_events_survive_until_the_hold_is_released() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = store.to_str().unwrap();
     ok(&[
-        "hold",
-        "--store",
-        s,
-        "add",
-        "--reference",
-        "HR-2025-017",
-        "--users",
-        "Alice",
-        "--from",
-        "2025-11-01",
-        "--to",
-        "2025-11-30",
-        "--reason",
-        "grievance",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-2025-017",
+        &"--users",
+        &"Alice",
+        &"--from",
+        &"2025-11-01",
+        &"--to",
+        &"2025-11-30",
+        &"--reason",
+        &"grievance",
     ]);
     let plan = purge(&store, &[]);
     assert!(
@@ -190,13 +155,13 @@ fn held_events_survive_until_the_hold_is_released() {
         !left.iter().any(|(u, t)| u == "bob" && *t < ms(CUTOFF)),
         "bob's expired events gone: {left:?}"
     );
-    let list = ok(&["hold", "--store", s, "list", "--format", "csv"]);
+    let list = ok(&[&"hold", &"--store", &store, &"list", &"--format", &"csv"]);
     assert!(
         list.contains("HR-2025-017,alice,2025-11-01,2025-11-30,grievance,"),
         "{list}"
     );
 
-    ok(&["hold", "--store", s, "release", "HR-2025-017"]);
+    ok(&[&"hold", &"--store", &store, &"release", &"HR-2025-017"]);
     purge(&store, &["--execute"]);
     assert!(!events(&store).iter().any(|(_, t)| *t < ms(CUTOFF)));
 }
@@ -205,11 +170,11 @@ fn held_events_survive_until_the_hold_is_released() {
 fn dry_run_changes_nothing_and_execute_does_exactly_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let before = files(&store);
+    let before = snapshot(&store);
     let rows_before = events(&store).len() as u64;
     let plan: serde_json::Value =
         serde_json::from_str(&purge(&store, &["--format", "json"])).unwrap();
-    assert_eq!(files(&store), before, "dry run changed nothing");
+    assert_eq!(snapshot(&store), before, "dry run changed nothing");
     assert_eq!(plan["rows_removed"], 3);
     assert_eq!(plan["partitions_deleted"], 1);
     assert_eq!(plan["partitions_rewritten"], 1);
@@ -223,7 +188,7 @@ fn dry_run_changes_nothing_and_execute_does_exactly_the_plan() {
     let done: serde_json::Value =
         serde_json::from_str(&purge(&store, &["--format", "json", "--execute"])).unwrap();
     assert_eq!(done["files"], plan["files"]);
-    let after = files(&store);
+    let after = snapshot(&store);
     let changed: Vec<String> = before
         .keys()
         .filter(|k| after.get(*k) != before.get(*k) && k.starts_with("events/"))
@@ -233,9 +198,9 @@ fn dry_run_changes_nothing_and_execute_does_exactly_the_plan() {
     assert_eq!(events(&store).len() as u64, rows_before - 3);
 
     // Idempotent: the second run finds nothing and changes nothing.
-    let again = files(&store);
+    let again = snapshot(&store);
     assert!(purge(&store, &["--execute"]).contains("nothing to purge"));
-    assert_eq!(files(&store), again);
+    assert_eq!(snapshot(&store), again);
 }
 
 #[test]
@@ -249,49 +214,51 @@ fn a_purge_killed_at_any_step_is_finished_by_the_next() {
     for (k, extra) in [&[][..], &shorter[..]].into_iter().enumerate() {
         let now = NOW;
         let reference = dir.path().join(format!("reference-{k}"));
-        copy_dir(&store, &reference);
-        let r = reference.to_str().unwrap();
-        let mut args = vec!["purge", "--store", r, "--now", now, "--execute"];
-        args.extend_from_slice(extra);
+        copy_tree(&store, &reference);
+        let mut args: Vec<Arg> = vec![
+            &"purge",
+            &"--store",
+            &reference,
+            &"--now",
+            &now,
+            &"--execute",
+        ];
+        args.extend(args_of(extra));
         ok(&args);
-        let want = files(&reference);
+        let want = snapshot(&reference);
         let mut crashed = 0;
         for n in 1..=8 {
             let copy = dir.path().join(format!("crash-{k}-{n}"));
-            copy_dir(&store, &copy);
-            let c = copy.to_str().unwrap();
-            let mut args = vec!["purge", "--store", c, "--now", now, "--execute"];
-            args.extend_from_slice(extra);
+            copy_tree(&store, &copy);
+            let mut args: Vec<Arg> =
+                vec![&"purge", &"--store", &copy, &"--now", &now, &"--execute"];
+            args.extend(args_of(extra));
             let out = command(&args)
                 .env("NETUSAGE_PURGE_CRASH_AT", n.to_string())
                 .output()
                 .unwrap();
             crashed += u32::from(!out.status.success());
             // Every other command still reads the store after the crash.
-            ok(&["usage", "--store", c, "--format", "csv"]);
+            ok(&[&"usage", &"--store", &copy, &"--format", &"csv"]);
             ok(&args);
             assert_eq!(
-                files(&copy),
+                snapshot(&copy),
                 want,
                 "{extra:?}, crash point {n} (first run exit {:?})",
                 out.status.code()
             );
             assert!(
-                !files(&copy).keys().any(|f| f.ends_with(".tmp")),
+                !snapshot(&copy).keys().any(|f| f.ends_with(".tmp")),
                 "no temporary file left"
             );
-            ok(&["audit", "--store", c, "verify"]);
+            ok(&[&"audit", &"--store", &copy, &"verify"]);
         }
         assert!(
             crashed >= 3,
             "the hook crashed {crashed} runs with {extra:?}"
         );
     }
-    assert!(
-        manifest::read(&dir.path().join("reference-1/sources.jsonl"))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(records(&dir.path().join("reference-1")).is_empty());
     // The source's chain index went with its record; the kept source's stays.
     let chains = |k: u32| -> usize {
         std::fs::read_dir(dir.path().join(format!("reference-{k}/chains"))).map_or(0, |d| d.count())
@@ -313,19 +280,19 @@ fn after_a_purge_no_file_holds_an_expired_event_outside_a_hold() {
         ],
     );
     ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--now",
-        "2025-11-24T00:00:00Z",
-        "--log-format",
-        "squid",
-        old.to_str().unwrap(),
+        &"ingest",
+        &"--store",
+        &store,
+        &"--now",
+        &"2025-11-24T00:00:00Z",
+        &"--log-format",
+        &"squid",
+        &old,
     ]);
     purge(&store, &["--execute"]);
     let cutoff = ms(CUTOFF);
     let mut checked = 0;
-    for (path, bytes) in files(&store) {
+    for (path, bytes) in snapshot(&store) {
         if path.ends_with(".parquet") {
             use polars::prelude::SerReader;
             let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(bytes))
@@ -370,19 +337,12 @@ fn ingest_refuses_events_older_than_the_window() {
             line(CUTOFF, "dan", "x.com"),
         ],
     );
-    let out = ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--now",
-        NOW,
-        log.to_str().unwrap(),
-    ]);
+    let out = ok(&[&"ingest", &"--store", &store, &"--now", &NOW, &log]);
     assert!(
         out.contains("1 of them, dated 2025-11-22 09:59 to 2025-11-22 09:59 UTC, are older than the retention window"),
         "{out}"
     );
-    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    let r = &records(&store)[0];
     assert_eq!((r.lines, r.accepted, r.rejected, r.too_old), (2, 1, 1, 1));
     let q = netusage::store::quarantine::read(&store.join("quarantine"), &r.source).unwrap();
     assert_eq!(q.len(), 1);
@@ -395,28 +355,27 @@ fn ingest_refuses_events_older_than_the_window() {
 fn a_window_below_the_minimum_needs_an_audited_reason() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = store.to_str().unwrap();
     let out = run(&[
-        "purge",
-        "--store",
-        s,
-        "--now",
-        NOW,
-        "--retention-days",
-        "30",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &NOW,
+        &"--retention-days",
+        &"30",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("below the minimum of 365 days"));
+    assert!(stderr(&out).contains("below the minimum of 365 days"));
     ok(&[
-        "purge",
-        "--store",
-        s,
-        "--now",
-        NOW,
-        "--retention-days",
-        "30",
-        "--override-minimum",
-        "DPO instruction 2026-11",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &NOW,
+        &"--retention-days",
+        &"30",
+        &"--override-minimum",
+        &"DPO instruction 2026-11",
     ]);
     let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
@@ -425,7 +384,7 @@ fn a_window_below_the_minimum_needs_an_audited_reason() {
         last["details"]["override_minimum"],
         "DPO instruction 2026-11"
     );
-    ok(&["audit", "--store", s, "verify"]);
+    ok(&[&"audit", &"--store", &store, &"verify"]);
 }
 
 #[test]
@@ -447,41 +406,40 @@ fn a_purge_killed_with_sigkill_mid_run_is_finished_by_the_next() {
     .unwrap();
     let store = dir.path().join("store");
     ok(&[
-        "ingest",
-        "--now",
-        "2025-12-31T00:00:00Z",
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--now",
+        &"2025-12-31T00:00:00Z",
+        &"--store",
+        &store,
+        &log,
     ]);
     // A cutoff inside the data: whole days deleted and a boundary day rewritten.
     let now = "2026-10-15T12:00:00Z";
     let reference = dir.path().join("reference");
-    copy_dir(&store, &reference);
+    copy_tree(&store, &reference);
     ok(&[
-        "purge",
-        "--store",
-        reference.to_str().unwrap(),
-        "--now",
-        now,
-        "--execute",
+        &"purge",
+        &"--store",
+        &reference,
+        &"--now",
+        &now,
+        &"--execute",
     ]);
-    let want = files(&reference);
+    let want = snapshot(&reference);
     for (k, delay_ms) in [0u64, 2, 5, 10, 20, 40].into_iter().enumerate() {
         let copy = dir.path().join(format!("killed-{k}"));
-        copy_dir(&store, &copy);
-        let c = copy.to_str().unwrap();
-        let mut child = command(&["purge", "--store", c, "--now", now, "--execute"])
+        copy_tree(&store, &copy);
+        let mut child = command(&[&"purge", &"--store", &copy, &"--now", &now, &"--execute"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
-        ok(&["usage", "--store", c, "--format", "csv"]);
-        ok(&["purge", "--store", c, "--now", now, "--execute"]);
-        assert_eq!(files(&copy), want, "killed after {delay_ms} ms");
-        ok(&["audit", "--store", c, "verify"]);
+        ok(&[&"usage", &"--store", &copy, &"--format", &"csv"]);
+        ok(&[&"purge", &"--store", &copy, &"--now", &now, &"--execute"]);
+        assert_eq!(snapshot(&copy), want, "killed after {delay_ms} ms");
+        ok(&[&"audit", &"--store", &copy, &"verify"]);
     }
 }
 
@@ -505,24 +463,13 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
         ],
     );
     let as_of = (old + chrono::Duration::days(1)).to_rfc3339();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args([
-            "ingest",
-            "--store",
-            store.to_str().unwrap(),
-            "--now",
-            &as_of,
-        ])
-        .arg(&log)
+    let out = command(&[&"ingest", &"--store", &store, &"--now", &as_of, &log])
+        // `command` sets the test clock to a past --now: taken away again.
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = &manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &records(&store)[0];
     // The 400-day-old line is refused as too old; the recent one, dated
     // after --now, as later than now: --now only narrows.
     assert_eq!((r.lines, r.accepted, r.too_old, r.future), (2, 0, 1, 1));
@@ -535,9 +482,8 @@ fn a_past_now_never_admits_events_older_than_the_window_by_the_real_clock() {
 fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = store.to_str().unwrap();
     // Crash point 1: after the first partition file is deleted.
-    let out = command(&["purge", "--store", s, "--now", NOW, "--execute"])
+    let out = command(&[&"purge", &"--store", &store, &"--now", &NOW, &"--execute"])
         .env("NETUSAGE_PURGE_CRASH_AT", "1")
         .output()
         .unwrap();
@@ -554,14 +500,14 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
     assert_eq!(opened["details"]["rows_removed"], 3);
     let seq = opened["seq"].as_u64().unwrap();
     assert!(store.join("purge.pending").exists());
-    let out = run(&["usage", "--store", s]);
+    let out = run(&[&"usage", &"--store", &store]);
     assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains(&format!("(audit entry {seq}) did not finish")),
         "{err}"
     );
-    let verify = ok(&["audit", "--store", s, "verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(
         verify.contains(&format!("the purge started at entry {seq}"))
             && verify.contains("has no closing entry"),
@@ -573,7 +519,7 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
         dry.contains("dry run: `--execute` would finish the purge"),
         "{dry}"
     );
-    let verify = ok(&["audit", "--store", s, "verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(verify.contains("has no closing entry"), "{verify}");
     let done = purge(&store, &["--execute"]);
     assert!(
@@ -581,7 +527,7 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
         "{done}"
     );
     assert!(!store.join("purge.pending").exists());
-    let verify = ok(&["audit", "--store", s, "verify"]);
+    let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(
         verify.contains(&format!("the purge started at entry {seq}"))
             && verify.contains("was interrupted; entry"),
@@ -633,7 +579,6 @@ fn shipped_unit(store: &Path) -> (Vec<String>, Vec<(String, String)>) {
 fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     let real = chrono::Utc::now();
     let old = (real - chrono::Duration::days(500)).to_rfc3339();
     let recent = (real - chrono::Duration::days(10)).to_rfc3339();
@@ -644,41 +589,31 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     );
     // Ingested before the council set its window: the old line is refused,
     // and the summary says when it was dated.
-    let out = run(&["ingest", "--store", s, log.to_str().unwrap()]);
+    let out = run(&[&"ingest", &"--store", &store, &log]);
     let err = String::from_utf8_lossy(&out.stdout);
     let day = &old[..10];
     assert!(err.contains(&format!("1 of them, dated {day}")), "{err}");
-    let r = manifest::read(&store.join("sources.jsonl"))
-        .unwrap()
-        .remove(0);
+    let r = records(&store).remove(0);
     assert_eq!((r.accepted, r.too_old), (1, 1));
     // Read again as it is: already ingested, and the way out is named.
     let again =
-        String::from_utf8_lossy(&run(&["ingest", "--store", s, log.to_str().unwrap()]).stdout)
-            .into_owned();
+        String::from_utf8_lossy(&run(&[&"ingest", &"--store", &store, &log]).stdout).into_owned();
     assert!(
         again.contains(&format!("netusage store forget {}", r.source)),
         "{again}"
     );
     let config = dir.path().join("council.toml");
     std::fs::write(&config, "[retention]\ndays = 730\n").unwrap();
-    ok(&[
-        "store",
-        "--store",
-        s,
-        "config",
-        "set",
-        config.to_str().unwrap(),
-    ]);
+    ok(&[&"store", &"--store", &store, &"config", &"set", &config]);
     // A blank reason is refused; a held source is refused.
     let blank = run(&[
-        "store",
-        "--store",
-        s,
-        "forget",
+        &"store",
+        &"--store",
+        &store,
+        &"forget",
         &r.source,
-        "--reason",
-        "\u{200b} ",
+        &"--reason",
+        &"\u{200b} ",
     ]);
     assert_eq!(blank.status.code(), Some(2));
     // Held from the day before to the day after (local dates).
@@ -691,54 +626,50 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
             .to_string(),
     );
     ok(&[
-        "hold",
-        "--store",
-        s,
-        "add",
-        "--reference",
-        "HR-9",
-        "--users",
-        "dan",
-        "--from",
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-9",
+        &"--users",
+        &"dan",
+        &"--from",
         &from,
-        "--to",
+        &"--to",
         &to,
-        "--reason",
-        "case",
+        &"--reason",
+        &"case",
     ]);
     let held = run(&[
-        "store",
-        "--store",
-        s,
-        "forget",
+        &"store",
+        &"--store",
+        &store,
+        &"forget",
         &r.source,
-        "--reason",
-        "wrong window",
+        &"--reason",
+        &"wrong window",
     ]);
     assert_eq!(held.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&held.stderr).contains("legal hold(s) HR-9 keep 1 event(s)"));
-    ok(&["hold", "--store", s, "release", "HR-9"]);
+    assert!(stderr(&held).contains("legal hold(s) HR-9 keep 1 event(s)"));
+    ok(&[&"hold", &"--store", &store, &"release", &"HR-9"]);
     let forgot = ok(&[
-        "store",
-        "--store",
-        s,
-        "forget",
-        log.to_str().unwrap(),
-        "--reason",
-        "ingested before [retention] days = 730",
+        &"store",
+        &"--store",
+        &store,
+        &"forget",
+        &log,
+        &"--reason",
+        &"ingested before [retention] days = 730",
     ]);
     assert!(
         forgot.contains(&format!("forgot source {}", r.source)) && forgot.contains("1 event(s)"),
         "{forgot}"
     );
-    assert!(
-        manifest::read(&store.join("sources.jsonl"))
-            .unwrap()
-            .is_empty()
-    );
+    assert!(records(&store).is_empty());
     assert!(events(&store).is_empty());
     // Read again with the store's own window (no --config): both lines.
-    ok(&["ingest", "--store", s, log.to_str().unwrap()]);
+    ok(&[&"ingest", &"--store", &store, &log]);
     assert_eq!(events(&store).len(), 2);
     // The nightly job, run exactly as the shipped unit runs it, keeps the
     // 500-day-old event: the store's window is 730 days.
@@ -749,11 +680,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
         .env_remove("NETUSAGE_TEST_CLOCK")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to purge"));
     assert_eq!(events(&store).len(), 2);
     // Every audit entry names the configuration by its SHA-256.
@@ -767,8 +694,8 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
     // A --config that is not the store's own says so.
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "[retention]\ndays = 365\n").unwrap();
-    let out = run(&["purge", "--store", s, "--config", other.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = run(&[&"purge", &"--store", &store, &"--config", &other]);
+    let err = stderr(&out);
     assert!(
         err.contains("is not the store's own configuration"),
         "{err}"
@@ -782,8 +709,7 @@ fn a_store_remembers_its_window_and_a_source_can_be_forgotten_and_read_again() {
 fn a_purge_into_a_closed_pipe_still_purges_and_audits() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
-    let s = store.to_str().unwrap();
-    let mut child = command(&["purge", "--store", s, "--now", NOW, "--execute"])
+    let mut child = command(&[&"purge", &"--store", &store, &"--now", &NOW, &"--execute"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -2,15 +2,17 @@
 //! loops, FIFOs, sockets and devices, unreadable entries, images, empty
 //! folders, NUL bytes, dates in the future, a closed pipe.
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::pack::Record;
 use crate::common::*;
 
 /// Runs netusage with a deadline: a hang fails the test instead of blocking it.
-fn run_within(args: &[&str], secs: u64) -> std::process::Output {
+fn run_within(args: &[Arg], secs: u64) -> std::process::Output {
     let mut child = command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -23,25 +25,19 @@ fn run_within(args: &[&str], secs: u64) -> std::process::Output {
         }
         if start.elapsed() > Duration::from_secs(secs) {
             let _ = child.kill();
-            panic!("netusage {args:?} hung for more than {secs} s");
+            panic!("netusage {:?} hung for more than {secs} s", shown(args));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
+/// Makes a FIFO (named pipe) at `path`.
 fn mkfifo(path: &Path) {
     let made = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// Two logs: `dir/a.log` (alice, 3 requests) and `dir/sub/b.log` (bob, 2).
 fn two_logs(dir: &Path) {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     write_log(
@@ -65,24 +61,17 @@ fn a_symlink_loop_is_reported_once_and_every_file_read_once() {
     std::os::unix::fs::symlink(logs.join("a.log"), logs.join("sub/again.log")).unwrap();
     let store = dir.path().join("store");
     let out = run_within(
-        &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            store.to_str().unwrap(),
-            logs.to_str().unwrap(),
-        ],
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let t = output_text(&out);
     assert_eq!(t.matches("symbolic-link loop").count(), 1, "{t}");
     assert!(
         t.contains("sub/loop is a symbolic-link loop back to"),
         "{t}"
     );
-    let recs = netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap();
+    let recs = records(&store);
     assert_eq!(
         recs.len(),
         2,
@@ -101,19 +90,11 @@ fn fifos_sockets_and_devices_are_never_opened() {
     let _sock = std::os::unix::net::UnixListener::bind(logs.join("sock")).unwrap();
     std::os::unix::fs::symlink("/dev/null", logs.join("null")).unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     let out = run_within(
-        &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            s,
-            logs.to_str().unwrap(),
-        ],
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
         t.contains("pipe is a FIFO (named pipe): skipped, never opened"),
@@ -121,23 +102,18 @@ fn fifos_sockets_and_devices_are_never_opened() {
     );
     assert!(t.contains("sock is a socket: skipped, never opened"), "{t}");
     assert!(t.contains("null is a device: skipped, never opened"), "{t}");
-    assert_eq!(
-        netusage::store::manifest::read(&store.join("sources.jsonl"))
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(records(&store).len(), 2);
     // Named on the command line: refused, exit 1, and the lock is free afterwards.
-    for named in [fifo.to_str().unwrap(), "/dev/null"] {
-        let out = run_within(&["ingest", "--store", s, named], 30);
+    for named in [fifo.as_path(), Path::new("/dev/null")] {
+        let out = run_within(&[&"ingest", &"--store", &store, &named], 30);
         assert_eq!(out.status.code(), Some(1));
         assert!(
-            text(&out).contains("not a log file: refused, never opened"),
+            output_text(&out).contains("not a log file: refused, never opened"),
             "{}",
-            text(&out)
+            output_text(&out)
         );
     }
-    ok(&["usage", "--store", s, "--format", "csv"]);
+    ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
 }
 
 #[test]
@@ -149,28 +125,16 @@ fn an_unreadable_entry_is_named_and_the_rest_ingested() {
     std::os::unix::fs::symlink(dir.path().join("gone"), logs.join("archive")).unwrap();
     let store = dir.path().join("store");
     let out = run_within(
-        &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            store.to_str().unwrap(),
-            logs.to_str().unwrap(),
-        ],
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
     assert_eq!(out.status.code(), Some(1));
-    let t = text(&out);
+    let t = output_text(&out);
     assert!(
         t.contains("error: cannot read") && t.contains("archive"),
         "{t}"
     );
-    assert_eq!(
-        netusage::store::manifest::read(&store.join("sources.jsonl"))
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(records(&store).len(), 2);
 }
 
 #[test]
@@ -180,19 +144,11 @@ fn an_image_in_a_folder_is_skipped_and_an_empty_folder_warned() {
     two_logs(&logs);
     std::fs::write(logs.join("photo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0").unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     let out = run_within(
-        &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            s,
-            logs.to_str().unwrap(),
-        ],
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs],
         30,
     );
-    let t = text(&out);
+    let t = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
         t.contains("skipped (not a log):") && t.contains("photo.png is a binary file"),
@@ -201,12 +157,12 @@ fn an_image_in_a_folder_is_skipped_and_an_empty_folder_warned() {
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     std::fs::write(empty.join(".hidden"), "x").unwrap();
-    let out = run_within(&["ingest", "--store", s, empty.to_str().unwrap()], 30);
+    let out = run_within(&[&"ingest", &"--store", &store, &empty], 30);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        text(&out).contains("holds no file to read"),
+        output_text(&out).contains("holds no file to read"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }
 
@@ -232,13 +188,8 @@ fn nul_bytes_after_64_kib_and_future_dates_are_quarantined() {
             > 64 << 10
     );
     let store = dir.path().join("store");
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
-    let r = &netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()[0];
+    ok(&[&"ingest", &"--store", &store, &log]);
+    let r = &records(&store)[0];
     assert_eq!(
         (r.lines, r.accepted, r.rejected, r.future),
         (703, 701, 2, 1)
@@ -256,50 +207,42 @@ fn nul_bytes_after_64_kib_and_future_dates_are_quarantined() {
     assert_eq!(r.given_path, log.display().to_string());
 }
 
-/// An authorisation record for `user` on the one local day `day`,
-/// authorised an hour ago and valid for a day by the system clock.
-fn one_day_record(reference: &str, user: &str, day: chrono::NaiveDate) -> String {
-    format!(
-        "reference = \"{reference}\"\ngrounds = \"policy_breach\"\nrequested_by = \"Dana Whitfield\"\n\
-         authorised_at = {}\nexpires = {}\ncovert = false\nsubject_notified = true\n\
-         record_of_concern = \"ROC-1\"\ndpia = \"DPIA-1\"\n[subject]\nemployee_id = \"E1\"\nusers = [\"{user}\"]\n\
-         [authorised_by]\nname = \"Morgan Ellis\"\nrole = \"Head of HR\"\n[period]\nfrom = {day}\nto = {day}\n",
-        from_now(-1),
-        from_now(24)
-    )
-}
-
-/// `netusage report` of a one-day record for `user` on `day` (written to
-/// `dir/<reference>.toml`) into `dir/packs`: the arguments.
+/// `netusage report` of alice's record for the one local day `day` (the
+/// default [`Record`] under `reference`, written to `dir/<reference>.toml`)
+/// into `dir/packs`: the arguments.
 fn report_args(
     dir: &Path,
-    store: &str,
+    store: &Path,
     cfg: &Path,
     reference: &str,
     day: chrono::NaiveDate,
-) -> Vec<String> {
+) -> Vec<OsString> {
     let auth = dir.join(format!("{reference}.toml"));
-    std::fs::write(&auth, one_day_record(reference, "alice", day)).unwrap();
-    [
-        "report",
-        "--store",
-        store,
-        "--config",
-        cfg.to_str().unwrap(),
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        dir.join("packs").to_str().unwrap(),
-    ]
-    .map(String::from)
-    .to_vec()
+    let record = Record {
+        reference,
+        from: day.to_string(),
+        to: day.to_string(),
+        ..Record::default()
+    };
+    std::fs::write(&auth, record.to_string()).unwrap();
+    let args: [Arg; 9] = [
+        &"report",
+        &"--store",
+        &store,
+        &"--config",
+        &cfg,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &dir.join("packs"),
+    ];
+    args.iter().map(|a| a.as_ref().to_owned()).collect()
 }
 
 /// Runs netusage with its standard output (and error, when `both`) a pipe
 /// whose reader has already gone.
-fn into_closed_pipe(args: &[&str], both: bool) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(args)
+fn into_closed_pipe(args: &[Arg], both: bool) -> (Option<i32>, String) {
+    let mut child = command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -328,37 +271,30 @@ fn a_closed_pipe_ends_quietly_with_exit_0() {
         &every(&t("10:00:00"), 60, 30, "alice", "www.facebook.com"),
     );
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--store",
-        s,
-        "--config",
-        cfg.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &cfg, &log]);
     for both in [false, true] {
-        for args in [
-            vec!["usage", "--store", s],
-            vec!["usage", "--store", s, "--format", "csv"],
-            vec!["flags", "--store", s, "--format", "json"],
-            vec!["audit", "--store", s, "verify"],
-            vec!["hold", "--store", s, "list"],
+        let cases: [&[Arg]; 6] = [
+            &[&"usage", &"--store", &store],
+            &[&"usage", &"--store", &store, &"--format", &"csv"],
+            &[&"flags", &"--store", &store, &"--format", &"json"],
+            &[&"audit", &"--store", &store, &"verify"],
+            &[&"hold", &"--store", &store, &"list"],
             // clap_complete's writer panicked on a closed pipe.
-            vec!["completions", "bash"],
-        ] {
-            let (code, err) = into_closed_pipe(&args, both);
+            &[&"completions", &"bash"],
+        ];
+        for args in cases {
+            let (code, err) = into_closed_pipe(args, both);
+            let args = shown(args);
             assert_eq!(code, Some(0), "{args:?} both={both}: {err}");
             assert!(err.is_empty(), "{args:?}: no message, got {err}");
         }
     }
     // report: the pack is written before anything is printed, and stays valid.
     let packs = dir.path().join("packs");
-    let args = report_args(dir.path(), s, &cfg, "R-1", base);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, err) = into_closed_pipe(&args, false);
+    let args = report_args(dir.path(), &store, &cfg, "R-1", base);
+    let (code, err) = into_closed_pipe(&args_of(&args), false);
     assert_eq!(code, Some(0), "{err}");
-    ok(&["verify", packs.join("R-1").to_str().unwrap()]);
+    ok(&[&"verify", &packs.join("R-1")]);
 }
 
 #[test]
@@ -376,26 +312,28 @@ fn error_messages_use_plain_words() {
             "x.com",
         ),
     );
-    ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &log]);
     let auth = dir.path().join("auth.toml");
     let base = recent_tuesday();
-    std::fs::write(&auth, one_day_record("R-2", "nobody", base)).unwrap();
+    let record = Record {
+        reference: "R-2",
+        subject: r#"users = ["nobody"]"#,
+        from: base.to_string(),
+        to: base.to_string(),
+        ..Record::default()
+    };
+    std::fs::write(&auth, record.to_string()).unwrap();
     let out = run(&[
-        "report",
-        "--store",
-        store.to_str().unwrap(),
-        "--authorisation",
-        auth.to_str().unwrap(),
-        "--out",
-        dir.path().join("p").to_str().unwrap(),
+        &"report",
+        &"--store",
+        &store,
+        &"--authorisation",
+        &auth,
+        &"--out",
+        &dir.path().join("p"),
     ]);
     assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("the subject (users nobody) matches no event"),
         "{err}"
@@ -410,45 +348,46 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
     two_logs(&logs);
     let fifo = dir.path().join("pipe");
     mkfifo(&fifo);
-    let f = fifo.to_str().unwrap();
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
     let log = logs.join("a.log");
     let out = run_within(
-        &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            s,
-            log.to_str().unwrap(),
-        ],
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
         30,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let cases: [&[&str]; 7] = [
-        &["usage", "--store", s, "--config", f],
-        &["usage", "--store", s, "--people", f],
-        &["usage", "--store", s, "--leave", f],
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+    let cases: [&[Arg]; 7] = [
+        &[&"usage", &"--store", &store, &"--config", &fifo],
+        &[&"usage", &"--store", &store, &"--people", &fifo],
+        &[&"usage", &"--store", &store, &"--leave", &fifo],
         &[
-            "ingest",
-            "--now",
-            TEST_NOW,
-            "--store",
-            s,
-            "--categories",
-            f,
-            log.to_str().unwrap(),
+            &"ingest",
+            &"--now",
+            &TEST_NOW,
+            &"--store",
+            &store,
+            &"--categories",
+            &fifo,
+            &log,
         ],
-        &["report", "--store", s, "--authorisation", f],
-        &["identity", "import", "--store", s, "--kind", "csv", f],
-        &["dns", "import", "--store", s, f],
+        &[&"report", &"--store", &store, &"--authorisation", &fifo],
+        &[
+            &"identity",
+            &"import",
+            &"--store",
+            &store,
+            &"--kind",
+            &"csv",
+            &fifo,
+        ],
+        &[&"dns", &"import", &"--store", &store, &fifo],
     ];
+    let f = fifo.display().to_string();
     for args in cases {
         let out = run_within(args, 20);
-        let t = text(&out);
+        let t = output_text(&out);
+        let args = shown(args);
         assert_ne!(out.status.code(), Some(0), "{args:?}: {t}");
-        assert!(t.contains(f), "{args:?} names the file: {t}");
+        assert!(t.contains(&f), "{args:?} names the file: {t}");
         assert!(
             t.contains("not a regular file (a FIFO, socket or device)"),
             "{args:?}: {t}"
@@ -479,28 +418,21 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
         ),
     );
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--store",
-        s,
-        "--config",
-        cfg.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    ok(&[&"ingest", &"--store", &store, &"--config", &cfg, &log]);
     let packs = dir.path().join("packs");
-    let args = report_args(dir.path(), s, &cfg, "R-9", base);
-    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let args = report_args(dir.path(), &store, &cfg, "R-9", base);
+    ok(&args_of(&args));
     let pack = packs.join("R-9");
     // `verify --public-key` named a FIFO (hung) or /dev/zero (read until
     // memory ran out): both refused unread.
     let fifo = dir.path().join("key.pub");
     mkfifo(&fifo);
-    for key in [fifo.to_str().unwrap(), "/dev/zero"] {
-        let out = run_within(&["verify", "--public-key", key, pack.to_str().unwrap()], 20);
-        let t = text(&out);
+    for key in [fifo.as_path(), Path::new("/dev/zero")] {
+        let out = run_within(&[&"verify", &"--public-key", &key, &pack], 20);
+        let t = output_text(&out);
+        let key = key.display().to_string();
         assert_ne!(out.status.code(), Some(0), "{key}: {t}");
-        assert!(t.contains(key), "{key} named: {t}");
+        assert!(t.contains(&key), "{key} named: {t}");
         assert!(
             t.contains("not a regular file (a FIFO, socket or device)"),
             "{t}"
@@ -510,9 +442,9 @@ fn a_fifo_or_device_as_a_public_key_or_a_source_log_never_hangs_the_command() {
     // it, says why, and does not hang.
     std::fs::remove_file(&log).unwrap();
     mkfifo(&log);
-    let args = report_args(dir.path(), s, &cfg, "R-10", base);
-    let out = run_within(&args.iter().map(String::as_str).collect::<Vec<_>>(), 60);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let args = report_args(dir.path(), &store, &cfg, "R-10", base);
+    let out = run_within(&args_of(&args), 60);
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(packs.join("R-10/data/summary.json")).unwrap())
             .unwrap();
@@ -528,16 +460,15 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
     let logs = dir.path().join("logs");
     two_logs(&logs);
     let store = dir.path().join("store");
-    let s = store.to_str().unwrap();
-    ok(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        s,
-        logs.to_str().unwrap(),
+    ok(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &logs]);
+    let csv = ok(&[
+        &"usage",
+        &"--store",
+        &store,
+        &"--coverage",
+        &"--format",
+        &"csv",
     ]);
-    let csv = ok(&["usage", "--store", s, "--coverage", "--format", "csv"]);
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         rows[0],
@@ -563,14 +494,12 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_netusage"))
-        .args(["usage", "--store", s])
+    let out = command(&[&"usage", &"--store", &store])
         .stdout(full)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
-    let last: serde_json::Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let last = audit_entries(&store).pop().unwrap();
     assert_eq!(last["command"], "usage");
     assert!(
         last["result"].as_str().unwrap().starts_with("error: ")

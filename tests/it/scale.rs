@@ -21,18 +21,9 @@ use netusage::{identity, synth};
 /// as the account behind the pseudonym (so stores with different keys compare).
 type Rows = BTreeMap<(String, String), Vec<String>>;
 
-fn usage_csv(store: &Path, config: Option<&Path>) -> Rows {
-    let mut args = vec![
-        "usage",
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ];
-    if let Some(c) = config {
-        args.extend(["--config", c.to_str().unwrap()]);
-    }
-    let out = ok(&args);
+/// [`usage_csv`] of `store` (with `config` when given) as [`Rows`].
+fn usage_rows(store: &Path, config: Option<&Path>) -> Rows {
+    let out = usage_csv(store, config);
     let s = Store::open(store).unwrap();
     let users = netusage::store::scan::users(&s, &Range::default()).unwrap();
     let behind: HashMap<String, String> = users
@@ -173,6 +164,8 @@ fn assert_same(got: &Rows, want: &Rows) {
     assert!(diffs.is_empty(), "rows differ:\n{}", diffs.join("\n"));
 }
 
+/// `dir/generated.log`: a synthetic council log of `lines` lines by `users`
+/// people from `start`.
 fn generated_log(dir: &Path, users: usize, lines: u64, start: NaiveDate) -> PathBuf {
     let path = dir.join("generated.log");
     let opts = synth::Options {
@@ -196,13 +189,9 @@ fn ingest_samples(store: &Path) {
     ingest_as_of(
         store,
         "2026-11-20T12:00:00Z",
-        &["--config", config.to_str().unwrap()],
+        &[&"--config", &config],
         &samples,
     );
-}
-
-fn council_config() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml")
 }
 
 #[test]
@@ -211,7 +200,7 @@ fn streamed_usage_equals_the_in_memory_analysis_on_the_sample_logs() {
     let store = dir.path().join("store");
     ingest_samples(&store);
     let config = Config::load(Some(&council_config())).unwrap();
-    let streamed = usage_csv(&store, Some(&council_config()));
+    let streamed = usage_rows(&store, Some(&council_config()));
     let expected = in_memory_usage(&store, &config);
     assert!(streamed.len() > 100, "{} rows", streamed.len());
     assert_same(&streamed, &expected);
@@ -230,17 +219,12 @@ fn streamed_usage_equals_the_in_memory_analysis_on_a_generated_multi_week_log() 
         NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
     );
     let config = council_config();
-    ingest_as_of(
-        &store,
-        TEST_NOW,
-        &["--config", config.to_str().unwrap()],
-        &log,
-    );
+    ingest_as_of(&store, TEST_NOW, &[&"--config", &config], &log);
     let s = Store::open(&store).unwrap();
     let days = netusage::store::scan::partitions_by_day(&s, &Range::default()).unwrap();
     assert!(days.len() >= 28, "{} days", days.len());
     let config = Config::load(Some(&council_config())).unwrap();
-    let streamed = usage_csv(&store, Some(&council_config()));
+    let streamed = usage_rows(&store, Some(&council_config()));
     assert_same(&streamed, &in_memory_usage(&store, &config));
     assert_eq!(
         streamed.keys().filter(|(_, c)| c == "social_media").count(),
@@ -312,12 +296,12 @@ fn one_file_and_the_same_lines_in_100_files_give_the_same_rows_and_usage() {
     let rows = rows_without_origin(&one);
     assert_eq!(rows.len(), 30_000 - malformed);
     assert_eq!(rows, rows_without_origin(&many));
-    let usage = usage_csv(&one, None);
+    let usage = usage_rows(&one, None);
     assert_eq!(
         usage.keys().filter(|(_, c)| c == "social_media").count(),
         12
     );
-    assert_same(&usage, &usage_csv(&many, None));
+    assert_same(&usage, &usage_rows(&many, None));
 }
 
 #[test]
@@ -333,7 +317,6 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
         })
         .collect();
     let log = write_log(dir.path(), "year.log", &lines);
-    let st = store.to_str().unwrap();
     ingest_as_of(&store, "2026-11-21T00:00:00Z", &[], &log);
     let partitions = |store: &Path| -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
         let mut out = BTreeMap::new();
@@ -351,12 +334,12 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
     assert_eq!(before.len(), 365);
     // The cutoff is 2025-11-22T10:00:00Z: only 2025-11-21 has expired.
     let out = ok(&[
-        "purge",
-        "--store",
-        st,
-        "--now",
-        "2026-11-22T10:00:00Z",
-        "--execute",
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &"2026-11-22T10:00:00Z",
+        &"--execute",
     ]);
     assert!(out.contains("date=2025-11-21"), "{out}");
     let mut after = partitions(&store);
@@ -372,7 +355,7 @@ fn purging_one_expired_day_of_a_365_day_store_touches_only_that_day() {
 }
 
 /// Runs examples/browse_time.sql in DuckDB (Python package `duckdb`, which
-/// `.ci/run` installs from PyPI) on the store; returns its rows as `usage_csv` does.
+/// `.ci/run` installs from PyPI) on the store; returns its rows as `usage_rows` does.
 fn duckdb_usage(store: &Path, windows: &Path) -> Rows {
     let sql = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/browse_time.sql");
     let script = r#"
@@ -396,7 +379,7 @@ for row in con.execute(open(sql).read()).fetchall():
     assert!(
         out.status.success(),
         "DuckDB (python3 -m pip install duckdb) failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
     let mut rows = Rows::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
@@ -422,10 +405,17 @@ fn sql_equals_usage(dir: &Path, store: &Path, config: &Path) -> Rows {
     let last = date(*ts.iter().max().unwrap()) + chrono::Duration::days(1);
     let windows = dir.join("windows.csv");
     let (first, last) = (first.to_string(), last.to_string());
-    let c = config.to_str().unwrap();
-    let csv = ok(&["windows", "--config", c, "--from", &first, "--to", &last]);
+    let csv = ok(&[
+        &"windows",
+        &"--config",
+        &config,
+        &"--from",
+        &first,
+        &"--to",
+        &last,
+    ]);
     std::fs::write(&windows, csv).unwrap();
-    let usage = usage_csv(store, Some(config));
+    let usage = usage_rows(store, Some(config));
     assert_same(&duckdb_usage(store, &windows), &usage);
     usage
 }
@@ -509,13 +499,13 @@ fn ingest_timings_name_every_phase_after_the_summary() {
     let log = write_log(dir.path(), "a.log", &lines);
     let store = dir.path().join("store");
     let out = run(&[
-        "ingest",
-        "--timings",
-        "--now",
-        TEST_NOW,
-        "--store",
-        store.to_str().unwrap(),
-        log.to_str().unwrap(),
+        &"ingest",
+        &"--timings",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &log,
     ]);
     assert!(out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -532,14 +522,7 @@ fn ingest_timings_name_every_phase_after_the_summary() {
     );
     // Without --timings, nothing on standard error.
     let again = dir.path().join("store2");
-    let out = run(&[
-        "ingest",
-        "--now",
-        TEST_NOW,
-        "--store",
-        again.to_str().unwrap(),
-        log.to_str().unwrap(),
-    ]);
+    let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &again, &log]);
     assert!(out.stderr.is_empty());
 }
 
@@ -592,7 +575,7 @@ fn a_day_the_log_comes_back_to_after_its_file_was_finished_gets_a_second_part() 
     // Every line is stored once, both parts are read.
     let df = scan(&s, &Range::default(), &[col::USER, col::TS]).unwrap();
     assert_eq!(df.height(), 11 + 10 * 9000);
-    let alice = usage_csv(&store, None);
+    let alice = usage_rows(&store, None);
     // alice: 11 one-request sessions of 60 s each (two on 2 June, an hour apart).
     assert_eq!(alice[&("alice".to_string(), "news".to_string())][3], "660");
 }

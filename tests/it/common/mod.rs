@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests: run the binary, build Squid lines.
 
+pub mod pack;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,27 +12,44 @@ use chrono::DateTime;
 /// the one-year retention window accepts them whatever today's date is.
 pub const TEST_NOW: &str = "2025-12-31T00:00:00Z";
 
+/// One command-line argument: a `&str`, `String`, `Path` or `PathBuf`,
+/// borrowed (`&"usage"`, `&store`), so a test passes paths as they are.
+pub type Arg<'a> = &'a dyn AsRef<OsStr>;
+
+/// `args` as arguments ([`Arg`]): for a list built as `String`s or paths.
+pub fn args_of<S: AsRef<OsStr>>(args: &[S]) -> Vec<Arg<'_>> {
+    args.iter().map(|a| a as Arg).collect()
+}
+
+/// `args` as text, for a failure message.
+pub fn shown(args: &[Arg]) -> Vec<String> {
+    args.iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect()
+}
+
 /// `netusage` with `args`, ready to run. When `args` hold a past `--now`,
 /// the test build's clock (`NETUSAGE_TEST_CLOCK`, the `test-hooks`
 /// feature) is set to it too: the tests' hand-made events keep their fixed
 /// dates, and the real clock's one-year window (which `--now` may only
 /// narrow) is then measured from that time, as it was on that day.
-pub fn command(args: &[&str]) -> Command {
+pub fn command(args: &[Arg]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_netusage"));
-    c.args(args);
+    c.args(args.iter().map(|a| a.as_ref()));
     if let Some(now) = args
         .iter()
-        .position(|a| *a == "--now")
+        .position(|a| a.as_ref() == "--now")
         .and_then(|i| args.get(i + 1))
+        .map(|v| v.as_ref().to_string_lossy())
         .filter(|v| DateTime::parse_from_rfc3339(v).is_ok_and(|t| t <= chrono::Utc::now()))
     {
-        c.env("NETUSAGE_TEST_CLOCK", now);
+        c.env("NETUSAGE_TEST_CLOCK", &*now);
     }
     c
 }
 
 /// Runs `netusage` with `args` ([`command`]); returns its output.
-pub fn run(args: &[&str]) -> Output {
+pub fn run(args: &[Arg]) -> Output {
     command(args).output().expect("netusage runs")
 }
 
@@ -39,24 +59,84 @@ pub fn ingest(store: &Path, path: &Path) -> String {
 }
 
 /// `netusage ingest --now NOW --store STORE EXTRA... PATH`, asserting success.
-pub fn ingest_as_of(store: &Path, now: &str, extra: &[&str], path: &Path) -> String {
-    let mut args = vec!["ingest", "--now", now, "--store", store.to_str().unwrap()];
+pub fn ingest_as_of(store: &Path, now: &str, extra: &[Arg], path: &Path) -> String {
+    let mut args: Vec<Arg> = vec![&"ingest", &"--now", &now, &"--store", &store];
     args.extend_from_slice(extra);
-    args.push(path.to_str().unwrap());
+    args.push(&path);
     ok(&args)
 }
 
 /// Runs `netusage`, asserting success; returns standard output.
-pub fn ok(args: &[&str]) -> String {
+pub fn ok(args: &[Arg]) -> String {
     let out = run(args);
     assert!(
         out.status.success(),
-        "netusage {args:?} failed ({:?}):\n{}\n{}",
+        "netusage {:?} failed ({:?}):\n{}\n{}",
+        shown(args),
         out.status.code(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// A command's standard error, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A command's standard output and then its standard error, as text.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The entries of the store's audit log (`audit.jsonl`), oldest first.
+pub fn audit_entries(store: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(store.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The store's source records (`sources.jsonl`), in the order ingested.
+pub fn records(store: &Path) -> Vec<netusage::store::manifest::SourceRecord> {
+    netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()
+}
+
+/// Every file under `dir` (relative path → bytes) but the lock and the audit
+/// log and its head (which record every attempt), to compare store states.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if ![".lock", "audit.jsonl", "audit.head"]
+                .map(OsStr::new)
+                .contains(&p.file_name().unwrap())
+            {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Lines in `bytes` as ingest counts them: its line breaks, plus one for a
+/// last line without one.
+pub fn count_lines(bytes: &[u8]) -> u64 {
+    let n = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    n + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
 }
 
 /// The `ts` column of a frame of events, as UTC milliseconds.
@@ -141,6 +221,11 @@ pub fn test_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+/// The sample council's config, `examples/council.toml`.
+pub fn council_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/council.toml")
+}
+
 /// A Tuesday 7 to 13 days before today (UTC): hand-made evidence-pack cases
 /// are dated relative to the system clock, which the authorisation gate uses.
 pub fn recent_tuesday() -> chrono::NaiveDate {
@@ -198,18 +283,20 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub static TIMES: std::sync::LazyLock<(String, String)> =
     std::sync::LazyLock::new(|| (from_now(-1), from_now(30 * 24)));
 
+/// `netusage usage --store STORE --format csv`, with `--config CONFIG`
+/// when given: the CSV text.
+pub fn usage_csv(store: &Path, config: Option<&Path>) -> String {
+    let mut args: Vec<Arg> = vec![&"usage", &"--store", &store, &"--format", &"csv"];
+    if let Some(c) = &config {
+        args.extend([&"--config" as Arg, c]);
+    }
+    ok(&args)
+}
+
 /// Social-media browse time (s) per person (pseudonym), from
-/// `usage --format csv` with `config`.
+/// [`usage_csv`] with `config`.
 pub fn social_seconds(store: &Path, config: &Path) -> std::collections::BTreeMap<String, i64> {
-    let csv = ok(&[
-        "usage",
-        "--config",
-        config.to_str().unwrap(),
-        "--store",
-        store.to_str().unwrap(),
-        "--format",
-        "csv",
-    ]);
+    let csv = usage_csv(store, Some(config));
     csv.lines()
         .skip(1)
         .map(|l| l.split(',').collect::<Vec<_>>())
@@ -232,10 +319,9 @@ pub fn sample_logs(dir: &Path) -> PathBuf {
     );
     netusage::synth::generate(&netusage::synth::sample_options(start), &mut f).unwrap();
     drop(f);
-    let public = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public");
-    for e in std::fs::read_dir(&public).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, out.join("public").join(p.file_name().unwrap())).unwrap();
-    }
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_logs/public"),
+        &out.join("public"),
+    );
     out
 }
