@@ -160,12 +160,12 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
     let store = dir.path().join("store");
     for log in [&squid, &forti] {
         ok(&[
-            "ingest",
-            "--store",
-            store.to_str().unwrap(),
-            "--source-time-zone",
-            "UTC",
-            log.to_str().unwrap(),
+            &"ingest",
+            &"--store",
+            &store,
+            &"--source-time-zone",
+            &"UTC",
+            log,
         ]);
     }
     // The source id (src/ingest/mod.rs, `source_id`): SHA-256 of the first
