@@ -82,7 +82,12 @@ pub fn verify(signature: &str, namespace: &str, message: &[u8]) -> anyhow::Resul
 
 /// The store's Ed25519 key as an OpenSSH public key (comment `comment`).
 pub fn public_key_of(key: &ed25519_dalek::SigningKey, comment: &str) -> PublicKey {
-    let public = ssh_key::public::Ed25519PublicKey(key.verifying_key().to_bytes());
+    openssh_key(&key.verifying_key(), comment)
+}
+
+/// An Ed25519 public key as an OpenSSH public key (comment `comment`).
+pub fn openssh_key(key: &ed25519_dalek::VerifyingKey, comment: &str) -> PublicKey {
+    let public = ssh_key::public::Ed25519PublicKey(key.to_bytes());
     PublicKey::new(ssh_key::public::KeyData::Ed25519(public), comment)
 }
 

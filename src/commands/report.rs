@@ -13,21 +13,26 @@ use crate::evidence::build::{self, Inputs, Pack};
 use crate::evidence::gate::{self, Admitted, Refusal, Request};
 use crate::store::Store;
 
-/// Make the evidence pack for HR, under an authorisation record.
+/// Make the evidence pack for HR, under a signed authorisation record.
 ///
 /// The pack covers the one subject and period the record names. It is a
-/// BagIt bag, signed with the store's Ed25519 key: report.html,
-/// summary.json, sessions.csv, events.csv, sources.csv, authorisation.toml,
-/// method.json, audit.jsonl.
+/// BagIt bag, signed with the store's key (Ed25519, and SSHSIG for
+/// `ssh-keygen -Y verify`): report.html, summary.json, sessions.csv,
+/// events.csv, sources.csv, authorisation.toml and its signature,
+/// allowed_signers, method.json, audit.jsonl.
 ///
-/// Refused (exit code 3, no pack at all) when the record is incomplete or
-/// malformed, the authoriser is the requester or the operator (names
-/// compared after normalisation), it is not yet valid or has expired by the
-/// system clock, the period is empty, ends after the expiry or starts before
-/// the retention window, the subject resolves to several accounts without
-/// `same_person`, it matches no event, or the reference already has a pack
-/// (unless --supersede). Every attempt, granted or refused, is written to
-/// the audit log with the record's SHA-256.
+/// Refused (exit code 3, no pack at all) when the record has no signature
+/// (FILE.sig, `ssh-keygen -Y sign -n netusage-authorisation`) by an
+/// authoriser the store's registrar registered and has not revoked; when the
+/// signer is the requester (staff id) or the operator (OS login registered to
+/// them): people are compared by key and staff id, never by name; when it
+/// asks for covert monitoring without covert authority; when it is
+/// incomplete or malformed, runs over 90 days or covers over twelve months,
+/// is not yet valid or has expired by the system clock, its period is empty,
+/// ends after the expiry or starts before the retention window, the subject
+/// resolves to several accounts without `same_person`, it matches no event,
+/// or the reference already has a pack (unless --supersede). Every attempt,
+/// granted or refused, is written to the audit log with the record's SHA-256.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The store.
@@ -101,10 +106,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         details,
         ..template.clone()
     };
+    let signature = read_signature(&args.authorisation)?;
     let request = Request {
         record: &String::from_utf8_lossy(&bytes),
+        signature: signature.as_deref(),
         login: &login,
-        operator_name: display.as_deref(),
         supersede: supersede.as_deref(),
         out: &args.out,
         allow_unknown_user: args.profile.allow_unknown_user,
@@ -127,6 +133,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         config: &config,
         policy: &policy,
         record: &bytes,
+        record_signature: signature.as_deref().unwrap_or_default(),
         now,
         operator: &operator,
         granted_hash: &granted.hash,
@@ -159,6 +166,24 @@ fn read_record(args: &ReportArgs) -> anyhow::Result<(Vec<u8>, String)> {
         })?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     Ok((bytes, sha))
+}
+
+/// The record's detached signature (`<record>.sig`), when there is one.
+///
+/// # Errors
+/// The file is there but cannot be read (exit 2).
+fn read_signature(record: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let path = crate::store::registry::signature_path(record);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    let bytes = crate::fsutil::read_input(&path, crate::fsutil::SMALL_INPUT_MAX).map_err(|e| {
+        ExitError::usage(format!(
+            "cannot read the record's signature {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Audits a refusal and returns it as exit 3 with every problem listed.

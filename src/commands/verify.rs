@@ -45,9 +45,20 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let r = bagit::verify(&args.pack, &[signature::FILE]);
+    let r = bagit::verify(&args.pack, &[signature::FILE, signature::SSH_FILE]);
     let sig = signature::check(&args.pack, expected.as_ref());
-    let problems = problems(&r, &sig, expected.as_ref());
+    let mut problems = problems(&r, &sig, expected.as_ref());
+    let ssh = (args.pack.join(signature::SSH_FILE).exists())
+        .then(|| signature::check_ssh(&args.pack, expected.as_ref()));
+    if let Some(Err(e)) = &ssh {
+        problems.push(format!("SSH signature ({}): {e:#}", signature::SSH_FILE));
+    }
+    let record = authoriser_signature(&args.pack);
+    if let Some(Err(e)) = &record {
+        problems.push(format!(
+            "the authoriser's signature (data/authorisation.toml.sig): {e:#}"
+        ));
+    }
     if !problems.is_empty() {
         let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
         anyhow::bail!("{} is NOT intact:{list}", args.pack.display());
@@ -80,7 +91,62 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             )?;
         }
     }
+    print_ssh_checks(&mut out, ssh, record)
+}
+
+/// What the two SSHSIG checks found, in words, with the `ssh-keygen`
+/// commands that check the same without netusage.
+fn print_ssh_checks(
+    out: &mut impl Write,
+    ssh: Option<anyhow::Result<String>>,
+    record: Option<anyhow::Result<String>>,
+) -> anyhow::Result<()> {
+    if let Some(Ok(fingerprint)) = ssh {
+        writeln!(
+            out,
+            "SSH signature ({}): valid, made with {fingerprint}, the same store key; check it without netusage:\n  \
+             ssh-keygen -Y verify -f data/allowed_signers -I netusage-store -n netusage-pack -s {} < tagmanifest-sha256.txt",
+            signature::SSH_FILE,
+            signature::SSH_FILE
+        )?;
+    }
+    if let Some(Ok(fingerprint)) = record {
+        writeln!(
+            out,
+            "authorisation record: signed by {fingerprint}, the authoriser named in data/allowed_signers; \
+             compare that fingerprint with the registrar's list of authorisers. Without netusage:\n  \
+             ssh-keygen -Y verify -f data/allowed_signers -I authoriser -n netusage-authorisation \
+             -s data/authorisation.toml.sig < data/authorisation.toml"
+        )?;
+    }
     Ok(())
+}
+
+/// Checks the pack's `data/authorisation.toml.sig` over
+/// `data/authorisation.toml` against the `authoriser` key of the pack's
+/// `data/allowed_signers`: the signer's fingerprint. `None` for a pack with
+/// no record signature.
+fn authoriser_signature(pack: &std::path::Path) -> Option<anyhow::Result<String>> {
+    let data = pack.join("data");
+    let sig = std::fs::read_to_string(data.join("authorisation.toml.sig")).ok()?;
+    Some((|| {
+        let record = std::fs::read(data.join("authorisation.toml"))?;
+        let signers = std::fs::read_to_string(data.join("allowed_signers"))?;
+        let line = signers
+            .lines()
+            .find(|l| l.starts_with("authoriser "))
+            .ok_or_else(|| anyhow::anyhow!("data/allowed_signers names no `authoriser`"))?;
+        let key_text = line.splitn(3, ' ').nth(2).unwrap_or("");
+        let expected = crate::sshsig::parse_public_key(key_text)?;
+        let key = crate::sshsig::verify(&sig, crate::sshsig::AUTHORISATION, &record)?;
+        if crate::sshsig::key_line(&key) != crate::sshsig::key_line(&expected) {
+            anyhow::bail!(
+                "made with {}, not the authoriser's key in data/allowed_signers",
+                crate::sshsig::fingerprint(&key)
+            );
+        }
+        Ok(crate::sshsig::fingerprint(&key))
+    })())
 }
 
 /// What is wrong with a pack: files missing, extra or altered, special

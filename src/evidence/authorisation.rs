@@ -10,6 +10,13 @@
 //! or `covert` with its justification).
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::store::registry::Person;
+
+/// The longest an authorisation may run, `authorised_at` to `expires` (days).
+pub const MAX_VALIDITY_DAYS: i64 = 90;
+/// The longest period a record may cover (days: twelve months).
+pub const MAX_PERIOD_DAYS: i64 = 366;
 use serde::{Deserialize, Serialize};
 
 /// Why the investigation was opened.
@@ -85,16 +92,6 @@ impl Subject {
     }
 }
 
-/// The person who authorised it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Authoriser {
-    /// Name.
-    pub name: String,
-    /// Role (e.g. Head of HR).
-    pub role: String,
-}
-
 /// The period investigated: local dates in the schedule's time zone, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,8 +119,6 @@ pub struct Authorisation {
     pub grounds_detail: String,
     /// Who asked for it.
     pub requested_by: String,
-    /// Who authorised it.
-    pub authorised_by: Authoriser,
     /// When it was authorised (RFC 3339).
     #[serde(deserialize_with = "de_datetime")]
     pub authorised_at: DateTime<Utc>,
@@ -189,7 +184,6 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
         "subject",
         "grounds",
         "requested_by",
-        "authorised_by",
         "authorised_at",
         "period",
         "expires",
@@ -205,7 +199,6 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     }
     for (table, keys) in [
         ("subject", &["employee_id"][..]),
-        ("authorised_by", &["name", "role"][..]),
         ("period", &["from", "to"][..]),
     ] {
         if let Some(t) = value.get(table) {
@@ -221,18 +214,20 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     }
     let a: Authorisation = toml::from_str(text)
         .map_err(|e| vec![format!("malformed field: {}", e.message().trim())])?;
-    let blank = |s: &str| s.trim().is_empty();
+    // A field holds something only with a letter or digit: a zero-width
+    // space, a soft hyphen or punctuation alone is no reason.
+    let blank = |s: &str| !s.chars().any(char::is_alphanumeric);
     for (name, v) in [
         ("reference", &a.reference),
         ("subject.employee_id", &a.subject.employee_id),
         ("requested_by", &a.requested_by),
-        ("authorised_by.name", &a.authorised_by.name),
-        ("authorised_by.role", &a.authorised_by.role),
         ("record_of_concern", &a.record_of_concern),
         ("dpia", &a.dpia),
     ] {
         if blank(v) {
-            problems.push(format!("field `{name}` is empty"));
+            problems.push(format!(
+                "field `{name}` is empty (it needs a letter or digit)"
+            ));
         }
     }
     if let Err(e) = crate::retention::check_reference(&a.reference) {
@@ -257,6 +252,21 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     if a.covert && blank(&a.covert_justification) {
         problems.push("`covert = true` needs `covert_justification`".into());
     }
+    if a.covert == a.subject_notified {
+        problems.push(if a.covert {
+            "`covert = true` and `subject_notified = true` contradict each other: covert monitoring is monitoring the employee is not told of".into()
+        } else {
+            "neither `covert` nor `subject_notified` is true: the employee is told (North West Leicestershire: the council \
+             \"will endeavour to inform an affected employee\"), or the monitoring is covert with its justification"
+                .into()
+        });
+    }
+    if a.subject.users.len() + a.subject.ips.len() + usize::from(a.subject.pseudonym.is_some()) > 1
+        && !a.subject.same_person.is_empty()
+        && blank(&a.subject.same_person)
+    {
+        problems.push("field `subject.same_person` is empty (it needs a letter or digit)".into());
+    }
     if problems.is_empty() {
         Ok(a)
     } else {
@@ -264,35 +274,20 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     }
 }
 
-/// A person's name as compared for separation of duties: Unicode NFKC,
-/// case-folded, the part before any comma or parenthesis (so a role suffix
-/// such as `, Team Leader` does not make a different person), whitespace
-/// (non-breaking spaces included) collapsed to one space and trimmed.
-pub fn normalise_name(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let nfkc: String = name.nfkc().collect();
-    let folded = caseless::default_case_fold_str(&nfkc);
-    let before = folded.split([',', '(']).next().unwrap_or("");
-    before.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// True when a normalised name names someone: it holds at least one letter.
-pub fn is_a_name(normalised: &str) -> bool {
-    normalised.chars().any(char::is_alphabetic)
-}
-
 /// What the gate needs to know besides the record.
 #[derive(Debug, Clone)]
 pub struct GateContext<'a> {
-    /// The operating-system login making the pack.
+    /// The registered person whose key signed the record.
+    pub signer: &'a Person,
+    /// The registered person the operator's OS login maps to, if any.
+    pub operator: Option<&'a Person>,
+    /// The operator's OS login (shown).
     pub operator_login: &'a str,
-    /// The operator's display name (`--operator`, `NETUSAGE_OPERATOR`), if given.
-    pub operator_name: Option<&'a str>,
-    /// The system clock (UTC): never an operator-supplied time.
+    /// The system clock.
     pub now: DateTime<Utc>,
-    /// Start of the retention window (UTC): the period may not reach before it.
+    /// The start of the retention window (UTC).
     pub retention_cutoff: DateTime<Utc>,
-    /// UTC instant the period starts (its first local midnight).
+    /// The period's first local day's start (UTC).
     pub period_start: DateTime<Utc>,
 }
 
@@ -300,36 +295,46 @@ pub struct GateContext<'a> {
 /// "Investigations"); returns every problem found.
 pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    let authoriser = normalise_name(&a.authorised_by.name);
-    for (field, value) in [
-        ("authorised_by.name", &a.authorised_by.name),
-        ("requested_by", &a.requested_by),
-    ] {
-        if !is_a_name(&normalise_name(value)) {
-            problems.push(format!(
-                "`{field}` `{value}` is not a person's name (it has no letters before any comma or parenthesis)"
-            ));
-        }
+    let signer = cx.signer;
+    let same = |x: &str, y: &str| x.trim().eq_ignore_ascii_case(y.trim());
+    if same(&signer.staff_id, &a.requested_by) {
+        problems.push(format!(
+            "the record is signed by staff id {} ({}), who is also the requester (`requested_by` = {}): \
+             authorisation must come from someone else",
+            signer.staff_id, signer.name, a.requested_by
+        ));
     }
-    if is_a_name(&authoriser) {
-        if authoriser == normalise_name(&a.requested_by) {
-            problems.push(format!(
-                "the authoriser ({}) is also the requester ({}): authorisation must come from someone else",
-                a.authorised_by.name, a.requested_by
-            ));
-        }
-        let login = normalise_name(cx.operator_login);
-        let display = cx.operator_name.map(normalise_name);
-        if authoriser == login || display.as_deref() == Some(authoriser.as_str()) {
-            problems.push(format!(
-                "the authoriser ({}) is also the operator making the pack (login {}{})",
-                a.authorised_by.name,
-                cx.operator_login,
-                cx.operator_name
-                    .map(|n| format!(", name {n}"))
-                    .unwrap_or_default()
-            ));
-        }
+    if let Some(op) = cx.operator
+        && same(&op.staff_id, &signer.staff_id)
+    {
+        problems.push(format!(
+            "the record is signed by staff id {} ({}), who is also the operator making the pack (login {}): \
+             authorisation must come from someone else",
+            signer.staff_id, signer.name, cx.operator_login
+        ));
+    }
+    if a.covert && !signer.covert {
+        problems.push(format!(
+            "`covert = true`, but the signer, staff id {} ({}, {}), is not registered to authorise covert monitoring",
+            signer.staff_id, signer.name, signer.role
+        ));
+    }
+    let validity = a.expires - a.authorised_at;
+    if validity > chrono::TimeDelta::days(MAX_VALIDITY_DAYS) {
+        problems.push(format!(
+            "the authorisation is valid for {} days (`authorised_at` {} to `expires` {}): at most {MAX_VALIDITY_DAYS}; \
+             sign a new record when it runs out",
+            validity.num_days(),
+            a.authorised_at.to_rfc3339(),
+            a.expires.to_rfc3339()
+        ));
+    }
+    let days = (a.period.to - a.period.from).num_days() + 1;
+    if days > MAX_PERIOD_DAYS {
+        problems.push(format!(
+            "the period is {days} days ({} to {}): at most {MAX_PERIOD_DAYS} (twelve months)",
+            a.period.from, a.period.to
+        ));
     }
     if cx.now < a.authorised_at {
         problems.push(format!(
@@ -381,24 +386,105 @@ mod tests {
         assert!(e.contains(&"missing field `grounds`".to_string()));
         assert!(e.contains(&"missing field `dpia`".to_string()));
         assert!(e.contains(&"missing field `subject.employee_id`".to_string()));
-        assert_eq!(e.len(), 11);
+        assert_eq!(e.len(), 10);
+    }
+
+    const RECORD: &str = r#"
+reference = "HR-1"
+grounds = "excessive_non_work_use"
+requested_by = "S200"
+authorised_at = 2026-11-19T10:30:00Z
+expires = 2026-12-19T17:00:00Z
+covert = false
+subject_notified = true
+record_of_concern = "ROC-1"
+dpia = "DPIA-1"
+[subject]
+employee_id = "E1"
+users = ["dbrown"]
+[period]
+from = 2026-11-09
+to = 2026-11-17
+"#;
+
+    fn person(staff_id: &str, covert: bool) -> Person {
+        Person {
+            staff_id: staff_id.into(),
+            name: "Morgan Ellis".into(),
+            role: "Head of HR".into(),
+            covert,
+            ..Default::default()
+        }
+    }
+
+    fn problems(text: &str, signer: &Person, operator: Option<&Person>) -> Vec<String> {
+        let a = parse(text).unwrap();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        check(
+            &a,
+            &GateContext {
+                signer,
+                operator,
+                operator_login: "ict1",
+                now: t("2026-11-20T09:00:00Z"),
+                retention_cutoff: t("2025-11-20T00:00:00Z"),
+                period_start: t("2026-11-09T00:00:00Z"),
+            },
+        )
     }
 
     #[test]
-    fn names_compare_after_normalisation() {
-        let n = normalise_name;
-        assert_eq!(n("Dana Whitfield"), "dana whitfield");
-        assert_eq!(n("  Dana   Whitfield "), "dana whitfield");
-        assert_eq!(n("Dana\u{a0}Whitfield"), "dana whitfield");
-        assert_eq!(n("Dana Whitfield, Team Leader, Revenues"), "dana whitfield");
-        assert_eq!(n("Dana Whitfield (Revenues)"), "dana whitfield");
-        assert_eq!(n("DANA WHITFIELD"), "dana whitfield");
-        // NFKC: full-width letters are the same letters.
-        assert_eq!(n("\u{ff24}ana Whitfield"), "dana whitfield");
-        // Case folding: ß folds to ss.
-        assert_eq!(n("Strauß"), n("STRAUSS"));
-        assert!(!is_a_name(&n(".")));
-        assert!(!is_a_name(&n(" , Head of HR")));
-        assert!(is_a_name(&n("Morgan Ellis")));
+    fn duties_are_separated_by_staff_id_and_names_are_never_compared() {
+        let hr = person("S100", false);
+        assert_eq!(problems(RECORD, &hr, None), Vec::<String>::new());
+        // The same name, another person: fine; the requester's own key: refused.
+        let requester = person(" s200 ", false);
+        let p = problems(RECORD, &requester, None);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("also the requester"), "{p:?}");
+        // The operator's registered person signing: refused.
+        let p = problems(RECORD, &hr, Some(&person("S100", false)));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("also the operator"), "{p:?}");
+    }
+
+    #[test]
+    fn covert_needs_covert_authority_and_excludes_notification() {
+        let covert = RECORD
+            .replace(
+                "covert = false",
+                "covert = true\ncovert_justification = \"RIPA-style necessity\"",
+            )
+            .replace("subject_notified = true", "subject_notified = false");
+        let p = problems(&covert, &person("S100", false), None);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("not registered to authorise covert"), "{p:?}");
+        assert_eq!(
+            problems(&covert, &person("S100", true), None),
+            Vec::<String>::new()
+        );
+        let both = covert.replace("subject_notified = false", "subject_notified = true");
+        let e = parse(&both).unwrap_err();
+        assert!(e[0].contains("contradict"), "{e:?}");
+        let neither = RECORD.replace("subject_notified = true", "subject_notified = false");
+        assert!(parse(&neither).unwrap_err()[0].contains("neither"));
+    }
+
+    #[test]
+    fn long_authorisations_and_periods_and_invisible_reasons_are_refused() {
+        let long = RECORD
+            .replace(
+                "expires = 2026-12-19T17:00:00Z",
+                "expires = 2027-02-18T10:30:01Z",
+            )
+            .replace("to = 2026-11-17", "to = 2026-11-18");
+        let p = problems(&long, &person("S100", false), None);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("valid for 91 days"), "{p:?}");
+        let zw = RECORD.replace("dpia = \"DPIA-1\"", "dpia = \"\u{200b}\u{ad}\"");
+        assert_eq!(
+            parse(&zw).unwrap_err(),
+            vec!["field `dpia` is empty (it needs a letter or digit)".to_string()]
+        );
     }
 }

@@ -30,6 +30,8 @@ pub struct Inputs<'a> {
     pub policy: &'a Policy,
     /// The authorisation record as given (copied into the pack).
     pub record: &'a [u8],
+    /// Its detached SSH signature, as given (copied into the pack).
+    pub record_signature: &'a str,
     /// The system clock when the pack was asked for.
     pub now: DateTime<Utc>,
     /// Who made it: `Name (login x)`, or the login.
@@ -254,7 +256,8 @@ fn gaps(
 
 /// The pack's files, by name under `data/` (README.md, "Evidence packs"):
 /// report.html, summary.json, sessions.csv, events.csv, sources.csv,
-/// authorisation.toml, method.json, audit.jsonl.
+/// authorisation.toml and its signature, allowed_signers, method.json,
+/// audit.jsonl.
 #[allow(clippy::too_many_arguments)]
 fn files(
     inputs: &Inputs<'_>,
@@ -272,6 +275,7 @@ fn files(
     let fingerprint = crate::signing::fingerprint(&store.signing_key().verifying_key());
     let html = report::render(&report::ReportData {
         auth: a,
+        signer: &admitted.signer,
         summary,
         sessions,
         schedule: plan,
@@ -293,6 +297,14 @@ fn files(
         ("sources.csv".into(), pack::sources_csv(records, used)?),
         ("authorisation.toml".into(), inputs.record.to_vec()),
         (
+            "authorisation.toml.sig".into(),
+            inputs.record_signature.as_bytes().to_vec(),
+        ),
+        (
+            "allowed_signers".into(),
+            allowed_signers(&admitted.signer, store).into_bytes(),
+        ),
+        (
             "method.json".into(),
             serde_json::to_vec_pretty(&pack::method(inputs.config, inputs.policy, inputs.now))?,
         ),
@@ -301,6 +313,30 @@ fn files(
             pack::audit_lines(&audit, &a.reference, &a.subject.key())?,
         ),
     ]))
+}
+
+/// The OpenSSH `allowed_signers` file (ssh-keygen(1), "ALLOWED SIGNERS")
+/// that lets `ssh-keygen -Y verify` check the pack's two signatures: the
+/// authoriser's over the record (principal `authoriser`, namespace
+/// `netusage-authorisation`) and the store's over the tag manifest
+/// (principal `netusage-store`, namespace `netusage-pack`). The keys in it
+/// are the pack's own word: HR compares their fingerprints with the ones the
+/// registrar published.
+pub fn allowed_signers(signer: &crate::store::registry::Person, store: &Store) -> String {
+    let store_key = crate::sshsig::public_key_of(store.signing_key(), "");
+    format!(
+        "# {} ({}, staff id {}): {}\nauthoriser namespaces=\"{}\" {}\n# the store {}: {}\nnetusage-store namespaces=\"{}\" {}\n",
+        signer.name,
+        signer.role,
+        signer.staff_id,
+        signer.fingerprint,
+        crate::sshsig::AUTHORISATION,
+        signer.key,
+        store.info().store_id,
+        crate::sshsig::fingerprint(&store_key),
+        crate::sshsig::PACK,
+        crate::sshsig::key_line(&store_key)
+    )
 }
 
 /// Writes `pack` as a BagIt bag (RFC 8493) signed with the store's key,
@@ -332,6 +368,7 @@ pub fn write(
         bag_info,
     )
     .and_then(|()| signature::sign_bag(&tmp, key))
+    .and_then(|()| signature::sign_bag_ssh(&tmp, key))
     .and_then(|()| std::fs::rename(&tmp, out_dir).map_err(anyhow::Error::from));
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);

@@ -10,12 +10,16 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, Utc};
 
+use anyhow::Context;
+
 use super::authorisation::{self, Authorisation, GateContext};
 use super::pack::{self, SubjectEvents, Supersedes};
 use crate::audit;
 use crate::config::Config;
 use crate::enrich::Enricher;
+use crate::sshsig;
 use crate::store::Store;
+use crate::store::registry::{Person, Registry};
 use crate::store::scan::{self, Range};
 use crate::usage::profile::Profiles;
 use crate::usage::schedule::Plan;
@@ -24,10 +28,11 @@ use crate::usage::schedule::Plan;
 pub struct Request<'a> {
     /// The authorisation record's text (TOML).
     pub record: &'a str,
-    /// The operator's OS login (always recorded).
+    /// Its detached SSH signature (`<record>.sig`), if there is one.
+    pub signature: Option<&'a str>,
+    /// The operator's OS login (always recorded; mapped to a registered
+    /// person where one is registered with it).
     pub login: &'a str,
-    /// The name the operator gave (`--operator`), if any.
-    pub operator_name: Option<&'a str>,
     /// `--supersede`'s reason, already checked to hold a letter or digit.
     pub supersede: Option<&'a str>,
     /// The folder packs are written into (`--out`).
@@ -40,6 +45,8 @@ pub struct Request<'a> {
 pub struct Admitted {
     /// The record, parsed and checked.
     pub authorisation: Authorisation,
+    /// The registered person who signed it.
+    pub signer: Person,
     /// The subject's events in the period, with attribution.
     pub subject: SubjectEvents,
     /// The period as UTC: from the first local day's start to the day
@@ -88,12 +95,27 @@ pub fn admit(
             }));
         }
     };
+    let (signer, registry) = match signer(store, request) {
+        Ok(found) => found,
+        Err(e) => {
+            return Ok(Err(Refusal {
+                reference: Some(a.reference.clone()),
+                subject_key: Some(a.subject.key()),
+                problems: vec![format!("{e:#}")],
+            }));
+        }
+    };
+    let operator = registry
+        .people()?
+        .into_iter()
+        .find(|p| !p.login.is_empty() && p.login == request.login);
     let schedule = profiles.default_schedule();
     let period_start =
         DateTime::from_timestamp_millis(schedule.day_start(a.period.from)).unwrap_or(now);
     let cx = GateContext {
+        signer: &signer,
+        operator: operator.as_ref(),
         operator_login: request.login,
-        operator_name: request.operator_name,
         now,
         retention_cutoff: crate::retention::cutoff(now, config.retention.days),
         period_start,
@@ -147,11 +169,53 @@ pub fn admit(
     };
     Ok(Ok(Admitted {
         authorisation: a,
+        signer,
         subject,
         range,
         out_dir,
         supersedes,
     }))
+}
+
+/// The registered, unrevoked person whose key made the record's
+/// signature, and the registry that says so.
+///
+/// # Errors
+/// No signature; not an SSH signature in the `netusage-authorisation`
+/// namespace; changed after signing; no registrar; a key nobody registered,
+/// or one that was revoked. Each says what to do.
+fn signer(store: &Store, request: &Request<'_>) -> anyhow::Result<(Person, Registry)> {
+    let Some(signature) = request.signature else {
+        anyhow::bail!(
+            "the record is not signed: an authoriser signs it with `ssh-keygen -Y sign -f KEY -n {} RECORD`, \
+             which writes RECORD.sig beside it",
+            sshsig::AUTHORISATION
+        );
+    };
+    let key = sshsig::verify(signature, sshsig::AUTHORISATION, request.record.as_bytes())
+        .context("the record's signature")?;
+    let Some(registry) = Registry::load(store)? else {
+        anyhow::bail!(
+            "the store has no registry of authorisers, so no signature can be accepted: the registrar sets it up \
+             (`netusage authorisers init`)"
+        );
+    };
+    if let Some(p) = registry.active_by_key(&key)? {
+        return Ok((p, registry));
+    }
+    match registry.any_by_key(&key)? {
+        Some(p) => anyhow::bail!(
+            "the record is signed by staff id {} ({}), whose registration was revoked (registry change {})",
+            p.staff_id,
+            p.name,
+            p.revoked_by.unwrap_or_default()
+        ),
+        None => anyhow::bail!(
+            "the record is signed by key {}, which is not registered: only a registered authoriser's signature counts \
+             (`netusage authorisers list`)",
+            sshsig::fingerprint(&key)
+        ),
+    }
 }
 
 /// The record's subject resolved to accounts, and their events in `range`

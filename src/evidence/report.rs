@@ -29,6 +29,8 @@ fn f1(v: f64) -> String {
 pub struct ReportData<'a> {
     /// The authorisation record.
     pub auth: &'a Authorisation,
+    /// The registered authoriser whose key signed it.
+    pub signer: &'a crate::store::registry::Person,
     /// The figures.
     pub summary: &'a Summary,
     /// Every session.
@@ -125,8 +127,11 @@ fn authorisation(d: &ReportData<'_>) -> Markup {
                 }
             }
             tr {
-                th { "Requested by" } td { (a.requested_by) }
-                th { "Authorised by" } td { (a.authorised_by.name) " (" (a.authorised_by.role) ")" }
+                th { "Requested by" } td { "staff id " (a.requested_by) }
+                th { "Authorised by" } td {
+                    (d.signer.name) " (" (d.signer.role) ", staff id " (d.signer.staff_id)
+                    "), who signed the record with key " (d.signer.fingerprint)
+                }
             }
             tr {
                 th { "Authorised at" } td { (a.authorised_at.to_rfc3339()) }

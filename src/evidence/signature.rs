@@ -33,6 +33,49 @@ pub fn sign_bag(dir: &Path, key: &SigningKey) -> anyhow::Result<()> {
     crate::fsutil::write(&dir.join(FILE), text.as_bytes())
 }
 
+/// The pack's second signature, in OpenSSH's SSHSIG form: a BagIt tag file
+/// beside [`FILE`], over the same tag manifest, checked with standard tools:
+/// `ssh-keygen -Y verify -f data/allowed_signers -I netusage-store -n
+/// netusage-pack -s tagmanifest-sha256.txt.sig < tagmanifest-sha256.txt`.
+pub const SSH_FILE: &str = "tagmanifest-sha256.txt.sig";
+
+/// Signs `dir/tagmanifest-sha256.txt` in SSHSIG form (namespace
+/// `netusage-pack`) and writes [`SSH_FILE`].
+///
+/// # Errors
+/// The tag manifest cannot be read or the signature written.
+pub fn sign_bag_ssh(dir: &Path, key: &SigningKey) -> anyhow::Result<()> {
+    let manifest = std::fs::read(dir.join(SIGNED_FILE))
+        .with_context(|| format!("cannot read {}", dir.join(SIGNED_FILE).display()))?;
+    let text = crate::sshsig::sign(key, crate::sshsig::PACK, &manifest)?;
+    crate::fsutil::write(&dir.join(SSH_FILE), text.as_bytes())
+}
+
+/// Checks [`SSH_FILE`] against the tag manifest and the store key
+/// `expected` (the one in the pack's own `allowed_signers` when `None`):
+/// `Ok(fingerprint)` of the key that made it.
+///
+/// # Errors
+/// Missing, malformed, another namespace, or not matching the manifest or
+/// the expected key.
+pub fn check_ssh(dir: &Path, expected: Option<&VerifyingKey>) -> anyhow::Result<String> {
+    let sig =
+        std::fs::read_to_string(dir.join(SSH_FILE)).with_context(|| format!("no {SSH_FILE}"))?;
+    let manifest = std::fs::read(dir.join(SIGNED_FILE))
+        .with_context(|| format!("cannot read {SIGNED_FILE}"))?;
+    let key = crate::sshsig::verify(&sig, crate::sshsig::PACK, &manifest)?;
+    if let Some(e) = expected
+        && crate::sshsig::key_line(&key)
+            != crate::sshsig::key_line(&crate::sshsig::openssh_key(e, ""))
+    {
+        anyhow::bail!(
+            "made with key {}, not the store key you gave",
+            crate::sshsig::fingerprint(&key)
+        );
+    }
+    Ok(crate::sshsig::fingerprint(&key))
+}
+
 /// The exact text of the signature file for a key and a hex signature.
 fn file_text(public: &VerifyingKey, signature_hex: &str) -> String {
     format!(

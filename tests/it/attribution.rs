@@ -259,6 +259,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     let pack_of = |subject: &str| -> std::path::PathBuf {
         let auth = root.join("auth.toml");
         std::fs::write(&auth, record(subject)).unwrap();
+        sign_record(&store, &auth);
         let packs = root.join(format!("packs-{}", subject.len()));
         ok(&[
             &"report",
@@ -285,6 +286,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     // Named by user: the logged session and the attributed one; not 15:00.
     let first = root.join("auth0.toml");
     std::fs::write(&first, record("users = [\"jsmith\"]")).unwrap();
+    sign_record(&store, &first);
     let packs = root.join("packs");
     ok(&[
         &"report",

@@ -209,6 +209,7 @@ fn an_evidence_pack_shows_connections_named_from_dns() {
         ..Record::default()
     };
     std::fs::write(&auth, record.to_string()).unwrap();
+    sign_record(&store, &auth);
     let packs = root.join("packs");
     ok(&[
         &"report",

@@ -42,12 +42,8 @@ fn each_refusal_reason_exits_3_writes_no_pack_and_is_audited() {
             "`yesterday` is not an RFC 3339 time",
         ),
         (
-            good.replace("name = \"Morgan Ellis\"", "name = \"Dana Whitfield\""),
-            "is also the requester",
-        ),
-        (
-            good.replace("name = \"Morgan Ellis\"", "name = \"ict.officer\""),
-            "is also the operator",
+            good.replace("requested_by = \"S200\"", "requested_by = \"S100\""),
+            "who is also the requester",
         ),
         (
             good.replace(
@@ -320,7 +316,7 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
         "reference = \"HR-2026-099\"\ngrounds = \"other\"\ngrounds_detail = {}\nrequested_by = {}\n\
          authorised_at = {}\nexpires = {}\ncovert = true\ncovert_justification = {}\n\
          subject_notified = false\nrecord_of_concern = {}\ndpia = {}\n[subject]\nemployee_id = {}\n\
-         users = [{:?}, \"alice\"]\nsame_person = {}\n[authorised_by]\nname = {}\nrole = {}\n\
+         users = [{:?}, \"alice\"]\nsame_person = {}\n\
          [period]\nfrom = {}\nto = {}\n",
         field("grounds"),
         field("Dana"),
@@ -332,13 +328,12 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
         field("emp"),
         USER,
         field("same"),
-        field("Morgan"),
-        field("role"),
         day(-1),
         day(5)
     );
     let auth = root.join("auth.toml");
     std::fs::write(&auth, rec).unwrap();
+    sign_record(&store, &auth);
     let packs = root.join("packs");
     let operator = format!("op {HOSTILE}");
     let reason = format!("again {HOSTILE}");
@@ -376,8 +371,9 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
     let count = |needle: &str| html.matches(needle).count();
     for shown in [
         format!("<td colspan=\"3\">other: grounds {ESCAPED}</td>"),
-        format!("<th>Requested by</th><td>Dana {ESCAPED}</td>"),
-        format!("<td>Morgan {ESCAPED} (role {ESCAPED})</td>"),
+        format!("<th>Requested by</th><td>staff id Dana {ESCAPED}</td>"),
+        "<td>Morgan Ellis (Head of HR, staff id S100), who signed the record with key SHA256:"
+            .to_string(),
         format!("<th>Record of concern</th><td>roc {ESCAPED}</td>"),
         format!("<th>DPIA</th><td>dpia {ESCAPED}</td>"),
         format!("Justification: covert {ESCAPED}</td>"),
@@ -474,6 +470,7 @@ fn a_pack_from_the_sample_logs_holds_the_subject_only_and_matches_usage() {
     assert_ne!(rec, example);
     let auth = dir.path().join("auth.toml");
     std::fs::write(&auth, rec).unwrap();
+    sign_record(&store, &auth);
     let packs = dir.path().join("packs");
     ok(&[
         &"report",
@@ -719,6 +716,7 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
         );
     let auth = dir.path().join("auth.toml");
     std::fs::write(&auth, rec).unwrap();
+    sign_record(&store, &auth);
     let packs = dir.path().join("packs");
     ok(&[
         &"report",
@@ -1024,4 +1022,120 @@ fn a_pack_marks_background_traffic_lists_session_hosts_and_states_the_subjects_h
     // The audit entry records the HR files with their SHA-256.
     let granted = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
     assert!(granted.contains("people.csv") && granted.contains("leave.csv"));
+}
+
+/// `ssh-keygen -Y verify` of `file` against its signature `sig` with the
+/// pack's `data/allowed_signers`, as `principal` in `namespace`.
+fn ssh_verify(pack: &Path, principal: &str, namespace: &str, sig: &Path, file: &Path) -> bool {
+    let input = std::fs::File::open(file).unwrap();
+    std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f"])
+        .arg(pack.join("data/allowed_signers"))
+        .args(["-I", principal, "-n", namespace, "-s"])
+        .arg(sig)
+        .stdin(input)
+        .output()
+        .expect("ssh-keygen runs")
+        .status
+        .success()
+}
+
+#[test]
+fn ssh_keygen_verifies_the_packs_and_the_records_signatures_and_refuses_a_changed_byte() {
+    let c = case(&[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    let manifest = pack.join("tagmanifest-sha256.txt");
+    let pack_sig = pack.join("tagmanifest-sha256.txt.sig");
+    let record = pack.join("data/authorisation.toml");
+    let record_sig = pack.join("data/authorisation.toml.sig");
+    assert!(ssh_verify(
+        &pack,
+        "netusage-store",
+        "netusage-pack",
+        &pack_sig,
+        &manifest
+    ));
+    assert!(ssh_verify(
+        &pack,
+        "authoriser",
+        "netusage-authorisation",
+        &record_sig,
+        &record
+    ));
+    // Each signature is for its own principal and namespace only.
+    assert!(!ssh_verify(
+        &pack,
+        "authoriser",
+        "netusage-pack",
+        &pack_sig,
+        &manifest
+    ));
+    assert!(!ssh_verify(
+        &pack,
+        "netusage-store",
+        "netusage-authorisation",
+        &record_sig,
+        &record
+    ));
+    // The keys in the pack are the registered authoriser's and the store's.
+    let signers = std::fs::read_to_string(pack.join("data/allowed_signers")).unwrap();
+    let hr =
+        std::fs::read_to_string(crate::common::gate::keys_dir(&c.store).join("hr.pub")).unwrap();
+    let hr_key: Vec<&str> = hr.split_whitespace().take(2).collect();
+    assert!(
+        signers.contains(&format!(
+            "authoriser namespaces=\"netusage-authorisation\" {}",
+            hr_key.join(" ")
+        )),
+        "{signers}"
+    );
+    // netusage verify says the same.
+    let verified = ok(&[&"verify", &pack]);
+    assert!(
+        verified.contains("SSH signature (tagmanifest-sha256.txt.sig): valid"),
+        "{verified}"
+    );
+    assert!(
+        verified.contains("authorisation record: signed by SHA256:"),
+        "{verified}"
+    );
+    // One byte of each signed file changed: both refused, by ssh-keygen and netusage.
+    let flip = |p: &Path| {
+        let mut b = std::fs::read(p).unwrap();
+        b[10] ^= 1;
+        std::fs::write(p, b).unwrap();
+    };
+    flip(&manifest);
+    assert!(!ssh_verify(
+        &pack,
+        "netusage-store",
+        "netusage-pack",
+        &pack_sig,
+        &manifest
+    ));
+    flip(&record);
+    assert!(!ssh_verify(
+        &pack,
+        "authoriser",
+        "netusage-authorisation",
+        &record_sig,
+        &record
+    ));
+    let out = run(&[&"verify", &pack]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("SSH signature (tagmanifest-sha256.txt.sig): the signature does not match"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "the authoriser's signature (data/authorisation.toml.sig): the signature does not match"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }

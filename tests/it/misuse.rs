@@ -2,9 +2,11 @@
 //! reproduced exactly, and refused. Records are dated relative to the system
 //! clock, which the authorisation gate uses.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::process::Output;
 
+use crate::common::gate;
 use crate::common::pack::*;
 use crate::common::*;
 
@@ -89,94 +91,237 @@ fn a_future_now_is_refused_everywhere_and_audit_times_are_real() {
 
 // 2. Separation of duties.
 
-#[test]
-fn separation_of_duties_compares_normalised_names() {
-    let c = case(&[]);
-    for (requester, authoriser) in [
-        ("Dana Whitfield", "Dana  Whitfield "),
-        ("Dana Whitfield", "Dana\u{a0}Whitfield"),
-        ("Dana Whitfield", "Dana Whitfield, Team Leader, Revenues"),
-        (
-            "Dana Whitfield, Team Leader, Revenues",
-            "DANA WHITFIELD (Revenues)",
-        ),
-    ] {
-        let out = report(
-            &c,
-            &Record {
-                requested_by: requester,
-                authoriser,
-                ..Record::default()
-            }
-            .to_string(),
-            "packs",
-            &[],
-        );
-        assert_eq!(out.status.code(), Some(3), "{authoriser:?}");
-        assert!(
-            stderr(&out).contains("is also the requester"),
-            "{}",
-            stderr(&out)
-        );
-    }
-    let out = report(
-        &c,
-        &Record {
-            authoriser: ".",
-            ..Record::default()
-        }
-        .to_string(),
-        "packs",
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("`authorised_by.name` `.` is not a person's name"));
-    // The operator is the OS login: an authoriser named as the login is refused
-    // whatever display name is given.
-    let me = login();
-    let out = report(
-        &c,
-        &Record {
-            authoriser: &me,
-            ..Record::default()
-        }
-        .to_string(),
-        "packs",
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("is also the operator"),
-        "{}",
-        stderr(&out)
-    );
-    // The display name is compared too.
-    let auth = c.root.join("auth-display.toml");
-    std::fs::write(
-        &auth,
-        Record {
-            authoriser: "Morgan Ellis, Head of HR",
-            ..Record::default()
-        }
-        .to_string(),
-    )
-    .unwrap();
-    let out = command(&[
+/// The case's record (the default) written to `root/NAME.toml`.
+fn record_file(c: &Case, name: &str, text: &str) -> PathBuf {
+    let path = c.root.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `report` of the record at `path` as it stands (signed or not), by the
+/// OS login running the tests.
+fn report_file(c: &Case, path: &Path, out: &str) -> Output {
+    run(&[
         &"report",
         &"--store",
         &c.store,
         &"--config",
         &c.config,
         &"--authorisation",
-        &auth,
+        &path,
+        &"--out",
+        &c.root.join(out),
+    ])
+}
+
+/// Asserts `out` is a refusal (exit 3) whose message holds `why`, that no
+/// pack folder exists under `root/packs`, and that the audit log's last
+/// entry is the refusal.
+fn refused(c: &Case, out: &Output, why: &str) {
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(out));
+    assert!(
+        stderr(out).contains(why),
+        "wanted `{why}` in:\n{}",
+        stderr(out)
+    );
+    assert!(
+        !c.root.join("packs").join("HR-2026-017").exists(),
+        "no pack is written"
+    );
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert!(
+        last["result"].as_str().unwrap().starts_with("refused"),
+        "{last}"
+    );
+}
+
+#[test]
+fn only_a_registered_authorisers_signature_opens_the_gate() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    let rec = Record::default().to_string();
+    // Unsigned.
+    let path = record_file(&c, "unsigned", &rec);
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "the record is not signed",
+    );
+    // Signed, then changed by one byte.
+    let path = record_file(&c, "tampered", &rec);
+    gate::sign(&keys.join("hr"), "netusage-authorisation", &path);
+    std::fs::write(&path, rec.replace("ROC-2026-044", "ROC-2026-045")).unwrap();
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "changed after it was signed",
+    );
+    // Signed in another namespace (a registry change's).
+    let path = record_file(&c, "namespace", &rec);
+    gate::sign(&keys.join("hr"), "netusage-registry", &path);
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "namespace `netusage-registry`",
+    );
+    // Signed by a key nobody registered (the operator's own, say).
+    let mine = gate::keygen(&keys, "operator");
+    let path = record_file(&c, "unregistered", &rec);
+    gate::sign(&mine, "netusage-authorisation", &path);
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "which is not registered",
+    );
+    // A registry change the registrar did not sign is refused: the operator
+    // cannot register their own key.
+    let body = gate::add_body("S900", "Morgan Ellis", "Head of HR", &mine, true, "");
+    let change = gate::change(&c.store, &keys, "self", 2, &body);
+    gate::sign(&mine, "netusage-registry", &change);
+    let out = run(&[&"authorisers", &"add", &"--store", &c.store, &change]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not by the registrar"),
+        "{}",
+        stderr(&out)
+    );
+    // Signed by the registered authoriser: a pack.
+    let path = record_file(&c, "signed", &rec);
+    sign_record(&c.store, &path);
+    let out = report_file(&c, &path, "packs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        c.root
+            .join("packs/HR-2026-017/data/authorisation.toml.sig")
+            .is_file()
+    );
+}
+
+#[test]
+fn a_revoked_authoriser_and_a_team_leader_asking_for_covert_monitoring_are_refused() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    let registrar = keys.join("registrar");
+    // A team leader, registered without covert authority, asks for covert monitoring.
+    let lead = gate::keygen(&keys, "lead");
+    let body = gate::add_body("S300", "Dana Whitfield", "Team Leader", &lead, false, "");
+    let change = gate::change(&c.store, &keys, "add-lead", 2, &body);
+    gate::sign(&registrar, "netusage-registry", &change);
+    ok(&[&"authorisers", &"add", &"--store", &c.store, &change]);
+    let covert = Record::default()
+        .to_string()
+        .replace(
+            "covert = false",
+            "covert = true\ncovert_justification = \"evidence would be destroyed\"",
+        )
+        .replace("subject_notified = true", "subject_notified = false");
+    let path = record_file(&c, "covert", &covert);
+    gate::sign(&lead, "netusage-authorisation", &path);
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "not registered to authorise covert monitoring",
+    );
+    // The registered authoriser, revoked: refused from then on.
+    let revoke = gate::change(
+        &c.store,
+        &keys,
+        "revoke-hr",
+        3,
+        "action = \"revoke\"\nstaff_id = \"S100\"\n",
+    );
+    gate::sign(&registrar, "netusage-registry", &revoke);
+    ok(&[&"authorisers", &"revoke", &"--store", &c.store, &revoke]);
+    let path = record_file(&c, "revoked", &Record::default().to_string());
+    gate::sign(&keys.join("hr"), "netusage-authorisation", &path);
+    refused(
+        &c,
+        &report_file(&c, &path, "packs"),
+        "whose registration was revoked (registry change 3)",
+    );
+}
+
+#[test]
+fn separation_of_duties_is_by_staff_id_and_login_never_by_name() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    // The requester's staff id is the signer's: refused, however it is spelt.
+    for requester in ["S100", " s100 "] {
+        let path = record_file(
+            &c,
+            "same",
+            &Record {
+                requested_by: requester,
+                ..Record::default()
+            }
+            .to_string(),
+        );
+        sign_record(&c.store, &path);
+        refused(
+            &c,
+            &report_file(&c, &path, "packs"),
+            "who is also the requester",
+        );
+    }
+    // Names are never compared: a requester written as the authoriser's
+    // name in any spelling is just a staff id that is not S100.
+    let names = [
+        "Morgan Ellis",
+        "Ellis, Morgan",
+        "MORGAN\u{200b}ELLIS",
+        "Morgan Ellis.",
+        "Dr Morgan Ellis Head of HR",
+    ];
+    for (i, requester) in names.into_iter().enumerate() {
+        let reference = format!("HR-2026-{}", 100 + i);
+        let record = Record {
+            requested_by: requester,
+            reference: &reference,
+            ..Record::default()
+        };
+        let path = record_file(&c, "name", &record.to_string());
+        sign_record(&c.store, &path);
+        let out = report_file(&c, &path, "named");
+        assert!(out.status.success(), "{requester:?}: {}", stderr(&out));
+        assert!(c.root.join("named").join(&reference).is_dir());
+    }
+    // The operator's OS login registered to the signer: refused, whatever
+    // --operator says.
+    let me = login();
+    let lead = gate::keygen(&keys, "ict");
+    let body = gate::add_body("S100-ICT", "ICT Officer", "ICT", &lead, false, &me);
+    let change = gate::change(&c.store, &keys, "add-ict", 2, &body);
+    gate::sign(&keys.join("registrar"), "netusage-registry", &change);
+    ok(&[&"authorisers", &"add", &"--store", &c.store, &change]);
+    let path = record_file(
+        &c,
+        "operator",
+        &Record {
+            reference: "HR-2026-019",
+            ..Record::default()
+        }
+        .to_string(),
+    );
+    gate::sign(&lead, "netusage-authorisation", &path);
+    let out = run(&[
+        &"report",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--authorisation",
+        &path,
         &"--out",
         &c.root.join("packs"),
-    ])
-    .env("NETUSAGE_OPERATOR", "morgan  ellis")
-    .output()
-    .unwrap();
+        &"--operator",
+        &"Someone Else",
+    ]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("is also the operator"));
+    assert!(
+        stderr(&out).contains("who is also the operator making the pack"),
+        "{}",
+        stderr(&out)
+    );
     // NETUSAGE_OPERATOR adds a name beside the login; it cannot replace it.
     let out = command(&[&"usage", &"--store", &c.store, &"--format", &"csv"])
         .env("NETUSAGE_OPERATOR", "someone-else")
@@ -424,6 +569,7 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     // Re-signed with the forger's own key: only the store's public key shows it.
     let other = netusage::signing::load_or_create(&c.root.join("forger.key")).unwrap();
     netusage::evidence::signature::sign_bag(&forged, &other).unwrap();
+    netusage::evidence::signature::sign_bag_ssh(&forged, &other).unwrap();
     let alone = ok(&[&"verify", &forged]);
     assert!(alone.contains("That alone proves nothing"), "{alone}");
     let out = run(&[&"verify", &forged, &"--public-key", &key_file]);
@@ -813,15 +959,22 @@ fn store_and_pack_are_private_whatever_the_umask() {
     let auth = root.join("auth.toml");
     std::fs::write(&auth, Record::default().to_string()).unwrap();
     let bin = env!("CARGO_BIN_EXE_netusage");
-    let script = format!(
-        "umask 000 && '{bin}' ingest --store '{r}/store' --config '{c}' '{l}' && \
-         '{bin}' report --store '{r}/store' --config '{c}' --authorisation '{a}' --out '{r}/packs' --operator ict1",
+    let ingest = format!(
+        "umask 000 && '{bin}' ingest --store '{r}/store' --config '{c}' '{l}'",
         r = root.display(),
         c = cfg.display(),
         l = log.display(),
+    );
+    let out = Command::new("sh").args(["-c", &ingest]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    sign_record(&root.join("store"), &auth);
+    let report = format!(
+        "umask 000 && '{bin}' report --store '{r}/store' --config '{c}' --authorisation '{a}' --out '{r}/packs' --operator ict1",
+        r = root.display(),
+        c = cfg.display(),
         a = auth.display()
     );
-    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let out = Command::new("sh").args(["-c", &report]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let mut all = Vec::new();
     modes(&root.join("store"), &mut all);

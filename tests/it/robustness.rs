@@ -225,6 +225,7 @@ fn report_args(
         ..Record::default()
     };
     std::fs::write(&auth, record.to_string()).unwrap();
+    sign_record(store, &auth);
     let args: [Arg; 9] = [
         &"report",
         &"--store",
@@ -323,6 +324,7 @@ fn error_messages_use_plain_words() {
         ..Record::default()
     };
     std::fs::write(&auth, record.to_string()).unwrap();
+    sign_record(&store, &auth);
     let out = run(&[
         &"report",
         &"--store",

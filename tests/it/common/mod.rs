@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: run the binary, build Squid lines.
 
+pub mod gate;
+pub use gate::sign_record;
 pub mod pack;
 
 use std::ffi::OsStr;

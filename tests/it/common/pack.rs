@@ -10,18 +10,17 @@ use super::*;
 
 /// An authorisation record, written as TOML by its `Display`. The default
 /// is case HR-2026-017 for alice over D−1 (Monday) to D+5 (Sunday),
-/// requested by Dana Whitfield and authorised by Morgan Ellis an hour ago,
-/// expiring in 30 days by the system clock ([`TIMES`]).
+/// requested by staff id S200, authorised an hour ago (by whoever signs it:
+/// [`super::gate::sign_record`]), expiring in 30 days by the system clock
+/// ([`TIMES`]).
 pub struct Record<'a> {
     /// The case reference, also the pack's folder name.
     pub reference: &'a str,
     /// The body of the `[subject]` table after `employee_id`, e.g.
     /// `users = ["alice"]`.
     pub subject: &'a str,
-    /// `requested_by`.
+    /// `requested_by`: the requester's staff id.
     pub requested_by: &'a str,
-    /// `[authorised_by] name`.
-    pub authoriser: &'a str,
     /// `[period] from`, YYYY-MM-DD.
     pub from: String,
     /// `[period] to`, YYYY-MM-DD.
@@ -33,8 +32,7 @@ impl Default for Record<'_> {
         Record {
             reference: "HR-2026-017",
             subject: r#"users = ["alice"]"#,
-            requested_by: "Dana Whitfield",
-            authoriser: "Morgan Ellis",
+            requested_by: "S200",
             from: day(-1),
             to: day(5),
         }
@@ -57,21 +55,11 @@ dpia = "DPIA-ICT-007"
 [subject]
 employee_id = "E10442"
 {}
-[authorised_by]
-name = "{}"
-role = "Head of HR"
 [period]
 from = {}
 to = {}
 "#,
-            self.reference,
-            self.requested_by,
-            TIMES.0,
-            TIMES.1,
-            self.subject,
-            self.authoriser,
-            self.from,
-            self.to
+            self.reference, self.requested_by, TIMES.0, TIMES.1, self.subject, self.from, self.to
         )
     }
 }
@@ -127,12 +115,15 @@ pub fn case(extra: &[String]) -> Case {
     }
 }
 
-/// `netusage report` of the record `rec` (written to `root/auth.toml`) on
-/// the case's store and config into `root/OUT`, by operator `ict.officer`,
-/// with `extra` arguments; returns its output (not asserting success).
+/// `netusage report` of the record `rec` (written to `root/auth.toml` and
+/// signed by the store's registered authoriser,
+/// [`super::gate::sign_record`]) on the case's store and config into
+/// `root/OUT`, by operator `ict.officer`, with `extra` arguments; returns
+/// its output (not asserting success).
 pub fn report(c: &Case, rec: &str, out: &str, extra: &[Arg]) -> Output {
     let path = c.root.join("auth.toml");
     std::fs::write(&path, rec).unwrap();
+    super::gate::sign_record(&c.store, &path);
     let out = c.root.join(out);
     let mut args: Vec<Arg> = vec![
         &"report",
