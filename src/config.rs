@@ -198,6 +198,10 @@ pub struct PolicyConfig {
     /// comment): the approved business social media user list as the
     /// communications team keeps it. Empty: none.
     pub exempt_users_file: String,
+    /// Screening everyone's records (`usage`, `flags`, `analyse`) needs a
+    /// signed screening authorisation (`--screening FILE`). The Charnwood
+    /// and Sheffield presets require it whatever this says.
+    pub screening_required: bool,
 }
 
 impl Default for PolicyConfig {
@@ -210,6 +214,7 @@ impl Default for PolicyConfig {
             min_flagged_days: 1,
             exempt_users: Vec::new(),
             exempt_users_file: String::new(),
+            screening_required: false,
         }
     }
 }

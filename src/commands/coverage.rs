@@ -115,7 +115,7 @@ pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
     let (people, gaps) = rows(&cov, analysis.store.key(), &sources);
     let mut draft = Draft::new("usage --coverage", "ok");
     draft.config = Some(analysis.config.audit_record());
-    draft.details = serde_json::json!({"person_days": people.len(), "gaps": gaps.len()});
+    draft.details = serde_json::json!({"person_days": people.len(), "gaps": gaps.len(), "screening": analysis.screening});
     let printed = write(&people, &gaps, format);
     super::record_outcome(&analysis.store, draft, printed)
 }

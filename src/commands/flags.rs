@@ -201,7 +201,7 @@ pub fn sensitivity(
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
-    let analysis = super::prepare(&args.store, &args.analysis)?;
+    let analysis = super::prepare(CMD, &args.store, &args.analysis)?;
     let (people, draft) = analysis.compute(CMD)?;
     let printed = print(&analysis, &args, &people);
     super::record_outcome(&analysis.store, draft, printed)

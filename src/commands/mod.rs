@@ -30,6 +30,7 @@ use clap::Args;
 use crate::audit::Draft;
 use crate::config::Config;
 use crate::error::ExitError;
+use crate::evidence::screening;
 use crate::output::OutputFormat;
 use crate::store::Store;
 use crate::usage::{Analysis, PersonUsage};
@@ -96,6 +97,13 @@ pub struct AnalysisArgs {
     /// Your own category rules (TOML); they win over the bundled rules.
     #[arg(long, value_name = "FILE")]
     pub categories: Option<PathBuf>,
+    /// The screening authorisation this run is under: a record with
+    /// `grounds = "screening"` signed by a registered authoriser (FILE.sig,
+    /// `ssh-keygen -Y sign -n netusage-screening`). Required where the
+    /// policy requires it (the Charnwood and Sheffield presets, or
+    /// `[policy] screening_required = true`); named in the audit entry.
+    #[arg(long, value_name = "FILE")]
+    pub screening: Option<PathBuf>,
     /// First local date to include (YYYY-MM-DD, in the schedule's time zone).
     #[arg(long, value_name = "DATE")]
     pub from: Option<NaiveDate>,
@@ -235,20 +243,71 @@ pub fn record_outcome<T>(
 }
 
 /// The analysis the options ask for: the configuration ([`ProfileArgs::config`]),
-/// the store, the dates and `--categories` ([`Analysis::open`]).
+/// the store, the dates and `--categories` ([`Analysis::open`]), under the
+/// screening authority the policy asks for ([`screening_authority`]).
 ///
 /// # Errors
-/// Configuration or an unknown user (exit 2), store or rules-file errors.
-pub fn prepare(store_args: &StoreArgs, a: &AnalysisArgs) -> anyhow::Result<Analysis> {
+/// No screening authority where one is required (exit 3, audited as
+/// `command`); configuration or an unknown user (exit 2), store or
+/// rules-file errors.
+pub fn prepare(
+    command: &str,
+    store_args: &StoreArgs,
+    a: &AnalysisArgs,
+) -> anyhow::Result<Analysis> {
     let config = a.profile.config(&store_args.store, a.config.as_deref())?;
     let store = Store::open(&store_args.store)?;
-    Analysis::open(
+    let authority = screening_authority(command, &store, &config, a.screening.as_deref())?;
+    let mut analysis = Analysis::open(
         store,
         config,
         (a.from, a.to),
         a.categories.as_deref(),
         !a.profile.allow_unknown_user,
-    )
+    )?;
+    analysis.screening = authority.audit_value();
+    Ok(analysis)
+}
+
+/// The screening authority a run of `command` is under: the record given
+/// (`--screening`), checked; or none, where the policy does not require one.
+///
+/// # Errors
+/// Exit 3 (audited): required and not given, with the clause that requires
+/// it; or given and not valid, with why.
+pub fn screening_authority(
+    command: &str,
+    store: &Store,
+    config: &Config,
+    given: Option<&Path>,
+) -> anyhow::Result<screening::Authority> {
+    let required = screening::required(config);
+    let outcome = match (given, &required) {
+        (Some(path), _) => {
+            screening::check(store, path, &crate::audit::os_login(), crate::clock::now()).map_err(
+                |e| {
+                    format!(
+                        "the screening authorisation {} gives no authority: {e:#}",
+                        path.display()
+                    )
+                },
+            )
+        }
+        (None, Some(clause)) => Err(format!(
+            "reading everyone's records needs a screening authorisation here: {clause}. Give --screening FILE, \
+             a record with grounds = \"screening\" signed by a registered authoriser"
+        )),
+        (None, None) => Ok(screening::Authority::NotRequired),
+    };
+    outcome.or_else(|why| {
+        let mut d = Draft::new(command, format!("refused: {why}"));
+        d.details = serde_json::json!({ "screening": null });
+        store.audit(d)?;
+        Err(anyhow::Error::new(ExitError {
+            code: 3,
+            message: format!("refused: {why}\nNothing was read; the attempt is in the audit log."),
+        }))
+    })
 }
 
 /// [`prepare`], then usage for everyone ([`Analysis::compute`]); the audit
@@ -261,7 +320,7 @@ pub fn compute(
     store_args: &StoreArgs,
     a: &AnalysisArgs,
 ) -> anyhow::Result<(Analysis, Vec<PersonUsage>, Draft)> {
-    let analysis = prepare(store_args, a)?;
+    let analysis = prepare(command, store_args, a)?;
     let (people, draft) = analysis.compute(command)?;
     Ok((analysis, people, draft))
 }

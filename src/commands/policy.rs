@@ -50,6 +50,14 @@ fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "  {} ({})", p.document, p.seed)?;
     writeln!(out, "  \"{}\"", p.clause)?;
     writeln!(out, "  What it counts: {}", p.encodes)?;
+    if !p.screening_clause.is_empty() {
+        writeln!(
+            out,
+            "  Screening everyone's records (usage, flags, analyse) needs a signed screening authorisation \
+             (--screening FILE): \"{}\"",
+            p.screening_clause
+        )?;
+    }
     let personal_use = p
         .policy
         .get("personal_use")

@@ -399,7 +399,7 @@ pub fn print(
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: UsageArgs) -> anyhow::Result<()> {
     if args.coverage {
-        let analysis = super::prepare(&args.store, &args.analysis)?;
+        let analysis = super::prepare(CMD, &args.store, &args.analysis)?;
         return super::coverage::print(&analysis, args.analysis.format);
     }
     let (analysis, people, draft) = compute(CMD, &args.store, &args.analysis)?;

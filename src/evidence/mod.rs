@@ -9,4 +9,5 @@ pub mod gate;
 pub mod pack;
 pub mod rawlines;
 pub mod report;
+pub mod screening;
 pub mod signature;

@@ -44,6 +44,10 @@ pub struct Analysis {
     /// Attribution, DNS naming and `--categories`, applied to the stored
     /// events as they are read.
     pub enricher: Enricher,
+    /// The screening authority the run is under, as its audit entry
+    /// records it (`"not required"`, or the record's reference, signer and
+    /// SHA-256); set by the caller that checked it.
+    pub screening: serde_json::Value,
 }
 
 impl Analysis {
@@ -80,6 +84,7 @@ impl Analysis {
             filter: scan::Filter { range, users: None },
             dates,
             enricher,
+            screening: "not checked".into(),
         })
     }
 
@@ -213,6 +218,7 @@ impl Analysis {
             "flagged": people.iter().filter(|p| p.flagged).count(),
             "from": self.dates.0,
             "to": self.dates.1,
+            "screening": self.screening,
         });
         Ok((people, draft))
     }

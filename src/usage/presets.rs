@@ -30,6 +30,11 @@ pub struct Preset {
     /// The `[schedule]` keys it sets, if any.
     #[serde(default)]
     pub schedule: toml::Table,
+    /// The clause that requires screening of everyone's records to be
+    /// authorised (`usage`, `flags`, `analyse` then need `--screening`);
+    /// empty when the policy does not say so.
+    #[serde(default)]
+    pub screening_clause: String,
 }
 
 /// The presets' files, by name.

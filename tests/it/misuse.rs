@@ -1179,3 +1179,77 @@ fn a_packs_audit_extract_holds_only_its_own_subject() {
     );
     ok(&[&"verify", &c.root.join("packs/HR-2026-017")]);
 }
+
+/// A screening record: reference `SCR-2026-01`, valid from an hour ago for
+/// 30 days, requested by S200.
+fn screening_record(c: &Case) -> PathBuf {
+    let text = format!(
+        "reference = \"SCR-2026-01\"\ngrounds = \"screening\"\n\
+         scope = \"monthly screening of all staff against the social media policy\"\n\
+         dpia = \"DPIA-ICT-007\"\nrequested_by = \"S200\"\nauthorised_at = {}\nexpires = {}\n",
+        TIMES.0, TIMES.1
+    );
+    record_file(c, "screening", &text)
+}
+
+#[test]
+fn under_the_charnwood_preset_screening_needs_a_signed_screening_authorisation() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    let flags = |extra: &[Arg]| {
+        let mut args: Vec<Arg> = vec![
+            &"flags",
+            &"--store",
+            &c.store,
+            &"--config",
+            &c.config,
+            &"--policy",
+            &"charnwood",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // None given: refused with Charnwood's clause quoted, audited, nothing printed.
+    let out = flags(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("to gain authorisation to access any IT records"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["command"], "flags");
+    assert!(
+        last["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: reading everyone's records needs")
+    );
+    // Unsigned, or signed in the investigation namespace: refused.
+    let record = screening_record(&c);
+    let out = flags(&[&"--screening", &record]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("no signature"), "{}", stderr(&out));
+    gate::sign(&keys.join("hr"), "netusage-authorisation", &record);
+    let out = flags(&[&"--screening", &record]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("namespace `netusage-authorisation`"),
+        "{}",
+        stderr(&out)
+    );
+    // Signed by the registered authoriser for screening: it runs, and the
+    // audit entry names the record.
+    gate::sign(&keys.join("hr"), "netusage-screening", &record);
+    let out = flags(&[&"--screening", &record]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["command"], "flags");
+    assert_eq!(last["details"]["screening"]["reference"], "SCR-2026-01");
+    assert_eq!(last["details"]["screening"]["signed_by"], "S100");
+    // Without the preset, none is required, and the entry says so.
+    ok(&[&"flags", &"--store", &c.store, &"--config", &c.config]);
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["details"]["screening"], "not required");
+}

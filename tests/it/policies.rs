@@ -66,6 +66,9 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
         format!("{UTC_CONFIG}{extra}[policy]\nexempt_users = [\"comms\"]\n"),
     )
     .unwrap();
+    // Charnwood and Sheffield require a screening authorisation; the others
+    // accept one.
+    let screening = crate::common::gate::screening(&store);
     let csv = ok(&[
         &"flags",
         &"--policy",
@@ -76,6 +79,8 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
         &store,
         &"--format",
         &"csv",
+        &"--screening",
+        &screening,
     ]);
     let names: BTreeMap<String, &str> = PEOPLE.iter().map(|u| (pseudonym(&store, u), *u)).collect();
     let mut out: Vec<(String, String, String)> = csv

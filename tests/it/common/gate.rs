@@ -115,3 +115,19 @@ pub fn sign_record(store: &Path, record: &Path) -> PathBuf {
     let dir = registry(store);
     sign(&dir.join("hr"), "netusage-authorisation", record)
 }
+
+/// A screening authorisation for the store (`SCR-TEST`, in force from an
+/// hour ago for 30 days, [`TIMES`]), signed by its registered authoriser in
+/// the `netusage-screening` namespace: the record's path (`.sig` beside it).
+pub fn screening(store: &Path) -> PathBuf {
+    let dir = registry(store);
+    let path = dir.join("screening.toml");
+    let text = format!(
+        "reference = \"SCR-TEST\"\ngrounds = \"screening\"\nscope = \"all staff, test screening\"\n\
+         dpia = \"DPIA-TEST\"\nrequested_by = \"S200\"\nauthorised_at = {}\nexpires = {}\n",
+        TIMES.0, TIMES.1
+    );
+    std::fs::write(&path, text).unwrap();
+    sign(&dir.join("hr"), "netusage-screening", &path);
+    path
+}
