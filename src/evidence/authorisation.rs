@@ -138,6 +138,63 @@ pub struct Authorisation {
     pub record_of_concern: String,
     /// DPIA reference, or the reason none is needed.
     pub dpia: String,
+    /// The Record of Concern's outcome (West Dunbartonshire: it must be
+    /// `Investigation Approved`).
+    #[serde(default)]
+    pub record_of_concern_outcome: String,
+    /// When the employee was told of the monitoring (North West
+    /// Leicestershire, with `subject_notified = true`).
+    #[serde(default, deserialize_with = "de_opt_date")]
+    pub notified_on: Option<NaiveDate>,
+    /// The employee was given the reasons for it (North West Leicestershire).
+    #[serde(default)]
+    pub reasons_given: bool,
+    /// The reference of the completed Electronically Collected Data
+    /// Checklist (Charnwood).
+    #[serde(default)]
+    pub checklist_reference: String,
+}
+
+/// What each council's policy asks a record to show, beyond the common
+/// fields, by preset name (`docs/policies/`): each problem names the field
+/// and the clause. An empty list for a preset that asks nothing more.
+pub fn preset_problems(a: &Authorisation, preset: &str) -> Vec<String> {
+    let has = |v: &str| v.chars().any(char::is_alphanumeric);
+    let mut problems = Vec::new();
+    match preset {
+        "west-dunbartonshire" => {
+            if a.record_of_concern_outcome.trim() != "Investigation Approved" {
+                problems.push(format!(
+                    "West Dunbartonshire: `record_of_concern_outcome` must be \"Investigation Approved\" (the Record of \
+                     Concern's outcome before an investigation), not \"{}\"",
+                    a.record_of_concern_outcome
+                ));
+            }
+        }
+        "north-west-leicestershire" if !a.covert => {
+            if a.notified_on.is_none() {
+                problems.push(
+                    "North West Leicestershire: `notified_on` (the date the employee was told) is missing: the council \
+                     \"will endeavour to inform an affected employee\""
+                        .into(),
+                );
+            }
+            if !a.reasons_given {
+                problems.push(
+                    "North West Leicestershire: `reasons_given = true` is missing: the employee is told the reasons \
+                     for the monitoring"
+                        .into(),
+                );
+            }
+        }
+        "charnwood" if !has(&a.checklist_reference) => problems.push(
+            "Charnwood: `checklist_reference` (the Electronically Collected Data Checklist) is missing: it is how \
+             Charnwood gives \"authorisation to access any IT records\""
+                .into(),
+        ),
+        _ => {}
+    }
+    problems
 }
 
 /// The text of a TOML date/time, whether written bare or quoted.
@@ -165,6 +222,10 @@ fn de_datetime<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, 
 }
 
 /// A calendar date (`2026-11-09`), bare or quoted.
+fn de_opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    de_date(d).map(Some)
+}
+
 fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     let s = toml_text(d)?;
     NaiveDate::parse_from_str(&s, "%Y-%m-%d")
@@ -486,5 +547,32 @@ to = 2026-11-17
             parse(&zw).unwrap_err(),
             vec!["field `dpia` is empty (it needs a letter or digit)".to_string()]
         );
+    }
+
+    #[test]
+    fn each_councils_own_fields_are_required_under_its_preset() {
+        let a = parse(RECORD).unwrap();
+        assert_eq!(preset_problems(&a, "chelmsford"), Vec::<String>::new());
+        let wd = preset_problems(&a, "west-dunbartonshire");
+        assert_eq!(wd.len(), 1);
+        assert!(wd[0].contains("\"Investigation Approved\""), "{wd:?}");
+        let approved = parse(&format!(
+            "record_of_concern_outcome = \"Investigation Approved\"\n{RECORD}"
+        ))
+        .unwrap();
+        assert!(preset_problems(&approved, "west-dunbartonshire").is_empty());
+        let nwl = preset_problems(&a, "north-west-leicestershire");
+        assert_eq!(nwl.len(), 2, "{nwl:?}");
+        assert!(nwl[0].contains("`notified_on`") && nwl[1].contains("`reasons_given = true`"));
+        let told = parse(&format!(
+            "notified_on = 2026-11-18\nreasons_given = true\n{RECORD}"
+        ))
+        .unwrap();
+        assert!(preset_problems(&told, "north-west-leicestershire").is_empty());
+        let ch = preset_problems(&a, "charnwood");
+        assert_eq!(ch.len(), 1);
+        assert!(ch[0].contains("`checklist_reference`"), "{ch:?}");
+        let listed = parse(&format!("checklist_reference = \"ECDC-2026-11\"\n{RECORD}")).unwrap();
+        assert!(preset_problems(&listed, "charnwood").is_empty());
     }
 }

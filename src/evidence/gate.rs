@@ -121,6 +121,7 @@ pub fn admit(
         period_start,
     };
     let mut problems = authorisation::check(&a, &cx);
+    problems.extend(authorisation::preset_problems(&a, &config.policy.preset));
     let (granted_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
     match (supersedes.as_mut(), request.supersede) {
         (Some(prev), None) => problems.push(format!(
