@@ -33,6 +33,9 @@
 //! [identity]
 //! local_realms = []                     # your own realms, stripped from user names
 //! dns_window_s = 3600                   # how long a DNS lookup names its address
+//! [authorisation]
+//! max_validity_days = 90                # an authorisation's longest run; may be lowered
+//! max_period_days = 366                 # the longest period a record covers; may be lowered
 //! ```
 //!
 //! Every number has a documented range ([`RANGES`]) and a value outside it is
@@ -74,6 +77,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// `[identity]`.
     pub identity: IdentityConfig,
+    /// `[authorisation]`: the gate's limits.
+    pub authorisation: AuthorisationConfig,
     /// Where the settings came from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -124,7 +129,7 @@ impl Default for IdentityConfig {
 }
 
 /// The range of every number in the file: (section, key, lowest, highest, unit).
-pub const RANGES: [(&str, &str, u64, u64, &str); 8] = [
+pub const RANGES: [(&str, &str, u64, u64, &str); 10] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
@@ -136,6 +141,8 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 8] = [
         "minutes",
     ),
     ("policy", "min_flagged_days", 1, 366, "days"),
+    ("authorisation", "max_validity_days", 1, 90, "days"),
+    ("authorisation", "max_period_days", 1, 366, "days"),
     ("identity", "dns_window_s", 1, 86_400, "seconds"),
     (
         "retention",
@@ -152,6 +159,27 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 8] = [
         "days",
     ),
 ];
+
+/// `[authorisation]`: the gate's limits. Each may be lowered, never raised
+/// above the built-in maximum (its range in [`RANGES`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthorisationConfig {
+    /// The longest an authorisation may run, `authorised_at` to `expires`
+    /// (days; at most 90).
+    pub max_validity_days: u32,
+    /// The longest period a record may cover (days; at most 366, twelve months).
+    pub max_period_days: u32,
+}
+
+impl Default for AuthorisationConfig {
+    fn default() -> Self {
+        AuthorisationConfig {
+            max_validity_days: 90,
+            max_period_days: 366,
+        }
+    }
+}
 
 /// `[browse_time]`: the session rule's parameters, in seconds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -327,6 +355,10 @@ impl Config {
             ("retention", "days") => u64::from(self.retention.days),
             ("identity", "dns_window_s") => self.identity.dns_window_s,
             ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
+            ("authorisation", "max_validity_days") => {
+                u64::from(self.authorisation.max_validity_days)
+            }
+            ("authorisation", "max_period_days") => u64::from(self.authorisation.max_period_days),
             _ => unreachable!("every key in RANGES is matched"),
         }
     }

@@ -40,6 +40,8 @@ fuzz_target!(|data: &[u8]| {
                 now,
                 retention_cutoff: now - chrono::Duration::days(365),
                 period_start,
+                max_validity_days: 90,
+                max_period_days: 366,
             };
             let problems = check(&a, &cx);
             if a.period.to < a.period.from {

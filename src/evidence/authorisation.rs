@@ -13,9 +13,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::store::registry::Person;
 
-/// The longest an authorisation may run, `authorised_at` to `expires` (days).
+/// The longest an authorisation may run by default, `authorised_at` to
+/// `expires` (days; `[authorisation] max_validity_days` may lower it).
 pub const MAX_VALIDITY_DAYS: i64 = 90;
-/// The longest period a record may cover (days: twelve months).
+/// The longest period a record may cover by default (days: twelve months;
+/// `[authorisation] max_period_days` may lower it).
 pub const MAX_PERIOD_DAYS: i64 = 366;
 use serde::{Deserialize, Serialize};
 
@@ -350,6 +352,10 @@ pub struct GateContext<'a> {
     pub retention_cutoff: DateTime<Utc>,
     /// The period's first local day's start (UTC).
     pub period_start: DateTime<Utc>,
+    /// The longest validity allowed (days; [`MAX_VALIDITY_DAYS`] or lower).
+    pub max_validity_days: i64,
+    /// The longest period allowed (days; [`MAX_PERIOD_DAYS`] or lower).
+    pub max_period_days: i64,
 }
 
 /// Checks a parsed record against the rules of the gate (README,
@@ -381,9 +387,10 @@ pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
         ));
     }
     let validity = a.expires - a.authorised_at;
-    if validity > chrono::TimeDelta::days(MAX_VALIDITY_DAYS) {
+    let max_validity = cx.max_validity_days.min(MAX_VALIDITY_DAYS);
+    if validity > chrono::TimeDelta::days(max_validity) {
         problems.push(format!(
-            "the authorisation is valid for {} days (`authorised_at` {} to `expires` {}): at most {MAX_VALIDITY_DAYS}; \
+            "the authorisation is valid for {} days (`authorised_at` {} to `expires` {}): at most {max_validity}; \
              sign a new record when it runs out",
             validity.num_days(),
             a.authorised_at.to_rfc3339(),
@@ -391,9 +398,10 @@ pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
         ));
     }
     let days = (a.period.to - a.period.from).num_days() + 1;
-    if days > MAX_PERIOD_DAYS {
+    let max_period = cx.max_period_days.min(MAX_PERIOD_DAYS);
+    if days > max_period {
         problems.push(format!(
-            "the period is {days} days ({} to {}): at most {MAX_PERIOD_DAYS} (twelve months)",
+            "the period is {days} days ({} to {}): at most {max_period}",
             a.period.from, a.period.to
         ));
     }
@@ -490,6 +498,8 @@ to = 2026-11-17
                 now: t("2026-11-20T09:00:00Z"),
                 retention_cutoff: t("2025-11-20T00:00:00Z"),
                 period_start: t("2026-11-09T00:00:00Z"),
+                max_validity_days: MAX_VALIDITY_DAYS,
+                max_period_days: MAX_PERIOD_DAYS,
             },
         )
     }
@@ -574,5 +584,42 @@ to = 2026-11-17
         assert!(ch[0].contains("`checklist_reference`"), "{ch:?}");
         let listed = parse(&format!("checklist_reference = \"ECDC-2026-11\"\n{RECORD}")).unwrap();
         assert!(preset_problems(&listed, "charnwood").is_empty());
+    }
+
+    #[test]
+    fn a_configuration_may_lower_the_limits_and_never_raise_them() {
+        let a = parse(RECORD).unwrap();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let signer = person("S100", false);
+        let cx = |validity: i64, period: i64| GateContext {
+            signer: &signer,
+            operator: None,
+            operator_login: "ict1",
+            now: t("2026-11-20T09:00:00Z"),
+            retention_cutoff: t("2025-11-20T00:00:00Z"),
+            period_start: t("2026-11-09T00:00:00Z"),
+            max_validity_days: validity,
+            max_period_days: period,
+        };
+        // The record runs 30 days and 7 hours and covers 9 days.
+        let p = check(&a, &cx(30, 9));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("valid for 30 days") && p[0].contains("at most 30"),
+            "{p:?}"
+        );
+        let p = check(&a, &cx(31, 8));
+        assert_eq!(
+            p,
+            vec!["the period is 9 days (2026-11-09 to 2026-11-17): at most 8".to_string()]
+        );
+        assert!(check(&a, &cx(31, 9)).is_empty());
+        let mut c = crate::config::Config::default();
+        c.authorisation.max_validity_days = 91;
+        assert!(
+            c.check_ranges()
+                .unwrap_err()
+                .contains("[authorisation] max_validity_days = 91 is out of range")
+        );
     }
 }

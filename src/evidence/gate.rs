@@ -119,6 +119,8 @@ pub fn admit(
         now,
         retention_cutoff: crate::retention::cutoff(now, config.retention.days),
         period_start,
+        max_validity_days: i64::from(config.authorisation.max_validity_days),
+        max_period_days: i64::from(config.authorisation.max_period_days),
     };
     let mut problems = authorisation::check(&a, &cx);
     problems.extend(authorisation::preset_problems(&a, &config.policy.preset));
