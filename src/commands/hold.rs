@@ -66,8 +66,9 @@ pub struct AddArgs {
     /// Last date held (YYYY-MM-DD, local, inclusive).
     #[arg(long)]
     pub to: NaiveDate,
-    /// Why the data must be kept.
-    #[arg(long, default_value = "")]
+    /// Why the data must be kept (it needs a letter or digit: a zero-width
+    /// space is no reason).
+    #[arg(long)]
     pub reason: String,
     /// Configuration file: its `[identity] local_realms` normalise the user names.
     #[arg(long, value_name = "FILE")]
@@ -184,6 +185,7 @@ fn add(dir: &Path, args: AddArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
         config,
         allow_unknown_user,
     } = args;
+    let reason = crate::audit::reason("--reason", &reason).map_err(ExitError::usage)?;
     let config = super::load_config(dir, config.as_deref(), None)?;
     let realms = config.realms();
     let store = Store::open_locked(dir)?;

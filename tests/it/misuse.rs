@@ -904,12 +904,37 @@ fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
         &day(0),
         &"--to",
         &day(0),
+        &"--reason",
+        &"tribunal",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("user `alcie` has no event in the store; did you mean alice?"),
         "{}",
         stderr(&out)
+    );
+    assert!(!c.store.join("holds/HR-1.toml").exists());
+    let out = run(&[
+        &"hold",
+        &"--store",
+        &c.store,
+        &"add",
+        &"--reference",
+        &"HR-1",
+        &"--users",
+        &"alcie",
+        &"--from",
+        &day(0),
+        &"--to",
+        &day(0),
+        &"--reason",
+        &"\u{200b}",
+        &"--allow-unknown-user",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a zero-width space is no reason"
     );
     assert!(!c.store.join("holds/HR-1.toml").exists());
     ok(&[
@@ -925,6 +950,8 @@ fn a_hold_on_a_misspelt_user_is_refused_with_close_matches() {
         &day(0),
         &"--to",
         &day(0),
+        &"--reason",
+        &"tribunal",
         &"--allow-unknown-user",
     ]);
     assert!(c.store.join("holds/HR-1.toml").exists());
