@@ -44,6 +44,10 @@ pub struct ReportArgs {
     /// Configuration file (schedule, browse time, policy, retention, realms).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Your own category rules (TOML), as given to `usage` and `flags`: the
+    /// pack's figures then equal theirs.
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<PathBuf>,
     /// Whose rules and hours apply.
     #[command(flatten)]
     pub profile: ProfileArgs,
@@ -114,6 +118,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         supersede: supersede.as_deref(),
         out: &args.out,
         allow_unknown_user: args.profile.allow_unknown_user,
+        categories: args.categories.as_deref(),
     };
     let admitted = match gate::admit(&store, &config, &profiles, &request, now)? {
         Ok(admitted) => admitted,

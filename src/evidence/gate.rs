@@ -39,6 +39,9 @@ pub struct Request<'a> {
     pub out: &'a Path,
     /// Accept people and leave rows that name nobody the store knows.
     pub allow_unknown_user: bool,
+    /// The user category rules (`--categories`), applied to the subject's
+    /// events as `usage` applies them.
+    pub categories: Option<&'a Path>,
 }
 
 /// A request the gate let through.
@@ -241,7 +244,12 @@ fn subject(
     if !request.allow_unknown_user {
         crate::usage::pipeline::check_profile_users(store, profiles, &intervals)?;
     }
-    let enricher = Enricher::with_intervals(store, intervals, None, config.identity.dns_window_s)?;
+    let enricher = Enricher::with_intervals(
+        store,
+        intervals,
+        request.categories,
+        config.identity.dns_window_s,
+    )?;
     let period_users = || scan::users(store, range);
     let read = |accounts: &BTreeSet<String>| {
         let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());

@@ -1139,3 +1139,78 @@ fn ssh_keygen_verifies_the_packs_and_the_records_signatures_and_refuses_a_change
         stderr(&out)
     );
 }
+
+#[test]
+fn report_applies_the_councils_own_category_rules_as_usage_does() {
+    let c = case(&[]);
+    // Without them: alice's 1380 s on facebook in working time is social
+    // media over the default 15 minutes, and the pack says so.
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        output_text(&out).contains("flagged by the policy: yes"),
+        "{}",
+        output_text(&out)
+    );
+    let sessions =
+        std::fs::read_to_string(c.root.join("packs/HR-2026-017/data/sessions.csv")).unwrap();
+    assert!(
+        sessions
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("facebook,social_networking,"),
+        "{sessions}"
+    );
+    // The council's rules make facebook.com a work tool: no social media, no flag,
+    // as `usage --categories` counts it.
+    let rules = c.root.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\ndomain = \"facebook.com\"\nsite = \"fb-pages\"\ncategory = \"work_tools\"\n",
+    )
+    .unwrap();
+    let record = Record {
+        reference: "HR-2026-018",
+        ..Record::default()
+    }
+    .to_string();
+    let out = report(&c, &record, "packs", &[&"--categories", &rules]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        output_text(&out).contains("flagged by the policy: no"),
+        "{}",
+        output_text(&out)
+    );
+    let sessions =
+        std::fs::read_to_string(c.root.join("packs/HR-2026-018/data/sessions.csv")).unwrap();
+    assert!(
+        sessions
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("fb-pages,work_tools,"),
+        "{sessions}"
+    );
+    assert!(!sessions.contains("social_networking"), "{sessions}");
+    let usage = ok(&[
+        &"usage",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--categories",
+        &rules,
+        &"--format",
+        &"csv",
+    ]);
+    let alice: Vec<&str> = usage
+        .lines()
+        .filter(|l| l.contains(",work_tools,"))
+        .collect();
+    assert_eq!(alice.len(), 1, "{usage}");
+    assert!(
+        alice[0].contains(",1380,"),
+        "alice's 1380 s are work tools in usage too: {usage}"
+    );
+}
