@@ -55,3 +55,14 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }
+
+/// Writes one line to standard error, like `eprintln!`, but never panics:
+/// a closed standard error (`netusage … 2>&1 | head -1`) must not stop a
+/// command half-way (`eprintln!` panics when the write fails).
+#[macro_export]
+macro_rules! stderr_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}

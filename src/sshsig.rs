@@ -29,6 +29,12 @@ pub fn parse_public_key(text: &str) -> anyhow::Result<PublicKey> {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .context("no public key in it (expected a line such as `ssh-ed25519 AAAA… name`)")?;
+    let algorithm = line.split_whitespace().next().unwrap_or("");
+    if algorithm != "ssh-ed25519" {
+        bail!(
+            "a `{algorithm}` key: netusage accepts Ed25519 keys only (`ssh-keygen -t ed25519`, a line starting ssh-ed25519)"
+        );
+    }
     let key = PublicKey::from_openssh(line)
         .map_err(|e| anyhow::anyhow!("not an OpenSSH public key ({e})"))?;
     if key.algorithm() != ssh_key::Algorithm::Ed25519 {
@@ -63,8 +69,17 @@ pub fn key_line(key: &PublicKey) -> String {
 /// Not an SSHSIG signature, made in another namespace, or not valid for the
 /// message (one byte changed).
 pub fn verify(signature: &str, namespace: &str, message: &[u8]) -> anyhow::Result<PublicKey> {
-    let sig = SshSig::from_pem(signature.trim())
-        .map_err(|e| anyhow::anyhow!("not an SSH signature ({e})"))?;
+    let armoured = signature.trim();
+    if !armoured.starts_with("-----BEGIN SSH SIGNATURE-----")
+        || !armoured.ends_with("-----END SSH SIGNATURE-----")
+    {
+        bail!(
+            "not an SSH signature as `ssh-keygen -Y sign` writes it (it must begin with -----BEGIN SSH SIGNATURE----- \
+             and end with -----END SSH SIGNATURE-----, nothing before or after)"
+        );
+    }
+    let sig =
+        SshSig::from_pem(armoured).map_err(|e| anyhow::anyhow!("not an SSH signature ({e})"))?;
     if sig.namespace() != namespace {
         bail!(
             "signed in the namespace `{}`, not `{namespace}` (sign with `ssh-keygen -Y sign -n {namespace}`)",

@@ -89,9 +89,15 @@ fn read_text(path: &Path, what: &str) -> anyhow::Result<(String, String)> {
 fn init(dir: &Path, registrar: &Path) -> anyhow::Result<()> {
     let (text, sha) = read_text(registrar, "public key")?;
     let store = Store::open_locked(dir)?;
-    let r = Registry::init(&store, &text, crate::clock::now())
-        .map_err(|e| ExitError::usage(format!("{}: {e:#}", registrar.display())))?;
     let mut d = Draft::new("authorisers init", "ok");
+    let r = match Registry::init(&store, &text, crate::clock::now()) {
+        Ok(r) => r,
+        Err(e) => {
+            d.result = format!("refused: {e:#}");
+            store.audit(d)?;
+            return Err(ExitError::usage(format!("{}: {e:#}", registrar.display())));
+        }
+    };
     d.inputs = vec![FileHash {
         path: registrar.display().to_string(),
         sha256: sha,

@@ -191,7 +191,7 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
                 let mut reasons: Vec<(&str, (u64, u64))> = reasons.into_iter().collect();
                 reasons.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
                 for (why, (n, first)) in reasons {
-                    eprintln!(
+                    crate::stderr_line!(
                         "{}: {n} line(s) refused: {why} (first: line {first}; all in dns/{}.rejected.jsonl)",
                         f.display(),
                         record.source

@@ -136,7 +136,7 @@ pub fn load_config(
         let sha = |p: &Path| crate::store::sha256_file(p).ok();
         let (mine, theirs) = (sha(given), sha(own));
         if mine != theirs {
-            eprintln!(
+            crate::stderr_line!(
                 "note: --config {} (SHA-256 {}) is not the store's own configuration ({}, SHA-256 {}): \
                  this run uses --config",
                 given.display(),

@@ -167,7 +167,7 @@ fn read_record(args: &ReportArgs) -> anyhow::Result<(Vec<u8>, String)> {
     let bytes = crate::fsutil::read_input(&args.authorisation, crate::fsutil::SMALL_INPUT_MAX)
         .map_err(|e| {
             let path = args.authorisation.display();
-            anyhow::anyhow!("cannot read authorisation record {path}: {e}")
+            ExitError::usage(format!("cannot read authorisation record {path}: {e}"))
         })?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     Ok((bytes, sha))

@@ -110,7 +110,12 @@ fn public_key(dir: &Path, out: Option<&Path>) -> anyhow::Result<()> {
         "fingerprint": crate::signing::fingerprint(&public),
         "written_to": out.map(|p| p.display().to_string()),
     });
-    let printed = write!(std::io::stdout().lock(), "{text}").map_err(anyhow::Error::from);
+    let openssh = crate::sshsig::fingerprint(&crate::sshsig::openssh_key(&public, ""));
+    let printed = writeln!(
+        std::io::stdout().lock(),
+        "{text}OpenSSH fingerprint: {openssh} (the same key as `ssh-keygen -l` and a pack's data/allowed_signers show it)"
+    )
+    .map_err(anyhow::Error::from);
     super::record_outcome(&store, d, printed)
 }
 

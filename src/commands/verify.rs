@@ -22,6 +22,10 @@ pub struct VerifyArgs {
     /// The store's public key file, as `netusage store public-key` prints it.
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
+    /// The registrar's OpenSSH public key (`.pub`), as the registrar gave it
+    /// to HR: the authoriser's registration in the pack must be signed with it.
+    #[arg(long, value_name = "FILE")]
+    pub registrar: Option<PathBuf>,
 }
 
 /// Runs `netusage verify`.
@@ -59,6 +63,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             "the authoriser's signature (data/authorisation.toml.sig): {e:#}"
         ));
     }
+    let registration = registration(
+        &args.pack,
+        registrar_key(args.registrar.as_deref())?.as_ref(),
+    );
+    if let Some(Err(e)) = &registration {
+        problems.push(format!(
+            "the authoriser's registration (data/authoriser-registration.toml): {e:#}"
+        ));
+    }
     if !problems.is_empty() {
         let list: String = problems.iter().map(|p| format!("\n  {p}")).collect();
         anyhow::bail!("{} is NOT intact:{list}", args.pack.display());
@@ -91,7 +104,89 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             )?;
         }
     }
-    print_ssh_checks(&mut out, ssh, record)
+    print_ssh_checks(&mut out, ssh, record)?;
+    if let Some(Ok(line)) = registration {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The registrar's key HR gave (`--registrar FILE`).
+///
+/// # Errors
+/// The file cannot be read or is not an Ed25519 public key (exit 2).
+fn registrar_key(path: Option<&std::path::Path>) -> anyhow::Result<Option<ssh_key::PublicKey>> {
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    crate::fsutil::read_input_text(p, crate::fsutil::SMALL_INPUT_MAX)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| crate::sshsig::parse_public_key(&t))
+        .map(Some)
+        .map_err(|e| crate::error::ExitError::usage(format!("{}: {e:#}", p.display())))
+}
+
+/// Checks `data/authoriser-registration.toml`: signed by the pack's
+/// `registrar` key (and that key is `given`, when HR gives the registrar's
+/// key), in the `netusage-registry` namespace, and registering the very key
+/// that signed the record. `None` for a pack without it.
+fn registration(
+    pack: &std::path::Path,
+    given: Option<&ssh_key::PublicKey>,
+) -> Option<anyhow::Result<String>> {
+    let data = pack.join("data");
+    std::fs::symlink_metadata(data.join("authoriser-registration.toml")).ok()?;
+    let read =
+        |name: &str| crate::fsutil::read_input(&data.join(name), crate::fsutil::SMALL_INPUT_MAX);
+    Some((|| {
+        let text = String::from_utf8(read("authoriser-registration.toml")?)?;
+        let sig = String::from_utf8(read("authoriser-registration.toml.sig")?)?;
+        let signers = String::from_utf8(read("allowed_signers")?)?;
+        let key_of = |principal: &str| -> anyhow::Result<ssh_key::PublicKey> {
+            let line = signers
+                .lines()
+                .find(|l| l.starts_with(&format!("{principal} ")))
+                .ok_or_else(|| anyhow::anyhow!("data/allowed_signers names no `{principal}`"))?;
+            crate::sshsig::parse_public_key(line.splitn(3, ' ').nth(2).unwrap_or(""))
+        };
+        let registrar = key_of("registrar")?;
+        let line = crate::sshsig::key_line;
+        if let Some(g) = given
+            && line(g) != line(&registrar)
+        {
+            anyhow::bail!(
+                "the pack's registrar key is {}, not the registrar's key you gave ({}): the authoriser was not registered by your registrar",
+                crate::sshsig::fingerprint(&registrar),
+                crate::sshsig::fingerprint(g)
+            );
+        }
+        let signer = crate::sshsig::verify(&sig, crate::sshsig::REGISTRY, text.as_bytes())?;
+        if line(&signer) != line(&registrar) {
+            anyhow::bail!(
+                "signed by {}, not the registrar",
+                crate::sshsig::fingerprint(&signer)
+            );
+        }
+        let change: toml::Value = toml::from_str(&text)?;
+        let registered = crate::sshsig::parse_public_key(change["key"].as_str().unwrap_or(""))?;
+        if line(&registered) != line(&key_of("authoriser")?) {
+            anyhow::bail!("it registers another key than the one that signed the record");
+        }
+        Ok(format!(
+            "authoriser's registration: signed by the registrar {}{}; it registers staff id {} ({}, {}) with the key that signed the record. Without netusage:\n  \
+             ssh-keygen -Y verify -f data/allowed_signers -I registrar -n netusage-registry \
+             -s data/authoriser-registration.toml.sig < data/authoriser-registration.toml",
+            crate::sshsig::fingerprint(&registrar),
+            if given.is_some() {
+                ", the key you gave"
+            } else {
+                " (give --registrar FILE to check it is your registrar's)"
+            },
+            change["staff_id"].as_str().unwrap_or(""),
+            change["name"].as_str().unwrap_or(""),
+            change["role"].as_str().unwrap_or("")
+        ))
+    })())
 }
 
 /// What the two SSHSIG checks found, in words, with the `ssh-keygen`
@@ -128,10 +223,14 @@ fn print_ssh_checks(
 /// no record signature.
 fn authoriser_signature(pack: &std::path::Path) -> Option<anyhow::Result<String>> {
     let data = pack.join("data");
-    let sig = std::fs::read_to_string(data.join("authorisation.toml.sig")).ok()?;
+    let sig_path = data.join("authorisation.toml.sig");
+    std::fs::symlink_metadata(&sig_path).ok()?;
+    let read =
+        |name: &str| crate::fsutil::read_input(&data.join(name), crate::fsutil::SMALL_INPUT_MAX);
     Some((|| {
-        let record = std::fs::read(data.join("authorisation.toml"))?;
-        let signers = std::fs::read_to_string(data.join("allowed_signers"))?;
+        let sig = String::from_utf8(read("authorisation.toml.sig")?)?;
+        let record = read("authorisation.toml")?;
+        let signers = String::from_utf8(read("allowed_signers")?)?;
         let line = signers
             .lines()
             .find(|l| l.starts_with("authoriser "))

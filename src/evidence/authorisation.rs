@@ -164,14 +164,12 @@ pub fn preset_problems(a: &Authorisation, preset: &str) -> Vec<String> {
     let has = |v: &str| v.chars().any(char::is_alphanumeric);
     let mut problems = Vec::new();
     match preset {
-        "west-dunbartonshire" => {
-            if a.record_of_concern_outcome.trim() != "Investigation Approved" {
-                problems.push(format!(
-                    "West Dunbartonshire: `record_of_concern_outcome` must be \"Investigation Approved\" (the Record of \
-                     Concern's outcome before an investigation), not \"{}\"",
-                    a.record_of_concern_outcome
-                ));
-            }
+        "west-dunbartonshire" if a.record_of_concern_outcome.trim() != "Investigation Approved" => {
+            problems.push(format!(
+                "West Dunbartonshire: `record_of_concern_outcome` must be \"Investigation Approved\" (the Record of \
+                 Concern's outcome before an investigation), not \"{}\"",
+                a.record_of_concern_outcome
+            ));
         }
         "north-west-leicestershire" if !a.covert => {
             if a.notified_on.is_none() {
@@ -389,10 +387,16 @@ pub fn check(a: &Authorisation, cx: &GateContext<'_>) -> Vec<String> {
     let validity = a.expires - a.authorised_at;
     let max_validity = cx.max_validity_days.min(MAX_VALIDITY_DAYS);
     if validity > chrono::TimeDelta::days(max_validity) {
+        let rest = validity - chrono::TimeDelta::days(validity.num_days());
         problems.push(format!(
-            "the authorisation is valid for {} days (`authorised_at` {} to `expires` {}): at most {max_validity}; \
+            "the authorisation is valid for {} days{} (`authorised_at` {} to `expires` {}): at most {max_validity} days; \
              sign a new record when it runs out",
             validity.num_days(),
+            if rest.is_zero() {
+                String::new()
+            } else {
+                format!(" and {} s", rest.num_seconds())
+            },
             a.authorised_at.to_rfc3339(),
             a.expires.to_rfc3339()
         ));

@@ -302,7 +302,15 @@ fn files(
         ),
         (
             "allowed_signers".into(),
-            allowed_signers(&admitted.signer, store).into_bytes(),
+            allowed_signers(&admitted.signer, &admitted.registration.1, store).into_bytes(),
+        ),
+        (
+            "authoriser-registration.toml".into(),
+            admitted.registration.0.text.clone().into_bytes(),
+        ),
+        (
+            "authoriser-registration.toml.sig".into(),
+            format!("{}\n", admitted.registration.0.signature.trim()).into_bytes(),
         ),
         (
             "method.json".into(),
@@ -316,16 +324,27 @@ fn files(
 }
 
 /// The OpenSSH `allowed_signers` file (ssh-keygen(1), "ALLOWED SIGNERS")
-/// that lets `ssh-keygen -Y verify` check the pack's two signatures: the
+/// that lets `ssh-keygen -Y verify` check the pack's three signatures: the
 /// authoriser's over the record (principal `authoriser`, namespace
-/// `netusage-authorisation`) and the store's over the tag manifest
-/// (principal `netusage-store`, namespace `netusage-pack`). The keys in it
-/// are the pack's own word: HR compares their fingerprints with the ones the
-/// registrar published.
-pub fn allowed_signers(signer: &crate::store::registry::Person, store: &Store) -> String {
+/// `netusage-authorisation`), the registrar's over the change that
+/// registered the authoriser (principal `registrar`, namespace
+/// `netusage-registry`) and the store's over the tag manifest (principal
+/// `netusage-store`, namespace `netusage-pack`). The keys in it are the
+/// pack's own word: HR checks the registrar's against the key the
+/// registrar gave them, and the store's against the one ICT gave them.
+pub fn allowed_signers(
+    signer: &crate::store::registry::Person,
+    registrar: &str,
+    store: &Store,
+) -> String {
     let store_key = crate::sshsig::public_key_of(store.signing_key(), "");
+    let registrar_fp = crate::sshsig::parse_public_key(registrar)
+        .map(|k| crate::sshsig::fingerprint(&k))
+        .unwrap_or_default();
     format!(
-        "# {} ({}, staff id {}): {}\nauthoriser namespaces=\"{}\" {}\n# the store {}: {}\nnetusage-store namespaces=\"{}\" {}\n",
+        "# the registrar: {registrar_fp}\nregistrar namespaces=\"{}\" {registrar}\n\
+         # {} ({}, staff id {}): {}\nauthoriser namespaces=\"{}\" {}\n# the store {}: {}\nnetusage-store namespaces=\"{}\" {}\n",
+        crate::sshsig::REGISTRY,
         signer.name,
         signer.role,
         signer.staff_id,

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::enrich::Enricher;
 use crate::sshsig;
 use crate::store::Store;
-use crate::store::registry::{Person, Registry};
+use crate::store::registry::{Person, Registry, SignedChange};
 use crate::store::scan::{self, Range};
 use crate::usage::profile::Profiles;
 use crate::usage::schedule::Plan;
@@ -50,6 +50,9 @@ pub struct Admitted {
     pub authorisation: Authorisation,
     /// The registered person who signed it.
     pub signer: Person,
+    /// The registrar's signed change that registered the signer, and the
+    /// registrar's key line.
+    pub registration: (SignedChange, String),
     /// The subject's events in the period, with attribution.
     pub subject: SubjectEvents,
     /// The period as UTC: from the first local day's start to the day
@@ -108,6 +111,13 @@ pub fn admit(
             }));
         }
     };
+    let Some(registration) = registry.registration(&signer).cloned() else {
+        anyhow::bail!(
+            "the registry holds no change that registered staff id {}",
+            signer.staff_id
+        );
+    };
+    let registration = (registration, registry.registrar.clone());
     let operator = registry
         .people()?
         .into_iter()
@@ -176,6 +186,7 @@ pub fn admit(
     Ok(Ok(Admitted {
         authorisation: a,
         signer,
+        registration,
         subject,
         range,
         out_dir,

@@ -176,7 +176,7 @@ pub fn check(
 /// The registered, unrevoked authoriser whose key signed `text`.
 fn signer(store: &Store, path: &Path, text: &str) -> anyhow::Result<Person> {
     let sig_path = crate::store::registry::signature_path(path);
-    let sig = std::fs::read_to_string(&sig_path).with_context(|| {
+    let sig = crate::fsutil::read_input_text(&sig_path, crate::fsutil::SMALL_INPUT_MAX).with_context(|| {
         format!(
             "no signature {}: an authoriser signs the record with `ssh-keygen -Y sign -f KEY -n {NAMESPACE} FILE`",
             sig_path.display()

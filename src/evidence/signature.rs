@@ -64,16 +64,33 @@ pub fn check_ssh(dir: &Path, expected: Option<&VerifyingKey>) -> anyhow::Result<
     let manifest = std::fs::read(dir.join(SIGNED_FILE))
         .with_context(|| format!("cannot read {SIGNED_FILE}"))?;
     let key = crate::sshsig::verify(&sig, crate::sshsig::PACK, &manifest)?;
-    if let Some(e) = expected
+    // Without a key to check against, the two signatures must at least be
+    // one key's: the key of the Ed25519 signature file.
+    let own = expected.copied().or_else(|| ed25519_key(dir));
+    if let Some(e) = own.as_ref()
         && crate::sshsig::key_line(&key)
             != crate::sshsig::key_line(&crate::sshsig::openssh_key(e, ""))
     {
         anyhow::bail!(
-            "made with key {}, not the store key you gave",
-            crate::sshsig::fingerprint(&key)
+            "made with key {}, not {}",
+            crate::sshsig::fingerprint(&key),
+            if expected.is_some() {
+                "the store key you gave"
+            } else {
+                "the key of the pack's other signature (netusage-signature.txt): the two were made by different keys"
+            }
         );
     }
     Ok(crate::sshsig::fingerprint(&key))
+}
+
+/// The public key written in [`FILE`], if it reads.
+fn ed25519_key(dir: &Path) -> Option<VerifyingKey> {
+    let text = crate::fsutil::read_input_text(&dir.join(FILE), 64 << 10).ok()?;
+    let hex = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Public-Key:").map(str::trim))?;
+    signing::parse_public(hex).ok()
 }
 
 /// The exact text of the signature file for a key and a hex signature.

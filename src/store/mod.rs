@@ -120,10 +120,11 @@ impl Store {
             _lock: None,
         };
         if let Some(p) = store.unfinished_purge()? {
-            eprintln!(
+            crate::stderr_line!(
                 "warning: the purge that started at {} (audit entry {}) did not finish: it was killed or \
                  stopped by an error. The store is readable; `netusage purge --execute` finishes it.",
-                p.started, p.seq
+                p.started,
+                p.seq
             );
         }
         Ok(store)

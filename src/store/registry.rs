@@ -27,6 +27,8 @@ pub const FILE: &str = "registry.json";
 /// The registry as kept: the registrar's key and every change applied.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Registry {
+    /// The store it belongs to.
+    pub store_id: String,
     /// The registrar's OpenSSH public key line.
     pub registrar: String,
     /// When the registrar was set (UTC).
@@ -109,19 +111,78 @@ pub struct Person {
 }
 
 impl Registry {
-    /// The store's registry; `None` before a registrar is set.
+    /// The store's registry; `None` before a registrar is set. Checked as
+    /// it is read: every change must carry the registrar's signature, this
+    /// store's id and its turn; and the registry must agree with the signed
+    /// audit log (the registrar it records at `authorisers init`, and the
+    /// number of changes applied), so a `registry.json` edited, cut short or
+    /// deleted by hand is found.
     ///
     /// # Errors
-    /// The file cannot be read or is malformed.
+    /// The file cannot be read, is malformed, or fails any of those checks
+    /// ("registry damaged").
     pub fn load(store: &Store) -> anyhow::Result<Option<Registry>> {
         let path = store.root().join(FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .with_context(|| format!("{} is not a valid registry", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let audit = crate::audit::read(store.root())?;
+        let inits: Vec<&crate::audit::Entry> = audit
+            .iter()
+            .filter(|e| e.command == "authorisers init" && e.result == "ok")
+            .collect();
+        let applied = audit
+            .iter()
+            .filter(|e| {
+                (e.command == "authorisers add" || e.command == "authorisers revoke")
+                    && e.result == "ok"
+            })
+            .count();
+        let bytes = match crate::fsutil::read_input(&path, 64 << 20) {
+            Ok(b) => b,
+            Err(_) if std::fs::symlink_metadata(&path).is_err() => {
+                if let Some(e) = inits.first() {
+                    bail!(
+                        "registry damaged: {} is missing, but audit entry {} set a registrar; nothing is accepted \
+                         until it is restored from a backup",
+                        path.display(),
+                        e.seq
+                    );
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let r: Registry = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a valid registry", path.display()))?;
+        let damaged = |why: String| anyhow::anyhow!("registry damaged ({}): {why}", path.display());
+        if r.store_id != store.info().store_id {
+            return Err(damaged(format!("it belongs to store {}", r.store_id)));
         }
+        match inits.as_slice() {
+            [one]
+                if one.details["registrar"].as_str()
+                    == Some(r.registrar_fingerprint().as_str()) => {}
+            [one] => {
+                return Err(damaged(format!(
+                    "its registrar is {}, but audit entry {} set {}",
+                    r.registrar_fingerprint(),
+                    one.seq,
+                    one.details["registrar"]
+                )));
+            }
+            _ => {
+                return Err(damaged(format!(
+                    "the audit log records {} registrar(s) set, not one",
+                    inits.len()
+                )));
+            }
+        }
+        if r.changes.len() != applied {
+            return Err(damaged(format!(
+                "it holds {} change(s), but the audit log records {applied} applied",
+                r.changes.len()
+            )));
+        }
+        r.people().map_err(|e| damaged(format!("{e:#}")))?;
+        Ok(Some(r))
     }
 
     /// Sets the registrar of a store that has none: `key` is their OpenSSH
@@ -131,14 +192,22 @@ impl Registry {
     /// The store has a registrar already (a new one is never set over it);
     /// the key is not an Ed25519 public key; I/O errors.
     pub fn init(store: &Store, key: &str, now: DateTime<Utc>) -> anyhow::Result<Registry> {
-        if let Some(r) = Self::load(store)? {
+        let set = crate::audit::read(store.root())?
+            .into_iter()
+            .find(|e| e.command == "authorisers init" && e.result == "ok");
+        if let Some(e) = set {
             bail!(
-                "the store already has a registrar ({}): the registrar is set once",
-                sshsig::fingerprint(&sshsig::parse_public_key(&r.registrar)?)
+                "the store already has a registrar (set in audit entry {}, {}): the registrar is set once",
+                e.seq,
+                e.details["registrar"]
             );
+        }
+        if store.root().join(FILE).exists() {
+            bail!("the store already has a registry ({FILE}): the registrar is set once");
         }
         let key = sshsig::parse_public_key(key)?;
         let r = Registry {
+            store_id: store.info().store_id.clone(),
             registrar: sshsig::key_line(&key),
             created_at: now,
             changes: Vec::new(),
@@ -166,9 +235,22 @@ impl Registry {
     pub fn people(&self) -> anyhow::Result<Vec<Person>> {
         let mut people: Vec<Person> = Vec::new();
         for (i, c) in self.changes.iter().enumerate() {
-            let change: Change = toml::from_str(&c.text)
-                .with_context(|| format!("registry change {} does not read", i + 1))?;
-            apply_to(&mut people, &change, i as u64 + 1)?;
+            let seq = i as u64 + 1;
+            let signer = sshsig::verify(&c.signature, sshsig::REGISTRY, c.text.as_bytes())
+                .with_context(|| format!("change {seq}'s signature"))?;
+            if sshsig::key_line(&signer) != self.registrar {
+                bail!("change {seq} is not signed by the registrar");
+            }
+            let change: Change =
+                toml::from_str(&c.text).with_context(|| format!("change {seq} does not read"))?;
+            if change.store_id != self.store_id || change.seq != seq {
+                bail!(
+                    "change {seq} says store {} and number {}",
+                    change.store_id,
+                    change.seq
+                );
+            }
+            apply_to(&mut people, &change, seq)?;
         }
         Ok(people)
     }
@@ -245,6 +327,20 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The change that registered `person` (by staff id), as the registrar
+    /// signed it: what a pack carries so HR can check, with the registrar's
+    /// key alone, that its authoriser was registered.
+    pub fn registration(&self, person: &Person) -> Option<&SignedChange> {
+        self.changes.iter().find(|c| {
+            toml::from_str::<Change>(&c.text).is_ok_and(|ch| {
+                ch.action == Action::Add
+                    && ch.staff_id.trim().eq_ignore_ascii_case(&person.staff_id)
+            })
+        })
+    }
+}
+
 /// Applies one change to `people`; returns the person it concerns.
 fn apply_to(people: &mut Vec<Person>, c: &Change, seq: u64) -> anyhow::Result<Person> {
     let text = |field: &str, v: &str| -> anyhow::Result<()> {
@@ -261,7 +357,10 @@ fn apply_to(people: &mut Vec<Person>, c: &Change, seq: u64) -> anyhow::Result<Pe
             text("role", &c.role)?;
             let key = sshsig::parse_public_key(&c.key).context("`key`")?;
             let line = sshsig::key_line(&key);
-            if let Some(p) = people.iter().find(|p| p.staff_id == staff_id) {
+            if let Some(p) = people
+                .iter()
+                .find(|p| p.staff_id.eq_ignore_ascii_case(&staff_id))
+            {
                 bail!("staff id {staff_id} is registered already ({})", p.name);
             }
             if let Some(p) = people.iter().find(|p| p.key == line) {
@@ -291,7 +390,7 @@ fn apply_to(people: &mut Vec<Person>, c: &Change, seq: u64) -> anyhow::Result<Pe
         Action::Revoke => {
             let p = people
                 .iter_mut()
-                .find(|p| p.staff_id == staff_id && p.revoked_by.is_none())
+                .find(|p| p.staff_id.eq_ignore_ascii_case(&staff_id) && p.revoked_by.is_none())
                 .with_context(|| {
                     format!("no registered, unrevoked person has staff id {staff_id}")
                 })?;

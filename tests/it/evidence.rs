@@ -1091,6 +1091,40 @@ fn ssh_keygen_verifies_the_packs_and_the_records_signatures_and_refuses_a_change
         )),
         "{signers}"
     );
+    // The registrar's signature over the authoriser's registration, checked
+    // with ssh-keygen and with the registrar's own key given to netusage.
+    let reg = pack.join("data/authoriser-registration.toml");
+    let reg_sig = pack.join("data/authoriser-registration.toml.sig");
+    assert!(ssh_verify(
+        &pack,
+        "registrar",
+        "netusage-registry",
+        &reg_sig,
+        &reg
+    ));
+    let keys = crate::common::gate::keys_dir(&c.store);
+    let checked = ok(&[
+        &"verify",
+        &pack,
+        &"--registrar",
+        &keys.join("registrar.pub"),
+    ]);
+    assert!(
+        checked.contains("authoriser's registration: signed by the registrar SHA256:"),
+        "{checked}"
+    );
+    assert!(
+        checked
+            .contains(", the key you gave; it registers staff id S100 (Morgan Ellis, Head of HR)"),
+        "{checked}"
+    );
+    let out = run(&[&"verify", &pack, &"--registrar", &keys.join("hr.pub")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not the registrar's key you gave"),
+        "{}",
+        stderr(&out)
+    );
     // netusage verify says the same.
     let verified = ok(&[&"verify", &pack]);
     assert!(

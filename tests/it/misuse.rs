@@ -1280,3 +1280,99 @@ fn under_the_charnwood_preset_screening_needs_a_signed_screening_authorisation()
     let last = audit_entries(&c.store).pop().unwrap();
     assert_eq!(last["details"]["screening"], "not required");
 }
+
+#[test]
+fn a_registry_edited_or_deleted_by_hand_accepts_nothing() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    let registry = c.store.join("registry.json");
+    let good = std::fs::read_to_string(&registry).unwrap();
+    let path = record_file(&c, "rec", &Record::default().to_string());
+    sign_record(&c.store, &path);
+    // Covert authority written into the stored change by hand: the change's
+    // registrar signature no longer holds.
+    let mine = gate::keygen(&keys, "mine");
+    let edited = good.replace("covert = true", "covert = false");
+    assert_ne!(edited, good);
+    std::fs::write(&registry, &edited).unwrap();
+    let out = report_file(&c, &path, "packs");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("registry damaged"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("change 1's signature"),
+        "{}",
+        stderr(&out)
+    );
+    // A second registrar set by deleting the file: refused, and a missing
+    // registry is damage, not a fresh start.
+    std::fs::remove_file(&registry).unwrap();
+    let out = report_file(&c, &path, "packs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("is missing, but audit entry"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        &"authorisers",
+        &"init",
+        &"--store",
+        &c.store,
+        &"--registrar",
+        &mine.with_extension("pub"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the registrar is set once"),
+        "{}",
+        stderr(&out)
+    );
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["command"], "authorisers init");
+    assert!(last["result"].as_str().unwrap().starts_with("refused"));
+    // Restored: the gate opens again.
+    std::fs::write(&registry, &good).unwrap();
+    let out = report_file(&c, &path, "packs");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_signature_with_text_around_it_or_a_second_key_is_refused() {
+    let c = case(&[]);
+    let path = record_file(&c, "rec", &Record::default().to_string());
+    let sig = sign_record(&c.store, &path);
+    let text = std::fs::read_to_string(&sig).unwrap();
+    std::fs::write(&sig, format!("junk\n{text}")).unwrap();
+    let out = report_file(&c, &path, "packs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("nothing before or after"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&sig, &text).unwrap();
+    let out = report_file(&c, &path, "packs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The pack's SSH signature replaced by one from another key: verify
+    // refuses even without --public-key (the two signatures' keys differ).
+    let pack = c.root.join("packs/HR-2026-017");
+    let other = gate::keygen(&gate::keys_dir(&c.store), "other");
+    let ssh_sig = pack.join("tagmanifest-sha256.txt.sig");
+    std::fs::remove_file(&ssh_sig).unwrap();
+    gate::sign(
+        &other,
+        "netusage-pack",
+        &pack.join("tagmanifest-sha256.txt"),
+    );
+    let out = run(&[&"verify", &pack]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the two were made by different keys"),
+        "{}",
+        stderr(&out)
+    );
+}
