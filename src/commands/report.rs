@@ -91,16 +91,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .transpose()?;
     let (bytes, sha) = read_record(&args)?;
     let store = Store::open_locked(&args.store.store)?;
-    let mut template = Draft::new("report", "");
-    template.operator_name = display.clone();
-    template.config = Some(config.audit_record());
-    let files = profile_files
-        .iter()
-        .map(|f| (f.path.clone(), f.sha256.clone()));
-    template.inputs = std::iter::once((args.authorisation.display().to_string(), sha.clone()))
-        .chain(files)
-        .map(|(path, sha256)| FileHash { path, sha256 })
-        .collect();
+    let template = audit_template(&args, display.clone(), &config, &profile_files, &sha);
     let draft = |reference: Option<&str>, result: String, details| Draft {
         authorisation: reference.map(|r| AuthRef {
             reference: r.to_string(),
@@ -110,10 +101,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         details,
         ..template.clone()
     };
-    let signature = read_signature(&args.authorisation)?;
+    let signature = read_signature(&args.authorisation);
     let request = Request {
         record: &String::from_utf8_lossy(&bytes),
-        signature: signature.as_deref(),
+        signature: signature
+            .as_ref()
+            .map(Option::as_deref)
+            .map_err(String::as_str),
         login: &login,
         supersede: supersede.as_deref(),
         out: &args.out,
@@ -138,7 +132,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         config: &config,
         policy: &policy,
         record: &bytes,
-        record_signature: signature.as_deref().unwrap_or_default(),
+        record_signature: signature
+            .as_ref()
+            .ok()
+            .and_then(Option::as_deref)
+            .unwrap_or(""),
         now,
         operator: &operator,
         granted_hash: &granted.hash,
@@ -159,6 +157,33 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     print_written(out_dir, &pack, &fingerprint, granted.seq, &done)
 }
 
+/// What every audit entry of one `report` run shares: the operator's
+/// name, the configuration, and the files read (the record, people and
+/// leave) with their SHA-256.
+fn audit_template(
+    args: &ReportArgs,
+    operator_name: Option<String>,
+    config: &crate::config::Config,
+    profile_files: &[crate::config::ConfigSource],
+    record_sha: &str,
+) -> Draft {
+    let mut template = Draft::new("report", "");
+    template.operator_name = operator_name;
+    template.config = Some(config.audit_record());
+    let record = (
+        args.authorisation.display().to_string(),
+        record_sha.to_string(),
+    );
+    let files = profile_files
+        .iter()
+        .map(|f| (f.path.clone(), f.sha256.clone()));
+    template.inputs = std::iter::once(record)
+        .chain(files)
+        .map(|(path, sha256)| FileHash { path, sha256 })
+        .collect();
+    template
+}
+
 /// The authorisation record's bytes and their SHA-256 (hex).
 ///
 /// # Errors
@@ -173,22 +198,17 @@ fn read_record(args: &ReportArgs) -> anyhow::Result<(Vec<u8>, String)> {
     Ok((bytes, sha))
 }
 
-/// The record's detached signature (`<record>.sig`), when there is one.
-///
-/// # Errors
-/// The file is there but cannot be read (exit 2).
-fn read_signature(record: &std::path::Path) -> anyhow::Result<Option<String>> {
+/// The record's detached signature (`<record>.sig`): `Ok(None)` when there
+/// is none, `Err(why)` when it is there but cannot be read (a special file,
+/// too large): the gate refuses either, and audits it.
+fn read_signature(record: &std::path::Path) -> Result<Option<String>, String> {
     let path = crate::store::registry::signature_path(record);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);
     }
-    let bytes = crate::fsutil::read_input(&path, crate::fsutil::SMALL_INPUT_MAX).map_err(|e| {
-        ExitError::usage(format!(
-            "cannot read the record's signature {}: {e}",
-            path.display()
-        ))
-    })?;
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    crate::fsutil::read_input(&path, crate::fsutil::SMALL_INPUT_MAX)
+        .map(|bytes| Some(String::from_utf8_lossy(&bytes).into_owned()))
+        .map_err(|e| format!("cannot read the record's signature {}: {e}", path.display()))
 }
 
 /// Audits a refusal and returns it as exit 3 with every problem listed.

@@ -28,8 +28,9 @@ use crate::usage::schedule::Plan;
 pub struct Request<'a> {
     /// The authorisation record's text (TOML).
     pub record: &'a str,
-    /// Its detached SSH signature (`<record>.sig`), if there is one.
-    pub signature: Option<&'a str>,
+    /// Its detached SSH signature (`<record>.sig`): `Ok(None)` when there is
+    /// none, `Err(why)` when it could not be read.
+    pub signature: Result<Option<&'a str>, &'a str>,
     /// The operator's OS login (always recorded; mapped to a registered
     /// person where one is registered with it).
     pub login: &'a str,
@@ -202,7 +203,8 @@ pub fn admit(
 /// namespace; changed after signing; no registrar; a key nobody registered,
 /// or one that was revoked. Each says what to do.
 fn signer(store: &Store, request: &Request<'_>) -> anyhow::Result<(Person, Registry)> {
-    let Some(signature) = request.signature else {
+    let signature = request.signature.map_err(|why| anyhow::anyhow!("{why}"))?;
+    let Some(signature) = signature else {
         anyhow::bail!(
             "the record is not signed: an authoriser signs it with `ssh-keygen -Y sign -f KEY -n {} RECORD`, \
              which writes RECORD.sig beside it",

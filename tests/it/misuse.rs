@@ -1376,3 +1376,29 @@ fn a_signature_with_text_around_it_or_a_second_key_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_signature_that_is_a_pipe_is_refused_and_audited_without_waiting() {
+    let c = case(&[]);
+    gate::registry(&c.store);
+    let path = record_file(&c, "rec", &Record::default().to_string());
+    let sig = c.root.join("rec.toml.sig");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&sig)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = report_file(&c, &path, "packs");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the record's signature"),
+        "{}",
+        stderr(&out)
+    );
+    let last = audit_entries(&c.store).pop().unwrap();
+    assert_eq!(last["command"], "report");
+    assert!(
+        last["result"].as_str().unwrap().starts_with("refused"),
+        "{last}"
+    );
+}
