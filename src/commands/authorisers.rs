@@ -117,7 +117,6 @@ fn init(dir: &Path, registrar: &Path) -> anyhow::Result<()> {
 fn apply(dir: &Path, path: &Path, action: Action) -> anyhow::Result<()> {
     let (text, sha) = read_text(path, "change")?;
     let sig_path = registry::signature_path(path);
-    let (signature, _) = read_text(&sig_path, "signature")?;
     let store = Store::open_locked(dir)?;
     let command = match action {
         Action::Add => "authorisers add",
@@ -129,6 +128,7 @@ fn apply(dir: &Path, path: &Path, action: Action) -> anyhow::Result<()> {
         sha256: sha,
     }];
     let outcome = (|| {
+        let (signature, _) = read_text(&sig_path, "signature")?;
         let mut r = Registry::load(&store)?.ok_or_else(|| {
             anyhow::anyhow!(
                 "the store has no registrar yet: `netusage authorisers init --registrar FILE` first"

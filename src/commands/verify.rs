@@ -111,6 +111,32 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Checks that the pack's audit extract (`data/audit.jsonl`) granted this
+/// very record: a `granted` entry records its SHA-256. A pack whose record
+/// was swapped after the gate granted another fails here, even when every
+/// signature was made again.
+fn granted_for(audit: &str, record: &[u8]) -> anyhow::Result<()> {
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(record));
+    let granted: Vec<serde_json::Value> = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["result"] == "granted")
+        .collect();
+    if granted.is_empty() {
+        anyhow::bail!("data/audit.jsonl holds no `granted` entry for the record");
+    }
+    if !granted
+        .iter()
+        .any(|e| e["authorisation"]["sha256"] == sha.as_str())
+    {
+        anyhow::bail!(
+            "data/authorisation.toml (SHA-256 {sha}) is not the record the audit log granted ({})",
+            granted[0]["authorisation"]["sha256"]
+        );
+    }
+    Ok(())
+}
+
 /// The registrar's key HR gave (`--registrar FILE`).
 ///
 /// # Errors
@@ -238,6 +264,7 @@ fn authoriser_signature(pack: &std::path::Path) -> Option<anyhow::Result<String>
         let key_text = line.splitn(3, ' ').nth(2).unwrap_or("");
         let expected = crate::sshsig::parse_public_key(key_text)?;
         let key = crate::sshsig::verify(&sig, crate::sshsig::AUTHORISATION, &record)?;
+        granted_for(&String::from_utf8_lossy(&read("audit.jsonl")?), &record)?;
         if crate::sshsig::key_line(&key) != crate::sshsig::key_line(&expected) {
             anyhow::bail!(
                 "made with {}, not the authoriser's key in data/allowed_signers",

@@ -1402,3 +1402,39 @@ fn a_signature_that_is_a_pipe_is_refused_and_audited_without_waiting() {
         "{last}"
     );
 }
+
+#[test]
+fn a_record_swapped_after_the_gate_granted_another_fails_verify_even_re_signed() {
+    let c = case(&[]);
+    let keys = gate::registry(&c.store);
+    assert!(
+        report(&c, &Record::default().to_string(), "packs", &[])
+            .status
+            .success()
+    );
+    let pack = c.root.join("packs/HR-2026-017");
+    // The operator holds the store's key and a registered authoriser's
+    // signature over another record: swapped in, every manifest rebuilt and
+    // both store signatures made again.
+    let forged = c.root.join("forged");
+    copy_tree(&pack, &forged);
+    let record = forged.join("data/authorisation.toml");
+    let other = std::fs::read_to_string(&record)
+        .unwrap()
+        .replace("ROC-2026-044", "ROC-2026-999");
+    std::fs::write(&record, other).unwrap();
+    gate::sign(&keys.join("hr"), "netusage-authorisation", &record);
+    rewrite_consistently(&forged);
+    let key = netusage::signing::load_or_create(&c.store.join("signing.key")).unwrap();
+    netusage::evidence::signature::sign_bag(&forged, &key).unwrap();
+    netusage::evidence::signature::sign_bag_ssh(&forged, &key).unwrap();
+    let out = run(&[&"verify", &forged]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not the record the audit log granted"),
+        "{}",
+        stderr(&out)
+    );
+    // The pack as made passes.
+    ok(&[&"verify", &pack]);
+}
