@@ -91,17 +91,18 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         .transpose()?;
     let (bytes, sha) = read_record(&args)?;
     let store = Store::open_locked(&args.store.store)?;
-    let template = audit_template(&args, display.clone(), &config, &profile_files, &sha);
-    let draft = |reference: Option<&str>, result: String, details| Draft {
-        authorisation: reference.map(|r| AuthRef {
-            reference: r.to_string(),
-            sha256: sha.clone(),
-        }),
-        result,
-        details,
-        ..template.clone()
-    };
     let signature = read_signature(&args.authorisation);
+    let signed = signature.as_ref().ok().and_then(Option::as_deref);
+    let template = audit_template(
+        &args,
+        display.clone(),
+        &config,
+        &profile_files,
+        (&sha, signed),
+    );
+    let draft = |reference: Option<&str>, result: String, details| {
+        authorised(&template, reference, &sha, result, details)
+    };
     let request = Request {
         record: &String::from_utf8_lossy(&bytes),
         signature: signature
@@ -158,14 +159,15 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
 }
 
 /// What every audit entry of one `report` run shares: the operator's
-/// name, the configuration, and the files read (the record, people and
-/// leave) with their SHA-256.
+/// name, the configuration, and the files read (the record, its signature
+/// when there is one, people and leave) with their SHA-256. `record` is the
+/// record's SHA-256 and its signature's text.
 fn audit_template(
     args: &ReportArgs,
     operator_name: Option<String>,
     config: &crate::config::Config,
     profile_files: &[crate::config::ConfigSource],
-    record_sha: &str,
+    (record_sha, signature): (&str, Option<&str>),
 ) -> Draft {
     let mut template = Draft::new("report", "");
     template.operator_name = operator_name;
@@ -177,11 +179,37 @@ fn audit_template(
     let files = profile_files
         .iter()
         .map(|f| (f.path.clone(), f.sha256.clone()));
+    let signature = signature.map(|text| {
+        let path = crate::store::registry::signature_path(&args.authorisation);
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+        (path.display().to_string(), sha)
+    });
     template.inputs = std::iter::once(record)
+        .chain(signature)
         .chain(files)
         .map(|(path, sha256)| FileHash { path, sha256 })
         .collect();
     template
+}
+
+/// An audit entry of this run: `template` with the record's reference and
+/// SHA-256 (when the record could be read), the result and the details.
+fn authorised(
+    template: &Draft,
+    reference: Option<&str>,
+    sha: &str,
+    result: String,
+    details: serde_json::Value,
+) -> Draft {
+    Draft {
+        authorisation: reference.map(|r| AuthRef {
+            reference: r.to_string(),
+            sha256: sha.to_string(),
+        }),
+        result,
+        details,
+        ..template.clone()
+    }
 }
 
 /// The authorisation record's bytes and their SHA-256 (hex).

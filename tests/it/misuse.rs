@@ -156,6 +156,16 @@ fn only_a_registered_authorisers_signature_opens_the_gate() {
         &report_file(&c, &path, "packs"),
         "changed after it was signed",
     );
+    // The refusal's audit entry names the signature it was given, by SHA-256.
+    let last = audit_entries(&c.store).pop().unwrap();
+    let sig_bytes = std::fs::read(c.root.join("tampered.toml.sig")).unwrap();
+    assert!(
+        last["inputs"].as_array().unwrap().iter().any(|i| {
+            i["path"].as_str().unwrap().ends_with("tampered.toml.sig")
+                && i["sha256"] == sha256_hex(&sig_bytes).as_str()
+        }),
+        "{last}"
+    );
     // Signed in another namespace (a registry change's).
     let path = record_file(&c, "namespace", &rec);
     gate::sign(&keys.join("hr"), "netusage-registry", &path);
