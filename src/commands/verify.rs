@@ -137,6 +137,19 @@ fn granted_for(audit: &str, record: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The key of `principal` in a pack's `data/allowed_signers` (the text
+/// `signers`): its line is `principal namespaces="…" ssh-ed25519 …`.
+///
+/// # Errors
+/// No line for the principal, or its key is not an Ed25519 public key.
+fn allowed_signer(signers: &str, principal: &str) -> anyhow::Result<ssh_key::PublicKey> {
+    let line = signers
+        .lines()
+        .find(|l| l.starts_with(&format!("{principal} ")))
+        .ok_or_else(|| anyhow::anyhow!("data/allowed_signers names no `{principal}`"))?;
+    crate::sshsig::parse_public_key(line.splitn(3, ' ').nth(2).unwrap_or(""))
+}
+
 /// The registrar's key HR gave (`--registrar FILE`).
 ///
 /// # Errors
@@ -168,13 +181,7 @@ fn registration(
         let text = String::from_utf8(read("authoriser-registration.toml")?)?;
         let sig = String::from_utf8(read("authoriser-registration.toml.sig")?)?;
         let signers = String::from_utf8(read("allowed_signers")?)?;
-        let key_of = |principal: &str| -> anyhow::Result<ssh_key::PublicKey> {
-            let line = signers
-                .lines()
-                .find(|l| l.starts_with(&format!("{principal} ")))
-                .ok_or_else(|| anyhow::anyhow!("data/allowed_signers names no `{principal}`"))?;
-            crate::sshsig::parse_public_key(line.splitn(3, ' ').nth(2).unwrap_or(""))
-        };
+        let key_of = |principal: &str| allowed_signer(&signers, principal);
         let registrar = key_of("registrar")?;
         let line = crate::sshsig::key_line;
         if let Some(g) = given
@@ -257,12 +264,7 @@ fn authoriser_signature(pack: &std::path::Path) -> Option<anyhow::Result<String>
         let sig = String::from_utf8(read("authorisation.toml.sig")?)?;
         let record = read("authorisation.toml")?;
         let signers = String::from_utf8(read("allowed_signers")?)?;
-        let line = signers
-            .lines()
-            .find(|l| l.starts_with("authoriser "))
-            .ok_or_else(|| anyhow::anyhow!("data/allowed_signers names no `authoriser`"))?;
-        let key_text = line.splitn(3, ' ').nth(2).unwrap_or("");
-        let expected = crate::sshsig::parse_public_key(key_text)?;
+        let expected = allowed_signer(&signers, "authoriser")?;
         let key = crate::sshsig::verify(&sig, crate::sshsig::AUTHORISATION, &record)?;
         granted_for(&String::from_utf8_lossy(&read("audit.jsonl")?), &record)?;
         if crate::sshsig::key_line(&key) != crate::sshsig::key_line(&expected) {

@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, Utc};
 
-use anyhow::Context;
-
 use super::authorisation::{self, Authorisation, GateContext};
 use super::pack::{self, SubjectEvents, Supersedes};
 use crate::audit;
@@ -19,7 +17,7 @@ use crate::config::Config;
 use crate::enrich::Enricher;
 use crate::sshsig;
 use crate::store::Store;
-use crate::store::registry::{Person, Registry, SignedChange};
+use crate::store::registry::{self, Person, Registry, SignedChange};
 use crate::store::scan::{self, Range};
 use crate::usage::profile::Profiles;
 use crate::usage::schedule::Plan;
@@ -211,30 +209,13 @@ fn signer(store: &Store, request: &Request<'_>) -> anyhow::Result<(Person, Regis
             sshsig::AUTHORISATION
         );
     };
-    let key = sshsig::verify(signature, sshsig::AUTHORISATION, request.record.as_bytes())
-        .context("the record's signature")?;
-    let Some(registry) = Registry::load(store)? else {
-        anyhow::bail!(
-            "the store has no registry of authorisers, so no signature can be accepted: the registrar sets it up \
-             (`netusage authorisers init`)"
-        );
-    };
-    if let Some(p) = registry.active_by_key(&key)? {
-        return Ok((p, registry));
-    }
-    match registry.any_by_key(&key)? {
-        Some(p) => anyhow::bail!(
-            "the record is signed by staff id {} ({}), whose registration was revoked (registry change {})",
-            p.staff_id,
-            p.name,
-            p.revoked_by.unwrap_or_default()
-        ),
-        None => anyhow::bail!(
-            "the record is signed by key {}, which is not registered: only a registered authoriser's signature counts \
-             (`netusage authorisers list`)",
-            sshsig::fingerprint(&key)
-        ),
-    }
+    registry::signer(
+        store,
+        signature,
+        sshsig::AUTHORISATION,
+        request.record,
+        "the record",
+    )
 }
 
 /// The record's subject resolved to accounts, and their events in `range`

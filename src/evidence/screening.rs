@@ -18,9 +18,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::sshsig;
 use crate::store::Store;
-use crate::store::registry::{Person, Registry};
+use crate::store::registry::Person;
 
 /// Namespace of an authoriser's signature over a screening record.
 pub const NAMESPACE: &str = "netusage-screening";
@@ -182,13 +181,7 @@ fn signer(store: &Store, path: &Path, text: &str) -> anyhow::Result<Person> {
             sig_path.display()
         )
     })?;
-    let key = sshsig::verify(&sig, NAMESPACE, text.as_bytes())?;
-    let registry = Registry::load(store)?
-        .context("the store has no registry of authorisers (`netusage authorisers init`)")?;
-    registry.active_by_key(&key)?.with_context(|| {
-        format!(
-            "signed by key {}, which is not a registered, unrevoked authoriser",
-            sshsig::fingerprint(&key)
-        )
-    })
+    let (person, _) =
+        crate::store::registry::signer(store, &sig, NAMESPACE, text, "the screening record")?;
+    Ok(person)
 }

@@ -341,6 +341,48 @@ impl Registry {
     }
 }
 
+/// The registered, unrevoked person whose key made `signature` over
+/// `text` in `namespace`, and the registry that says so: the one check
+/// behind every signed document (an investigation's record, a screening
+/// authorisation). `what` names the document in errors.
+///
+/// # Errors
+/// Not an SSH signature in the namespace, or changed after signing; no
+/// registry; a key nobody registered, or one that was revoked. Each says
+/// what to do.
+pub fn signer(
+    store: &Store,
+    signature: &str,
+    namespace: &str,
+    text: &str,
+    what: &str,
+) -> anyhow::Result<(Person, Registry)> {
+    let key = sshsig::verify(signature, namespace, text.as_bytes())
+        .with_context(|| format!("{what}'s signature"))?;
+    let Some(registry) = Registry::load(store)? else {
+        bail!(
+            "the store has no registry of authorisers, so no signature can be accepted: the registrar sets it up \
+             (`netusage authorisers init`)"
+        );
+    };
+    if let Some(p) = registry.active_by_key(&key)? {
+        return Ok((p, registry));
+    }
+    match registry.any_by_key(&key)? {
+        Some(p) => bail!(
+            "{what} is signed by staff id {} ({}), whose registration was revoked (registry change {})",
+            p.staff_id,
+            p.name,
+            p.revoked_by.unwrap_or_default()
+        ),
+        None => bail!(
+            "{what} is signed by key {}, which is not registered: only a registered authoriser's signature counts \
+             (`netusage authorisers list`)",
+            sshsig::fingerprint(&key)
+        ),
+    }
+}
+
 /// Applies one change to `people`; returns the person it concerns.
 fn apply_to(people: &mut Vec<Person>, c: &Change, seq: u64) -> anyhow::Result<Person> {
     let text = |field: &str, v: &str| -> anyhow::Result<()> {
