@@ -82,6 +82,51 @@ pub struct Config {
     /// Where the settings came from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
+    /// Who set each key of `[schedule]`, `[browse_time]` and `[policy]`
+    /// (`"schedule.working_hours"` → [`SetBy`]); a key not listed is
+    /// netusage's default, which no council policy gives (not a key of the
+    /// file).
+    #[serde(skip)]
+    pub set_by: BTreeMap<String, SetBy>,
+}
+
+/// Who set a configuration key: the council's configuration file, or a
+/// policy preset (the file's own keys win over the preset's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetBy {
+    /// The configuration file at this path.
+    File(String),
+    /// The policy preset of this name (`policies/<name>.toml`).
+    Preset(String),
+}
+
+/// The sections whose keys' origin is recorded in [`Config::set_by`].
+const TRACKED: [&str; 3] = ["schedule", "browse_time", "policy"];
+
+/// `set_by` for a file's table (`file`: its keys and path) under a preset's
+/// `[policy]` and `[schedule]` keys.
+fn origins(
+    file: Option<(&toml::Table, &str)>,
+    preset: Option<&crate::usage::presets::Preset>,
+) -> BTreeMap<String, SetBy> {
+    let mut out = BTreeMap::new();
+    if let Some(p) = preset {
+        for (section, keys) in [("policy", &p.policy), ("schedule", &p.schedule)] {
+            for k in keys.keys() {
+                out.insert(format!("{section}.{k}"), SetBy::Preset(p.name.clone()));
+            }
+        }
+    }
+    if let Some((table, path)) = file {
+        for section in TRACKED {
+            if let Some(t) = table.get(section).and_then(|v| v.as_table()) {
+                for k in t.keys().filter(|k| k.as_str() != "preset") {
+                    out.insert(format!("{section}.{k}"), SetBy::File(path.to_string()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `[profiles]`: paths of the HR exports (empty: none). `--people` and
@@ -298,9 +343,10 @@ impl Config {
             );
             let table = crate::usage::presets::apply(table)
                 .map_err(|e| ExitError::usage(format!("--policy: {e}")))?;
-            let config: Config = toml::Value::Table(table)
+            let mut config: Config = toml::Value::Table(table)
                 .try_into()
                 .map_err(|e| ExitError::usage(format!("--policy {name}: {e}")))?;
+            config.set_by = origins(None, crate::usage::presets::get(name).ok().as_ref());
             return Ok(config);
         };
         let bytes =
@@ -337,11 +383,49 @@ impl Config {
         config
             .check_ranges()
             .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;
+        let raw: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+        let preset = (!config.policy.preset.is_empty())
+            .then(|| crate::usage::presets::get(&config.policy.preset).ok())
+            .flatten();
+        config.set_by = origins(Some((&raw, &path.display().to_string())), preset.as_ref());
         config.source = Some(ConfigSource {
             path: path.display().to_string(),
             sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
         });
         Ok(config)
+    }
+
+    /// Who set `key` (`"schedule.working_hours"`), in words: "the
+    /// configuration file PATH", "the NAME preset", or "netusage's default
+    /// (not set by the council)".
+    pub fn origin(&self, key: &str) -> String {
+        match self.set_by.get(key) {
+            Some(SetBy::File(path)) => format!("the configuration file {path}"),
+            Some(SetBy::Preset(name)) => format!("the {name} preset"),
+            None => "netusage's default (not set by the council)".to_string(),
+        }
+    }
+
+    /// The keys that decide a figure or a flag and that nobody set: each is
+    /// netusage's default, never the council's (issue 24: defaults are
+    /// labelled wherever they decide a figure). `[schedule]` keys count
+    /// only for people without a schedule of their own in the people file.
+    pub fn defaults_in_force(&self) -> Vec<&'static str> {
+        const DECIDING: [&str; 9] = [
+            "schedule.working_days",
+            "schedule.working_hours",
+            "schedule.breaks",
+            "schedule.time_zone",
+            "schedule.bank_holidays",
+            "browse_time.idle_timeout_s",
+            "browse_time.allowance_s",
+            "policy.personal_use",
+            "policy.max_working_minutes_per_day",
+        ];
+        DECIDING
+            .into_iter()
+            .filter(|k| !self.set_by.contains_key(*k))
+            .collect()
     }
 
     /// The value of a numeric key named in [`RANGES`].

@@ -107,6 +107,11 @@ impl Enricher {
         })
     }
 
+    /// The category rules, for naming the rule behind a classification.
+    pub fn into_classifier(self) -> Classifier {
+        self.classifier
+    }
+
     /// The identity intervals, as an attributor (the purge keeps what a
     /// legal hold's people were attributed).
     pub fn attributor(&self) -> &Attributor {

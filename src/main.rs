@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use netusage::commands::{
     analyse, audit, authorisers, categories, dns, flags, formats, hold, identity, ingest, policy,
-    purge, report, sample_logs, store, usage, verify, windows,
+    purge, report, sample_logs, store, subject_access, usage, verify, windows,
 };
 
 /// netusage: browse time from web-proxy logs, for authorised HR investigations.
@@ -38,6 +38,7 @@ enum Command {
     Categories(categories::CategoriesArgs),
     Formats(formats::FormatsArgs),
     Report(report::ReportArgs),
+    SubjectAccess(subject_access::SubjectAccessArgs),
     Verify(verify::VerifyArgs),
     Purge(purge::PurgeArgs),
     Hold(hold::HoldArgs),
@@ -109,6 +110,7 @@ fn main() {
         Command::Categories(a) => categories::run(a),
         Command::Formats(a) => formats::run(a),
         Command::Report(a) => report::run(a),
+        Command::SubjectAccess(a) => subject_access::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Purge(a) => purge::run(a),
         Command::Hold(a) => hold::run(a),

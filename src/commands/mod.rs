@@ -17,6 +17,7 @@ pub mod purge;
 pub mod report;
 pub mod sample_logs;
 pub mod store;
+pub mod subject_access;
 pub mod usage;
 pub mod verify;
 pub mod windows;

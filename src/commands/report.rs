@@ -10,7 +10,7 @@ use super::{ProfileArgs, StoreArgs};
 use crate::audit::{self, AuthRef, Draft, FileHash};
 use crate::error::ExitError;
 use crate::evidence::build::{self, Inputs, Pack};
-use crate::evidence::gate::{self, Admitted, Refusal, Request};
+use crate::evidence::gate::{self, Admitted, Purpose, Refusal, Request};
 use crate::store::Store;
 
 /// Make the evidence pack for HR, under a signed authorisation record.
@@ -72,14 +72,23 @@ pub struct ReportArgs {
     pub no_line_text: bool,
 }
 
-/// Runs `netusage report`: the gate ([`gate::admit`]), the audit entry
+/// Runs `netusage report`: [`make`] for an investigation.
+///
+/// # Errors
+/// As [`make`].
+pub fn run(args: ReportArgs) -> anyhow::Result<()> {
+    make(args, Purpose::Investigation)
+}
+
+/// Makes a pack for `purpose`: the gate ([`gate::admit`]), the audit entry
 /// that grants or refuses, the pack ([`build::build`], [`build::write`]) and
-/// the entry that records it.
+/// the entry that records it. `report` and `subject-access` differ only in
+/// the records their gate admits and in how the page addresses its reader.
 ///
 /// # Errors
 /// Exit 3 when the gate refuses; exit 2 for a bad config or an empty
 /// --supersede; exit 1 for store or I/O errors.
-pub fn run(args: ReportArgs) -> anyhow::Result<()> {
+pub fn make(args: ReportArgs, purpose: Purpose) -> anyhow::Result<()> {
     let now = crate::clock::now();
     let login = audit::os_login();
     let display = audit::display_name(args.operator.as_deref());
@@ -95,6 +104,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let signed = signature.as_ref().ok().and_then(Option::as_deref);
     let template = audit_template(
         &args,
+        purpose,
         display.clone(),
         &config,
         &profile_files,
@@ -114,6 +124,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         out: &args.out,
         allow_unknown_user: args.profile.allow_unknown_user,
         categories: args.categories.as_deref(),
+        purpose,
     };
     let admitted = match gate::admit(&store, &config, &profiles, &request, now)? {
         Ok(admitted) => admitted,
@@ -125,9 +136,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         "granted".into(),
         granted_details(&admitted),
     ))?;
-    let operator = display
-        .as_ref()
-        .map_or(login.clone(), |n| format!("{n} (login {login})"));
+    let operator = operator_words(admitted.operator.as_ref(), display.as_deref(), &login);
     let inputs = Inputs {
         store: &store,
         config: &config,
@@ -143,9 +152,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         granted_hash: &granted.hash,
         no_line_text: args.no_line_text,
     };
-    let pack = build::build(&inputs, &mut profiles, &admitted)?;
+    let pack = build::build(&inputs, &mut profiles, &admitted, purpose)?;
     let fingerprint = crate::signing::fingerprint(&store.signing_key().verifying_key());
-    let info = bag_info(&admitted, &operator, &granted.hash, &fingerprint);
+    let info = bag_info(&admitted, purpose, &operator, &granted.hash, &fingerprint);
     if let Err(e) = build::write(&pack, out_dir, &info, now, store.signing_key()) {
         let subject = serde_json::json!({ "subject_key": a.subject.key() });
         store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
@@ -155,7 +164,29 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut d = draft(Some(&a.reference), "ok: pack written".into(), details);
     d.outputs = vec![tagmanifest(out_dir)?];
     let done = store.audit(d)?;
-    print_written(out_dir, &pack, &fingerprint, granted.seq, &done)
+    print_written(purpose, out_dir, &pack, &fingerprint, (granted.seq, &done))
+}
+
+/// Who made the pack, in the words the pack and `bag-info.txt` print: the
+/// registered person whose login this is (name, role, staff id), else the
+/// name given with `--operator`, else the login alone, said to be only a
+/// login (a pack must not read "made by root" as if that were a person).
+fn operator_words(
+    registered: Option<&crate::store::registry::Person>,
+    given: Option<&str>,
+    login: &str,
+) -> String {
+    match (registered, given) {
+        (Some(p), _) => format!(
+            "{} ({}, staff id {}; operating-system login {login})",
+            p.name, p.role, p.staff_id
+        ),
+        (None, Some(name)) => format!("{name} (operating-system login {login})"),
+        (None, None) => format!(
+            "the operating-system login {login} (no name was given with --operator, and the login is not \
+             registered to anyone)"
+        ),
+    }
 }
 
 /// What every audit entry of one `report` run shares: the operator's
@@ -164,12 +195,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
 /// record's SHA-256 and its signature's text.
 fn audit_template(
     args: &ReportArgs,
+    purpose: Purpose,
     operator_name: Option<String>,
     config: &crate::config::Config,
     profile_files: &[crate::config::ConfigSource],
     (record_sha, signature): (&str, Option<&str>),
 ) -> Draft {
-    let mut template = Draft::new("report", "");
+    let mut template = Draft::new(
+        match purpose {
+            Purpose::Investigation => "report",
+            Purpose::SubjectAccess => "subject-access",
+        },
+        "",
+    );
     template.operator_name = operator_name;
     template.config = Some(config.audit_record());
     let record = (
@@ -280,17 +318,22 @@ fn granted_details(admitted: &Admitted) -> serde_json::Value {
 /// The fields of the pack's `bag-info.txt` (RFC 8493, 2.2.2).
 fn bag_info(
     admitted: &Admitted,
+    purpose: Purpose,
     operator: &str,
     granted_hash: &str,
     fingerprint: &str,
 ) -> Vec<(&'static str, String)> {
     let a = &admitted.authorisation;
+    let what = match purpose {
+        Purpose::Investigation => "netusage evidence pack: internet usage",
+        Purpose::SubjectAccess => "netusage subject access copy: the internet usage records",
+    };
     let mut info = vec![
         ("External-Identifier", a.reference.clone()),
         (
             "External-Description",
             format!(
-                "netusage evidence pack: internet usage of employee {} from {} to {}",
+                "{what} of employee {} from {} to {}",
                 a.subject.employee_id, a.period.from, a.period.to
             ),
         ),
@@ -340,14 +383,18 @@ fn written_details(pack: &Pack, fingerprint: &str, subject_key: &str) -> serde_j
 
 /// What `report` prints once the pack is written and audited.
 fn print_written(
+    purpose: Purpose,
     out_dir: &std::path::Path,
     pack: &Pack,
     fingerprint: &str,
-    granted_seq: u64,
-    done: &audit::Entry,
+    (granted_seq, done): (u64, &audit::Entry),
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "evidence pack written: {}", out_dir.display())?;
+    let what = match purpose {
+        Purpose::Investigation => "evidence pack",
+        Purpose::SubjectAccess => "subject access copy",
+    };
+    writeln!(out, "{what} written: {}", out_dir.display())?;
     writeln!(
         out,
         "  {} events, {} sessions; flagged by the policy: {}",

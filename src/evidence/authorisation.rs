@@ -31,6 +31,11 @@ pub enum Grounds {
     PolicyBreach,
     /// Anything else: `grounds_detail` says what.
     Other,
+    /// The employee's own request for their records (UK GDPR Article 15,
+    /// the right of access; the ICO's guidance on monitoring workers says
+    /// it covers monitoring records): `netusage subject-access` makes their
+    /// copy, `report` refuses such a record.
+    SubjectAccess,
 }
 
 impl Grounds {
@@ -42,6 +47,9 @@ impl Grounds {
             }
             Grounds::PolicyBreach => "breach of policy",
             Grounds::Other => "other",
+            Grounds::SubjectAccess => {
+                "the employee's own subject access request (UK GDPR Article 15)"
+            }
         }
     }
 }
@@ -163,6 +171,11 @@ pub struct Authorisation {
 pub fn preset_problems(a: &Authorisation, preset: &str) -> Vec<String> {
     let has = |v: &str| v.chars().any(char::is_alphanumeric);
     let mut problems = Vec::new();
+    if a.grounds == Grounds::SubjectAccess {
+        // The council's investigation steps (Record of Concern, checklist,
+        // notice) govern investigations, not the employee's own request.
+        return problems;
+    }
     match preset {
         "west-dunbartonshire" if a.record_of_concern_outcome.trim() != "Investigation Approved" => {
             problems.push(format!(
@@ -309,6 +322,13 @@ pub fn parse(text: &str) -> Result<Authorisation, Vec<String>> {
     }
     if a.grounds == Grounds::Other && blank(&a.grounds_detail) {
         problems.push("`grounds = \"other\"` needs `grounds_detail`".into());
+    }
+    if a.grounds == Grounds::SubjectAccess && a.covert {
+        problems.push(
+            "`grounds = \"subject_access\"` with `covert = true`: the employee asked for their own records, \
+             so the copy is never covert"
+                .into(),
+        );
     }
     if a.covert && blank(&a.covert_justification) {
         problems.push("`covert = true` needs `covert_justification`".into());

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use polars::prelude::DataFrame;
 
-use super::gate::Admitted;
+use super::gate::{Admitted, Purpose};
 use super::pack::{self, Summary};
 use super::{bagit, report, signature};
 use crate::config::Config;
@@ -62,6 +62,7 @@ pub fn build(
     inputs: &Inputs<'_>,
     profiles: &mut Profiles,
     admitted: &Admitted,
+    purpose: Purpose,
 ) -> anyhow::Result<Pack> {
     let (a, subject) = (&admitted.authorisation, &admitted.subject);
     let store = inputs.store;
@@ -86,7 +87,10 @@ pub fn build(
             crate::store::chain::read(store, r)
         })
     };
-    let mut summary = pack::summary(a, subject, &person, inputs.config);
+    let mut summary = pack::summary(a, subject, &person, inputs.config, inputs.policy);
+    summary.sites = pack::site_rows(&person, &one, &plan, &admitted.classifier)?;
+    summary.social_site_days = pack::social_site_days(&person, &plan);
+    summary.all_sites = pack::all_sites(&person, &plan);
     summary.raw_lines = raw_lines;
     summary.coverage = pack::coverage_rows(&subject.events, &plan)?;
     summary.attributions = attributions(store, &subject.events)?;
@@ -110,7 +114,7 @@ pub fn build(
     let background = pack::background_rows(&person, &one)?;
     let files = files(
         inputs,
-        admitted,
+        (admitted, purpose),
         &summary,
         &sessions,
         &plan,
@@ -261,7 +265,7 @@ fn gaps(
 #[allow(clippy::too_many_arguments)]
 fn files(
     inputs: &Inputs<'_>,
-    admitted: &Admitted,
+    (admitted, purpose): (&Admitted, Purpose),
     summary: &Summary,
     sessions: &[pack::SessionRow],
     plan: &Person<'_>,
@@ -284,6 +288,8 @@ fn files(
         made_at: &made_at,
         audit_hash: inputs.granted_hash,
         key_fingerprint: &fingerprint,
+        purpose,
+        defaults: &inputs.config.defaults_in_force(),
     });
     let audit = crate::audit::read(store.root())?;
     Ok(BTreeMap::from([

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Days, Utc};
 
-use super::authorisation::{self, Authorisation, GateContext};
+use super::authorisation::{self, Authorisation, GateContext, Grounds};
 use super::pack::{self, SubjectEvents, Supersedes};
 use crate::audit;
 use crate::config::Config;
@@ -41,6 +41,19 @@ pub struct Request<'a> {
     /// The user category rules (`--categories`), applied to the subject's
     /// events as `usage` applies them.
     pub categories: Option<&'a Path>,
+    /// What the pack is for: the record's `grounds` must agree.
+    pub purpose: Purpose,
+}
+
+/// What a pack is for, and so which records may open it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An HR investigation (`netusage report`): any grounds but
+    /// `subject_access`.
+    Investigation,
+    /// The employee's own copy (`netusage subject-access`): grounds
+    /// `subject_access` only.
+    SubjectAccess,
 }
 
 /// A request the gate let through.
@@ -62,6 +75,11 @@ pub struct Admitted {
     pub out_dir: PathBuf,
     /// The pack this one replaces, with the reason (`--supersede`).
     pub supersedes: Option<Supersedes>,
+    /// The registered person whose OS login runs this, when there is one.
+    pub operator: Option<Person>,
+    /// The category rules the subject's events were classified with (the
+    /// pack names the rule behind each site).
+    pub classifier: crate::classify::Classifier,
 }
 
 /// A request the gate refused: every problem found, in words.
@@ -136,6 +154,22 @@ pub fn admit(
     };
     let mut problems = authorisation::check(&a, &cx);
     problems.extend(authorisation::preset_problems(&a, &config.policy.preset));
+    match (request.purpose, a.grounds == Grounds::SubjectAccess) {
+        (Purpose::Investigation, true) => problems.push(
+            "`grounds = \"subject_access\"`: the employee's own copy is made with `netusage subject-access`, \
+             not `report`"
+                .into(),
+        ),
+        (Purpose::SubjectAccess, false) => problems.push(format!(
+            "`grounds = \"{}\"`: `netusage subject-access` makes the employee's own copy, under a record with \
+             `grounds = \"subject_access\"` only",
+            serde_json::to_value(a.grounds)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        )),
+        _ => {}
+    }
     let (granted_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
     match (supersedes.as_mut(), request.supersede) {
         (Some(prev), None) => problems.push(format!(
@@ -178,7 +212,17 @@ pub fn admit(
     if !problems.is_empty() {
         return Ok(Err(refusal(problems)));
     }
-    let subject = match subject(store, config, profiles, &a, &range, request)? {
+    let intervals = crate::store::identity::all(store)?;
+    if !request.allow_unknown_user {
+        crate::usage::pipeline::check_profile_users(store, profiles, &intervals)?;
+    }
+    let enricher = Enricher::with_intervals(
+        store,
+        intervals,
+        request.categories,
+        config.identity.dns_window_s,
+    )?;
+    let subject = match subject(store, config, &enricher, &a, &range)? {
         Ok(s) => s,
         Err(p) => return Ok(Err(refusal(p))),
     };
@@ -190,6 +234,8 @@ pub fn admit(
         range,
         out_dir,
         supersedes,
+        operator,
+        classifier: enricher.into_classifier(),
     }))
 }
 
@@ -227,30 +273,19 @@ fn signer(store: &Store, request: &Request<'_>) -> anyhow::Result<(Person, Regis
 fn subject(
     store: &Store,
     config: &Config,
-    profiles: &Profiles,
+    enricher: &Enricher,
     a: &Authorisation,
     range: &Range,
-    request: &Request<'_>,
 ) -> anyhow::Result<Result<SubjectEvents, Vec<String>>> {
     let schema = crate::event::schema();
     let columns: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
-    let intervals = crate::store::identity::all(store)?;
-    if !request.allow_unknown_user {
-        crate::usage::pipeline::check_profile_users(store, profiles, &intervals)?;
-    }
-    let enricher = Enricher::with_intervals(
-        store,
-        intervals,
-        request.categories,
-        config.identity.dns_window_s,
-    )?;
     let period_users = || scan::users(store, range);
     let read = |accounts: &BTreeSet<String>| {
         let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
         let (from_ms, to_ms) = (ms(range.from, i64::MIN), ms(range.to, i64::MAX));
         pack::read_attributed(
             accounts,
-            &enricher,
+            enricher,
             |wanted| {
                 let filter = scan::Filter {
                     range: range.clone(),

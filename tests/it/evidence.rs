@@ -382,7 +382,7 @@ fn hostile_text_in_every_field_appears_only_escaped_in_the_report() {
         format!("<tr><td>{USER_ESCAPED}</td>"),
         format!("one person because: <b>same {ESCAPED}</b>"),
         format!("Reason: again {ESCAPED}</p>"),
-        format!("Made by op {ESCAPED} (login "),
+        format!("Made by op {ESCAPED} (operating-system login "),
         "<tr><td>&quot;&gt;&lt;script&gt;alert(1)&lt;&amp;amp;.example</td><td>uncategorised</td>"
             .to_string(),
     ] {
@@ -618,27 +618,6 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("cut from the end"));
-}
-
-/// Debian's Chromium, with the flags this machine needs (no network, no sandbox as root).
-fn chromium(profile: &Path) -> std::process::Command {
-    let bin = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("chromium is installed (.ci/run installs Debian's chromium)");
-    let mut c = std::process::Command::new(bin);
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()));
-    c
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod browse_time;
 mod cli;
 mod dns;
 mod evidence;
+mod hr_page;
 mod identity;
 mod ingest;
 mod misuse;

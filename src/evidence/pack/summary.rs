@@ -8,6 +8,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::coverage::{AttributionRow, CoverageRow, GapRow};
+use super::sites::{DaySiteRow, PeriodTotals, SiteRow};
 use super::subject::SubjectEvents;
 use crate::classify::{DATA_VERSION, SOCIAL_MEDIA, SOCIAL_MEDIA_ROW};
 use crate::config::Config;
@@ -71,8 +72,13 @@ pub struct Summary {
     /// The subject is a designated business user (`exempt_users`): their
     /// social-media use is business use, never flagged.
     pub exempt: bool,
-    /// Per-site totals, longest first.
+    /// Per-site totals, longest first, each with the rule that gave its
+    /// category.
     pub sites: Vec<SiteRow>,
+    /// Per local day, each social-media site's time, longest first.
+    pub social_site_days: Vec<DaySiteRow>,
+    /// Browse time on all sites (the union of every counted session).
+    pub all_sites: PeriodTotals,
     /// Why several accounts are one person (`same_person`), when they are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_person: Option<String>,
@@ -96,21 +102,12 @@ pub struct DayRow {
     pub break_s: i64,
     /// Outside working hours (s).
     pub outside_s: i64,
+    /// What the policy counts of it (s): working time under `breaks_only`
+    /// and `not_permitted`'s working part, core hours under
+    /// `outside_core_hours`, and so on ([`crate::usage::policy::PersonalUse::counted_ms`]).
+    pub counted_s: i64,
     /// The policy flags this day.
     pub flagged: bool,
-}
-
-/// Per-site totals.
-#[derive(Debug, Clone, Serialize)]
-pub struct SiteRow {
-    /// Site.
-    pub site: String,
-    /// Category.
-    pub category: String,
-    /// Browse-time sessions (embedded-only ones excluded).
-    pub sessions: usize,
-    /// Sum of those sessions' lengths (s).
-    pub seconds: i64,
 }
 
 /// One account of a subject with several, and its own social-media time.
@@ -147,8 +144,15 @@ pub struct Supersedes {
     pub granted_hash: String,
 }
 
-/// Builds the summary.
-pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &Config) -> Summary {
+/// Builds the summary (its `sites`, `social_site_days` and `all_sites`
+/// are filled by the caller, which holds the events and the rules).
+pub fn summary(
+    a: &Authorisation,
+    s: &SubjectEvents,
+    p: &PersonUsage,
+    config: &Config,
+    policy: &Policy,
+) -> Summary {
     let flagged_dates: BTreeSet<_> = p.flagged_days.iter().map(|d| d.date).collect();
     let days = p
         .social_days
@@ -158,24 +162,10 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
             working_s: x.working_ms / 1000,
             break_s: x.break_ms / 1000,
             outside_s: x.outside_ms / 1000,
+            counted_s: policy.personal_use.counted_ms(x) / 1000,
             flagged: flagged_dates.contains(d),
         })
         .collect();
-    let mut sites: Vec<SiteRow> = p
-        .sites
-        .iter()
-        .map(|s| {
-            let counted: Vec<_> = s.sessions.iter().filter(|x| !x.embedded_only).collect();
-            SiteRow {
-                site: s.site.clone(),
-                category: s.category.clone(),
-                sessions: counted.len(),
-                seconds: counted.iter().map(|x| x.len_ms()).sum::<i64>() / 1000,
-            }
-        })
-        .filter(|r| r.sessions > 0)
-        .collect();
-    sites.sort_by(|x, y| y.seconds.cmp(&x.seconds).then(x.site.cmp(&y.site)));
     let mut usage = usage_rows(std::slice::from_ref(p));
     for r in &mut usage {
         r.person = s.pseudonym.clone();
@@ -205,7 +195,9 @@ pub fn summary(a: &Authorisation, s: &SubjectEvents, p: &PersonUsage, config: &C
         flagged_days: p.flagged_days.clone(),
         flagged: p.flagged,
         exempt: p.exempt,
-        sites,
+        sites: Vec::new(),
+        social_site_days: Vec::new(),
+        all_sites: PeriodTotals::default(),
         same_person: (s.users.len() > 1).then(|| a.subject.same_person.trim().to_string()),
         accounts: Vec::new(),
         sensitivity: Vec::new(),
@@ -236,8 +228,33 @@ pub fn account_rows(people: &[PersonUsage], events: &DataFrame) -> anyhow::Resul
     Ok(rows)
 }
 
-/// `method.json`: how the figures were made.
+/// `method.json`: how the figures were made, the council preset in force
+/// (its document and clause), who set each setting, and the defaults that
+/// nobody set. The policy's designated users are given as a count only:
+/// their names are other people's data, which a pack never holds.
 pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_json::Value {
+    let mut policy_json = serde_json::to_value(policy).unwrap_or_default();
+    policy_json["exempt_users"] = serde_json::json!({
+        "count": policy.exempt_users.len(),
+        "names": "withheld: other people's data is never in a pack",
+    });
+    let preset = (!config.policy.preset.is_empty())
+        .then(|| crate::usage::presets::get(&config.policy.preset).ok())
+        .flatten()
+        .map(|p| {
+            serde_json::json!({
+                "name": p.name,
+                "council": p.council,
+                "document": p.document,
+                "clause": p.clause,
+                "encodes": p.encodes,
+            })
+        });
+    let set_by: BTreeMap<&str, String> = config
+        .set_by
+        .keys()
+        .map(|k| (k.as_str(), config.origin(k)))
+        .collect();
     serde_json::json!({
         "tool": "netusage",
         "version": env!("CARGO_PKG_VERSION"),
@@ -252,7 +269,10 @@ pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_jso
         },
         "schedule": config.schedule,
         "time_zone": config.schedule.time_zone,
-        "policy": policy,
+        "policy": policy_json,
+        "preset": preset,
+        "set_by": set_by,
+        "defaults_in_force": config.defaults_in_force(),
         "social_media_categories": SOCIAL_MEDIA,
         "category_data_version": DATA_VERSION,
     })

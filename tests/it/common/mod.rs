@@ -327,3 +327,24 @@ pub fn sample_logs(dir: &Path) -> PathBuf {
     );
     out
 }
+
+/// Debian's Chromium, with the flags this machine needs (no network, no sandbox as root).
+pub fn chromium(profile: &Path) -> std::process::Command {
+    let bin = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("chromium is installed (.ci/run installs Debian's chromium)");
+    let mut c = std::process::Command::new(bin);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}

@@ -1,0 +1,350 @@
+//! The first printed page, in plain English: who, the period, the
+//! authorisation, the council's policy with its clause quoted, the outcome,
+//! the totals, the defaults that decided a figure, and what the pack shows,
+//! does not show, and what the employee may respond to. An HR case officer
+//! (or, in a subject access copy, the employee) can act on this page alone;
+//! every figure on it is in the sections behind it.
+
+use maud::{Markup, html};
+
+use super::sections::when;
+use super::{ReportData, min};
+use crate::classify::SOCIAL_MEDIA_ROW;
+use crate::evidence::gate::Purpose;
+use crate::evidence::pack::Summary;
+
+/// The first page (a `section.first`, which the print style ends with a
+/// page break).
+pub fn render(d: &ReportData<'_>) -> Markup {
+    let s = d.summary;
+    let a = d.auth;
+    let you = d.purpose == Purpose::SubjectAccess;
+    html! {
+        section.first {
+            h2 { @if you { "Summary" } @else { "Summary for HR" } }
+            table {
+                tr { th style="width:24%" { "Employee" } td { "employee id " (a.subject.employee_id) } }
+                tr {
+                    th { "Accounts in the logs" }
+                    td { (accounts_words(s)) }
+                }
+                tr {
+                    th { "Period" }
+                    td {
+                        (long_date(&s.period_from)) " to " (long_date(&s.period_to))
+                        " (local dates, " (s.time_zone) ")"
+                    }
+                }
+                tr {
+                    th { "Authorisation" }
+                    td {
+                        (a.reference) ", authorised by " (d.signer.name) " (" (d.signer.role)
+                        ") on " (when(&a.authorised_at)) "; it expires " (when(&a.expires))
+                        ". Grounds: " (a.grounds.describe()) "."
+                    }
+                }
+                tr { th { "Council policy" } td { (policy_words(d)) } }
+            }
+            p.outcome { (outcome_words(d)) }
+            (totals(s))
+            @if let Some(top) = top_sites_words(s) { p { (top) } }
+            (defaults_box(d))
+            (lists(d))
+        }
+    }
+}
+
+/// `2026-11-16` as `16 November 2026` (the text as it is when it is not a date).
+fn long_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| iso.to_string())
+}
+
+/// The accounts the pack is about, with the pseudonym `flags` showed.
+fn accounts_words(s: &Summary) -> String {
+    let users = if s.users.is_empty() {
+        "no user name (events logged by address only)".to_string()
+    } else {
+        s.users.join(", ")
+    };
+    format!("{users} (pseudonym {} in netusage's flags)", s.pseudonym)
+}
+
+/// The council's policy by name with its clause quoted, or where the rules
+/// came from when no council preset is in force.
+fn policy_words(d: &ReportData<'_>) -> Markup {
+    match d.preset() {
+        Some(p) => html! {
+            b { (p.council) } ", " (p.document) ":"
+            blockquote { "“" (p.clause) "”" }
+            span.small { "As netusage applies it: " (p.encodes) }
+        },
+        None => match &d.config.source {
+            Some(src) => html! {
+                "No council preset is named. The rules are those of the configuration file "
+                code { (src.path) } " (SHA-256 " code { (src.sha256.get(..16).unwrap_or(&src.sha256)) } "…); \
+                 section 3 states them."
+            },
+            None => html! {
+                b { "No council policy was given to netusage" }
+                ": the rules applied are netusage's defaults (section 3), not any council's. \
+                 Check them against your council's policy before relying on the outcome."
+            },
+        },
+    }
+}
+
+/// The outcome in one or two sentences: flagged or not, how many days,
+/// and whether each finding holds under every browse-time model.
+fn outcome_words(d: &ReportData<'_>) -> String {
+    let s = d.summary;
+    let days = s.social_media_days.len();
+    let over = s.flagged_days.len();
+    let limits = d
+        .config
+        .policy()
+        .map(|p| p.limits_words())
+        .unwrap_or_default();
+    let needed = d.config.policy.min_flagged_days;
+    if s.exempt {
+        return "Outcome: not flagged. The employee is listed as a designated business user \
+                (exempt_users), so their social-media use is treated as business use."
+            .to_string();
+    }
+    if over == 0 {
+        return format!(
+            "Outcome: not flagged. No day of the period is over the policy's limit ({limits}); \
+             {days} day(s) had some social-media browse time."
+        );
+    }
+    let robust = s.sensitivity.iter().filter(|x| x.robust).count();
+    let head = if s.flagged {
+        format!(
+            "Outcome: flagged. On {over} of the {days} day(s) with social-media browse time, the \
+             time the policy counts was over its limit ({limits})."
+        )
+    } else {
+        format!(
+            "Outcome: not flagged. {over} day(s) were over the policy's daily limit, fewer than the \
+             {needed} it needs to flag a person ({limits})."
+        )
+    };
+    let models = if s.sensitivity.is_empty() {
+        String::new()
+    } else if robust == s.sensitivity.len() {
+        format!(
+            " Each of the {over} day(s) stays over the limit under every way of estimating browse \
+             time that netusage tries (robust)."
+        )
+    } else if robust == 0 {
+        format!(
+            " None of the {over} day(s) stays over the limit under every way of estimating browse \
+             time that netusage tries: each finding rests on the estimate chosen (marginal)."
+        )
+    } else {
+        format!(
+            " {robust} of the {over} day(s) stay over the limit under every way of estimating \
+             browse time that netusage tries (robust); the other {} rest on the estimate chosen \
+             (marginal).",
+            over - robust
+        )
+    };
+    head + &models
+}
+
+/// The totals over the period: all sites, social media, and what the
+/// policy counts.
+fn totals(s: &Summary) -> Markup {
+    let social = s.usage.iter().find(|r| r.category == SOCIAL_MEDIA_ROW);
+    let counted: i64 = s.social_media_days.iter().map(|d| d.counted_s).sum();
+    let t = &s.all_sites;
+    html! {
+        table.totals {
+            colgroup { col.what; col; col; col; col; }
+            thead {
+                tr {
+                    th { "Browse time over the period (minutes)" } th { "Working time" }
+                    th { "Official breaks" } th { "Outside working hours" } th { "Total" }
+                }
+            }
+            tr {
+                td { "All sites" }
+                td.n { (min(t.working_s)) } td.n { (min(t.break_s)) }
+                td.n { (min(t.outside_s)) } td.n { (min(t.total_s)) }
+            }
+            tr {
+                td { "of which social media" }
+                @if let Some(r) = social {
+                    td.n { (min(r.working_s)) } td.n { (min(r.break_s)) }
+                    td.n { (min(r.outside_s)) } td.n { (min(r.total_s)) }
+                } @else {
+                    td.n { "0.0" } td.n { "0.0" } td.n { "0.0" } td.n { "0.0" }
+                }
+            }
+            tr {
+                td { "Social media counted by the policy" }
+                td.n colspan="4" { (min(counted)) }
+            }
+        }
+    }
+}
+
+/// The social-media sites with the most time, in one sentence.
+fn top_sites_words(s: &Summary) -> Option<String> {
+    let top: Vec<String> = s
+        .sites
+        .iter()
+        .filter(|r| crate::classify::is_social(&r.category))
+        .take(3)
+        .map(|r| format!("{} ({} min)", r.site, min(r.seconds)))
+        .collect();
+    (!top.is_empty()).then(|| {
+        format!(
+            "The social-media time was mostly on {} (section 7 lists every site and the rule that \
+             put it in its category; section 4 the sites of each day).",
+            top.join(", ")
+        )
+    })
+}
+
+/// The settings netusage chose because nobody else did, when any decided a
+/// figure: HR must know the hours are not the council's.
+fn defaults_box(d: &ReportData<'_>) -> Markup {
+    let keys = d.defaults_deciding();
+    if keys.is_empty() {
+        return html! {};
+    }
+    let sch = &d.config.schedule;
+    let bt = &d.config.browse_time;
+    let value = |k: &str| -> String {
+        match k {
+            "schedule.working_days" => format!("working days {}", sch.working_days.join(", ")),
+            "schedule.working_hours" => {
+                format!(
+                    "working hours {}–{}",
+                    sch.working_hours[0], sch.working_hours[1]
+                )
+            }
+            "schedule.breaks" => format!(
+                "official breaks {}",
+                sch.breaks
+                    .iter()
+                    .map(|b| format!("{}–{}", b[0], b[1]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "schedule.time_zone" => format!("time zone {}", sch.time_zone),
+            "schedule.bank_holidays" => format!("bank holidays of {}", sch.bank_holidays),
+            "browse_time.idle_timeout_s" => format!("idle timeout {} s", bt.idle_timeout_s),
+            "browse_time.allowance_s" => format!("allowance {} s", bt.allowance_s),
+            "policy.personal_use" => format!("what counts: {}", d.config.policy.personal_use),
+            "policy.max_working_minutes_per_day" => format!(
+                "daily limit {} min",
+                d.config.policy.max_working_minutes_per_day
+            ),
+            other => other.to_string(),
+        }
+    };
+    let words: Vec<String> = keys.iter().map(|k| value(k)).collect();
+    html! {
+        p.defaults.small {
+            b { "netusage's defaults, not the council's: " }
+            (words.join("; "))
+            ". Nobody set these for this council or this employee, and they decide which minutes \
+             count: confirm them (section 3) before relying on a figure."
+        }
+    }
+}
+
+/// What the pack shows, what it does not, and what the employee may
+/// respond to.
+fn lists(d: &ReportData<'_>) -> Markup {
+    let s = d.summary;
+    let you = d.purpose == Purpose::SubjectAccess;
+    let not_logged: u64 = s.coverage.iter().map(|c| c.identity + c.ambiguous).sum();
+    let sources = s.raw_lines.len();
+    html! {
+        div.lists {
+            div {
+                h3 { @if you { "What these records show" } @else { "What this shows" } }
+                ul {
+                    li {
+                        "When the account(s) above asked for pages from the sites listed, as the \
+                         council's proxy or firewall logged it: " (s.events) " requests"
+                        @if sources > 0 { ", from " (sources) " log file(s) checked against their SHA-256" }
+                        "."
+                    }
+                    li {
+                        "An estimate of browse time per site and day (section 3), split into working \
+                         time, official breaks and outside working hours."
+                    }
+                    li { "Which days were over the policy's limit, and by how much (section 4)." }
+                }
+            }
+            div {
+                h3 { @if you { "What they do not show" } @else { "What this does not show" } }
+                ul {
+                    li { "Whether anyone was reading: an open tab keeps requesting by itself." }
+                    li { "Which device was used: the logs name an account or address, not a machine." }
+                    li {
+                        "Who was at the keyboard: a colleague at an unlocked machine looks the same."
+                        @if not_logged > 0 {
+                            " " (not_logged) " requests were not logged with the user name but \
+                             matched to it from address records (section 3)."
+                        }
+                    }
+                    li { "Use off the council's network (a phone on mobile data)." }
+                    li { "Whether a visit was work: social media can be part of a job." }
+                }
+            }
+            div {
+                h3 { @if you { "What you may comment on" } @else { "What the employee may respond to" } }
+                ul {
+                    li { "The method: the idle timeout and the range over models (sections 3, 4)." }
+                    li { "The hours used: " (hours_words(d)) }
+                    li { "Leave and absence: " (leave_words(d)) }
+                    li { "Work use of any site or session listed (sections 7, 8)." }
+                    li { "Shared devices or accounts, or someone else using theirs." }
+                }
+            }
+        }
+    }
+}
+
+/// What the pack knows of leave, in a few words (section 3 says it whole).
+fn leave_words(d: &ReportData<'_>) -> String {
+    let p = &d.config.profiles;
+    if !d.summary.profile.is_empty() {
+        "as the HR exports give it (section 3).".to_string()
+    } else if p.people.is_empty() && p.leave.is_empty() {
+        "none was provided: no people or leave file was given, so every working day counts as worked."
+            .to_string()
+    } else {
+        "the HR exports given record none for this employee in the period.".to_string()
+    }
+}
+
+/// The working hours and breaks used, and who set them, in a few words.
+fn hours_words(d: &ReportData<'_>) -> String {
+    let sch = &d.config.schedule;
+    if d.summary.profile.iter().any(|l| l.starts_with("schedule ")) {
+        return "the employee's own schedule from the people file (section 3).".to_string();
+    }
+    let breaks: Vec<String> = sch
+        .breaks
+        .iter()
+        .map(|b| format!("{}–{}", b[0], b[1]))
+        .collect();
+    format!(
+        "{}–{} with a break at {}, set by {}.",
+        sch.working_hours[0],
+        sch.working_hours[1],
+        if breaks.is_empty() {
+            "no time".to_string()
+        } else {
+            breaks.join(", ")
+        },
+        d.config.origin("schedule.working_hours")
+    )
+}
