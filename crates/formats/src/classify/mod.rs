@@ -4,9 +4,13 @@
 //! Rules come in tiers, highest priority first: the user's `--categories`
 //! file, the project's own curated table (`data/netusage-rules.tsv`), then
 //! rules built from v2fly domain-list-community (MIT), the UT1 blacklists
-//! (CC BY-SA 4.0, shipped unchanged) and Sinfonietta's hostfiles (MIT); see
-//! `data/README.md` for credits. The first tier with a match decides; within a
-//! tier an exact-host rule beats a domain rule, and the longest domain wins.
+//! (CC BY-SA 4.0, shipped unchanged) and Sinfonietta's hostfiles (MIT); then
+//! the work and reference tiers, which only place hosts none of those tiers
+//! does: the project's hand-written facts about much-visited sites, each
+//! with its source (`data/netusage-sites.tsv`), and v2fly's work categories
+//! (`data/v2fly-work-rules.tsv`, MIT). See `data/README.md` for credits.
+//! The first tier with a match decides; within a tier an exact-host rule
+//! beats a domain rule, and the longest domain wins.
 
 pub mod host;
 pub mod rules;
@@ -44,9 +48,26 @@ pub fn is_social(category: &str) -> bool {
     SOCIAL_MEDIA.contains(&category)
 }
 
+/// The categories of the work and reference tiers (`data/README.md` defines
+/// each): what a host is for at work, beside the leisure categories.
+pub const WORK_CATEGORIES: [&str; 11] = [
+    "search",
+    "technology",
+    "reference",
+    "education",
+    "finance",
+    "government",
+    "health",
+    "organisations",
+    "infrastructure",
+    "advertising",
+    "business",
+];
+
 /// Version of the bundled category data, recorded with every analysis.
 pub const DATA_VERSION: &str = "netusage-rules 1; v2fly domain-list-community c975ccef (2026-08-19); \
-UT1 blacklists 804da92a (2026-08-17); Sinfonietta hostfiles 62631ce2 (2026-04-23)";
+UT1 blacklists 804da92a (2026-08-17); Sinfonietta hostfiles 62631ce2 (2026-04-23); \
+netusage-sites 1; v2fly-work c975ccef (2026-08-19)";
 
 /// The result of classifying one host.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +84,9 @@ pub struct Classification {
     pub embedded: bool,
     /// Which rule matched: `(tier, kind, pattern)`; `None` when none did.
     pub rule: Option<(String, MatchKind, String)>,
+    /// The matched rule's own source, where its file records one
+    /// ([`Rule::source`]).
+    pub source: Option<Arc<str>>,
 }
 
 /// Rule tiers, highest priority first.
@@ -114,9 +138,18 @@ fn bundled() -> &'static Vec<Arc<RuleSet>> {
             hosts.add_hosts_file(include_str!("../../data/sinfonietta/pornography-hosts"), &Arc::from("adult"));
             hosts
         };
-        let ((own, v2fly), (ut1, hosts)) =
-            rayon::join(|| rayon::join(own, v2fly), || rayon::join(ut1, hosts));
-        vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts)]
+        let work = || {
+            let mut sites = RuleSet::new("netusage-sites");
+            sites.add_tsv(include_str!("../../data/netusage-sites.tsv")).expect("bundled netusage-sites.tsv is valid");
+            let mut v2fly = RuleSet::new("v2fly-work");
+            v2fly.add_tsv(include_str!("../../data/v2fly-work-rules.tsv")).expect("bundled v2fly-work-rules.tsv is valid");
+            (sites, v2fly)
+        };
+        let (((own, v2fly), (ut1, hosts)), (sites, v2fly_work)) = rayon::join(
+            || rayon::join(|| rayon::join(own, v2fly), || rayon::join(ut1, hosts)),
+            work,
+        );
+        vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts), Arc::new(sites), Arc::new(v2fly_work)]
     })
 }
 
@@ -156,6 +189,7 @@ impl Classifier {
                     category: rule.category.clone(),
                     embedded: rule.embedded,
                     rule: Some((tier.name.clone(), kind, pattern.to_string())),
+                    source: rule.source.clone(),
                     host,
                     domain,
                 };
@@ -166,6 +200,7 @@ impl Classifier {
             category: self.uncategorised.clone(),
             embedded: false,
             rule: None,
+            source: None,
             host,
             domain,
         }
