@@ -167,6 +167,22 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any text: a list or an error naming a line, never a panic; every
+        /// entry kept names a host with no white space.
+        #[test]
+        fn any_text_is_a_list_or_a_line_error(text in "(\\PC|\n|\r|\t){0,200}") {
+            match read_host_list(&text) {
+                Ok(list) => {
+                    for h in list {
+                        proptest::prop_assert!(!h.host.is_empty() && !h.host.contains(char::is_whitespace));
+                    }
+                }
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("line ")),
+            }
+        }
+    }
+
     #[test]
     fn counts_per_category_and_overall() {
         let list = read_host_list(
