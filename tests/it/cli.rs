@@ -14,9 +14,9 @@ fn categories_lookup_names_the_rule() {
     ]);
     assert_eq!(
         out,
-        "input,host,domain,site,category,embedded,rule\n\
-         https://Static.XX.FBCDN.net:443/x.png,static.xx.fbcdn.net,fbcdn.net,facebook,social_networking,true,netusage host static.xx.fbcdn.net\n\
-         intranet,intranet,intranet,intranet,uncategorised,false,none\n"
+        "input,host,domain,site,category,embedded,rule,source\n\
+         https://Static.XX.FBCDN.net:443/x.png,static.xx.fbcdn.net,fbcdn.net,facebook,social_networking,true,netusage host static.xx.fbcdn.net,\n\
+         intranet,intranet,intranet,intranet,uncategorised,false,none,\n"
     );
 }
 

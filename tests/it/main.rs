@@ -8,6 +8,7 @@ mod common;
 mod attribution;
 mod background;
 mod browse_time;
+mod categories;
 mod cli;
 mod dns;
 mod evidence;

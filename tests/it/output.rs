@@ -289,6 +289,14 @@ fn csv_headers_are_the_json_keys_of_every_command() {
         array,
         |_| Vec::new(),
     );
+    let hosts = tempfile::tempdir().unwrap();
+    let list = hosts.path().join("hosts.txt");
+    std::fs::write(&list, "www.facebook.com\n-evil.example\n").unwrap();
+    for each in [None, Some(&"--each" as Arg)] {
+        let mut args: Vec<Arg> = vec![&"categories", &"coverage", &list];
+        args.extend(each);
+        same_columns(&args, array, |_| Vec::new());
+    }
     same_columns(
         &[&"windows", &"--from", &"2025-06-09", &"--to", &"2025-06-13"],
         array,

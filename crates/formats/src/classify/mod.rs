@@ -4,10 +4,15 @@
 //! Rules come in tiers, highest priority first: the user's `--categories`
 //! file, the project's own curated table (`data/netusage-rules.tsv`), then
 //! rules built from v2fly domain-list-community (MIT), the UT1 blacklists
-//! (CC BY-SA 4.0, shipped unchanged) and Sinfonietta's hostfiles (MIT); see
-//! `data/README.md` for credits. The first tier with a match decides; within a
-//! tier an exact-host rule beats a domain rule, and the longest domain wins.
+//! (CC BY-SA 4.0, shipped unchanged) and Sinfonietta's hostfiles (MIT); then
+//! the work and reference tiers, which only place hosts none of those tiers
+//! does: the project's hand-written facts about much-visited sites, each
+//! with its source (`data/netusage-sites.tsv`), and v2fly's work categories
+//! (`data/v2fly-work-rules.tsv`, MIT). See `data/README.md` for credits.
+//! The first tier with a match decides; within a tier an exact-host rule
+//! beats a domain rule, and the longest domain wins.
 
+pub mod coverage;
 pub mod host;
 pub mod rules;
 
@@ -44,9 +49,26 @@ pub fn is_social(category: &str) -> bool {
     SOCIAL_MEDIA.contains(&category)
 }
 
+/// The categories of the work and reference tiers (`data/README.md` defines
+/// each): what a host is for at work, beside the leisure categories.
+pub const WORK_CATEGORIES: [&str; 11] = [
+    "search",
+    "technology",
+    "reference",
+    "education",
+    "finance",
+    "government",
+    "health",
+    "organisations",
+    "infrastructure",
+    "advertising",
+    "business",
+];
+
 /// Version of the bundled category data, recorded with every analysis.
 pub const DATA_VERSION: &str = "netusage-rules 1; v2fly domain-list-community c975ccef (2026-08-19); \
-UT1 blacklists 804da92a (2026-08-17); Sinfonietta hostfiles 62631ce2 (2026-04-23)";
+UT1 blacklists 804da92a (2026-08-17); Sinfonietta hostfiles 62631ce2 (2026-04-23); \
+netusage-sites 1; v2fly-work c975ccef (2026-08-19)";
 
 /// The result of classifying one host.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +85,9 @@ pub struct Classification {
     pub embedded: bool,
     /// Which rule matched: `(tier, kind, pattern)`; `None` when none did.
     pub rule: Option<(String, MatchKind, String)>,
+    /// The matched rule's own source, where its file records one
+    /// ([`Rule::source`]).
+    pub source: Option<Arc<str>>,
 }
 
 /// Rule tiers, highest priority first.
@@ -114,9 +139,18 @@ fn bundled() -> &'static Vec<Arc<RuleSet>> {
             hosts.add_hosts_file(include_str!("../../data/sinfonietta/pornography-hosts"), &Arc::from("adult"));
             hosts
         };
-        let ((own, v2fly), (ut1, hosts)) =
-            rayon::join(|| rayon::join(own, v2fly), || rayon::join(ut1, hosts));
-        vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts)]
+        let work = || {
+            let mut sites = RuleSet::new("netusage-sites");
+            sites.add_tsv(include_str!("../../data/netusage-sites.tsv")).expect("bundled netusage-sites.tsv is valid");
+            let mut v2fly = RuleSet::new("v2fly-work");
+            v2fly.add_tsv(include_str!("../../data/v2fly-work-rules.tsv")).expect("bundled v2fly-work-rules.tsv is valid");
+            (sites, v2fly)
+        };
+        let (((own, v2fly), (ut1, hosts)), (sites, v2fly_work)) = rayon::join(
+            || rayon::join(|| rayon::join(own, v2fly), || rayon::join(ut1, hosts)),
+            work,
+        );
+        vec![Arc::new(own), Arc::new(v2fly), Arc::new(ut1), Arc::new(hosts), Arc::new(sites), Arc::new(v2fly_work)]
     })
 }
 
@@ -156,6 +190,7 @@ impl Classifier {
                     category: rule.category.clone(),
                     embedded: rule.embedded,
                     rule: Some((tier.name.clone(), kind, pattern.to_string())),
+                    source: rule.source.clone(),
                     host,
                     domain,
                 };
@@ -166,6 +201,7 @@ impl Classifier {
             category: self.uncategorised.clone(),
             embedded: false,
             rule: None,
+            source: None,
             host,
             domain,
         }
@@ -269,6 +305,272 @@ mod tests {
             site_cat("intranet.council.local"),
             s("council.local", "uncategorised", false)
         );
+    }
+
+    /// `(category, rule)` of a host, the rule as `categories lookup` shows it.
+    fn cat_rule(host: &str) -> (String, String) {
+        let c = Classifier::bundled().classify(host);
+        let rule = c
+            .rule
+            .map_or("none".into(), |(t, k, p)| format!("{t} {} {p}", k.name()));
+        (c.category.to_string(), rule)
+    }
+
+    #[test]
+    fn much_visited_sites_get_work_categories_with_their_source() {
+        let cr = |cat: &str, rule: &str| (cat.to_string(), rule.to_string());
+        assert_eq!(
+            cat_rule("www.google.com"),
+            cr("search", "netusage-sites domain google.com")
+        );
+        assert_eq!(
+            cat_rule("google.co.uk"),
+            cr("search", "v2fly-work domain google.co.uk")
+        );
+        assert_eq!(
+            cat_rule("www.bing.com"),
+            cr("search", "v2fly-work domain bing.com")
+        );
+        assert_eq!(
+            cat_rule("www.yahoo.com"),
+            cr("search", "netusage-sites domain yahoo.com")
+        );
+        assert_eq!(
+            cat_rule("github.com"),
+            cr("technology", "v2fly-work domain github.com")
+        );
+        assert_eq!(
+            cat_rule("www.apple.com"),
+            cr("technology", "v2fly-work host www.apple.com")
+        );
+        assert_eq!(
+            cat_rule("en.wikipedia.org"),
+            cr("reference", "v2fly-work domain wikipedia.org")
+        );
+        assert_eq!(
+            cat_rule("archive.org"),
+            cr("reference", "v2fly-work domain archive.org")
+        );
+        assert_eq!(
+            cat_rule("www.paypal.com"),
+            cr("finance", "v2fly-work domain paypal.com")
+        );
+        assert_eq!(
+            cat_rule("www.gov.uk"),
+            cr("government", "netusage domain gov.uk")
+        );
+        assert_eq!(
+            cat_rule("www.cdc.gov"),
+            cr("government", "netusage-sites domain gov")
+        );
+        assert_eq!(
+            cat_rule("europa.eu"),
+            cr("government", "netusage-sites domain europa.eu")
+        );
+        assert_eq!(
+            cat_rule("www.cam.ac.uk"),
+            cr("education", "netusage-sites domain ac.uk")
+        );
+        assert_eq!(
+            cat_rule("www.nhs.uk"),
+            cr("health", "netusage-sites domain nhs.uk")
+        );
+        assert_eq!(
+            cat_rule("who.int"),
+            cr("organisations", "netusage-sites domain int")
+        );
+        assert_eq!(
+            cat_rule("www.cloudflare.com"),
+            cr("infrastructure", "v2fly-work domain cloudflare.com")
+        );
+        assert_eq!(
+            cat_rule("ssl.gstatic.com"),
+            cr("infrastructure", "netusage-sites domain gstatic.com")
+        );
+        assert_eq!(
+            cat_rule("a248.e.akamaihd.net"),
+            cr("infrastructure", "netusage-sites domain akamaihd.net")
+        );
+        assert_eq!(
+            cat_rule("bit.ly"),
+            cr("infrastructure", "v2fly-work domain bit.ly")
+        );
+        assert_eq!(
+            cat_rule("googleads.g.doubleclick.net"),
+            cr("advertising", "v2fly-work domain doubleclick.net")
+        );
+        assert_eq!(
+            cat_rule("docs.google.com"),
+            cr("business", "netusage-sites host docs.google.com")
+        );
+        assert_eq!(
+            cat_rule("www.telegraph.co.uk"),
+            cr("news", "netusage-sites domain telegraph.co.uk")
+        );
+        // A platform's own page is placed, its users' sites are not.
+        assert_eq!(
+            cat_rule("vercel.app"),
+            cr("infrastructure", "v2fly-work host vercel.app")
+        );
+        assert_eq!(cat_rule("someone.vercel.app"), cr("uncategorised", "none"));
+        // Each rule keeps its source.
+        let c = Classifier::bundled();
+        let source = |h: &str| c.classify(h).source.map(|s| s.to_string());
+        assert_eq!(
+            source("www.google.com").as_deref(),
+            Some("https://www.google.com/")
+        );
+        assert_eq!(
+            source("www.cdc.gov").as_deref(),
+            Some("https://www.iana.org/domains/root/db/gov.html")
+        );
+        assert_eq!(
+            source("github.com").as_deref(),
+            Some("v2fly github < category-dev")
+        );
+        assert_eq!(source("www.paypal.com").as_deref(), Some("v2fly paypal"));
+        assert_eq!(source("www.facebook.com"), None);
+        // Embedded: a CDN host alone is not browse time.
+        assert!(c.classify("fonts.gstatic.com").embedded);
+        assert!(!c.classify("www.google.com").embedded);
+    }
+
+    #[test]
+    fn social_media_stays_social_media() {
+        let cr = |cat: &str, rule: &str| (cat.to_string(), rule.to_string());
+        assert_eq!(
+            cat_rule("www.facebook.com"),
+            cr("social_networking", "netusage domain facebook.com")
+        );
+        assert_eq!(
+            cat_rule("developers.facebook.com"),
+            cr("social_networking", "netusage domain facebook.com")
+        );
+        assert_eq!(
+            cat_rule("www.youtube.com"),
+            cr("video_sharing", "netusage domain youtube.com")
+        );
+        assert_eq!(
+            cat_rule("youtube-ui.l.google.com"),
+            cr("streaming", "v2fly domain youtube-ui.l.google.com")
+        );
+        assert_eq!(
+            cat_rule("www.linkedin.com"),
+            cr("social_networking", "netusage domain linkedin.com")
+        );
+        assert_eq!(
+            cat_rule("www.instagram.com"),
+            cr("photo_sharing", "netusage domain instagram.com")
+        );
+        assert_eq!(
+            cat_rule("someone.blogspot.com"),
+            cr("blogging", "netusage domain blogspot.com")
+        );
+        assert_eq!(
+            cat_rule("mail.google.com"),
+            cr("webmail", "netusage host mail.google.com")
+        );
+    }
+
+    /// The work tiers come after every leisure tier: over every pattern of
+    /// every bundled rule table (the hosts the new rules would most likely
+    /// touch), a host the leisure tiers place is placed the same way with
+    /// the work tiers added.
+    #[test]
+    fn work_tiers_never_change_a_host_the_leisure_tiers_place() {
+        let full = Classifier::bundled();
+        assert_eq!(
+            full.tiers
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "netusage",
+                "v2fly",
+                "ut1",
+                "sinfonietta",
+                "netusage-sites",
+                "v2fly-work"
+            ]
+        );
+        let leisure = Classifier {
+            tiers: full.tiers[..4].to_vec(),
+            uncategorised: Arc::from(UNCATEGORISED),
+        };
+        let tables = [
+            include_str!("../../data/netusage-rules.tsv"),
+            include_str!("../../data/v2fly-rules.tsv"),
+            include_str!("../../data/netusage-sites.tsv"),
+            include_str!("../../data/v2fly-work-rules.tsv"),
+        ];
+        let mut placed = 0;
+        for line in tables
+            .iter()
+            .flat_map(|t| t.lines())
+            .filter(|l| !l.starts_with('#'))
+        {
+            let pattern = line.split('\t').nth(1).unwrap();
+            for host in [pattern.to_string(), format!("www.{pattern}")] {
+                let before = leisure.classify(&host);
+                if before.rule.is_some() {
+                    placed += 1;
+                    assert_eq!(full.classify(&host), before, "{host}");
+                }
+            }
+        }
+        assert!(placed > 12_000, "{placed}");
+    }
+
+    /// Every rule of the work tiers names its source: a page for a
+    /// hand-written fact, the v2fly lists for a generated one.
+    #[test]
+    fn every_work_rule_names_its_source() {
+        let sourced = |text: &str, prefix: &str| {
+            let mut n = 0;
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                let f: Vec<&str> = line.split('\t').collect();
+                assert_eq!(f.len(), 6, "{line}");
+                assert!(f[5].starts_with(prefix), "{line}");
+                // The generated tier gives work categories only.
+                assert!(
+                    prefix == "https://" || WORK_CATEGORIES.contains(&f[3]),
+                    "{line}"
+                );
+                n += 1;
+            }
+            n
+        };
+        assert_eq!(
+            sourced(include_str!("../../data/netusage-sites.tsv"), "https://"),
+            231
+        );
+        assert_eq!(
+            sourced(include_str!("../../data/v2fly-work-rules.tsv"), "v2fly "),
+            8946
+        );
+    }
+
+    /// `categories coverage` on the `top-sites` list (tests/data/top-sites).
+    #[test]
+    fn top_sites_are_at_least_95_percent_categorised() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/top-sites/top-sites.txt"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let list = coverage::read_host_list(&text).unwrap();
+        let (cov, each) = coverage::Coverage::of(&Classifier::bundled(), &list);
+        assert_eq!(
+            (cov.total, cov.categorised(), cov.uncategorised()),
+            (500, 497, 3)
+        );
+        assert_eq!(cov.share_pct(cov.categorised()), 99.4);
+        let left: Vec<&str> = each
+            .iter()
+            .filter(|c| c.rule.is_none())
+            .map(|c| c.host.as_str())
+            .collect();
+        assert_eq!(left, ["correios.com.br", "naver.jp", "wallpapers.com"]);
     }
 
     #[test]

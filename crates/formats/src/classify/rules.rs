@@ -38,6 +38,11 @@ pub struct Rule {
     /// The host is a CDN, widget or API host of its site: requests to it alone
     /// are not browse time (docs/METHOD.md, rule 4).
     pub embedded: bool,
+    /// Where the rule's fact comes from, when its file records it per rule
+    /// (the sixth column of a rule table: a URL for a hand-written fact,
+    /// `v2fly <list> < <category list>` for a generated one); `None` when
+    /// the tier's own credit (`data/README.md`) is the only source.
+    pub source: Option<Arc<str>>,
 }
 
 /// The indexes' hasher: foldhash, seeded at random per process. The keys
@@ -122,9 +127,10 @@ impl RuleSet {
         }
     }
 
-    /// Reads the tab-separated rule table used by the bundled `netusage` and
-    /// `v2fly` files: `kind<TAB>pattern<TAB>site<TAB>category<TAB>embedded`,
-    /// `#` comments and blank lines ignored.
+    /// Reads the tab-separated rule table used by the bundled files:
+    /// `kind<TAB>pattern<TAB>site<TAB>category<TAB>embedded`, optionally
+    /// followed by `<TAB>source` (where the rule's fact comes from; empty
+    /// means none). `#` comments and blank lines are ignored.
     ///
     /// # Errors
     /// The line number and reason of the first malformed line.
@@ -135,9 +141,9 @@ impl RuleSet {
                 continue;
             }
             let f: Vec<&str> = line.split('\t').collect();
-            if f.len() != 5 {
+            if !(5..=6).contains(&f.len()) {
                 bail!(
-                    "line {}: expected 5 tab-separated fields, found {}",
+                    "line {}: expected 5 or 6 tab-separated fields, found {}",
                     i + 1,
                     f.len()
                 );
@@ -151,7 +157,11 @@ impl RuleSet {
                     i + 1
                 ),
             };
+            if f[3].is_empty() {
+                bail!("line {}: the category is empty", i + 1);
+            }
             let site = (!f[2].is_empty()).then(|| Arc::from(f[2]));
+            let source = f.get(5).filter(|s| !s.is_empty()).map(|s| Arc::from(*s));
             self.insert(
                 kind,
                 f[1],
@@ -159,6 +169,7 @@ impl RuleSet {
                     site,
                     category: Arc::from(f[3]),
                     embedded,
+                    source,
                 },
             );
         }
@@ -179,6 +190,7 @@ impl RuleSet {
                 site: None,
                 category: category.clone(),
                 embedded: false,
+                source: None,
             };
             self.insert_if_absent(MatchKind::Domain, d, rule);
         }
@@ -202,6 +214,7 @@ impl RuleSet {
                 site: None,
                 category: category.clone(),
                 embedded: false,
+                source: None,
             };
             self.insert_if_absent(MatchKind::Host, host, rule);
         }
@@ -215,6 +228,7 @@ impl RuleSet {
     /// site = "facebook"           # optional: defaults to the registrable domain
     /// category = "social_networking"
     /// embedded = true             # optional: defaults to false
+    /// source = "https://..."      # optional: where the fact comes from
     /// ```
     ///
     /// # Errors
@@ -236,6 +250,7 @@ impl RuleSet {
             category: String,
             #[serde(default)]
             embedded: bool,
+            source: Option<String>,
         }
         let file: File = toml::from_str(text)?;
         for (i, r) in file.rule.into_iter().enumerate() {
@@ -255,6 +270,7 @@ impl RuleSet {
                     site,
                     category: Arc::from(r.category.as_str()),
                     embedded: r.embedded,
+                    source: r.source.filter(|s| !s.is_empty()).map(Arc::from),
                 },
             );
         }
@@ -279,6 +295,7 @@ mod tests {
             site: None,
             category: Arc::from(cat),
             embedded: false,
+            source: None,
         }
     }
 
