@@ -34,8 +34,16 @@ fn rfc3164_rfc5424_and_pfsense_headers_read_exactly() {
         )
     );
     // A space-padded day, a PRI, the zone from the context (London: GMT in November).
-    let (h, msg) = header("<190>Nov  9 23:59:59 proxy1 squid[77]: x y", 2026, chrono_tz::Europe::London).unwrap();
-    assert_eq!((h.host, h.tag, h.ts_ms, msg), ("proxy1", "squid", Some(ms("2026-11-09T23:59:59Z")), "x y"));
+    let (h, msg) = header(
+        "<190>Nov  9 23:59:59 proxy1 squid[77]: x y",
+        2026,
+        chrono_tz::Europe::London,
+    )
+    .unwrap();
+    assert_eq!(
+        (h.host, h.tag, h.ts_ms, msg),
+        ("proxy1", "squid", Some(ms("2026-11-09T23:59:59Z")), "x y")
+    );
     // RFC 5424 with structured data holding an escaped `]`.
     let (h, msg) = header(
         r#"<13>1 2026-11-10T10:15:03.250+01:00 fw.example.org (squid-1) 12345 - [meta sequenceId="1" x="a\]b"] 1794302102.049 rest"#,
@@ -54,8 +62,20 @@ fn rfc3164_rfc5424_and_pfsense_headers_read_exactly() {
         )
     );
     // rsyslog's file format: an RFC 3339 time in RFC 3164's place.
-    let (h, _) = header("2026-11-10T09:15:03.123456+00:00 proxy1 squid[1]: a", 2026, chrono_tz::UTC).unwrap();
-    assert_eq!((h.kind, h.host, h.ts_ms), (Kind::Rfc3164, "proxy1", Some(ms("2026-11-10T09:15:03.123Z"))));
+    let (h, _) = header(
+        "2026-11-10T09:15:03.123456+00:00 proxy1 squid[1]: a",
+        2026,
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    assert_eq!(
+        (h.kind, h.host, h.ts_ms),
+        (
+            Kind::Rfc3164,
+            "proxy1",
+            Some(ms("2026-11-10T09:15:03.123Z"))
+        )
+    );
     // A Squid native line, a W3C line and prose are not syslog headers.
     for no in [
         "1794302102.049 5 10.0.0.5 TCP_MISS/200 100 GET http://a.example/ - DIRECT/1.2.3.4 -",
@@ -84,8 +104,24 @@ fn squid_through_pfsense_and_opnsense_syslog_is_detected_and_read() {
         panic!("line 1 not read")
     };
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.user.as_deref(), e.host_name(), e.status, e.bytes, e.denied),
-        (ms("2026-11-10T09:15:02.049Z"), "10.0.0.5", Some("CORP%5Cjsmith"), "www.facebook.com", 200, 5120, false)
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host_name(),
+            e.status,
+            e.bytes,
+            e.denied
+        ),
+        (
+            ms("2026-11-10T09:15:02.049Z"),
+            "10.0.0.5",
+            Some("CORP%5Cjsmith"),
+            "www.facebook.com",
+            200,
+            5120,
+            false
+        )
     );
     assert_eq!(
         p.reading(),
@@ -95,8 +131,24 @@ fn squid_through_pfsense_and_opnsense_syslog_is_detected_and_read() {
         panic!("line 2 not read")
     };
     assert_eq!(
-        (e.ts_ms, e.client_ip, e.user.clone(), e.host_name(), e.status, e.bytes, e.denied),
-        (ms("2026-11-10T09:15:02.500Z"), "10.0.0.6", None, "www.tiktok.com", 403, 3900, true)
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.clone(),
+            e.host_name(),
+            e.status,
+            e.bytes,
+            e.denied
+        ),
+        (
+            ms("2026-11-10T09:15:02.500Z"),
+            "10.0.0.6",
+            None,
+            "www.tiktok.com",
+            403,
+            3900,
+            true
+        )
     );
     assert_eq!(
         p.reading(),
@@ -104,7 +156,9 @@ fn squid_through_pfsense_and_opnsense_syslog_is_detected_and_read() {
     );
     let refused = p.parse(lines.next().unwrap(), 3).unwrap_err();
     assert!(
-        refused.starts_with("a syslog message of `sshd` from pfSense that this reader does not read: "),
+        refused.starts_with(
+            "a syslog message of `sshd` from pfSense that this reader does not read: "
+        ),
         "{refused}"
     );
     // A plain line after an enveloped one carries no note; its leading time
