@@ -127,7 +127,9 @@ impl LineParser for SrxParser {
                 client = address("destination-address")?;
                 dst_port = source_port;
             }
-            let denied = ["DROP", "BLOCK", "DETECTED"].iter().any(|w| msgid.contains(w))
+            let denied = ["DROP", "BLOCK", "DETECTED"]
+                .iter()
+                .any(|w| msgid.contains(w))
                 || blocked_action;
             (Cow::Owned(host.to_string()), file, denied)
         } else if content {

@@ -74,7 +74,10 @@ fn juniper_srx_sessions_and_web_filter_read_exactly() {
 fn juniper_rt_utm_content_filtering_and_antivirus_records_read_exactly() {
     use crate::formats::juniper::Juniper;
     use crate::formats::testdata::sample;
-    let r = read_all(&Juniper, &sample("juniper/beats_x-pack_juniper_srx_utm.log"));
+    let r = read_all(
+        &Juniper,
+        &sample("juniper/beats_x-pack_juniper_srx_utm.log"),
+    );
     assert_eq!(r.len(), 12);
     let row = |i: usize| {
         let e = r[i].clone().unwrap().unwrap();
