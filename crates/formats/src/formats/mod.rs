@@ -260,6 +260,7 @@ pub fn method_name(m: &str) -> &'static str {
 }
 
 #[cfg(test)]
+#[cfg(test)]
 mod testdata;
 #[cfg(test)]
 mod tests;

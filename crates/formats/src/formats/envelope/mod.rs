@@ -9,7 +9,7 @@
 //! `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG`,
 //! `-` for a nil value, `]`, `"` and `\` escaped with `\` inside SD
 //! values); rsyslog's `RSYSLOG_FileFormat` template (an RFC 3339 time in
-//! place of RFC 3164's); pfSense writes Squid's log with the tag
+//! place of RFC 3164's; UniFi gateways repeat the host name); pfSense writes Squid's log with the tag
 //! `(squid-1)[pid]:` and OPNsense with the RFC 5424 APP-NAME `(squid-1)`.
 //!
 //! - A line is first given to the reader as it is: readers that read their
@@ -186,7 +186,11 @@ fn rfc3164(s: &str, year: i32, tz: chrono_tz::Tz) -> Option<(Header<'_>, &str)> 
     let (host, tag, msg) = match tag_of(first) {
         Some(tag) => ("", tag, after_first),
         None => {
-            let (second, after_second) = token(after_first)?;
+            let (mut second, mut after_second) = token(after_first)?;
+            // UniFi gateways write the host twice.
+            if second == first {
+                (second, after_second) = token(after_second)?;
+            }
             (first, tag_of(second)?, after_second)
         }
     };
