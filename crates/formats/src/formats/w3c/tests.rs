@@ -144,15 +144,15 @@ fn w3c_iis_tmg_and_proxysg_lines_read_exactly() {
     );
 }
 
-/// A reader's parser over `text` (local times in UTC), as ingest runs it:
-/// each line's result and how it was read.
-fn read_noted(
-    format: &dyn crate::formats::LogFormat,
-    text: &str,
-) -> Vec<(
+/// A line's result and how it was read.
+type Noted = (
     Result<Option<crate::formats::RawEvent<'static>>, String>,
     Option<String>,
-)> {
+);
+
+/// A reader's parser over `text` (local times in UTC), as ingest runs it:
+/// each line's result and how it was read.
+fn read_noted(format: &dyn crate::formats::LogFormat, text: &str) -> Vec<Noted> {
     let cx = crate::formats::FileContext {
         tz: chrono_tz::UTC,
         ..Default::default()
