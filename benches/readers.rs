@@ -1,5 +1,6 @@
 //! Every reader's parse speed: lines/s and MB/s on 20,000 copies of its
-//! sample line (headers once, as a file has them), up to each event's host.
+//! sample line (headers once, as a file has them), up to each event's host,
+//! through the syslog envelope as ingest reads them.
 //!
 //! ```text
 //! cargo bench --bench readers
@@ -26,7 +27,7 @@ fn bench(c: &mut Criterion) {
             format!("{}_{n}_lines_{}KB", f.name(), text.len() >> 10),
             |b| {
                 b.iter(|| {
-                    let mut p = f.begin(&FileContext::default());
+                    let mut p = netusage::formats::envelope::begin(f, &FileContext::default());
                     let mut events = 0u32;
                     let mut host_bytes = 0usize;
                     for (i, l) in text.lines().enumerate() {

@@ -51,6 +51,12 @@ pub mod col {
     /// are ever attributed to a person through identity records: the mark
     /// is the store's own, so no log line can forge it.
     pub const USER_LOGGED: &str = "user_logged";
+    /// Utf8 (nullable): how the line was read when not plainly by its
+    /// format's own layout: the syslog envelope it came in (kind, host,
+    /// tag, and whether the time is the line's own or the header's), or the
+    /// W3C layout that read a line its `#Fields:` header did not fit. Null
+    /// for a plain line (layout version 4).
+    pub const READING: &str = "reading";
 
     // Columns enrichment adds on reading (`crate::enrich`); never stored.
 
@@ -89,6 +95,7 @@ pub fn schema() -> Schema {
         s(col::SOURCE),
         Field::new(col::LINE.into(), DataType::UInt64),
         Field::new(col::USER_LOGGED.into(), DataType::Boolean),
+        s(col::READING),
     ])
 }
 

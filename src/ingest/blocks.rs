@@ -324,7 +324,12 @@ impl<'a> BlockLines<'a, '_> {
             self.stats.future += 1;
             return;
         }
-        self.add_event(this, e);
+        // How the line was read, when not plainly (rare: owned).
+        let reading = self
+            .parser
+            .reading()
+            .map(|r| self.cols.readings.key(Cow::Owned(r.to_owned())));
+        self.add_event(this, e, reading);
     }
 
     /// The line's text, or `None` when it is quarantined unparsed: too
@@ -377,7 +382,7 @@ impl<'a> BlockLines<'a, '_> {
     }
 
     /// Adds an accepted event: its host classified, its person keyed.
-    fn add_event(&mut self, this: u64, e: RawEvent<'a>) {
+    fn add_event(&mut self, this: u64, e: RawEvent<'a>, reading: Option<u32>) {
         let cx = self.cx;
         let classifying = &mut self.classifying;
         let classify = |h: &str| {
@@ -432,6 +437,7 @@ impl<'a> BlockLines<'a, '_> {
             bytes_out: e.bytes_out,
             dst_port: e.dst_port,
             action: e.action.map(|a| cols.actions.key(Cow::Borrowed(a))),
+            reading,
             denied: e.denied,
             line: this,
         };

@@ -99,6 +99,9 @@ pub struct Row {
     pub dst_port: Option<u16>,
     /// The gateway's action (key into `actions`), when logged.
     pub action: Option<u32>,
+    /// How the line was read when not plainly (key into `readings`): its
+    /// syslog envelope, the W3C layout that read it.
+    pub reading: Option<u32>,
     /// Blocked by the proxy or firewall.
     pub denied: bool,
     /// 1-based line number in the source file.
@@ -127,6 +130,8 @@ pub struct BlockColumns<'a> {
     pub urls: Dict<'a>,
     /// Gateway actions.
     pub actions: Dict<'a>,
+    /// How lines were read, when not plainly ([`crate::event::col::READING`]).
+    pub readings: Dict<'a>,
     /// Hosts as logged, to the key of their classification in `host_keys`.
     raw_hosts: HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>,
     host_keys: Vec<HostKeys>,
@@ -235,6 +240,7 @@ impl<'a> BlockColumns<'a> {
             methods,
             urls,
             actions,
+            readings,
             host_keys,
             hosts,
             domains,
@@ -250,6 +256,7 @@ impl<'a> BlockColumns<'a> {
             methods: methods.freeze(),
             urls: urls.freeze(),
             actions: actions.freeze(),
+            readings: readings.freeze(),
             hosts: hosts.freeze(),
             domains: domains.freeze(),
             sites: sites.freeze(),
@@ -306,6 +313,7 @@ struct Dicts {
     methods: Utf8ViewArray,
     urls: Utf8ViewArray,
     actions: Utf8ViewArray,
+    readings: Utf8ViewArray,
     hosts: Utf8ViewArray,
     domains: Utf8ViewArray,
     sites: Utf8ViewArray,
@@ -425,6 +433,11 @@ impl Dicts {
             values(rows, |r| r.line),
             BooleanArray::from_slice(rows.iter().map(|r| r.user_logged).collect::<Vec<bool>>())
                 .boxed(),
+            dict_column(
+                rows.iter().map(|r| r.reading.unwrap_or(0)).collect(),
+                validity(rows, |r| r.reading),
+                &self.readings,
+            ),
         ];
         let keys = with_keys.then(|| {
             rows.iter()

@@ -126,7 +126,10 @@ pub(super) fn examine(store: &Store, path: &Path, opts: &Options) -> anyhow::Res
         decoded,
         head,
         first_line,
-        parser: format.unwrap_or(&crate::formats::squid::Squid).begin(&cx),
+        parser: crate::formats::envelope::begin(
+            format.unwrap_or(&crate::formats::squid::Squid),
+            &cx,
+        ),
         bytes_read,
         chain_from: (compression == Compression::None).then_some(skip),
     };

@@ -452,7 +452,7 @@ fn aging_parser(r: &SourceRecord) -> Box<dyn crate::formats::LineParser> {
     {
         cx.tz = tz;
     }
-    reader.begin(&cx)
+    crate::formats::envelope::begin(reader, &cx)
 }
 
 /// A quarantine file's lines without those whose log time, as the source's

@@ -49,7 +49,9 @@ pub const DEFAULT_STORE: &str = "netusage-store";
 /// unless configured as local.
 /// 3: events carry `user_logged`, the store's own mark of an address-only
 /// event (no longer read from the text `ip:` in the user name).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: events carry `reading`, how a line was read when not plainly (its
+/// syslog envelope, the W3C layout that read it).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// `store.toml`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -94,7 +96,8 @@ impl Store {
         if info.schema_version != SCHEMA_VERSION {
             bail!(
                 "store {} has layout version {}, this netusage reads version {SCHEMA_VERSION} (version 3 marks \
-                 address-only events in a column of their own, `user_logged`, which older stores lack). Fix: keep \
+                 address-only events in a column of their own, `user_logged`; version 4 records how a line was read, \
+                 `reading`: columns older stores lack). Fix: keep \
                  the old store read-only with the netusage that made it, and ingest the logs again into a new store \
                  (`netusage ingest --store NEW LOGS...`)",
                 root.display(),

@@ -136,7 +136,7 @@ fn a_w3c_header_that_changes_mid_file_is_followed_and_misfits_named() {
     );
     assert_eq!(
         r[5],
-        Err("W3C line has 6 fields, the #Fields header in force at line 4 has 7".to_string())
+        Err("W3C line has 6 fields, the #Fields header in force at line 4 has 7, and neither an earlier header of the file nor a default IIS or ProxySG layout fits it".to_string())
     );
     // Through ingest, in parallel blocks: the same, and every line accounted for.
     let dir = tempfile::tempdir().unwrap();

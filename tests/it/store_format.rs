@@ -13,7 +13,7 @@ use crate::common::*;
 
 /// The columns in schema order, as both readers give them: one string per
 /// cell (`null` for a missing value, times as UTC milliseconds).
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 21] = [
     "ts",
     "user",
     "client_ip",
@@ -34,6 +34,7 @@ const COLUMNS: [&str; 20] = [
     "source",
     "line",
     "user_logged",
+    "reading",
 ];
 
 /// Every partition file of the store, sorted.
@@ -144,8 +145,10 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
             format!(
                 "{t}.250   1500 10.0.0.5 TCP_MISS/200 4242 GET http://www.facebook.com/home jsmith HIER_DIRECT/1.2.3.4 text/html"
             ),
+            // Through OPNsense's syslog (RFC 5424): the envelope is read
+            // and recorded in `reading`.
             format!(
-                "{}.000      0 10.0.0.6 TCP_DENIED/403 3900 CONNECT www.bet365.com:443 - HIER_NONE/- -",
+                "<13>1 {d}T10:01:05Z opnsense.local (squid-1) 4242 - - {}.000      0 10.0.0.6 TCP_DENIED/403 3900 CONNECT www.bet365.com:443 - HIER_NONE/- -",
                 t + 60
             ),
         ],
@@ -177,7 +180,7 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
     };
     let (s1, s2) = (source(&squid), source(&forti));
     let t_forti = ms(&format!("{d}T11:15:02Z"));
-    let row = |cells: [&str; 20]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let row = |cells: [&str; 21]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
     let mut expected = vec![
         row([
             &(t * 1000 + 250).to_string(),
@@ -200,6 +203,7 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
             &s1,
             "1",
             "true",
+            "null",
         ]),
         row([
             &((t + 60) * 1000).to_string(),
@@ -222,6 +226,7 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
             &s1,
             "2",
             "false",
+            "syslog RFC 5424 host opnsense.local tag (squid-1); time from the line",
         ]),
         row([
             &t_forti.to_string(),
@@ -244,6 +249,7 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
             &s2,
             "1",
             "true",
+            "null",
         ]),
     ];
     expected.sort_by(|a, b| (&a[17], &a[18]).cmp(&(&b[17], &b[18])));

@@ -41,7 +41,7 @@ pub fn detect(head: &[u8], cx: &FileContext) -> Detection {
         .into_iter()
         .filter(|f| f.detectable())
         .map(|f| {
-            let mut p = f.begin(cx);
+            let mut p = super::envelope::begin(f, cx);
             let mut events = 0usize;
             let mut ok = 0usize;
             for (n, l) in lines.iter().enumerate() {

@@ -13,6 +13,7 @@ pub mod asa;
 pub mod clf;
 pub mod csv;
 pub mod detect;
+pub mod envelope;
 pub mod fortigate;
 pub mod juniper;
 pub mod kv;
@@ -148,6 +149,31 @@ pub trait LineParser: Send + Sync {
     /// The time (UTC ms) a line starts with, when it has a readable one, even
     /// if the line did not parse: quarantined lines age out with it.
     fn leading_time(&self, line: &str) -> Option<i64>;
+
+    /// How the last line read as an event was read, when not plainly by
+    /// the format's own layout: the syslog envelope it came in (host, tag,
+    /// which time was used; see [`envelope`]), or the layout that read a
+    /// W3C line its header did not fit. `None` for a plain line.
+    fn reading(&self) -> Option<&str> {
+        None
+    }
+
+    /// Parses a line that came inside a syslog message whose header time is
+    /// `header_ms` (UTC ms): the result, and whether an event's time is the
+    /// line's own (true) or the header's (false). The default reads the
+    /// line as [`LineParser::parse`] does; a reader whose lines may lack a
+    /// time of their own takes the header's.
+    ///
+    /// # Errors
+    /// As [`LineParser::parse`].
+    fn parse_enveloped<'a>(
+        &mut self,
+        line: &'a str,
+        number: u64,
+        _header_ms: Option<i64>,
+    ) -> Result<(Parsed<'a>, bool), Reason> {
+        self.parse(line, number).map(|p| (p, true))
+    }
 }
 
 /// A log format the tool reads.
@@ -233,6 +259,7 @@ pub fn method_name(m: &str) -> &'static str {
         .unwrap_or("OTHER")
 }
 
+#[cfg(test)]
 #[cfg(test)]
 mod testdata;
 #[cfg(test)]

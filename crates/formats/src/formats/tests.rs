@@ -86,3 +86,298 @@ proptest::proptest! {
         }
     }
 }
+
+/// Issue 27, "done when": every web or firewall sample in `tests/data` (the
+/// shared samples with a licence to copy; not identity, DNS or fuzz inputs)
+/// is detected through the syslog envelope, as ingest does, and read with
+/// at least one event; every line is an event, a line of the format that is
+/// not one, or a refusal whose reason says what the line was (`blank line`
+/// as ingest words it). Counts per file, computed by hand from the files.
+#[test]
+fn every_sample_is_detected_and_every_line_accounted_for() {
+    use crate::formats::{FileContext, Parsed, detect, envelope, testdata::data_dir};
+    // (file, reader, lines, events, not events, refused)
+    let expect: [(&str, &str, usize, usize, usize, usize); 34] = [
+        ("apache-clf/crowdsec_apache2-logs.log", "common", 9, 7, 0, 2),
+        (
+            "apache-clf/lnav_logfile_access_log.0.log",
+            "common",
+            3,
+            3,
+            0,
+            0,
+        ),
+        (
+            "apache-clf/lnav_logfile_access_log.1.log",
+            "common",
+            1,
+            1,
+            0,
+            0,
+        ),
+        (
+            "cisco-asa/beats_x-pack_cisco_asa_test_asa_EXCERPT_first26.log",
+            "cisco-asa",
+            26,
+            24,
+            2,
+            0,
+        ),
+        (
+            "cisco-asa/logstash-patterns-core_firewalls_spec_EXTRACT.log",
+            "cisco-asa",
+            1,
+            1,
+            0,
+            0,
+        ),
+        (
+            "fortigate/beats_x-pack_fortinet_firewall_traffic.log",
+            "fortigate",
+            13,
+            13,
+            0,
+            0,
+        ),
+        (
+            "fortigate/beats_x-pack_fortinet_firewall_utm_webfilter_EXCERPT.log",
+            "fortigate",
+            7,
+            7,
+            0,
+            0,
+        ),
+        (
+            "iptables/beats_filebeat_iptables_geo.log",
+            "netfilter",
+            1,
+            1,
+            0,
+            0,
+        ),
+        (
+            "iptables/crowdsec_iptables-logs.log",
+            "netfilter",
+            4,
+            4,
+            0,
+            0,
+        ),
+        (
+            "iptables/crowdsec_iptables-scan-multi-port.log",
+            "netfilter",
+            49,
+            49,
+            0,
+            0,
+        ),
+        (
+            "iptables/crowdsec_proxmox-iptables.log",
+            "netfilter",
+            10,
+            10,
+            0,
+            0,
+        ),
+        ("iptables/crowdsec_unifi-logs.log", "netfilter", 4, 3, 0, 1),
+        (
+            "iptables/logstash-patterns-core_firewalls_spec_EXTRACT.log",
+            "netfilter",
+            5,
+            5,
+            0,
+            0,
+        ),
+        (
+            "juniper/beats_x-pack_juniper_srx_utm.log",
+            "juniper-srx",
+            12,
+            11,
+            1,
+            0,
+        ),
+        (
+            "panos/beats_x-pack_panw_pan_inc_threat_EXCERPT_first17.log",
+            "panos",
+            17,
+            17,
+            0,
+            0,
+        ),
+        (
+            "panos/beats_x-pack_panw_pan_inc_traffic_EXCERPT_first10.log",
+            "panos",
+            10,
+            10,
+            0,
+            0,
+        ),
+        ("pfsense/crowdsec_pf-logs.log", "pfsense", 9, 9, 0, 0),
+        (
+            "pfsense/crowdsec_pfsense-rfc5424-filterlog.log",
+            "pfsense",
+            5,
+            4,
+            0,
+            1,
+        ),
+        (
+            "pfsense/integrations_pfsense_test-pfsense-bsd.log",
+            "pfsense",
+            19,
+            19,
+            0,
+            0,
+        ),
+        (
+            "sophos/beats_x-pack_sophos_xg_cfilter.log",
+            "sophos",
+            10,
+            8,
+            0,
+            2,
+        ),
+        (
+            "sophos/integrations_sophos_utm_test-sophos-utm-http.log",
+            "sophos",
+            10,
+            8,
+            0,
+            2,
+        ),
+        (
+            "sophos/integrations_sophos_xg_test-xg-cfilter-new_EXCERPT_first5.log",
+            "sophos",
+            5,
+            5,
+            0,
+            0,
+        ),
+        (
+            "squid/beats_x-pack_squid_access1.log",
+            "squid",
+            100,
+            100,
+            0,
+            0,
+        ),
+        (
+            "squid/integrations_squid_test-access-extensive.log",
+            "squid",
+            11,
+            11,
+            0,
+            0,
+        ),
+        (
+            "w3c/azure-sentinel_SymantecProxySG_SyslogMessage_EXCERPT.log",
+            "proxysg",
+            8,
+            8,
+            0,
+            0,
+        ),
+        (
+            "w3c/integrations_proxysg_test-proxy-bcreportermain_v1.log",
+            "proxysg",
+            1,
+            1,
+            0,
+            0,
+        ),
+        (
+            "w3c/integrations_proxysg_test-proxy-bcreportermainv1.log",
+            "proxysg",
+            5,
+            5,
+            0,
+            0,
+        ),
+        ("w3c/lnav_logfile_w3c.0.log", "w3c", 5, 1, 4, 0),
+        ("w3c/lnav_logfile_w3c.1.log", "w3c", 7, 1, 6, 0),
+        ("w3c/lnav_logfile_w3c.2.log", "w3c", 22, 14, 8, 0),
+        ("w3c/lnav_logfile_w3c.3.log", "w3c", 10, 2, 4, 4),
+        ("w3c/lnav_logfile_w3c.5.log", "w3c", 2, 1, 1, 0),
+        ("w3c/lnav_logfile_w3c.6.log", "w3c", 5, 1, 4, 0),
+        (
+            "zscaler/integrations_zscaler_zia_web_test-web.log",
+            "zscaler",
+            6,
+            5,
+            0,
+            1,
+        ),
+    ];
+    let also = [
+        ("panos/crowdsec_palo-alto-threat.log", "panos"),
+        ("w3c/lnav_logfile_w3c.4.log", "w3c"),
+        ("w3c/lnav_logfile_w3c_big.0.log", "w3c"),
+    ];
+    // Refusals and what each says the line was.
+    let words = [
+        "Apache error-log line",
+        "syslog message of `sshd`",
+        "blank line",
+        "a Sophos record",
+        "no client address: c-ip (or source) is `-`",
+        "time `Thu Aug 29 09:20:35 2022`",
+    ];
+    let cx = FileContext {
+        tz: chrono_tz::UTC,
+        ..Default::default()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (rel, reader, lines, events, skips, refused) in expect {
+        let text = std::fs::read_to_string(data_dir().join(rel)).unwrap();
+        let format = match detect::detect(text.as_bytes(), &cx) {
+            detect::Detection::Found(f, _) => f,
+            _ => panic!("{rel}: not detected"),
+        };
+        assert_eq!(format.name(), reader, "{rel}");
+        let mut p = envelope::begin(format, &cx);
+        let (mut ev, mut sk, mut re, mut n) = (0, 0, 0, 0);
+        for (i, raw) in text.split('\n').enumerate() {
+            if i + 1 == text.split('\n').count() && raw.is_empty() {
+                break;
+            }
+            n += 1;
+            let line = raw.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                re += 1;
+                continue;
+            }
+            match p.parse(line, i as u64 + 1) {
+                Ok(Parsed::Event(_)) => ev += 1,
+                Ok(Parsed::Skip(_)) => sk += 1,
+                Err(reason) => {
+                    re += 1;
+                    let word = words.iter().find(|w| reason.contains(*w));
+                    assert!(word.is_some(), "{rel} line {}: {reason}", i + 1);
+                }
+            }
+        }
+        assert_eq!((n, ev, sk, re), (lines, events, skips, refused), "{rel}");
+        assert_eq!(ev + sk + re, n, "{rel}");
+        seen.insert(rel.to_string());
+    }
+    for (rel, reader) in also {
+        let text = std::fs::read_to_string(data_dir().join(rel)).unwrap();
+        assert!(
+            matches!(detect::detect(text.as_bytes(), &cx), detect::Detection::Found(f, _) if f.name() == reader),
+            "{rel}"
+        );
+        seen.insert(rel.to_string());
+    }
+    // Every web or firewall sample in tests/data is listed above.
+    for dir in std::fs::read_dir(data_dir()).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if !dir.is_dir() || ["identity", "dns", "fuzz"].contains(&name.as_str()) {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let rel = format!("{name}/{}", f.unwrap().file_name().to_string_lossy());
+            assert!(seen.contains(&rel), "{rel} is not checked");
+        }
+    }
+}

@@ -17,21 +17,31 @@ pub fn month(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// A Common Log Format time, `08/Jun/2020:06:49:01 +0000`, as UTC ms.
+/// A Common Log Format time, `08/Jun/2020:06:49:01 +0000`, as UTC ms. The
+/// seconds may carry a fraction, kept to the millisecond
+/// (`06:49:01.123 +0000`: Apache's `%{%d/%b/%Y:%H:%M:%S}t.%{msec_frac}t %z`,
+/// mod_log_config "Custom Log Formats").
 pub fn clf_time(s: &str) -> Option<i64> {
     let (local, zone) = s.split_once(' ')?;
     let mut p = local.split([':', '/']);
     let d: u32 = p.next()?.parse().ok()?;
     let mo = month(p.next()?)?;
     let y: i32 = p.next()?.parse().ok()?;
-    let (h, mi, se): (u32, u32, u32) = (
-        p.next()?.parse().ok()?,
-        p.next()?.parse().ok()?,
-        p.next()?.parse().ok()?,
-    );
+    let (h, mi): (u32, u32) = (p.next()?.parse().ok()?, p.next()?.parse().ok()?);
+    let sec = p.next()?;
+    let (se, frac) = sec.split_once('.').unwrap_or((sec, ""));
+    if p.next().is_some() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let se: u32 = se.parse().ok()?;
+    let milli: i64 = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |a, b| a * 10 + i64::from(b - b'0'));
     let naive = chrono::NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_opt(h, mi, se)?;
     let off = offset_seconds(zone)?;
-    let ms = (naive.and_utc().timestamp() - i64::from(off)) * 1000;
+    let ms = (naive.and_utc().timestamp() - i64::from(off)) * 1000 + milli;
     plausible(ms)
 }
 

@@ -91,6 +91,13 @@ pub fn quoted(s: &str) -> Option<(Cow<'_, str>, &str)> {
 /// # Errors
 /// A reason naming the part that does not fit.
 pub fn parse_line(line: &str) -> Result<RawEvent<'_>, Reason> {
+    // Apache's error log: `[Thu Oct 13 12:24:49.880562 2022] [module:level] ...`.
+    if line.starts_with('[') && line.contains("] [") {
+        return Err(
+            "an Apache error-log line (`[date] [module:level] ...`), not an access-log request"
+                .into(),
+        );
+    }
     let open = line
         .find(" [")
         .ok_or("no `[day/Mon/year:HH:MM:SS +zone]` time: not a Common Log Format line")?;

@@ -92,3 +92,56 @@ fn common_and_combined_lines_read_exactly() {
         ("pc-042.council.local", "x.com", "CONNECT")
     );
 }
+
+/// Item 3 of issue 27: Common Log Format times with milliseconds keep them;
+/// Apache error-log lines are refused as what they are (crowdsec's sample).
+#[test]
+fn clf_times_with_milliseconds_keep_them() {
+    use crate::formats::testdata::{ms, read_all, sample};
+    let r = read_all(
+        &crate::formats::clf::Common,
+        "10.0.0.5 - CORP\\jsmith [10/Nov/2026:09:15:02.123 +0000] \"GET http://www.facebook.com/ HTTP/1.1\" 200 5120\n\
+         10.0.0.5 - - [10/Nov/2026:09:15:02.5 +0100] \"GET http://www.facebook.com/ HTTP/1.1\" 200 5120\n\
+         10.0.0.5 - - [10/Nov/2026:09:15:02.1x +0000] \"GET / HTTP/1.1\" 200 1\n",
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host_name(),
+            e.status,
+            e.bytes,
+            e.denied
+        ),
+        (
+            ms("2026-11-10T09:15:02.123Z"),
+            "10.0.0.5",
+            Some("CORP\\jsmith"),
+            "www.facebook.com",
+            200,
+            5120,
+            false
+        )
+    );
+    assert_eq!(
+        r[1].clone().unwrap().unwrap().ts_ms,
+        ms("2026-11-10T08:15:02.500Z")
+    );
+    assert_eq!(
+        r[2],
+        Err("time is not `dd/Mon/yyyy:HH:MM:SS +zzzz`".to_string())
+    );
+    let r = read_all(
+        &crate::formats::clf::Common,
+        &sample("apache-clf/crowdsec_apache2-logs.log"),
+    );
+    assert_eq!(
+        r[7],
+        Err(
+            "an Apache error-log line (`[date] [module:level] ...`), not an access-log request"
+                .to_string()
+        )
+    );
+}

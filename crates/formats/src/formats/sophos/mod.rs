@@ -13,7 +13,11 @@
 //!   India (+05:30, Sophos' convention), `CET`/`CEST` +01:00/+02:00; any
 //!   other abbreviation, and UTM times, are read in the source time zone.
 //! - Values may be unquoted with spaces (pre-18.5); see [`super::kv`].
-//! - A line with no date at all is quarantined with that reason.
+//! - A line with no date at all is quarantined with that reason, unless it
+//!   came inside a syslog message: then it takes the header's time
+//!   ([`super::envelope`]).
+//! - A `domain=` holding a space (an unquoted value run into the next
+//!   words) is no host name: the host is then the `url=`'s.
 
 use std::borrow::Cow;
 
@@ -93,6 +97,34 @@ impl SophosParser {
 
 impl LineParser for SophosParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
+        self.read(line, None).map(|(p, _)| p)
+    }
+
+    fn parse_enveloped<'a>(
+        &mut self,
+        line: &'a str,
+        _number: u64,
+        header_ms: Option<i64>,
+    ) -> Result<(Parsed<'a>, bool), Reason> {
+        self.read(line, header_ms)
+    }
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(*self)
+    }
+    fn leading_time(&self, line: &str) -> Option<i64> {
+        self.time(line, &pairs(line)).ok()
+    }
+}
+
+impl SophosParser {
+    /// Reads a line; `header_ms` is the time of the syslog header it came
+    /// in, taken when the line has none. The event, and whether its time
+    /// is the line's own.
+    fn read<'a>(
+        &self,
+        line: &'a str,
+        header_ms: Option<i64>,
+    ) -> Result<(Parsed<'a>, bool), Reason> {
         let p = pairs(line);
         if p.len() < 3 {
             return Err("fewer than 3 key=value pairs: not a Sophos log line".into());
@@ -105,7 +137,17 @@ impl LineParser for SophosParser {
                 "no device_name=, log_id=, log_type= or sys=: not a Sophos log line".into(),
             );
         }
-        let ts_ms = self.time(line, &p)?;
+        let (ts_ms, own_time) = match (self.time(line, &p), header_ms) {
+            (Ok(t), _) => (t, true),
+            (Err(_), Some(h))
+                if !p
+                    .iter()
+                    .any(|(k, _)| ["timestamp", "date", "time"].contains(k)) =>
+            {
+                (h, false)
+            }
+            (Err(r), _) => return Err(r),
+        };
         let borrowed = |keys: &[&str]| -> Option<&'a str> {
             keys.iter().find_map(|k| {
                 p.iter()
@@ -116,51 +158,74 @@ impl LineParser for SophosParser {
                     })
             })
         };
-        let client =
-            borrowed(&["src_ip", "srcip"]).ok_or("Sophos line has no src_ip= or srcip=")?;
+        let what = || {
+            let kind = [
+                "log_type",
+                "log_component",
+                "log_subtype",
+                "name",
+                "function",
+            ]
+            .iter()
+            .filter_map(|k| get(&p, k).map(|v| format!("{k}=\"{v}\"")))
+            .collect::<Vec<_>>();
+            if kind.is_empty() {
+                String::from("a Sophos record")
+            } else {
+                format!("a Sophos record {}", kind.join(" "))
+            }
+        };
+        let client = borrowed(&["src_ip", "srcip"]).ok_or_else(|| {
+            Cow::Owned(format!(
+                "{} with no src_ip= or srcip=: not a client's web request",
+                what()
+            ))
+        })?;
         let num = |keys: &[&str]| {
             keys.iter()
                 .find_map(|k| get(&p, k).and_then(|v| v.parse::<u64>().ok()))
         };
         let url = get(&p, "url").cloned().unwrap_or(Cow::Borrowed(""));
-        let host: Cow<'a, str> = match get(&p, "domain") {
+        let host: Cow<'a, str> = match get(&p, "domain").filter(|d| !d.contains(' ')) {
             Some(d) => d.clone(),
             None => match url_host(&url) {
                 Some(h) if url.contains("://") => Cow::Owned(h.to_string()),
                 _ => get(&p, "dst_ip")
                     .or(get(&p, "dstip"))
                     .cloned()
-                    .ok_or("Sophos line has no url=, domain= or dst_ip=")?,
+                    .ok_or_else(|| {
+                        Cow::Owned(format!(
+                            "{} with no url=, domain= or dst_ip=: no site to attribute",
+                            what()
+                        ))
+                    })?,
             },
         };
         let action = borrowed(&["log_subtype", "action"]);
         let user = get(&p, "user_name").or(get(&p, "user")).cloned();
-        Ok(Parsed::Event(RawEvent {
-            ts_ms,
-            elapsed_ms: None,
-            client_ip: client,
-            user,
-            method: borrowed(&["method"]).unwrap_or(""),
-            status: num(&["httpresponsecode", "statuscode"])
-                .and_then(|s| u16::try_from(s).ok())
-                .unwrap_or(0),
-            bytes: num(&["recv_bytes", "size"]).unwrap_or(0),
-            bytes_out: num(&["sent_bytes"]),
-            url,
-            host: Some(host),
-            dst_port: num(&["dst_port", "dstport"]).and_then(|p| u16::try_from(p).ok()),
-            action,
-            denied: action.is_some_and(|a| {
-                let a = a.to_ascii_lowercase();
-                a == "denied" || a == "block" || a == "blocked" || a == "deny"
+        Ok((
+            Parsed::Event(RawEvent {
+                ts_ms,
+                elapsed_ms: None,
+                client_ip: client,
+                user,
+                method: borrowed(&["method"]).unwrap_or(""),
+                status: num(&["httpresponsecode", "statuscode"])
+                    .and_then(|s| u16::try_from(s).ok())
+                    .unwrap_or(0),
+                bytes: num(&["recv_bytes", "size"]).unwrap_or(0),
+                bytes_out: num(&["sent_bytes"]),
+                url,
+                host: Some(host),
+                dst_port: num(&["dst_port", "dstport"]).and_then(|p| u16::try_from(p).ok()),
+                action,
+                denied: action.is_some_and(|a| {
+                    let a = a.to_ascii_lowercase();
+                    a == "denied" || a == "block" || a == "blocked" || a == "deny"
+                }),
             }),
-        }))
-    }
-    fn fork(&self) -> Box<dyn LineParser> {
-        Box::new(*self)
-    }
-    fn leading_time(&self, line: &str) -> Option<i64> {
-        self.time(line, &pairs(line)).ok()
+            own_time,
+        ))
     }
 }
 

@@ -98,3 +98,64 @@ fn sophos_xg_sfos_and_utm_lines_read_exactly() {
         .starts_with("Sophos line with no date")
     );
 }
+
+/// Items 1 and 3 of issue 27: a `domain=` holding a space takes the host
+/// from `url=`; a line with no date of its own inside a syslog message takes
+/// the header's time, and says so; refusals say what the record was.
+#[test]
+fn sophos_domain_with_a_space_and_a_dateless_line_in_syslog() {
+    use crate::formats::sophos::Sophos;
+    use crate::formats::testdata::{ms, read_all, sample};
+    let r = read_all(
+        &Sophos,
+        r#"device="SFW" date=2026-11-10 time=09:15:02 timezone="GMT" device_name="XG230" log_id=050901616001 log_type="Content Filtering" log_component="HTTP" log_subtype="Allowed" user_name="jsmith" src_ip=10.0.0.5 url=https://www.facebook.com/groups/x domain=www.facebook.com Social Networking sent_bytes=420 recv_bytes=5120"#,
+    );
+    let e = r[0].clone().unwrap().unwrap();
+    assert_eq!(
+        (
+            e.ts_ms,
+            e.client_ip,
+            e.user.as_deref(),
+            e.host_name(),
+            e.bytes,
+            e.bytes_out,
+            e.action,
+            e.denied
+        ),
+        (
+            ms("2026-11-10T09:15:02Z"),
+            "10.0.0.5",
+            Some("jsmith"),
+            "www.facebook.com",
+            5120,
+            Some(420),
+            Some("Allowed"),
+            false
+        )
+    );
+    let cx = crate::formats::FileContext {
+        tz: chrono_tz::UTC,
+        ..Default::default()
+    };
+    let mut p = crate::formats::envelope::begin(&Sophos, &cx);
+    let line = r#"<30>1 2026-11-10T09:15:03Z xg230 - - - - device_name="XG230" log_type="Content Filtering" log_subtype="Denied" src_ip=10.0.0.6 url="http://bet.example/" user_name="aturner""#;
+    let Ok(crate::formats::Parsed::Event(e)) = p.parse(line, 1) else {
+        panic!("not read")
+    };
+    assert_eq!(
+        (e.ts_ms, e.client_ip, e.host_name(), e.denied),
+        (ms("2026-11-10T09:15:03Z"), "10.0.0.6", "bet.example", true)
+    );
+    assert_eq!(
+        p.reading(),
+        Some("syslog RFC 5424 host xg230 tag -; time from the syslog header")
+    );
+    let r = read_all(
+        &Sophos,
+        &sample("sophos/integrations_sophos_utm_test-sophos-utm-http.log"),
+    );
+    assert_eq!(
+        r[2],
+        Err("a Sophos record function=\"fileextension_scan\" with no src_ip= or srcip=: not a client's web request".to_string())
+    );
+}

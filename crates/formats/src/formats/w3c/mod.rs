@@ -9,8 +9,14 @@
 //! without a `#Fields:` line, see [`ProxySg`]).
 //!
 //! - The layout comes from the `#Fields:` header in force, which may change
-//!   mid-file; a line that does not have that header's number of fields is
-//!   quarantined with both counts and the header's line number.
+//!   mid-file. A line that does not have that header's number of fields
+//!   (excerpts concatenated under a later header, a ProxySG line with a
+//!   field its header omits), or comes before any header (an IIS excerpt),
+//!   is read with the one layout that fits its number of fields and the
+//!   shapes of its values, among the file's earlier headers and the
+//!   vendors' default layouts ([`layouts`]); which one read it is recorded
+//!   ([`LineParser::reading`]). A line no layout fits, or two do, is
+//!   quarantined saying so: never a guess.
 //! - `date time` are UTC unless a `#GMT-Offset:` directive says otherwise;
 //!   a `time` without `date` takes the date of the `#Date:` directive.
 //! - Values may be quoted (ProxySG), with spaces and `;` inside; `-` is empty.
@@ -24,16 +30,20 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{FileContext, LineParser, LogFormat, Parsed, RawEvent, Reason, url_host};
 
+pub mod layouts;
+
 /// The W3C extended reader (layout from `#Fields:`).
 pub struct W3c;
 
-/// Blue Coat / Symantec ProxySG `bcreportermain_v1`, written without a
-/// `#Fields:` line: the W3C reader with that layout preset. Extra trailing
-/// fields (custom additions) are allowed.
+/// Blue Coat / Symantec ProxySG access logs written without a `#Fields:`
+/// line: `bcreportermain_v1` (its 25-field list, extra trailing fields
+/// allowed as custom additions; or its 35- or 42-field lists) and `main`,
+/// each line read with the one of those layouts its values fit
+/// ([`layouts::proxysg`]).
 pub struct ProxySg;
 
-/// The `bcreportermain_v1` fields (ProxySG Access Log Formats reference).
-pub const BCREPORTERMAIN_V1: &str = "date time time-taken c-ip cs-username cs-auth-group x-exception-id sc-filter-result cs-categories cs(Referer) sc-status s-action cs-method rs(Content-Type) cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs-uri-extension cs(User-Agent) s-ip sc-bytes cs-bytes x-virus-id";
+/// The 25-field `bcreportermain_v1` fields (ProxySG Access Log Formats reference).
+pub const BCREPORTERMAIN_V1: &str = layouts::BCREPORTERMAIN_V1_25;
 
 impl LogFormat for W3c {
     fn name(&self) -> &'static str {
@@ -61,7 +71,7 @@ impl LogFormat for ProxySg {
         "proxysg"
     }
     fn description(&self) -> &'static str {
-        "Blue Coat / Symantec ProxySG bcreportermain_v1 access log, written without #Fields: (a log with #Fields: is `w3c`)"
+        "Blue Coat / Symantec ProxySG bcreportermain_v1 (25, 35 or 42 fields) or main access log, written without #Fields: (a log with #Fields: is `w3c`); Broadcom Access Log Formats, Default Formats"
     }
     fn sample(&self) -> &'static str {
         r#"2020-05-01 22:22:53 1 10.0.0.5 jsmith - - OBSERVED "Social Networking" - 200 TCP_HIT GET text/html https www.facebook.com 443 / - - "Mozilla/5.0" 10.0.0.2 1008 289 -"#
@@ -91,7 +101,7 @@ const DIRECTIVES: [&str; 9] = [
 ];
 
 /// What each needed field's column is, for the header in force.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Layout {
     names: Vec<String>,
     tabs: bool,
@@ -119,53 +129,103 @@ struct Layout {
     destination: Option<usize>,
 }
 
+/// How many of a file's earlier `#Fields:` headers are kept to read lines
+/// that follow them under a later one.
+const EARLIER: usize = 8;
+
 #[derive(Debug, Clone, Default)]
 struct W3cParser {
     layout: Option<Layout>,
+    /// The file's earlier `#Fields:` layouts, latest last.
+    earlier: Vec<Layout>,
+    /// Which layout read the last event, when not the header in force.
+    read_as: Option<Cow<'static, str>>,
     date: Option<NaiveDate>,
     offset_s: i64,
     preset: bool,
     tz: chrono_tz::Tz,
 }
 
+/// The layouts of the vendors' defaults, ready to read with: IIS's, and
+/// ProxySG's.
+fn known(which: &'static [layouts::Known]) -> Vec<(&'static str, Layout)> {
+    which
+        .iter()
+        .map(|k| (k.name.as_str(), layout_of(&k.fields, 0)))
+        .collect()
+}
+
+fn iis_layouts() -> &'static [(&'static str, Layout)] {
+    static L: std::sync::OnceLock<Vec<(&'static str, Layout)>> = std::sync::OnceLock::new();
+    L.get_or_init(|| known(layouts::iis()))
+}
+
+fn proxysg_layouts() -> &'static [(&'static str, Layout)] {
+    static L: std::sync::OnceLock<Vec<(&'static str, Layout)>> = std::sync::OnceLock::new();
+    L.get_or_init(|| known(layouts::proxysg()))
+}
+
+/// Whether the values `v` fit `l`: as many, each of its field's shape.
+fn fits_shapes(l: &Layout, v: &[&str]) -> bool {
+    l.names
+        .iter()
+        .zip(v)
+        .all(|(n, x)| layouts::shape_fits(n, x))
+}
+
+/// The layout a `#Fields:` value (`spec`, from line `line`) declares:
+/// tab-separated when it holds a tab (ISA/TMG), else space-separated.
+fn layout_of(spec: &str, line: u64) -> Layout {
+    let tabs = spec.contains('\t');
+    let names: Vec<String> = if tabs {
+        spec.split('\t')
+            .map(|n| n.trim().to_ascii_lowercase())
+            .collect()
+    } else {
+        spec.split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let find = |cands: &[&str]| names.iter().position(|n| cands.contains(&n.as_str()));
+    Layout {
+        tabs,
+        line,
+        date: find(&["date", "date-local"]),
+        time: find(&["time", "time-local"]),
+        local: names.iter().any(|n| n == "time-local" || n == "date-local"),
+        client: find(&["c-ip", "original client ip", "client ip"]),
+        user: find(&["cs-username", "username", "cs-userdn"]),
+        method: find(&["cs-method", "s-operation"]),
+        uri: find(&["cs-uri", "cs(uri)"]),
+        uri_stem: find(&["cs-uri-stem", "cs-uri-path"]),
+        uri_query: find(&["cs-uri-query"]),
+        uri_scheme: find(&["cs-uri-scheme"]),
+        host: find(&["cs-host", "r-host", "cs(host)", "destination name"]),
+        port: find(&["cs-uri-port", "r-port"]),
+        status: find(&["sc-status", "status"]),
+        sc_bytes: find(&["sc-bytes", "bytes received"]),
+        cs_bytes: find(&["cs-bytes", "bytes sent"]),
+        time_taken: find(&["time-taken"]),
+        action: find(&["s-action", "action"]),
+        filter: find(&["sc-filter-result"]),
+        source: find(&["source"]),
+        destination: find(&["destination"]),
+        names,
+    }
+}
+
 impl W3cParser {
     fn set_fields(&mut self, spec: &str, line: u64) {
-        let tabs = spec.contains('\t');
-        let names: Vec<String> = if tabs {
-            spec.split('\t')
-                .map(|n| n.trim().to_ascii_lowercase())
-                .collect()
-        } else {
-            spec.split_whitespace()
-                .map(str::to_ascii_lowercase)
-                .collect()
-        };
-        let find = |cands: &[&str]| names.iter().position(|n| cands.contains(&n.as_str()));
-        self.layout = Some(Layout {
-            tabs,
-            line,
-            date: find(&["date", "date-local"]),
-            time: find(&["time", "time-local"]),
-            local: names.iter().any(|n| n == "time-local" || n == "date-local"),
-            client: find(&["c-ip", "original client ip", "client ip"]),
-            user: find(&["cs-username", "username", "cs-userdn"]),
-            method: find(&["cs-method", "s-operation"]),
-            uri: find(&["cs-uri", "cs(uri)"]),
-            uri_stem: find(&["cs-uri-stem", "cs-uri-path"]),
-            uri_query: find(&["cs-uri-query"]),
-            uri_scheme: find(&["cs-uri-scheme"]),
-            host: find(&["cs-host", "r-host", "cs(host)", "destination name"]),
-            port: find(&["cs-uri-port", "r-port"]),
-            status: find(&["sc-status", "status"]),
-            sc_bytes: find(&["sc-bytes", "bytes received"]),
-            cs_bytes: find(&["cs-bytes", "bytes sent"]),
-            time_taken: find(&["time-taken"]),
-            action: find(&["s-action", "action"]),
-            filter: find(&["sc-filter-result"]),
-            source: find(&["source"]),
-            destination: find(&["destination"]),
-            names,
-        });
+        if let Some(old) = self.layout.take()
+            && !self.preset
+        {
+            self.earlier.retain(|e| e.names != old.names);
+            self.earlier.push(old);
+            if self.earlier.len() > EARLIER {
+                self.earlier.remove(0);
+            }
+        }
+        self.layout = Some(layout_of(spec, line));
         self.preset = false;
     }
 
@@ -193,7 +253,8 @@ impl W3cParser {
 }
 
 /// Splits a data line into values: on tabs for a tab-separated header,
-/// else on runs of spaces, keeping `"quoted values"` whole (quotes removed).
+/// else on runs of spaces, keeping `"quoted values"` whole (quotes removed;
+/// a doubled quote inside is part of the value).
 fn values(line: &str, tabs: bool) -> Vec<&str> {
     if tabs {
         return line.split('\t').collect();
@@ -209,8 +270,20 @@ fn values(line: &str, tabs: bool) -> Vec<&str> {
             break;
         }
         if b[i] == b'"' {
+            // A quote inside a quoted value is doubled (`""`), as IIS
+            // Advanced Logging writes it; the value keeps both.
             let start = i + 1;
-            let end = line[start..].find('"').map_or(b.len(), |k| start + k);
+            let mut end = start;
+            while end < b.len() {
+                if b[end] == b'"' {
+                    if b.get(end + 1) == Some(&b'"') {
+                        end += 2;
+                        continue;
+                    }
+                    break;
+                }
+                end += 1;
+            }
             out.push(&line[start..end]);
             i = end + 1;
         } else {
@@ -266,31 +339,136 @@ impl LineParser for W3cParser {
                 "W3C header line (#Fields:, #Date:, #Software: ...): not an event",
             ));
         }
-        let Some(l) = &self.layout else {
-            return Err("W3C line before any #Fields: header: its layout is unknown".into());
-        };
-        let v = values(line, l.tabs);
-        let fits = if self.preset {
-            v.len() >= l.names.len()
-        } else {
-            v.len() == l.names.len()
-        };
-        if !fits {
-            return Err(Cow::Owned(if self.preset {
-                format!(
-                    "ProxySG line has {} fields, bcreportermain_v1 has {}",
-                    v.len(),
-                    l.names.len()
-                )
+        self.read_as = None;
+        if let Some(l) = &self.layout {
+            let v = values(line, l.tabs);
+            let fits = if self.preset {
+                v.len() >= l.names.len() && fits_shapes(l, &v)
             } else {
-                format!(
-                    "W3C line has {} fields, the #Fields header in force at line {} has {}",
-                    v.len(),
+                v.len() == l.names.len()
+            };
+            if fits {
+                return self.read(l, &v);
+            }
+        }
+        let found = self.other_layouts(line)?;
+        let mut reads = Vec::with_capacity(found.len());
+        for (layout, _) in &found {
+            reads.push(self.read(layout, &values(line, layout.tabs)));
+        }
+        // Two layouts that read the line alike (they differ only in fields
+        // the reader leaves out, or that are `-` here) are no guess.
+        if reads.iter().any(|r| r != &reads[0]) {
+            return Err(Cow::Owned(format!(
+                "W3C line of {} fields that fits more than one layout, read differently by each ({}): refused rather than guessed",
+                values(line, found[0].0.tabs).len(),
+                found
+                    .iter()
+                    .map(|(_, name)| name.as_ref())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+        let read = reads.swap_remove(0)?;
+        let mut names = found.into_iter().map(|(_, name)| name);
+        let first = names.next().expect("a layout");
+        let others: Vec<Cow<'static, str>> = names.collect();
+        self.read_as = Some(if others.is_empty() {
+            first
+        } else {
+            Cow::Owned(format!(
+                "{first} (as {}, which read it alike)",
+                others.join(", ")
+            ))
+        });
+        Ok(read)
+    }
+
+    fn fork(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
+    fn has_directives(&self) -> bool {
+        !self.preset
+    }
+
+    fn observe(&mut self, line: &str, number: u64) {
+        self.directive(line, number);
+    }
+
+    fn leading_time(&self, line: &str) -> Option<i64> {
+        let mut v = line.split([' ', '\t']);
+        let (d, t) = (v.next()?, v.next()?);
+        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
+        let time = NaiveTime::parse_from_str(t, "%H:%M:%S%.f").ok()?;
+        super::time::plausible(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
+    }
+
+    fn reading(&self) -> Option<&str> {
+        self.read_as.as_deref()
+    }
+}
+
+impl W3cParser {
+    /// The layouts other than the header in force that `line` fits, and
+    /// their names: among the file's earlier headers and the IIS and
+    /// ProxySG defaults (IIS's only under a `#Fields:` header or before any;
+    /// ProxySG's only under a header or in a headerless ProxySG log).
+    ///
+    /// # Errors
+    /// No layout fits the line.
+    fn other_layouts(&self, line: &str) -> Result<Vec<(Layout, Cow<'static, str>)>, Reason> {
+        let mut found: Vec<(Layout, Cow<'static, str>)> = Vec::new();
+        let mut consider = |l: &Layout, name: Cow<'static, str>| {
+            let v = values(line, l.tabs);
+            if v.len() == l.names.len()
+                && fits_shapes(l, &v)
+                && !found.iter().any(|(f, _)| f.names == l.names)
+            {
+                found.push((l.clone(), name));
+            }
+        };
+        if !self.preset {
+            for e in self.earlier.iter().rev() {
+                consider(
+                    e,
+                    Cow::Owned(format!(
+                        "W3C layout of the earlier #Fields header at line {}",
+                        e.line
+                    )),
+                );
+            }
+            for (name, l) in iis_layouts() {
+                consider(l, Cow::Borrowed(name));
+            }
+        }
+        if self.preset || self.layout.is_some() {
+            for (name, l) in proxysg_layouts() {
+                consider(l, Cow::Borrowed(name));
+            }
+        }
+        let n = values(line, self.layout.as_ref().is_some_and(|l| l.tabs)).len();
+        match found.len() {
+            0 => Err(Cow::Owned(match (&self.layout, self.preset) {
+                (_, true) => format!(
+                    "ProxySG line of {n} fields that no ProxySG layout fits (main, or bcreportermain_v1 of 25, 35 or 42 fields, by field count and the shapes of the values)"
+                ),
+                (None, _) => format!(
+                    "W3C line before any #Fields: header, and no default IIS layout fits its {n} fields: its layout is unknown"
+                ),
+                (Some(l), _) => format!(
+                    "W3C line has {n} fields, the #Fields header in force at line {} has {}, and neither an earlier header of the file nor a default IIS or ProxySG layout fits it",
                     l.line,
                     l.names.len()
-                )
-            }));
+                ),
+            })),
+            _ => Ok(found),
         }
+    }
+
+    /// Reads the values `v` of a data line with layout `l`.
+    fn read<'a>(&self, l: &Layout, v: &[&'a str]) -> Result<Parsed<'a>, Reason> {
+        let v = v.to_vec();
         let date = match val(&v, l.date) {
             Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map_err(|_| Cow::Owned(format!("date `{d}` is not YYYY-MM-DD")))?,
@@ -309,18 +487,10 @@ impl LineParser for W3cParser {
             super::time::plausible(naive.and_utc().timestamp_millis() - self.offset_s * 1000)
                 .ok_or("time is not between 2000 and 2100")?
         };
-        if self.preset {
-            let filter = val(&v, l.filter).unwrap_or("");
-            if !["OBSERVED", "PROXIED", "DENIED", "PASS", "BLOCKED"].contains(&filter) {
-                return Err(Cow::Owned(format!(
-                    "does not fit bcreportermain_v1: sc-filter-result (field 8) is `{filter}`, not OBSERVED, PROXIED or DENIED"
-                )));
-            }
-        }
         let (source, source_port) = val(&v, l.source).map_or(("", None), addr_port);
         let client = val(&v, l.client)
             .or((!source.is_empty()).then_some(source))
-            .ok_or("no client address (c-ip or source)")?;
+            .ok_or("no client address: c-ip (or source) is `-`, a request the server or proxy made itself (an ISA/TMG Active Cache Request, a health check), not a client's")?;
         let _ = source_port;
         let user = val(&v, l.user)
             .filter(|u| !u.eq_ignore_ascii_case("anonymous"))
@@ -395,26 +565,6 @@ impl LineParser for W3cParser {
             action,
             denied,
         }))
-    }
-
-    fn fork(&self) -> Box<dyn LineParser> {
-        Box::new(self.clone())
-    }
-
-    fn has_directives(&self) -> bool {
-        !self.preset
-    }
-
-    fn observe(&mut self, line: &str, number: u64) {
-        self.directive(line, number);
-    }
-
-    fn leading_time(&self, line: &str) -> Option<i64> {
-        let mut v = line.split([' ', '\t']);
-        let (d, t) = (v.next()?, v.next()?);
-        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?;
-        let time = NaiveTime::parse_from_str(t, "%H:%M:%S%.f").ok()?;
-        super::time::plausible(NaiveDateTime::new(date, time).and_utc().timestamp_millis())
     }
 }
 
