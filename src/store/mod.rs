@@ -53,6 +53,10 @@ pub const DEFAULT_STORE: &str = "netusage-store";
 /// syslog envelope, the W3C layout that read it).
 pub const SCHEMA_VERSION: u32 = 4;
 
+/// The oldest layout this netusage reads: a version-3 store's files lack
+/// only `reading`, which reads as null, and new files beside them carry it.
+pub const READABLE_SINCE: u32 = 3;
+
 /// `store.toml`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StoreInfo {
@@ -93,11 +97,13 @@ impl Store {
             .with_context(|| format!("cannot read {}", info_path.display()))?;
         let info: StoreInfo = toml::from_str(&text)
             .with_context(|| format!("{} is not a valid store.toml", info_path.display()))?;
-        if info.schema_version != SCHEMA_VERSION {
+        // A layout-3 store is read as it is: its files lack only the
+        // nullable `reading` column, which reads as null (`scan::read`).
+        if !(READABLE_SINCE..=SCHEMA_VERSION).contains(&info.schema_version) {
             bail!(
-                "store {} has layout version {}, this netusage reads version {SCHEMA_VERSION} (version 3 marks \
-                 address-only events in a column of their own, `user_logged`; version 4 records how a line was read, \
-                 `reading`: columns older stores lack). Fix: keep \
+                "store {} has layout version {}, this netusage reads versions {READABLE_SINCE} to {SCHEMA_VERSION} \
+                 (version 3 marks address-only events in a column of their own, `user_logged`, which older stores \
+                 lack). Fix: keep \
                  the old store read-only with the netusage that made it, and ingest the logs again into a new store \
                  (`netusage ingest --store NEW LOGS...`)",
                 root.display(),

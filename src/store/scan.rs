@@ -191,8 +191,26 @@ pub fn read_day(
             cache: false,
             ..Default::default()
         };
-        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, args)?
-            .select(columns.iter().map(|c| col(*c)).collect::<Vec<_>>());
+        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, args)?;
+        // A file of a layout-3 store has no `reading` column: it reads as
+        // null (nothing was read through an envelope or a W3C fallback).
+        let present = lf
+            .collect_schema()
+            .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
+        let mut lf = lf.select(
+            columns
+                .iter()
+                .map(|c| {
+                    if *c == crate::event::col::READING && !present.contains(c) {
+                        lit(polars::prelude::Null {})
+                            .cast(DataType::String)
+                            .alias(*c)
+                    } else {
+                        col(*c)
+                    }
+                })
+                .collect::<Vec<_>>(),
+        );
         if let Some(p) = &predicate {
             lf = lf.filter(p.clone());
         }

@@ -257,3 +257,46 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
     assert_eq!(from_polars, expected, "polars' public reader");
     assert_eq!(duckdb_rows(&store), expected, "DuckDB");
 }
+
+#[test]
+fn a_layout_3_store_reads_on_with_reading_as_null() {
+    use polars::prelude::{ParquetWriter, SerWriter};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, UTC_CONFIG).unwrap();
+    let mut lines = every(&at(0, "10:00:00"), 120, 12, "alice", "www.facebook.com");
+    lines.extend(every(&at(0, "10:00:00"), 60, 5, "bob", "x.com"));
+    let log = write_log(dir.path(), "access.log", &lines);
+    ok(&[&"ingest", &"--store", &store, &"--config", &config, &log]);
+    let before = usage_csv(&store, Some(&config));
+    // The store as version 3 wrote it: no `reading` column, layout 3.
+    for path in partition_files(&store) {
+        let mut df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
+        df = df.drop("reading").unwrap();
+        let mut f = std::fs::File::create(&path).unwrap();
+        ParquetWriter::new(&mut f).finish(&mut df).unwrap();
+    }
+    let info = store.join("store.toml");
+    let text = std::fs::read_to_string(&info).unwrap();
+    assert!(text.contains("schema_version = 4"), "{text}");
+    std::fs::write(
+        &info,
+        text.replace("schema_version = 4", "schema_version = 3"),
+    )
+    .unwrap();
+    // alice: [10:00, 10:24) = 23.0 min; bob [10:00, 10:05) = 5.0 min, as before.
+    assert_eq!(usage_csv(&store, Some(&config)), before);
+    assert!(before.contains(",1380,"), "{before}");
+    // A layout-2 store is refused, with what to do.
+    std::fs::write(
+        &info,
+        text.replace("schema_version = 4", "schema_version = 2"),
+    )
+    .unwrap();
+    let out = run(&[&"usage", &"--store", &store]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("has layout version 2, this netusage reads versions 3 to 4"));
+}
