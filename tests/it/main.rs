@@ -11,6 +11,7 @@ mod browse_time;
 mod cli;
 mod dns;
 mod evidence;
+mod gateways;
 mod identity;
 mod ingest;
 mod misuse;

@@ -11,8 +11,8 @@
 
 pub mod asa;
 pub mod cisco_wsa;
-pub mod cloudflare;
 pub mod clf;
+pub mod cloudflare;
 pub mod csv;
 pub mod detect;
 pub mod ecs;

@@ -64,7 +64,9 @@ fn is_decision_tag(tag: &str) -> bool {
 impl LineParser for WsaParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         if line.contains("This is CiscoWSA test message") {
-            return Ok(Parsed::Skip("a Cisco WSA log-forwarding test message, not a request"));
+            return Ok(Parsed::Skip(
+                "a Cisco WSA log-forwarding test message, not a request",
+            ));
         }
         let mut f = [""; 12];
         let n = split_fields(line, &mut f);

@@ -18,7 +18,11 @@ fn wsa_native_lines_read_exactly_and_the_rest_are_named() {
     }
     // Lines 6 and 8: the W3C layout, refused with the reason.
     for i in [5, 7] {
-        assert!(r[i].as_ref().unwrap_err().starts_with("a Cisco WSA access line in a W3C layout"));
+        assert!(
+            r[i].as_ref()
+                .unwrap_err()
+                .starts_with("a Cisco WSA access line in a W3C layout")
+        );
     }
     // Line 7: 1340875127.391 is 2012-06-28T09:18:47.391Z.
     let e = r[6].clone().unwrap().unwrap();

@@ -59,7 +59,10 @@ impl LineParser for CloudflareParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         let o = Object::parse(line)?;
         if !(o.has("Datetime") && (o.has("HTTPHost") || o.has("RequestID"))) {
-            return Err("not a Cloudflare Gateway HTTP record: no Datetime with HTTPHost or RequestID".into());
+            return Err(
+                "not a Cloudflare Gateway HTTP record: no Datetime with HTTPHost or RequestID"
+                    .into(),
+            );
         }
         let ts_ms = time(&o)?;
         let client = o

@@ -60,12 +60,18 @@ fn ecs_flat_keys_denied_type_and_non_web_documents() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        p.parse(r#"{"@timestamp":"2026-11-10T09:15:02Z","process":{"name":"x"}}"#, 2),
+        p.parse(
+            r#"{"@timestamp":"2026-11-10T09:15:02Z","process":{"name":"x"}}"#,
+            2
+        ),
         Ok(Parsed::Skip(_))
     ));
     assert_eq!(
-        p.parse(r#"{"@timestamp":"2026-11-10T09:15:02Z","url":{"domain":"a.com"}}"#, 3)
-            .unwrap_err(),
+        p.parse(
+            r#"{"@timestamp":"2026-11-10T09:15:02Z","url":{"domain":"a.com"}}"#,
+            3
+        )
+        .unwrap_err(),
         "ECS web event has no source.ip, client.ip, source.address or source.nat.ip"
     );
 }

@@ -64,13 +64,16 @@ fn time(o: &Object<'_>) -> Result<i64, Reason> {
 impl LineParser for EntraParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         let o = Object::parse(line)?;
-        if !["destinationFQDN", "DestinationFqdn", "transactionId", "TransactionId"]
-            .iter()
-            .any(|k| o.has(k))
+        if ![
+            "destinationFQDN",
+            "DestinationFqdn",
+            "transactionId",
+            "TransactionId",
+        ]
+        .iter()
+        .any(|k| o.has(k))
         {
-            return Err(
-                "not an Entra traffic record: no destinationFQDN or transactionId".into(),
-            );
+            return Err("not an Entra traffic record: no destinationFQDN or transactionId".into());
         }
         let ts_ms = time(&o)?;
         let client = ["sourceIp", "SourceIp"]
@@ -98,7 +101,8 @@ impl LineParser for EntraParser {
             bytes_out: num(&["sentBytes", "SentBytes"]),
             url,
             host,
-            dst_port: num(&["destinationPort", "DestinationPort"]).and_then(|p| u16::try_from(p).ok()),
+            dst_port: num(&["destinationPort", "DestinationPort"])
+                .and_then(|p| u16::try_from(p).ok()),
             action,
             denied: action.is_some_and(|a| {
                 ["block", "blocked", "deny", "denied"]

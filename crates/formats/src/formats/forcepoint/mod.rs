@@ -58,7 +58,8 @@ struct ForcepointParser {
 
 impl ForcepointParser {
     fn time(&self, date: &str, time: &str) -> Option<i64> {
-        let t = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%d/%m/%Y %H:%M:%S").ok()?;
+        let t =
+            NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%d/%m/%Y %H:%M:%S").ok()?;
         super::time::local_to_utc(t, self.tz)
     }
 }
@@ -78,7 +79,9 @@ impl LineParser for ForcepointParser {
         }
         let f = csv_fields(line);
         if f.len() < 2 || f[0].len() != 10 || f[0].as_bytes().get(2) != Some(&b'/') {
-            return Err("not a Forcepoint record (the first column is not a dd/mm/yyyy date)".into());
+            return Err(
+                "not a Forcepoint record (the first column is not a dd/mm/yyyy date)".into(),
+            );
         }
         if f.len() != COLUMNS {
             return Err(Cow::Owned(format!(
@@ -123,7 +126,8 @@ impl LineParser for ForcepointParser {
             host: None,
             dst_port: None,
             action,
-            denied: action.is_some_and(|a| a.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("block"))),
+            denied: action
+                .is_some_and(|a| a.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("block"))),
         }))
     }
     fn fork(&self) -> Box<dyn LineParser> {

@@ -62,10 +62,12 @@ fn time(o: &Object<'_>) -> Result<i64, Reason> {
         o.some("time").ok_or("iboss record has no time")?,
     );
     let naive = super::time::date_time(&d, &t).ok_or_else(|| {
-        Cow::Owned(format!("logTime `{d}` time `{t}` is not YYYY-MM-DD HH:MM:SS"))
+        Cow::Owned(format!(
+            "logTime `{d}` time `{t}` is not YYYY-MM-DD HH:MM:SS"
+        ))
     })?;
     super::time::plausible(naive.and_utc().timestamp_millis())
-        .ok_or_else(|| Cow::Borrowed("the time is not between 2000 and 2100"))
+        .ok_or(Cow::Borrowed("the time is not between 2000 and 2100"))
 }
 
 impl LineParser for IbossParser {

@@ -6,7 +6,10 @@ use crate::formats::testdata::{ms, read_all, sample};
 
 #[test]
 fn iboss_web_and_dlp_records_read_exactly() {
-    let r = read_all(&Iboss, &sample("iboss/datadog_iboss_tests_samples_EXTRACT.log"));
+    let r = read_all(
+        &Iboss,
+        &sample("iboss/datadog_iboss_tests_samples_EXTRACT.log"),
+    );
     assert_eq!(r.len(), 3);
     // Line 1: WEB_LOG, soft-blocked (a warning page): a denial.
     let e = r[0].clone().unwrap().unwrap();

@@ -47,7 +47,9 @@ impl LogFormat for Netskope {
 struct NetskopeParser;
 
 fn time(o: &Object<'_>) -> Result<i64, Reason> {
-    let t = o.some("timestamp").ok_or("Netskope record has no timestamp")?;
+    let t = o
+        .some("timestamp")
+        .ok_or("Netskope record has no timestamp")?;
     super::json::unix_ms(&t).ok_or_else(|| {
         Cow::Owned(format!(
             "timestamp `{t}` is not Unix seconds between 2000 and 2100"

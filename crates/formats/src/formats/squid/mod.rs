@@ -135,7 +135,9 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     // A Cisco WSA line: its ACL decision tag, then `<verdicts>`, after the
     // type. Left to the cisco-wsa reader, which knows its decisions.
     if n > u + 4 && t[u + 4].starts_with('<') {
-        return Err("a Cisco WSA access line (ACL decision tag and <verdicts> after the type): the cisco-wsa reader's");
+        return Err(
+            "a Cisco WSA access line (ACL decision tag and <verdicts> after the type): the cisco-wsa reader's",
+        );
     }
     Ok(RawEvent {
         ts_ms,

@@ -74,7 +74,11 @@ fn umbrella_user_is_the_ad_users_identity_and_short_records_are_refused() {
     match p.parse(Umbrella.sample(), 1).unwrap() {
         crate::formats::Parsed::Event(e) => assert_eq!(
             (e.user.as_deref(), e.client_ip, e.host_name()),
-            (Some("jsmith@council.gov.uk"), "10.0.0.5", "www.facebook.com")
+            (
+                Some("jsmith@council.gov.uk"),
+                "10.0.0.5",
+                "www.facebook.com"
+            )
         ),
         other => panic!("{other:?}"),
     }
