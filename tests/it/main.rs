@@ -23,3 +23,4 @@ mod retention;
 mod robustness;
 mod scale;
 mod store_format;
+mod vpn;
