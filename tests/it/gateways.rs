@@ -141,6 +141,8 @@ fn formats_lists_every_gateway_reader_with_its_source() {
         ("cloudflare-gateway", "Log fields, Gateway HTTP"),
         ("entra-internet-access", "networkAccessTraffic"),
         ("ecs-json", "Elastic Common Schema reference"),
+        ("skyhigh", "Skyhigh Secure Web Gateway: Logging"),
+        ("defender-network", "DeviceNetworkEvents table"),
     ] {
         let mut lines = out
             .lines()

@@ -54,9 +54,15 @@ fn an_address_only_event_during_a_vpn_session_is_the_vpn_users() {
         &forti,
     ]);
     // file,kind,result,records,accepted,rejected,intervals,top_reason
-    let rows: Vec<Vec<&str>> = out.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(
-        rows.iter().map(|r| (r[1], r[3], r[4], r[5], r[6])).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| (r[1], r[3], r[4], r[5], r[6]))
+            .collect::<Vec<_>>(),
         [
             ("cisco-asa-vpn", "3", "3", "0", "2"),
             ("fortigate-vpn", "1", "1", "0", "1")

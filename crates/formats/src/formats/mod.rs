@@ -14,6 +14,7 @@ pub mod cisco_wsa;
 pub mod clf;
 pub mod cloudflare;
 pub mod csv;
+pub mod defender;
 pub mod detect;
 pub mod ecs;
 pub mod entra;
@@ -27,6 +28,7 @@ pub mod logformat;
 pub mod netskope;
 pub mod packet;
 pub mod panos;
+pub mod skyhigh;
 pub mod sophos;
 pub mod split;
 pub mod squid;
@@ -215,6 +217,8 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &cloudflare::CloudflareGateway,
         &entra::EntraInternetAccess,
         &ecs::EcsJson,
+        &skyhigh::Skyhigh,
+        &defender::DefenderNetwork,
     ]
 }
 
