@@ -20,6 +20,11 @@ fn each_reader_reads_its_own_sample_line() {
         let head = f.sample().to_string() + "\n";
         match crate::formats::detect::detect(head.as_bytes(), &cx) {
             crate::formats::detect::Detection::Found(g, _) => assert_eq!(g.name(), f.name()),
+            // A Cisco WSA native line is a Squid line with more fields after
+            // it: alone, the two readers tie (the file's other lines decide,
+            // or --log-format cisco-wsa); squid is not slowed to tell them apart.
+            crate::formats::detect::Detection::Tie("squid", "cisco-wsa", 100)
+                if f.name() == "cisco-wsa" => {}
             _ => panic!("{} sample not detected", f.name()),
         }
     }

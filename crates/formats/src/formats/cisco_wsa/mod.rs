@@ -24,6 +24,10 @@
 //! reason: those logs are read by their `#Fields:` header. A log-forwarding
 //! test line (`This is CiscoWSA test message`, as the Microsoft Sentinel
 //! connector's sample has) is a line of this source that is not a request.
+//!
+//! Squid's reader reads a native WSA line too (its first ten fields are
+//! Squid's): a file of WSA lines alone ties between the two readers, and
+//! needs `--log-format cisco-wsa`.
 
 use std::borrow::Cow;
 

@@ -132,13 +132,6 @@ pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     if !t[u + 1].bytes().any(|b| b == b'/') {
         return Err("hierarchy field is not `CODE/PEER`");
     }
-    // A Cisco WSA line: its ACL decision tag, then `<verdicts>`, after the
-    // type. Left to the cisco-wsa reader, which knows its decisions.
-    if n > u + 4 && t[u + 4].starts_with('<') {
-        return Err(
-            "a Cisco WSA access line (ACL decision tag and <verdicts> after the type): the cisco-wsa reader's",
-        );
-    }
     Ok(RawEvent {
         ts_ms,
         elapsed_ms,
