@@ -17,7 +17,8 @@
 //! - Denial: `block_res` (the block reason ID) other than `0`, which is
 //!   "not blocked"; `10` is a URL filter block, `80`-`81` anti-malware, and
 //!   so on (the Web Gateway's block reason ID list).
-//! - The `#` header line is a line of this format that is not a request.
+//! - The `#` header line (naming `time_stamp` ... `block_res`) is a line
+//!   of this format that is not a request; other `#` lines are refused.
 
 use std::borrow::Cow;
 
@@ -75,7 +76,16 @@ fn tokens(line: &str) -> Vec<&str> {
 impl LineParser for SkyhighParser {
     fn parse<'a>(&mut self, line: &'a str, _number: u64) -> Result<Parsed<'a>, Reason> {
         if line.starts_with('#') {
-            return Ok(Parsed::Skip("the access log's header line"));
+            // Only the header the gateway writes: a file of other `#` lines
+            // (notes) is not this format.
+            return if line.contains("time_stamp") && line.contains("block_res") {
+                Ok(Parsed::Skip("the access log's header line"))
+            } else {
+                Err(
+                    "a `#` line that is not the access log's header (time_stamp ... block_res)"
+                        .into(),
+                )
+            };
         }
         if !line.starts_with('[') {
             return Err("not a Web Gateway access line (does not start with [time_stamp])".into());

@@ -11,6 +11,7 @@ fn access_log_lines_read_exactly_and_block_reasons_are_denials() {
         "[10/Nov/2026:09:15:02 +0100] \"CORP\\jsmith\" 10.0.0.5 200 \"GET https://www.facebook.com/home.php HTTP/1.1\" \"Social Networking\" \"Minimal Risk\" \"text/html\" 5120 \"Mozilla/5.0 (Windows NT 10.0)\" \"\" \"0\"\n",
         "[10/Nov/2026:09:16:00 +0000] \"\" 10.0.0.6 403 \"CONNECT www.bet365.com:443 HTTP/1.1\" \"Gambling\" \"Unverified\" \"\" 0 \"\" \"\" \"10\"\n",
         "[10/Nov/2026:09:16:00 +0000] \"\" 10.0.0.6 403\n",
+        "# notes about these logs\n",
     );
     let r = read_all(&Skyhigh, text);
     assert_eq!(r[0], Ok(None));
@@ -47,5 +48,9 @@ fn access_log_lines_read_exactly_and_block_reasons_are_denials() {
     assert_eq!(
         r[3],
         Err("Web Gateway access line has 4 fields, the default layout has 12".into())
+    );
+    assert_eq!(
+        r[4],
+        Err("a `#` line that is not the access log's header (time_stamp ... block_res)".into())
     );
 }
