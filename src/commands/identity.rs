@@ -47,8 +47,12 @@ pub enum IdentityCommand {
     Import {
         /// `auto` (from the content), or one of: windows-events (.evtx or
         /// exported XML: 4624/4634/4647/4768/4769), dhcpd-leases, windows-dhcp,
-        /// radius-detail, csv (`ip,user,from,to`, RFC 3339). The same option
-        /// as `ingest --log-format` (`--kind` is its old spelling).
+        /// radius-detail, csv (`ip,user,from,to`, RFC 3339), and VPN address
+        /// assignment: cisco-asa-vpn (AnyConnect 722051/113039/722022,
+        /// ended by 722023/113019), fortigate-vpn (SSL-VPN tunnel-up and
+        /// tunnel-down), globalprotect (PAN-OS GLOBALPROTECT log: user and
+        /// private address), openvpn-status (`--status` file). The same
+        /// option as `ingest --log-format` (`--kind` is its old spelling).
         #[arg(
             long = "log-format",
             alias = "kind",
@@ -60,12 +64,13 @@ pub enum IdentityCommand {
         /// address or host name → the user it is assigned to).
         #[arg(long, value_name = "FILE")]
         assets: Option<PathBuf>,
-        /// Longest an address is held without a logoff, lease end or
-        /// accounting stop (hours, 1 to 72).
+        /// Longest an address is held without a logoff, lease end,
+        /// accounting stop or VPN session end (hours, 1 to 72).
         #[arg(long, value_name = "HOURS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=72))]
         max_hold: u64,
         /// The zone of local times in the file (Windows DHCP audit logs,
-        /// RADIUS date lines); default Europe/London. The same option as
+        /// RADIUS date lines, VPN syslog and status times without an
+        /// offset); default Europe/London. The same option as
         /// `ingest --source-time-zone` (`--time-zone` is its old spelling).
         #[arg(
             long = "source-time-zone",

@@ -1,7 +1,7 @@
 //! From identity observations to address → user intervals.
 //!
 //! An address is held by a person from one event until a logoff, a lease
-//! end, an accounting stop, or the maximum hold (`--max-hold`, default 10 h),
+//! end, an accounting or VPN session stop, or the maximum hold (`--max-hold`, default 10 h),
 //! whichever is first. Holds of one address by one person that overlap or
 //! touch are one interval: a lease renewal or a second Kerberos ticket
 //! extends the hold. A lease names a device; the asset register names its
@@ -47,9 +47,11 @@ pub fn build(
     obs.sort_by_key(|o| (o.ts_ms, o.line));
     let mut out: Vec<Interval> = Vec::new();
     let mut refused = Vec::new();
-    // Open holds by key (logon id, accounting session), and the latest
-    // interval of each (address, user) and of each leased address.
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    // Open holds by key (logon id, accounting session, VPN session: one key
+    // may start holds of several addresses, as a VPN session holds both
+    // its tunnel address and the public address it came from), and the
+    // latest interval of each (address, user) and of each leased address.
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
     let mut latest: HashMap<(String, String), usize> = HashMap::new();
     let mut lease_of: HashMap<String, usize> = HashMap::new();
     for o in obs {
@@ -88,14 +90,17 @@ pub fn build(
                     &mut latest,
                 );
                 if let Some(k) = key {
-                    by_key.insert(k.clone(), i);
+                    let held = by_key.entry(k.clone()).or_default();
+                    if !held.contains(&i) {
+                        held.push(i);
+                    }
                 }
             }
             What::Stop { key } => {
-                if let Some(i) = by_key.remove(key)
-                    && o.ts_ms >= out[i].start_ms
-                {
-                    out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                for i in by_key.remove(key).unwrap_or_default() {
+                    if o.ts_ms >= out[i].start_ms {
+                        out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                    }
                 }
             }
             What::Lease { devices, end_ms } => {
@@ -216,6 +221,28 @@ mod tests {
             refused[0]
                 .reason
                 .starts_with("device 11:22:33:44:55:66 is not in the asset register")
+        );
+    }
+
+    #[test]
+    fn a_vpn_session_stop_ends_every_address_its_key_started() {
+        let key = "asa:user-1@81.2.69.144";
+        let (v, _) = build(
+            vec![
+                obs(9, "81.2.69.144", start("user-1", key), 1),
+                obs(9, "10.8.0.21", start("user-1", key), 2),
+                obs(11, "", What::Stop { key: key.into() }, 3),
+            ],
+            &AssetRegister::default(),
+            DEFAULT_MAX_HOLD_MS,
+            &Realms::default(),
+        );
+        assert_eq!(
+            spans(&v),
+            [
+                ("81.2.69.144", "user-1", 9, 11),
+                ("10.8.0.21", "user-1", 9, 11)
+            ]
         );
     }
 }

@@ -10,20 +10,31 @@
 //! the state in force at its first line.
 
 pub mod asa;
+pub mod cisco_wsa;
 pub mod clf;
+pub mod cloudflare;
 pub mod csv;
+pub mod defender;
 pub mod detect;
+pub mod ecs;
+pub mod entra;
 pub mod envelope;
+pub mod forcepoint;
 pub mod fortigate;
+pub mod iboss;
+pub mod json;
 pub mod juniper;
 pub mod kv;
 pub mod logformat;
+pub mod netskope;
 pub mod packet;
 pub mod panos;
+pub mod skyhigh;
 pub mod sophos;
 pub mod split;
 pub mod squid;
 pub mod time;
+pub mod umbrella;
 pub mod url;
 pub mod w3c;
 pub mod zscaler;
@@ -223,6 +234,17 @@ pub fn registry() -> Vec<&'static dyn LogFormat> {
         &packet::Netfilter,
         &packet::PfFilterlog,
         &logformat::SquidLogformat,
+        // Cloud and appliance web gateways (issue 27, item 4) and ECS (item 6).
+        &umbrella::Umbrella,
+        &netskope::Netskope,
+        &forcepoint::Forcepoint,
+        &cisco_wsa::CiscoWsa,
+        &iboss::Iboss,
+        &cloudflare::CloudflareGateway,
+        &entra::EntraInternetAccess,
+        &ecs::EcsJson,
+        &skyhigh::Skyhigh,
+        &defender::DefenderNetwork,
     ]
 }
 

@@ -9,9 +9,14 @@
 //! reason: `accepted + rejected = records`.
 
 pub mod assets;
+pub mod cisco_asa_vpn;
 pub mod csv;
 pub mod dhcpd;
+pub mod fortigate_vpn;
+pub mod globalprotect;
+pub mod openvpn_status;
 pub mod radius;
+pub mod vpn;
 pub mod windows_dhcp;
 pub mod windows_events;
 
@@ -135,6 +140,11 @@ pub fn registry() -> Vec<&'static dyn IdentityReader> {
         &windows_dhcp::WindowsDhcp,
         &radius::RadiusDetail,
         &csv::CsvIntervals,
+        // VPN address assignment (issue 27, item 5).
+        &cisco_asa_vpn::CiscoAsaVpn,
+        &fortigate_vpn::FortiGateVpn,
+        &globalprotect::GlobalProtect,
+        &openvpn_status::OpenVpnStatus,
     ]
 }
 
@@ -183,6 +193,9 @@ pub fn normalise_ip(s: &str) -> Option<String> {
     }
     Some(ip.to_string())
 }
+
+#[cfg(test)]
+mod vpn_tests;
 
 #[cfg(test)]
 mod tests {
