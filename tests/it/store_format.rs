@@ -260,7 +260,7 @@ fn every_column_reads_back_alike_through_polars_and_duckdb() {
 
 #[test]
 fn a_layout_3_store_reads_on_with_reading_as_null() {
-    use polars::prelude::{ParquetWriter, SerWriter};
+    use polars::prelude::ParquetWriter;
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let config = dir.path().join("config.toml");

@@ -404,6 +404,7 @@ fn every_sample_is_detected_and_every_line_accounted_for() {
             detect::Detection::Found(f, _) => f,
             _ => panic!("{rel}: not detected"),
         };
+        assert_eq!(format.name(), reader, "{rel}");
         let mut p = envelope::begin(format, &cx);
         let (mut ev, mut sk, mut re, mut n) = (0, 0, 0, 0);
         for (i, raw) in text.split('\n').enumerate() {
