@@ -714,37 +714,8 @@ fn report_prints_on_a4_and_fits_1000_px_with_nothing_cut_off() {
 
     // A4 print: the sessions table's last column header is on every page the
     // table spans, and every session's last log line (its last cell) is printed.
-    let pdf = dir.path().join("report.pdf");
-    let out = chromium(&profile)
-        .arg("--no-pdf-header-footer")
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let info = std::process::Command::new("pdfinfo")
-        .arg(&pdf)
-        .output()
-        .unwrap();
-    let info = String::from_utf8_lossy(&info.stdout);
-    assert!(info.contains("(A4)"), "{info}");
-    let pages: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let page_text = |n: usize| {
-        let o = std::process::Command::new("pdftotext")
-            .args(["-f", &n.to_string(), "-l", &n.to_string(), "-layout"])
-            .arg(&pdf)
-            .arg("-")
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    let texts: Vec<String> = (1..=pages).map(page_text).collect();
+    let pdf = print_pdf(&html, &profile, &dir.path().join("report.pdf"));
+    let texts = pdf_pages(&pdf, true);
     let first = texts
         .iter()
         .position(|t| t.contains("8. Sessions and the log lines behind them"))

@@ -22,51 +22,11 @@ fn alices_days() -> Vec<String> {
     lines
 }
 
-/// The text of each page of `pdf`, in reading order, with every run of
-/// white space made one space (a cell's text wraps wherever the column
-/// ends).
-fn pdf_pages(pdf: &Path) -> Vec<String> {
-    let info = std::process::Command::new("pdfinfo")
-        .arg(pdf)
-        .output()
-        .unwrap();
-    let info = String::from_utf8_lossy(&info.stdout);
-    assert!(info.contains("(A4)"), "{info}");
-    let pages: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (1..=pages)
-        .map(|n| {
-            let o = std::process::Command::new("pdftotext")
-                .args(["-f", &n.to_string(), "-l", &n.to_string()])
-                .arg(pdf)
-                .arg("-")
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-/// Prints `html` to A4 PDF with headless Chromium (no browser header or
-/// footer: the page's own CSS gives them) and returns each page's text.
+/// Prints `html` to A4 PDF (the page's own CSS gives the header and
+/// footer) and returns each page's text, white space made single.
 fn print(html: &Path, dir: &Path) -> Vec<String> {
-    let pdf = dir.join("report.pdf");
-    let out = chromium(&dir.join("chromium-profile"))
-        .arg("--no-pdf-header-footer")
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    pdf_pages(&pdf)
+    let pdf = print_pdf(html, &dir.join("chromium-profile"), &dir.join("report.pdf"));
+    pdf_pages(&pdf, false)
 }
 
 #[test]

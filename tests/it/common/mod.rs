@@ -348,3 +348,49 @@ pub fn chromium(profile: &Path) -> std::process::Command {
     .arg(format!("--user-data-dir={}", profile.display()));
     c
 }
+
+/// Prints `html` to the PDF `pdf` with headless Chromium (no browser header
+/// or footer: the page's own CSS gives them) and checks it is A4.
+pub fn print_pdf(html: &Path, profile: &Path, pdf: &Path) -> PathBuf {
+    let out = chromium(profile)
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    pdf.to_path_buf()
+}
+
+/// The text of each page of `pdf` (poppler's `pdfinfo` and `pdftotext`),
+/// checked to be A4: with `layout`, laid out as printed; without, in
+/// reading order with every run of white space made one space (a cell's
+/// text wraps wherever its column ends).
+pub fn pdf_pages(pdf: &Path, layout: bool) -> Vec<String> {
+    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("(A4)"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (1..=pages)
+        .map(|n| {
+            let mut c = Command::new("pdftotext");
+            c.args(["-f", &n.to_string(), "-l", &n.to_string()]);
+            if layout {
+                c.arg("-layout");
+            }
+            let o = c.arg(pdf).arg("-").output().unwrap();
+            let text = String::from_utf8_lossy(&o.stdout);
+            if layout {
+                text.into_owned()
+            } else {
+                text.split_whitespace().collect::<Vec<_>>().join(" ")
+            }
+        })
+        .collect()
+}
