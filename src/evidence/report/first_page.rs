@@ -264,6 +264,11 @@ fn lists(d: &ReportData<'_>) -> Markup {
     let you = d.purpose == Purpose::SubjectAccess;
     let not_logged: u64 = s.coverage.iter().map(|c| c.identity + c.ambiguous).sum();
     let sources = s.raw_lines.len();
+    let read_back = s
+        .raw_lines
+        .values()
+        .filter(|how| how.starts_with("read back from "))
+        .count();
     html! {
         div.lists {
             div {
@@ -271,9 +276,14 @@ fn lists(d: &ReportData<'_>) -> Markup {
                 ul {
                     li {
                         "When the account(s) above asked for pages from the sites listed, as the \
-                         council's proxy or firewall logged it: " (s.events) " requests"
-                        @if sources > 0 { ", from " (sources) " log file(s) checked against their SHA-256" }
-                        "."
+                         council's proxy or firewall logged it: " (s.events) " requests."
+                        @if sources > 0 {
+                            " Each session's first and last log line was read back from "
+                            (read_back) " of the " (sources) " log file(s) behind them, checked \
+                             against the SHA-256 kept when it was read"
+                            @if read_back < sources { " (the others were moved or changed: section 8)" }
+                            "."
+                        }
                     }
                     li {
                         "An estimate of browse time per site and day (section 3), split into working \
