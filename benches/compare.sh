@@ -31,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in /usr/bin/time numfmt python3; do
+for tool in /usr/bin/time numfmt python3 mawk; do
   command -v "$tool" > /dev/null || { echo "compare.sh needs $tool (GNU time: apt-get install time)" >&2; exit 2; }
 done
 size="${1:-1G}"
@@ -83,40 +83,22 @@ measure() {
 measure "netusage ingest" "$bin" ingest --store "$store" "$log"
 measure "netusage usage" "$bin" usage --store "$store" --format csv
 
-# One person over five days in the middle of the log (all of it if shorter).
-user=$(awk '$8 != "-" { print $8; exit }' "$log" | sed 's/.*%5C//')
+# The busiest person in the first million lines (the generator's all-day
+# browsers: thousands of sessions in five days), over five days in the
+# middle of the log (all of it if shorter).
+user=$(head -1000000 "$log" | mawk '$8 != "-" { n[$8]++ } END { for (u in n) print n[u], u }' | sort -rn | head -1 | sed 's/.* //; s/.*%5C//')
 first=$(head -1 "$log" | cut -d. -f1)
 last=$(tail -1 "$log" | cut -d. -f1)
 mid=$(((first + last) / 2))
 from=$(date -u -d "@$((mid - 2 * 86400 > first ? mid - 2 * 86400 : first))" +%Y-%m-%d)
 to=$(date -u -d "@$((mid + 2 * 86400 < last ? mid + 2 * 86400 : last))" +%Y-%m-%d)
-cat > "$work/authorisation.toml" << EOF
-reference = "BENCH-$(date +%s)"
-grounds = "excessive_non_work_use"
-grounds_detail = ""
-requested_by = "Dana Whitfield"
-authorised_at = $(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
-expires = $(date -u -d '30 days' +%Y-%m-%dT%H:%M:%SZ)
-covert = false
-covert_justification = ""
-subject_notified = true
-record_of_concern = "ROC-BENCH"
-dpia = "DPIA-BENCH"
-[subject]
-employee_id = "E1"
-users = ["$user"]
-ips = []
-[authorised_by]
-name = "Morgan Ellis"
-role = "Head of HR"
-[period]
-from = $from
-to = $to
-EOF
-measure "netusage report" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" --out "$work/packs"
+. benches/gate.sh
+record=$(gate_record "$bin" "$store" "$work/keys" "$user" "$from" "$to")
+echo "report: $user, $from to $to"
+measure "netusage report" "$bin" report --store "$store" --authorisation "$record" --out "$work/packs"
 # The same pack without reading each session's lines back from the log (and
 # hashing the whole log again to check it is unchanged).
-measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" \
+measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$record" \
   --out "$work/packs" --supersede "benchmark: without line text" --no-line-text
 
 # skip NAME: true when SKIP names it.

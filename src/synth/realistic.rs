@@ -29,7 +29,8 @@
 //! People differ in arrival and leaving times, how often they browse, how
 //! long they stay on a page, whether they use social media at work (one in
 //! twelve heavily, as in the office model), and whether they try blocked
-//! sites; 5 % of working days a person is away, and a few people browse at
+//! sites; one in a hundred browses all day (a visit every one to two minutes:
+//! the people a pack with thousands of sessions is about); 5 % of working days a person is away, and a few people browse at
 //! weekends. The output is a pure function of the options.
 
 use std::collections::HashSet;
@@ -112,6 +113,7 @@ struct Line {
 
 /// The generator: a world of sites and people, then one day at a time.
 pub struct Realistic {
+    seed: u64,
     rng: StdRng,
     sites: Vec<WorldSite>,
     /// Cumulative popularity over `sites`.
@@ -286,7 +288,12 @@ impl Realistic {
                 ip: format!("10.{}.{}.{}", 20 + i / 50_000, (i / 200) % 250 + 1, 10 + i % 200),
                 arrive: 7.5 * 60.0 + rng.random_range(0.0..120.0),
                 leave: 16.0 * 60.0 + rng.random_range(0.0..150.0),
-                visit_gap: rng.random_range(15.0..75.0),
+                // One in a hundred browses all day (dashboards, many tabs).
+                visit_gap: if i % 100 == 7 {
+                    rng.random_range(1.0..2.0)
+                } else {
+                    rng.random_range(15.0..75.0)
+                },
                 load_gap: rng.random_range(0.4..3.0),
                 favourites,
                 explore: rng.random_range(0.1..0.4),
@@ -298,6 +305,7 @@ impl Realistic {
         let of = |k: Kind| -> Vec<usize> { (0..sites.len()).filter(|i| sites[*i].kind == k).collect() };
         let (socials, blocked) = (of(Kind::Social), of(Kind::Blocked));
         Realistic {
+            seed: o.seed,
             rng,
             socials,
             blocked,
@@ -317,13 +325,18 @@ impl Realistic {
         self.sites.iter().map(|s| 1 + s.extra.len()).sum::<usize>() + self.shared.len()
     }
 
-    /// Writes local date `day`'s lines (Europe/London working hours, UTC
+    /// Writes local date `day`'s lines (a function of the options and the
+    /// date alone) (Europe/London working hours, UTC
     /// epoch timestamps) to `out` in time order, at most `limit`; returns
     /// how many were written.
     ///
     /// # Errors
     /// Write errors.
     pub fn day(&mut self, day: NaiveDate, limit: u64, out: &mut dyn Write) -> io::Result<u64> {
+        // Each day's lines depend only on the world and the date: a year
+        // can be generated one day at a time, in separate runs.
+        let ordinal = u64::try_from(day.num_days_from_ce()).unwrap_or(0);
+        self.rng = StdRng::seed_from_u64(self.seed ^ ordinal.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
         let mut buf = Vec::new();
         for p in 0..self.people.len() {
@@ -717,7 +730,8 @@ mod tests {
         assert_eq!(stats[0].urls, urls.len());
     }
 
-    /// The same options give the same bytes.
+    /// The same options give the same bytes; a day generated on its own is
+    /// the same as that day within a longer run.
     #[test]
     fn realistic_is_a_function_of_its_options() {
         let start = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
@@ -729,5 +743,11 @@ mod tests {
         let a = run();
         assert_eq!(a, run());
         assert_eq!(a.iter().filter(|b| **b == b'\n').count(), 5_000);
+        let mut two = Vec::new();
+        generate_realistic(&small(), start, u64::MAX, 2, &mut two).unwrap();
+        let mut second = Vec::new();
+        generate_realistic(&small(), start.succ_opt().unwrap(), u64::MAX, 1, &mut second).unwrap();
+        assert!(!second.is_empty());
+        assert!(two.ends_with(&second) && two.len() > second.len());
     }
 }
