@@ -29,7 +29,7 @@
 //! People differ in arrival and leaving times, how often they browse, how
 //! long they stay on a page, whether they use social media at work (one in
 //! twelve heavily, as in the office model), and whether they try blocked
-//! sites; one in a hundred browses all day (a visit every one to two minutes:
+//! sites; one in a hundred browses all day (a short visit every minute or so:
 //! the people a pack with thousands of sessions is about); 5 % of working days a person is away, and a few people browse at
 //! weekends. The output is a pure function of the options.
 
@@ -94,6 +94,8 @@ struct Person {
     arrive: f64,
     leave: f64,
     visit_gap: f64,
+    /// Mean length of a visit (minutes).
+    visit_len: f64,
     load_gap: f64,
     favourites: Vec<usize>,
     explore: f64,
@@ -288,15 +290,17 @@ impl Realistic {
                 ip: format!("10.{}.{}.{}", 20 + i / 50_000, (i / 200) % 250 + 1, 10 + i % 200),
                 arrive: 7.5 * 60.0 + rng.random_range(0.0..120.0),
                 leave: 16.0 * 60.0 + rng.random_range(0.0..150.0),
-                // One in a hundred browses all day (dashboards, many tabs).
+                // One in a hundred browses all day (dashboards, many tabs):
+                // short visits to one site after another, most of them new.
                 visit_gap: if i % 100 == 7 {
-                    rng.random_range(1.0..2.0)
+                    rng.random_range(0.3..0.6)
                 } else {
                     rng.random_range(15.0..75.0)
                 },
+                visit_len: if i % 100 == 7 { 1.0 } else { 5.0 },
                 load_gap: rng.random_range(0.4..3.0),
                 favourites,
-                explore: rng.random_range(0.1..0.4),
+                explore: if i % 100 == 7 { 0.9 } else { rng.random_range(0.1..0.4) },
                 heavy: is_heavy(i),
                 tries_blocked: i % 7 == 1,
                 weekend: rng.random_bool(0.04),
@@ -404,6 +408,7 @@ impl Realistic {
     }
 
     fn person_day(&mut self, out: &mut Vec<Line>, day: NaiveDate, p: usize, weekend: bool) {
+        let visit_len = self.people[p].visit_len;
         let (arrive, leave, visit_gap, heavy, explore, tries_blocked) = {
             let q = &self.people[p];
             if weekend {
@@ -439,7 +444,7 @@ impl Realistic {
                 let j = ((k.powf(self.rng.random::<f64>()) - 1.0) as usize).min(fav.len() - 1);
                 fav[j]
             };
-            let len = exp(&mut self.rng, 5.0).clamp(0.2, 40.0);
+            let len = exp(&mut self.rng, visit_len).clamp(0.2, 40.0);
             self.visit(out, day, t, len, p, site);
             t += len + exp(&mut self.rng, visit_gap);
         }
