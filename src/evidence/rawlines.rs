@@ -147,10 +147,10 @@ fn read_one(r: &SourceRecord, lines: &BTreeSet<u64>) -> Result<Vec<(u64, String)
 /// the value before a stretch, its bytes must give the value after it (or,
 /// for the file's last stretch, the file's SHA-256). See `crate::digest`.
 ///
-/// Blocks whose widened ranges meet or overlap are read and hashed as one
-/// stretch (up to [`MAX_STRETCH_BYTES`]), so a pack quoting lines from
-/// every block of a day reads and hashes those bytes once, not once per
-/// block plus the kept-value margins shared by neighbours.
+/// Blocks whose widened ranges meet or overlap are hashed as one stretch,
+/// read block by block (memory: one block and its margins), so a pack
+/// quoting lines from every block of a day hashes those bytes once, not
+/// once per block plus the kept-value margins shared by neighbours.
 fn read_stretches(
     r: &SourceRecord,
     chain: &Chain,
@@ -194,11 +194,12 @@ fn read_stretches(
         }
         wanted.push((first, next, start, end, from, to));
     }
-    // Runs of blocks read as one stretch.
+    // Runs of blocks whose widened ranges meet: each run is hashed once,
+    // from the kept value before it to the one after it.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     for (i, w) in wanted.iter().enumerate() {
         match runs.last_mut() {
-            Some((a, b)) if w.4 <= wanted[*b].5 && w.5 - wanted[*a].4 <= MAX_STRETCH_BYTES => *b = i,
+            Some((_, b)) if w.4 <= wanted[*b].5 => *b = i,
             _ => runs.push((i, i)),
         }
     }
@@ -206,22 +207,25 @@ fn read_stretches(
     let mut bytes = Vec::new();
     for (a, b) in runs {
         let (from, to) = (wanted[a].4, wanted[b].5);
-        bytes.resize(usize::try_from(to - from).map_err(|_| malformed())?, 0);
-        file.seek(SeekFrom::Start(from))
-            .and_then(|_| file.read_exact(&mut bytes))
-            .map_err(|e| format!("cannot read it ({e})"))?;
         let mut h = ChainedSha256::resume(from, chain.state_at(from).ok_or_else(malformed)?);
-        h.update(&bytes);
-        let sound = if to == r.size {
-            hex::encode(h.finalize()) == r.sha256
-        } else {
-            h.state().is_some() && h.state() == chain.state_at(to)
-        };
-        if !sound {
-            return Err(changed());
-        }
-        for &(first, next, start, end, _, _) in &wanted[a..=b] {
-            let block = &bytes[(start - from) as usize..(end - from) as usize];
+        // `bytes` holds the file's bytes `at..hashed`, every one of them
+        // hashed as read: a block's lines come from the bytes hashed, and
+        // the margin shared with the block before is kept, not read again.
+        let (mut at, mut hashed) = (from, from);
+        bytes.clear();
+        for &(first, next, start, end, _, block_to) in &wanted[a..=b] {
+            let keep_from = start.min(hashed);
+            bytes.drain(..usize::try_from(keep_from - at).map_err(|_| malformed())?);
+            at = keep_from;
+            let old = bytes.len();
+            let new_end = block_to.max(hashed);
+            bytes.resize(usize::try_from(new_end - at).map_err(|_| malformed())?, 0);
+            file.seek(SeekFrom::Start(hashed))
+                .and_then(|_| file.read_exact(&mut bytes[old..]))
+                .map_err(|e| format!("cannot read it ({e})"))?;
+            h.update(&bytes[old..]);
+            hashed = new_end;
+            let block = &bytes[(start - at) as usize..(end - at) as usize];
             let mut want = lines.range(first..next).copied().peekable();
             let (mut n, mut line_start) = (first, 0);
             let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
@@ -236,6 +240,15 @@ fn read_stretches(
                 n += 1;
                 line_start = line_end + 1;
             }
+        }
+        // Nothing read from this run is returned unless it proves sound.
+        let sound = if to == r.size {
+            hex::encode(h.finalize()) == r.sha256
+        } else {
+            h.state().is_some() && h.state() == chain.state_at(to)
+        };
+        if !sound {
+            return Err(changed());
         }
     }
     Ok(out)
