@@ -84,7 +84,10 @@ fn main() -> anyhow::Result<()> {
         let mut out = open(a.out.as_ref())?;
         let n = generate(&opts, &mut out)?;
         out.flush()?;
-        eprintln!("wrote {n} lines (seed {}, start {}, {} users)", a.seed, a.start, a.users);
+        eprintln!(
+            "wrote {n} lines (seed {}, start {}, {} users)",
+            a.seed, a.start, a.users
+        );
         return Ok(());
     }
     let opts = RealisticOptions {
@@ -94,7 +97,11 @@ fn main() -> anyhow::Result<()> {
         malformed_per_10k: a.malformed_per_10k,
     };
     let mut g = Realistic::new(&opts);
-    let limit = if a.days > 0 && a.lines == 50_000 { u64::MAX } else { a.lines };
+    let limit = if a.days > 0 && a.lines == 50_000 {
+        u64::MAX
+    } else {
+        a.lines
+    };
     let mut single = match &a.out_dir {
         Some(d) => {
             std::fs::create_dir_all(d)?;

@@ -150,20 +150,64 @@ fn fnv(bytes: &[u8], seed: u64) -> u64 {
 
 const SYLLABLES: &[&str] = &[
     "al", "bar", "bright", "cal", "dan", "del", "ex", "far", "gold", "green", "hart", "hol", "ind",
-    "kin", "lan", "lock", "mar", "mill", "nor", "oak", "pen", "quay", "ros", "sand", "ston",
-    "tor", "vale", "wes", "wood", "york", "zen", "ber", "cor", "dun", "fen", "glen", "hay",
-    "kel", "lin", "mor",
+    "kin", "lan", "lock", "mar", "mill", "nor", "oak", "pen", "quay", "ros", "sand", "ston", "tor",
+    "vale", "wes", "wood", "york", "zen", "ber", "cor", "dun", "fen", "glen", "hay", "kel", "lin",
+    "mor",
 ];
 const TLDS: &[&str] = &[
     "com", "com", "com", "co.uk", "co.uk", "org", "net", "org.uk", "io", "gov.uk", "ac.uk", "info",
 ];
 const WORDS: &[&str] = &[
-    "news", "council", "planning", "housing", "school", "travel", "sport", "weather", "recipe",
-    "garden", "health", "jobs", "money", "energy", "review", "guide", "local", "market", "music",
-    "film", "tech", "market", "policy", "budget", "report", "parking", "waste", "library",
-    "family", "holiday", "football", "cricket", "election", "transport", "property", "insurance",
-    "pension", "mortgage", "recycling", "licence", "benefits", "care", "events", "offers",
-    "video", "photos", "forum", "answers", "shop", "basket",
+    "news",
+    "council",
+    "planning",
+    "housing",
+    "school",
+    "travel",
+    "sport",
+    "weather",
+    "recipe",
+    "garden",
+    "health",
+    "jobs",
+    "money",
+    "energy",
+    "review",
+    "guide",
+    "local",
+    "market",
+    "music",
+    "film",
+    "tech",
+    "market",
+    "policy",
+    "budget",
+    "report",
+    "parking",
+    "waste",
+    "library",
+    "family",
+    "holiday",
+    "football",
+    "cricket",
+    "election",
+    "transport",
+    "property",
+    "insurance",
+    "pension",
+    "mortgage",
+    "recycling",
+    "licence",
+    "benefits",
+    "care",
+    "events",
+    "offers",
+    "video",
+    "photos",
+    "forum",
+    "answers",
+    "shop",
+    "basket",
 ];
 const SHARED: &[&str] = &[
     "www.google-analytics.com",
@@ -256,11 +300,18 @@ impl Realistic {
                     0 => format!("static.{domain}"),
                     1 => format!("api.{domain}"),
                     2 => format!("img{}.{name}cdn.net", rng.random_range(1..9)),
-                    _ => format!("d{:x}.cloudfront.net", rng.random_range(0x1000_0000u32..0xffff_ffff)),
+                    _ => format!(
+                        "d{:x}.cloudfront.net",
+                        rng.random_range(0x1000_0000u32..0xffff_ffff)
+                    ),
                 });
             }
             hosts += 1 + extra.len();
-            let kind = if rng.random_bool(0.3) { Kind::Work } else { Kind::Other };
+            let kind = if rng.random_bool(0.3) {
+                Kind::Work
+            } else {
+                Kind::Other
+            };
             sites.push(WorldSite {
                 page,
                 extra,
@@ -287,7 +338,12 @@ impl Realistic {
             }
             people.push(Person {
                 user: user_name(i),
-                ip: format!("10.{}.{}.{}", 20 + i / 50_000, (i / 200) % 250 + 1, 10 + i % 200),
+                ip: format!(
+                    "10.{}.{}.{}",
+                    20 + i / 50_000,
+                    (i / 200) % 250 + 1,
+                    10 + i % 200
+                ),
                 arrive: 7.5 * 60.0 + rng.random_range(0.0..120.0),
                 leave: 16.0 * 60.0 + rng.random_range(0.0..150.0),
                 // One in a hundred browses all day (dashboards, many tabs):
@@ -300,13 +356,18 @@ impl Realistic {
                 visit_len: if i % 100 == 7 { 1.0 } else { 5.0 },
                 load_gap: rng.random_range(0.4..3.0),
                 favourites,
-                explore: if i % 100 == 7 { 0.9 } else { rng.random_range(0.1..0.4) },
+                explore: if i % 100 == 7 {
+                    0.9
+                } else {
+                    rng.random_range(0.1..0.4)
+                },
                 heavy: is_heavy(i),
                 tries_blocked: i % 7 == 1,
                 weekend: rng.random_bool(0.04),
             });
         }
-        let of = |k: Kind| -> Vec<usize> { (0..sites.len()).filter(|i| sites[*i].kind == k).collect() };
+        let of =
+            |k: Kind| -> Vec<usize> { (0..sites.len()).filter(|i| sites[*i].kind == k).collect() };
         let (socials, blocked) = (of(Kind::Social), of(Kind::Blocked));
         Realistic {
             seed: o.seed,
@@ -370,7 +431,9 @@ impl Realistic {
                 let h = fnv(host, 0);
                 self.block.hosts.insert(h);
                 self.block.urls.insert(fnv(url, 1));
-                self.block.pairs.insert(h ^ fnv(&l.person.to_le_bytes(), 2).rotate_left(17));
+                self.block
+                    .pairs
+                    .insert(h ^ fnv(&l.person.to_le_bytes(), 2).rotate_left(17));
             }
             written += 1;
             self.lines += 1;
@@ -404,7 +467,9 @@ impl Realistic {
     fn zipf_site(&mut self) -> usize {
         let total = *self.cdf.last().expect("sites");
         let u = self.rng.random::<f64>() * total;
-        self.cdf.partition_point(|c| *c < u).min(self.sites.len() - 1)
+        self.cdf
+            .partition_point(|c| *c < u)
+            .min(self.sites.len() - 1)
     }
 
     fn person_day(&mut self, out: &mut Vec<Line>, day: NaiveDate, p: usize, weekend: bool) {
@@ -416,7 +481,14 @@ impl Realistic {
                 (a, a + 90.0, q.visit_gap, q.heavy, q.explore, false)
             } else {
                 let jitter = self.rng.random_range(-20.0..20.0);
-                (q.arrive + jitter, q.leave + jitter, q.visit_gap, q.heavy, q.explore, q.tries_blocked)
+                (
+                    q.arrive + jitter,
+                    q.leave + jitter,
+                    q.visit_gap,
+                    q.heavy,
+                    q.explore,
+                    q.tries_blocked,
+                )
             }
         };
         let lunch = 12.0 * 60.0 + self.rng.random_range(0.0..60.0);
@@ -450,7 +522,15 @@ impl Realistic {
         }
     }
 
-    fn visit(&mut self, out: &mut Vec<Line>, day: NaiveDate, start: f64, len: f64, p: usize, s: usize) {
+    fn visit(
+        &mut self,
+        out: &mut Vec<Line>,
+        day: NaiveDate,
+        start: f64,
+        len: f64,
+        p: usize,
+        s: usize,
+    ) {
         let load_gap = self.people[p].load_gap;
         let mut t = start;
         if self.sites[s].kind == Kind::Blocked {
@@ -487,51 +567,106 @@ impl Realistic {
         }
     }
 
-    fn line(&mut self, out: &mut Vec<Line>, ts_ms: i64, p: usize, s: usize, host: Option<String>, req: Req) {
+    fn line(
+        &mut self,
+        out: &mut Vec<Line>,
+        ts_ms: i64,
+        p: usize,
+        s: usize,
+        host: Option<String>,
+        req: Req,
+    ) {
         let rng = &mut self.rng;
         let site = &self.sites[s];
         let person = &self.people[p];
         let host = host.unwrap_or_else(|| site.page.clone());
-        let shared = !host.ends_with(site.page.trim_start_matches("www."))
-            && !site.extra.iter().any(|e| *e == host);
+        let shared =
+            !host.ends_with(site.page.trim_start_matches("www.")) && !site.extra.contains(&host);
         let tunnel = site.tunnel || (shared && rng.random_bool(0.3));
         let mut text = String::with_capacity(180);
         let elapsed: u32 = match req {
             Req::Denied | Req::Challenge => 0,
             _ => (exp(rng, 180.0) as u32).min(120_000) + rng.random_range(1..40),
         };
-        let _ = write!(text, "{}.{:03} {elapsed:>6} {} ", ts_ms.div_euclid(1000), ts_ms.rem_euclid(1000), person.ip);
-        let user: &str = if matches!(req, Req::Challenge) { "-" } else { &person.user };
+        let _ = write!(
+            text,
+            "{}.{:03} {elapsed:>6} {} ",
+            ts_ms.div_euclid(1000),
+            ts_ms.rem_euclid(1000),
+            person.ip
+        );
+        let user: &str = if matches!(req, Req::Challenge) {
+            "-"
+        } else {
+            &person.user
+        };
         let (code, method, mime, bytes): (&str, &str, &str, u64) = match req {
             Req::Denied => ("TCP_DENIED/403", "GET", "text/html", 3_900),
-            Req::Challenge => ("TCP_DENIED/407", if tunnel { "CONNECT" } else { "GET" }, "text/html", 3_917),
-            _ if tunnel => ("TCP_TUNNEL/200", "CONNECT", "-", (exp(rng, 40_000.0) as u64) + 300),
+            Req::Challenge => (
+                "TCP_DENIED/407",
+                if tunnel { "CONNECT" } else { "GET" },
+                "text/html",
+                3_917,
+            ),
+            _ if tunnel => (
+                "TCP_TUNNEL/200",
+                "CONNECT",
+                "-",
+                (exp(rng, 40_000.0) as u64) + 300,
+            ),
             _ => {
                 let r = rng.random::<f64>();
                 let page = matches!(req, Req::Page);
                 let mime = if page {
                     "text/html"
                 } else {
-                    ["application/javascript", "text/css", "image/png", "image/jpeg", "image/gif", "font/woff2", "application/json"]
-                        [rng.random_range(0..7)]
+                    [
+                        "application/javascript",
+                        "text/css",
+                        "image/png",
+                        "image/jpeg",
+                        "image/gif",
+                        "font/woff2",
+                        "application/json",
+                    ][rng.random_range(0..7)]
                 };
                 let big = if page { 60_000.0 } else { 25_000.0 };
                 if r < 0.55 {
-                    ("TCP_MISS/200", if rng.random_bool(0.06) { "POST" } else { "GET" }, mime, exp(rng, big) as u64 + 200)
+                    (
+                        "TCP_MISS/200",
+                        if rng.random_bool(0.06) { "POST" } else { "GET" },
+                        mime,
+                        exp(rng, big) as u64 + 200,
+                    )
                 } else if r < 0.67 {
                     ("TCP_HIT/200", "GET", mime, exp(rng, big) as u64 + 200)
                 } else if r < 0.72 {
                     ("TCP_MEM_HIT/200", "GET", mime, exp(rng, big) as u64 + 200)
                 } else if r < 0.82 {
-                    ("TCP_REFRESH_HIT/304", "GET", "-", rng.random_range(180..420))
+                    (
+                        "TCP_REFRESH_HIT/304",
+                        "GET",
+                        "-",
+                        rng.random_range(180..420),
+                    )
                 } else if r < 0.88 {
                     ("TCP_IMS_HIT/304", "GET", "-", rng.random_range(180..420))
                 } else if r < 0.94 {
                     ("TCP_MISS/304", "GET", "-", rng.random_range(180..420))
                 } else if r < 0.98 {
-                    ("TCP_MISS/302", "GET", "text/html", rng.random_range(300..900))
+                    (
+                        "TCP_MISS/302",
+                        "GET",
+                        "text/html",
+                        rng.random_range(300..900),
+                    )
                 } else {
-                    ("TCP_MISS/404", "GET", "text/html", rng.random_range(500..9_000))
+                    (
+                        "TCP_MISS/404",
+                        "GET",
+                        "text/html",
+                        rng.random_range(500..9_000),
+                    )
                 }
             }
         };
@@ -546,10 +681,20 @@ impl Realistic {
             let url_end = text.len() as u32;
             let hier = hier(code, &site.origin);
             let _ = write!(text, " {user} {hier} {mime}");
-            out.push(Line { ts_ms, text, host: (host_start, host_end), url: (url_start, url_end), person: p as u32 });
+            out.push(Line {
+                ts_ms,
+                text,
+                host: (host_start, host_end),
+                url: (url_start, url_end),
+                person: p as u32,
+            });
             return;
         }
-        text.push_str(if site.tunnel || rng.random_bool(0.3) { "http://" } else { "https://" });
+        text.push_str(if site.tunnel || rng.random_bool(0.3) {
+            "http://"
+        } else {
+            "https://"
+        });
         host_start = text.len() as u32;
         text.push_str(&host);
         let host_end = text.len() as u32;
@@ -561,7 +706,13 @@ impl Realistic {
         let url_end = text.len() as u32;
         let hier = hier(code, &site.origin);
         let _ = write!(text, " {user} {hier} {mime}");
-        out.push(Line { ts_ms, text, host: (host_start, host_end), url: (url_start, url_end), person: p as u32 });
+        out.push(Line {
+            ts_ms,
+            text,
+            host: (host_start, host_end),
+            url: (url_start, url_end),
+            person: p as u32,
+        });
     }
 }
 
@@ -602,9 +753,23 @@ fn page_path(rng: &mut StdRng, t: &mut String) {
     } else if r < 0.25 {
         let _ = write!(t, "/{}/", word(rng));
     } else if r < 0.70 {
-        let _ = write!(t, "/{}/{}-{}-{}-{}", word(rng), word(rng), word(rng), word(rng), rng.random_range(10_000..99_999_999));
+        let _ = write!(
+            t,
+            "/{}/{}-{}-{}-{}",
+            word(rng),
+            word(rng),
+            word(rng),
+            word(rng),
+            rng.random_range(10_000..99_999_999)
+        );
     } else if r < 0.82 {
-        let _ = write!(t, "/search?q={}+{}&page={}", word(rng), word(rng), rng.random_range(1..6));
+        let _ = write!(
+            t,
+            "/search?q={}+{}&page={}",
+            word(rng),
+            word(rng),
+            rng.random_range(1..6)
+        );
     } else if r < 0.92 {
         let _ = write!(
             t,
@@ -614,7 +779,13 @@ fn page_path(rng: &mut StdRng, t: &mut String) {
             word(rng)
         );
     } else {
-        let _ = write!(t, "/{}/{}.aspx?id={}", word(rng), word(rng), rng.random_range(1..500_000));
+        let _ = write!(
+            t,
+            "/{}/{}.aspx?id={}",
+            word(rng),
+            word(rng),
+            rng.random_range(1..500_000)
+        );
     }
 }
 
@@ -628,7 +799,11 @@ fn asset_path(rng: &mut StdRng, t: &mut String, host: &str) {
             rng.random_range(1..2_000_000),
             rng.random_range(1_000_000_000u64..9_999_999_999)
         );
-    } else if host.contains("analytics") || host.contains("doubleclick") || host.starts_with("bat.") || host.starts_with("px.") {
+    } else if host.contains("analytics")
+        || host.contains("doubleclick")
+        || host.starts_with("bat.")
+        || host.starts_with("px.")
+    {
         let _ = write!(
             t,
             "/collect?v=1&tid=UA-{}-1&cid={}.{}&t=pageview",
@@ -640,11 +815,27 @@ fn asset_path(rng: &mut StdRng, t: &mut String, host: &str) {
         let r = rng.random::<f64>();
         if r < 0.35 {
             // Versioned bundles repeat across people: a few per site.
-            let _ = write!(t, "/static/{:08x}/{}.{}", rng.random_range(0..4u32), word(rng), ["js", "css"][rng.random_range(0..2)]);
+            let _ = write!(
+                t,
+                "/static/{:08x}/{}.{}",
+                rng.random_range(0..4u32),
+                word(rng),
+                ["js", "css"][rng.random_range(0..2)]
+            );
         } else if r < 0.8 {
-            let _ = write!(t, "/images/{:016x}.jpg?w={}", rng.random::<u64>(), [320, 640, 1280][rng.random_range(0..3)]);
+            let _ = write!(
+                t,
+                "/images/{:016x}.jpg?w={}",
+                rng.random::<u64>(),
+                [320, 640, 1280][rng.random_range(0..3)]
+            );
         } else {
-            let _ = write!(t, "/fonts/{}-{}.woff2", word(rng), ["regular", "bold", "italic"][rng.random_range(0..3)]);
+            let _ = write!(
+                t,
+                "/fonts/{}-{}.woff2",
+                word(rng),
+                ["regular", "bold", "italic"][rng.random_range(0..3)]
+            );
         }
     }
 }
@@ -699,17 +890,27 @@ mod tests {
         let start = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let mut days = Vec::new();
         let mut g = Realistic::new(&small());
-        assert!(g.world_hosts() >= 400 && g.world_hosts() < 410, "{}", g.world_hosts());
+        assert!(
+            g.world_hosts() >= 400 && g.world_hosts() < 410,
+            "{}",
+            g.world_hosts()
+        );
         for d in 0..3 {
             let mut out = Vec::new();
-            let n = g.day(start + chrono::Duration::days(d), u64::MAX, &mut out).unwrap();
+            let n = g
+                .day(start + chrono::Duration::days(d), u64::MAX, &mut out)
+                .unwrap();
             let text = String::from_utf8(out).unwrap();
             assert_eq!(text.lines().count() as u64, n);
             days.push(text);
         }
         // Thursday and Friday are working days; Saturday is quiet (at most
         // the one in twenty-five people who browse at weekends).
-        assert!(days[0].lines().count() > 30 * 100, "{}", days[0].lines().count());
+        assert!(
+            days[0].lines().count() > 30 * 100,
+            "{}",
+            days[0].lines().count()
+        );
         assert!(days[1].lines().count() > 30 * 100);
         assert!(days[2].lines().count() < days[0].lines().count() / 10);
         let mut p = Squid.begin(&FileContext::default());
@@ -722,13 +923,26 @@ mod tests {
                 let Ok(Parsed::Event(e)) = p.parse(l, i as u64 + 1) else {
                     panic!("day {d} line {}: {l}", i + 1);
                 };
-                assert!(e.ts_ms >= last && e.ts_ms >= day_start && e.ts_ms < day_start + 86_400_000, "{l}");
+                assert!(
+                    e.ts_ms >= last && e.ts_ms >= day_start && e.ts_ms < day_start + 86_400_000,
+                    "{l}"
+                );
                 last = e.ts_ms;
-                urls.insert(l.split(' ').filter(|f| !f.is_empty()).nth(6).unwrap().to_string());
+                urls.insert(
+                    l.split(' ')
+                        .filter(|f| !f.is_empty())
+                        .nth(6)
+                        .unwrap()
+                        .to_string(),
+                );
                 total += 1;
             }
         }
-        assert!(urls.len() * 4 > total, "{} distinct URLs in {total} lines", urls.len());
+        assert!(
+            urls.len() * 4 > total,
+            "{} distinct URLs in {total} lines",
+            urls.len()
+        );
         let stats = g.stats();
         assert_eq!(stats.len(), 1);
         assert_eq!(stats[0].lines, total as u64);
@@ -751,7 +965,14 @@ mod tests {
         let mut two = Vec::new();
         generate_realistic(&small(), start, u64::MAX, 2, &mut two).unwrap();
         let mut second = Vec::new();
-        generate_realistic(&small(), start.succ_opt().unwrap(), u64::MAX, 1, &mut second).unwrap();
+        generate_realistic(
+            &small(),
+            start.succ_opt().unwrap(),
+            u64::MAX,
+            1,
+            &mut second,
+        )
+        .unwrap();
         assert!(!second.is_empty());
         assert!(two.ends_with(&second) && two.len() > second.len());
     }

@@ -448,9 +448,18 @@ impl PersonState {
 
 /// Adds `n` requests of category `c` found to be background traffic to
 /// the category's (and, for social media, the social-media) totals.
-fn add_background(categories: &mut BTreeMap<String, Pending>, social: &mut Pending, c: &str, n: u64) {
+fn add_background(
+    categories: &mut BTreeMap<String, Pending>,
+    social: &mut Pending,
+    c: &str,
+    n: u64,
+) {
     if n > 0 {
-        categories.entry(c.to_string()).or_default().totals.background += n;
+        categories
+            .entry(c.to_string())
+            .or_default()
+            .totals
+            .background += n;
         if is_social(c) {
             social.totals.background += n;
         }
