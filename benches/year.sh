@@ -13,9 +13,8 @@
 #   netusage usage       everyone over the whole store
 #   netusage report      one person (the busiest) over the whole store, log
 #                        lines not quoted (the logs are gone)
-#   netusage purge       --execute as of midnight after the last day with a
-#                        window of DAYS - 1 days (365 for a year): the
-#                        first day is expired
+#   netusage purge       --execute as of midnight UTC today with a window
+#                        of DAYS days: the first day is the one expired
 # and prints the store's size, the ingest total and the figures.
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/netusage-target), WORK
@@ -37,6 +36,11 @@ cp "$CARGO_TARGET_DIR/release/netusage" "$CARGO_TARGET_DIR/release/examples/genl
 bin="$work/netusage"
 gen="$work/genlogs"
 store="$work/store"
+# The retention window is counted back from the system clock at ingest and
+# in analysis: 400 days, so the whole store is inside it (purge is given its
+# own window below).
+config="$work/config.toml"
+printf '[retention]\ndays = 400\n' > "$config"
 start=$(date -u -d "$((days + 1)) days ago" +%Y-%m-%d)
 last=$(date -u -d "$start + $((days - 1)) days" +%Y-%m-%d)
 echo "store: $store, $days days from $start to $last, $users people; $(nproc) cores"
@@ -48,7 +52,7 @@ for ((d = 0; d < days; d++)); do
   log="$work/access-$day.log"
   "$gen" --realistic --users "$users" --seed "${SEED:-20261116}" --start "$day" --days 1 --out "$log" 2> /dev/null
   lines=$((lines + $(wc -l < "$log")))
-  "$bin" ingest --store "$store" --now "$(date -u -d "$day + 1 day" +%Y-%m-%d)T06:00:00Z" "$log" > /dev/null 2>&1 \
+  "$bin" ingest --store "$store" --config "$config" --now "$(date -u -d "$day + 1 day" +%Y-%m-%d)T06:00:00Z" "$log" > /dev/null 2>&1 \
     || { echo "ingest of $day failed" >&2; "$bin" ingest --store "$store" "$log" >&2; exit 1; }
   rm -f "$log"
 done
@@ -74,7 +78,7 @@ measure() {
   printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" >> "$results"
 }
 
-measure "usage" "$bin" usage --store "$store" --format csv
+measure "usage" "$bin" usage --store "$store" --config "$config" --format csv
 # The busiest person on the last day (the generator's all-day browsers are one
 # in a hundred), generated again: each day is a function of seed and date.
 . benches/gate.sh
@@ -82,15 +86,16 @@ user=$("$gen" --realistic --users "$users" --seed "${SEED:-20261116}" --start "$
   mawk '$8 != "-" && $8 !~ /%5C/ { n[$8]++ } END { for (u in n) if (n[u] > m) { m = n[u]; b = u } print b }')
 # An authorisation's period is at most 366 days (`max_period_days`).
 record=$(gate_record "$bin" "$store" "$work/keys" "$user" "$start" "$last")
-measure "report (one person, whole store)" "$bin" report --store "$store" --authorisation "$record" --out "$work/packs" --no-line-text
+measure "report (one person, whole store)" "$bin" report --store "$store" --config "$config" \
+  --authorisation "$record" --out "$work/packs" --no-line-text
 grep -E "events|sessions" "$work/report (one person, whole store).out" | head -2 || true
-# As of midnight UTC after the last day, with a window of DAYS - 1 days:
-# the first day is the one expired (365 days, the default, for a year).
+# As of midnight UTC today with a window of DAYS days: the first day (UTC) is
+# the one expired.
 override=()
-[ "$days" -ge 366 ] || override=(--override-minimum "benchmark: a store shorter than a year")
-measure "purge --execute (one day)" "$bin" purge --store "$store" --execute \
-  --now "$(date -u -d "$start + $days days" +%Y-%m-%d)T00:00:00Z" --retention-days $((days - 1)) "${override[@]}"
-grep -iE "delete|partitions" "$work/purge --execute (one day).out" | head -3 || true
+[ "$days" -ge 365 ] || override=(--override-minimum "benchmark: a store shorter than a year")
+measure "purge --execute (one day)" "$bin" purge --store "$store" --config "$config" --execute \
+  --now "$(date -u +%Y-%m-%d)T00:00:00Z" --retention-days "$days" "${override[@]}"
+grep -iE "removed" "$work/purge --execute (one day).out" | head -3 || true
 
 echo
 awk -F'\t' '{ printf "%-36s %8.2f s %8.0f MB peak\n", $1, $2, $3 / 1024 }' "$results"
