@@ -6,9 +6,12 @@
 #   benches/compare.sh 200M
 #
 # Generates a native Squid access log of about SIZE bytes (K, M, G suffixes)
-# with the project's generator (examples/genlogs.rs: 2,000 people, ending
-# before today so the retention window and the authorisation gate accept it),
-# then times, each on that file:
+# with the project's generator in its realistic mode (examples/genlogs.rs
+# --realistic: 2,000 people, 5,000 hosts with Zipf-like popularity, distinct
+# paths and query strings, about 57 % of URLs distinct; ending before today so
+# the retention window and the authorisation gate accept it; it prints its
+# hosts, distinct URLs and person-host pairs per million lines), then times,
+# each on that file:
 #   netusage ingest          parse, classify, write Parquet day partitions
 #   netusage usage           browse time per person and category (streamed)
 #   netusage report          a one-person evidence pack over five days (with and
@@ -16,16 +19,19 @@
 #   mawk                     counting requests per host: the floor for a line tool
 #   goaccess                 Debian package, Squid format, JSON output, TZ set
 #   duckdb                   read_csv + regexp_extract + group by (PyPI package)
+#   chdb                     ClickHouse in process (PyPI package chdb):
+#                            splitByWhitespace + domain() + group by person, host
 # and prints wall time, lines per second and peak resident memory
 # (/usr/bin/time -v) for each, and each one's time as a ratio to
 # `netusage ingest`. Tools that are not installed are named and left out.
 #
-# Environment: CARGO_TARGET_DIR (default ~/.cache/netusage-target),
+# Environment: SKIP (names to leave out, e.g. SKIP="goaccess duckdb"),
+# CARGO_TARGET_DIR (default ~/.cache/netusage-target),
 # WORK (default a temporary folder, removed at the end unless KEEP=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in /usr/bin/time numfmt python3; do
+for tool in /usr/bin/time numfmt python3 mawk; do
   command -v "$tool" > /dev/null || { echo "compare.sh needs $tool (GNU time: apt-get install time)" >&2; exit 2; }
 done
 size="${1:-1G}"
@@ -45,12 +51,14 @@ mkdir -p "$work"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 log="$work/access.log"
 store="$work/store"
-# The generator writes about 133 bytes a line.
-lines=$((bytes / 133))
-# About 275,000 lines a calendar day (2,000 people, weekends quiet): start
+# The realistic generator writes about 148 bytes a line.
+lines=$((bytes / 148))
+# About 260,000 lines a calendar day (2,000 people, weekends quiet): start
 # far enough back that the last line is not in the future.
-start=$(date -u -d "$((lines / 250000 + 5)) days ago" +%Y-%m-%d)
-"$CARGO_TARGET_DIR/release/examples/genlogs" --users 2000 --lines "$lines" --start "$start" --out "$log" 2> /dev/null
+start=$(date -u -d "$((lines / 200000 + 5)) days ago" +%Y-%m-%d)
+"$CARGO_TARGET_DIR/release/examples/genlogs" --realistic --users 2000 --hosts 5000 --lines "$lines" \
+  --start "$start" --out "$log" 2> "$work/genlogs.err"
+head -3 "$work/genlogs.err"
 lines=$(wc -l < "$log")
 echo "log: $log, $(numfmt --to=iec "$(stat -c %s "$log")")B, $lines lines, from $start; $(nproc) cores"
 
@@ -75,55 +83,40 @@ measure() {
 measure "netusage ingest" "$bin" ingest --store "$store" "$log"
 measure "netusage usage" "$bin" usage --store "$store" --format csv
 
-# One person over five days in the middle of the log (all of it if shorter).
-user=$(awk 'NR == 1 { print $8 }' "$log" | sed 's/.*%5C//')
+# The busiest person in the first million lines (one of the generator's
+# all-day browsers: thousands of sessions in five days).
+user=$(head -1000000 "$log" | mawk '$8 != "-" && $8 !~ /%5C/ { n[$8]++ } END { for (u in n) if (n[u] > m) { m = n[u]; b = u } print b }')
 first=$(head -1 "$log" | cut -d. -f1)
 last=$(tail -1 "$log" | cut -d. -f1)
+# Monday to Friday of the week in the middle (the whole log if shorter).
 mid=$(((first + last) / 2))
-from=$(date -u -d "@$((mid - 2 * 86400 > first ? mid - 2 * 86400 : first))" +%Y-%m-%d)
-to=$(date -u -d "@$((mid + 2 * 86400 < last ? mid + 2 * 86400 : last))" +%Y-%m-%d)
-cat > "$work/authorisation.toml" << EOF
-reference = "BENCH-$(date +%s)"
-grounds = "excessive_non_work_use"
-grounds_detail = ""
-requested_by = "Dana Whitfield"
-authorised_at = $(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
-expires = $(date -u -d '30 days' +%Y-%m-%dT%H:%M:%SZ)
-covert = false
-covert_justification = ""
-subject_notified = true
-record_of_concern = "ROC-BENCH"
-dpia = "DPIA-BENCH"
-[subject]
-employee_id = "E1"
-users = ["$user"]
-ips = []
-[authorised_by]
-name = "Morgan Ellis"
-role = "Head of HR"
-[period]
-from = $from
-to = $to
-EOF
-measure "netusage report" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" --out "$work/packs"
+monday=$((mid - ($(date -u -d "@$mid" +%u) - 1) * 86400))
+from=$(date -u -d "@$((monday > first ? monday : first))" +%Y-%m-%d)
+to=$(date -u -d "@$((monday + 4 * 86400 < last ? monday + 4 * 86400 : last))" +%Y-%m-%d)
+. benches/gate.sh
+record=$(gate_record "$bin" "$store" "$work/keys" "$user" "$from" "$to")
+echo "report: $user, $from to $to"
+measure "netusage report" "$bin" report --store "$store" --authorisation "$record" --out "$work/packs"
 # The same pack without reading each session's lines back from the log (and
 # hashing the whole log again to check it is unchanged).
-measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$work/authorisation.toml" \
+measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$record" \
   --out "$work/packs" --supersede "benchmark: without line text" --no-line-text
 
-if command -v mawk > /dev/null; then
+# skip NAME: true when SKIP names it.
+skip() { [[ " ${SKIP:-} " == *" $1 "* ]]; }
+if skip mawk; then :; elif command -v mawk > /dev/null; then
   measure "mawk hosts" mawk '{ u = $7; sub(/^[a-z]+:\/\//, "", u); sub(/[\/:].*$/, "", u); n[u]++ } END { for (h in n) print h, n[h] }' "$log"
 else
   echo "mawk not installed (apt-get install mawk): left out" >&2
 fi
-if command -v goaccess > /dev/null; then
+if skip goaccess; then :; elif command -v goaccess > /dev/null; then
   # GoAccess's Squid layout, spelt out (1.7's predefined SQUID name misreads the timestamp).
   measure "goaccess" env TZ=Europe/London goaccess "$log" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %^ %^ %^' \
     --date-format=%s --time-format=%s --no-global-config -o "$work/goaccess.json"
 else
   echo "goaccess not installed (apt-get install goaccess): left out" >&2
 fi
-if python3 -c 'import duckdb' 2> /dev/null; then
+if skip duckdb; then :; elif python3 -c 'import duckdb' 2> /dev/null; then
   measure "duckdb" python3 -c '
 import sys, duckdb
 print(duckdb.sql(f"""
@@ -132,6 +125,17 @@ print(duckdb.sql(f"""
   GROUP BY host""").fetchall().__len__(), "hosts")' "$log"
 else
   echo "duckdb not installed (python3 -m pip install duckdb): left out" >&2
+fi
+if skip chdb; then :; elif python3 -c 'import chdb' 2> /dev/null; then
+  measure "chdb person,host" python3 -c '
+import sys, chdb
+print(chdb.query(f"""
+  SELECT count() FROM (
+    SELECT p[8] AS person, domain(p[7]) AS host, count() AS n
+    FROM (SELECT splitByWhitespace(line) AS p FROM file($${sys.argv[1]}$$, LineAsString, $$line String$$))
+    GROUP BY person, host)""", "CSV"), "person-host pairs")' "$log"
+else
+  echo "chdb not installed (python3 -m pip install chdb): left out" >&2
 fi
 
 echo

@@ -144,8 +144,13 @@ fn read_one(r: &SourceRecord, lines: &BTreeSet<u64>) -> Result<Vec<(u64, String)
 
 /// Takes `lines` from a file not compressed, reading only the blocks of lines
 /// that hold them, each widened to the chain's kept values around it: from
-/// the value before a block, its bytes must give the value after it (or,
+/// the value before a stretch, its bytes must give the value after it (or,
 /// for the file's last stretch, the file's SHA-256). See `crate::digest`.
+///
+/// Blocks whose widened ranges meet or overlap are hashed as one stretch,
+/// read block by block (memory: one block and its margins), so a pack
+/// quoting lines from every block of a day hashes those bytes once, not
+/// once per block plus the kept-value margins shared by neighbours.
 fn read_stretches(
     r: &SourceRecord,
     chain: &Chain,
@@ -168,7 +173,9 @@ fn read_stretches(
         return Err("the file has changed since it was ingested (it is shorter)".into());
     }
     let changed = || "the file has changed since it was ingested".to_string();
-    let mut out = Vec::new();
+    // The blocks holding wanted lines: (first line, next block's first
+    // line, byte start, byte end, widened from, widened to).
+    let mut wanted = Vec::new();
     for (i, &(first, start)) in chain.blocks.iter().enumerate() {
         let (next, end) = chain
             .blocks
@@ -177,8 +184,7 @@ fn read_stretches(
         if first > next || start > end || end > r.size {
             return Err(malformed());
         }
-        let mine: Vec<u64> = lines.range(first..next).copied().collect();
-        if mine.is_empty() {
+        if lines.range(first..next).next().is_none() {
             continue;
         }
         let from = start / cp * cp;
@@ -186,12 +192,56 @@ fn read_stretches(
         if to - from > MAX_STRETCH_BYTES {
             return Err(malformed());
         }
-        let mut bytes = vec![0u8; usize::try_from(to - from).map_err(|_| malformed())?];
-        file.seek(SeekFrom::Start(from))
-            .and_then(|_| file.read_exact(&mut bytes))
-            .map_err(|e| format!("cannot read it ({e})"))?;
+        wanted.push((first, next, start, end, from, to));
+    }
+    // Runs of blocks whose widened ranges meet: each run is hashed once,
+    // from the kept value before it to the one after it.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, w) in wanted.iter().enumerate() {
+        match runs.last_mut() {
+            Some((_, b)) if w.4 <= wanted[*b].5 => *b = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut bytes = Vec::new();
+    for (a, b) in runs {
+        let (from, to) = (wanted[a].4, wanted[b].5);
         let mut h = ChainedSha256::resume(from, chain.state_at(from).ok_or_else(malformed)?);
-        h.update(&bytes);
+        // `bytes` holds the file's bytes `at..hashed`, every one of them
+        // hashed as read: a block's lines come from the bytes hashed, and
+        // the margin shared with the block before is kept, not read again.
+        let (mut at, mut hashed) = (from, from);
+        bytes.clear();
+        for &(first, next, start, end, _, block_to) in &wanted[a..=b] {
+            let keep_from = start.min(hashed);
+            bytes.drain(..usize::try_from(keep_from - at).map_err(|_| malformed())?);
+            at = keep_from;
+            let old = bytes.len();
+            let new_end = block_to.max(hashed);
+            bytes.resize(usize::try_from(new_end - at).map_err(|_| malformed())?, 0);
+            file.seek(SeekFrom::Start(hashed))
+                .and_then(|_| file.read_exact(&mut bytes[old..]))
+                .map_err(|e| format!("cannot read it ({e})"))?;
+            h.update(&bytes[old..]);
+            hashed = new_end;
+            let block = &bytes[(start - at) as usize..(end - at) as usize];
+            let mut want = lines.range(first..next).copied().peekable();
+            let (mut n, mut line_start) = (first, 0);
+            let ends = memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len()));
+            for line_end in ends {
+                let Some(&w) = want.peek() else { break };
+                if w == n {
+                    let mut text = Vec::new();
+                    keep(&mut text, &block[line_start..line_end]);
+                    out.push((n, text_of(&text)));
+                    want.next();
+                }
+                n += 1;
+                line_start = line_end + 1;
+            }
+        }
+        // Nothing read from this run is returned unless it proves sound.
         let sound = if to == r.size {
             hex::encode(h.finalize()) == r.sha256
         } else {
@@ -199,16 +249,6 @@ fn read_stretches(
         };
         if !sound {
             return Err(changed());
-        }
-        let block = &bytes[(start - from) as usize..(end - from) as usize];
-        let mut want = mine.into_iter().peekable();
-        for (n, line) in (first..).zip(block.split(|&b| b == b'\n')) {
-            if want.peek() == Some(&n) {
-                let mut text = Vec::new();
-                keep(&mut text, line);
-                out.push((n, text_of(&text)));
-                want.next();
-            }
         }
     }
     Ok(out)

@@ -130,6 +130,13 @@ impl<T> Detector<T> {
         }
     }
 
+    /// True when nothing is held and no run is being followed: the state
+    /// of a new detector, apart from [`Detector::background`]'s count (after
+    /// [`Detector::settle`] past the look-behind, [`MAX_PERIOD_MS`]).
+    pub fn is_idle(&self) -> bool {
+        self.pending.is_empty() && self.prev.is_none()
+    }
+
     /// Time (UTC ms) of the earliest request held, if any.
     pub fn first_pending(&self) -> Option<i64> {
         self.pending.front().map(|p| p.1)

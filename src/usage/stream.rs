@@ -1,9 +1,12 @@
 //! Streaming browse-time analysis: events are fed batch by batch in time
 //! order (one UTC day partition after another), sessions are carried across
 //! batch boundaries (and so across midnight), and each person's results are
-//! accumulated as they become final. Memory grows with people × sites (one
-//! open session per person and site, plus the sessions still open at the end
-//! of a batch), not with events: a year of a council's log streams through.
+//! accumulated as they become final. Memory grows with the people and the
+//! sites each still has in use at the end of a batch (a session that may yet
+//! grow, or requests background detection still looks back over), plus
+//! per-person totals and social-media time per day; not with events, nor
+//! with every site seen over the range: a year of a council's log streams
+//! through in about a week's memory.
 //!
 //! The figures equal those of analysing every event at once (a test compares
 //! them to the second): sessions close on the same idle gaps, and the union of
@@ -314,17 +317,7 @@ impl<'a> Accumulator<'a> {
                 person.settle(i64::MAX, params, &profiles.person(&u), keep);
                 for ((_, c), st) in &person.sites {
                     let n = st.detector.background();
-                    if n > 0 {
-                        person
-                            .categories
-                            .entry(c.clone())
-                            .or_default()
-                            .totals
-                            .background += n;
-                        if is_social(c) {
-                            person.social.totals.background += n;
-                        }
-                    }
+                    add_background(&mut person.categories, &mut person.social, c, n);
                 }
                 let sites = if keep {
                     std::mem::take(&mut person.sites)
@@ -437,6 +430,39 @@ impl PersonState {
             schedule.split_by_day(a, b, social_days);
             t.total_ms += b - a;
         });
+        // A site whose session is closed and whose background look-behind
+        // has passed holds nothing a later request needs: its state goes
+        // (its background count into the totals), so memory follows the
+        // sites still in use, not every site of the range. Kept for a pack.
+        if !keep {
+            sites.retain(|(_, c), st| {
+                if st.rule.open().is_some() || !st.detector.is_idle() {
+                    return true;
+                }
+                add_background(categories, social, c, st.detector.background());
+                false
+            });
+        }
+    }
+}
+
+/// Adds `n` requests of category `c` found to be background traffic to
+/// the category's (and, for social media, the social-media) totals.
+fn add_background(
+    categories: &mut BTreeMap<String, Pending>,
+    social: &mut Pending,
+    c: &str,
+    n: u64,
+) {
+    if n > 0 {
+        categories
+            .entry(c.to_string())
+            .or_default()
+            .totals
+            .background += n;
+        if is_social(c) {
+            social.totals.background += n;
+        }
     }
 }
 

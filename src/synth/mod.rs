@@ -8,6 +8,8 @@
 //! pure function of the options (the RNG is rand's `StdRng`, seeded; the
 //! version is pinned by `Cargo.lock`).
 
+pub mod realistic;
+
 use std::io::{self, Write};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Weekday};
