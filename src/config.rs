@@ -174,7 +174,7 @@ impl Default for IdentityConfig {
 }
 
 /// The range of every number in the file: (section, key, lowest, highest, unit).
-pub const RANGES: [(&str, &str, u64, u64, &str); 10] = [
+pub const RANGES: [(&str, &str, u64, u64, &str); 11] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
@@ -186,6 +186,7 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 10] = [
         "minutes",
     ),
     ("policy", "min_flagged_days", 1, 366, "days"),
+    ("policy", "max_non_work_minutes_per_day", 0, 1_440, "minutes"),
     ("authorisation", "max_validity_days", 1, 90, "days"),
     ("authorisation", "max_period_days", 1, 366, "days"),
     ("identity", "dns_window_s", 1, 86_400, "seconds"),
@@ -275,7 +276,83 @@ pub struct PolicyConfig {
     /// signed screening authorisation (`--screening FILE`). The Charnwood
     /// and Sheffield presets require it whatever this says.
     pub screening_required: bool,
+    /// `[[policy.designated]]`: scoped designations for business use: one
+    /// person, the sites it covers, from a date to a date
+    /// ([`crate::usage::work_use`]). `exempt_users` is the unscoped form.
+    pub designated: Vec<DesignationConfig>,
+    /// `[[policy.business]]`: the business allow-list: the council's own
+    /// pages and accounts, sites, hosts or URL prefixes, for everyone or
+    /// for named people and teams; work use, never counted.
+    pub business: Vec<AllowedConfig>,
+    /// `[policy.teams]`: team name → its members (user names), for
+    /// `business` entries that name teams.
+    pub teams: BTreeMap<String, Vec<String>>,
+    /// The categories the council's policy calls social media (their union
+    /// is the `social_media` row and what the personal-use rule counts).
+    /// Default: netusage's seven ([`crate::classify::SOCIAL_MEDIA`]).
+    pub social_categories: Vec<String>,
+    /// Sites the policy calls social media beside those categories
+    /// (Sheffield's "Wikipedia sites": `wikimedia`). Default: none.
+    pub social_sites: Vec<String>,
+    /// The categories of the excessive non-work use finding (Chelmsford
+    /// 6.2, Sheffield 16, North West Leicestershire 3.1). Empty: no such
+    /// finding.
+    pub non_work_categories: Vec<String>,
+    /// A day is flagged `non_work` above this many minutes of those
+    /// categories in working time (netusage's default: 60; no policy gives a
+    /// figure).
+    pub max_non_work_minutes_per_day: u64,
 }
+
+/// One `[[policy.designated]]` entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DesignationConfig {
+    /// Short name; the requests it covers are category `designated:<name>`.
+    pub name: String,
+    /// The designated person's user name (normalised as logged names are).
+    pub user: String,
+    /// Sites it covers (`facebook`).
+    pub sites: Vec<String>,
+    /// Categories it covers (`social_networking`).
+    pub categories: Vec<String>,
+    /// Hosts it covers, with their subdomains.
+    pub hosts: Vec<String>,
+    /// URL prefixes it covers.
+    pub url_prefixes: Vec<String>,
+    /// First local date (YYYY-MM-DD); required.
+    pub from: String,
+    /// Last local date, inclusive; empty: runs on.
+    pub to: String,
+    /// The list or approval it comes from, in words.
+    pub list: String,
+}
+
+/// One `[[policy.business]]` entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllowedConfig {
+    /// Short name; the requests it covers are category `work:<name>`.
+    pub name: String,
+    /// Sites it covers.
+    pub sites: Vec<String>,
+    /// Categories it covers.
+    pub categories: Vec<String>,
+    /// Hosts it covers, with their subdomains.
+    pub hosts: Vec<String>,
+    /// URL prefixes it covers (the council's own pages and accounts).
+    pub url_prefixes: Vec<String>,
+    /// The people it applies to; with `teams` empty too: everyone.
+    pub users: Vec<String>,
+    /// The teams (`[policy.teams]`) it applies to.
+    pub teams: Vec<String>,
+}
+
+/// The default non-work categories: leisure kinds of site no council
+/// needs for work.
+pub const NON_WORK_DEFAULT: [&str; 9] = [
+    "shopping", "streaming", "gambling", "news", "games", "dating", "sport", "travel", "adult",
+];
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -288,6 +365,16 @@ impl Default for PolicyConfig {
             exempt_users: Vec::new(),
             exempt_users_file: String::new(),
             screening_required: false,
+            designated: Vec::new(),
+            business: Vec::new(),
+            teams: BTreeMap::new(),
+            social_categories: crate::classify::SOCIAL_MEDIA
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            social_sites: Vec::new(),
+            non_work_categories: NON_WORK_DEFAULT.iter().map(|c| c.to_string()).collect(),
+            max_non_work_minutes_per_day: 60,
         }
     }
 }
@@ -436,6 +523,7 @@ impl Config {
             ("policy", "max_working_minutes_per_day") => self.policy.max_working_minutes_per_day,
             ("policy", "max_own_time_minutes_per_day") => self.policy.max_own_time_minutes_per_day,
             ("policy", "min_flagged_days") => u64::from(self.policy.min_flagged_days),
+            ("policy", "max_non_work_minutes_per_day") => self.policy.max_non_work_minutes_per_day,
             ("retention", "days") => u64::from(self.retention.days),
             ("identity", "dns_window_s") => self.identity.dns_window_s,
             ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
@@ -609,6 +697,13 @@ impl Config {
             );
         }
         let realms = self.realms();
+        let quotes = if self.policy.preset.is_empty() {
+            BTreeMap::new()
+        } else {
+            crate::usage::presets::get(&self.policy.preset)
+                .map_err(ExitError::usage)?
+                .quotes()
+        };
         Ok(Policy {
             personal_use,
             max_counted_s_per_day: self.policy.max_working_minutes_per_day.saturating_mul(60),
@@ -618,7 +713,125 @@ impl Config {
                 .iter()
                 .map(|u| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned())
                 .collect(),
+            social: crate::usage::policy::SocialMedia {
+                categories: self.policy.social_categories.iter().cloned().collect(),
+                sites: self.policy.social_sites.iter().cloned().collect(),
+            },
+            non_work: self.policy.non_work_categories.iter().cloned().collect(),
+            max_non_work_s_per_day: self.policy.max_non_work_minutes_per_day.saturating_mul(60),
+            work_use: self.work_use().map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?,
+            quotes,
         })
+    }
+
+    /// The scoped designations and the business allow-list, validated:
+    /// every entry named (names unique), with something to cover; a
+    /// designation with a user and a `from` date (local dates in the default
+    /// schedule's zone); teams known.
+    ///
+    /// # Errors
+    /// The entry and what is wrong with it.
+    pub fn work_use(&self) -> Result<crate::usage::work_use::WorkUse, String> {
+        use crate::usage::work_use::{Allowed, Designation, Scope, WorkUse};
+        let realms = self.realms();
+        let user = |u: &str| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned();
+        let lower = |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        let mut names = std::collections::BTreeSet::new();
+        let mut name_ok = |kind: &str, i: usize, name: &str| {
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !ok {
+                return Err(format!(
+                    "[[policy.{kind}]] entry {}: `name` must be a short name of letters, digits, - _ . (got `{name}`)",
+                    i + 1
+                ));
+            }
+            if !names.insert(format!("{kind}:{name}")) {
+                return Err(format!("[[policy.{kind}]] entry {}: the name `{name}` is used twice", i + 1));
+            }
+            Ok(())
+        };
+        use crate::usage::schedule::Plan;
+        let schedule = self.schedule().map_err(|e| e.to_string())?;
+        let mut out = WorkUse::default();
+        for (i, d) in self.policy.designated.iter().enumerate() {
+            name_ok("designated", i, &d.name)?;
+            let at = |what: &str| format!("[[policy.designated]] `{}`: {what}", d.name);
+            let scope = Scope {
+                sites: d.sites.clone(),
+                categories: d.categories.clone(),
+                hosts: lower(&d.hosts),
+                url_prefixes: d.url_prefixes.clone(),
+            };
+            if scope.is_empty() {
+                return Err(at("give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)"));
+            }
+            if d.user.trim().is_empty() {
+                return Err(at("`user` is missing"));
+            }
+            let date = |v: &str, key: &str| {
+                chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                    .map_err(|_| at(&format!("`{key}` must be a date YYYY-MM-DD, not `{v}`")))
+            };
+            let from = date(&d.from, "from")?;
+            let to = if d.to.trim().is_empty() {
+                None
+            } else {
+                Some(date(&d.to, "to")?)
+            };
+            if let Some(t) = to
+                && t < from
+            {
+                return Err(at(&format!("`to` {t} is before `from` {from}")));
+            }
+            let end = to
+                .and_then(|t| t.succ_opt())
+                .map_or(i64::MAX, |t| schedule.day_start(t));
+            out.designations.push(Designation {
+                name: d.name.clone(),
+                user: user(&d.user),
+                scope,
+                from,
+                to,
+                list: d.list.clone(),
+                range_ms: (schedule.day_start(from), end),
+            });
+        }
+        for (i, a) in self.policy.business.iter().enumerate() {
+            name_ok("business", i, &a.name)?;
+            let scope = Scope {
+                sites: a.sites.clone(),
+                categories: a.categories.clone(),
+                hosts: lower(&a.hosts),
+                url_prefixes: a.url_prefixes.clone(),
+            };
+            if scope.is_empty() {
+                return Err(format!(
+                    "[[policy.business]] `{}`: give the sites, categories, hosts or url_prefixes it allows",
+                    a.name
+                ));
+            }
+            let mut members: Vec<String> = a.users.iter().map(|u| user(u)).collect();
+            for t in &a.teams {
+                let team = self.policy.teams.get(t).ok_or_else(|| {
+                    format!(
+                        "[[policy.business]] `{}`: no team `{t}` in [policy.teams]",
+                        a.name
+                    )
+                })?;
+                members.extend(team.iter().map(|u| user(u)));
+            }
+            out.allowed.push(Allowed {
+                name: a.name.clone(),
+                scope,
+                users: (!(a.users.is_empty() && a.teams.is_empty()))
+                    .then(|| members.into_iter().collect()),
+                teams: a.teams.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// The browse-time parameters.

@@ -64,8 +64,10 @@ pub struct FlagRow {
     /// `robust` (over the limit under every model) or `marginal`.
     pub finding: String,
     /// The limit the day is over: `counted` (working, core or all time
-    /// against the working limit) or `own_time` (breaks and own time against
-    /// the own-time limit).
+    /// against the working limit), `own_time` (breaks and own time against
+    /// the own-time limit) or `non_work` (non-work sites in working time
+    /// against the non-work limit); under a preset, followed by `: ` and
+    /// the clause it rests on, quoted.
     pub reason: String,
 }
 
@@ -106,7 +108,12 @@ impl FlagLine {
             flagged_days: r.flagged_days,
             range: format!("{}–{}", minutes(r.min_counted_s), minutes(r.max_counted_s)),
             finding: r.finding.clone(),
-            over: r.reason.replace('_', " "),
+            over: r
+                .reason
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .replace('_', " "),
         }
     }
 }
@@ -125,9 +132,9 @@ pub fn flag_rows(
             p.flagged_days.iter().map(move |d| {
                 let s = sensitivity
                     .get(&p.user)
-                    .and_then(|days| days.iter().find(|s| s.date == d.date));
+                    .and_then(|days| days.iter().find(|s| s.date == d.date && s.reason == d.reason));
                 let counted_s = match d.reason {
-                    Reason::Counted => d.counted_s,
+                    Reason::Counted | Reason::NonWork => d.counted_s,
                     Reason::OwnTime => d.own_s,
                 };
                 FlagRow {
@@ -142,7 +149,7 @@ pub fn flag_rows(
                     min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),
                     max_counted_s: s.map_or(counted_s, |s| s.max_counted_s),
                     finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
-                    reason: d.reason.name().to_string(),
+                    reason: policy.reason_text(d.reason),
                 }
             })
         })

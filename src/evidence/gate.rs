@@ -221,7 +221,8 @@ pub fn admit(
         intervals,
         request.categories,
         config.identity.dns_window_s,
-    )?;
+    )?
+    .with_work_use(config.policy()?.work_use);
     let subject = match subject(store, config, &enricher, &a, &range)? {
         Ok(s) => s,
         Err(p) => return Ok(Err(refusal(p))),

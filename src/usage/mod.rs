@@ -12,6 +12,7 @@ pub mod schedule;
 pub mod sensitivity;
 pub mod sessions;
 pub mod stream;
+pub mod work_use;
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,8 @@ pub struct PersonUsage {
     pub social: Totals,
     /// Social-media split per local date.
     pub social_days: BTreeMap<NaiveDate, Split>,
+    /// Split per local date of the non-work finding's categories.
+    pub non_work_days: BTreeMap<NaiveDate, Split>,
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,
     /// Days over the policy threshold.
@@ -90,6 +93,17 @@ pub struct PersonUsage {
     /// A designated business user (`exempt_users`): never flagged, and shown
     /// as exempt rather than left out.
     pub exempt: bool,
+}
+
+impl PersonUsage {
+    /// The days a finding of `reason` measures: the non-work split for
+    /// `non_work`, the social-media split otherwise.
+    pub fn days_for(&self, reason: policy::Reason) -> &BTreeMap<NaiveDate, Split> {
+        match reason {
+            policy::Reason::NonWork => &self.non_work_days,
+            _ => &self.social_days,
+        }
+    }
 }
 
 /// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged`.

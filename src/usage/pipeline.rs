@@ -74,7 +74,8 @@ impl Analysis {
             check_profile_users(&store, &profiles, &intervals)?;
         }
         let enricher =
-            Enricher::with_intervals(&store, intervals, categories, config.identity.dns_window_s)?;
+            Enricher::with_intervals(&store, intervals, categories, config.identity.dns_window_s)?
+                .with_work_use(policy.work_use.clone());
         Ok(Analysis {
             config,
             profiles,
