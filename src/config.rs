@@ -186,7 +186,13 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 11] = [
         "minutes",
     ),
     ("policy", "min_flagged_days", 1, 366, "days"),
-    ("policy", "max_non_work_minutes_per_day", 0, 1_440, "minutes"),
+    (
+        "policy",
+        "max_non_work_minutes_per_day",
+        0,
+        1_440,
+        "minutes",
+    ),
     ("authorisation", "max_validity_days", 1, 90, "days"),
     ("authorisation", "max_period_days", 1, 366, "days"),
     ("identity", "dns_window_s", 1, 86_400, "seconds"),
@@ -351,7 +357,15 @@ pub struct AllowedConfig {
 /// The default non-work categories: leisure kinds of site no council
 /// needs for work.
 pub const NON_WORK_DEFAULT: [&str; 9] = [
-    "shopping", "streaming", "gambling", "news", "games", "dating", "sport", "travel", "adult",
+    "shopping",
+    "streaming",
+    "gambling",
+    "news",
+    "games",
+    "dating",
+    "sport",
+    "travel",
+    "adult",
 ];
 
 impl Default for PolicyConfig {
@@ -719,7 +733,9 @@ impl Config {
             },
             non_work: self.policy.non_work_categories.iter().cloned().collect(),
             max_non_work_s_per_day: self.policy.max_non_work_minutes_per_day.saturating_mul(60),
-            work_use: self.work_use().map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?,
+            work_use: self
+                .work_use()
+                .map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?,
             quotes,
         })
     }
@@ -734,7 +750,8 @@ impl Config {
     pub fn work_use(&self) -> Result<crate::usage::work_use::WorkUse, String> {
         use crate::usage::work_use::{Allowed, Designation, Scope, WorkUse};
         let realms = self.realms();
-        let user = |u: &str| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned();
+        let user =
+            |u: &str| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned();
         let lower = |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
         let mut names = std::collections::BTreeSet::new();
         let mut name_ok = |kind: &str, i: usize, name: &str| {
@@ -749,7 +766,10 @@ impl Config {
                 ));
             }
             if !names.insert(format!("{kind}:{name}")) {
-                return Err(format!("[[policy.{kind}]] entry {}: the name `{name}` is used twice", i + 1));
+                return Err(format!(
+                    "[[policy.{kind}]] entry {}: the name `{name}` is used twice",
+                    i + 1
+                ));
             }
             Ok(())
         };
@@ -766,7 +786,9 @@ impl Config {
                 url_prefixes: d.url_prefixes.clone(),
             };
             if scope.is_empty() {
-                return Err(at("give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)"));
+                return Err(at(
+                    "give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)",
+                ));
             }
             if d.user.trim().is_empty() {
                 return Err(at("`user` is missing"));

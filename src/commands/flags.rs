@@ -130,9 +130,10 @@ pub fn flag_rows(
         .filter(|p| p.flagged)
         .flat_map(|p| {
             p.flagged_days.iter().map(move |d| {
-                let s = sensitivity
-                    .get(&p.user)
-                    .and_then(|days| days.iter().find(|s| s.date == d.date && s.reason == d.reason));
+                let s = sensitivity.get(&p.user).and_then(|days| {
+                    days.iter()
+                        .find(|s| s.date == d.date && s.reason == d.reason)
+                });
                 let counted_s = match d.reason {
                     Reason::Counted | Reason::NonWork => d.counted_s,
                     Reason::OwnTime => d.own_s,

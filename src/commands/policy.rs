@@ -90,7 +90,10 @@ fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
         "  Schedule it will use: {}.",
         super::usage::schedule_words(&config.schedule)
     )?;
-    writeln!(out, "  Defaults (netusage's, not the council's; set your own):")?;
+    writeln!(
+        out,
+        "  Defaults (netusage's, not the council's; set your own):"
+    )?;
     for d in &p.defaults {
         writeln!(out, "  - {d}")?;
     }
@@ -103,7 +106,10 @@ fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
             "policy.max_non_work_minutes_per_day",
             "max_non_work_minutes_per_day",
         ),
-        ("policy.max_own_time_minutes_per_day", "max_own_time_minutes_per_day"),
+        (
+            "policy.max_own_time_minutes_per_day",
+            "max_own_time_minutes_per_day",
+        ),
         ("policy.min_flagged_days", "min_flagged_days"),
     ] {
         if !config.set_by.contains_key(key) && !p.policy.contains_key(set) {

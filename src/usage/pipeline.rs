@@ -48,6 +48,9 @@ pub struct Analysis {
     /// records it (`"not required"`, or the record's reference, signer and
     /// SHA-256); set by the caller that checked it.
     pub screening: serde_json::Value,
+    /// The notice before monitoring the run relies on (`--notice`), as its
+    /// audit entry records it; set by the caller that checked it.
+    pub notice: serde_json::Value,
 }
 
 impl Analysis {
@@ -86,6 +89,7 @@ impl Analysis {
             dates,
             enricher,
             screening: "not checked".into(),
+            notice: "not checked".into(),
         })
     }
 
@@ -220,6 +224,7 @@ impl Analysis {
             "from": self.dates.0,
             "to": self.dates.1,
             "screening": self.screening,
+            "notice": self.notice,
         });
         Ok((people, draft))
     }

@@ -95,7 +95,11 @@ impl SocialMedia {
     pub fn words(&self) -> String {
         let mut s = format!(
             "categories {}",
-            self.categories.iter().cloned().collect::<Vec<_>>().join(", ")
+            self.categories
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if !self.sites.is_empty() {
             s.push_str(&format!(

@@ -390,14 +390,7 @@ impl PersonState {
     /// No request before `until` (UTC ms) is still to come: closes sessions
     /// idle for longer than the timeout, and folds into the totals each
     /// union piece that ends before every session still open starts.
-    fn settle(
-        &mut self,
-        until: i64,
-        p: Params,
-        schedule: &impl Plan,
-        keep: bool,
-        policy: &Policy,
-    ) {
+    fn settle(&mut self, until: i64, p: Params, schedule: &impl Plan, keep: bool, policy: &Policy) {
         let PersonState {
             sites,
             categories,

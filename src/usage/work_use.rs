@@ -285,7 +285,12 @@ mod tests {
             "www.linkedin.com",
             "https://www.linkedin.com/Talent/"
         ));
-        assert!(!s.matches("linkedin", "social_networking", "www.linkedin.com", "https://www.linkedin.com/feed/"));
+        assert!(!s.matches(
+            "linkedin",
+            "social_networking",
+            "www.linkedin.com",
+            "https://www.linkedin.com/feed/"
+        ));
     }
 
     #[test]
@@ -317,7 +322,11 @@ mod tests {
             Some("designated:housing-facebook")
         );
         assert_eq!(w.category_of("hcomms", 2_000, fb), None, "after its dates");
-        assert_eq!(w.category_of("hcomms", 1_500, yt), None, "YouTube is not covered");
+        assert_eq!(
+            w.category_of("hcomms", 1_500, yt),
+            None,
+            "YouTube is not covered"
+        );
         assert_eq!(w.category_of("someone", 1_500, fb), None);
         assert_eq!(
             w.category_of("rjones", 0, yt).as_deref(),
