@@ -529,6 +529,48 @@ impl Config {
             .collect()
     }
 
+    /// When the working hours, days or breaks that split every figure were
+    /// never set (neither by the configuration file nor by its preset), a
+    /// sentence saying so, naming the defaults in force (issue 26: flags
+    /// and usage under such a preset say so on every output).
+    pub fn hours_default_note(&self) -> Option<String> {
+        let unset: Vec<&str> = [
+            "schedule.working_hours",
+            "schedule.breaks",
+            "schedule.working_days",
+        ]
+        .into_iter()
+        .filter(|k| !self.set_by.contains_key(*k))
+        .collect();
+        if unset.is_empty() {
+            return None;
+        }
+        let by = if self.policy.preset.is_empty() {
+            "the configuration".to_string()
+        } else {
+            format!("the configuration or the {} preset", self.policy.preset)
+        };
+        let period = |v: &[[String; 2]]| {
+            v.iter()
+                .map(|p| format!("{}–{}", p[0], p[1]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Some(format!(
+            "note: {} not set by {by}: netusage's defaults are in force (working hours {}, breaks {}, days {}), \
+             not the council's; every split into working time, breaks and own time rests on them (for people \
+             without a schedule of their own in the people file). Set [schedule] to the council's hours.",
+            unset.join(", "),
+            period(std::slice::from_ref(&self.schedule.working_hours)),
+            if self.schedule.breaks.is_empty() {
+                "none".to_string()
+            } else {
+                period(&self.schedule.breaks)
+            },
+            self.schedule.working_days.join(", ")
+        ))
+    }
+
     /// The value of a numeric key named in [`RANGES`].
     fn number(&self, section: &str, key: &str) -> u64 {
         match (section, key) {

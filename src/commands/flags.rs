@@ -57,6 +57,11 @@ pub struct FlagRow {
     pub outside_s: i64,
     /// Flagged days of this person in the range.
     pub flagged_days: usize,
+    /// Denied requests of this person in the range (all sites): a signal.
+    pub blocked: u64,
+    /// Requests of this person's tabs left polling (background traffic,
+    /// all sites) in the range: a signal, not browse time.
+    pub background: u64,
     /// The least counted time (s) under the sensitivity set's models.
     pub min_counted_s: i64,
     /// The most counted time (s) under the sensitivity set's models.
@@ -147,6 +152,8 @@ pub fn flag_rows(
                     break_s: d.break_s,
                     outside_s: d.outside_s,
                     flagged_days: p.flagged_days.len(),
+                    blocked: p.categories.values().map(|t| t.blocked).sum(),
+                    background: p.categories.values().map(|t| t.background).sum(),
                     min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),
                     max_counted_s: s.map_or(counted_s, |s| s.max_counted_s),
                     finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
@@ -222,6 +229,12 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     let config = &analysis.config;
     let rows = flag_rows(people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
+    let hours_note = config.hours_default_note();
+    if args.analysis.format != OutputFormat::Table
+        && let Some(note) = &hours_note
+    {
+        crate::stderr_line!("{note}");
+    }
     output::write_with_table(&rows, args.analysis.format, &mut out, FlagLine::of)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();
@@ -242,6 +255,29 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
              ({}); marginal otherwise.",
             names.join(", ")
         )?;
+        let signals: Vec<String> = people
+            .iter()
+            .filter_map(|p| {
+                let blocked: u64 = p.categories.values().map(|t| t.blocked).sum();
+                let polling: u64 = p.categories.values().map(|t| t.background).sum();
+                (blocked > 0 || polling > 0).then(|| {
+                    format!(
+                        "{}: {blocked} denied request(s), {polling} request(s) of tabs left polling",
+                        p.pseudonym
+                    )
+                })
+            })
+            .collect();
+        if !signals.is_empty() {
+            writeln!(
+                out,
+                "Signals per person (not findings, not browse time): {}.",
+                signals.join("; ")
+            )?;
+        }
+        if let Some(note) = &hours_note {
+            writeln!(out, "{note}")?;
+        }
     }
     Ok(())
 }

@@ -266,6 +266,43 @@ fn print_in_force(c: &Config, out: &mut impl Write) -> anyhow::Result<()> {
                 .join(", ")
         }
     )?;
+    writeln!(out, "  Social media: {}.", policy.social.words())?;
+    for d in &policy.work_use.designations {
+        writeln!(
+            out,
+            "  Designated (scoped) `{}`: {} for {}, {} to {}{}; that use is category designated:{} and never counted, anything else they do is judged as for everyone",
+            d.name,
+            d.user,
+            d.scope.words(),
+            d.from,
+            d.to.map_or("no end date".to_string(), |t| t.to_string()),
+            if d.list.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.list)
+            },
+            d.name
+        )?;
+    }
+    for a in &policy.work_use.allowed {
+        writeln!(
+            out,
+            "  Business allow-list `{}`: {} for {}; work use (category work:{}), never counted",
+            a.name,
+            a.scope.words(),
+            if a.users.is_none() {
+                "everyone".to_string()
+            } else if a.teams.is_empty() {
+                "the people named".to_string()
+            } else {
+                format!("team(s) {} and the people named", a.teams.join(", "))
+            },
+            a.name
+        )?;
+    }
+    if let Some(note) = c.hours_default_note() {
+        writeln!(out, "  {note}")?;
+    }
     writeln!(
         out,
         "  Browse time: idle timeout {} s, allowance {} s (docs/METHOD.md).",

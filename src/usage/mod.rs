@@ -106,7 +106,7 @@ impl PersonUsage {
     }
 }
 
-/// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged`.
+/// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,background,flagged`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UsageRow {
     /// Pseudonym.
@@ -125,6 +125,9 @@ pub struct UsageRow {
     pub sessions: u64,
     /// Denied requests.
     pub blocked: u64,
+    /// Requests of background traffic (a tab polling at a machine-regular
+    /// interval), left out of browse time: a signal, not a finding.
+    pub background: u64,
     /// The policy flags the person (same on each of their rows).
     pub flagged: bool,
 }
@@ -160,12 +163,13 @@ pub fn rows(people: &[PersonUsage]) -> Vec<UsageRow> {
         total_s: t.total_ms / 1000,
         sessions: t.sessions,
         blocked: t.blocked,
+        background: t.background,
         flagged: p.flagged,
     };
     let mut out = Vec::new();
     for p in people {
         for (c, t) in &p.categories {
-            if t.total_ms > 0 || t.blocked > 0 {
+            if t.total_ms > 0 || t.blocked > 0 || t.background > 0 {
                 out.push(row(p, c, t));
             }
         }

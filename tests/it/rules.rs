@@ -381,3 +381,119 @@ fn policy_show_lists_every_clause_quoted_and_every_default_named() {
     let wd = ok(&[&"policy", &"show", &"west-dunbartonshire"]);
     assert!(wd.contains("Excessive non-work use: no finding"), "{wd}");
 }
+
+#[test]
+fn signals_are_shown_per_person_in_usage_and_flags() {
+    let s = setup();
+    let args = |cmd: &'static str, preset: &'static str| {
+        ok(&[
+            &cmd,
+            &"--policy",
+            &preset,
+            &"--config",
+            &s.config,
+            &"--store",
+            &s.store,
+            &"--notice",
+            &"NOTICE-2025-06",
+        ])
+    };
+    let (tab, blocked) = (pseudonym(&s.store, "tab"), pseudonym(&s.store, "blocked"));
+    // The tab polled every 60 s from 12:56 to 16:59: 245 requests; six
+    // Facebook requests were denied.
+    let flags = args("flags", "north-west-leicestershire");
+    assert!(
+        flags.contains(&format!(
+            "{blocked}: 6 denied request(s), 0 request(s) of tabs left polling"
+        )),
+        "{flags}"
+    );
+    assert!(
+        flags.contains(&format!(
+            "{tab}: 0 denied request(s), 245 request(s) of tabs left polling"
+        )),
+        "{flags}"
+    );
+    let usage = args("usage", "west-dunbartonshire");
+    let line = |who: &str| {
+        usage
+            .lines()
+            .find(|l| l.contains(who))
+            .unwrap()
+            .split('|')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    // person, working, break, outside, total, flagged days, blocked, polling, policy
+    assert_eq!(line(&tab)[6..], ["0", "245", "FLAGGED"]);
+    assert_eq!(line(&blocked)[6..], ["6", "0", ""]);
+    // No preset sets hours: every output says the day is netusage's default.
+    assert!(
+        usage.contains("note: schedule.working_hours, schedule.breaks, schedule.working_days not set by the configuration or the west-dunbartonshire preset: netusage's defaults are in force (working hours 09:00–17:00, breaks 12:30–13:30, days Mon, Tue, Wed, Thu, Fri)"),
+        "{usage}"
+    );
+    assert!(flags.contains("note: schedule.working_hours"), "{flags}");
+    let o = run(&[
+        &"flags",
+        &"--policy",
+        &"chelmsford",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--format",
+        &"csv",
+    ]);
+    assert!(
+        stderr(&o).contains(
+            "note: schedule.working_hours, schedule.breaks, schedule.working_days not set"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_sweep_under_north_west_leicestershire_needs_the_notice_it_relies_on() {
+    let s = setup();
+    let o = run(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("will endeavour to inform an affected employee when this is to happen"),
+        "{}",
+        stderr(&o)
+    );
+    ok(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--notice",
+        &"HR notice 2025-06-02",
+    ]);
+    let entries = audit_entries(&s.store);
+    let last = entries.last().unwrap();
+    assert_eq!(
+        last["details"]["notice"]["reference"],
+        "HR notice 2025-06-02"
+    );
+    let refused = &entries[entries.len() - 2];
+    assert!(
+        refused["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: the north-west-leicestershire policy asks"),
+        "{refused}"
+    );
+}
