@@ -268,6 +268,24 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
                 })
             })
             .collect();
+        let work: Vec<String> = people
+            .iter()
+            .flat_map(|p| {
+                p.categories
+                    .iter()
+                    .filter(|(c, t)| crate::usage::work_use::is_work_use(c) && t.total_ms > 0)
+                    .map(move |(c, t)| {
+                        format!("{}: {} min {c}", p.pseudonym, minutes(t.total_ms / 1000))
+                    })
+            })
+            .collect();
+        if !work.is_empty() {
+            writeln!(
+                out,
+                "Work use per person (a designation or the business allow-list; never counted): {}.",
+                work.join("; ")
+            )?;
+        }
         if !signals.is_empty() {
             writeln!(
                 out,

@@ -414,6 +414,19 @@ fn signals_are_shown_per_person_in_usage_and_flags() {
         )),
         "{flags}"
     );
+    // Flags say which designation and allow-list entry applied, per person.
+    assert!(
+        flags.contains(&format!(
+            "{}: 21.0 min designated:housing-facebook; {}: 31.0 min work:recruiting.",
+            pseudonym(&s.store, "comms"),
+            pseudonym(&s.store, "recruiter")
+        )) || flags.contains(&format!(
+            "{}: 31.0 min work:recruiting; {}: 21.0 min designated:housing-facebook.",
+            pseudonym(&s.store, "recruiter"),
+            pseudonym(&s.store, "comms")
+        )),
+        "{flags}"
+    );
     let usage = args("usage", "west-dunbartonshire");
     let line = |who: &str| {
         usage
