@@ -510,3 +510,54 @@ fn a_sweep_under_north_west_leicestershire_needs_the_notice_it_relies_on() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_charnwood_pack_holds_only_the_records_of_working_time() {
+    use crate::common::pack::{case, record_for, report};
+    // alice: the case's 12 Facebook requests from D 10:00 (working time),
+    // then 3 at lunch (12:40, 12:42, 12:44) and 4 in the evening (19:00 …
+    // 19:06): 19 events in all.
+    let mut extra = every(&at(0, "12:40:00"), 120, 3, "alice", "www.facebook.com");
+    extra.extend(every(
+        &at(0, "19:00:00"),
+        120,
+        4,
+        "alice",
+        "www.facebook.com",
+    ));
+    let c = case(&extra);
+    let read = |dir: &str, file: &str| -> serde_json::Value {
+        let reference = if dir == "plain" {
+            "HR-2026-017"
+        } else {
+            "HR-2026-018"
+        };
+        let p = c.root.join(dir).join(reference).join("data").join(file);
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let out = report(&c, &record_for(r#"["alice"]"#), "plain", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read("plain", "summary.json")["events"], 19);
+    // Charnwood's authorisation is its Electronically Collected Data Checklist.
+    let record = format!(
+        "checklist_reference = \"ECDC-2026-11\"\n{}",
+        record_for(r#"["alice"]"#).replace("HR-2026-017", "HR-2026-018")
+    );
+    let out = report(&c, &record, "charnwood", &[&"--policy", &"charnwood"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&[&"verify", &c.root.join("charnwood/HR-2026-018")]);
+    assert_eq!(read("charnwood", "summary.json")["events"], 12);
+    let method = read("charnwood", "method.json");
+    assert_eq!(
+        method["records_released"]["quote"],
+        "to provide records relating to employee's internet usage during working time"
+    );
+    assert_eq!(
+        method["social_media_sites"],
+        serde_json::json!(["apple-podcasts"])
+    );
+    assert_eq!(
+        method["social_media_definition"]["quote"],
+        "Social networking sites for example Facebook, Myspace and Bebo"
+    );
+}

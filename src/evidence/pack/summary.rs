@@ -269,6 +269,23 @@ fn work_use_words(p: &PersonUsage, policy: &Policy) -> Vec<String> {
     out
 }
 
+/// Which of the subject's records the pack holds: those of working time
+/// only when the preset's policy releases no others (Charnwood), with the
+/// clause; else every record of the period.
+fn records_released(config: &Config) -> serde_json::Value {
+    let clause = crate::usage::presets::get(&config.policy.preset)
+        .ok()
+        .and_then(|p| p.clause_of("records").cloned());
+    match clause {
+        Some(c) => serde_json::json!({
+            "scope": "working time only: events in breaks, outside working hours, on leave and bank holidays are not in the pack",
+            "source": format!("{} preset, {}", config.policy.preset, c.reference),
+            "quote": c.quote,
+        }),
+        None => serde_json::json!({ "scope": "every event of the authorised period" }),
+    }
+}
+
 /// The preset's social-media clause and what it counts, or netusage's
 /// default definition.
 fn social_definition(config: &Config) -> serde_json::Value {
@@ -335,6 +352,7 @@ pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_jso
         "social_media_categories": policy.social.categories,
         "social_media_sites": policy.social.sites,
         "social_media_definition": social_definition(config),
+        "records_released": records_released(config),
         "category_data_version": DATA_VERSION,
     })
 }
