@@ -231,6 +231,7 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     let mut out = std::io::stdout().lock();
     let hours_note = config.hours_default_note();
     if args.analysis.format != OutputFormat::Table
+        && !config.policy.preset.is_empty()
         && let Some(note) = &hours_note
     {
         crate::stderr_line!("{note}");

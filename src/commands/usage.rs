@@ -347,6 +347,7 @@ pub fn print(
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if a.format != OutputFormat::Table
+        && !config.policy.preset.is_empty()
         && let Some(note) = config.hours_default_note()
     {
         crate::stderr_line!("{note}");
