@@ -913,3 +913,102 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn designations_and_the_allow_list_are_read_with_their_dates_teams_and_users() {
+        let c = config(
+            "[identity]\nlocal_realms = [\"CORP\"]\n\
+             [[policy.designated]]\nname = \"housing-fb\"\nuser = \"CORP\\\\HComms\"\nsites = [\"facebook\"]\n\
+             hosts = [\"WWW.Facebook.com\"]\nfrom = \"2025-06-01\"\nto = \"2025-06-30\"\nlist = \"approved list\"\n\
+             [[policy.business]]\nname = \"recruiting\"\nsites = [\"linkedin\"]\nteams = [\"hr\"]\nusers = [\"boss\"]\n\
+             [[policy.business]]\nname = \"own-pages\"\nurl_prefixes = [\"https://www.facebook.com/Council\"]\n\
+             [policy.teams]\nhr = [\"CORP\\\\RJones\"]\n",
+        );
+        let w = c.work_use().unwrap();
+        let d = &w.designations[0];
+        assert_eq!(
+            (d.user.as_str(), d.scope.hosts.clone()),
+            ("hcomms", vec!["www.facebook.com".to_string()])
+        );
+        // 1 June to the end of 30 June, Europe/London (BST): 23:00 UTC the day before.
+        assert_eq!(d.range_ms, (1_748_732_400_000, 1_751_324_400_000));
+        assert_eq!(
+            w.allowed[0].users.as_ref().map(|u| {
+                let mut v: Vec<&String> = u.iter().collect();
+                v.sort();
+                v.into_iter().cloned().collect::<Vec<_>>()
+            }),
+            Some(vec!["boss".to_string(), "rjones".to_string()])
+        );
+        assert_eq!(w.allowed[1].users, None, "no users and no teams: everyone");
+        assert!(w.needs_url());
+    }
+
+    #[test]
+    fn a_bad_designation_or_allow_list_entry_is_refused_naming_it() {
+        let err = |text: &str| config(text).work_use().unwrap_err();
+        assert_eq!(
+            err("[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nfrom = \"2025-01-01\"\n"),
+            "[[policy.designated]] `x`: give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)"
+        );
+        assert_eq!(
+            err(
+                "[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nsites = [\"x\"]\nfrom = \"1 June\"\n"
+            ),
+            "[[policy.designated]] `x`: `from` must be a date YYYY-MM-DD, not `1 June`"
+        );
+        assert_eq!(
+            err(
+                "[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nsites = [\"x\"]\nfrom = \"2025-06-02\"\nto = \"2025-06-01\"\n"
+            ),
+            "[[policy.designated]] `x`: `to` 2025-06-01 is before `from` 2025-06-02"
+        );
+        assert_eq!(
+            err("[[policy.designated]]\nname = \"x\"\nsites = [\"x\"]\nfrom = \"2025-06-02\"\n"),
+            "[[policy.designated]] `x`: `user` is missing"
+        );
+        assert_eq!(
+            err("[[policy.business]]\nname = \"a b\"\nsites = [\"x\"]\n"),
+            "[[policy.business]] entry 1: `name` must be a short name of letters, digits, - _ . (got `a b`)"
+        );
+        assert_eq!(
+            err(
+                "[[policy.business]]\nname = \"a\"\nsites = [\"x\"]\n[[policy.business]]\nname = \"a\"\nsites = [\"y\"]\n"
+            ),
+            "[[policy.business]] entry 2: the name `a` is used twice"
+        );
+        assert_eq!(
+            err("[[policy.business]]\nname = \"a\"\nsites = [\"x\"]\nteams = [\"hr\"]\n"),
+            "[[policy.business]] `a`: no team `hr` in [policy.teams]"
+        );
+    }
+
+    #[test]
+    fn the_hours_note_names_the_defaults_until_the_hours_are_set() {
+        let mut c = Config::default();
+        let note = c.hours_default_note().unwrap();
+        assert!(
+            note.starts_with(
+                "note: schedule.working_hours, schedule.breaks, schedule.working_days not set by the configuration: \
+                 netusage's defaults are in force (working hours 09:00–17:00, breaks 12:30–13:30, days Mon, Tue, Wed, Thu, Fri)"
+            ),
+            "{note}"
+        );
+        for k in [
+            "schedule.working_hours",
+            "schedule.breaks",
+            "schedule.working_days",
+        ] {
+            c.set_by.insert(k.into(), SetBy::File("c.toml".into()));
+        }
+        assert_eq!(c.hours_default_note(), None);
+    }
+}

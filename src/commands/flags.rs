@@ -151,7 +151,7 @@ pub fn flag_rows(
                     working_s: d.working_s,
                     break_s: d.break_s,
                     outside_s: d.outside_s,
-                    flagged_days: p.flagged_days.len(),
+                    flagged_days: p.flagged_dates(),
                     blocked: p.categories.values().map(|t| t.blocked).sum(),
                     background: p.categories.values().map(|t| t.background).sum(),
                     min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),

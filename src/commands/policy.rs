@@ -255,7 +255,7 @@ fn print_in_force(c: &Config, out: &mut impl Write) -> anyhow::Result<()> {
     exempt.sort();
     writeln!(
         out,
-        "  Exempt (designated business) users, never flagged: {}",
+        "  Exempt users (unscoped designations: every site, every date), never flagged: {}",
         if exempt.is_empty() {
             "none".to_string()
         } else {

@@ -143,7 +143,7 @@ pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
             break_s: p.social.split.break_ms / 1000,
             outside_s: p.social.split.outside_ms / 1000,
             total_s: p.social.total_ms / 1000,
-            flagged_days: p.flagged_days.len(),
+            flagged_days: p.flagged_dates(),
             blocked: p.categories.values().map(|t| t.blocked).sum(),
             background: p.categories.values().map(|t| t.background).sum(),
             flagged: p.flagged,

@@ -96,6 +96,14 @@ pub struct PersonUsage {
 }
 
 impl PersonUsage {
+    /// How many distinct dates are flagged (a day over two limits, the
+    /// social-media one and the non-work one, is one day).
+    pub fn flagged_dates(&self) -> usize {
+        let dates: std::collections::BTreeSet<NaiveDate> =
+            self.flagged_days.iter().map(|d| d.date).collect();
+        dates.len()
+    }
+
     /// The days a finding of `reason` measures: the non-work split for
     /// `non_work`, the social-media split otherwise.
     pub fn days_for(&self, reason: policy::Reason) -> &BTreeMap<NaiveDate, Split> {

@@ -517,6 +517,58 @@ mod tests {
     }
 
     #[test]
+    fn excessive_non_work_use_is_a_second_finding_over_working_time_only() {
+        let mut p = policy(PersonalUse::BreaksOnly, 1);
+        p.quotes.insert("non_work".into(), "excessive use".into());
+        // 9th: 61 min of shopping in working time; 10th: exactly 60; 11th:
+        // 30 working and 3 h in the evening; the 9th is over the social
+        // limit too (16 min working).
+        let non_work = BTreeMap::from([
+            (day(9), split(3660, 0, 0)),
+            (day(10), split(3600, 0, 0)),
+            (day(11), split(1800, 0, 10_800)),
+        ]);
+        let (days, flagged) = p.evaluate_all("dbrown", &week(), &non_work);
+        assert!(flagged);
+        let got: Vec<(u32, Reason, i64)> = days
+            .iter()
+            .map(|d| (chrono::Datelike::day(&d.date), d.reason, d.counted_s))
+            .collect();
+        assert_eq!(
+            got,
+            [(9, Reason::Counted, 960), (9, Reason::NonWork, 3660)],
+            "one day over both limits has two findings"
+        );
+        assert_eq!(
+            p.reason_text(Reason::NonWork),
+            "non_work: \"excessive use\""
+        );
+        assert_eq!(
+            p.reason_text(Reason::Counted),
+            "counted",
+            "no quote without a preset"
+        );
+        // Two findings on one day are one flagged day.
+        p.min_flagged_days = 2;
+        assert!(!p.evaluate_all("dbrown", &week(), &non_work).1);
+        // No non-work categories: no such finding.
+        p.non_work.clear();
+        p.min_flagged_days = 1;
+        assert_eq!(p.evaluate_all("dbrown", &week(), &non_work).0.len(), 1);
+    }
+
+    #[test]
+    fn a_council_definition_of_social_media_adds_sites_and_never_takes_work_use() {
+        let mut s = SocialMedia::default_set();
+        assert!(s.contains("facebook", "social_networking"));
+        assert!(!s.contains("wikimedia", "reference"));
+        s.sites.insert("wikimedia".into());
+        assert!(s.contains("wikimedia", "reference"));
+        assert!(!s.contains("facebook", "designated:housing"));
+        assert!(!s.contains("wikimedia", "work:research"));
+    }
+
+    #[test]
     fn personal_use_names_parse_and_others_are_refused() {
         assert_eq!(
             PersonalUse::parse("breaks_only"),
