@@ -286,6 +286,10 @@ pub struct PolicyConfig {
     /// person, the sites it covers, from a date to a date
     /// ([`crate::usage::work_use`]). `exempt_users` is the unscoped form.
     pub designated: Vec<DesignationConfig>,
+    /// Or a CSV file of them, the list as the council keeps it: header
+    /// `name,user,sites,from,to,list` (`sites` separated by `;`, `to` empty
+    /// to run on), read now relative to the working directory. Empty: none.
+    pub designated_file: String,
     /// `[[policy.business]]`: the business allow-list: the council's own
     /// pages and accounts, sites, hosts or URL prefixes, for everyone or
     /// for named people and teams; work use, never counted.
@@ -380,6 +384,7 @@ impl Default for PolicyConfig {
             exempt_users_file: String::new(),
             screening_required: false,
             designated: Vec::new(),
+            designated_file: String::new(),
             business: Vec::new(),
             teams: BTreeMap::new(),
             social_categories: crate::classify::SOCIAL_MEDIA
@@ -818,9 +823,44 @@ impl Config {
         use crate::usage::schedule::Plan;
         let schedule = self.schedule().map_err(|e| e.to_string())?;
         let mut out = WorkUse::default();
-        for (i, d) in self.policy.designated.iter().enumerate() {
-            name_ok("designated", i, &d.name)?;
-            let at = |what: &str| format!("[[policy.designated]] `{}`: {what}", d.name);
+        let mut entries: Vec<(Option<String>, DesignationConfig)> = self
+            .policy
+            .designated
+            .iter()
+            .map(|d| (None, d.clone()))
+            .collect();
+        let file = &self.policy.designated_file;
+        if !file.is_empty() {
+            let bytes = crate::fsutil::read_input(Path::new(file), crate::fsutil::SMALL_INPUT_MAX)
+                .map_err(|e| format!("[policy] designated_file {file}: {e}"))?;
+            let columns = ["name", "user", "sites", "from", "to", "list"];
+            for (line, f) in crate::usage::profile::read_csv(&bytes, file, &columns)? {
+                let d = DesignationConfig {
+                    name: f[0].clone(),
+                    user: f[1].clone(),
+                    sites: f[2]
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    from: f[3].clone(),
+                    to: f[4].clone(),
+                    list: f[5].clone(),
+                    ..DesignationConfig::default()
+                };
+                entries.push((Some(format!("{file} line {line}")), d));
+            }
+        }
+        for (i, (origin, d)) in entries.iter().enumerate() {
+            name_ok("designated", i, &d.name).map_err(|e| match origin {
+                Some(o) => format!("{o}: {e}"),
+                None => e,
+            })?;
+            let at = |what: &str| match origin {
+                Some(o) => format!("{o}: designation `{}`: {what}", d.name),
+                None => format!("[[policy.designated]] `{}`: {what}", d.name),
+            };
             let scope = Scope {
                 sites: d.sites.clone(),
                 categories: d.categories.clone(),
@@ -988,6 +1028,65 @@ mod tests {
         assert_eq!(
             err("[[policy.business]]\nname = \"a\"\nsites = [\"x\"]\nteams = [\"hr\"]\n"),
             "[[policy.business]] `a`: no team `hr` in [policy.teams]"
+        );
+    }
+
+    #[test]
+    fn designations_can_be_a_file_and_a_bad_row_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lists.csv");
+        std::fs::write(
+            &file,
+            "name,user,sites,from,to,list\n\
+             comms-fb,amanda,facebook; x,2025-04-01,,approved business social media user list\n\
+             ict-view,jb,facebook,2025-04-01,2025-09-30,ICT view/read access\n",
+        )
+        .unwrap();
+        let path = file.display().to_string();
+        let c = config(&format!("[policy]\ndesignated_file = {path:?}\n"));
+        let w = c.work_use().unwrap();
+        let got: Vec<(&str, &str, Vec<String>, Option<String>, &str)> = w
+            .designations
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.user.as_str(),
+                    d.scope.sites.clone(),
+                    d.to.map(|t| t.to_string()),
+                    d.list.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "comms-fb",
+                    "amanda",
+                    vec!["facebook".to_string(), "x".to_string()],
+                    None,
+                    "approved business social media user list"
+                ),
+                (
+                    "ict-view",
+                    "jb",
+                    vec!["facebook".to_string()],
+                    Some("2025-09-30".to_string()),
+                    "ICT view/read access"
+                ),
+            ]
+        );
+        std::fs::write(
+            &file,
+            "name,user,sites,from,to,list\ncomms-fb,amanda,facebook,2025-04-01,,\n\nbad,jb,facebook,last week,,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.work_use().unwrap_err(),
+            format!(
+                "{path} line 4: designation `bad`: `from` must be a date YYYY-MM-DD, not `last week`"
+            )
         );
     }
 

@@ -173,6 +173,7 @@ pub fn remember_config(store: &Store, file: &Path, why: &str) -> anyhow::Result<
             "[policy] exempt_users_file",
             &config.policy.exempt_users_file,
         ),
+        ("[policy] designated_file", &config.policy.designated_file),
     ]
     .into_iter()
     .filter(|(_, p)| !p.is_empty() && Path::new(p.as_str()).is_relative())

@@ -112,7 +112,15 @@ fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
         ),
         ("policy.min_flagged_days", "min_flagged_days"),
     ] {
-        if !config.set_by.contains_key(key) && !p.policy.contains_key(set) {
+        let relevant = match set {
+            "max_own_time_minutes_per_day" => policy
+                .personal_use
+                .own_ms(&crate::usage::schedule::Split::default())
+                .is_some(),
+            "non_work_categories" | "max_non_work_minutes_per_day" => !policy.non_work.is_empty(),
+            _ => true,
+        };
+        if relevant && !config.set_by.contains_key(key) && !p.policy.contains_key(set) {
             writeln!(out, "  - {key}: default {}", default_value(&config, key))?;
         }
     }
