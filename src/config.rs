@@ -1045,7 +1045,9 @@ mod tests {
         let path = file.display().to_string();
         let c = config(&format!("[policy]\ndesignated_file = {path:?}\n"));
         let w = c.work_use().unwrap();
-        let got: Vec<(&str, &str, Vec<String>, Option<String>, &str)> = w
+        /// Name, user, sites, last date, list.
+        type Row<'a> = (&'a str, &'a str, Vec<String>, Option<String>, &'a str);
+        let got: Vec<Row<'_>> = w
             .designations
             .iter()
             .map(|d| {
