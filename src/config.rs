@@ -174,7 +174,7 @@ impl Default for IdentityConfig {
 }
 
 /// The range of every number in the file: (section, key, lowest, highest, unit).
-pub const RANGES: [(&str, &str, u64, u64, &str); 10] = [
+pub const RANGES: [(&str, &str, u64, u64, &str); 11] = [
     ("browse_time", "idle_timeout_s", 1, 86_400, "seconds"),
     ("browse_time", "allowance_s", 0, 3_600, "seconds"),
     ("policy", "max_working_minutes_per_day", 0, 1_440, "minutes"),
@@ -186,6 +186,13 @@ pub const RANGES: [(&str, &str, u64, u64, &str); 10] = [
         "minutes",
     ),
     ("policy", "min_flagged_days", 1, 366, "days"),
+    (
+        "policy",
+        "max_non_work_minutes_per_day",
+        0,
+        1_440,
+        "minutes",
+    ),
     ("authorisation", "max_validity_days", 1, 90, "days"),
     ("authorisation", "max_period_days", 1, 366, "days"),
     ("identity", "dns_window_s", 1, 86_400, "seconds"),
@@ -275,7 +282,95 @@ pub struct PolicyConfig {
     /// signed screening authorisation (`--screening FILE`). The Charnwood
     /// and Sheffield presets require it whatever this says.
     pub screening_required: bool,
+    /// `[[policy.designated]]`: scoped designations for business use: one
+    /// person, the sites it covers, from a date to a date
+    /// ([`crate::usage::work_use`]). `exempt_users` is the unscoped form.
+    pub designated: Vec<DesignationConfig>,
+    /// Or a CSV file of them, the list as the council keeps it: header
+    /// `name,user,sites,from,to,list` (`sites` separated by `;`, `to` empty
+    /// to run on), read now relative to the working directory. Empty: none.
+    pub designated_file: String,
+    /// `[[policy.business]]`: the business allow-list: the council's own
+    /// pages and accounts, sites, hosts or URL prefixes, for everyone or
+    /// for named people and teams; work use, never counted.
+    pub business: Vec<AllowedConfig>,
+    /// `[policy.teams]`: team name → its members (user names), for
+    /// `business` entries that name teams.
+    pub teams: BTreeMap<String, Vec<String>>,
+    /// The categories the council's policy calls social media (their union
+    /// is the `social_media` row and what the personal-use rule counts).
+    /// Default: netusage's seven ([`crate::classify::SOCIAL_MEDIA`]).
+    pub social_categories: Vec<String>,
+    /// Sites the policy calls social media beside those categories
+    /// (Sheffield's "Wikipedia sites": `wikimedia`). Default: none.
+    pub social_sites: Vec<String>,
+    /// The categories of the excessive non-work use finding (Chelmsford
+    /// 6.2, Sheffield 16, North West Leicestershire 3.1). Empty: no such
+    /// finding.
+    pub non_work_categories: Vec<String>,
+    /// A day is flagged `non_work` above this many minutes of those
+    /// categories in working time (netusage's default: 60; no policy gives a
+    /// figure).
+    pub max_non_work_minutes_per_day: u64,
 }
+
+/// One `[[policy.designated]]` entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DesignationConfig {
+    /// Short name; the requests it covers are category `designated:<name>`.
+    pub name: String,
+    /// The designated person's user name (normalised as logged names are).
+    pub user: String,
+    /// Sites it covers (`facebook`).
+    pub sites: Vec<String>,
+    /// Categories it covers (`social_networking`).
+    pub categories: Vec<String>,
+    /// Hosts it covers, with their subdomains.
+    pub hosts: Vec<String>,
+    /// URL prefixes it covers.
+    pub url_prefixes: Vec<String>,
+    /// First local date (YYYY-MM-DD); required.
+    pub from: String,
+    /// Last local date, inclusive; empty: runs on.
+    pub to: String,
+    /// The list or approval it comes from, in words.
+    pub list: String,
+}
+
+/// One `[[policy.business]]` entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllowedConfig {
+    /// Short name; the requests it covers are category `work:<name>`.
+    pub name: String,
+    /// Sites it covers.
+    pub sites: Vec<String>,
+    /// Categories it covers.
+    pub categories: Vec<String>,
+    /// Hosts it covers, with their subdomains.
+    pub hosts: Vec<String>,
+    /// URL prefixes it covers (the council's own pages and accounts).
+    pub url_prefixes: Vec<String>,
+    /// The people it applies to; with `teams` empty too: everyone.
+    pub users: Vec<String>,
+    /// The teams (`[policy.teams]`) it applies to.
+    pub teams: Vec<String>,
+}
+
+/// The default non-work categories: leisure kinds of site no council
+/// needs for work.
+pub const NON_WORK_DEFAULT: [&str; 9] = [
+    "shopping",
+    "streaming",
+    "gambling",
+    "news",
+    "games",
+    "dating",
+    "sport",
+    "travel",
+    "adult",
+];
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -288,6 +383,17 @@ impl Default for PolicyConfig {
             exempt_users: Vec::new(),
             exempt_users_file: String::new(),
             screening_required: false,
+            designated: Vec::new(),
+            designated_file: String::new(),
+            business: Vec::new(),
+            teams: BTreeMap::new(),
+            social_categories: crate::classify::SOCIAL_MEDIA
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            social_sites: Vec::new(),
+            non_work_categories: NON_WORK_DEFAULT.iter().map(|c| c.to_string()).collect(),
+            max_non_work_minutes_per_day: 60,
         }
     }
 }
@@ -428,6 +534,48 @@ impl Config {
             .collect()
     }
 
+    /// When the working hours, days or breaks that split every figure were
+    /// never set (neither by the configuration file nor by its preset), a
+    /// sentence saying so, naming the defaults in force (issue 26: flags
+    /// and usage under such a preset say so on every output).
+    pub fn hours_default_note(&self) -> Option<String> {
+        let unset: Vec<&str> = [
+            "schedule.working_hours",
+            "schedule.breaks",
+            "schedule.working_days",
+        ]
+        .into_iter()
+        .filter(|k| !self.set_by.contains_key(*k))
+        .collect();
+        if unset.is_empty() {
+            return None;
+        }
+        let by = if self.policy.preset.is_empty() {
+            "the configuration".to_string()
+        } else {
+            format!("the configuration or the {} preset", self.policy.preset)
+        };
+        let period = |v: &[[String; 2]]| {
+            v.iter()
+                .map(|p| format!("{}–{}", p[0], p[1]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Some(format!(
+            "note: {} not set by {by}: netusage's defaults are in force (working hours {}, breaks {}, days {}), \
+             not the council's; every split into working time, breaks and own time rests on them (for people \
+             without a schedule of their own in the people file). Set [schedule] to the council's hours.",
+            unset.join(", "),
+            period(std::slice::from_ref(&self.schedule.working_hours)),
+            if self.schedule.breaks.is_empty() {
+                "none".to_string()
+            } else {
+                period(&self.schedule.breaks)
+            },
+            self.schedule.working_days.join(", ")
+        ))
+    }
+
     /// The value of a numeric key named in [`RANGES`].
     fn number(&self, section: &str, key: &str) -> u64 {
         match (section, key) {
@@ -436,6 +584,7 @@ impl Config {
             ("policy", "max_working_minutes_per_day") => self.policy.max_working_minutes_per_day,
             ("policy", "max_own_time_minutes_per_day") => self.policy.max_own_time_minutes_per_day,
             ("policy", "min_flagged_days") => u64::from(self.policy.min_flagged_days),
+            ("policy", "max_non_work_minutes_per_day") => self.policy.max_non_work_minutes_per_day,
             ("retention", "days") => u64::from(self.retention.days),
             ("identity", "dns_window_s") => self.identity.dns_window_s,
             ("retention", "minimum_days") => u64::from(self.retention.minimum_days),
@@ -609,6 +758,13 @@ impl Config {
             );
         }
         let realms = self.realms();
+        let quotes = if self.policy.preset.is_empty() {
+            BTreeMap::new()
+        } else {
+            crate::usage::presets::get(&self.policy.preset)
+                .map_err(ExitError::usage)?
+                .quotes()
+        };
         Ok(Policy {
             personal_use,
             max_counted_s_per_day: self.policy.max_working_minutes_per_day.saturating_mul(60),
@@ -618,7 +774,168 @@ impl Config {
                 .iter()
                 .map(|u| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned())
                 .collect(),
+            social: crate::usage::policy::SocialMedia {
+                categories: self.policy.social_categories.iter().cloned().collect(),
+                sites: self.policy.social_sites.iter().cloned().collect(),
+            },
+            non_work: self.policy.non_work_categories.iter().cloned().collect(),
+            max_non_work_s_per_day: self.policy.max_non_work_minutes_per_day.saturating_mul(60),
+            work_use: self
+                .work_use()
+                .map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?,
+            quotes,
         })
+    }
+
+    /// The scoped designations and the business allow-list, validated:
+    /// every entry named (names unique), with something to cover; a
+    /// designation with a user and a `from` date (local dates in the default
+    /// schedule's zone); teams known.
+    ///
+    /// # Errors
+    /// The entry and what is wrong with it.
+    pub fn work_use(&self) -> Result<crate::usage::work_use::WorkUse, String> {
+        use crate::usage::work_use::{Allowed, Designation, Scope, WorkUse};
+        let realms = self.realms();
+        let user =
+            |u: &str| crate::identity::normalise_user(Some(u.trim()), "", &realms).into_owned();
+        let lower = |v: &[String]| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        let mut names = std::collections::BTreeSet::new();
+        let mut name_ok = |kind: &str, i: usize, name: &str| {
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !ok {
+                return Err(format!(
+                    "[[policy.{kind}]] entry {}: `name` must be a short name of letters, digits, - _ . (got `{name}`)",
+                    i + 1
+                ));
+            }
+            if !names.insert(format!("{kind}:{name}")) {
+                return Err(format!(
+                    "[[policy.{kind}]] entry {}: the name `{name}` is used twice",
+                    i + 1
+                ));
+            }
+            Ok(())
+        };
+        use crate::usage::schedule::Plan;
+        let schedule = self.schedule().map_err(|e| e.to_string())?;
+        let mut out = WorkUse::default();
+        let mut entries: Vec<(Option<String>, DesignationConfig)> = self
+            .policy
+            .designated
+            .iter()
+            .map(|d| (None, d.clone()))
+            .collect();
+        let file = &self.policy.designated_file;
+        if !file.is_empty() {
+            let bytes = crate::fsutil::read_input(Path::new(file), crate::fsutil::SMALL_INPUT_MAX)
+                .map_err(|e| format!("[policy] designated_file {file}: {e}"))?;
+            let columns = ["name", "user", "sites", "from", "to", "list"];
+            for (line, f) in crate::usage::profile::read_csv(&bytes, file, &columns)? {
+                let d = DesignationConfig {
+                    name: f[0].clone(),
+                    user: f[1].clone(),
+                    sites: f[2]
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    from: f[3].clone(),
+                    to: f[4].clone(),
+                    list: f[5].clone(),
+                    ..DesignationConfig::default()
+                };
+                entries.push((Some(format!("{file} line {line}")), d));
+            }
+        }
+        for (i, (origin, d)) in entries.iter().enumerate() {
+            name_ok("designated", i, &d.name).map_err(|e| match origin {
+                Some(o) => format!("{o}: {e}"),
+                None => e,
+            })?;
+            let at = |what: &str| match origin {
+                Some(o) => format!("{o}: designation `{}`: {what}", d.name),
+                None => format!("[[policy.designated]] `{}`: {what}", d.name),
+            };
+            let scope = Scope {
+                sites: d.sites.clone(),
+                categories: d.categories.clone(),
+                hosts: lower(&d.hosts),
+                url_prefixes: d.url_prefixes.clone(),
+            };
+            if scope.is_empty() {
+                return Err(at(
+                    "give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)",
+                ));
+            }
+            if d.user.trim().is_empty() {
+                return Err(at("`user` is missing"));
+            }
+            let date = |v: &str, key: &str| {
+                chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                    .map_err(|_| at(&format!("`{key}` must be a date YYYY-MM-DD, not `{v}`")))
+            };
+            let from = date(&d.from, "from")?;
+            let to = if d.to.trim().is_empty() {
+                None
+            } else {
+                Some(date(&d.to, "to")?)
+            };
+            if let Some(t) = to
+                && t < from
+            {
+                return Err(at(&format!("`to` {t} is before `from` {from}")));
+            }
+            let end = to
+                .and_then(|t| t.succ_opt())
+                .map_or(i64::MAX, |t| schedule.day_start(t));
+            out.designations.push(Designation {
+                name: d.name.clone(),
+                user: user(&d.user),
+                scope,
+                from,
+                to,
+                list: d.list.clone(),
+                range_ms: (schedule.day_start(from), end),
+            });
+        }
+        for (i, a) in self.policy.business.iter().enumerate() {
+            name_ok("business", i, &a.name)?;
+            let scope = Scope {
+                sites: a.sites.clone(),
+                categories: a.categories.clone(),
+                hosts: lower(&a.hosts),
+                url_prefixes: a.url_prefixes.clone(),
+            };
+            if scope.is_empty() {
+                return Err(format!(
+                    "[[policy.business]] `{}`: give the sites, categories, hosts or url_prefixes it allows",
+                    a.name
+                ));
+            }
+            let mut members: Vec<String> = a.users.iter().map(|u| user(u)).collect();
+            for t in &a.teams {
+                let team = self.policy.teams.get(t).ok_or_else(|| {
+                    format!(
+                        "[[policy.business]] `{}`: no team `{t}` in [policy.teams]",
+                        a.name
+                    )
+                })?;
+                members.extend(team.iter().map(|u| user(u)));
+            }
+            out.allowed.push(Allowed {
+                name: a.name.clone(),
+                scope,
+                users: (!(a.users.is_empty() && a.teams.is_empty()))
+                    .then(|| members.into_iter().collect()),
+                teams: a.teams.clone(),
+            });
+        }
+        Ok(out)
     }
 
     /// The browse-time parameters.
@@ -634,5 +951,165 @@ impl Config {
             exclude_background: self.browse_time.exclude_background,
             align_ms: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn designations_and_the_allow_list_are_read_with_their_dates_teams_and_users() {
+        let c = config(
+            "[identity]\nlocal_realms = [\"CORP\"]\n\
+             [[policy.designated]]\nname = \"housing-fb\"\nuser = \"CORP\\\\HComms\"\nsites = [\"facebook\"]\n\
+             hosts = [\"WWW.Facebook.com\"]\nfrom = \"2025-06-01\"\nto = \"2025-06-30\"\nlist = \"approved list\"\n\
+             [[policy.business]]\nname = \"recruiting\"\nsites = [\"linkedin\"]\nteams = [\"hr\"]\nusers = [\"boss\"]\n\
+             [[policy.business]]\nname = \"own-pages\"\nurl_prefixes = [\"https://www.facebook.com/Council\"]\n\
+             [policy.teams]\nhr = [\"CORP\\\\RJones\"]\n",
+        );
+        let w = c.work_use().unwrap();
+        let d = &w.designations[0];
+        assert_eq!(
+            (d.user.as_str(), d.scope.hosts.clone()),
+            ("hcomms", vec!["www.facebook.com".to_string()])
+        );
+        // 1 June to the end of 30 June, Europe/London (BST): 23:00 UTC the day before.
+        assert_eq!(d.range_ms, (1_748_732_400_000, 1_751_324_400_000));
+        assert_eq!(
+            w.allowed[0].users.as_ref().map(|u| {
+                let mut v: Vec<&String> = u.iter().collect();
+                v.sort();
+                v.into_iter().cloned().collect::<Vec<_>>()
+            }),
+            Some(vec!["boss".to_string(), "rjones".to_string()])
+        );
+        assert_eq!(w.allowed[1].users, None, "no users and no teams: everyone");
+        assert!(w.needs_url());
+    }
+
+    #[test]
+    fn a_bad_designation_or_allow_list_entry_is_refused_naming_it() {
+        let err = |text: &str| config(text).work_use().unwrap_err();
+        assert_eq!(
+            err("[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nfrom = \"2025-01-01\"\n"),
+            "[[policy.designated]] `x`: give the sites, categories, hosts or url_prefixes it covers (an unscoped designation is `exempt_users`)"
+        );
+        assert_eq!(
+            err(
+                "[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nsites = [\"x\"]\nfrom = \"1 June\"\n"
+            ),
+            "[[policy.designated]] `x`: `from` must be a date YYYY-MM-DD, not `1 June`"
+        );
+        assert_eq!(
+            err(
+                "[[policy.designated]]\nname = \"x\"\nuser = \"a\"\nsites = [\"x\"]\nfrom = \"2025-06-02\"\nto = \"2025-06-01\"\n"
+            ),
+            "[[policy.designated]] `x`: `to` 2025-06-01 is before `from` 2025-06-02"
+        );
+        assert_eq!(
+            err("[[policy.designated]]\nname = \"x\"\nsites = [\"x\"]\nfrom = \"2025-06-02\"\n"),
+            "[[policy.designated]] `x`: `user` is missing"
+        );
+        assert_eq!(
+            err("[[policy.business]]\nname = \"a b\"\nsites = [\"x\"]\n"),
+            "[[policy.business]] entry 1: `name` must be a short name of letters, digits, - _ . (got `a b`)"
+        );
+        assert_eq!(
+            err(
+                "[[policy.business]]\nname = \"a\"\nsites = [\"x\"]\n[[policy.business]]\nname = \"a\"\nsites = [\"y\"]\n"
+            ),
+            "[[policy.business]] entry 2: the name `a` is used twice"
+        );
+        assert_eq!(
+            err("[[policy.business]]\nname = \"a\"\nsites = [\"x\"]\nteams = [\"hr\"]\n"),
+            "[[policy.business]] `a`: no team `hr` in [policy.teams]"
+        );
+    }
+
+    #[test]
+    fn designations_can_be_a_file_and_a_bad_row_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lists.csv");
+        std::fs::write(
+            &file,
+            "name,user,sites,from,to,list\n\
+             comms-fb,amanda,facebook; x,2025-04-01,,approved business social media user list\n\
+             ict-view,jb,facebook,2025-04-01,2025-09-30,ICT view/read access\n",
+        )
+        .unwrap();
+        let path = file.display().to_string();
+        let c = config(&format!("[policy]\ndesignated_file = {path:?}\n"));
+        let w = c.work_use().unwrap();
+        /// Name, user, sites, last date, list.
+        type Row<'a> = (&'a str, &'a str, Vec<String>, Option<String>, &'a str);
+        let got: Vec<Row<'_>> = w
+            .designations
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.user.as_str(),
+                    d.scope.sites.clone(),
+                    d.to.map(|t| t.to_string()),
+                    d.list.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "comms-fb",
+                    "amanda",
+                    vec!["facebook".to_string(), "x".to_string()],
+                    None,
+                    "approved business social media user list"
+                ),
+                (
+                    "ict-view",
+                    "jb",
+                    vec!["facebook".to_string()],
+                    Some("2025-09-30".to_string()),
+                    "ICT view/read access"
+                ),
+            ]
+        );
+        std::fs::write(
+            &file,
+            "name,user,sites,from,to,list\ncomms-fb,amanda,facebook,2025-04-01,,\n\nbad,jb,facebook,last week,,\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.work_use().unwrap_err(),
+            format!(
+                "{path} line 4: designation `bad`: `from` must be a date YYYY-MM-DD, not `last week`"
+            )
+        );
+    }
+
+    #[test]
+    fn the_hours_note_names_the_defaults_until_the_hours_are_set() {
+        let mut c = Config::default();
+        let note = c.hours_default_note().unwrap();
+        assert!(
+            note.starts_with(
+                "note: schedule.working_hours, schedule.breaks, schedule.working_days not set by the configuration: \
+                 netusage's defaults are in force (working hours 09:00–17:00, breaks 12:30–13:30, days Mon, Tue, Wed, Thu, Fri)"
+            ),
+            "{note}"
+        );
+        for k in [
+            "schedule.working_hours",
+            "schedule.breaks",
+            "schedule.working_days",
+        ] {
+            c.set_by.insert(k.into(), SetBy::File("c.toml".into()));
+        }
+        assert_eq!(c.hours_default_note(), None);
     }
 }

@@ -50,6 +50,7 @@ pub struct Enricher {
     window_ms: i64,
     classifier: Classifier,
     reclassify_all: bool,
+    work_use: crate::usage::work_use::WorkUse,
 }
 
 impl Enricher {
@@ -88,6 +89,7 @@ impl Enricher {
             window_ms: i64::try_from(dns_window_s.saturating_mul(1000)).unwrap_or(i64::MAX),
             classifier: classifier(categories)?,
             reclassify_all: categories.is_some(),
+            work_use: Default::default(),
         })
     }
 
@@ -104,7 +106,16 @@ impl Enricher {
             window_ms: 0,
             classifier: Classifier::bundled(),
             reclassify_all: false,
+            work_use: Default::default(),
         })
+    }
+
+    /// With the policy's scoped designations and business allow-list
+    /// applied last ([`crate::usage::work_use`]): the requests they cover
+    /// take category `designated:<name>` or `work:<name>`.
+    pub fn with_work_use(mut self, work_use: crate::usage::work_use::WorkUse) -> Enricher {
+        self.work_use = work_use;
+        self
     }
 
     /// The category rules, for naming the rule behind a classification.
@@ -119,14 +130,19 @@ impl Enricher {
     }
 
     /// The columns [`Enricher::apply`] reads beyond `ts`, `user` and
-    /// `user_logged`: `host` and `client_ip` when it names or reclassifies.
+    /// `user_logged`: `host` and `client_ip` when it names or reclassifies,
+    /// `host` for designations and the allow-list, `url` when they name URL
+    /// prefixes.
     pub fn columns(&self) -> Vec<&'static str> {
         let mut c = Vec::new();
-        if self.reclassify_all || self.resolver.is_some() {
+        if self.reclassify_all || self.resolver.is_some() || !self.work_use.is_empty() {
             c.push(col::HOST);
         }
         if self.resolver.is_some() {
             c.push(col::CLIENT_IP);
+        }
+        if self.work_use.needs_url() {
+            c.push(col::URL);
         }
         c
     }
@@ -143,8 +159,9 @@ impl Enricher {
 
     /// Every step, in order: attribution (with `label`, the
     /// [`col::ATTRIBUTION`] column), DNS naming (the [`col::HOST_SOURCE`]
-    /// column, when the store has DNS lookups) and classification of the
-    /// rows it changed, or of every row under `--categories`.
+    /// column, when the store has DNS lookups), classification of the
+    /// rows it changed, or of every row under `--categories`, then the
+    /// policy's designations and allow-list.
     ///
     /// # Errors
     /// A column named in [`Enricher::columns`] is missing.
@@ -157,7 +174,7 @@ impl Enricher {
         if named || self.reclassify_all {
             reclassify(events, &self.classifier)?;
         }
-        Ok(())
+        self.work_use.apply(events)
     }
 }
 

@@ -57,6 +57,11 @@ pub struct FlagRow {
     pub outside_s: i64,
     /// Flagged days of this person in the range.
     pub flagged_days: usize,
+    /// Denied requests of this person in the range (all sites): a signal.
+    pub blocked: u64,
+    /// Requests of this person's tabs left polling (background traffic,
+    /// all sites) in the range: a signal, not browse time.
+    pub background: u64,
     /// The least counted time (s) under the sensitivity set's models.
     pub min_counted_s: i64,
     /// The most counted time (s) under the sensitivity set's models.
@@ -64,8 +69,10 @@ pub struct FlagRow {
     /// `robust` (over the limit under every model) or `marginal`.
     pub finding: String,
     /// The limit the day is over: `counted` (working, core or all time
-    /// against the working limit) or `own_time` (breaks and own time against
-    /// the own-time limit).
+    /// against the working limit), `own_time` (breaks and own time against
+    /// the own-time limit) or `non_work` (non-work sites in working time
+    /// against the non-work limit); under a preset, followed by `: ` and
+    /// the clause it rests on, quoted.
     pub reason: String,
 }
 
@@ -106,7 +113,12 @@ impl FlagLine {
             flagged_days: r.flagged_days,
             range: format!("{}–{}", minutes(r.min_counted_s), minutes(r.max_counted_s)),
             finding: r.finding.clone(),
-            over: r.reason.replace('_', " "),
+            over: r
+                .reason
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .replace('_', " "),
         }
     }
 }
@@ -123,11 +135,12 @@ pub fn flag_rows(
         .filter(|p| p.flagged)
         .flat_map(|p| {
             p.flagged_days.iter().map(move |d| {
-                let s = sensitivity
-                    .get(&p.user)
-                    .and_then(|days| days.iter().find(|s| s.date == d.date));
+                let s = sensitivity.get(&p.user).and_then(|days| {
+                    days.iter()
+                        .find(|s| s.date == d.date && s.reason == d.reason)
+                });
                 let counted_s = match d.reason {
-                    Reason::Counted => d.counted_s,
+                    Reason::Counted | Reason::NonWork => d.counted_s,
                     Reason::OwnTime => d.own_s,
                 };
                 FlagRow {
@@ -138,11 +151,13 @@ pub fn flag_rows(
                     working_s: d.working_s,
                     break_s: d.break_s,
                     outside_s: d.outside_s,
-                    flagged_days: p.flagged_days.len(),
+                    flagged_days: p.flagged_dates(),
+                    blocked: p.categories.values().map(|t| t.blocked).sum(),
+                    background: p.categories.values().map(|t| t.background).sum(),
                     min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),
                     max_counted_s: s.map_or(counted_s, |s| s.max_counted_s),
                     finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
-                    reason: d.reason.name().to_string(),
+                    reason: policy.reason_text(d.reason),
                 }
             })
         })
@@ -214,6 +229,13 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     let config = &analysis.config;
     let rows = flag_rows(people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
+    let hours_note = config.hours_default_note();
+    if args.analysis.format != OutputFormat::Table
+        && !config.policy.preset.is_empty()
+        && let Some(note) = &hours_note
+    {
+        crate::stderr_line!("{note}");
+    }
     output::write_with_table(&rows, args.analysis.format, &mut out, FlagLine::of)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();
@@ -234,6 +256,47 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
              ({}); marginal otherwise.",
             names.join(", ")
         )?;
+        let signals: Vec<String> = people
+            .iter()
+            .filter_map(|p| {
+                let blocked: u64 = p.categories.values().map(|t| t.blocked).sum();
+                let polling: u64 = p.categories.values().map(|t| t.background).sum();
+                (blocked > 0 || polling > 0).then(|| {
+                    format!(
+                        "{}: {blocked} denied request(s), {polling} request(s) of tabs left polling",
+                        p.pseudonym
+                    )
+                })
+            })
+            .collect();
+        let work: Vec<String> = people
+            .iter()
+            .flat_map(|p| {
+                p.categories
+                    .iter()
+                    .filter(|(c, t)| crate::usage::work_use::is_work_use(c) && t.total_ms > 0)
+                    .map(move |(c, t)| {
+                        format!("{}: {} min {c}", p.pseudonym, minutes(t.total_ms / 1000))
+                    })
+            })
+            .collect();
+        if !work.is_empty() {
+            writeln!(
+                out,
+                "Work use per person (a designation or the business allow-list; never counted): {}.",
+                work.join("; ")
+            )?;
+        }
+        if !signals.is_empty() {
+            writeln!(
+                out,
+                "Signals per person (not findings, not browse time): {}.",
+                signals.join("; ")
+            )?;
+        }
+        if let Some(note) = &hours_note {
+            writeln!(out, "{note}")?;
+        }
     }
     Ok(())
 }

@@ -105,6 +105,12 @@ pub struct AnalysisArgs {
     /// `[policy] screening_required = true`); named in the audit entry.
     #[arg(long, value_name = "FILE")]
     pub screening: Option<PathBuf>,
+    /// The notice the council gave before this screening, where its policy
+    /// asks for one (North West Leicestershire 3.1: "will endeavour to
+    /// inform an affected employee when this is to happen"): its reference
+    /// or date, recorded in the audit entry. Required under such a preset.
+    #[arg(long, value_name = "REF")]
+    pub notice: Option<String>,
     /// First local date to include (YYYY-MM-DD, in the schedule's time zone).
     #[arg(long, value_name = "DATE")]
     pub from: Option<NaiveDate>,
@@ -167,6 +173,7 @@ pub fn remember_config(store: &Store, file: &Path, why: &str) -> anyhow::Result<
             "[policy] exempt_users_file",
             &config.policy.exempt_users_file,
         ),
+        ("[policy] designated_file", &config.policy.designated_file),
     ]
     .into_iter()
     .filter(|(_, p)| !p.is_empty() && Path::new(p.as_str()).is_relative())
@@ -259,6 +266,7 @@ pub fn prepare(
     let config = a.profile.config(&store_args.store, a.config.as_deref())?;
     let store = Store::open(&store_args.store)?;
     let authority = screening_authority(command, &store, &config, a.screening.as_deref())?;
+    let notice = notice_given(command, &store, &config, a.notice.as_deref())?;
     let mut analysis = Analysis::open(
         store,
         config,
@@ -267,6 +275,7 @@ pub fn prepare(
         !a.profile.allow_unknown_user,
     )?;
     analysis.screening = authority.audit_value();
+    analysis.notice = notice;
     Ok(analysis)
 }
 
@@ -309,6 +318,47 @@ pub fn screening_authority(
             message: format!("refused: {why}\nNothing was read; the attempt is in the audit log."),
         }))
     })
+}
+
+/// The notice before monitoring a run relies on, for its audit entry: the
+/// reference given (`--notice`), `"not required"` where the preset's policy
+/// asks for none.
+///
+/// # Errors
+/// Exit 3 (audited): the preset's policy asks the council to inform an
+/// affected employee first and no `--notice` was given (the clause quoted).
+pub fn notice_given(
+    command: &str,
+    store: &Store,
+    config: &Config,
+    given: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    let clause = (!config.policy.preset.is_empty())
+        .then(|| crate::usage::presets::get(&config.policy.preset).ok())
+        .flatten()
+        .map(|p| p.notice_clause)
+        .filter(|c| !c.is_empty());
+    match (given.map(str::trim).filter(|g| !g.is_empty()), clause) {
+        (Some(g), Some(clause)) => Ok(serde_json::json!({ "reference": g, "clause": clause })),
+        (Some(g), None) => Ok(serde_json::json!({ "reference": g })),
+        (None, None) => Ok("not required".into()),
+        (None, Some(clause)) => {
+            let why = format!(
+                "the {} policy asks that an affected employee be told before monitoring: \"{clause}\". Give \
+                 --notice REF, the reference or date of the notice this screening relies on",
+                config.policy.preset
+            );
+            let mut d = Draft::new(command, format!("refused: {why}"));
+            d.details = serde_json::json!({ "notice": null });
+            store.audit(d)?;
+            Err(anyhow::Error::new(ExitError {
+                code: 3,
+                message: format!(
+                    "refused: {why}\nNothing was read; the attempt is in the audit log."
+                ),
+            }))
+        }
+    }
 }
 
 /// [`prepare`], then usage for everyone ([`Analysis::compute`]); the audit

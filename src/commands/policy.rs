@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::usage::policy::{PersonalUse, Policy};
+use crate::usage::policy::PersonalUse;
 use crate::usage::presets::{self, Preset};
 
 /// Show the policy in force (or a council preset) in plain words.
@@ -39,61 +39,140 @@ fn what_counts(personal_use: &str) -> String {
 }
 
 fn print_preset(p: &Preset, out: &mut dyn Write) -> anyhow::Result<()> {
-    let defaults = crate::config::PolicyConfig::default();
-    let num = |k: &str, default: u64| {
-        p.policy
-            .get(k)
-            .and_then(|v| v.as_integer())
-            .map_or(default, i64::unsigned_abs)
-    };
+    let config = Config::load_with(None, Some(&p.name))?;
+    let policy = config.policy()?;
     writeln!(out, "{}: {}", p.name, p.council)?;
     writeln!(out, "  {} ({})", p.document, p.seed)?;
-    writeln!(out, "  \"{}\"", p.clause)?;
-    writeln!(out, "  What it counts: {}", p.encodes)?;
+    writeln!(out, "  Encoded clauses, quoted:")?;
+    writeln!(out, "  - personal use (the main clause): \"{}\"", p.clause)?;
+    writeln!(out, "    What it counts: {}", p.encodes)?;
+    for c in &p.clauses {
+        writeln!(
+            out,
+            "  - {} ({}): \"{}\"",
+            c.topic.replace('_', " "),
+            c.reference,
+            c.quote
+        )?;
+        writeln!(out, "    {}", c.encodes)?;
+    }
     if !p.screening_clause.is_empty() {
         writeln!(
             out,
-            "  Screening everyone's records (usage, flags, analyse) needs a signed screening authorisation \
-             (--screening FILE): \"{}\"",
+            "  - screening: \"{}\"\n    Screening everyone's records (usage, flags, analyse) needs a signed screening \
+             authorisation (--screening FILE).",
             p.screening_clause
         )?;
     }
-    let personal_use = p
-        .policy
-        .get("personal_use")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    let policy = Policy {
-        personal_use: PersonalUse::parse(personal_use).map_err(crate::error::ExitError::usage)?,
-        max_counted_s_per_day: num(
-            "max_working_minutes_per_day",
-            defaults.max_working_minutes_per_day,
-        ) * 60,
-        max_own_s_per_day: num(
-            "max_own_time_minutes_per_day",
-            defaults.max_own_time_minutes_per_day,
-        ) * 60,
-        min_flagged_days: u32::try_from(num(
-            "min_flagged_days",
-            u64::from(defaults.min_flagged_days),
-        ))
-        .unwrap_or(1),
-        exempt_users: Default::default(),
-    };
-    writeln!(
-        out,
-        "  Settings: personal_use = {personal_use} ({}); {}.",
-        what_counts(personal_use),
-        policy.limits_words()
-    )?;
-    for (k, v) in &p.schedule {
-        writeln!(out, "  Schedule: {k} = {v}")?;
+    if !p.notice_clause.is_empty() {
+        writeln!(
+            out,
+            "  - notice: \"{}\"\n    A screening run records the notice it relies on (--notice REF); without one it is refused.",
+            p.notice_clause
+        )?;
     }
     writeln!(
         out,
-        "  The thresholds are defaults, the literal reading of the clause: set your own in the config's [policy]."
+        "  Settings: personal_use = {} ({}); {}.",
+        config.policy.personal_use,
+        what_counts(&config.policy.personal_use),
+        policy.limits_words()
+    )?;
+    writeln!(out, "  Social media: {}.", policy.social.words())?;
+    if policy.non_work.is_empty() {
+        writeln!(
+            out,
+            "  Excessive non-work use: no finding (the policy has no clause on it)."
+        )?;
+    }
+    writeln!(
+        out,
+        "  Schedule it will use: {}.",
+        super::usage::schedule_words(&config.schedule)
+    )?;
+    writeln!(
+        out,
+        "  Defaults (netusage's, not the council's; set your own):"
+    )?;
+    for d in &p.defaults {
+        writeln!(out, "  - {d}")?;
+    }
+    for k in config.defaults_in_force() {
+        writeln!(out, "  - {k}: default {}", default_value(&config, k))?;
+    }
+    for (key, set) in [
+        ("policy.non_work_categories", "non_work_categories"),
+        (
+            "policy.max_non_work_minutes_per_day",
+            "max_non_work_minutes_per_day",
+        ),
+        (
+            "policy.max_own_time_minutes_per_day",
+            "max_own_time_minutes_per_day",
+        ),
+        ("policy.min_flagged_days", "min_flagged_days"),
+    ] {
+        let relevant = match set {
+            "max_own_time_minutes_per_day" => policy
+                .personal_use
+                .own_ms(&crate::usage::schedule::Split::default())
+                .is_some(),
+            "non_work_categories" | "max_non_work_minutes_per_day" => !policy.non_work.is_empty(),
+            _ => true,
+        };
+        if relevant && !config.set_by.contains_key(key) && !p.policy.contains_key(set) {
+            writeln!(out, "  - {key}: default {}", default_value(&config, key))?;
+        }
+    }
+    if !p.left_to_hr.is_empty() {
+        writeln!(out, "  Left to HR (the tool does not decide):")?;
+        for h in &p.left_to_hr {
+            writeln!(out, "  - {h}")?;
+        }
+    }
+    writeln!(
+        out,
+        "  The thresholds are the literal reading of each clause or netusage's defaults: set your own in the config's [policy]."
     )?;
     Ok(())
+}
+
+/// The value of a `section.key` of [`Config::defaults_in_force`] and the
+/// policy's other defaults, in words.
+fn default_value(c: &Config, key: &str) -> String {
+    let list = |v: &[String]| v.join(", ");
+    let periods = |v: &[[String; 2]]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|p| format!("{}–{}", p[0], p[1]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    match key {
+        "schedule.working_days" => list(&c.schedule.working_days),
+        "schedule.working_hours" => periods(std::slice::from_ref(&c.schedule.working_hours)),
+        "schedule.breaks" => periods(&c.schedule.breaks),
+        "schedule.time_zone" => c.schedule.time_zone.clone(),
+        "schedule.bank_holidays" => c.schedule.bank_holidays.clone(),
+        "browse_time.idle_timeout_s" => format!("{} s", c.browse_time.idle_timeout_s),
+        "browse_time.allowance_s" => format!("{} s", c.browse_time.allowance_s),
+        "policy.personal_use" => c.policy.personal_use.clone(),
+        "policy.max_working_minutes_per_day" => {
+            format!("{} min", c.policy.max_working_minutes_per_day)
+        }
+        "policy.max_own_time_minutes_per_day" => {
+            format!("{} min", c.policy.max_own_time_minutes_per_day)
+        }
+        "policy.max_non_work_minutes_per_day" => {
+            format!("{} min", c.policy.max_non_work_minutes_per_day)
+        }
+        "policy.non_work_categories" => list(&c.policy.non_work_categories),
+        "policy.min_flagged_days" => c.policy.min_flagged_days.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Runs `netusage policy`.
@@ -184,7 +263,7 @@ fn print_in_force(c: &Config, out: &mut impl Write) -> anyhow::Result<()> {
     exempt.sort();
     writeln!(
         out,
-        "  Exempt (designated business) users, never flagged: {}",
+        "  Exempt users (unscoped designations: every site, every date), never flagged: {}",
         if exempt.is_empty() {
             "none".to_string()
         } else {
@@ -195,6 +274,43 @@ fn print_in_force(c: &Config, out: &mut impl Write) -> anyhow::Result<()> {
                 .join(", ")
         }
     )?;
+    writeln!(out, "  Social media: {}.", policy.social.words())?;
+    for d in &policy.work_use.designations {
+        writeln!(
+            out,
+            "  Designated (scoped) `{}`: {} for {}, {} to {}{}; that use is category designated:{} and never counted, anything else they do is judged as for everyone",
+            d.name,
+            d.user,
+            d.scope.words(),
+            d.from,
+            d.to.map_or("no end date".to_string(), |t| t.to_string()),
+            if d.list.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.list)
+            },
+            d.name
+        )?;
+    }
+    for a in &policy.work_use.allowed {
+        writeln!(
+            out,
+            "  Business allow-list `{}`: {} for {}; work use (category work:{}), never counted",
+            a.name,
+            a.scope.words(),
+            if a.users.is_none() {
+                "everyone".to_string()
+            } else if a.teams.is_empty() {
+                "the people named".to_string()
+            } else {
+                format!("team(s) {} and the people named", a.teams.join(", "))
+            },
+            a.name
+        )?;
+    }
+    if let Some(note) = c.hours_default_note() {
+        writeln!(out, "  {note}")?;
+    }
     writeln!(
         out,
         "  Browse time: idle timeout {} s, allowance {} s (docs/METHOD.md).",

@@ -74,6 +74,8 @@ pub struct PersonRow {
     pub flagged_days: usize,
     /// Denied requests (all categories).
     pub blocked: u64,
+    /// Requests of background traffic (all categories): open tabs polling.
+    pub background: u64,
     /// The policy flags the person.
     pub flagged: bool,
     /// A designated business user, never flagged (shown as `exempt`).
@@ -100,6 +102,8 @@ struct PersonLine {
     flagged_days: usize,
     #[serde(rename = "blocked (all sites)")]
     blocked: u64,
+    #[serde(rename = "polling requests")]
+    background: u64,
     policy: &'static str,
 }
 
@@ -117,6 +121,7 @@ impl PersonLine {
             total: minutes(r.total_s),
             flagged_days: r.flagged_days,
             blocked: r.blocked,
+            background: r.background,
             policy: if r.flagged {
                 "FLAGGED"
             } else if r.exempt {
@@ -138,8 +143,9 @@ pub fn person_rows(people: &[PersonUsage]) -> Vec<PersonRow> {
             break_s: p.social.split.break_ms / 1000,
             outside_s: p.social.split.outside_ms / 1000,
             total_s: p.social.total_ms / 1000,
-            flagged_days: p.flagged_days.len(),
+            flagged_days: p.flagged_dates(),
             blocked: p.categories.values().map(|t| t.blocked).sum(),
+            background: p.categories.values().map(|t| t.background).sum(),
             flagged: p.flagged,
             exempt: p.exempt,
             address: is_address(p),
@@ -340,6 +346,12 @@ pub fn print(
     top: Option<(u32, usize)>,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    if a.format != OutputFormat::Table
+        && !config.policy.preset.is_empty()
+        && let Some(note) = config.hours_default_note()
+    {
+        crate::stderr_line!("{note}");
+    }
     if a.format == OutputFormat::Table && !by_category {
         let lines: Vec<PersonLine> = person_rows(people).iter().map(PersonLine::of).collect();
         output::write(&lines, a.format, &mut out)?;
@@ -356,7 +368,8 @@ pub fn print(
             out,
             "Columns: social-media minutes (every social-media category, overlaps counted once) in working \
              time, official breaks and outside working hours; days the policy flags; requests blocked on any \
-             site; the policy's finding."
+             site and requests of tabs left polling (signals, per person: neither is browse time); the policy's \
+             finding."
         )?;
         writeln!(
             out,
@@ -377,6 +390,9 @@ pub fn print(
             period_words(a)
         )?;
         writeln!(out, "{}", method_note(config))?;
+        if let Some(note) = config.hours_default_note() {
+            writeln!(out, "{note}")?;
+        }
         let background: u64 = people
             .iter()
             .flat_map(|p| p.categories.values())

@@ -89,7 +89,7 @@ pub fn build(
     };
     let mut summary = pack::summary(a, subject, &person, inputs.config, inputs.policy);
     summary.sites = pack::site_rows(&person, &one, &plan, &admitted.classifier)?;
-    summary.social_site_days = pack::social_site_days(&person, &plan);
+    summary.social_site_days = pack::social_site_days(&person, &plan, &inputs.policy.social);
     summary.all_sites = pack::all_sites(&person, &plan);
     summary.raw_lines = raw_lines;
     summary.coverage = pack::coverage_rows(&subject.events, &plan)?;

@@ -56,6 +56,36 @@ pub enum Purpose {
     SubjectAccess,
 }
 
+/// True when the preset's policy releases records of working time only
+/// (Charnwood: IT services "provide records relating to employee's
+/// internet usage during working time"): its `records` clause.
+pub fn records_in_working_time(config: &Config) -> bool {
+    !config.policy.preset.is_empty()
+        && crate::usage::presets::get(&config.policy.preset)
+            .is_ok_and(|p| p.clause_of("records").is_some())
+}
+
+/// The rows of `events` whose time is working time on `plan` (not breaks,
+/// not outside working hours, not leave or bank holidays).
+///
+/// # Errors
+/// The `ts` column is missing; Polars errors.
+pub fn working_time_only(
+    events: &polars::prelude::DataFrame,
+    plan: &impl crate::usage::schedule::Plan,
+) -> anyhow::Result<polars::prelude::DataFrame> {
+    let ts = events
+        .column(crate::event::col::TS)?
+        .datetime()?
+        .physical()
+        .clone();
+    let keep: polars::prelude::BooleanChunked = ts
+        .iter()
+        .map(|t| t.is_some_and(|t| plan.split(t, t + 1).working_ms > 0))
+        .collect();
+    Ok(events.filter(&keep)?)
+}
+
 /// A request the gate let through.
 pub struct Admitted {
     /// The record, parsed and checked.
@@ -221,11 +251,16 @@ pub fn admit(
         intervals,
         request.categories,
         config.identity.dns_window_s,
-    )?;
-    let subject = match subject(store, config, &enricher, &a, &range)? {
+    )?
+    .with_work_use(config.policy()?.work_use);
+    let mut subject = match subject(store, config, &enricher, &a, &range)? {
         Ok(s) => s,
         Err(p) => return Ok(Err(refusal(p))),
     };
+    if request.purpose == Purpose::Investigation && records_in_working_time(config) {
+        let plan = profiles.person(&subject.label);
+        subject.events = working_time_only(&subject.events, &plan)?;
+    }
     Ok(Ok(Admitted {
         authorisation: a,
         signer,

@@ -12,6 +12,7 @@ pub mod schedule;
 pub mod sensitivity;
 pub mod sessions;
 pub mod stream;
+pub mod work_use;
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,8 @@ pub struct PersonUsage {
     pub social: Totals,
     /// Social-media split per local date.
     pub social_days: BTreeMap<NaiveDate, Split>,
+    /// Split per local date of the non-work finding's categories.
+    pub non_work_days: BTreeMap<NaiveDate, Split>,
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,
     /// Days over the policy threshold.
@@ -92,7 +95,26 @@ pub struct PersonUsage {
     pub exempt: bool,
 }
 
-/// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged`.
+impl PersonUsage {
+    /// How many distinct dates are flagged (a day over two limits, the
+    /// social-media one and the non-work one, is one day).
+    pub fn flagged_dates(&self) -> usize {
+        let dates: std::collections::BTreeSet<NaiveDate> =
+            self.flagged_days.iter().map(|d| d.date).collect();
+        dates.len()
+    }
+
+    /// The days a finding of `reason` measures: the non-work split for
+    /// `non_work`, the social-media split otherwise.
+    pub fn days_for(&self, reason: policy::Reason) -> &BTreeMap<NaiveDate, Split> {
+        match reason {
+            policy::Reason::NonWork => &self.non_work_days,
+            _ => &self.social_days,
+        }
+    }
+}
+
+/// One CSV/JSON row of `usage`: `person,category,working_s,break_s,outside_s,total_s,sessions,blocked,background,flagged`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UsageRow {
     /// Pseudonym.
@@ -111,6 +133,9 @@ pub struct UsageRow {
     pub sessions: u64,
     /// Denied requests.
     pub blocked: u64,
+    /// Requests of background traffic (a tab polling at a machine-regular
+    /// interval), left out of browse time: a signal, not a finding.
+    pub background: u64,
     /// The policy flags the person (same on each of their rows).
     pub flagged: bool,
 }
@@ -146,12 +171,13 @@ pub fn rows(people: &[PersonUsage]) -> Vec<UsageRow> {
         total_s: t.total_ms / 1000,
         sessions: t.sessions,
         blocked: t.blocked,
+        background: t.background,
         flagged: p.flagged,
     };
     let mut out = Vec::new();
     for p in people {
         for (c, t) in &p.categories {
-            if t.total_ms > 0 || t.blocked > 0 {
+            if t.total_ms > 0 || t.blocked > 0 || t.background > 0 {
                 out.push(row(p, c, t));
             }
         }

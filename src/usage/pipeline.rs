@@ -48,6 +48,9 @@ pub struct Analysis {
     /// records it (`"not required"`, or the record's reference, signer and
     /// SHA-256); set by the caller that checked it.
     pub screening: serde_json::Value,
+    /// The notice before monitoring the run relies on (`--notice`), as its
+    /// audit entry records it; set by the caller that checked it.
+    pub notice: serde_json::Value,
 }
 
 impl Analysis {
@@ -74,7 +77,8 @@ impl Analysis {
             check_profile_users(&store, &profiles, &intervals)?;
         }
         let enricher =
-            Enricher::with_intervals(&store, intervals, categories, config.identity.dns_window_s)?;
+            Enricher::with_intervals(&store, intervals, categories, config.identity.dns_window_s)?
+                .with_work_use(policy.work_use.clone());
         Ok(Analysis {
             config,
             profiles,
@@ -85,6 +89,7 @@ impl Analysis {
             dates,
             enricher,
             screening: "not checked".into(),
+            notice: "not checked".into(),
         })
     }
 
@@ -219,6 +224,7 @@ impl Analysis {
             "from": self.dates.0,
             "to": self.dates.1,
             "screening": self.screening,
+            "notice": self.notice,
         });
         Ok((people, draft))
     }

@@ -11,7 +11,7 @@
 //! the same without core hours: working time against the working limit, and
 //! breaks and own time against the own-time limit.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -45,6 +45,9 @@ pub enum Reason {
     Counted,
     /// Breaks and own time are over `max_own_time_minutes_per_day` ("not excessive").
     OwnTime,
+    /// Non-work categories in working time are over
+    /// `max_non_work_minutes_per_day` (excessive non-work use).
+    NonWork,
 }
 
 impl Reason {
@@ -53,7 +56,58 @@ impl Reason {
         match self {
             Reason::Counted => "counted",
             Reason::OwnTime => "own_time",
+            Reason::NonWork => "non_work",
         }
+    }
+}
+
+/// What the council's policy calls social media: categories, and sites
+/// beside them (Sheffield's "Wikipedia sites").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SocialMedia {
+    /// Category names.
+    pub categories: BTreeSet<String>,
+    /// Site names.
+    pub sites: BTreeSet<String>,
+}
+
+impl SocialMedia {
+    /// netusage's default: the seven categories of
+    /// [`crate::classify::SOCIAL_MEDIA`], no sites.
+    pub fn default_set() -> SocialMedia {
+        SocialMedia {
+            categories: crate::classify::SOCIAL_MEDIA
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            sites: BTreeSet::new(),
+        }
+    }
+
+    /// True when requests to `site` of `category` are social media. Work
+    /// use (a designation or the allow-list) never is.
+    pub fn contains(&self, site: &str, category: &str) -> bool {
+        !super::work_use::is_work_use(category)
+            && (self.categories.contains(category) || self.sites.contains(site))
+    }
+
+    /// The definition in words: `categories a, b; sites c`.
+    pub fn words(&self) -> String {
+        let mut s = format!(
+            "categories {}",
+            self.categories
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !self.sites.is_empty() {
+            s.push_str(&format!(
+                "; sites {}",
+                self.sites.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        s
     }
 }
 
@@ -126,8 +180,22 @@ pub struct Policy {
     pub max_own_s_per_day: u64,
     /// A person is flagged with at least this many flagged days.
     pub min_flagged_days: u32,
-    /// Designated business accounts (normalised user names), never flagged.
+    /// Designated business accounts (normalised user names), never flagged:
+    /// an unscoped designation (every site, every date). Scoped ones are in
+    /// `work_use`.
     pub exempt_users: HashSet<String>,
+    /// What the policy calls social media.
+    pub social: SocialMedia,
+    /// The categories of the excessive non-work use finding; empty: none.
+    pub non_work: BTreeSet<String>,
+    /// A day is flagged `non_work` when non-work time in working time
+    /// exceeds this (s).
+    pub max_non_work_s_per_day: u64,
+    /// Scoped designations and the business allow-list.
+    pub work_use: super::work_use::WorkUse,
+    /// The clause each finding quotes, by [`Reason::name`] (empty when no
+    /// preset gives one).
+    pub quotes: BTreeMap<String, String>,
 }
 
 /// One day that exceeds the policy.
@@ -151,6 +219,27 @@ pub struct FlaggedDay {
 }
 
 impl Policy {
+    /// A policy of `personal_use` with netusage's defaults: 15 min a day,
+    /// 60 min of own time, 1 day, the default social-media categories, the
+    /// default non-work categories over 60 min, no designations, no quotes.
+    pub fn with_defaults(personal_use: PersonalUse) -> Policy {
+        Policy {
+            personal_use,
+            max_counted_s_per_day: 900,
+            max_own_s_per_day: 3600,
+            min_flagged_days: 1,
+            exempt_users: HashSet::new(),
+            social: SocialMedia::default_set(),
+            non_work: crate::config::NON_WORK_DEFAULT
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            max_non_work_s_per_day: 3600,
+            work_use: super::work_use::WorkUse::default(),
+            quotes: BTreeMap::new(),
+        }
+    }
+
     /// The limit a day's social-media split is over, if any (the working
     /// limit first).
     pub fn over(&self, day: &Split) -> Option<Reason> {
@@ -180,10 +269,31 @@ impl Policy {
                 minutes(self.max_own_s_per_day)
             ));
         }
+        if !self.non_work.is_empty() {
+            day.push_str(&format!(
+                "; a day with more than {} min of non-work sites ({}) in working time is flagged as excessive non-work use",
+                minutes(self.max_non_work_s_per_day),
+                self.non_work.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
         format!(
             "{day}; a person is flagged with at least {} such day(s)",
             self.min_flagged_days
         )
+    }
+
+    /// True when `category` is one of the non-work finding's.
+    pub fn is_non_work(&self, category: &str) -> bool {
+        self.non_work.contains(category)
+    }
+
+    /// A flag's reason: its name, then the clause it rests on in quotes
+    /// when the preset gives one (`counted: "This must be limited to…"`).
+    pub fn reason_text(&self, reason: Reason) -> String {
+        match self.quotes.get(reason.name()) {
+            Some(q) if !q.is_empty() => format!("{}: \"{q}\"", reason.name()),
+            _ => reason.name().to_string(),
+        }
     }
 
     /// The time of a day measured against the limit of `reason` (ms).
@@ -191,6 +301,7 @@ impl Policy {
         match reason {
             Reason::Counted => self.personal_use.counted_ms(day),
             Reason::OwnTime => self.personal_use.own_ms(day).unwrap_or(0),
+            Reason::NonWork => day.working_ms,
         }
     }
 
@@ -199,6 +310,7 @@ impl Policy {
         let s = match reason {
             Reason::Counted => self.max_counted_s_per_day,
             Reason::OwnTime => self.max_own_s_per_day,
+            Reason::NonWork => self.max_non_work_s_per_day,
         };
         i64::try_from(s)
             .unwrap_or(i64::MAX / 2)
@@ -212,10 +324,22 @@ impl Policy {
         user: &str,
         days: &BTreeMap<NaiveDate, Split>,
     ) -> (Vec<FlaggedDay>, bool) {
+        self.evaluate_all(user, days, &BTreeMap::new())
+    }
+
+    /// As [`Policy::evaluate`], with each day's non-work split
+    /// (`non_work_days`) measured against the non-work limit too: a day
+    /// over both has two entries, the social-media one first.
+    pub fn evaluate_all(
+        &self,
+        user: &str,
+        days: &BTreeMap<NaiveDate, Split>,
+        non_work_days: &BTreeMap<NaiveDate, Split>,
+    ) -> (Vec<FlaggedDay>, bool) {
         if self.exempt_users.contains(user) {
             return (Vec::new(), false);
         }
-        let flagged: Vec<FlaggedDay> = days
+        let mut flagged: Vec<FlaggedDay> = days
             .iter()
             .filter_map(|(d, s)| {
                 Some(FlaggedDay {
@@ -229,7 +353,26 @@ impl Policy {
                 })
             })
             .collect();
-        let is_flagged = !flagged.is_empty() && flagged.len() as u32 >= self.min_flagged_days;
+        if !self.non_work.is_empty() {
+            let limit = self.limit_ms(Reason::NonWork);
+            flagged.extend(
+                non_work_days
+                    .iter()
+                    .filter(|(_, s)| s.working_ms > limit)
+                    .map(|(d, s)| FlaggedDay {
+                        date: *d,
+                        counted_s: s.working_ms / 1000,
+                        working_s: s.working_ms / 1000,
+                        break_s: s.break_ms / 1000,
+                        outside_s: s.outside_ms / 1000,
+                        own_s: 0,
+                        reason: Reason::NonWork,
+                    }),
+            );
+            flagged.sort_by_key(|d| (d.date, d.reason == Reason::NonWork));
+        }
+        let dates: BTreeSet<NaiveDate> = flagged.iter().map(|d| d.date).collect();
+        let is_flagged = !dates.is_empty() && dates.len() as u32 >= self.min_flagged_days;
         (flagged, is_flagged)
     }
 }
@@ -258,6 +401,7 @@ mod tests {
             max_own_s_per_day: 3600,
             min_flagged_days: min_days,
             exempt_users: HashSet::from(["housing.comms".to_string()]),
+            ..Policy::with_defaults(personal_use)
         }
     }
 
@@ -370,6 +514,58 @@ mod tests {
         let (days, flagged) =
             policy(PersonalUse::NotPermitted, 1).evaluate("housing.comms", &week());
         assert!(days.is_empty() && !flagged);
+    }
+
+    #[test]
+    fn excessive_non_work_use_is_a_second_finding_over_working_time_only() {
+        let mut p = policy(PersonalUse::BreaksOnly, 1);
+        p.quotes.insert("non_work".into(), "excessive use".into());
+        // 9th: 61 min of shopping in working time; 10th: exactly 60; 11th:
+        // 30 working and 3 h in the evening; the 9th is over the social
+        // limit too (16 min working).
+        let non_work = BTreeMap::from([
+            (day(9), split(3660, 0, 0)),
+            (day(10), split(3600, 0, 0)),
+            (day(11), split(1800, 0, 10_800)),
+        ]);
+        let (days, flagged) = p.evaluate_all("dbrown", &week(), &non_work);
+        assert!(flagged);
+        let got: Vec<(u32, Reason, i64)> = days
+            .iter()
+            .map(|d| (chrono::Datelike::day(&d.date), d.reason, d.counted_s))
+            .collect();
+        assert_eq!(
+            got,
+            [(9, Reason::Counted, 960), (9, Reason::NonWork, 3660)],
+            "one day over both limits has two findings"
+        );
+        assert_eq!(
+            p.reason_text(Reason::NonWork),
+            "non_work: \"excessive use\""
+        );
+        assert_eq!(
+            p.reason_text(Reason::Counted),
+            "counted",
+            "no quote without a preset"
+        );
+        // Two findings on one day are one flagged day.
+        p.min_flagged_days = 2;
+        assert!(!p.evaluate_all("dbrown", &week(), &non_work).1);
+        // No non-work categories: no such finding.
+        p.non_work.clear();
+        p.min_flagged_days = 1;
+        assert_eq!(p.evaluate_all("dbrown", &week(), &non_work).0.len(), 1);
+    }
+
+    #[test]
+    fn a_council_definition_of_social_media_adds_sites_and_never_takes_work_use() {
+        let mut s = SocialMedia::default_set();
+        assert!(s.contains("facebook", "social_networking"));
+        assert!(!s.contains("wikimedia", "reference"));
+        s.sites.insert("wikimedia".into());
+        assert!(s.contains("wikimedia", "reference"));
+        assert!(!s.contains("facebook", "designated:housing"));
+        assert!(!s.contains("wikimedia", "work:research"));
     }
 
     #[test]

@@ -35,6 +35,61 @@ pub struct Preset {
     /// empty when the policy does not say so.
     #[serde(default)]
     pub screening_clause: String,
+    /// The clause that asks the council to tell an employee before their
+    /// usage is monitored (North West Leicestershire 3.1): a screening run
+    /// then records the notice it relies on (`--notice REF`). Empty: none.
+    #[serde(default)]
+    pub notice_clause: String,
+    /// The other clauses encoded: the social-media definition, the
+    /// non-work finding, designations, business use, records, devices.
+    #[serde(default)]
+    pub clauses: Vec<Clause>,
+    /// What the preset takes from netusage rather than the policy, each in
+    /// words with the word "default".
+    #[serde(default)]
+    pub defaults: Vec<String>,
+    /// What the policy leaves to HR and the tool does not decide.
+    #[serde(default)]
+    pub left_to_hr: Vec<String>,
+}
+
+/// One encoded clause beside the main one.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// What it governs: `social_media`, `non_work`, `own_time`,
+    /// `designated`, `view_read`, `business`, `records`, `devices`.
+    pub topic: String,
+    /// Where it is in the policy (clause number or heading).
+    pub reference: String,
+    /// The words, quoted (elisions marked `[...]`).
+    pub quote: String,
+    /// What netusage does with it.
+    pub encodes: String,
+}
+
+impl Preset {
+    /// The clause of `topic`, if the preset encodes one.
+    pub fn clause_of(&self, topic: &str) -> Option<&Clause> {
+        self.clauses.iter().find(|c| c.topic == topic)
+    }
+
+    /// The quote each finding rests on, by [`super::policy::Reason::name`]:
+    /// `counted` the main clause, `own_time` its own clause (else the
+    /// main one), `non_work` the non-work clause when there is one.
+    pub fn quotes(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        out.insert("counted".to_string(), self.clause.clone());
+        out.insert(
+            "own_time".to_string(),
+            self.clause_of("own_time")
+                .map_or_else(|| self.clause.clone(), |c| c.quote.clone()),
+        );
+        if let Some(c) = self.clause_of("non_work") {
+            out.insert("non_work".to_string(), c.quote.clone());
+        }
+        out
+    }
 }
 
 /// The presets' files, by name.
@@ -152,11 +207,49 @@ mod tests {
         let p = get(name).unwrap().policy;
         let num = |k: &str, d: i64| p.get(k).and_then(|v| v.as_integer()).unwrap_or(d);
         Policy {
-            personal_use: PersonalUse::parse(p["personal_use"].as_str().unwrap()).unwrap(),
             max_counted_s_per_day: num("max_working_minutes_per_day", 15) as u64 * 60,
             max_own_s_per_day: num("max_own_time_minutes_per_day", 60) as u64 * 60,
             min_flagged_days: num("min_flagged_days", 1) as u32,
-            exempt_users: Default::default(),
+            ..Policy::with_defaults(
+                PersonalUse::parse(p["personal_use"].as_str().unwrap()).unwrap(),
+            )
+        }
+    }
+
+    #[test]
+    fn every_quote_is_in_its_policy_text() {
+        for p in all() {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&p.seed);
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Curly apostrophes as straight ones; the text's link marks
+            // (`[Electronically](#)`) as their words.
+            let text = text
+                .replace(['\u{2019}', '\u{2018}'], "'")
+                .replace("](#)", "")
+                .replace('[', "");
+            let mut quotes = vec![("clause", p.clause.clone())];
+            if !p.screening_clause.is_empty() {
+                quotes.push(("screening_clause", p.screening_clause.clone()));
+            }
+            if !p.notice_clause.is_empty() {
+                quotes.push(("notice_clause", p.notice_clause.clone()));
+            }
+            for c in &p.clauses {
+                quotes.push(("clauses", c.quote.clone()));
+            }
+            for (what, q) in quotes {
+                for part in q.split(" [...] ") {
+                    assert!(
+                        text.contains(part),
+                        "{}: {what}: not in {}: {part}",
+                        p.name,
+                        p.seed
+                    );
+                }
+            }
+            for d in &p.defaults {
+                assert!(d.contains("default"), "{}: {d}", p.name);
+            }
         }
     }
 
@@ -245,11 +338,9 @@ mod tests {
 
     #[test]
     fn an_unknown_preset_names_the_ones_there_are() {
-        assert_eq!(
-            get("sheffield").unwrap().schedule["core_hours"]
-                .as_array()
-                .map(Vec::len),
-            Some(2)
+        assert!(
+            get("sheffield").unwrap().schedule.is_empty(),
+            "no flexitime band unless the council assigns flexi schedules"
         );
         let e = get("leeds").unwrap_err();
         assert!(

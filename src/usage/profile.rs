@@ -73,7 +73,11 @@ pub struct Person<'a> {
 }
 
 /// A CSV file's rows as maps from its header's names, with line numbers.
-fn read_csv(bytes: &[u8], file: &str, columns: &[&str]) -> Result<Vec<(u64, Vec<String>)>, String> {
+pub(crate) fn read_csv(
+    bytes: &[u8],
+    file: &str,
+    columns: &[&str],
+) -> Result<Vec<(u64, Vec<String>)>, String> {
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = r
         .headers()

@@ -83,6 +83,8 @@ pub fn models(base: Params) -> Vec<Model> {
 pub struct DaySensitivity {
     /// Local date.
     pub date: NaiveDate,
+    /// The limit the day is over.
+    pub reason: super::policy::Reason,
     /// Counted social-media time under each model, in the order of
     /// [`models`]: (model name, counted s, rounded down).
     pub by_model: Vec<(String, i64)>,
@@ -119,13 +121,14 @@ pub fn of_person(
                 .iter()
                 .map(|(m, u)| {
                     let ms = u
-                        .and_then(|u| u.social_days.get(&d.date))
+                        .and_then(|u| u.days_for(d.reason).get(&d.date))
                         .map_or(0, |s| policy.measure_ms(d.reason, s));
                     (m.name.clone(), ms)
                 })
                 .collect();
             DaySensitivity {
                 date: d.date,
+                reason: d.reason,
                 min_counted_s: counted.iter().map(|c| c.1).min().unwrap_or(0) / 1000,
                 max_counted_s: counted.iter().map(|c| c.1).max().unwrap_or(0) / 1000,
                 robust: counted.iter().all(|c| c.1 > limit_ms),

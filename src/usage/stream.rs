@@ -28,7 +28,6 @@ use super::profile::Profiles;
 use super::schedule::{Plan, Split};
 use super::sessions::{Params, Session, Sessionizer, union};
 use super::{PersonUsage, SiteSessions, Totals};
-use crate::classify::is_social;
 use crate::event::col;
 use crate::identity::pseudonym;
 
@@ -85,6 +84,9 @@ struct PersonState {
     categories: BTreeMap<String, Pending>,
     social: Pending,
     social_days: BTreeMap<NaiveDate, Split>,
+    /// The union of the non-work finding's categories, and its split per day.
+    non_work: Pending,
+    non_work_days: BTreeMap<NaiveDate, Split>,
 }
 
 /// One batch's columns ([`super::COLUMNS`]) as single Arrow arrays, read
@@ -233,6 +235,7 @@ impl<'a> Accumulator<'a> {
         }
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
+        let policy = self.policy;
         self.people.par_iter_mut().for_each(|(u, person)| {
             if let Some(own) = by_user.get(u.as_str()) {
                 // (site, category) → requests as (ts ms, embedded, row)
@@ -249,7 +252,7 @@ impl<'a> Accumulator<'a> {
                                 p.totals.blocked += 1;
                             }
                         }
-                        if is_social(cat) {
+                        if policy.social.contains(rows.site(i), cat) {
                             person.social.totals.blocked += 1;
                         }
                         continue;
@@ -292,13 +295,13 @@ impl<'a> Accumulator<'a> {
                             feed(t, (e, offset + i));
                         }
                     }
-                    for s in closed {
-                        person.close(c, s);
+                    for session in closed {
+                        person.close((s, c), session, policy);
                     }
                 }
             }
             if let Some(until) = until_ms {
-                person.settle(until, params, &profiles.person(u), keep);
+                person.settle(until, params, &profiles.person(u), keep, policy);
             }
         });
         self.rows_seen += batch.height();
@@ -314,10 +317,15 @@ impl<'a> Accumulator<'a> {
             .people
             .into_par_iter()
             .map(|(u, mut person)| {
-                person.settle(i64::MAX, params, &profiles.person(&u), keep);
-                for ((_, c), st) in &person.sites {
+                person.settle(i64::MAX, params, &profiles.person(&u), keep, policy);
+                for ((site, c), st) in &person.sites {
                     let n = st.detector.background();
-                    add_background(&mut person.categories, &mut person.social, c, n);
+                    add_background(
+                        &mut person.categories,
+                        &mut person.social,
+                        (c, policy.social.contains(site, c)),
+                        n,
+                    );
                 }
                 let sites = if keep {
                     std::mem::take(&mut person.sites)
@@ -341,7 +349,8 @@ impl<'a> Accumulator<'a> {
                 for d in person.social_days.values() {
                     social.split.merge(d);
                 }
-                let (flagged_days, flagged) = policy.evaluate(&u, &person.social_days);
+                let (flagged_days, flagged) =
+                    policy.evaluate_all(&u, &person.social_days, &person.non_work_days);
                 let exempt = policy.exempt_users.contains(&u);
                 PersonUsage {
                     exempt,
@@ -350,6 +359,7 @@ impl<'a> Accumulator<'a> {
                     categories,
                     social,
                     social_days: person.social_days,
+                    non_work_days: person.non_work_days,
                     sites,
                     flagged_days,
                     flagged,
@@ -364,23 +374,34 @@ impl<'a> Accumulator<'a> {
 impl PersonState {
     /// Records a closed session of category `c` (embedded-only sessions are
     /// not browse time).
-    fn close(&mut self, c: &str, s: Session) {
-        record(&mut self.categories, &mut self.social, c, s);
+    fn close(&mut self, (site, c): (&str, &str), s: Session, policy: &Policy) {
+        let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
+        record(
+            &mut self.categories,
+            [&mut self.social, &mut self.non_work],
+            c,
+            kinds,
+            s,
+        );
     }
 
     /// No request before `until` (UTC ms) is still to come: closes sessions
     /// idle for longer than the timeout, and folds into the totals each
     /// union piece that ends before every session still open starts.
-    fn settle(&mut self, until: i64, p: Params, schedule: &impl Plan, keep: bool) {
+    fn settle(&mut self, until: i64, p: Params, schedule: &impl Plan, keep: bool, policy: &Policy) {
         let PersonState {
             sites,
             categories,
             social,
             social_days,
+            non_work,
+            non_work_days,
         } = self;
         let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
         let mut social_open = i64::MAX;
-        for ((_, c), st) in sites.iter_mut() {
+        let mut non_work_open = i64::MAX;
+        for ((site, c), st) in sites.iter_mut() {
+            let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
             let SiteState {
                 rule,
                 sessions,
@@ -392,7 +413,7 @@ impl PersonState {
                 SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), p, keep);
             });
             for s in closed {
-                record(categories, social, c, s);
+                record(categories, [&mut *social, &mut *non_work], c, kinds, s);
             }
             // A request still held may yet extend the open session or open one.
             let next = detector.first_pending().unwrap_or(until);
@@ -403,14 +424,17 @@ impl PersonState {
                 if keep {
                     sessions.push(s);
                 }
-                record(categories, social, c, s);
+                record(categories, [&mut *social, &mut *non_work], c, kinds, s);
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {
                 let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
                 *e = (*e).min(from);
-                if is_social(c) {
+                if kinds.0 {
                     social_open = social_open.min(from);
+                }
+                if kinds.1 {
+                    non_work_open = non_work_open.min(from);
                 }
             }
         }
@@ -430,16 +454,26 @@ impl PersonState {
             schedule.split_by_day(a, b, social_days);
             t.total_ms += b - a;
         });
+        fold(non_work, non_work_open.min(until), |a, b, t| {
+            schedule.split_by_day(a, b, non_work_days);
+            t.total_ms += b - a;
+        });
         // A site whose session is closed and whose background look-behind
         // has passed holds nothing a later request needs: its state goes
         // (its background count into the totals), so memory follows the
         // sites still in use, not every site of the range. Kept for a pack.
         if !keep {
-            sites.retain(|(_, c), st| {
+            sites.retain(|(site, c), st| {
                 if st.rule.open().is_some() || !st.detector.is_idle() {
                     return true;
                 }
-                add_background(categories, social, c, st.detector.background());
+                let social_site = policy.social.contains(site, c);
+                add_background(
+                    categories,
+                    social,
+                    (c, social_site),
+                    st.detector.background(),
+                );
                 false
             });
         }
@@ -447,11 +481,12 @@ impl PersonState {
 }
 
 /// Adds `n` requests of category `c` found to be background traffic to
-/// the category's (and, for social media, the social-media) totals.
+/// the category's totals and, when the site and category are social media
+/// by the policy's definition (`is_social`), to the social-media totals.
 fn add_background(
     categories: &mut BTreeMap<String, Pending>,
     social: &mut Pending,
-    c: &str,
+    (c, is_social): (&str, bool),
     n: u64,
 ) {
     if n > 0 {
@@ -460,25 +495,35 @@ fn add_background(
             .or_default()
             .totals
             .background += n;
-        if is_social(c) {
+        if is_social {
             social.totals.background += n;
         }
     }
 }
 
-/// Adds a closed session of category `c` to that category's and, for a
-/// social-media category, to the social-media union's pending intervals.
+/// Adds a closed session of category `c` to that category's pending
+/// intervals and to those of each union it belongs to (`unions`: the
+/// social-media and non-work unions; `kinds`: whether it is in each).
 /// Embedded-only sessions are not browse time.
-fn record(categories: &mut BTreeMap<String, Pending>, social: &mut Pending, c: &str, s: Session) {
+fn record(
+    categories: &mut BTreeMap<String, Pending>,
+    unions: [&mut Pending; 2],
+    c: &str,
+    kinds: (bool, bool),
+    s: Session,
+) {
     if s.embedded_only {
         return;
     }
     let pending = categories.entry(c.to_string()).or_default();
     pending.totals.sessions += 1;
     pending.intervals.push((s.start_ms, s.end_ms));
-    if is_social(c) {
-        social.totals.sessions += 1;
-        social.intervals.push((s.start_ms, s.end_ms));
+    let [social, non_work] = unions;
+    for (union, yes) in [(social, kinds.0), (non_work, kinds.1)] {
+        if yes {
+            union.totals.sessions += 1;
+            union.intervals.push((s.start_ms, s.end_ms));
+        }
     }
 }
 

@@ -29,7 +29,9 @@ fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged")
+        Some(
+            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,background,flagged"
+        )
     );
     let users = [
         "alice", "bob", "carol", "dave", "erin", "frank", "gina", "harry",
@@ -42,7 +44,7 @@ fn parse(csv: &str, store: &Path) -> BTreeMap<(String, String), (Vec<i64>, bool)
                 .get(f[0])
                 .unwrap_or_else(|| panic!("unknown pseudonym {}", f[0]));
             let nums = f[2..8].iter().map(|x| x.parse::<i64>().unwrap()).collect();
-            ((user.to_string(), f[1].to_string()), (nums, f[8] == "true"))
+            ((user.to_string(), f[1].to_string()), (nums, f[9] == "true"))
         })
         .collect()
 }
@@ -250,8 +252,8 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     assert_eq!(
         flags,
         format!(
-            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n\
-             {harry},2025-06-11,1260,900,1260,0,0,1,660,1260,marginal,counted\n"
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,blocked,background,min_counted_s,max_counted_s,finding,reason\n\
+             {harry},2025-06-11,1260,900,1260,0,0,1,0,0,660,1260,marginal,counted\n"
         )
     );
     // --from/--to select local dates: the day before holds nothing.
@@ -268,7 +270,7 @@ fn policy_flags_more_than_15_working_minutes_a_day() {
     ]);
     assert_eq!(
         none,
-        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n"
+        "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,blocked,background,min_counted_s,max_counted_s,finding,reason\n"
     );
 }
 
@@ -337,9 +339,9 @@ fn a_flag_that_holds_under_every_idle_timeout_is_robust_and_one_that_needs_10_mi
     assert_eq!(
         csv,
         format!(
-            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,min_counted_s,max_counted_s,finding,reason\n\
-             {p},2025-06-11,1800,900,1800,0,0,2,1800,1800,robust,counted\n\
-             {p},2025-06-12,1740,900,1740,0,0,2,300,1740,marginal,counted\n"
+            "person,date,counted_s,limit_s,working_s,break_s,outside_s,flagged_days,blocked,background,min_counted_s,max_counted_s,finding,reason\n\
+             {p},2025-06-11,1800,900,1800,0,0,2,0,0,1800,1800,robust,counted\n\
+             {p},2025-06-12,1740,900,1740,0,0,2,0,0,300,1740,marginal,counted\n"
         )
     );
     let table = ok(&[&"flags", &"--config", &cfg, &"--store", &store]);
@@ -414,7 +416,7 @@ fn a_day_outside_the_bank_holiday_years_is_refused_not_counted_as_an_ordinary_da
     ]);
     let p = pseudonym(&store, "bob");
     assert!(
-        csv.contains(&format!("{p},social_networking,180,0,0,180,1,0,false")),
+        csv.contains(&format!("{p},social_networking,180,0,0,180,1,0,0,false")),
         "{csv}"
     );
 }

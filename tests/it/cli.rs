@@ -50,7 +50,7 @@ fn user_rules_apply_to_events_already_stored() {
     assert_eq!(
         out,
         format!(
-            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged\n{p},forums,60,0,0,60,1,0,false\n{p},social_media,60,0,0,60,1,0,false\n"
+            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,background,flagged\n{p},forums,60,0,0,60,1,0,0,false\n{p},social_media,60,0,0,60,1,0,0,false\n"
         )
     );
 }
@@ -177,8 +177,8 @@ fn the_usage_table_is_one_line_per_person_with_the_flag_once() {
     assert_eq!(
         csv,
         format!(
-            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,flagged\n\
-             {a},government,60,0,0,60,1,0,true\n{a},social_networking,1260,0,0,1260,1,0,true\n{a},social_media,1260,0,0,1260,1,0,true\n"
+            "person,category,working_s,break_s,outside_s,total_s,sessions,blocked,background,flagged\n\
+             {a},government,60,0,0,60,1,0,0,true\n{a},social_networking,1260,0,0,1260,1,0,0,true\n{a},social_media,1260,0,0,1260,1,0,0,true\n"
         )
     );
 }
@@ -237,7 +237,9 @@ fn policy_show_quotes_the_preset_and_states_the_policy_in_force() {
         "\"We permit personal use of social networking sites at work during break times",
         "personal_use = outside_core_hours (social-media time in core hours",
         "a day with any counted social-media time is flagged, as is one with more than 60 min in breaks and own time",
-        "Schedule: core_hours = [[\"10:00\", \"12:00\"], [\"14:00\", \"16:00\"]]",
+        "Schedule it will use: Monday to Friday 09:00–17:00, official break 12:30–13:30",
+        "- schedule.working_hours: default 09:00–17:00",
+        "No core hours by default, unless the council assigns flexi schedules",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }

@@ -168,6 +168,7 @@ fn a_valid_record_gives_a_pack_that_verifies_and_any_change_is_named() {
     assert_eq!(
         summary["sensitivity"],
         serde_json::json!([{
+            "reason": "counted",
             "date": day(0),
             "by_model": [
                 ["idle 2 min", 1380],

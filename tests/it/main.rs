@@ -23,6 +23,7 @@ mod properties;
 mod readers;
 mod retention;
 mod robustness;
+mod rules;
 mod scale;
 mod store_format;
 mod vpn;

@@ -69,7 +69,7 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
     // Charnwood and Sheffield require a screening authorisation; the others
     // accept one.
     let screening = crate::common::gate::screening(&store);
-    let csv = ok(&[
+    let json = ok(&[
         &"flags",
         &"--policy",
         &preset,
@@ -78,20 +78,28 @@ fn flagged(preset: &str, extra: &str) -> Vec<(String, String, String)> {
         &"--store",
         &store,
         &"--format",
-        &"csv",
+        &"json",
         &"--screening",
         &screening,
+        &"--notice",
+        &"NOTICE-1",
     ]);
     let names: BTreeMap<String, &str> = PEOPLE.iter().map(|u| (pseudonym(&store, u), *u)).collect();
-    let mut out: Vec<(String, String, String)> = csv
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    // The reason is its kind, then the clause it rests on, quoted.
+    let mut out: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
             (
-                names[f[0]].to_string(),
-                f[1].to_string(),
-                f[f.len() - 1].to_string(),
+                names[r["person"].as_str().unwrap()].to_string(),
+                r["date"].as_str().unwrap().to_string(),
+                r["reason"]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_string(),
             )
         })
         .collect();
@@ -147,12 +155,15 @@ fn charnwood_flags_working_time() {
 }
 
 #[test]
-fn sheffield_flags_core_hours_and_excessive_own_time_but_not_the_flexi_band() {
+fn sheffield_flags_working_time_and_excessive_own_time_with_no_flexi_band_unless_assigned() {
+    // No core hours are set, so 16:20–16:40 is working time outside breaks
+    // (a fixed 9–5 worker has no flexitime band).
     assert_eq!(
         flagged("sheffield", ""),
         days(&[
             ("desk", "11", "counted"),
             ("desk", "12", "counted"),
+            ("flexi", "11", "counted"),
             ("longlunch", "11", "own_time"),
         ])
     );
@@ -241,7 +252,15 @@ fn a_designated_user_is_shown_as_exempt_in_the_usage_table_not_left_out() {
         format!("{UTC_CONFIG}[policy]\npreset = \"north-west-leicestershire\"\nexempt_users = [\"comms\"]\n"),
     )
     .unwrap();
-    let table = ok(&[&"usage", &"--config", &cfg, &"--store", &store]);
+    let table = ok(&[
+        &"usage",
+        &"--config",
+        &cfg,
+        &"--store",
+        &store,
+        &"--notice",
+        &"NOTICE-1",
+    ]);
     let comms = pseudonym(&store, "comms");
     let line = table.lines().find(|l| l.contains(&comms)).unwrap();
     assert!(line.trim_end().ends_with("exempt"), "{table}");

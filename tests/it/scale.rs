@@ -33,7 +33,15 @@ fn usage_rows(store: &Path, config: Option<&Path>) -> Rows {
     let mut rows = Rows::new();
     for line in out.lines().skip(1) {
         let f: Vec<String> = line.split(',').map(String::from).collect();
-        rows.insert((behind[&f[0]].clone(), f[1].clone()), f[2..].to_vec());
+        // The reference analyses count no background traffic: the
+        // `background` column (f[8]) is left out, and so is a category row
+        // that holds nothing else.
+        if f[1] != "social_media" && f[5] == "0" && f[7] == "0" {
+            continue;
+        }
+        let mut v = f[2..].to_vec();
+        v.remove(6);
+        rows.insert((behind[&f[0]].clone(), f[1].clone()), v);
     }
     rows
 }

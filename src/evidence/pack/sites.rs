@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use crate::classify::{Classifier, is_social};
+use crate::classify::Classifier;
 use crate::event::col;
 use crate::usage::PersonUsage;
 use crate::usage::schedule::{Plan, Split};
@@ -148,9 +148,17 @@ pub fn site_rows(
 
 /// Each social-media site's time per local day (a session across midnight
 /// split there), longest first within a day; days in date order.
-pub fn social_site_days(p: &PersonUsage, plan: &dyn Plan) -> Vec<DaySiteRow> {
+pub fn social_site_days(
+    p: &PersonUsage,
+    plan: &dyn Plan,
+    social: &crate::usage::policy::SocialMedia,
+) -> Vec<DaySiteRow> {
     let mut rows = Vec::new();
-    for s in p.sites.iter().filter(|s| is_social(&s.category)) {
+    for s in p
+        .sites
+        .iter()
+        .filter(|s| social.contains(&s.site, &s.category))
+    {
         let mut days = BTreeMap::new();
         for x in s.sessions.iter().filter(|x| !x.embedded_only) {
             plan.split_by_day(x.start_ms, x.end_ms, &mut days);

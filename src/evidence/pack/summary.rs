@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::coverage::{AttributionRow, CoverageRow, GapRow};
 use super::sites::{DaySiteRow, PeriodTotals, SiteRow};
 use super::subject::SubjectEvents;
-use crate::classify::{DATA_VERSION, SOCIAL_MEDIA, SOCIAL_MEDIA_ROW};
+use crate::classify::{DATA_VERSION, SOCIAL_MEDIA_ROW};
 use crate::config::Config;
 use crate::event::col;
 use crate::evidence::authorisation::Authorisation;
@@ -72,6 +72,14 @@ pub struct Summary {
     /// The subject is a designated business user (`exempt_users`): their
     /// social-media use is business use, never flagged.
     pub exempt: bool,
+    /// What the council's policy calls social media (the preset's
+    /// categories and sites): the `social_media` figures are their union.
+    pub social_media: crate::usage::policy::SocialMedia,
+    /// The designations that covered some of the subject's requests
+    /// (category `designated:<name>`) and the allow-list entries (category
+    /// `work:<name>`), with what each covers and when: work use, never
+    /// counted.
+    pub work_use: Vec<String>,
     /// Per-site totals, longest first, each with the rule that gave its
     /// category.
     pub sites: Vec<SiteRow>,
@@ -195,6 +203,8 @@ pub fn summary(
         flagged_days: p.flagged_days.clone(),
         flagged: p.flagged,
         exempt: p.exempt,
+        social_media: policy.social.clone(),
+        work_use: work_use_words(p, policy),
         sites: Vec::new(),
         social_site_days: Vec::new(),
         all_sites: PeriodTotals::default(),
@@ -226,6 +236,72 @@ pub fn account_rows(people: &[PersonUsage], events: &DataFrame) -> anyhow::Resul
         .collect();
     rows.sort_by(|a, b| a.account.cmp(&b.account));
     Ok(rows)
+}
+
+/// The designations and allow-list entries that cover some of `p`'s
+/// requests, in words.
+fn work_use_words(p: &PersonUsage, policy: &Policy) -> Vec<String> {
+    use crate::usage::work_use::{DESIGNATED_PREFIX, WORK_PREFIX};
+    let mut out = Vec::new();
+    for (c, t) in &p.categories {
+        if let Some(name) = c.strip_prefix(DESIGNATED_PREFIX)
+            && let Some(d) = policy.work_use.designations.iter().find(|d| d.name == name)
+        {
+            out.push(format!(
+                "{} min under the designation `{name}`{} ({}, {} to {}): business use, never counted",
+                t.total_ms / 60_000,
+                if d.list.is_empty() { String::new() } else { format!(" on the {}", d.list) },
+                d.scope.words(),
+                d.from,
+                d.to.map_or("no end date".to_string(), |t| t.to_string())
+            ));
+        }
+        if let Some(name) = c.strip_prefix(WORK_PREFIX)
+            && let Some(a) = policy.work_use.allowed.iter().find(|a| a.name == name)
+        {
+            out.push(format!(
+                "{} min on the business allow-list entry `{name}` ({}): work use, never counted",
+                t.total_ms / 60_000,
+                a.scope.words()
+            ));
+        }
+    }
+    out
+}
+
+/// Which of the subject's records the pack holds: those of working time
+/// only when the preset's policy releases no others (Charnwood), with the
+/// clause; else every record of the period.
+fn records_released(config: &Config) -> serde_json::Value {
+    let clause = crate::usage::presets::get(&config.policy.preset)
+        .ok()
+        .and_then(|p| p.clause_of("records").cloned());
+    match clause {
+        Some(c) => serde_json::json!({
+            "scope": "working time only: events in breaks, outside working hours, on leave and bank holidays are not in the pack",
+            "source": format!("{} preset, {}", config.policy.preset, c.reference),
+            "quote": c.quote,
+        }),
+        None => serde_json::json!({ "scope": "every event of the authorised period" }),
+    }
+}
+
+/// The preset's social-media clause and what it counts, or netusage's
+/// default definition.
+fn social_definition(config: &Config) -> serde_json::Value {
+    let preset = (!config.policy.preset.is_empty())
+        .then(|| crate::usage::presets::get(&config.policy.preset).ok())
+        .flatten();
+    match preset.as_ref().and_then(|p| p.clause_of("social_media")) {
+        Some(c) => serde_json::json!({
+            "source": format!("{} preset, {}", config.policy.preset, c.reference),
+            "quote": c.quote,
+            "encodes": c.encodes,
+        }),
+        None => serde_json::json!({
+            "source": "netusage's default: no preset gives a definition",
+        }),
+    }
 }
 
 /// `method.json`: how the figures were made, the council preset in force
@@ -273,7 +349,10 @@ pub fn method(config: &Config, policy: &Policy, now: DateTime<Utc>) -> serde_jso
         "preset": preset,
         "set_by": set_by,
         "defaults_in_force": config.defaults_in_force(),
-        "social_media_categories": SOCIAL_MEDIA,
+        "social_media_categories": policy.social.categories,
+        "social_media_sites": policy.social.sites,
+        "social_media_definition": social_definition(config),
+        "records_released": records_released(config),
         "category_data_version": DATA_VERSION,
     })
 }

@@ -7,7 +7,6 @@ use chrono::{Days, NaiveDate};
 use maud::{Markup, html};
 
 use super::ReportData;
-use crate::classify::is_social;
 use crate::evidence::pack::Summary;
 use crate::usage::schedule::Period;
 
@@ -151,7 +150,11 @@ pub fn timeline_chart(d: &ReportData<'_>) -> Markup {
             let end = chrono::DateTime::parse_from_rfc3339(&r.end_utc)
                 .ok()?
                 .timestamp_millis();
-            Some((start, end, is_social(&r.category)))
+            Some((
+                start,
+                end,
+                d.summary.social_media.contains(&r.site, &r.category),
+            ))
         })
         .collect();
     let bounds = |dt: NaiveDate| {

@@ -48,6 +48,7 @@ pub fn render(d: &ReportData<'_>) -> Markup {
             p.outcome { (outcome_words(d)) }
             (totals(s))
             @if let Some(top) = top_sites_words(s) { p { (top) } }
+            @for w in &s.work_use { p { "Work use: " (w) "." } }
             (defaults_box(d))
             (lists(d))
         }
@@ -195,7 +196,7 @@ fn top_sites_words(s: &Summary) -> Option<String> {
     let top: Vec<String> = s
         .sites
         .iter()
-        .filter(|r| crate::classify::is_social(&r.category))
+        .filter(|r| s.social_media.contains(&r.site, &r.category))
         .take(3)
         .map(|r| format!("{} ({} min)", r.site, min(r.seconds)))
         .collect();

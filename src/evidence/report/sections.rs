@@ -349,6 +349,7 @@ pub fn social_media_days(d: &ReportData<'_>) -> Markup {
             }
             " the employee in this period."
         }
+        p { "What the policy calls social media here: " (s.social_media.words()) "." }
         @if !models.is_empty() {
             p {
                 "Each flagged day is recomputed under each browse-time model of the sensitivity set ("

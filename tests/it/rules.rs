@@ -1,0 +1,563 @@
+//! Issue 26: one hand-made log run under each council's preset gives
+//! exactly the flags the policy text implies, each with its clause quoted
+//! in its `reason`; scoped designations, the business allow-list, each
+//! council's own definition of social media, excessive non-work use, the
+//! defaults labelled, the signals per person and the notice before sweeps.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A native Squid line of a decrypted request: `GET url` by `user`.
+fn get(time: &str, user: &str, url: &str) -> String {
+    let t = ms(time);
+    format!(
+        "{}.{:03}    120 10.0.0.5 TCP_MISS/200 5120 GET {url} {user} HIER_DIRECT/203.0.113.9 text/html",
+        t / 1000,
+        t % 1000
+    )
+}
+
+/// Wed 11 June 2025, UTC; the default day 09:00–17:00 with the break
+/// 12:30–13:30 (no preset sets hours). Each visit is someone reading: a
+/// request about every minute (gaps alternate 53 and 67 s), so a visit of
+/// `n` requests from `t` is `n - 1` minutes plus the 60 s allowance.
+///   lunch:     Facebook 12:40–13:01, in the official break
+///   desk:      Facebook 10:00–10:21, working time
+///   evening:   Facebook 19:00–19:21, outside working hours
+///   late:      Facebook 16:05–16:51, a fixed 9–5 worker (Sheffield: no flexitime band)
+///   comms:     the council's Facebook page 10:00–10:21 (designated for
+///              Facebook from 1 June), and YouTube 14:00–14:41 (not designated)
+///   recruiter: LinkedIn Recruiter 10:00–10:31 (business allow-list, team recruitment)
+///   shopper:   Amazon 10:00–11:31, 91 minutes of shopping in working time
+///   wiki:      Wikipedia 10:00–10:21 (social media to Sheffield and West Dunbartonshire)
+///   podcast:   Apple Podcasts 10:00–10:21 (social media to Charnwood and North West Leicestershire)
+///   tab:       Facebook 12:40–12:55 in the break, then the tab polls every
+///              60 s until 17:00 (background traffic, 245 requests)
+///   blocked:   6 denied Facebook requests at 11:00–11:05
+fn rules_log(dir: &Path) -> PathBuf {
+    let mut lines = Vec::new();
+    let fb = |lines: &mut Vec<String>, start: &str, n: i64, user: &str| {
+        lines.extend(reading(start, 60, n, user, "www.facebook.com"));
+    };
+    fb(&mut lines, "2025-06-11T12:40:00Z", 21, "lunch");
+    fb(&mut lines, "2025-06-11T10:00:00Z", 21, "desk");
+    fb(&mut lines, "2025-06-11T19:00:00Z", 21, "evening");
+    fb(&mut lines, "2025-06-11T16:05:00Z", 46, "late");
+    fb(&mut lines, "2025-06-11T10:00:00Z", 21, "comms");
+    lines.extend(reading(
+        "2025-06-11T14:00:00Z",
+        60,
+        41,
+        "comms",
+        "www.youtube.com",
+    ));
+    let t0 = ms("2025-06-11T10:00:00Z");
+    for k in 0..31 {
+        // Odd requests 7.5 s early, as `reading` does: a person, not a timer.
+        let early = if k % 2 == 1 { 7_500 } else { 0 };
+        let t = chrono::DateTime::from_timestamp_millis(t0 + k * 60_000 - early).unwrap();
+        lines.push(get(
+            &t.to_rfc3339(),
+            "recruiter",
+            &format!("https://www.linkedin.com/talent/search?page={k}"),
+        ));
+    }
+    lines.extend(reading(
+        "2025-06-11T10:00:00Z",
+        60,
+        91,
+        "shopper",
+        "www.amazon.co.uk",
+    ));
+    lines.extend(reading(
+        "2025-06-11T10:00:00Z",
+        60,
+        21,
+        "wiki",
+        "en.wikipedia.org",
+    ));
+    lines.extend(reading(
+        "2025-06-11T10:00:00Z",
+        60,
+        21,
+        "podcast",
+        "podcasts.apple.com",
+    ));
+    fb(&mut lines, "2025-06-11T12:40:00Z", 15, "tab");
+    lines.extend(every(
+        "2025-06-11T12:56:00Z",
+        60,
+        245,
+        "tab",
+        "www.facebook.com",
+    ));
+    for k in 0..6 {
+        lines.push(denied(
+            &format!("2025-06-11T11:0{k}:00Z"),
+            "blocked",
+            "www.facebook.com",
+        ));
+    }
+    write_log(dir, "access.log", &lines)
+}
+
+const PEOPLE: [&str; 11] = [
+    "lunch",
+    "desk",
+    "evening",
+    "late",
+    "comms",
+    "recruiter",
+    "shopper",
+    "wiki",
+    "podcast",
+    "tab",
+    "blocked",
+];
+
+/// The designation of `comms` and the allow-list of the recruitment team.
+const WORK_USE: &str = "[[policy.designated]]\nname = \"housing-facebook\"\nuser = \"comms\"\n\
+sites = [\"facebook\"]\nfrom = \"2025-06-01\"\nto = \"2025-12-31\"\n\
+list = \"approved business social media user list\"\n\
+[[policy.business]]\nname = \"recruiting\"\nurl_prefixes = [\"https://www.linkedin.com/talent/\"]\n\
+teams = [\"recruitment\"]\n[policy.teams]\nrecruitment = [\"recruiter\"]\n";
+
+/// A store holding [`rules_log`], its config (UTC, the designation and
+/// the allow-list) and a screening authorisation.
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+    config: PathBuf,
+    screening: PathBuf,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let log = rules_log(dir.path());
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("{UTC_CONFIG}{WORK_USE}")).unwrap();
+    let screening = crate::common::gate::screening(&store);
+    Setup {
+        _dir: dir,
+        store,
+        config,
+        screening,
+    }
+}
+
+/// `flags --format json` under `preset`: (user, reason) of each flagged
+/// day (all on the 11th), sorted, and the reasons in full.
+fn flags(s: &Setup, preset: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let out = ok(&[
+        &"flags",
+        &"--policy",
+        &preset,
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--format",
+        &"json",
+        &"--screening",
+        &s.screening,
+        &"--notice",
+        &"NOTICE-2025-06",
+    ]);
+    let names: BTreeMap<String, &str> = PEOPLE
+        .iter()
+        .map(|u| (pseudonym(&s.store, u), *u))
+        .collect();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let mut got = Vec::new();
+    let mut reasons = Vec::new();
+    for r in rows {
+        assert_eq!(r["date"], "2025-06-11");
+        let reason = r["reason"].as_str().unwrap().to_string();
+        let kind = reason.split(':').next().unwrap().to_string();
+        got.push((names[r["person"].as_str().unwrap()].to_string(), kind));
+        reasons.push(reason);
+    }
+    got.sort();
+    (got, reasons)
+}
+
+fn expect(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(u, r)| (u.to_string(), r.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every reason is its kind then the preset's clause for it, quoted.
+fn assert_quoted(preset: &str, reasons: &[String]) {
+    let p = netusage::usage::presets::get(preset).unwrap();
+    let quotes = p.quotes();
+    for r in reasons {
+        let (kind, quote) = r.split_once(": ").unwrap();
+        assert_eq!(quote, format!("\"{}\"", quotes[kind]), "{preset}: {r}");
+    }
+}
+
+#[test]
+fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
+    let s = setup();
+    // Chelmsford 4.1: working time; 6.2: excessive non-work use. The
+    // designated officer's Facebook page is work use, her YouTube is not;
+    // the recruiter's LinkedIn Recruiter is on the allow-list.
+    let (got, reasons) = flags(&s, "chelmsford");
+    assert_eq!(
+        got,
+        expect(&[
+            ("comms", "counted"),
+            ("desk", "counted"),
+            ("late", "counted"),
+            ("shopper", "non_work"),
+        ])
+    );
+    assert_quoted("chelmsford", &reasons);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("for nonwork purposes when he/she should be working"))
+    );
+    // Charnwood: working time; podcasts are social media to Charnwood.
+    let (got, reasons) = flags(&s, "charnwood");
+    assert_eq!(
+        got,
+        expect(&[
+            ("comms", "counted"),
+            ("desk", "counted"),
+            ("late", "counted"),
+            ("podcast", "counted"),
+            ("shopper", "non_work"),
+        ])
+    );
+    assert_quoted("charnwood", &reasons);
+    // Sheffield: no flexitime band for a fixed 9–5 worker, so 16:05–16:51
+    // is counted; Wikipedia is social networking to Sheffield; 21 min at
+    // lunch and 21 in the evening are not excessive.
+    let (got, reasons) = flags(&s, "sheffield");
+    assert_eq!(
+        got,
+        expect(&[
+            ("comms", "counted"),
+            ("desk", "counted"),
+            ("late", "counted"),
+            ("shopper", "non_work"),
+            ("wiki", "counted"),
+        ])
+    );
+    assert_quoted("sheffield", &reasons);
+    // North West Leicestershire: any time; the tab's lunchtime read counts,
+    // its polling does not; podcasts are social media.
+    let (got, reasons) = flags(&s, "north-west-leicestershire");
+    assert_eq!(
+        got,
+        expect(&[
+            ("comms", "counted"),
+            ("desk", "counted"),
+            ("evening", "counted"),
+            ("late", "counted"),
+            ("lunch", "counted"),
+            ("podcast", "counted"),
+            ("shopper", "non_work"),
+            ("tab", "counted"),
+        ])
+    );
+    assert_quoted("north-west-leicestershire", &reasons);
+    // West Dunbartonshire: social media on the council's network at any
+    // hour (its wikis included); no clause on non-work use.
+    let (got, reasons) = flags(&s, "west-dunbartonshire");
+    assert_eq!(
+        got,
+        expect(&[
+            ("comms", "counted"),
+            ("desk", "counted"),
+            ("evening", "counted"),
+            ("late", "counted"),
+            ("lunch", "counted"),
+            ("tab", "counted"),
+            ("wiki", "counted"),
+        ])
+    );
+    assert_quoted("west-dunbartonshire", &reasons);
+}
+
+/// `usage --format csv` rows of `user` under Chelmsford: category →
+/// (working_s, total_s).
+fn usage_of(s: &Setup, user: &str) -> BTreeMap<String, (i64, i64)> {
+    let csv = ok(&[
+        &"usage",
+        &"--policy",
+        &"chelmsford",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--format",
+        &"csv",
+    ]);
+    let me = pseudonym(&s.store, user);
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[0] == me)
+        .map(|f| {
+            (
+                f[1].to_string(),
+                (f[2].parse().unwrap(), f[5].parse().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn designated_and_allowed_use_is_shown_apart_and_never_counted() {
+    let s = setup();
+    // Facebook 10:00–10:21 (20 min 60 s + 60 s allowance = 21 min) is the
+    // designation's; YouTube 14:00–14:41 is hers, counted as anyone's.
+    let comms = usage_of(&s, "comms");
+    assert_eq!(comms["designated:housing-facebook"], (1260, 1260));
+    assert_eq!(comms["video_sharing"], (2460, 2460));
+    assert_eq!(comms["social_media"], (2460, 2460));
+    assert!(!comms.contains_key("social_networking"), "{comms:?}");
+    // LinkedIn Recruiter 10:00–10:31, a request a minute: work use.
+    let recruiter = usage_of(&s, "recruiter");
+    assert_eq!(
+        recruiter.get("work:recruiting"),
+        Some(&(1860, 1860)),
+        "{recruiter:?}"
+    );
+    assert_eq!(recruiter["social_media"], (0, 0));
+    // Without the designation and the allow-list, both are social media.
+    std::fs::write(&s.config, UTC_CONFIG).unwrap();
+    assert_eq!(usage_of(&s, "recruiter")["social_media"], (1860, 1860));
+    assert_eq!(
+        usage_of(&s, "comms")["social_media"],
+        (1260 + 2460, 1260 + 2460)
+    );
+}
+
+#[test]
+fn policy_show_lists_every_clause_quoted_and_every_default_named() {
+    for p in netusage::usage::presets::all() {
+        let out = ok(&[&"policy", &"show", &p.name]);
+        assert!(out.contains(&format!("\"{}\"", p.clause)), "{out}");
+        for c in &p.clauses {
+            assert!(
+                out.contains(&format!("\"{}\"", c.quote)),
+                "{}: {}",
+                p.name,
+                c.topic
+            );
+        }
+        for d in &p.defaults {
+            assert!(out.contains(d.as_str()) && d.contains("default"), "{d}");
+        }
+        assert!(
+            out.contains(
+                "Schedule it will use: Monday to Friday 09:00–17:00, official break 12:30–13:30"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("- schedule.working_hours: default 09:00–17:00"),
+            "{out}"
+        );
+        assert!(
+            out.contains("- schedule.breaks: default 12:30–13:30"),
+            "{out}"
+        );
+    }
+    let sheffield = ok(&[&"policy", &"show", &"sheffield"]);
+    assert!(sheffield.contains("Social media: categories blogging, file_sharing, forums, messaging, microblogging, photo_sharing, social_networking, video_sharing, webmail; sites wikimedia."), "{sheffield}");
+    assert!(!sheffield.contains("core hours 10:00"), "{sheffield}");
+    let wd = ok(&[&"policy", &"show", &"west-dunbartonshire"]);
+    assert!(wd.contains("Excessive non-work use: no finding"), "{wd}");
+}
+
+#[test]
+fn signals_are_shown_per_person_in_usage_and_flags() {
+    let s = setup();
+    let args = |cmd: &'static str, preset: &'static str| {
+        ok(&[
+            &cmd,
+            &"--policy",
+            &preset,
+            &"--config",
+            &s.config,
+            &"--store",
+            &s.store,
+            &"--notice",
+            &"NOTICE-2025-06",
+        ])
+    };
+    let (tab, blocked) = (pseudonym(&s.store, "tab"), pseudonym(&s.store, "blocked"));
+    // The tab polled every 60 s from 12:56 to 16:59: 245 requests; six
+    // Facebook requests were denied.
+    let flags = args("flags", "north-west-leicestershire");
+    assert!(
+        flags.contains(&format!(
+            "{blocked}: 6 denied request(s), 0 request(s) of tabs left polling"
+        )),
+        "{flags}"
+    );
+    assert!(
+        flags.contains(&format!(
+            "{tab}: 0 denied request(s), 245 request(s) of tabs left polling"
+        )),
+        "{flags}"
+    );
+    // Flags say which designation and allow-list entry applied, per person.
+    assert!(
+        flags.contains(&format!(
+            "{}: 21.0 min designated:housing-facebook; {}: 31.0 min work:recruiting.",
+            pseudonym(&s.store, "comms"),
+            pseudonym(&s.store, "recruiter")
+        )) || flags.contains(&format!(
+            "{}: 31.0 min work:recruiting; {}: 21.0 min designated:housing-facebook.",
+            pseudonym(&s.store, "recruiter"),
+            pseudonym(&s.store, "comms")
+        )),
+        "{flags}"
+    );
+    let usage = args("usage", "west-dunbartonshire");
+    let line = |who: &str| {
+        usage
+            .lines()
+            .find(|l| l.contains(who))
+            .unwrap()
+            .split('|')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    // person, working, break, outside, total, flagged days, blocked, polling, policy
+    assert_eq!(line(&tab)[6..], ["0", "245", "FLAGGED"]);
+    assert_eq!(line(&blocked)[6..], ["6", "0", ""]);
+    // No preset sets hours: every output says the day is netusage's default.
+    assert!(
+        usage.contains("note: schedule.working_hours, schedule.breaks, schedule.working_days not set by the configuration or the west-dunbartonshire preset: netusage's defaults are in force (working hours 09:00–17:00, breaks 12:30–13:30, days Mon, Tue, Wed, Thu, Fri)"),
+        "{usage}"
+    );
+    assert!(flags.contains("note: schedule.working_hours"), "{flags}");
+    let o = run(&[
+        &"flags",
+        &"--policy",
+        &"chelmsford",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--format",
+        &"csv",
+    ]);
+    assert!(
+        stderr(&o).contains(
+            "note: schedule.working_hours, schedule.breaks, schedule.working_days not set"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_sweep_under_north_west_leicestershire_needs_the_notice_it_relies_on() {
+    let s = setup();
+    let o = run(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("will endeavour to inform an affected employee when this is to happen"),
+        "{}",
+        stderr(&o)
+    );
+    ok(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--notice",
+        &"HR notice 2025-06-02",
+    ]);
+    let entries = audit_entries(&s.store);
+    let last = entries.last().unwrap();
+    assert_eq!(
+        last["details"]["notice"]["reference"],
+        "HR notice 2025-06-02"
+    );
+    let refused = &entries[entries.len() - 2];
+    assert!(
+        refused["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: the north-west-leicestershire policy asks"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_charnwood_pack_holds_only_the_records_of_working_time() {
+    use crate::common::pack::{case, record_for, report};
+    // alice: the case's 12 Facebook requests from D 10:00 (working time),
+    // then 3 at lunch (12:40, 12:42, 12:44) and 4 in the evening (19:00 …
+    // 19:06): 19 events in all.
+    let mut extra = every(&at(0, "12:40:00"), 120, 3, "alice", "www.facebook.com");
+    extra.extend(every(
+        &at(0, "19:00:00"),
+        120,
+        4,
+        "alice",
+        "www.facebook.com",
+    ));
+    let c = case(&extra);
+    let read = |dir: &str, file: &str| -> serde_json::Value {
+        let reference = if dir == "plain" {
+            "HR-2026-017"
+        } else {
+            "HR-2026-018"
+        };
+        let p = c.root.join(dir).join(reference).join("data").join(file);
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let out = report(&c, &record_for(r#"["alice"]"#), "plain", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read("plain", "summary.json")["events"], 19);
+    // Charnwood's authorisation is its Electronically Collected Data Checklist.
+    let record = format!(
+        "checklist_reference = \"ECDC-2026-11\"\n{}",
+        record_for(r#"["alice"]"#).replace("HR-2026-017", "HR-2026-018")
+    );
+    let out = report(&c, &record, "charnwood", &[&"--policy", &"charnwood"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&[&"verify", &c.root.join("charnwood/HR-2026-018")]);
+    assert_eq!(read("charnwood", "summary.json")["events"], 12);
+    let method = read("charnwood", "method.json");
+    assert_eq!(
+        method["records_released"]["quote"],
+        "to provide records relating to employee's internet usage during working time"
+    );
+    assert_eq!(
+        method["social_media_sites"],
+        serde_json::json!(["apple-podcasts"])
+    );
+    assert_eq!(
+        method["social_media_definition"]["quote"],
+        "Social networking sites for example Facebook, Myspace and Bebo"
+    );
+}
