@@ -644,8 +644,31 @@ impl Config {
         serde_json::json!({
             "file": self.source.as_ref().map(|s| s.path.clone()),
             "sha256": self.source.as_ref().map(|s| s.sha256.clone()),
+            "policy_files": self.policy_files(),
             "effective": self,
         })
+    }
+
+    /// The files `[policy]` names (`exempt_users_file`, `designated_file`)
+    /// with their SHA-256 as the audit entry records them (hashed when the
+    /// entry is made; `null` for a file that cannot be read then), like the
+    /// people and leave files: who was designated is part of what decided
+    /// a run.
+    fn policy_files(&self) -> Vec<serde_json::Value> {
+        [
+            ("exempt_users_file", &self.policy.exempt_users_file),
+            ("designated_file", &self.policy.designated_file),
+        ]
+        .into_iter()
+        .filter(|(_, path)| !path.is_empty())
+        .map(|(key, path)| {
+            serde_json::json!({
+                "key": key,
+                "path": path,
+                "sha256": crate::store::sha256_file(Path::new(path)).ok(),
+            })
+        })
+        .collect()
     }
 
     /// The validated schedule.
@@ -1044,6 +1067,14 @@ mod tests {
         .unwrap();
         let path = file.display().to_string();
         let c = config(&format!("[policy]\ndesignated_file = {path:?}\n"));
+        // The audit entry of a run holds the file's SHA-256.
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            std::fs::read(&file).unwrap(),
+        ));
+        assert_eq!(
+            c.audit_record()["policy_files"],
+            serde_json::json!([{ "key": "designated_file", "path": path, "sha256": sha }])
+        );
         let w = c.work_use().unwrap();
         /// Name, user, sites, last date, list.
         type Row<'a> = (&'a str, &'a str, Vec<String>, Option<String>, &'a str);
