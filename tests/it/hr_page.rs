@@ -202,6 +202,8 @@ fn a_subject_access_copy_holds_nobody_elses_data() {
     assert_eq!(method["policy"]["exempt_users"]["count"], 1);
     let page = String::from_utf8_lossy(&files["data/report.html"]).into_owned();
     assert!(page.contains("Your internet usage records: SAR-2026-009"));
+    assert!(page.contains("<h3>What you may comment on</h3>"));
+    assert!(page.contains("Shared devices or accounts, or someone else using yours."));
     assert!(page.contains("the employee's own subject access request (UK GDPR Article 15)"));
     let info = String::from_utf8_lossy(&files["bag-info.txt"]).into_owned();
     assert!(

@@ -316,7 +316,10 @@ fn lists(d: &ReportData<'_>) -> Markup {
                     li { "The hours used: " (hours_words(d)) }
                     li { "Leave and absence: " (leave_words(d)) }
                     li { "Work use of any site or session listed (sections 7, 8)." }
-                    li { "Shared devices or accounts, or someone else using theirs." }
+                    li {
+                        "Shared devices or accounts, or someone else using "
+                        @if you { "yours." } @else { "theirs." }
+                    }
                 }
             }
         }
