@@ -52,7 +52,8 @@ fn the_first_printed_page_gives_hr_the_clause_the_outcome_and_the_totals() {
         "Chelmsford City Council",
         "Social Media Policy, version 3 (2017), clause 4.1",
         "“This must be limited to out of work hours, i.e. during lunch breaks.",
-        "Outcome: flagged. On 1 of the 2 day(s) with social-media browse time, the time the policy counts was over its limit",
+        "Outcome: flagged. On 1 day(s) of the period the time the policy counts was over its limit",
+        "2 day(s) had some social-media browse time.",
         "Each of the 1 day(s) stays over the limit under every way of estimating browse time that netusage tries (robust).",
     ] {
         assert!(first.contains(want), "page 1 lacks {want:?}:\n{first}");

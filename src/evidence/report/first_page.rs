@@ -122,8 +122,8 @@ fn outcome_words(d: &ReportData<'_>) -> String {
     let robust = s.sensitivity.iter().filter(|x| x.robust).count();
     let head = if s.flagged {
         format!(
-            "Outcome: flagged. On {over} of the {days} day(s) with social-media browse time, the \
-             time the policy counts was over its limit ({limits})."
+            "Outcome: flagged. On {over} day(s) of the period the time the policy counts was over \
+             its limit ({limits}); {days} day(s) had some social-media browse time."
         )
     } else {
         format!(
