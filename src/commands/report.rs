@@ -126,7 +126,7 @@ pub fn make(args: ReportArgs, purpose: Purpose) -> anyhow::Result<()> {
         categories: args.categories.as_deref(),
         purpose,
     };
-    let admitted = match gate::admit(&store, &config, &profiles, &request, now)? {
+    let admitted = match gate::admit(&store, (&config, &policy), &profiles, &request, now)? {
         Ok(admitted) => admitted,
         Err(refusal) => return refuse(&args, &store, refusal, draft),
     };

@@ -265,11 +265,7 @@ pub fn schedule_words(s: &crate::config::ScheduleConfig) -> String {
         1 => format!("official break {}–{}", s.breaks[0][0], s.breaks[0][1]),
         _ => format!(
             "official breaks {}",
-            s.breaks
-                .iter()
-                .map(|b| format!("{}–{}", b[0], b[1]))
-                .collect::<Vec<_>>()
-                .join(" and ")
+            crate::usage::schedule::spans_words(&s.breaks, " and ")
         ),
     };
     let holidays = match s.bank_holidays.as_str() {
@@ -284,11 +280,7 @@ pub fn schedule_words(s: &crate::config::ScheduleConfig) -> String {
     } else {
         format!(
             ", core hours {}",
-            s.core_hours
-                .iter()
-                .map(|b| format!("{}–{}", b[0], b[1]))
-                .collect::<Vec<_>>()
-                .join(" and ")
+            crate::usage::schedule::spans_words(&s.core_hours, " and ")
         )
     };
     let night = if s.working_hours[1] <= s.working_hours[0] {

@@ -181,7 +181,8 @@ fn profile_lines(a: &super::authorisation::Authorisation, plan: &Person<'_>) -> 
     for x in plan.assignments() {
         if x.from <= a.period.to && x.to.is_none_or(|to| to >= a.period.from) {
             lines.push(format!(
-                "schedule `{}` from {} to {} ({})",
+                "{}`{}` from {} to {} ({})",
+                report::SCHEDULE_LINE,
                 x.schedule,
                 x.from,
                 x.to.map_or("the end".to_string(), |t| t.to_string()),
@@ -284,12 +285,12 @@ fn files(
         sessions,
         schedule: plan,
         config: inputs.config,
+        policy: inputs.policy,
         operator: inputs.operator,
         made_at: &made_at,
         audit_hash: inputs.granted_hash,
         key_fingerprint: &fingerprint,
         purpose,
-        defaults: &inputs.config.defaults_in_force(),
     });
     let audit = crate::audit::read(store.root())?;
     Ok(BTreeMap::from([

@@ -123,14 +123,16 @@ pub struct Refusal {
 }
 
 /// Runs the gate at `now` (the system clock) for `request` against the
-/// store, its configuration and the validated `profiles`.
+/// store, its configuration with its validated policy (whose designations
+/// and allow-list the subject's events are read under), and the validated
+/// `profiles`.
 ///
 /// # Errors
 /// `Ok(Err(refusal))` when the gate refuses; `Err` for a people or leave row
 /// naming nobody the store knows (exit 2) and for store errors.
 pub fn admit(
     store: &Store,
-    config: &Config,
+    (config, policy): (&Config, &crate::usage::policy::Policy),
     profiles: &Profiles,
     request: &Request<'_>,
     now: DateTime<Utc>,
@@ -252,7 +254,7 @@ pub fn admit(
         request.categories,
         config.identity.dns_window_s,
     )?
-    .with_work_use(config.policy()?.work_use);
+    .with_work_use(policy.work_use.clone());
     let mut subject = match subject(store, config, &enricher, &a, &range)? {
         Ok(s) => s,
         Err(p) => return Ok(Err(refusal(p))),

@@ -143,6 +143,16 @@ impl Default for ScheduleSpec {
     }
 }
 
+/// Local `[start, end]` pairs (breaks, core hours) in words: `12:30–13:30`,
+/// joined by `sep`; empty for none.
+pub fn spans_words(spans: &[[String; 2]], sep: &str) -> String {
+    spans
+        .iter()
+        .map(|[a, b]| format!("{a}–{b}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// A working or break window: `[start, end)` in UTC ms, and its period.
 pub type Window = (i64, i64, Period);
 

@@ -8,10 +8,11 @@
 use maud::{Markup, html};
 
 use super::sections::when;
-use super::{ReportData, min};
+use super::{Exports, ReportData, min};
 use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::evidence::gate::Purpose;
 use crate::evidence::pack::Summary;
+use crate::usage::schedule::spans_words;
 
 /// The first page (a `section.first`, which the print style ends with a
 /// page break).
@@ -102,11 +103,7 @@ fn outcome_words(d: &ReportData<'_>) -> String {
     let s = d.summary;
     let days = s.social_media_days.len();
     let over = s.flagged_days.len();
-    let limits = d
-        .config
-        .policy()
-        .map(|p| p.limits_words())
-        .unwrap_or_default();
+    let limits = d.policy.limits_words();
     let needed = d.config.policy.min_flagged_days;
     if s.exempt {
         return "Outcome: not flagged. The employee is listed as a designated business user \
@@ -227,14 +224,7 @@ fn defaults_box(d: &ReportData<'_>) -> Markup {
                     sch.working_hours[0], sch.working_hours[1]
                 )
             }
-            "schedule.breaks" => format!(
-                "official breaks {}",
-                sch.breaks
-                    .iter()
-                    .map(|b| format!("{}–{}", b[0], b[1]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            "schedule.breaks" => format!("official breaks {}", spans_words(&sch.breaks, ", ")),
             "schedule.time_zone" => format!("time zone {}", sch.time_zone),
             "schedule.bank_holidays" => format!("bank holidays of {}", sch.bank_holidays),
             "browse_time.idle_timeout_s" => format!("idle timeout {} s", bt.idle_timeout_s),
@@ -327,37 +317,33 @@ fn lists(d: &ReportData<'_>) -> Markup {
 }
 
 /// What the pack knows of leave, in a few words (section 3 says it whole).
-fn leave_words(d: &ReportData<'_>) -> String {
-    let p = &d.config.profiles;
-    if !d.summary.profile.is_empty() {
-        "as the HR exports give it (section 3).".to_string()
-    } else if p.people.is_empty() && p.leave.is_empty() {
-        "none was provided: no people or leave file was given, so every working day counts as worked."
-            .to_string()
-    } else {
-        "the HR exports given record none for this employee in the period.".to_string()
+fn leave_words(d: &ReportData<'_>) -> &'static str {
+    match d.exports() {
+        Exports::Lines => "as the HR exports give it (section 3).",
+        Exports::NoneGiven => {
+            "none was provided: no people or leave file was given, so every working day counts as worked."
+        }
+        Exports::NothingForSubject => {
+            "the HR exports given record none for this employee in the period."
+        }
     }
 }
 
 /// The working hours and breaks used, and who set them, in a few words.
 fn hours_words(d: &ReportData<'_>) -> String {
     let sch = &d.config.schedule;
-    if d.summary.profile.iter().any(|l| l.starts_with("schedule ")) {
+    if d.own_schedule() {
         return "the employee's own schedule from the people file (section 3).".to_string();
     }
-    let breaks: Vec<String> = sch
-        .breaks
-        .iter()
-        .map(|b| format!("{}–{}", b[0], b[1]))
-        .collect();
+    let breaks = spans_words(&sch.breaks, ", ");
     format!(
         "{}–{} with a break at {}, set by {}.",
         sch.working_hours[0],
         sch.working_hours[1],
         if breaks.is_empty() {
-            "no time".to_string()
+            "no time"
         } else {
-            breaks.join(", ")
+            &breaks
         },
         d.config.origin("schedule.working_hours")
     )

@@ -45,6 +45,9 @@ pub struct ReportData<'a> {
     pub schedule: &'a dyn Plan,
     /// The configuration in force.
     pub config: &'a Config,
+    /// Its validated policy: the one the figures were made under (read
+    /// once: its files are not read again for the page).
+    pub policy: &'a crate::usage::policy::Policy,
     /// Who made the pack, in words.
     pub operator: &'a str,
     /// When (UTC, RFC 3339).
@@ -55,9 +58,21 @@ pub struct ReportData<'a> {
     pub key_fingerprint: &'a str,
     /// An investigation's pack for HR, or the employee's own copy.
     pub purpose: Purpose,
-    /// The keys that decide a figure and that nobody set
-    /// ([`Config::defaults_in_force`]).
-    pub defaults: &'a [&'static str],
+}
+
+/// How a line of [`Summary::profile`] that assigns a schedule starts (the
+/// others are leave days): `crate::evidence::build` writes them.
+pub const SCHEDULE_LINE: &str = "schedule ";
+
+/// What the HR exports (the people and leave files) gave for the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exports {
+    /// Schedules or leave of theirs in the period ([`Summary::profile`]).
+    Lines,
+    /// No people file and no leave file was given at all.
+    NoneGiven,
+    /// Files were given, with nothing for this employee in the period.
+    NothingForSubject,
 }
 
 impl ReportData<'_> {
@@ -69,15 +84,30 @@ impl ReportData<'_> {
             .flatten()
     }
 
-    /// The defaults that decide this subject's figures: the `[schedule]`
-    /// keys only when the people file gives them no schedule of their own.
+    /// The people file gives the subject a schedule of their own in the
+    /// period.
+    pub fn own_schedule(&self) -> bool {
+        (self.summary.profile.iter()).any(|l| l.starts_with(SCHEDULE_LINE))
+    }
+
+    /// What the HR exports gave for the subject.
+    pub fn exports(&self) -> Exports {
+        let p = &self.config.profiles;
+        if !self.summary.profile.is_empty() {
+            Exports::Lines
+        } else if p.people.is_empty() && p.leave.is_empty() {
+            Exports::NoneGiven
+        } else {
+            Exports::NothingForSubject
+        }
+    }
+
+    /// The defaults that decide this subject's figures
+    /// ([`Config::defaults_in_force`]): the `[schedule]` keys only when the
+    /// people file gives them no schedule of their own.
     pub fn defaults_deciding(&self) -> Vec<&'static str> {
-        let own_schedule = self
-            .summary
-            .profile
-            .iter()
-            .any(|l| l.starts_with("schedule "));
-        (self.defaults.iter().copied())
+        let own_schedule = self.own_schedule();
+        (self.config.defaults_in_force().into_iter())
             .filter(|k| !(own_schedule && k.starts_with("schedule.")))
             .collect()
     }

@@ -6,10 +6,11 @@
 
 use maud::{Markup, html};
 
-use super::{ReportData, charts, min};
+use super::{Exports, ReportData, SCHEDULE_LINE, charts, min};
 use crate::classify::SOCIAL_MEDIA_ROW;
 use crate::evidence::gate::Purpose;
 use crate::evidence::pack::Summary;
+use crate::usage::schedule::spans_words;
 
 /// Section 1: the authorisation record.
 pub fn authorisation(d: &ReportData<'_>) -> Markup {
@@ -140,20 +141,10 @@ pub fn method(d: &ReportData<'_>) -> Markup {
     let bt = &d.config.browse_time;
     let sch = &d.config.schedule;
     let s = d.summary;
-    let breaks: Vec<String> = sch
-        .breaks
-        .iter()
-        .map(|b| format!("{}–{}", b[0], b[1]))
-        .collect();
-    let policy = d.config.policy();
-    let (described, limits) = policy
-        .as_ref()
-        .map(|p| (p.personal_use.describe(), p.limits_words()))
-        .unwrap_or_default();
-    let breaks = if breaks.is_empty() {
-        "none".to_string()
-    } else {
-        breaks.join(", ")
+    let (described, limits) = (d.policy.personal_use.describe(), d.policy.limits_words());
+    let breaks = match spans_words(&sch.breaks, ", ") {
+        none if none.is_empty() => "none".to_string(),
+        breaks => breaks,
     };
     html! {
         h2 { "3. How the figures were made" }
@@ -212,36 +203,38 @@ fn capitalised(s: &str) -> String {
 /// came from, or that nothing was given: never "no leave" when nobody said.
 pub fn profile_words(d: &ReportData<'_>) -> String {
     let s = d.summary;
-    let files: Vec<String> = [
-        ("people file", &d.config.profiles.people),
-        ("leave file", &d.config.profiles.leave),
-    ]
-    .into_iter()
-    .filter(|(_, path)| !path.is_empty())
-    .map(|(what, path)| format!("{what} {path}"))
-    .collect();
-    if !s.profile.is_empty() {
-        let leave = s.profile.iter().any(|l| !l.starts_with("schedule "));
-        format!(
-            "From the HR exports given: {}.{}",
-            s.profile.join("; "),
-            if leave || d.config.profiles.leave.is_empty() {
-                ""
-            } else {
-                " The leave file records no leave for this employee in the period."
-            }
-        )
-    } else if files.is_empty() {
-        "No people file or leave file was given to netusage, so it knows neither this employee's own \
-         hours nor any leave, sickness or agreed absence: every working day of the period is treated \
-         as worked on the schedule above."
-            .to_string()
-    } else {
-        format!(
-            "The {} given hold(s) nothing for this employee in the period: the schedule above applies \
-             on every working day, and no leave is recorded there.",
-            files.join(" and the ")
-        )
+    match d.exports() {
+        Exports::Lines => {
+            let leave = s.profile.iter().any(|l| !l.starts_with(SCHEDULE_LINE));
+            format!(
+                "From the HR exports given: {}.{}",
+                s.profile.join("; "),
+                if leave || d.config.profiles.leave.is_empty() {
+                    ""
+                } else {
+                    " The leave file records no leave for this employee in the period."
+                }
+            )
+        }
+        Exports::NoneGiven => "No people file or leave file was given to netusage, so it knows \
+             neither this employee's own hours nor any leave, sickness or agreed absence: every \
+             working day of the period is treated as worked on the schedule above."
+            .to_string(),
+        Exports::NothingForSubject => {
+            let files: Vec<String> = [
+                ("people file", &d.config.profiles.people),
+                ("leave file", &d.config.profiles.leave),
+            ]
+            .into_iter()
+            .filter(|(_, path)| !path.is_empty())
+            .map(|(what, path)| format!("{what} {path}"))
+            .collect();
+            format!(
+                "The {} given hold(s) nothing for this employee in the period: the schedule above \
+                 applies on every working day, and no leave is recorded there.",
+                files.join(" and the ")
+            )
+        }
     }
 }
 /// How the events were attributed to the employee: per day, the events
@@ -314,10 +307,9 @@ pub fn attribution(s: &Summary) -> Markup {
 }
 
 /// The policy's daily limit on counted time, in minutes, for the chart's
-/// line: none when the limit is zero (any counted minute is over it) or
-/// the policy cannot be read.
+/// line: none when the limit is zero (any counted minute is over it).
 fn limit_minutes(d: &ReportData<'_>) -> Option<f64> {
-    let p = d.config.policy().ok()?;
+    let p = d.policy;
     (p.max_counted_s_per_day > 0).then(|| p.max_counted_s_per_day as f64 / 60.0)
 }
 
