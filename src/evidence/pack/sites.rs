@@ -11,6 +11,7 @@ use crate::classify::Classifier;
 use crate::event::col;
 use crate::usage::PersonUsage;
 use crate::usage::schedule::{Plan, Split};
+use crate::usage::sessions::union;
 
 /// Per-site totals over the period (sessions of embedded hosts alone are
 /// not counted).
@@ -78,7 +79,7 @@ impl PeriodTotals {
             working_s: s.working_ms / 1000,
             break_s: s.break_ms / 1000,
             outside_s: s.outside_ms / 1000,
-            total_s: (s.working_ms + s.break_ms + s.outside_ms) / 1000,
+            total_s: s.total_ms() / 1000,
         }
     }
 }
@@ -112,10 +113,7 @@ pub fn site_rows(
         }
         let mut split = Split::default();
         for x in &counted {
-            let part = plan.split(x.start_ms, x.end_ms);
-            split.working_ms += part.working_ms;
-            split.break_ms += part.break_ms;
-            split.outside_ms += part.outside_ms;
+            split.merge(&plan.split(x.start_ms, x.end_ms));
         }
         let mut first_host = None;
         let host = s
@@ -187,25 +185,14 @@ pub fn social_site_days(
 /// Browse time on all sites over the period: the union of every counted
 /// session (time on two sites at once counts once), split on the plan.
 pub fn all_sites(p: &PersonUsage, plan: &dyn Plan) -> PeriodTotals {
-    let mut spans: Vec<(i64, i64)> = (p.sites.iter())
+    let spans: Vec<(i64, i64)> = (p.sites.iter())
         .flat_map(|s| s.sessions.iter())
         .filter(|x| !x.embedded_only)
         .map(|x| (x.start_ms, x.end_ms))
         .collect();
-    spans.sort_unstable();
-    let mut merged: Vec<(i64, i64)> = Vec::new();
-    for (a, b) in spans {
-        match merged.last_mut() {
-            Some(last) if a <= last.1 => last.1 = last.1.max(b),
-            _ => merged.push((a, b)),
-        }
-    }
     let mut split = Split::default();
-    for (a, b) in merged {
-        let part = plan.split(a, b);
-        split.working_ms += part.working_ms;
-        split.break_ms += part.break_ms;
-        split.outside_ms += part.outside_ms;
+    for (a, b) in union(spans) {
+        split.merge(&plan.split(a, b));
     }
     PeriodTotals::of(&split)
 }
