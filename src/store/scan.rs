@@ -194,14 +194,17 @@ pub fn read_day(
         let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, args)?;
         // A file of a layout-3 store has no `reading` column: it reads as
         // null (nothing was read through an envelope or a W3C fallback).
-        let present = lf
-            .collect_schema()
-            .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
+        // Its schema is looked at only when `reading` is asked for.
+        let reading_missing = columns.contains(&crate::event::col::READING)
+            && !lf
+                .collect_schema()
+                .with_context(|| format!("cannot read Parquet file {}", path.display()))?
+                .contains(crate::event::col::READING);
         let mut lf = lf.select(
             columns
                 .iter()
                 .map(|c| {
-                    if *c == crate::event::col::READING && !present.contains(c) {
+                    if *c == crate::event::col::READING && reading_missing {
                         lit(polars::prelude::Null {})
                             .cast(DataType::String)
                             .alias(*c)
