@@ -312,6 +312,32 @@ pub struct PolicyConfig {
     /// categories in working time (netusage's default: 60; no policy gives a
     /// figure).
     pub max_non_work_minutes_per_day: u64,
+    /// `[policy.devices.<type>]`: a rule of its own for the social-media
+    /// time of one device type (`computer`, `phone`, `tablet`, as the asset
+    /// register names devices). Empty: every device is judged by the rule
+    /// above (North West Leicestershire: computers at no time, 1.1; phones
+    /// not excessively in working hours, 1.4).
+    pub devices: BTreeMap<String, DeviceRuleConfig>,
+}
+
+/// One `[policy.devices.<type>]` rule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceRuleConfig {
+    /// As `[policy] personal_use`, for this device type's time.
+    pub personal_use: String,
+    /// A day is flagged above this many minutes of the time it counts (0
+    /// to 1,440).
+    pub max_working_minutes_per_day: u64,
+}
+
+impl Default for DeviceRuleConfig {
+    fn default() -> Self {
+        DeviceRuleConfig {
+            personal_use: "breaks_only".into(),
+            max_working_minutes_per_day: 60,
+        }
+    }
 }
 
 /// One `[[policy.designated]]` entry.
@@ -394,6 +420,7 @@ impl Default for PolicyConfig {
             social_sites: Vec::new(),
             non_work_categories: NON_WORK_DEFAULT.iter().map(|c| c.to_string()).collect(),
             max_non_work_minutes_per_day: 60,
+            devices: BTreeMap::new(),
         }
     }
 }
@@ -807,7 +834,42 @@ impl Config {
                 .work_use()
                 .map_err(|e| ExitError::usage(format!("config [policy]: {e}")))?,
             quotes,
+            devices: self.device_rules().map_err(ExitError::usage)?,
         })
+    }
+
+    /// The `[policy.devices.<type>]` rules, validated: each type one of
+    /// [`crate::identity::sources::assets::DEVICE_TYPES`], its
+    /// `personal_use` known, its limit 0 to 1,440 minutes.
+    ///
+    /// # Errors
+    /// The rule and what is wrong with it.
+    pub fn device_rules(
+        &self,
+    ) -> Result<BTreeMap<&'static str, crate::usage::policy::DeviceRule>, String> {
+        let mut out = BTreeMap::new();
+        for (name, rule) in &self.policy.devices {
+            let at = format!("config [policy.devices.{name}]");
+            let kind = crate::identity::sources::assets::device_type(name)
+                .map_err(|e| format!("{at}: {e}"))?
+                .ok_or_else(|| format!("{at}: a device type is needed"))?;
+            let personal_use =
+                PersonalUse::parse(&rule.personal_use).map_err(|e| format!("{at}: {e}"))?;
+            if rule.max_working_minutes_per_day > 1_440 {
+                return Err(format!(
+                    "{at}: max_working_minutes_per_day = {} is out of range: it must be 0 to 1440 minutes",
+                    rule.max_working_minutes_per_day
+                ));
+            }
+            out.insert(
+                kind,
+                crate::usage::policy::DeviceRule {
+                    personal_use,
+                    max_counted_s_per_day: rule.max_working_minutes_per_day * 60,
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// The scoped designations and the business allow-list, validated:

@@ -9,6 +9,9 @@
 //!    (docs/STORE.md, "DNS naming").
 //! 3. **Classification**: rows whose host changed are classified again, and
 //!    every row when the operator gives `--categories`.
+//! 4. **Devices**: when a DHCP lease of a device in the asset register
+//!    covers an event's client address, the event names that device and its
+//!    type (a council may judge phones apart from computers).
 //!
 //! The store keeps what the logs said; enrichment is worked out again at
 //! every read, so new identity or DNS records, or a new rules file, apply to
@@ -51,6 +54,10 @@ pub struct Enricher {
     classifier: Classifier,
     reclassify_all: bool,
     work_use: crate::usage::work_use::WorkUse,
+    /// Add the device columns on every apply, not only with `label`.
+    devices: bool,
+    /// Some interval names a device.
+    has_devices: bool,
 }
 
 impl Enricher {
@@ -83,13 +90,16 @@ impl Enricher {
         dns_window_s: u64,
     ) -> anyhow::Result<Enricher> {
         let lookups = crate::store::dns::all(store)?;
+        let attributor = Attributor::new(intervals);
         Ok(Enricher {
-            attributor: Attributor::new(intervals),
+            has_devices: attributor.has_devices(),
+            attributor,
             resolver: (!lookups.is_empty()).then(|| Resolver::new(lookups)),
             window_ms: i64::try_from(dns_window_s.saturating_mul(1000)).unwrap_or(i64::MAX),
             classifier: classifier(categories)?,
             reclassify_all: categories.is_some(),
             work_use: Default::default(),
+            devices: false,
         })
     }
 
@@ -107,6 +117,8 @@ impl Enricher {
             classifier: Classifier::bundled(),
             reclassify_all: false,
             work_use: Default::default(),
+            devices: false,
+            has_devices: false,
         })
     }
 
@@ -116,6 +128,21 @@ impl Enricher {
     pub fn with_work_use(mut self, work_use: crate::usage::work_use::WorkUse) -> Enricher {
         self.work_use = work_use;
         self
+    }
+
+    /// With `yes`, every [`Enricher::apply`] adds the [`col::DEVICE`] and
+    /// [`col::DEVICE_TYPE`] columns (when the store's identity intervals
+    /// name any device), not only a labelled one: for a policy with a rule
+    /// per device type.
+    pub fn with_devices(mut self, yes: bool) -> Enricher {
+        self.devices = yes;
+        self
+    }
+
+    /// True when the store's identity intervals name any device (a DHCP
+    /// lease of a device in the asset register).
+    pub fn knows_devices(&self) -> bool {
+        self.has_devices
     }
 
     /// The category rules, for naming the rule behind a classification.
@@ -132,13 +159,13 @@ impl Enricher {
     /// The columns [`Enricher::apply`] reads beyond `ts`, `user` and
     /// `user_logged`: `host` and `client_ip` when it names or reclassifies,
     /// `host` for designations and the allow-list, `url` when they name URL
-    /// prefixes.
+    /// prefixes, `client_ip` for devices.
     pub fn columns(&self) -> Vec<&'static str> {
         let mut c = Vec::new();
         if self.reclassify_all || self.resolver.is_some() || !self.work_use.is_empty() {
             c.push(col::HOST);
         }
-        if self.resolver.is_some() {
+        if self.resolver.is_some() || (self.devices && self.has_devices) {
             c.push(col::CLIENT_IP);
         }
         if self.work_use.needs_url() {
@@ -161,12 +188,17 @@ impl Enricher {
     /// [`col::ATTRIBUTION`] column), DNS naming (the [`col::HOST_SOURCE`]
     /// column, when the store has DNS lookups), classification of the
     /// rows it changed, or of every row under `--categories`, then the
-    /// policy's designations and allow-list.
+    /// policy's designations and allow-list; then, with `label` or
+    /// [`Enricher::with_devices`], the [`col::DEVICE`] and
+    /// [`col::DEVICE_TYPE`] columns when any device is known.
     ///
     /// # Errors
     /// A column named in [`Enricher::columns`] is missing.
     pub fn apply(&self, events: &mut DataFrame, label: bool) -> anyhow::Result<()> {
         attribute(events, &self.attributor, label)?;
+        if (label || self.devices) && self.has_devices {
+            name_devices(events, &self.attributor)?;
+        }
         let named = match &self.resolver {
             Some(resolver) => name_from_dns(events, resolver, self.window_ms)?,
             None => false,
@@ -252,6 +284,46 @@ fn attribute(events: &mut DataFrame, attributor: &Attributor, label: bool) -> an
         );
         events.with_column(column.into_column())?;
     }
+    Ok(())
+}
+
+/// Adds the [`col::DEVICE`] and [`col::DEVICE_TYPE`] columns: the
+/// registered device that held each event's client address at its time
+/// (one device; null when none or two), and its type.
+///
+/// # Errors
+/// The `ts` or `client_ip` column is missing.
+fn name_devices(events: &mut DataFrame, attributor: &Attributor) -> anyhow::Result<()> {
+    let ts = events.column(col::TS)?.datetime()?.physical().clone();
+    let clients = events.column(col::CLIENT_IP)?.str()?.clone();
+    /// A device and its type, when one is known.
+    type Device<'a> = Option<(&'a str, &'a str)>;
+    // The last answer for each address, from its time until its `until`.
+    let mut memo: HashMap<&str, (i64, i64, Device<'_>), foldhash::fast::RandomState> =
+        HashMap::default();
+    let mut devices: Vec<Device<'_>> = Vec::with_capacity(clients.len());
+    for (c, t) in clients.iter().zip(ts.iter()) {
+        let (Some(ip), Some(t)) = (c, t) else {
+            devices.push(None);
+            continue;
+        };
+        let d = match memo.get(ip) {
+            Some(&(from, until, d)) if from <= t && t < until => d,
+            _ => {
+                let (d, until) = attributor.device_until(ip, t);
+                memo.insert(ip, (t, until, d));
+                d
+            }
+        };
+        devices.push(d);
+    }
+    let device: StringChunked = devices.iter().map(|d| d.map(|d| d.0)).collect();
+    let kind: StringChunked = devices
+        .iter()
+        .map(|d| d.map(|d| d.1).filter(|k| !k.is_empty()))
+        .collect();
+    events.with_column(device.with_name(col::DEVICE.into()).into_column())?;
+    events.with_column(kind.with_name(col::DEVICE_TYPE.into()).into_column())?;
     Ok(())
 }
 

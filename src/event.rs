@@ -66,6 +66,13 @@ pub mod col {
     /// Utf8: where the host came from: `logged`, or `dns` when a DNS
     /// lookup named a destination logged only as an address.
     pub const HOST_SOURCE: &str = "host_source";
+    /// Utf8: the device that held the event's client address then, as the
+    /// asset register writes it (a DHCP lease of a registered device); null
+    /// when none is known.
+    pub const DEVICE: &str = "device";
+    /// Utf8: that device's type from the asset register (`computer`,
+    /// `phone`, `tablet`); null when the register does not say.
+    pub const DEVICE_TYPE: &str = "device_type";
 }
 
 /// The event schema, in column order.

@@ -140,7 +140,7 @@ pub fn flag_rows(
                         .find(|s| s.date == d.date && s.reason == d.reason)
                 });
                 let counted_s = match d.reason {
-                    Reason::Counted | Reason::NonWork => d.counted_s,
+                    Reason::Counted | Reason::NonWork | Reason::Device(_) => d.counted_s,
                     Reason::OwnTime => d.own_s,
                 };
                 FlagRow {

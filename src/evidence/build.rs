@@ -94,6 +94,7 @@ pub fn build(
     summary.raw_lines = raw_lines;
     summary.coverage = pack::coverage_rows(&subject.events, &plan)?;
     summary.attributions = attributions(store, &subject.events)?;
+    summary.devices = pack::device_rows(&subject.events, inputs.policy)?;
     summary.profile = profile_lines(a, &plan);
     if person.flagged {
         summary.sensitivity = sensitivity(inputs, profiles, &one, &person)?;

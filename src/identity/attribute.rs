@@ -22,6 +22,9 @@ struct Hold {
     user: String,
     /// `identity:<source>:<line>`.
     attribution: String,
+    /// The leased device and its type (empty when not known).
+    device: String,
+    device_type: String,
 }
 
 /// How one event was attributed.
@@ -67,6 +70,8 @@ impl Attributor {
                 reach_ms: 0,
                 user: iv.user,
                 attribution: format!("identity:{source}:{}", iv.line),
+                device: iv.device,
+                device_type: iv.device_type,
             });
         }
         for holds in by_ip.values_mut() {
@@ -94,32 +99,71 @@ impl Attributor {
     /// the answer stays the same for later times: no hold covering `ts_ms`
     /// ends and no other starts before it.
     pub fn at_until(&self, ip: &str, ts_ms: i64) -> (Outcome<'_>, i64) {
-        let Some(holds) = self.by_ip.get(ip) else {
-            return (Outcome::Unattributed, i64::MAX);
-        };
-        let upto = holds.partition_point(|h| h.start_ms <= ts_ms);
-        let mut until = holds.get(upto).map_or(i64::MAX, |h| h.start_ms);
         let mut found: Option<&Hold> = None;
         let mut ambiguous = false;
-        for h in holds[..upto].iter().rev() {
-            if h.reach_ms <= ts_ms {
-                break;
-            }
-            if h.end_ms > ts_ms {
-                until = until.min(h.end_ms);
-                match found {
-                    Some(f) if f.user != h.user => ambiguous = true,
-                    Some(_) => {}
-                    None => found = Some(h),
-                }
-            }
-        }
+        let until = self.covering(ip, ts_ms, |h| match found {
+            Some(f) if f.user != h.user => ambiguous = true,
+            Some(_) => {}
+            None => found = Some(h),
+        });
         let outcome = match found {
             _ if ambiguous => Outcome::Ambiguous,
             Some(h) => Outcome::Identity(&h.user, &h.attribution),
             None => Outcome::Unattributed,
         };
         (outcome, until)
+    }
+
+    /// True when some interval names the device that held its address (a
+    /// DHCP lease of a device in the asset register).
+    pub fn has_devices(&self) -> bool {
+        self.by_ip
+            .values()
+            .any(|holds| holds.iter().any(|h| !h.device.is_empty()))
+    }
+
+    /// The device that held `ip` at `ts_ms` (UTC) and its type (empty when
+    /// the register does not say), when exactly one registered device did;
+    /// and until when (UTC ms, exclusive) the answer stays the same. Two
+    /// devices at once, or none known: `None`.
+    pub fn device_until(&self, ip: &str, ts_ms: i64) -> (Option<(&str, &str)>, i64) {
+        let mut found: Option<&Hold> = None;
+        let mut two = false;
+        let until = self.covering(ip, ts_ms, |h| {
+            if h.device.is_empty() {
+                return;
+            }
+            match found {
+                Some(f) if f.device != h.device => two = true,
+                Some(_) => {}
+                None => found = Some(h),
+            }
+        });
+        let device = found
+            .filter(|_| !two)
+            .map(|h| (h.device.as_str(), h.device_type.as_str()));
+        (device, until)
+    }
+
+    /// Calls `each` with every hold of `ip` that covers `ts_ms`, latest
+    /// start first; returns until when (UTC ms, exclusive) that set stays
+    /// the same.
+    fn covering<'s>(&'s self, ip: &str, ts_ms: i64, mut each: impl FnMut(&'s Hold)) -> i64 {
+        let Some(holds) = self.by_ip.get(ip) else {
+            return i64::MAX;
+        };
+        let upto = holds.partition_point(|h| h.start_ms <= ts_ms);
+        let mut until = holds.get(upto).map_or(i64::MAX, |h| h.start_ms);
+        for h in holds[..upto].iter().rev() {
+            if h.reach_ms <= ts_ms {
+                break;
+            }
+            if h.end_ms > ts_ms {
+                until = until.min(h.end_ms);
+                each(h);
+            }
+        }
+        until
     }
 
     /// The addresses any of `users` held at some time in `[from_ms, to_ms)`,
@@ -158,6 +202,8 @@ mod tests {
                 end_ms: b * H,
                 line,
                 raw: String::new(),
+                device: String::new(),
+                device_type: String::new(),
             },
         )
     }

@@ -34,6 +34,14 @@ pub struct Interval {
     pub line: u64,
     /// That record as logged.
     pub raw: String,
+    /// The device that held the address, as the asset register writes it:
+    /// set for a DHCP lease of a registered device, empty otherwise.
+    #[serde(default)]
+    pub device: String,
+    /// Its type from the asset register (`computer`, `phone`, `tablet`),
+    /// empty when the register does not say or no device is known.
+    #[serde(default)]
+    pub device_type: String,
 }
 
 /// Builds the intervals of one source's observations; leases whose device
@@ -57,12 +65,15 @@ pub fn build(
     for o in obs {
         let hold = |user: &str,
                     end: i64,
+                    device: Option<(&str, &str)>,
                     out: &mut Vec<Interval>,
                     latest: &mut HashMap<(String, String), usize>| {
             let user = normalise_user(Some(user), "", realms).into_owned();
+            let (device, device_type) = device.unwrap_or(("", ""));
             let k = (o.ip.clone(), user.clone());
             if let Some(&i) = latest.get(&k)
                 && out[i].end_ms >= o.ts_ms
+                && out[i].device == device
             {
                 out[i].end_ms = out[i].end_ms.max(end);
                 return i;
@@ -74,18 +85,21 @@ pub fn build(
                 end_ms: end,
                 line: o.line,
                 raw: o.raw.clone(),
+                device: device.to_string(),
+                device_type: device_type.to_string(),
             });
             latest.insert(k, out.len() - 1);
             out.len() - 1
         };
         match &o.what {
             What::Interval { user, end_ms } => {
-                hold(user, *end_ms, &mut out, &mut latest);
+                hold(user, *end_ms, None, &mut out, &mut latest);
             }
             What::Start { user, key } => {
                 let i = hold(
                     user,
                     o.ts_ms.saturating_add(max_hold_ms),
+                    None,
                     &mut out,
                     &mut latest,
                 );
@@ -104,7 +118,7 @@ pub fn build(
                 }
             }
             What::Lease { devices, end_ms } => {
-                let Some(user) = assets.user_of(devices, o.ts_ms) else {
+                let Some(assigned) = assets.assigned(devices, o.ts_ms) else {
                     refused.push(RefusedRecord {
                         line: o.line,
                         reason: format!(
@@ -118,7 +132,8 @@ pub fn build(
                 let end = end_ms
                     .unwrap_or(i64::MAX)
                     .min(o.ts_ms.saturating_add(max_hold_ms));
-                let i = hold(user, end, &mut out, &mut latest);
+                let device = (assigned.device, assigned.kind.unwrap_or(""));
+                let i = hold(assigned.user, end, Some(device), &mut out, &mut latest);
                 lease_of.insert(o.ip.clone(), i);
             }
             What::LeaseEnd => {

@@ -3,7 +3,10 @@
 //! file, its refused records in `identity/<source>.rejected.jsonl`, and
 //! `identity/sources.jsonl`, one line per committed import (written last, so
 //! a crash mid-import leaves no half source). Columns: `ip`, `user`,
-//! `start` and `end` (UTC ms, `[start, end)`), `line`, `raw`.
+//! `start` and `end` (UTC ms, `[start, end)`), `line`, `raw`, `device` and
+//! `device_type` (the leased device and its type from the asset register,
+//! empty when not known; a table written before they existed reads them as
+//! empty).
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -137,6 +140,16 @@ fn to_frame(v: &[Interval]) -> anyhow::Result<DataFrame> {
             v.iter().map(|i| i.raw.as_str()).collect::<Vec<_>>(),
         )
         .into_column(),
+        Series::new(
+            "device".into(),
+            v.iter().map(|i| i.device.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "device_type".into(),
+            v.iter().map(|i| i.device_type.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
     ];
     Ok(DataFrame::new(v.len(), cols)?)
 }
@@ -154,6 +167,17 @@ pub fn intervals(store: &Store, source: &str) -> anyhow::Result<Vec<Interval>> {
     let (ip, user) = (df.column("ip")?.str()?, df.column("user")?.str()?);
     let (start, end) = (df.column("start")?.i64()?, df.column("end")?.i64()?);
     let (line, raw) = (df.column("line")?.u64()?, df.column("raw")?.str()?);
+    // Tables written before devices were recorded lack these columns.
+    let optional = |name: &str| -> anyhow::Result<Option<polars::prelude::StringChunked>> {
+        Ok(match df.column(name) {
+            Ok(c) => Some(c.str()?.clone()),
+            Err(_) => None,
+        })
+    };
+    let (device, device_type) = (optional("device")?, optional("device_type")?);
+    let text = |c: &Option<polars::prelude::StringChunked>, i: usize| {
+        c.as_ref().and_then(|c| c.get(i)).unwrap_or("").to_string()
+    };
     Ok((0..df.height())
         .map(|i| Interval {
             ip: ip.get(i).unwrap_or("").to_string(),
@@ -162,6 +186,8 @@ pub fn intervals(store: &Store, source: &str) -> anyhow::Result<Vec<Interval>> {
             end_ms: end.get(i).unwrap_or(0),
             line: line.get(i).unwrap_or(0),
             raw: raw.get(i).unwrap_or("").to_string(),
+            device: text(&device, i),
+            device_type: text(&device_type, i),
         })
         .collect())
 }

@@ -84,6 +84,10 @@ pub struct PersonUsage {
     pub social_days: BTreeMap<NaiveDate, Split>,
     /// Split per local date of the non-work finding's categories.
     pub non_work_days: BTreeMap<NaiveDate, Split>,
+    /// With device rules in the policy: the social-media split per local
+    /// date of each rule's devices, and under `""` of the events the main
+    /// rule judges (see [`policy::DeviceDays`]); empty otherwise.
+    pub device_days: policy::DeviceDays,
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,
     /// Days over the policy threshold.
@@ -105,10 +109,16 @@ impl PersonUsage {
     }
 
     /// The days a finding of `reason` measures: the non-work split for
-    /// `non_work`, the social-media split otherwise.
+    /// `non_work`, a device rule's devices' split for its rule, the
+    /// social-media split (of the devices the main rule judges, when the
+    /// policy has device rules) otherwise.
     pub fn days_for(&self, reason: policy::Reason) -> &BTreeMap<NaiveDate, Split> {
         match reason {
             policy::Reason::NonWork => &self.non_work_days,
+            policy::Reason::Device(t) => self.device_days.get(t).unwrap_or(&policy::NO_DAYS),
+            _ if !self.device_days.is_empty() => {
+                self.device_days.get("").unwrap_or(&policy::NO_DAYS)
+            }
             _ => &self.social_days,
         }
     }

@@ -78,7 +78,8 @@ impl Analysis {
         }
         let enricher =
             Enricher::with_intervals(&store, intervals, categories, config.identity.dns_window_s)?
-                .with_work_use(policy.work_use.clone());
+                .with_work_use(policy.work_use.clone())
+                .with_devices(!policy.devices.is_empty());
         Ok(Analysis {
             config,
             profiles,

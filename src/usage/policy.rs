@@ -36,9 +36,9 @@ pub enum PersonalUse {
     OutsideCoreHours,
 }
 
-/// Which of the policy's limits a day is over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Which of the policy's limits a day is over. Serialised as its
+/// [`Reason::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// The time the policy counts (working, core or all) is over
     /// `max_working_minutes_per_day`.
@@ -48,17 +48,45 @@ pub enum Reason {
     /// Non-work categories in working time are over
     /// `max_non_work_minutes_per_day` (excessive non-work use).
     NonWork,
+    /// The social-media time of one device type (one of
+    /// [`crate::identity::sources::assets::DEVICE_TYPES`]) that its own rule
+    /// counts is over that rule's limit (`[policy.devices.<type>]`: North
+    /// West Leicestershire 1.4, phones "excessively [...] during working
+    /// hours").
+    Device(&'static str),
 }
 
 impl Reason {
-    /// `counted` or `own_time`.
+    /// `counted`, `own_time`, `non_work`, or `counted_on_<type>` for a
+    /// device rule.
     pub fn name(self) -> &'static str {
         match self {
             Reason::Counted => "counted",
             Reason::OwnTime => "own_time",
             Reason::NonWork => "non_work",
+            Reason::Device("computer") => "counted_on_computer",
+            Reason::Device("phone") => "counted_on_phone",
+            Reason::Device("tablet") => "counted_on_tablet",
+            Reason::Device(_) => "counted_on_device",
         }
     }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The rule for one device type (`[policy.devices.<type>]`): what its
+/// social-media time counts and the daily limit. Events from other devices,
+/// or from none the asset register names, are judged by the main rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeviceRule {
+    /// What personal use the rule allows.
+    pub personal_use: PersonalUse,
+    /// A day is flagged when the device's counted time exceeds this (s).
+    pub max_counted_s_per_day: u64,
 }
 
 /// What the council's policy calls social media: categories, and sites
@@ -196,6 +224,10 @@ pub struct Policy {
     /// The clause each finding quotes, by [`Reason::name`] (empty when no
     /// preset gives one).
     pub quotes: BTreeMap<String, String>,
+    /// Rules of their own for some device types (by type name, one of
+    /// [`crate::identity::sources::assets::DEVICE_TYPES`]); empty: every
+    /// device is judged by the main rule.
+    pub devices: BTreeMap<&'static str, DeviceRule>,
 }
 
 /// One day that exceeds the policy.
@@ -218,6 +250,14 @@ pub struct FlaggedDay {
     pub reason: Reason,
 }
 
+/// A person's social-media split per local date for each device rule (by
+/// device type) and, under the key `""`, for the events the main rule
+/// judges; empty when the policy has no device rules.
+pub type DeviceDays = BTreeMap<&'static str, BTreeMap<NaiveDate, Split>>;
+
+/// No days.
+pub static NO_DAYS: BTreeMap<NaiveDate, Split> = BTreeMap::new();
+
 impl Policy {
     /// A policy of `personal_use` with netusage's defaults: 15 min a day,
     /// 60 min of own time, 1 day, the default social-media categories, the
@@ -237,7 +277,17 @@ impl Policy {
             max_non_work_s_per_day: 3600,
             work_use: super::work_use::WorkUse::default(),
             quotes: BTreeMap::new(),
+            devices: BTreeMap::new(),
         }
+    }
+
+    /// The rule group of an event from a device of `device_type` (empty
+    /// when not known): the type itself when it has a rule of its own,
+    /// `""` (the main rule) otherwise.
+    pub fn device_group(&self, device_type: &str) -> &'static str {
+        self.devices
+            .get_key_value(device_type)
+            .map_or("", |(k, _)| *k)
     }
 
     /// The limit a day's social-media split is over, if any (the working
@@ -280,6 +330,22 @@ impl Policy {
             "{day}; a person is flagged with at least {} such day(s)",
             self.min_flagged_days
         )
+        .replace("; a person", &format!("{}; a person", self.devices_words()))
+    }
+
+    /// The device rules in words (empty without any): `; social-media time
+    /// on a phone is judged apart: …`.
+    pub fn devices_words(&self) -> String {
+        self.devices
+            .iter()
+            .map(|(t, r)| {
+                format!(
+                    "; social-media time from a {t} (as the asset register names it) is judged apart: {}, and a day with more than {} min of it is flagged",
+                    r.personal_use.describe(),
+                    r.max_counted_s_per_day / 60
+                )
+            })
+            .collect()
     }
 
     /// True when `category` is one of the non-work finding's.
@@ -302,6 +368,10 @@ impl Policy {
             Reason::Counted => self.personal_use.counted_ms(day),
             Reason::OwnTime => self.personal_use.own_ms(day).unwrap_or(0),
             Reason::NonWork => day.working_ms,
+            Reason::Device(t) => self
+                .devices
+                .get(t)
+                .map_or(0, |r| r.personal_use.counted_ms(day)),
         }
     }
 
@@ -311,6 +381,10 @@ impl Policy {
             Reason::Counted => self.max_counted_s_per_day,
             Reason::OwnTime => self.max_own_s_per_day,
             Reason::NonWork => self.max_non_work_s_per_day,
+            Reason::Device(t) => self
+                .devices
+                .get(t)
+                .map_or(u64::MAX / 2000, |r| r.max_counted_s_per_day),
         };
         i64::try_from(s)
             .unwrap_or(i64::MAX / 2)
@@ -324,21 +398,30 @@ impl Policy {
         user: &str,
         days: &BTreeMap<NaiveDate, Split>,
     ) -> (Vec<FlaggedDay>, bool) {
-        self.evaluate_all(user, days, &BTreeMap::new())
+        self.evaluate_all(user, days, &BTreeMap::new(), &BTreeMap::new())
     }
 
     /// As [`Policy::evaluate`], with each day's non-work split
     /// (`non_work_days`) measured against the non-work limit too: a day
-    /// over both has two entries, the social-media one first.
+    /// over both has two entries, the social-media one first. With device
+    /// rules, the main rule judges `device_days[""]` instead of `days`, and
+    /// each device rule its type's days ([`Reason::Device`], after the main
+    /// rule's entry of the same date).
     pub fn evaluate_all(
         &self,
         user: &str,
         days: &BTreeMap<NaiveDate, Split>,
         non_work_days: &BTreeMap<NaiveDate, Split>,
+        device_days: &DeviceDays,
     ) -> (Vec<FlaggedDay>, bool) {
         if self.exempt_users.contains(user) {
             return (Vec::new(), false);
         }
+        let days = if self.devices.is_empty() {
+            days
+        } else {
+            device_days.get("").unwrap_or(&NO_DAYS)
+        };
         let mut flagged: Vec<FlaggedDay> = days
             .iter()
             .filter_map(|(d, s)| {
@@ -353,6 +436,25 @@ impl Policy {
                 })
             })
             .collect();
+        for (t, rule) in &self.devices {
+            let limit = self.limit_ms(Reason::Device(t));
+            flagged.extend(
+                device_days
+                    .get(t)
+                    .unwrap_or(&NO_DAYS)
+                    .iter()
+                    .filter(|(_, s)| rule.personal_use.counted_ms(s) > limit)
+                    .map(|(d, s)| FlaggedDay {
+                        date: *d,
+                        counted_s: rule.personal_use.counted_ms(s) / 1000,
+                        working_s: s.working_ms / 1000,
+                        break_s: s.break_ms / 1000,
+                        outside_s: s.outside_ms / 1000,
+                        own_s: 0,
+                        reason: Reason::Device(t),
+                    }),
+            );
+        }
         if !self.non_work.is_empty() {
             let limit = self.limit_ms(Reason::NonWork);
             flagged.extend(
@@ -369,8 +471,15 @@ impl Policy {
                         reason: Reason::NonWork,
                     }),
             );
-            flagged.sort_by_key(|d| (d.date, d.reason == Reason::NonWork));
         }
+        flagged.sort_by_key(|d| {
+            let order = match d.reason {
+                Reason::Counted | Reason::OwnTime => 0,
+                Reason::Device(_) => 1,
+                Reason::NonWork => 2,
+            };
+            (d.date, order)
+        });
         let dates: BTreeSet<NaiveDate> = flagged.iter().map(|d| d.date).collect();
         let is_flagged = !dates.is_empty() && dates.len() as u32 >= self.min_flagged_days;
         (flagged, is_flagged)
@@ -528,7 +637,7 @@ mod tests {
             (day(10), split(3600, 0, 0)),
             (day(11), split(1800, 0, 10_800)),
         ]);
-        let (days, flagged) = p.evaluate_all("dbrown", &week(), &non_work);
+        let (days, flagged) = p.evaluate_all("dbrown", &week(), &non_work, &BTreeMap::new());
         assert!(flagged);
         let got: Vec<(u32, Reason, i64)> = days
             .iter()
@@ -550,11 +659,19 @@ mod tests {
         );
         // Two findings on one day are one flagged day.
         p.min_flagged_days = 2;
-        assert!(!p.evaluate_all("dbrown", &week(), &non_work).1);
+        assert!(
+            !p.evaluate_all("dbrown", &week(), &non_work, &BTreeMap::new())
+                .1
+        );
         // No non-work categories: no such finding.
         p.non_work.clear();
         p.min_flagged_days = 1;
-        assert_eq!(p.evaluate_all("dbrown", &week(), &non_work).0.len(), 1);
+        assert_eq!(
+            p.evaluate_all("dbrown", &week(), &non_work, &BTreeMap::new())
+                .0
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -566,6 +683,68 @@ mod tests {
         assert!(s.contains("wikimedia", "reference"));
         assert!(!s.contains("facebook", "designated:housing"));
         assert!(!s.contains("wikimedia", "work:research"));
+    }
+
+    #[test]
+    fn a_device_rule_judges_its_devices_days_and_the_main_rule_the_rest() {
+        // North West Leicestershire: computers any time (limit 0), phones
+        // working time over 60 min.
+        let mut p = policy(PersonalUse::NotPermitted, 1);
+        p.max_counted_s_per_day = 0;
+        p.devices.insert(
+            "phone",
+            DeviceRule {
+                personal_use: PersonalUse::BreaksOnly,
+                max_counted_s_per_day: 3600,
+            },
+        );
+        p.quotes
+            .insert("counted_on_phone".into(), "excessively".into());
+        assert_eq!(p.device_group("phone"), "phone");
+        assert_eq!(p.device_group("tablet"), "");
+        assert_eq!(p.device_group(""), "");
+        // 9th: 7 min on the PC in the evening, 71 min working and 21 at
+        // lunch on the phone; 10th: 59 min working on the phone only; 11th:
+        // 61 min working on the phone.
+        let device_days: DeviceDays = BTreeMap::from([
+            ("", BTreeMap::from([(day(9), split(0, 0, 420))])),
+            (
+                "phone",
+                BTreeMap::from([
+                    (day(9), split(4260, 1260, 0)),
+                    (day(10), split(3540, 0, 0)),
+                    (day(11), split(3660, 0, 0)),
+                ]),
+            ),
+        ]);
+        // `days` (every device) is not what the main rule judges.
+        let (days, flagged) = p.evaluate_all("dbrown", &week(), &BTreeMap::new(), &device_days);
+        assert!(flagged);
+        let got: Vec<(u32, &str, i64)> = days
+            .iter()
+            .map(|d| (chrono::Datelike::day(&d.date), d.reason.name(), d.counted_s))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (9, "counted", 420),
+                (9, "counted_on_phone", 4260),
+                (11, "counted_on_phone", 3660)
+            ]
+        );
+        assert_eq!(
+            p.reason_text(Reason::Device("phone")),
+            "counted_on_phone: \"excessively\""
+        );
+        assert_eq!(p.limit_ms(Reason::Device("phone")), 3_600_000);
+        assert_eq!(
+            serde_json::to_string(&Reason::Device("phone")).unwrap(),
+            "\"counted_on_phone\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Reason::OwnTime).unwrap(),
+            "\"own_time\""
+        );
     }
 
     #[test]

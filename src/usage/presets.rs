@@ -88,6 +88,18 @@ impl Preset {
         if let Some(c) = self.clause_of("non_work") {
             out.insert("non_work".to_string(), c.quote.clone());
         }
+        // A device rule's finding quotes the devices clause.
+        if let (Some(c), Some(devices)) = (
+            self.clause_of("devices"),
+            self.policy.get("devices").and_then(|d| d.as_table()),
+        ) {
+            for t in devices.keys() {
+                if let Ok(Some(t)) = crate::identity::sources::assets::device_type(t) {
+                    let name = super::policy::Reason::Device(t).name();
+                    out.insert(name.to_string(), c.quote.clone());
+                }
+            }
+        }
         out
     }
 }

@@ -23,7 +23,7 @@ use polars_arrow::array::Array;
 use rayon::prelude::*;
 
 use super::background::Detector;
-use super::policy::Policy;
+use super::policy::{DeviceDays, Policy};
 use super::profile::Profiles;
 use super::schedule::{Plan, Split};
 use super::sessions::{Params, Session, Sessionizer, union};
@@ -77,16 +77,23 @@ struct Pending {
     intervals: Vec<(i64, i64)>,
 }
 
+/// A site's state key: (site, category, device rule group: the device
+/// type with a rule of its own, or `""`; always `""` without device rules).
+type SiteKey = (String, String, &'static str);
+
 #[derive(Debug, Default)]
 struct PersonState {
-    /// By (site, category).
-    sites: BTreeMap<(String, String), SiteState>,
+    sites: BTreeMap<SiteKey, SiteState>,
     categories: BTreeMap<String, Pending>,
     social: Pending,
     social_days: BTreeMap<NaiveDate, Split>,
     /// The union of the non-work finding's categories, and its split per day.
     non_work: Pending,
     non_work_days: BTreeMap<NaiveDate, Split>,
+    /// With device rules: the social-media union of each rule group, and
+    /// its split per day.
+    by_device: BTreeMap<&'static str, Pending>,
+    device_days: DeviceDays,
 }
 
 /// One batch's columns ([`super::COLUMNS`]) as single Arrow arrays, read
@@ -101,6 +108,8 @@ struct Rows {
     category: StringChunked,
     embedded: BooleanChunked,
     denied: BooleanChunked,
+    /// [`col::DEVICE_TYPE`], when enrichment added it.
+    device_type: Option<StringChunked>,
 }
 
 impl Rows {
@@ -125,7 +134,16 @@ impl Rows {
             category: text(col::CATEGORY)?,
             embedded: flag(col::EMBEDDED)?,
             denied: flag(col::DENIED)?,
+            device_type: match batch.column(col::DEVICE_TYPE) {
+                Ok(c) => Some(one_chunk(c.str()?)),
+                Err(_) => None,
+            },
         })
+    }
+
+    /// The device type of row `i` (`""` when not known).
+    fn device_type(&self, i: usize) -> &str {
+        self.device_type.as_ref().map_or("", |c| text_at(c, i))
     }
 
     fn user(&self, i: usize) -> &str {
@@ -238,9 +256,10 @@ impl<'a> Accumulator<'a> {
         let policy = self.policy;
         self.people.par_iter_mut().for_each(|(u, person)| {
             if let Some(own) = by_user.get(u.as_str()) {
-                // (site, category) → requests as (ts ms, embedded, row)
+                // (site, category, device group) → requests as (ts ms, embedded, row)
                 type Requests = Vec<(i64, bool, usize)>;
-                let mut groups: HashMap<(&str, &str), Requests, foldhash::fast::RandomState> =
+                type Group<'r> = (&'r str, &'r str, &'static str);
+                let mut groups: HashMap<Group<'_>, Requests, foldhash::fast::RandomState> =
                     HashMap::default();
                 for &i in own {
                     let cat = rows.category(i);
@@ -257,19 +276,19 @@ impl<'a> Accumulator<'a> {
                         }
                         continue;
                     }
-                    groups.entry((rows.site(i), cat)).or_default().push((
-                        rows.ts[i],
-                        rows.embedded(i),
-                        i,
-                    ));
+                    let device = policy.device_group(rows.device_type(i));
+                    groups
+                        .entry((rows.site(i), cat, device))
+                        .or_default()
+                        .push((rows.ts[i], rows.embedded(i), i));
                 }
                 // Sites in a fixed order: sessions close into their
                 // category in the same order on every run.
                 let mut groups: Vec<_> = groups.into_iter().collect();
                 groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for ((s, c), mut group) in groups {
+                for ((s, c, d), mut group) in groups {
                     group.sort_unstable();
-                    let key = (s.to_string(), c.to_string());
+                    let key = (s.to_string(), c.to_string(), d);
                     let SiteState {
                         rule,
                         sessions,
@@ -296,7 +315,7 @@ impl<'a> Accumulator<'a> {
                         }
                     }
                     for session in closed {
-                        person.close((s, c), session, policy);
+                        person.close((s, c, d), session, policy);
                     }
                 }
             }
@@ -318,7 +337,7 @@ impl<'a> Accumulator<'a> {
             .into_par_iter()
             .map(|(u, mut person)| {
                 person.settle(i64::MAX, params, &profiles.person(&u), keep, policy);
-                for ((site, c), st) in &person.sites {
+                for ((site, c, _), st) in &person.sites {
                     let n = st.detector.background();
                     add_background(
                         &mut person.categories,
@@ -330,7 +349,7 @@ impl<'a> Accumulator<'a> {
                 let sites = if keep {
                     std::mem::take(&mut person.sites)
                         .into_iter()
-                        .map(|((site, category), st)| SiteSessions {
+                        .map(|((site, category, _), st)| SiteSessions {
                             site,
                             category,
                             sessions: st.sessions,
@@ -349,8 +368,12 @@ impl<'a> Accumulator<'a> {
                 for d in person.social_days.values() {
                     social.split.merge(d);
                 }
-                let (flagged_days, flagged) =
-                    policy.evaluate_all(&u, &person.social_days, &person.non_work_days);
+                let (flagged_days, flagged) = policy.evaluate_all(
+                    &u,
+                    &person.social_days,
+                    &person.non_work_days,
+                    &person.device_days,
+                );
                 let exempt = policy.exempt_users.contains(&u);
                 PersonUsage {
                     exempt,
@@ -360,6 +383,7 @@ impl<'a> Accumulator<'a> {
                     social,
                     social_days: person.social_days,
                     non_work_days: person.non_work_days,
+                    device_days: person.device_days,
                     sites,
                     flagged_days,
                     flagged,
@@ -372,13 +396,15 @@ impl<'a> Accumulator<'a> {
 }
 
 impl PersonState {
-    /// Records a closed session of category `c` (embedded-only sessions are
-    /// not browse time).
-    fn close(&mut self, (site, c): (&str, &str), s: Session, policy: &Policy) {
+    /// Records a closed session of category `c` from device group `d`
+    /// (embedded-only sessions are not browse time).
+    fn close(&mut self, (site, c, d): (&str, &str, &'static str), s: Session, policy: &Policy) {
         let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
+        let device = device_union(&mut self.by_device, policy, d, kinds.0);
         record(
             &mut self.categories,
             [&mut self.social, &mut self.non_work],
+            device,
             c,
             kinds,
             s,
@@ -396,11 +422,14 @@ impl PersonState {
             social_days,
             non_work,
             non_work_days,
+            by_device,
+            device_days,
         } = self;
         let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
         let mut social_open = i64::MAX;
         let mut non_work_open = i64::MAX;
-        for ((site, c), st) in sites.iter_mut() {
+        let mut device_open: BTreeMap<&'static str, i64> = BTreeMap::new();
+        for ((site, c, d), st) in sites.iter_mut() {
             let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
             let SiteState {
                 rule,
@@ -413,7 +442,15 @@ impl PersonState {
                 SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), p, keep);
             });
             for s in closed {
-                record(categories, [&mut *social, &mut *non_work], c, kinds, s);
+                let device = device_union(by_device, policy, d, kinds.0);
+                record(
+                    categories,
+                    [&mut *social, &mut *non_work],
+                    device,
+                    c,
+                    kinds,
+                    s,
+                );
             }
             // A request still held may yet extend the open session or open one.
             let next = detector.first_pending().unwrap_or(until);
@@ -424,7 +461,15 @@ impl PersonState {
                 if keep {
                     sessions.push(s);
                 }
-                record(categories, [&mut *social, &mut *non_work], c, kinds, s);
+                let device = device_union(by_device, policy, d, kinds.0);
+                record(
+                    categories,
+                    [&mut *social, &mut *non_work],
+                    device,
+                    c,
+                    kinds,
+                    s,
+                );
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {
@@ -432,6 +477,10 @@ impl PersonState {
                 *e = (*e).min(from);
                 if kinds.0 {
                     social_open = social_open.min(from);
+                    if !policy.devices.is_empty() {
+                        let e = device_open.entry(*d).or_insert(i64::MAX);
+                        *e = (*e).min(from);
+                    }
                 }
                 if kinds.1 {
                     non_work_open = non_work_open.min(from);
@@ -458,12 +507,20 @@ impl PersonState {
             schedule.split_by_day(a, b, non_work_days);
             t.total_ms += b - a;
         });
+        for (d, pending) in by_device.iter_mut() {
+            let limit = device_open.get(d).copied().unwrap_or(i64::MAX).min(until);
+            let days = device_days.entry(d).or_default();
+            fold(pending, limit, |a, b, t| {
+                schedule.split_by_day(a, b, days);
+                t.total_ms += b - a;
+            });
+        }
         // A site whose session is closed and whose background look-behind
         // has passed holds nothing a later request needs: its state goes
         // (its background count into the totals), so memory follows the
         // sites still in use, not every site of the range. Kept for a pack.
         if !keep {
-            sites.retain(|(site, c), st| {
+            sites.retain(|(site, c, _), st| {
                 if st.rule.open().is_some() || !st.detector.is_idle() {
                     return true;
                 }
@@ -501,19 +558,36 @@ fn add_background(
     }
 }
 
+/// The social-media union of device group `d` a session goes to: only
+/// when the policy has device rules and the session is social media.
+fn device_union<'p>(
+    by_device: &'p mut BTreeMap<&'static str, Pending>,
+    policy: &Policy,
+    d: &'static str,
+    social: bool,
+) -> Option<&'p mut Pending> {
+    (social && !policy.devices.is_empty()).then(|| by_device.entry(d).or_default())
+}
+
 /// Adds a closed session of category `c` to that category's pending
 /// intervals and to those of each union it belongs to (`unions`: the
-/// social-media and non-work unions; `kinds`: whether it is in each).
+/// social-media and non-work unions; `kinds`: whether it is in each; and
+/// `device`, its device group's social-media union when there is one).
 /// Embedded-only sessions are not browse time.
 fn record(
     categories: &mut BTreeMap<String, Pending>,
     unions: [&mut Pending; 2],
+    device: Option<&mut Pending>,
     c: &str,
     kinds: (bool, bool),
     s: Session,
 ) {
     if s.embedded_only {
         return;
+    }
+    if let Some(union) = device {
+        union.totals.sessions += 1;
+        union.intervals.push((s.start_ms, s.end_ms));
     }
     let pending = categories.entry(c.to_string()).or_default();
     pending.totals.sessions += 1;

@@ -36,6 +36,9 @@ fn get(time: &str, user: &str, url: &str) -> String {
 ///   tab:       Facebook 12:40–12:55 in the break, then the tab polls every
 ///              60 s until 17:00 (background traffic, 245 requests)
 ///   blocked:   6 denied Facebook requests at 11:00–11:05
+///   mobile:    on a phone (10.0.0.31) Facebook 12:40–13:01 in the break
+///              and 14:00–15:11 (71 min of working time); on a council PC
+///              (10.0.0.21) Facebook 19:00–19:07 (7 min in the evening)
 fn rules_log(dir: &Path) -> PathBuf {
     let mut lines = Vec::new();
     let fb = |lines: &mut Vec<String>, start: &str, n: i64, user: &str| {
@@ -100,10 +103,50 @@ fn rules_log(dir: &Path) -> PathBuf {
             "www.facebook.com",
         ));
     }
+    let from = |lines: Vec<String>, ip: &str| -> Vec<String> {
+        lines
+            .into_iter()
+            .map(|l| l.replacen(" 10.0.0.5 ", &format!(" {ip} "), 1))
+            .collect()
+    };
+    let phone = [
+        reading("2025-06-11T12:40:00Z", 60, 21, "mobile", "www.facebook.com"),
+        reading("2025-06-11T14:00:00Z", 60, 71, "mobile", "www.facebook.com"),
+    ]
+    .concat();
+    lines.extend(from(phone, "10.0.0.31"));
+    lines.extend(from(
+        reading("2025-06-11T19:00:00Z", 60, 7, "mobile", "www.facebook.com"),
+        "10.0.0.21",
+    ));
     write_log(dir, "access.log", &lines)
 }
 
-const PEOPLE: [&str; 11] = [
+/// The DHCP leases of mobile's phone (10.0.0.31) and PC (10.0.0.21),
+/// 12:00–22:00 (within the 10 h maximum hold), and the asset register that
+/// types them.
+fn devices(dir: &Path) -> (PathBuf, PathBuf) {
+    let leases = dir.join("dhcpd.leases");
+    let lease = |ip: &str, mac: &str| {
+        format!(
+            "lease {ip} {{\n  starts 3 2025/06/11 12:00:00;\n  ends 3 2025/06/11 22:00:00;\n  hardware ethernet {mac};\n}}\n"
+        )
+    };
+    std::fs::write(
+        &leases,
+        lease("10.0.0.31", "aa:bb:cc:00:00:31") + &lease("10.0.0.21", "aa:bb:cc:00:00:21"),
+    )
+    .unwrap();
+    let assets = dir.join("assets.csv");
+    std::fs::write(
+        &assets,
+        "device,user,from,to,type\nAA-BB-CC-00-00-31,mobile,2025-01-01,,phone\naa:bb:cc:00:00:21,mobile,2025-01-01,,computer\n",
+    )
+    .unwrap();
+    (leases, assets)
+}
+
+const PEOPLE: [&str; 12] = [
     "lunch",
     "desk",
     "evening",
@@ -115,6 +158,7 @@ const PEOPLE: [&str; 11] = [
     "podcast",
     "tab",
     "blocked",
+    "mobile",
 ];
 
 /// The designation of `comms` and the allow-list of the recruitment team.
@@ -140,6 +184,18 @@ fn setup() -> Setup {
     ingest(&store, &log);
     let config = dir.path().join("config.toml");
     std::fs::write(&config, format!("{UTC_CONFIG}{WORK_USE}")).unwrap();
+    let (leases, assets) = devices(dir.path());
+    ok(&[
+        &"identity",
+        &"import",
+        &"--store",
+        &store,
+        &"--config",
+        &config,
+        &"--assets",
+        &assets,
+        &leases,
+    ]);
     let screening = crate::common::gate::screening(&store);
     Setup {
         _dir: dir,
@@ -217,6 +273,7 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
             ("comms", "counted"),
             ("desk", "counted"),
             ("late", "counted"),
+            ("mobile", "counted"),
             ("shopper", "non_work"),
         ])
     );
@@ -234,6 +291,7 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
             ("comms", "counted"),
             ("desk", "counted"),
             ("late", "counted"),
+            ("mobile", "counted"),
             ("podcast", "counted"),
             ("shopper", "non_work"),
         ])
@@ -249,13 +307,16 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
             ("comms", "counted"),
             ("desk", "counted"),
             ("late", "counted"),
+            ("mobile", "counted"),
             ("shopper", "non_work"),
             ("wiki", "counted"),
         ])
     );
     assert_quoted("sheffield", &reasons);
-    // North West Leicestershire: any time; the tab's lunchtime read counts,
-    // its polling does not; podcasts are social media.
+    // North West Leicestershire: any time on council computers (1.1); the
+    // tab's lunchtime read counts, its polling does not; podcasts are social
+    // media; mobile's phone is judged by 1.4 (excessive in working hours)
+    // and her PC by 1.1.
     let (got, reasons) = flags(&s, "north-west-leicestershire");
     assert_eq!(
         got,
@@ -265,6 +326,8 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
             ("evening", "counted"),
             ("late", "counted"),
             ("lunch", "counted"),
+            ("mobile", "counted"),
+            ("mobile", "counted_on_phone"),
             ("podcast", "counted"),
             ("shopper", "non_work"),
             ("tab", "counted"),
@@ -282,11 +345,205 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
             ("evening", "counted"),
             ("late", "counted"),
             ("lunch", "counted"),
+            ("mobile", "counted"),
             ("tab", "counted"),
             ("wiki", "counted"),
         ])
     );
     assert_quoted("west-dunbartonshire", &reasons);
+}
+
+/// `flags --format json` rows of `user` under `preset`: (reason kind,
+/// counted_s, working_s, break_s, outside_s).
+fn flag_figures(s: &Setup, preset: &str, user: &str) -> Vec<(String, i64, i64, i64, i64)> {
+    let out = ok(&[
+        &"flags",
+        &"--policy",
+        &preset,
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--format",
+        &"json",
+        &"--screening",
+        &s.screening,
+        &"--notice",
+        &"NOTICE-2025-06",
+    ]);
+    let me = pseudonym(&s.store, user);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    rows.iter()
+        .filter(|r| r["person"] == me.as_str())
+        .map(|r| {
+            let n = |k: &str| r[k].as_i64().unwrap();
+            let kind = r["reason"].as_str().unwrap().split(':').next().unwrap();
+            (
+                kind.to_string(),
+                n("counted_s"),
+                n("working_s"),
+                n("break_s"),
+                n("outside_s"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_phone_and_a_pc_of_one_person_are_each_judged_by_their_own_clause() {
+    let s = setup();
+    // North West Leicestershire: the PC's 7 min in the evening (19:00–19:07:
+    // 6 min of requests plus the 60 s allowance = 420 s) is any time on a
+    // council computer (1.1); the phone's 71 min of working time
+    // (14:00–15:11 = 4260 s) is over the 60 min of 1.4, its 21 min at lunch
+    // (1260 s) not counted.
+    let t = |k: &str, c, w, b, o| (k.to_string(), c, w, b, o);
+    assert_eq!(
+        flag_figures(&s, "north-west-leicestershire", "mobile"),
+        [
+            t("counted", 420, 0, 0, 420),
+            t("counted_on_phone", 4260, 4260, 1260, 0)
+        ]
+    );
+    // The devices clause is quoted in the phone's flag.
+    let out = ok(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--screening",
+        &s.screening,
+        &"--notice",
+        &"N-1",
+    ]);
+    assert!(out.contains("counted on phone"), "{out}");
+    // Without the device rule every device is judged by 1.1: one finding,
+    // 1260 + 4260 + 420 = 5940 s, all of it counted.
+    let config = std::fs::read_to_string(&s.config).unwrap();
+    std::fs::write(&s.config, format!("{config}[policy.devices]\n")).unwrap();
+    assert_eq!(
+        flag_figures(&s, "north-west-leicestershire", "mobile"),
+        [t("counted", 5940, 4260, 1260, 420)]
+    );
+    // A device rule for a type the register does not know is refused.
+    std::fs::write(
+        &s.config,
+        format!("{config}[policy.devices.watch]\nmax_working_minutes_per_day = 5\n"),
+    )
+    .unwrap();
+    let o = run(&[&"flags", &"--config", &s.config, &"--store", &s.store]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("config [policy.devices.watch]: type `watch` is not a device type (it must be computer, phone, tablet"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_pack_names_the_devices_its_events_came_from() {
+    use crate::common::pack::{case, record_for, report};
+    // alice reads Facebook from 10.0.0.5 at D 10:00–10:24 (12 requests, the
+    // case's), which her phone holds by DHCP, and at 19:00–19:06 from her
+    // PC at 10.0.0.21 (4 requests every 120 s: 360 s + 60 s = 420 s).
+    let pc: Vec<String> = every(&at(0, "19:00:00"), 120, 4, "alice", "www.facebook.com")
+        .into_iter()
+        .map(|l| l.replacen(" 10.0.0.5 ", " 10.0.0.21 ", 1))
+        .collect();
+    let c = case(&pc);
+    let (y, m, d) = {
+        let t = chrono::NaiveDate::parse_from_str(&day(0), "%Y-%m-%d").unwrap();
+        (
+            chrono::Datelike::year(&t),
+            chrono::Datelike::month(&t),
+            chrono::Datelike::day(&t),
+        )
+    };
+    // Leases within the 10 h maximum hold: the phone 09:00–19:00, the PC 18:00–23:00.
+    let lease = |ip: &str, mac: &str, from: &str, to: &str| {
+        format!(
+            "lease {ip} {{\n  starts 1 {y}/{m:02}/{d:02} {from};\n  ends 1 {y}/{m:02}/{d:02} {to};\n  hardware ethernet {mac};\n}}\n"
+        )
+    };
+    let leases = c.root.join("dhcpd.leases");
+    std::fs::write(
+        &leases,
+        lease("10.0.0.5", "aa:bb:cc:00:00:05", "09:00:00", "19:00:00")
+            + &lease("10.0.0.21", "aa:bb:cc:00:00:21", "18:00:00", "23:00:00"),
+    )
+    .unwrap();
+    let assets = c.root.join("assets.csv");
+    std::fs::write(
+        &assets,
+        "device,user,from,to,type\naa:bb:cc:00:00:05,alice,2020-01-01,,phone\naa:bb:cc:00:00:21,alice,2020-01-01,,computer\n",
+    )
+    .unwrap();
+    ok(&[
+        &"identity",
+        &"import",
+        &"--store",
+        &c.store,
+        &"--config",
+        &c.config,
+        &"--assets",
+        &assets,
+        &leases,
+    ]);
+    // North West Leicestershire's record says when the employee was told, and why.
+    let record = format!(
+        "notified_on = {}\nreasons_given = true\n{}",
+        day(-2),
+        record_for(r#"["alice"]"#)
+    );
+    let out = report(
+        &c,
+        &record,
+        "nwl",
+        &[&"--policy", &"north-west-leicestershire"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = c.root.join("nwl/HR-2026-017/data");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["devices"],
+        serde_json::json!([
+            {"device": "aa:bb:cc:00:00:05", "device_type": "phone", "events": 12, "judged_by": "[policy.devices.phone]"},
+            {"device": "aa:bb:cc:00:00:21", "device_type": "computer", "events": 4, "judged_by": "[policy]"}
+        ])
+    );
+    // The phone's 23 min of working time (1380 s) is within 1.4's 60; the
+    // PC's 7 min in the evening is over 1.1's none.
+    let flagged: Vec<(String, i64)> = summary["flagged_days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["reason"].as_str().unwrap().to_string(),
+                d["counted_s"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(flagged, [("counted".to_string(), 420)]);
+    let events = std::fs::read_to_string(data.join("events.csv")).unwrap();
+    let header: Vec<&str> = events.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[header.len() - 2..], ["device", "device_type"]);
+    assert_eq!(
+        events
+            .lines()
+            .filter(|l| l.ends_with(",aa:bb:cc:00:00:05,phone"))
+            .count(),
+        12
+    );
+    let html = std::fs::read_to_string(data.join("report.html")).unwrap();
+    assert!(
+        html.contains("<code>aa:bb:cc:00:00:21</code></td><td>computer</td><td class=\"n\">4</td>"),
+        "devices table"
+    );
 }
 
 /// `usage --format csv` rows of `user` under Chelmsford: category →

@@ -1,6 +1,7 @@
 //! How a pack's events were attributed to the subject: per local day
 //! (logged, identity, ambiguous, unattributed), the identity records the
-//! attributions rest on, and the silences of its source files.
+//! attributions rest on, the devices the events came from, and the
+//! silences of its source files.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,59 @@ pub struct CoverageRow {
     pub ambiguous: u64,
     /// At an address nobody is known to have held.
     pub unattributed: u64,
+}
+
+/// One device a pack's events came from (or, with `device` empty, the
+/// events no registered device is known to have made).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    /// The device as the asset register writes it; empty: not known (no
+    /// DHCP lease of a registered device covers the event's address).
+    pub device: String,
+    /// Its type from the register (`computer`, `phone`, `tablet`); empty
+    /// when not known.
+    pub device_type: String,
+    /// Events from it.
+    pub events: u64,
+    /// The rule its social-media time is judged by: `[policy.devices.<type>]`
+    /// or `[policy]` (the main rule).
+    pub judged_by: String,
+}
+
+/// The devices the pack's events came from, by device (the unknown last),
+/// each with the rule `policy` judges it by. Empty when enrichment named no
+/// device (the store's identity records name none).
+///
+/// # Errors
+/// Polars errors.
+pub fn device_rows(
+    events: &DataFrame,
+    policy: &crate::usage::policy::Policy,
+) -> anyhow::Result<Vec<DeviceRow>> {
+    let (Ok(device), Ok(kind)) = (events.column(col::DEVICE), events.column(col::DEVICE_TYPE))
+    else {
+        return Ok(Vec::new());
+    };
+    let (device, kind) = (device.str()?, kind.str()?);
+    let mut counts: BTreeMap<(bool, &str, &str), u64> = BTreeMap::new();
+    for (d, k) in device.iter().zip(kind.iter()) {
+        let d = d.unwrap_or("");
+        *counts
+            .entry((d.is_empty(), d, k.unwrap_or("")))
+            .or_default() += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((_, device, kind), events)| DeviceRow {
+            device: device.to_string(),
+            device_type: kind.to_string(),
+            events,
+            judged_by: match policy.device_group(kind) {
+                "" => "[policy]".to_string(),
+                t => format!("[policy.devices.{t}]"),
+            },
+        })
+        .collect())
 }
 
 /// Per local date, how the pack's events were attributed.

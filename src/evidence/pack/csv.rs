@@ -59,6 +59,11 @@ pub struct EventRow<'a> {
     pub attribution: &'a str,
     /// Where the host came from: `logged`, or the DNS naming.
     pub host_source: &'a str,
+    /// The device that held the client address then, as the asset register
+    /// writes it (empty: not known).
+    pub device: &'a str,
+    /// Its type (`computer`, `phone`, `tablet`; empty: not known).
+    pub device_type: &'a str,
 }
 
 /// One input file of the pack: a row of `sources.csv`.
@@ -118,10 +123,9 @@ pub fn events_csv(
         .column(ATTRIBUTION)
         .ok()
         .and_then(|c| c.str().ok().cloned());
-    let host_source = events
-        .column("host_source")
-        .ok()
-        .and_then(|c| c.str().ok().cloned());
+    let optional = |name: &str| events.column(name).ok().and_then(|c| c.str().ok().cloned());
+    let host_source = optional(col::HOST_SOURCE);
+    let (device, device_type) = (optional(col::DEVICE), optional(col::DEVICE_TYPE));
     fn g(c: &StringChunked, i: usize) -> &str {
         c.get(i).unwrap_or("")
     }
@@ -152,6 +156,8 @@ pub fn events_csv(
                 .as_ref()
                 .and_then(|c| c.get(i))
                 .unwrap_or("logged"),
+            device: device.as_ref().and_then(|c| c.get(i)).unwrap_or(""),
+            device_type: device_type.as_ref().and_then(|c| c.get(i)).unwrap_or(""),
         })?;
     }
     w.into_inner()

@@ -22,7 +22,9 @@ pub mod subject;
 pub mod summary;
 
 pub use audit::audit_lines;
-pub use coverage::{AttributionRow, CoverageRow, GapRow, coverage_rows, identity_labels};
+pub use coverage::{
+    AttributionRow, CoverageRow, DeviceRow, GapRow, coverage_rows, device_rows, identity_labels,
+};
 pub use csv::{EventRow, SourceRow, events_csv, sessions_csv, sources_csv};
 pub use sessions::{SessionRow, add_line_texts, background_rows, local, session_rows, utc};
 pub use sites::{

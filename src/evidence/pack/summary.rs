@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::coverage::{AttributionRow, CoverageRow, GapRow};
+use super::coverage::{AttributionRow, CoverageRow, DeviceRow, GapRow};
 use super::sites::{DaySiteRow, PeriodTotals, SiteRow};
 use super::subject::SubjectEvents;
 use crate::classify::{DATA_VERSION, SOCIAL_MEDIA_ROW};
@@ -47,6 +47,10 @@ pub struct Summary {
     pub coverage: Vec<CoverageRow>,
     /// Every identity record an attribution in the pack rests on, with its raw line.
     pub attributions: Vec<AttributionRow>,
+    /// The devices the events came from, as DHCP leases and the asset
+    /// register name them, each with the rule it is judged by (empty: the
+    /// store's identity records name no device).
+    pub devices: Vec<DeviceRow>,
     /// Silences of 30 minutes or more inside working hours of the source
     /// files the pack rests on, over the period: gaps in the evidence.
     pub gaps: Vec<GapRow>,
@@ -196,6 +200,7 @@ pub fn summary(
         raw_lines: BTreeMap::new(),
         coverage: Vec::new(),
         attributions: Vec::new(),
+        devices: Vec::new(),
         gaps: Vec::new(),
         profile: Vec::new(),
         usage,

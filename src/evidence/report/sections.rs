@@ -290,6 +290,27 @@ pub fn attribution(s: &Summary) -> Markup {
                 }
             }
         }
+        @if !s.devices.is_empty() {
+            p {
+                b { "Devices." }
+                " The events came from these devices, as the DHCP leases and the council's asset register \
+                 name them; an event whose address no lease of a registered device covered is “not known”. \
+                 Each device's social-media time is judged by the rule named beside it."
+            }
+            table {
+                thead {
+                    tr { th { "Device" } th { "Type" } th { "Events" } th { "Judged by" } }
+                }
+                @for d in &s.devices {
+                    tr {
+                        td { @if d.device.is_empty() { "not known" } @else { code { (d.device) } } }
+                        td { @if d.device_type.is_empty() { "not known" } @else { (d.device_type) } }
+                        td.n { (d.events) }
+                        td { code { (d.judged_by) } }
+                    }
+                }
+            }
+        }
         @if !s.attributions.is_empty() {
             p { "The identity records the attributions rest on:" }
             ul.small {

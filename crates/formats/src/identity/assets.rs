@@ -1,20 +1,68 @@
 //! The asset register: which user a device (MAC address or host name) is
-//! assigned to, over which dates. DHCP leases name devices, not people; the
-//! register is what joins them. CSV `device,user,from,to` with a header;
+//! assigned to, over which dates, and what kind of device it is. DHCP
+//! leases name devices, not people; the register is what joins them. CSV
+//! `device,user,from,to` with a header, and an optional `type` column;
 //! `from` and `to` are dates (YYYY-MM-DD, inclusive) or RFC 3339 times, `to`
 //! empty for an assignment still in force.
+//!
+//! `type` is one of [`DEVICE_TYPES`] (`computer`, `phone`, `tablet`) or
+//! empty (not known). A council may judge devices differently: North West
+//! Leicestershire's Social Media Policy allows no personal social networking
+//! from council computers at any time (1.1) but asks only that phones are not
+//! used excessively in working hours (1.4).
 
 use std::collections::HashMap;
 
 use super::csv::{header_columns, rfc3339_ms};
 
+/// The device types a register may name, in the order they are listed.
+pub const DEVICE_TYPES: [&str; 3] = ["computer", "phone", "tablet"];
+
+/// `s` as one of [`DEVICE_TYPES`] (any case, trimmed), or `None` for an
+/// empty value.
+///
+/// # Errors
+/// Any other word, naming the types allowed.
+pub fn device_type(s: &str) -> Result<Option<&'static str>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    DEVICE_TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(s))
+        .map(|t| Some(*t))
+        .ok_or_else(|| {
+            format!(
+                "type `{s}` is not a device type (it must be {}, or empty when not known)",
+                DEVICE_TYPES.join(", ")
+            )
+        })
+}
+
 /// One assignment of a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Assignment {
+    /// The device as the register writes it.
+    device: String,
     user: String,
+    /// One of [`DEVICE_TYPES`], or `None` when the register does not say.
+    kind: Option<&'static str>,
     from_ms: i64,
     /// Exclusive; `i64::MAX` when open.
     to_ms: i64,
+}
+
+/// The assignment in force for a device at a time, as [`AssetRegister::assigned`]
+/// finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assigned<'a> {
+    /// The device as the register writes it.
+    pub device: &'a str,
+    /// Its user.
+    pub user: &'a str,
+    /// Its type, one of [`DEVICE_TYPES`], or `None` when not known.
+    pub kind: Option<&'static str>,
 }
 
 /// The register: device → assignments.
@@ -52,8 +100,8 @@ impl AssetRegister {
     /// Reads a register file.
     ///
     /// # Errors
-    /// `file line N: reason` for a missing column, a bad date or a device
-    /// without a user.
+    /// `file line N: reason` for a missing column, a bad date, a device
+    /// without a user or a `type` not in [`DEVICE_TYPES`].
     pub fn read(bytes: &[u8], file: &str) -> Result<AssetRegister, String> {
         let mut r = ::csv::ReaderBuilder::new().from_reader(bytes);
         let headers = r
@@ -62,6 +110,9 @@ impl AssetRegister {
             .clone();
         let [device, user, from, to] = header_columns(&headers, ["device", "user", "from", "to"])
             .map_err(|e| format!("{file}: {e}"))?;
+        let kind = headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case("type"));
         let mut out = AssetRegister::default();
         for rec in r.records() {
             let rec = rec.map_err(|e| {
@@ -76,6 +127,10 @@ impl AssetRegister {
             let from_ms = time_ms(get(from), false).ok_or_else(|| {
                 format!("{at}: from `{}` is not a date or RFC 3339 time", get(from))
             })?;
+            let kind = match kind {
+                Some(k) => device_type(get(k)).map_err(|e| format!("{at}: {e}"))?,
+                None => None,
+            };
             let to_ms = match get(to) {
                 "" => i64::MAX,
                 t => time_ms(t, true)
@@ -85,7 +140,9 @@ impl AssetRegister {
                 .entry(device_key(get(device)))
                 .or_default()
                 .push(Assignment {
+                    device: get(device).to_string(),
                     user: get(user).to_string(),
+                    kind,
                     from_ms,
                     to_ms,
                 });
@@ -94,14 +151,24 @@ impl AssetRegister {
     }
 
     /// The user the first of `devices` with an assignment in force at
-    /// `ts_ms` is assigned to.
+    /// `ts_ms` (UTC ms) is assigned to.
     pub fn user_of(&self, devices: &[String], ts_ms: i64) -> Option<&str> {
+        self.assigned(devices, ts_ms).map(|a| a.user)
+    }
+
+    /// The assignment in force at `ts_ms` (UTC ms) of the first of
+    /// `devices` that has one: the device as registered, its user, its type.
+    pub fn assigned(&self, devices: &[String], ts_ms: i64) -> Option<Assigned<'_>> {
         devices.iter().find_map(|d| {
             self.devices
                 .get(&device_key(d))?
                 .iter()
                 .find(|a| a.from_ms <= ts_ms && ts_ms < a.to_ms)
-                .map(|a| a.user.as_str())
+                .map(|a| Assigned {
+                    device: &a.device,
+                    user: &a.user,
+                    kind: a.kind,
+                })
         })
     }
 
@@ -134,10 +201,46 @@ mod tests {
             reg.user_of(&["other".into()], t("2015-07-06T08:00:00Z")),
             None
         );
+        assert_eq!(
+            reg.assigned(&mac, t("2015-07-06T23:59:59Z")).unwrap().kind,
+            None
+        );
         let e = AssetRegister::read(b"device,user,from,to\nx,y,yesterday,\n", "a.csv").unwrap_err();
         assert_eq!(
             e,
             "a.csv line 2: from `yesterday` is not a date or RFC 3339 time"
+        );
+    }
+
+    #[test]
+    fn a_register_may_say_what_kind_of_device_each_is() {
+        let reg = AssetRegister::read(
+            b"device,user,from,to,type\nLAPTOP-7,dbrown,2025-01-01,,Computer\naa:bb:cc:00:00:31,dbrown,2025-01-01,,phone\nTAB-1,akhan,2025-01-01,,\n",
+            "assets.csv",
+        )
+        .unwrap();
+        let t = rfc3339_ms("2025-06-11T10:00:00Z").unwrap();
+        let got = |d: &str| {
+            reg.assigned(&[d.to_string()], t)
+                .map(|a| (a.device, a.user, a.kind))
+        };
+        assert_eq!(
+            got("laptop-7.corp.local"),
+            Some(("LAPTOP-7", "dbrown", Some("computer")))
+        );
+        assert_eq!(
+            got("AA-BB-CC-00-00-31"),
+            Some(("aa:bb:cc:00:00:31", "dbrown", Some("phone")))
+        );
+        assert_eq!(got("tab-1"), Some(("TAB-1", "akhan", None)));
+        let e = AssetRegister::read(
+            b"device,user,from,to,type\nx,y,2025-01-01,,watch\n",
+            "a.csv",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "a.csv line 2: type `watch` is not a device type (it must be computer, phone, tablet, or empty when not known)"
         );
     }
 }
