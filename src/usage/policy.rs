@@ -302,6 +302,21 @@ impl Policy {
         }
     }
 
+    /// The social-media time of `date` that the policy counts (ms): the
+    /// main rule's counted part of `all` (the day's split over every
+    /// device); with device rules, the main rule's part of the main rule's
+    /// devices' split plus each device rule's part of its devices' split.
+    pub fn counted_ms_on(&self, date: NaiveDate, all: &Split, device_days: &DeviceDays) -> i64 {
+        if self.devices.is_empty() {
+            return self.personal_use.counted_ms(all);
+        }
+        let of = |group: &str| device_days.get(group).and_then(|d| d.get(&date));
+        let main = of("").map_or(0, |s| self.personal_use.counted_ms(s));
+        self.devices.iter().fold(main, |sum, (t, rule)| {
+            sum + of(t).map_or(0, |s| rule.personal_use.counted_ms(s))
+        })
+    }
+
     /// The limits in words: when a day and when a person is flagged.
     pub fn limits_words(&self) -> String {
         let minutes = |s: u64| s / 60;

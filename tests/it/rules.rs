@@ -529,6 +529,17 @@ fn a_pack_names_the_devices_its_events_came_from() {
         })
         .collect();
     assert_eq!(flagged, [("counted".to_string(), 420)]);
+    // What the policy counts of the day: the PC's 420 s by 1.1 (any time)
+    // and the phone's 1380 s of working time by 1.4.
+    let day0 = &summary["social_media_days"][0];
+    assert_eq!(
+        (
+            day0["working_s"].as_i64(),
+            day0["outside_s"].as_i64(),
+            day0["counted_s"].as_i64()
+        ),
+        (Some(1380), Some(420), Some(1800))
+    );
     let events = std::fs::read_to_string(data.join("events.csv")).unwrap();
     let header: Vec<&str> = events.lines().next().unwrap().split(',').collect();
     assert_eq!(header[header.len() - 2..], ["device", "device_type"]);

@@ -116,7 +116,9 @@ pub struct DayRow {
     pub outside_s: i64,
     /// What the policy counts of it (s): working time under `breaks_only`
     /// and `not_permitted`'s working part, core hours under
-    /// `outside_core_hours`, and so on ([`crate::usage::policy::PersonalUse::counted_ms`]).
+    /// `outside_core_hours`, and so on ([`crate::usage::policy::PersonalUse::counted_ms`]);
+    /// with device rules, each device's time by its own rule
+    /// ([`crate::usage::policy::Policy::counted_ms_on`]).
     pub counted_s: i64,
     /// The policy flags this day.
     pub flagged: bool,
@@ -174,7 +176,7 @@ pub fn summary(
             working_s: x.working_ms / 1000,
             break_s: x.break_ms / 1000,
             outside_s: x.outside_ms / 1000,
-            counted_s: policy.personal_use.counted_ms(x) / 1000,
+            counted_s: policy.counted_ms_on(*d, x, &p.device_days) / 1000,
             flagged: flagged_dates.contains(d),
         })
         .collect();
