@@ -74,7 +74,7 @@ fn the_first_printed_page_gives_hr_the_clause_the_outcome_and_the_totals() {
     for want in [
         "Leave and absence: none was provided",
         "netusage's defaults, not the council's: working days Mon, Tue, Wed, Thu, Fri; working hours 09:00–17:00; official breaks 12:30–13:30;",
-        "09:00–17:00 with a break at 12:30–13:30, set by netusage's default (not set by the council).",
+        "09:00–17:00, set by netusage's default (not set by the council), with an official break 12:30–13:30, set by netusage's default (not set by the council).",
         "What this shows",
         "What this does not show",
         "What the employee may respond to",

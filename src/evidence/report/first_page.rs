@@ -335,16 +335,15 @@ fn hours_words(d: &ReportData<'_>) -> String {
     if d.own_schedule() {
         return "the employee's own schedule from the people file (section 3).".to_string();
     }
-    let breaks = spans_words(&sch.breaks, ", ");
+    let breaks = match spans_words(&sch.breaks, ", ") {
+        b if b.is_empty() => "no official break".to_string(),
+        b => format!("an official break {b}"),
+    };
     format!(
-        "{}–{} with a break at {}, set by {}.",
+        "{}–{}, set by {}, with {breaks}, set by {}.",
         sch.working_hours[0],
         sch.working_hours[1],
-        if breaks.is_empty() {
-            "no time"
-        } else {
-            &breaks
-        },
-        d.config.origin("schedule.working_hours")
+        d.config.origin("schedule.working_hours"),
+        d.config.origin("schedule.breaks")
     )
 }
