@@ -7,15 +7,24 @@
 -- It reads two views that the engine defines first:
 --
 --   events(person, site, category, embedded, denied, t_ms)
---     every committed event; t_ms = ts as UTC milliseconds since 1970.
+--     every committed event; t_ms = ts as UTC milliseconds since 1970;
+--     person = the stored user, except that a name the log itself gave
+--     which reads `ip:...` or `logged:...` is prefixed `logged:`, so it is
+--     never the same person as the events stored under an address
+--     (netusage's person key, src/event.rs `person_key`).
 --     DuckDB:
---       CREATE VIEW events AS SELECT "user" AS person, site, category, embedded,
---         denied, epoch_ms(ts) AS t_ms
+--       CREATE VIEW events AS SELECT CASE WHEN user_logged AND ("user" LIKE 'ip:%'
+--         OR "user" LIKE 'logged:%') THEN 'logged:' || "user" ELSE "user" END AS person,
+--         site, category, embedded, denied, epoch_ms(ts) AS t_ms
 --       FROM read_parquet('STORE/events/date=*/*.parquet');
 --     Spark:
---       CREATE TEMPORARY VIEW events AS SELECT `user` AS person, site, category,
---         embedded, denied, unix_millis(ts) AS t_ms
+--       CREATE TEMPORARY VIEW events AS SELECT CASE WHEN user_logged AND (`user` LIKE 'ip:%'
+--         OR `user` LIKE 'logged:%') THEN concat('logged:', `user`) ELSE `user` END AS person,
+--         site, category, embedded, denied, unix_millis(ts) AS t_ms
 --       FROM parquet.`STORE/events`;
+--     (Events stored under an address are attributed to people by netusage
+--     at read time from the identity table; this view does not attribute
+--     them: they stay `ip:<address>`.)
 --   windows(date, kind, start_ms, end_ms)
 --     the schedule as UTC intervals (kind: working, flexi, break): `netusage windows --config FILE --from
 --     FIRST --to LAST > windows.csv` (local dates covering the events, one

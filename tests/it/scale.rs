@@ -26,9 +26,12 @@ fn usage_rows(store: &Path, config: Option<&Path>) -> Rows {
     let out = usage_csv(store, config);
     let s = Store::open(store).unwrap();
     let users = netusage::store::scan::users(&s, &Range::default()).unwrap();
+    // A logged name that reads `ip:…` is its own person, keyed `logged:ip:…`
+    // (netusage::event::person_key), apart from the address's events.
     let behind: HashMap<String, String> = users
         .iter()
-        .map(|u| (identity::pseudonym(s.key(), u), u.clone()))
+        .flat_map(|u| [u.clone(), format!("logged:{u}")])
+        .map(|u| (identity::pseudonym(s.key(), &u), u))
         .collect();
     let mut rows = Rows::new();
     for line in out.lines().skip(1) {
@@ -371,8 +374,9 @@ import sys
 import duckdb
 store, windows, sql = sys.argv[1:4]
 con = duckdb.connect()
-con.execute(f"""CREATE VIEW events AS SELECT "user" AS person, site, category, embedded, denied,
-    epoch_ms(ts) AS t_ms FROM read_parquet('{store}/events/date=*/*.parquet', hive_partitioning = false)""")
+con.execute(f"""CREATE VIEW events AS SELECT CASE WHEN user_logged AND ("user" LIKE 'ip:%'
+    OR "user" LIKE 'logged:%') THEN 'logged:' || "user" ELSE "user" END AS person, site, category,
+    embedded, denied, epoch_ms(ts) AS t_ms FROM read_parquet('{store}/events/date=*/*.parquet', hive_partitioning = false)""")
 con.execute(f"CREATE VIEW windows AS SELECT * FROM read_csv('{windows}', header = true)")
 for row in con.execute(open(sql).read()).fetchall():
     print(",".join(str(x) for x in row))
@@ -476,6 +480,21 @@ fn the_sql_example_leaves_out_background_traffic_and_counts_flexi_as_usage_does(
         "carol",
         "www.facebook.com",
     ));
+    // A proxy login that reads `ip:10.0.0.9` (3 requests, 13:00–13:02) and
+    // events logged with only the address 10.0.0.9 (5 requests,
+    // 13:00–13:04): two people, never one.
+    lines.extend(every(
+        "2025-06-11T13:00:00Z",
+        60,
+        3,
+        "ip:10.0.0.9",
+        "www.facebook.com",
+    ));
+    lines.extend(
+        every("2025-06-11T13:00:00Z", 60, 5, "-", "www.facebook.com")
+            .into_iter()
+            .map(|l| l.replacen(" 10.0.0.5 ", " 10.0.0.9 ", 1)),
+    );
     let log = write_log(dir.path(), "access.log", &lines);
     let store = dir.path().join("store");
     ingest(&store, &log);
@@ -493,6 +512,9 @@ fn the_sql_example_leaves_out_background_traffic_and_counts_flexi_as_usage_does(
     // bob: 33 gaps of 44 or 46 s, steady but 24 min 46 s in all: one
     // session 11:00:00–11:24:46 + 60 s.
     assert_eq!(total("bob", "microblogging"), "1546");
+    // The logged `ip:10.0.0.9`: 2 min + 60 s; the address: 4 min + 60 s.
+    assert_eq!(total("logged:ip:10.0.0.9", "social_media"), "180");
+    assert_eq!(total("ip:10.0.0.9", "social_media"), "300");
     // carol: 16:30–16:41, working time (flexi band).
     assert_eq!(
         usage[&("carol".to_string(), "social_media".to_string())][0],
