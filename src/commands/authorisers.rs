@@ -142,12 +142,20 @@ fn apply(dir: &Path, path: &Path, action: Action) -> anyhow::Result<()> {
                 asked.action
             );
         }
-        r.apply(&store, &text, &signature, crate::clock::now())
+        let person = r.apply(&store, &text, &signature, crate::clock::now())?;
+        Ok((r, person))
     })();
     match outcome {
-        Ok(p) => {
+        Ok((r, p)) => {
             d.details = serde_json::json!({ "staff_id": p.staff_id, "fingerprint": p.fingerprint, "role": p.role, "covert": p.covert });
-            store.audit(d)?;
+            // The audit entry first, then the registry: a change that took
+            // effect always has its entry.
+            store.audit(d.clone())?;
+            if let Err(e) = r.save(&store) {
+                d.result = format!("failed: the registry could not be saved: {e:#}");
+                store.audit(d)?;
+                return Err(e.context("the registry is unchanged; the failure is in the audit log"));
+            }
             let done = if action == Action::Add {
                 "registered"
             } else {

@@ -216,7 +216,12 @@ impl Registry {
         Ok(r)
     }
 
-    fn save(&self, store: &Store) -> anyhow::Result<()> {
+    /// Writes the registry to the store (atomically: the old file or the
+    /// new, never half of one).
+    ///
+    /// # Errors
+    /// I/O errors, naming the file.
+    pub fn save(&self, store: &Store) -> anyhow::Result<()> {
         let bytes = serde_json::to_vec_pretty(self)?;
         crate::fsutil::write_atomic(&store.root().join(FILE), &bytes)
     }
@@ -256,8 +261,12 @@ impl Registry {
     }
 
     /// Checks a signed change (`text`, `signature`) against the registrar's
-    /// key, this store and the registry, and applies it; returns the person
-    /// it adds or revokes.
+    /// key, this store and the registry, and applies it in memory; returns
+    /// the person it adds or revokes. The caller records it in the audit
+    /// log, then [`Registry::save`]s: a change that took effect is never
+    /// missing from the audit log (a crash between the two leaves an audit
+    /// entry for a change not yet saved, and the same signed change, still
+    /// next in turn, applies when given again).
     ///
     /// # Errors
     /// Not signed by the registrar in the `netusage-registry` namespace, or
@@ -301,7 +310,6 @@ impl Registry {
             signature: signature.trim().to_string(),
             applied_at: now,
         });
-        self.save(store)?;
         Ok(person)
     }
 
