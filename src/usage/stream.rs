@@ -441,17 +441,6 @@ impl PersonState {
             detector.settle(until, &mut |t, (e, row)| {
                 SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), p, keep);
             });
-            for s in closed {
-                let device = device_union(by_device, policy, d, kinds.0);
-                record(
-                    categories,
-                    [&mut *social, &mut *non_work],
-                    device,
-                    c,
-                    kinds,
-                    s,
-                );
-            }
             // A request still held may yet extend the open session or open one.
             let next = detector.first_pending().unwrap_or(until);
             if let Some(&s) = rule.open()
@@ -461,15 +450,12 @@ impl PersonState {
                 if keep {
                     sessions.push(s);
                 }
+                closed.push(s);
+            }
+            for s in closed {
                 let device = device_union(by_device, policy, d, kinds.0);
-                record(
-                    categories,
-                    [&mut *social, &mut *non_work],
-                    device,
-                    c,
-                    kinds,
-                    s,
-                );
+                let unions = [&mut *social, &mut *non_work];
+                record(categories, unions, device, c, kinds, s);
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {

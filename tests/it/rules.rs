@@ -205,9 +205,9 @@ fn setup() -> Setup {
     }
 }
 
-/// `flags --format json` under `preset`: (user, reason) of each flagged
-/// day (all on the 11th), sorted, and the reasons in full.
-fn flags(s: &Setup, preset: &str) -> (Vec<(String, String)>, Vec<String>) {
+/// `flags --format json` under `preset`, with the screening record and a
+/// notice: its rows.
+fn flags_json(s: &Setup, preset: &str) -> Vec<serde_json::Value> {
     let out = ok(&[
         &"flags",
         &"--policy",
@@ -223,11 +223,17 @@ fn flags(s: &Setup, preset: &str) -> (Vec<(String, String)>, Vec<String>) {
         &"--notice",
         &"NOTICE-2025-06",
     ]);
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `flags --format json` under `preset`: (user, reason) of each flagged
+/// day (all on the 11th), sorted, and the reasons in full.
+fn flags(s: &Setup, preset: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let rows = flags_json(s, preset);
     let names: BTreeMap<String, &str> = PEOPLE
         .iter()
         .map(|u| (pseudonym(&s.store, u), *u))
         .collect();
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     let mut got = Vec::new();
     let mut reasons = Vec::new();
     for r in rows {
@@ -356,24 +362,9 @@ fn each_preset_flags_exactly_what_its_policy_says_with_the_clause_quoted() {
 /// `flags --format json` rows of `user` under `preset`: (reason kind,
 /// counted_s, working_s, break_s, outside_s).
 fn flag_figures(s: &Setup, preset: &str, user: &str) -> Vec<(String, i64, i64, i64, i64)> {
-    let out = ok(&[
-        &"flags",
-        &"--policy",
-        &preset,
-        &"--config",
-        &s.config,
-        &"--store",
-        &s.store,
-        &"--format",
-        &"json",
-        &"--screening",
-        &s.screening,
-        &"--notice",
-        &"NOTICE-2025-06",
-    ]);
     let me = pseudonym(&s.store, user);
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    rows.iter()
+    flags_json(s, preset)
+        .iter()
         .filter(|r| r["person"] == me.as_str())
         .map(|r| {
             let n = |k: &str| r[k].as_i64().unwrap();
