@@ -320,11 +320,15 @@ pub struct PolicyConfig {
     pub devices: BTreeMap<String, DeviceRuleConfig>,
 }
 
-/// One `[policy.devices.<type>]` rule.
+/// One `[policy.devices.<type>]` rule. Under a preset, a file's rule for
+/// one type replaces the preset's for that type only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeviceRuleConfig {
-    /// As `[policy] personal_use`, for this device type's time.
+    /// `breaks_only` (working time counts) or `not_permitted` (all of it
+    /// counts), for this device type's time; or `main`: no rule of its own,
+    /// the type is judged with every other device by `[policy]` (to drop a
+    /// preset's rule).
     pub personal_use: String,
     /// A day is flagged above this many minutes of the time it counts (0
     /// to 1,440).
@@ -848,13 +852,31 @@ impl Config {
         &self,
     ) -> Result<BTreeMap<&'static str, crate::usage::policy::DeviceRule>, String> {
         let mut out = BTreeMap::new();
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, rule) in &self.policy.devices {
             let at = format!("config [policy.devices.{name}]");
             let kind = crate::identity::sources::assets::device_type(name)
                 .map_err(|e| format!("{at}: {e}"))?
                 .ok_or_else(|| format!("{at}: a device type is needed"))?;
-            let personal_use =
-                PersonalUse::parse(&rule.personal_use).map_err(|e| format!("{at}: {e}"))?;
+            if let Some(other) = seen.insert(kind, name) {
+                return Err(format!(
+                    "{at}: [policy.devices.{other}] is a rule for the same type, {kind}: give one"
+                ));
+            }
+            if rule.personal_use == "main" {
+                continue;
+            }
+            let personal_use = match PersonalUse::parse(&rule.personal_use) {
+                Ok(p @ (PersonalUse::BreaksOnly | PersonalUse::NotPermitted)) => p,
+                Ok(_) => {
+                    return Err(format!(
+                        "{at}: personal_use = \"{}\" has an own-time limit a device rule does not keep: \
+                         it must be breaks_only, not_permitted or main",
+                        rule.personal_use
+                    ));
+                }
+                Err(e) => return Err(format!("{at}: {e} (or main)")),
+            };
             if rule.max_working_minutes_per_day > 1_440 {
                 return Err(format!(
                     "{at}: max_working_minutes_per_day = {} is out of range: it must be 0 to 1440 minutes",

@@ -276,6 +276,9 @@ pub fn prepare(
     )?;
     analysis.screening = authority.audit_value();
     analysis.notice = notice;
+    if let Some(note) = analysis.devices_note() {
+        crate::stderr_line!("{note}");
+    }
     Ok(analysis)
 }
 

@@ -122,6 +122,16 @@ impl Attributor {
             .any(|holds| holds.iter().any(|h| !h.device.is_empty()))
     }
 
+    /// The device types the intervals name (`computer`, `phone`, `tablet`).
+    pub fn device_types(&self) -> BTreeSet<&str> {
+        self.by_ip
+            .values()
+            .flatten()
+            .map(|h| h.device_type.as_str())
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+
     /// The device that held `ip` at `ts_ms` (UTC) and its type (empty when
     /// the register does not say), when exactly one registered device did;
     /// and until when (UTC ms, exclusive) the answer stays the same. Two

@@ -110,6 +110,28 @@ impl Analysis {
         Ok(days)
     }
 
+    /// When the policy judges a device type by a rule of its own and no
+    /// identity record in the store names a device of that type, a
+    /// sentence saying so: every such event is then judged by the main rule.
+    pub fn devices_note(&self) -> Option<String> {
+        let known = self.enricher.attributor().device_types();
+        let missing: Vec<&str> = self
+            .policy
+            .devices
+            .keys()
+            .copied()
+            .filter(|t| !known.contains(t))
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "note: the policy judges {} by a rule of their own ([policy.devices.<type>]), but no identity record \
+                 in the store names a device of that type: their events are judged by the main rule. Import the \
+                 DHCP leases with the asset register (`identity import --assets FILE`, its `type` column).",
+                missing.join(", ")
+            )
+        })
+    }
+
     /// An accumulator for the browse-time model `params`, without sessions.
     pub fn accumulator(&self, params: Params) -> Accumulator<'_> {
         Accumulator::new(

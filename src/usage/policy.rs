@@ -302,19 +302,29 @@ impl Policy {
         }
     }
 
-    /// The social-media time of `date` that the policy counts (ms): the
-    /// main rule's counted part of `all` (the day's split over every
-    /// device); with device rules, the main rule's part of the main rule's
-    /// devices' split plus each device rule's part of its devices' split.
-    pub fn counted_ms_on(&self, date: NaiveDate, all: &Split, device_days: &DeviceDays) -> i64 {
+    /// The social-media time of `date` that each rule counts (ms): the
+    /// main rule's part of `all` (the day's split over every device), or,
+    /// with device rules, of the main rule's devices' split; and each device
+    /// rule's part of its devices' split, by type (empty without device
+    /// rules). The parts are not added: a phone and a PC in the same minute
+    /// are each counted by their own rule.
+    pub fn counted_ms_by_rule(
+        &self,
+        date: NaiveDate,
+        all: &Split,
+        device_days: &DeviceDays,
+    ) -> (i64, BTreeMap<&'static str, i64>) {
         if self.devices.is_empty() {
-            return self.personal_use.counted_ms(all);
+            return (self.personal_use.counted_ms(all), BTreeMap::new());
         }
         let of = |group: &str| device_days.get(group).and_then(|d| d.get(&date));
         let main = of("").map_or(0, |s| self.personal_use.counted_ms(s));
-        self.devices.iter().fold(main, |sum, (t, rule)| {
-            sum + of(t).map_or(0, |s| rule.personal_use.counted_ms(s))
-        })
+        let devices = self
+            .devices
+            .iter()
+            .map(|(t, rule)| (*t, of(t).map_or(0, |s| rule.personal_use.counted_ms(s))))
+            .collect();
+        (main, devices)
     }
 
     /// The limits in words: when a day and when a person is flagged.

@@ -148,8 +148,9 @@ pub fn get(name: &str) -> Result<Preset, String> {
 }
 
 /// Lays the preset named in `[policy] preset` under the file's own keys:
-/// the preset's `[policy]` and `[schedule]` keys, then the file's. A file
-/// without a preset is returned as it is.
+/// the preset's `[policy]` and `[schedule]` keys, then the file's (the
+/// `[policy.devices.<type>]` rules type by type). A file without a preset
+/// is returned as it is.
 ///
 /// # Errors
 /// An unknown preset, or a `preset` that is not a string.
@@ -170,6 +171,17 @@ pub fn apply(mut file: toml::Table) -> Result<toml::Table, String> {
             return Err(format!("[{section}] must be a table"));
         };
         for (k, v) in keys {
+            // The device rules merge type by type: a file's rule for one
+            // type leaves the preset's rules for the others in force (a
+            // file drops one with `personal_use = "main"`).
+            if let (Some(toml::Value::Table(mine)), toml::Value::Table(theirs)) =
+                (table.get_mut(&k).filter(|_| k == "devices"), &v)
+            {
+                for (t, rule) in theirs {
+                    mine.entry(t.clone()).or_insert_with(|| rule.clone());
+                }
+                continue;
+            }
             table.entry(k).or_insert(v);
         }
     }

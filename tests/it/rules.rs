@@ -411,27 +411,46 @@ fn a_phone_and_a_pc_of_one_person_are_each_judged_by_their_own_clause() {
         &"N-1",
     ]);
     assert!(out.contains("counted on phone"), "{out}");
-    // Without the device rule every device is judged by 1.1: one finding,
-    // 1260 + 4260 + 420 = 5940 s, all of it counted.
+    // A rule the file gives for another type leaves the preset's phone rule
+    // in force (the rules merge type by type): the tablet rule finds nothing.
     let config = std::fs::read_to_string(&s.config).unwrap();
-    std::fs::write(&s.config, format!("{config}[policy.devices]\n")).unwrap();
+    let with = |extra: &str| std::fs::write(&s.config, format!("{config}{extra}")).unwrap();
+    with("[policy.devices.tablet]\nmax_working_minutes_per_day = 1\n");
+    assert_eq!(
+        flag_figures(&s, "north-west-leicestershire", "mobile"),
+        [
+            t("counted", 420, 0, 0, 420),
+            t("counted_on_phone", 4260, 4260, 1260, 0)
+        ]
+    );
+    // Without the phone rule (`main`) every device is judged by 1.1: one
+    // finding, 1260 + 4260 + 420 = 5940 s, all of it counted.
+    with("[policy.devices.phone]\npersonal_use = \"main\"\n");
     assert_eq!(
         flag_figures(&s, "north-west-leicestershire", "mobile"),
         [t("counted", 5940, 4260, 1260, 420)]
     );
-    // A device rule for a type the register does not know is refused.
-    std::fs::write(
-        &s.config,
-        format!("{config}[policy.devices.watch]\nmax_working_minutes_per_day = 5\n"),
-    )
-    .unwrap();
-    let o = run(&[&"flags", &"--config", &s.config, &"--store", &s.store]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("config [policy.devices.watch]: type `watch` is not a device type (it must be computer, phone, tablet"),
-        "{}",
-        stderr(&o)
-    );
+    // Refused, naming the rule: a type the register does not know, a rule
+    // with an own-time limit it would not keep, two rules for one type.
+    for (extra, why) in [
+        (
+            "[policy.devices.watch]\nmax_working_minutes_per_day = 5\n",
+            "config [policy.devices.watch]: type `watch` is not a device type (it must be computer, phone, tablet",
+        ),
+        (
+            "[policy.devices.phone]\npersonal_use = \"reasonable\"\n",
+            "config [policy.devices.phone]: personal_use = \"reasonable\" has an own-time limit a device rule does not keep",
+        ),
+        (
+            "[policy.devices.Phone]\nmax_working_minutes_per_day = 5\n[policy.devices.phone]\nmax_working_minutes_per_day = 120\n",
+            "config [policy.devices.phone]: [policy.devices.Phone] is a rule for the same type, phone: give one",
+        ),
+    ] {
+        with(extra);
+        let o = run(&[&"flags", &"--config", &s.config, &"--store", &s.store]);
+        assert_eq!(o.status.code(), Some(2), "{extra}");
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+    }
 }
 
 #[test]
@@ -520,8 +539,8 @@ fn a_pack_names_the_devices_its_events_came_from() {
         })
         .collect();
     assert_eq!(flagged, [("counted".to_string(), 420)]);
-    // What the policy counts of the day: the PC's 420 s by 1.1 (any time)
-    // and the phone's 1380 s of working time by 1.4.
+    // What each rule counts of the day, apart: the PC's 420 s by 1.1 (any
+    // time) and the phone's 1380 s of working time by 1.4.
     let day0 = &summary["social_media_days"][0];
     assert_eq!(
         (
@@ -529,7 +548,11 @@ fn a_pack_names_the_devices_its_events_came_from() {
             day0["outside_s"].as_i64(),
             day0["counted_s"].as_i64()
         ),
-        (Some(1380), Some(420), Some(1800))
+        (Some(1380), Some(420), Some(420))
+    );
+    assert_eq!(
+        day0["counted_on_device_s"],
+        serde_json::json!({"phone": 1380})
     );
     let events = std::fs::read_to_string(data.join("events.csv")).unwrap();
     let header: Vec<&str> = events.lines().next().unwrap().split(',').collect();

@@ -117,9 +117,14 @@ pub struct DayRow {
     /// What the policy counts of it (s): working time under `breaks_only`
     /// and `not_permitted`'s working part, core hours under
     /// `outside_core_hours`, and so on ([`crate::usage::policy::PersonalUse::counted_ms`]);
-    /// with device rules, each device's time by its own rule
-    /// ([`crate::usage::policy::Policy::counted_ms_on`]).
+    /// with device rules, the main rule's part of the time of the devices
+    /// it judges ([`crate::usage::policy::Policy::counted_ms_by_rule`]).
     pub counted_s: i64,
+    /// With device rules: what each device type's own rule counts of that
+    /// type's time (s), by type. Not added to `counted_s`: the same minute
+    /// on a phone and a PC is counted by each rule.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counted_on_device_s: BTreeMap<String, i64>,
     /// The policy flags this day.
     pub flagged: bool,
 }
@@ -176,7 +181,13 @@ pub fn summary(
             working_s: x.working_ms / 1000,
             break_s: x.break_ms / 1000,
             outside_s: x.outside_ms / 1000,
-            counted_s: policy.counted_ms_on(*d, x, &p.device_days) / 1000,
+            counted_s: policy.counted_ms_by_rule(*d, x, &p.device_days).0 / 1000,
+            counted_on_device_s: policy
+                .counted_ms_by_rule(*d, x, &p.device_days)
+                .1
+                .into_iter()
+                .map(|(t, ms)| (t.to_string(), ms / 1000))
+                .collect(),
             flagged: flagged_dates.contains(d),
         })
         .collect();

@@ -102,7 +102,10 @@ fn policy_words(d: &ReportData<'_>) -> Markup {
 fn outcome_words(d: &ReportData<'_>) -> String {
     let s = d.summary;
     let days = s.social_media_days.len();
-    let over = s.flagged_days.len();
+    // Dates, not findings: one date may be over two limits (the social-media
+    // one and the non-work one, or a device rule's).
+    let over_dates: std::collections::BTreeSet<_> = s.flagged_days.iter().map(|d| d.date).collect();
+    let over = over_dates.len();
     let limits = d.policy.limits_words();
     let needed = d.config.policy.min_flagged_days;
     if s.exempt {
@@ -116,7 +119,12 @@ fn outcome_words(d: &ReportData<'_>) -> String {
              {days} day(s) had some social-media browse time."
         );
     }
-    let robust = s.sensitivity.iter().filter(|x| x.robust).count();
+    // A date is robust when some finding of it stays over its limit under
+    // every model.
+    let robust = over_dates
+        .iter()
+        .filter(|d| s.sensitivity.iter().any(|x| x.date == **d && x.robust))
+        .count();
     let head = if s.flagged {
         format!(
             "Outcome: flagged. On {over} day(s) of the period the time the policy counts was over \
@@ -130,7 +138,7 @@ fn outcome_words(d: &ReportData<'_>) -> String {
     };
     let models = if s.sensitivity.is_empty() {
         String::new()
-    } else if robust == s.sensitivity.len() {
+    } else if robust == over {
         format!(
             " Each of the {over} day(s) stays over the limit under every way of estimating browse \
              time that netusage tries (robust)."
@@ -156,6 +164,12 @@ fn outcome_words(d: &ReportData<'_>) -> String {
 fn totals(s: &Summary) -> Markup {
     let social = s.usage.iter().find(|r| r.category == SOCIAL_MEDIA_ROW);
     let counted: i64 = s.social_media_days.iter().map(|d| d.counted_s).sum();
+    let mut on_devices: std::collections::BTreeMap<&str, i64> = Default::default();
+    for d in &s.social_media_days {
+        for (t, n) in &d.counted_on_device_s {
+            *on_devices.entry(t.as_str()).or_default() += n;
+        }
+    }
     let t = &s.all_sites;
     html! {
         table.totals {
@@ -181,8 +195,17 @@ fn totals(s: &Summary) -> Markup {
                 }
             }
             tr {
-                td { "Social media counted by the policy" }
+                td {
+                    "Social media counted by the policy"
+                    @if !on_devices.is_empty() { " (devices judged by its main rule)" }
+                }
                 td.n colspan="4" { (min(counted)) }
+            }
+            @for (t, n) in &on_devices {
+                tr {
+                    td { "Social media on a " (t) ", counted by its own rule" }
+                    td.n colspan="4" { (min(*n)) }
+                }
             }
         }
     }

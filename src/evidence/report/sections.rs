@@ -345,6 +345,11 @@ pub fn social_media_days(d: &ReportData<'_>) -> Markup {
         .first()
         .map(|d| d.by_model.iter().map(|(name, _)| name.as_str()).collect())
         .unwrap_or_default();
+    let device_types: std::collections::BTreeSet<&str> = s
+        .social_media_days
+        .iter()
+        .flat_map(|d| d.counted_on_device_s.keys().map(String::as_str))
+        .collect();
     html! {
         h2 { "4. Social media per day" }
         p {
@@ -375,31 +380,41 @@ pub fn social_media_days(d: &ReportData<'_>) -> Markup {
             thead {
                 tr {
                     th { "Date" } th { "Working time (min)" } th { "Official breaks (min)" }
-                    th { "Outside hours (min)" } th { "Counted by the policy (min)" } th { "Flagged" }
-                    th { "Range over models (min)" }
+                    th { "Outside hours (min)" } th { "Counted by the policy (min)" }
+                    @for t in &device_types { th { "On a " (t) ", counted by its own rule (min)" } }
+                    th { "Flagged" } th { "Range over models (min)" }
                 }
             }
             @for day in &s.social_media_days {
-                @let sens = s.sensitivity.iter().find(|x| x.date.to_string() == day.date);
+                @let sens: Vec<_> = s.sensitivity.iter().filter(|x| x.date.to_string() == day.date).collect();
                 tr {
                     td { (day.date) }
                     td.n { (min(day.working_s)) }
                     td.n { (min(day.break_s)) }
                     td.n { (min(day.outside_s)) }
                     td.n { (min(day.counted_s)) }
+                    @for t in &device_types {
+                        td.n { (min(day.counted_on_device_s.get(*t).copied().unwrap_or(0))) }
+                    }
                     td {
                         @if day.flagged {
                             span.flag { "yes" }
-                            @if let Some(x) = sens { ", " (x.finding()) }
+                            @for x in &sens {
+                                ", " (x.finding())
+                                @if sens.len() > 1 { " (" (x.reason.name().replace('_', " ")) ")" }
+                            }
                         } @else {
                             "no"
                         }
                     }
                     td.n {
-                        @if let Some(x) = sens {
-                            (min(x.min_counted_s)) "–" (min(x.max_counted_s))
-                        } @else {
+                        @if sens.is_empty() {
                             "not flagged: not recomputed"
+                        }
+                        @for (i, x) in sens.iter().enumerate() {
+                            @if i > 0 { "; " }
+                            (min(x.min_counted_s)) "–" (min(x.max_counted_s))
+                            @if sens.len() > 1 { " (" (x.reason.name().replace('_', " ")) ")" }
                         }
                     }
                 }
