@@ -246,10 +246,19 @@ fn import_one(
         intervals: 0,
         top_reason: String::new(),
     };
-    if let Some(prev) = done.iter().find(|s| s.sha256 == sha256) {
-        row.kind = prev.kind.clone();
-        row.result = format!("already imported (source {})", prev.source);
-        return Ok(row);
+    // A file imported before is skipped, unless the asset register given
+    // now differs from the one it was imported with (leases name devices:
+    // a corrected or newly typed register must reach the leases already
+    // imported). Then it is imported again, replacing its intervals.
+    let register = |a: &Option<(String, String)>| a.as_ref().map(|(_, sha)| sha.clone());
+    let mut again = None;
+    if let Some(prev) = done.iter().rev().find(|s| s.sha256 == sha256) {
+        if register(&prev.assets) == register(&assets.1) || assets.1.is_none() {
+            row.kind = prev.kind.clone();
+            row.result = format!("already imported (source {})", prev.source);
+            return Ok(row);
+        }
+        again = Some(prev.source.clone());
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let reader = sources::choose(kind, head)
@@ -317,9 +326,16 @@ fn import_one(
         "rejected": record.rejected,
         "intervals": record.intervals,
         "max_hold_s": record.max_hold_s,
+        "replaces_earlier_import": again.is_some(),
     });
     store.audit(draft)?;
-    row.result = format!("imported (source {})", record.source);
+    row.result = match again {
+        Some(_) => format!(
+            "imported again with another asset register, its intervals replaced (source {})",
+            record.source
+        ),
+        None => format!("imported (source {})", record.source),
+    };
     Ok(row)
 }
 

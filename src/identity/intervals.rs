@@ -6,7 +6,9 @@
 //! touch are one interval: a lease renewal or a second Kerberos ticket
 //! extends the hold. A lease names a device; the asset register names its
 //! user, and a lease whose device the register does not know is refused
-//! (it says nothing about a person).
+//! (it says nothing about a person), though it ends the address's earlier
+//! lease (the address is bound to another device now). A renewal extends a
+//! hold only when the register gives the device the same type then.
 
 use std::collections::HashMap;
 
@@ -74,6 +76,7 @@ pub fn build(
             if let Some(&i) = latest.get(&k)
                 && out[i].end_ms >= o.ts_ms
                 && out[i].device == device
+                && out[i].device_type == device_type
             {
                 out[i].end_ms = out[i].end_ms.max(end);
                 return i;
@@ -119,6 +122,13 @@ pub fn build(
             }
             What::Lease { devices, end_ms } => {
                 let Some(assigned) = assets.assigned(devices, o.ts_ms) else {
+                    // The address is bound to another device now: the
+                    // earlier lease of it is over, whoever this one is.
+                    if let Some(i) = lease_of.remove(&o.ip)
+                        && o.ts_ms >= out[i].start_ms
+                    {
+                        out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                    }
                     refused.push(RefusedRecord {
                         line: o.line,
                         reason: format!(
@@ -237,6 +247,49 @@ mod tests {
                 .reason
                 .starts_with("device 11:22:33:44:55:66 is not in the asset register")
         );
+    }
+
+    #[test]
+    fn an_unregistered_devices_lease_ends_the_address_s_earlier_lease_and_a_type_change_splits_a_renewal()
+     {
+        let assets = AssetRegister::read(
+            b"device,user,from,to,type\naa:bb:cc:00:00:60,akhan,1970-01-01,1970-01-01,computer\naa:bb:cc:00:00:60,akhan,1970-01-02,,phone\n",
+            "a.csv",
+        )
+        .unwrap();
+        let lease = |mac: &str, end: i64| What::Lease {
+            devices: vec![mac.into()],
+            end_ms: Some(end * H),
+        };
+        // akhan's device leases .60 from 09 to 17; another device, not in
+        // the register, leases it at 11: akhan's hold ends at 11.
+        let (v, refused) = build(
+            vec![
+                obs(9, "10.0.0.60", lease("aa:bb:cc:00:00:60", 17), 1),
+                obs(11, "10.0.0.60", lease("de:ad:be:ef:00:01", 19), 2),
+            ],
+            &assets,
+            DEFAULT_MAX_HOLD_MS,
+            &Realms::default(),
+        );
+        assert_eq!(spans(&v), [("10.0.0.60", "akhan", 9, 11)]);
+        assert_eq!(refused.len(), 1);
+        // A lease from 23 on the 1st renewed at 24 + 9 (the 2nd, when the
+        // register makes the device a phone): two holds, each with its type.
+        let (v, _) = build(
+            vec![
+                obs(23, "10.0.0.60", lease("aa:bb:cc:00:00:60", 33), 1),
+                obs(33, "10.0.0.60", lease("aa:bb:cc:00:00:60", 41), 2),
+            ],
+            &assets,
+            DEFAULT_MAX_HOLD_MS,
+            &Realms::default(),
+        );
+        let types: Vec<(i64, i64, &str)> = v
+            .iter()
+            .map(|i| (i.start_ms / H, i.end_ms / H, i.device_type.as_str()))
+            .collect();
+        assert_eq!(types, [(23, 33, "computer"), (33, 41, "phone")]);
     }
 
     #[test]

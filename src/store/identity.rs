@@ -60,16 +60,25 @@ fn table(store: &Store, source: &str) -> PathBuf {
     store.identity_dir().join(format!("{source}.parquet"))
 }
 
-/// Every committed import, in order.
+/// Every committed import, in order, a file imported again (with another
+/// asset register: its table replaced) once, as its latest import.
 ///
 /// # Errors
 /// The manifest cannot be read, or a complete line is not a record.
 pub fn sources(store: &Store) -> anyhow::Result<Vec<IdentitySource>> {
-    crate::fsutil::read_json_lines(
+    let all: Vec<IdentitySource> = crate::fsutil::read_json_lines(
         &manifest(store),
         "identity source record",
         crate::fsutil::LastLine::CompleteOnly,
-    )
+    )?;
+    let mut out: Vec<IdentitySource> = Vec::with_capacity(all.len());
+    for s in all {
+        match out.iter_mut().find(|o| o.source == s.source) {
+            Some(o) => *o = s,
+            None => out.push(s),
+        }
+    }
+    Ok(out)
 }
 
 /// Stores one import: the intervals, the refused records, then the manifest line.

@@ -69,6 +69,23 @@ pub struct SiteSessions {
     pub rows: Vec<usize>,
 }
 
+impl SiteSessions {
+    /// Adds another group's sessions of the same site and category (from
+    /// devices judged by another rule), their indices moved past this
+    /// group's rows; sessions stay in start order and each session's rows
+    /// stay one run (`rows[first..=last]`).
+    pub fn absorb(&mut self, sessions: Vec<Session>, rows: Vec<usize>) {
+        let offset = self.rows.len();
+        self.rows.extend(rows);
+        self.sessions.extend(sessions.into_iter().map(|mut s| {
+            s.first += offset;
+            s.last += offset;
+            s
+        }));
+        self.sessions.sort_by_key(|s| (s.start_ms, s.end_ms));
+    }
+}
+
 /// Everything computed for one person.
 #[derive(Debug, Clone)]
 pub struct PersonUsage {

@@ -347,15 +347,24 @@ impl<'a> Accumulator<'a> {
                     );
                 }
                 let sites = if keep {
-                    std::mem::take(&mut person.sites)
-                        .into_iter()
-                        .map(|((site, category, _), st)| SiteSessions {
-                            site,
-                            category,
-                            sessions: st.sessions,
-                            rows: st.rows,
-                        })
-                        .collect()
+                    let mut out: Vec<SiteSessions> = Vec::new();
+                    for ((site, category, _), st) in std::mem::take(&mut person.sites) {
+                        // One site's sessions from devices judged by
+                        // different rules are one site to the pack (the
+                        // keys are in order: they come together).
+                        match out.last_mut() {
+                            Some(prev) if prev.site == site && prev.category == category => {
+                                prev.absorb(st.sessions, st.rows);
+                            }
+                            _ => out.push(SiteSessions {
+                                site,
+                                category,
+                                sessions: st.sessions,
+                                rows: st.rows,
+                            }),
+                        }
+                    }
+                    out
                 } else {
                     Vec::new()
                 };

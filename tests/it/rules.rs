@@ -451,6 +451,59 @@ fn a_phone_and_a_pc_of_one_person_are_each_judged_by_their_own_clause() {
         assert_eq!(o.status.code(), Some(2), "{extra}");
         assert!(stderr(&o).contains(why), "{}", stderr(&o));
     }
+    // The same leases imported again with a register that gives no types
+    // replace the typed intervals: no phone is known, everything is judged
+    // by 1.1 (and the run says the phone rule found no phone); the typed
+    // register again brings the phone back.
+    with("");
+    let dir = s.config.parent().unwrap();
+    let (leases, typed) = devices(dir);
+    let untyped = dir.join("untyped.csv");
+    std::fs::write(
+        &untyped,
+        "device,user,from,to\naa:bb:cc:00:00:31,mobile,2025-01-01,\naa:bb:cc:00:00:21,mobile,2025-01-01,\n",
+    )
+    .unwrap();
+    let import = |assets: &Path| {
+        ok(&[
+            &"identity",
+            &"import",
+            &"--store",
+            &s.store,
+            &"--config",
+            &s.config,
+            &"--assets",
+            &assets,
+            &leases,
+        ])
+    };
+    assert!(import(&untyped).contains("imported again with another asset register"));
+    assert_eq!(
+        flag_figures(&s, "north-west-leicestershire", "mobile"),
+        [t("counted", 5940, 4260, 1260, 420)]
+    );
+    let o = run(&[
+        &"flags",
+        &"--policy",
+        &"north-west-leicestershire",
+        &"--config",
+        &s.config,
+        &"--store",
+        &s.store,
+        &"--notice",
+        &"N-1",
+    ]);
+    assert!(
+        stderr(&o).contains("note: the policy judges phone by a rule of their own"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(import(&typed).contains("imported again"));
+    assert!(import(&typed).contains("already imported"));
+    assert_eq!(
+        flag_figures(&s, "north-west-leicestershire", "mobile").len(),
+        2
+    );
 }
 
 #[test]
@@ -553,6 +606,19 @@ fn a_pack_names_the_devices_its_events_came_from() {
     assert_eq!(
         day0["counted_on_device_s"],
         serde_json::json!({"phone": 1380})
+    );
+    // Facebook is one site to the pack, its sessions from both devices:
+    // 1380 + 420 s.
+    let fb: Vec<&serde_json::Value> = summary["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["site"] == "facebook")
+        .collect();
+    assert_eq!(fb.len(), 1, "{fb:?}");
+    assert_eq!(
+        (fb[0]["sessions"].as_i64(), fb[0]["seconds"].as_i64()),
+        (Some(2), Some(1800))
     );
     let events = std::fs::read_to_string(data.join("events.csv")).unwrap();
     let header: Vec<&str> = events.lines().next().unwrap().split(',').collect();

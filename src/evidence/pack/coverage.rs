@@ -47,8 +47,9 @@ pub struct DeviceRow {
 }
 
 /// The devices the pack's events came from, by device (the unknown last),
-/// each with the rule `policy` judges it by. Empty when enrichment named no
-/// device (the store's identity records name none).
+/// each with the rule `policy` judges it by. When enrichment named no
+/// device (the store's identity records name none): empty, or under device
+/// rules one "not known" row holding every event.
 ///
 /// # Errors
 /// Polars errors.
@@ -58,7 +59,17 @@ pub fn device_rows(
 ) -> anyhow::Result<Vec<DeviceRow>> {
     let (Ok(device), Ok(kind)) = (events.column(col::DEVICE), events.column(col::DEVICE_TYPE))
     else {
-        return Ok(Vec::new());
+        // No record names a device; under device rules, say so: every
+        // event is then judged by the main rule.
+        return Ok(if policy.devices.is_empty() {
+            Vec::new()
+        } else {
+            vec![DeviceRow {
+                events: events.height() as u64,
+                judged_by: "[policy]".into(),
+                ..DeviceRow::default()
+            }]
+        });
     };
     let (device, kind) = (device.str()?, kind.str()?);
     let mut counts: BTreeMap<(bool, &str, &str), u64> = BTreeMap::new();

@@ -15,6 +15,9 @@ use std::collections::HashMap;
 
 use super::csv::{header_columns, rfc3339_ms};
 
+/// The names the device-type column may have in a register's header.
+pub const TYPE_COLUMNS: [&str; 3] = ["type", "device_type", "kind"];
+
 /// The device types a register may name, in the order they are listed.
 pub const DEVICE_TYPES: [&str; 3] = ["computer", "phone", "tablet"];
 
@@ -110,9 +113,27 @@ impl AssetRegister {
             .clone();
         let [device, user, from, to] = header_columns(&headers, ["device", "user", "from", "to"])
             .map_err(|e| format!("{file}: {e}"))?;
-        let kind = headers
+        // The type column, by any of its usual names (one of them).
+        let named: Vec<usize> = headers
             .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case("type"));
+            .enumerate()
+            .filter(|(_, h)| {
+                TYPE_COLUMNS
+                    .iter()
+                    .any(|n| h.trim().eq_ignore_ascii_case(n))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if named.len() > 1 {
+            return Err(format!(
+                "{file}: the header has {} device-type columns ({}): give one",
+                named.len(),
+                TYPE_COLUMNS.join(", ")
+            ));
+        }
+        let kind = named.first().copied();
+        // Where each assignment was read: device key → (line, from, to).
+        let mut lines: HashMap<String, Vec<(u64, i64, i64)>> = HashMap::new();
         let mut out = AssetRegister::default();
         for rec in r.records() {
             let rec = rec.map_err(|e| {
@@ -136,16 +157,30 @@ impl AssetRegister {
                 t => time_ms(t, true)
                     .ok_or_else(|| format!("{at}: to `{t}` is not a date or RFC 3339 time"))?,
             };
-            out.devices
-                .entry(device_key(get(device)))
-                .or_default()
-                .push(Assignment {
-                    device: get(device).to_string(),
-                    user: get(user).to_string(),
-                    kind,
-                    from_ms,
-                    to_ms,
-                });
+            if to_ms <= from_ms {
+                return Err(format!(
+                    "{at}: to `{}` is before from `{}`",
+                    get(to),
+                    get(from)
+                ));
+            }
+            let key = device_key(get(device));
+            let earlier = lines.entry(key.clone()).or_default();
+            if let Some((l, ..)) = earlier.iter().find(|(_, f, t)| *f < to_ms && from_ms < *t) {
+                return Err(format!(
+                    "{at}: device {} is assigned already over these dates, on line {l}: one device has one \
+                     user and one type at a time",
+                    get(device)
+                ));
+            }
+            earlier.push((line, from_ms, to_ms));
+            out.devices.entry(key).or_default().push(Assignment {
+                device: get(device).to_string(),
+                user: get(user).to_string(),
+                kind,
+                from_ms,
+                to_ms,
+            });
         }
         Ok(out)
     }
@@ -157,9 +192,18 @@ impl AssetRegister {
     }
 
     /// The assignment in force at `ts_ms` (UTC ms) of the first of
-    /// `devices` that has one: the device as registered, its user, its type.
+    /// `devices` that has one, MAC addresses before host names (a host name
+    /// is the client's own choice; the MAC is the hardware's): the device as
+    /// registered, its user, its type.
     pub fn assigned(&self, devices: &[String], ts_ms: i64) -> Option<Assigned<'_>> {
-        devices.iter().find_map(|d| {
+        let is_mac = |d: &&String| {
+            let d = d.trim().trim_matches('"');
+            d.chars().filter(char::is_ascii_hexdigit).count() == 12
+                && d.chars()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))
+        };
+        let (macs, names): (Vec<&String>, Vec<&String>) = devices.iter().partition(is_mac);
+        macs.into_iter().chain(names).find_map(|d| {
             self.devices
                 .get(&device_key(d))?
                 .iter()
@@ -242,5 +286,42 @@ mod tests {
             e,
             "a.csv line 2: type `watch` is not a device type (it must be computer, phone, tablet, or empty when not known)"
         );
+    }
+
+    #[test]
+    fn a_register_refuses_overlaps_and_reversed_dates_and_prefers_the_mac() {
+        let refused = |csv: &str| AssetRegister::read(csv.as_bytes(), "a.csv").unwrap_err();
+        assert_eq!(
+            refused(
+                "device,user,from,to,type\naa:bb:cc:00:00:01,dbrown,2025-01-01,,computer\nAA-BB-CC-00-00-01,dbrown,2025-06-01,,phone\n"
+            ),
+            "a.csv line 3: device AA-BB-CC-00-00-01 is assigned already over these dates, on line 2: one device has one user and one type at a time"
+        );
+        assert_eq!(
+            refused("device,user,from,to\nx,y,2025-06-01,2025-05-01\n"),
+            "a.csv line 2: to `2025-05-01` is before from `2025-06-01`"
+        );
+        assert_eq!(
+            refused("device,user,from,to,type,kind\nx,y,2025-06-01,,phone,phone\n"),
+            "a.csv: the header has 2 device-type columns (type, device_type, kind): give one"
+        );
+        // Back to back is not an overlap; `device_type` names the column too.
+        let reg = AssetRegister::read(
+            b"device,user,from,to,device_type\naa:bb:cc:00:00:01,dbrown,2025-01-01,2025-05-31,computer\naa:bb:cc:00:00:01,dbrown,2025-06-01,,phone\niphone-dbrown,dbrown,2025-01-01,,phone\n",
+            "a.csv",
+        )
+        .unwrap();
+        let t = rfc3339_ms("2025-06-11T10:00:00Z").unwrap();
+        // A lease naming a registered host name first and the MAC second:
+        // the MAC decides.
+        let a = reg
+            .assigned(&["iphone-dbrown".into(), "aa:bb:cc:00:00:01".into()], t)
+            .unwrap();
+        assert_eq!((a.device, a.kind), ("aa:bb:cc:00:00:01", Some("phone")));
+        let may = rfc3339_ms("2025-05-11T10:00:00Z").unwrap();
+        let a = reg
+            .assigned(&["iphone-dbrown".into(), "AA:BB:CC:00:00:01".into()], may)
+            .unwrap();
+        assert_eq!(a.kind, Some("computer"));
     }
 }
