@@ -47,6 +47,14 @@ impl<'a> Default for Dict<'a> {
 }
 
 impl<'a> Dict<'a> {
+    /// A dictionary with room for about `n` strings.
+    fn with_capacity(n: usize) -> Self {
+        Dict {
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            values: MutableBinaryViewArray::with_capacity(n),
+        }
+    }
+
     /// The key of `s`, given it now if it is new.
     pub fn key(&mut self, s: Cow<'a, str>) -> u32 {
         // A few strings (methods, actions): compared in turn, not hashed.
@@ -222,6 +230,11 @@ const URL_SKETCH_BITS: usize = 1 << 18;
 /// The seed of the URL sketch's hash: fixed, so a block is encoded the same
 /// way on every run.
 const URL_SKETCH_SEED: u64 = 0x6e65_7475_7361_6765;
+
+/// A block's URLs are written plain when more than `PLAIN_URLS_NUM /
+/// PLAIN_URLS_DEN` of its rows have a URL of their own.
+const PLAIN_URLS_NUM: usize = 1;
+const PLAIN_URLS_DEN: usize = 2;
 
 /// The columns of one block being parsed.
 pub struct BlockColumns<'a> {
@@ -410,8 +423,8 @@ impl<'a> BlockColumns<'a> {
         } = self;
         // URLs seldom repeat in this block: written plain, not as a
         // dictionary (so they are not hashed and compared on every line).
-        let url_dict = (distinct_urls * 4 <= rows.len() * 3).then(|| {
-            let mut dict = Dict::default();
+        let url_dict = (distinct_urls * PLAIN_URLS_DEN <= rows.len() * PLAIN_URLS_NUM).then(|| {
+            let mut dict = Dict::with_capacity(distinct_urls + distinct_urls / 8);
             let keys: Vec<u32> = urls.iter().map(|u| dict.key(Cow::Borrowed(u))).collect();
             (keys, dict.freeze())
         });
