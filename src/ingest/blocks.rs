@@ -242,10 +242,12 @@ pub fn process_block_cached(
     cache: &mut HostCache,
 ) -> anyhow::Result<BlockOut> {
     let started = Instant::now();
+    // Room for every line as an event: the columns never grow (and copy) midway.
+    let most = memchr::memchr_iter(b'\n', block).count() + 1;
     let mut lines = BlockLines {
         cx,
         parser: parser.fork(),
-        cols: BlockColumns::with_capacity(block.len(), std::mem::take(cache)),
+        cols: BlockColumns::with_capacity(most, std::mem::take(cache)),
         people: HashMap::default(),
         rejects: Vec::new(),
         stats: Stats::default(),

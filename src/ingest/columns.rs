@@ -293,11 +293,10 @@ impl Default for BlockColumns<'_> {
 }
 
 impl<'a> BlockColumns<'a> {
-    /// Columns for a block of about `bytes` bytes, classifying hosts
+    /// Columns for a block of at most `rows` events, classifying hosts
     /// through `cache` (given back by [`Self::finish`]).
-    pub fn with_capacity(bytes: usize, mut cache: HostCache) -> Self {
+    pub fn with_capacity(rows: usize, mut cache: HostCache) -> Self {
         cache.bound();
-        let rows = bytes / 160;
         BlockColumns {
             users: Dict::default(),
             clients: Dict::default(),
@@ -523,28 +522,40 @@ fn dict_column(keys: Vec<u32>, valid: Option<Bitmap>, values: &Utf8ViewArray) ->
     .boxed()
 }
 
-/// The validity of an optional column: `None` when every row has a value.
-fn validity<T>(rows: &[&Row], f: impl Fn(&Row) -> Option<T>) -> Option<Bitmap> {
-    if rows.iter().all(|r| f(r).is_some()) {
-        None
-    } else {
-        Some(rows.iter().map(|r| f(r).is_some()).collect())
+/// An optional column being filled: its values (the default where none)
+/// and which rows have one.
+struct Optional<T> {
+    values: Vec<T>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+impl<T: polars_arrow::types::NativeType + Default> Optional<T> {
+    fn with_capacity(n: usize) -> Self {
+        Optional {
+            values: Vec::with_capacity(n),
+            valid: Vec::with_capacity(n),
+            nulls: 0,
+        }
     }
-}
 
-fn optional<T: polars_arrow::types::NativeType + Default>(
-    rows: &[&Row],
-    f: impl Fn(&Row) -> Option<T>,
-) -> Box<dyn Array> {
-    let values: Vec<T> = rows.iter().map(|r| f(r).unwrap_or_default()).collect();
-    PrimitiveArray::new(T::PRIMITIVE.into(), values.into(), validity(rows, f)).boxed()
-}
+    fn push(&mut self, v: Option<T>) {
+        self.nulls += usize::from(v.is_none());
+        self.valid.push(v.is_some());
+        self.values.push(v.unwrap_or_default());
+    }
 
-fn values<T: polars_arrow::types::NativeType>(
-    rows: &[&Row],
-    f: impl Fn(&Row) -> T,
-) -> Box<dyn Array> {
-    PrimitiveArray::from_vec(rows.iter().map(|r| f(r)).collect::<Vec<T>>()).boxed()
+    /// The values, and their validity: `None` when every row has a value.
+    fn finish(self) -> (Vec<T>, Option<Bitmap>) {
+        let valid = (self.nulls > 0).then(|| Bitmap::from_iter(self.valid));
+        (self.values, valid)
+    }
+
+    /// The column as an Arrow array.
+    fn array(self) -> Box<dyn Array> {
+        let (values, valid) = self.finish();
+        PrimitiveArray::new(T::PRIMITIVE.into(), values.into(), valid).boxed()
+    }
 }
 
 impl Dicts<'_, '_> {
@@ -557,74 +568,100 @@ impl Dicts<'_, '_> {
         with_keys: bool,
     ) -> anyhow::Result<DayRows> {
         let schema = arrow_schema();
-        let by_host = |f: fn(&HostKeys) -> u32| -> Vec<u32> {
-            rows.iter()
-                .map(|r| f(&host_keys[r.host as usize]))
-                .collect()
-        };
-        let url = match &self.url_dict {
-            None => {
-                let mut plain = MutableBinaryViewArray::<str>::with_capacity(rows.len());
-                for r in rows {
-                    plain.push(r.url.map(|k| &*self.urls[k as usize]));
-                }
+        let n = rows.len();
+        // One pass over the rows, filling every column at once (a row is
+        // read once, not once per column).
+        let mut ts = Vec::with_capacity(n);
+        let mut user = Vec::with_capacity(n);
+        let mut client = Vec::with_capacity(n);
+        let mut host = Vec::with_capacity(n);
+        let mut domain = Vec::with_capacity(n);
+        let mut site = Vec::with_capacity(n);
+        let mut category = Vec::with_capacity(n);
+        let mut embedded = Vec::with_capacity(n);
+        let mut method = Vec::with_capacity(n);
+        let mut status = Vec::with_capacity(n);
+        let mut bytes = Vec::with_capacity(n);
+        let mut elapsed = Optional::with_capacity(n);
+        let mut url_keys = Optional::with_capacity(n);
+        let mut denied = Vec::with_capacity(n);
+        let mut bytes_out = Optional::with_capacity(n);
+        let mut dst_port = Optional::with_capacity(n);
+        let mut action = Optional::with_capacity(n);
+        let mut line = Vec::with_capacity(n);
+        let mut user_logged = Vec::with_capacity(n);
+        let mut reading = Optional::with_capacity(n);
+        let mut plain_urls = self
+            .url_dict
+            .is_none()
+            .then(|| MutableBinaryViewArray::<str>::with_capacity(n));
+        for r in rows {
+            let h = &host_keys[r.host as usize];
+            ts.push(r.ts_ms);
+            user.push(r.user);
+            client.push(r.client);
+            host.push(h.host);
+            domain.push(h.domain);
+            site.push(h.site);
+            category.push(h.category);
+            embedded.push(h.embedded);
+            method.push(r.method);
+            status.push(r.status);
+            bytes.push(r.bytes);
+            elapsed.push(r.elapsed_ms);
+            match (&mut plain_urls, &self.url_dict) {
+                (Some(plain), _) => plain.push(r.url.map(|k| &*self.urls[k as usize])),
+                (None, Some((keys, _))) => url_keys.push(r.url.map(|k| keys[k as usize])),
+                (None, None) => unreachable!("plain when there is no dictionary"),
+            }
+            denied.push(r.denied);
+            bytes_out.push(r.bytes_out);
+            dst_port.push(r.dst_port);
+            action.push(r.action);
+            line.push(r.line);
+            user_logged.push(r.user_logged);
+            reading.push(r.reading);
+        }
+        let url = match (plain_urls, &self.url_dict) {
+            (Some(plain), _) => {
                 let plain: Utf8ViewArray = plain.freeze();
                 plain.boxed()
             }
-            Some((keys, values)) => dict_column(
-                rows.iter()
-                    .map(|r| r.url.map_or(0, |k| keys[k as usize]))
-                    .collect(),
-                validity(rows, |r| r.url),
-                values,
-            ),
+            (None, Some((_, values))) => {
+                let (keys, valid) = url_keys.finish();
+                dict_column(keys, valid, values)
+            }
+            (None, None) => unreachable!("plain when there is no dictionary"),
         };
         let ts_type = schema
             .get(col::TS)
             .expect("the schema has ts")
             .dtype()
             .clone();
+        let (action, action_valid) = action.finish();
+        let (reading, reading_valid) = reading.finish();
         let columns: Vec<Box<dyn Array>> = vec![
-            PrimitiveArray::new(
-                ts_type,
-                rows.iter().map(|r| r.ts_ms).collect::<Vec<i64>>().into(),
-                None,
-            )
-            .boxed(),
-            dict_column(rows.iter().map(|r| r.user).collect(), None, &self.users),
-            dict_column(rows.iter().map(|r| r.client).collect(), None, &self.clients),
-            dict_column(by_host(|h| h.host), None, &self.hosts),
-            dict_column(by_host(|h| h.domain), None, &self.domains),
-            dict_column(by_host(|h| h.site), None, &self.sites),
-            dict_column(by_host(|h| h.category), None, &self.categories),
-            BooleanArray::from_slice(
-                rows.iter()
-                    .map(|r| host_keys[r.host as usize].embedded)
-                    .collect::<Vec<bool>>(),
-            )
-            .boxed(),
-            dict_column(rows.iter().map(|r| r.method).collect(), None, &self.methods),
-            values(rows, |r| r.status),
-            values(rows, |r| r.bytes),
-            optional(rows, |r| r.elapsed_ms),
+            PrimitiveArray::new(ts_type, ts.into(), None).boxed(),
+            dict_column(user, None, &self.users),
+            dict_column(client, None, &self.clients),
+            dict_column(host, None, &self.hosts),
+            dict_column(domain, None, &self.domains),
+            dict_column(site, None, &self.sites),
+            dict_column(category, None, &self.categories),
+            BooleanArray::from_slice(embedded).boxed(),
+            dict_column(method, None, &self.methods),
+            PrimitiveArray::from_vec(status).boxed(),
+            PrimitiveArray::from_vec(bytes).boxed(),
+            elapsed.array(),
             url,
-            BooleanArray::from_slice(rows.iter().map(|r| r.denied).collect::<Vec<bool>>()).boxed(),
-            optional(rows, |r| r.bytes_out),
-            optional(rows, |r| r.dst_port),
-            dict_column(
-                rows.iter().map(|r| r.action.unwrap_or(0)).collect(),
-                validity(rows, |r| r.action),
-                &self.actions,
-            ),
-            dict_column(vec![0; rows.len()], None, &self.source),
-            values(rows, |r| r.line),
-            BooleanArray::from_slice(rows.iter().map(|r| r.user_logged).collect::<Vec<bool>>())
-                .boxed(),
-            dict_column(
-                rows.iter().map(|r| r.reading.unwrap_or(0)).collect(),
-                validity(rows, |r| r.reading),
-                &self.readings,
-            ),
+            BooleanArray::from_slice(denied).boxed(),
+            bytes_out.array(),
+            dst_port.array(),
+            dict_column(action, action_valid, &self.actions),
+            dict_column(vec![0; n], None, &self.source),
+            PrimitiveArray::from_vec(line).boxed(),
+            BooleanArray::from_slice(user_logged).boxed(),
+            dict_column(reading, reading_valid, &self.readings),
         ];
         let keys = with_keys.then(|| {
             rows.iter()
