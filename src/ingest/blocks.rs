@@ -224,10 +224,19 @@ pub fn process_block(
     parser: &dyn LineParser,
     cx: &BlockContext<'_>,
 ) -> anyhow::Result<BlockOut> {
-    process_block_cached(block, first_line, parser, cx, &mut HostCache::default())
+    let lines = memchr::memchr_iter(b'\n', block).count() + 1;
+    process_block_cached(
+        block,
+        first_line,
+        lines,
+        parser,
+        cx,
+        &mut HostCache::default(),
+    )
 }
 
-/// [`process_block`], classifying hosts through `cache`: a parser thread
+/// [`process_block`] of a block of at most `lines` lines (room is made for
+/// that many events), classifying hosts through `cache`: a parser thread
 /// keeps one from block to block, so a host is classified once per thread
 /// rather than once per block.
 ///
@@ -237,17 +246,17 @@ pub fn process_block(
 pub fn process_block_cached(
     block: &[u8],
     first_line: u64,
+    lines: usize,
     parser: &dyn LineParser,
     cx: &BlockContext<'_>,
     cache: &mut HostCache,
 ) -> anyhow::Result<BlockOut> {
     let started = Instant::now();
     // Room for every line as an event: the columns never grow (and copy) midway.
-    let most = memchr::memchr_iter(b'\n', block).count() + 1;
     let mut lines = BlockLines {
         cx,
         parser: parser.fork(),
-        cols: BlockColumns::with_capacity(most, std::mem::take(cache)),
+        cols: BlockColumns::with_capacity(lines, std::mem::take(cache)),
         people: HashMap::default(),
         rejects: Vec::new(),
         stats: Stats::default(),

@@ -55,6 +55,8 @@ pub(super) struct Block {
     pub seq: u64,
     /// Number of its first line.
     pub first_line: u64,
+    /// Its lines.
+    lines: u64,
     /// Where its first byte is in the decoded stream read (after any prefix skipped).
     offset: u64,
     parser: Box<dyn LineParser>,
@@ -161,6 +163,7 @@ fn parse_blocks(work: &Mutex<Receiver<Block>>, done: &SyncSender<Parsed>, bcx: &
             None => process_block_cached(
                 &block.bytes,
                 block.first_line,
+                block.lines as usize,
                 block.parser.as_ref(),
                 bcx,
                 &mut cache,
@@ -324,6 +327,7 @@ fn read_blocks(
                         bytes: buf,
                         seq: at.seq,
                         first_line: at.line,
+                        lines: 1,
                         offset: at.offset,
                         parser: tracker.fork(),
                         long: Some(long),
@@ -362,6 +366,7 @@ fn read_blocks(
                 bytes: block,
                 seq: at.seq,
                 first_line: at.line,
+                lines,
                 offset: at.offset,
                 parser,
                 long: None,
