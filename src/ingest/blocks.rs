@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use super::columns::{self, BlockColumns, Row};
+use super::columns::{self, BlockColumns, HostCache, Row};
 use super::timings::{Phase, Timings};
 use super::{LONG_LINE_HEAD_BYTES, MAX_LINE_BYTES};
 use crate::classify::Classifier;
@@ -224,11 +224,39 @@ pub fn process_block(
     parser: &dyn LineParser,
     cx: &BlockContext<'_>,
 ) -> anyhow::Result<BlockOut> {
+    let lines = memchr::memchr_iter(b'\n', block).count() + 1;
+    process_block_cached(
+        block,
+        first_line,
+        lines,
+        parser,
+        cx,
+        &mut HostCache::default(),
+    )
+}
+
+/// [`process_block`] of a block of at most `lines` lines (room is made for
+/// that many events), classifying hosts through `cache`: a parser thread
+/// keeps one from block to block, so a host is classified once per thread
+/// rather than once per block.
+///
+/// # Errors
+/// Only Parquet encoding errors (a bug: the column types are fixed); the
+/// cache is then left empty.
+pub fn process_block_cached(
+    block: &[u8],
+    first_line: u64,
+    lines: usize,
+    parser: &dyn LineParser,
+    cx: &BlockContext<'_>,
+    cache: &mut HostCache,
+) -> anyhow::Result<BlockOut> {
     let started = Instant::now();
+    // Room for every line as an event: the columns never grow (and copy) midway.
     let mut lines = BlockLines {
         cx,
         parser: parser.fork(),
-        cols: BlockColumns::with_capacity(block.len()),
+        cols: BlockColumns::with_capacity(lines, std::mem::take(cache)),
         people: HashMap::default(),
         rejects: Vec::new(),
         stats: Stats::default(),
@@ -256,7 +284,9 @@ pub fn process_block(
     for (this, range) in (first_line..).zip(ranges.into_iter().flatten()) {
         lines.line(this, &whole, range);
     }
-    lines.finish(started)
+    let (out, kept) = lines.finish(started)?;
+    *cache = kept;
+    Ok(out)
 }
 
 /// A block's bytes (its last line break left out), and what was found of
@@ -396,9 +426,10 @@ impl<'a> BlockLines<'a, '_> {
             // The host is the URL's: once per distinct URL of the block.
             (None, Cow::Borrowed(u)) => cols.url_and_host(u, classify),
             (host, url) => {
-                let host =
-                    host.unwrap_or_else(|| Cow::Owned(url_host(&url).unwrap_or("").to_owned()));
-                let host = cols.host(host, classify);
+                let host = match &host {
+                    Some(h) => cols.host(h, classify),
+                    None => cols.host(url_host(&url).unwrap_or(""), classify),
+                };
                 (cols.url(url), host)
             }
         };
@@ -446,10 +477,14 @@ impl<'a> BlockLines<'a, '_> {
 
     /// The block's events encoded as frames per UTC day, its quarantined
     /// lines and counters; the time since `started` goes to the timings.
-    fn finish(self, started: Instant) -> anyhow::Result<BlockOut> {
+    fn finish(self, started: Instant) -> anyhow::Result<(BlockOut, HostCache)> {
         let cx = self.cx;
         let encoding = Instant::now();
-        let columns::Finished { days, realms } = self
+        let columns::Finished {
+            days,
+            realms,
+            cache,
+        } = self
             .cols
             .finish(cx.source, |day| cx.dup_days.contains(&day_date(day)))?;
         let frames = days
@@ -474,11 +509,14 @@ impl<'a> BlockLines<'a, '_> {
             Phase::Parse,
             started.elapsed().saturating_sub(encoded + self.classifying),
         );
-        Ok(BlockOut {
-            frames,
-            rejects: self.rejects,
-            stats: self.stats,
-            realms,
-        })
+        Ok((
+            BlockOut {
+                frames,
+                rejects: self.rejects,
+                stats: self.stats,
+                realms,
+            },
+            cache,
+        ))
     }
 }

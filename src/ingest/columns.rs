@@ -1,18 +1,29 @@
 //! One block's accepted events as the store's columns (docs/STORE.md,
 //! "Events"), string columns dictionary-encoded while the block is parsed.
 //!
-//! A block's user names, clients, hosts and methods repeat line after line:
-//! each distinct string gets a key the first time it is seen ([`Dict`]),
-//! each row keeps keys ([`Row`]), and the store writes the keys and the
-//! distinct strings as Parquet dictionary pages as they are
+//! A block's user names, clients and methods repeat line after line: each
+//! distinct string gets a key the first time it is seen ([`Dict`]), each
+//! row keeps keys ([`Row`]), and the store writes the keys and the distinct
+//! strings as Parquet dictionary pages as they are
 //! ([`crate::store::rowgroup`]). Each string is hashed once per line and
-//! copied once per block. A host is classified once per block; its domain,
-//! site, category and embedded mark follow from its key. When the reader
-//! leaves the host to the URL (Squid), the host is found once per distinct
-//! URL of the block ([`BlockColumns::url_and_host`]).
+//! copied once per block.
+//!
+//! Hosts go through the parser thread's [`HostCache`], kept from block to
+//! block: a host is classified on its first sight by the thread, and its
+//! host, domain, site and category strings are numbered there, so a block's
+//! dictionaries of them are filled by number (`NameColumn`), in the same
+//! order of first sight as a [`Dict`] would give.
+//!
+//! URLs are kept per row as logged ([`BlockColumns::url`]) and counted with
+//! a sketch as they come: a block whose rows mostly have a URL of their own
+//! (the realistic log: 68 % distinct in a block) writes them plain, with no
+//! URL hashed into a dictionary; a block whose URLs repeat gets its URL
+//! dictionary when it is finished ([`BlockColumns::finish`]). Either way
+//! the values stored are the same.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
 use polars_arrow::array::{
     Array, BooleanArray, DictionaryArray, MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray,
@@ -25,6 +36,9 @@ use crate::event::{self, col};
 use crate::formats::url_host;
 use crate::identity::realm_of;
 use crate::store::rowgroup::{Rows, arrow_schema};
+
+/// Strings a [`Dict`] compares in turn before it hashes them.
+const SMALL_DICT: usize = 8;
 
 /// The distinct strings of one column in one block, each with its key (its
 /// position, from 0, in order of first sight).
@@ -43,9 +57,23 @@ impl<'a> Default for Dict<'a> {
 }
 
 impl<'a> Dict<'a> {
+    /// A dictionary with room for about `n` strings.
+    fn with_capacity(n: usize) -> Self {
+        Dict {
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
+            values: MutableBinaryViewArray::with_capacity(n),
+        }
+    }
+
     /// The key of `s`, given it now if it is new.
     pub fn key(&mut self, s: Cow<'a, str>) -> u32 {
-        if let Some(&k) = self.index.get(s.as_ref()) {
+        // A few strings (methods, actions): compared in turn, not hashed.
+        let n = self.values.len();
+        if n <= SMALL_DICT {
+            if let Some(k) = (0..n).find(|&k| self.values.value(k) == s.as_ref()) {
+                return k as u32;
+            }
+        } else if let Some(&k) = self.index.get(s.as_ref()) {
             return k;
         }
         let k = u32::try_from(self.values.len()).expect("a 4 MiB block has fewer strings");
@@ -91,7 +119,8 @@ pub struct Row {
     pub bytes: u64,
     /// Milliseconds the proxy spent, when logged.
     pub elapsed_ms: Option<u32>,
-    /// URL (key into `urls`); `None` when the log had `-` or none.
+    /// URL (index of the row's URL in the block's URLs); `None` when the
+    /// log had `-` or none.
     pub url: Option<u32>,
     /// Bytes the client sent, when logged.
     pub bytes_out: Option<u64>,
@@ -117,8 +146,109 @@ struct HostKeys {
     embedded: bool,
 }
 
-/// The columns of one block being parsed.
+/// Hosts kept by the cache at most: past this many, it starts again empty
+/// at the next block (a log with more distinct hosts than that is
+/// classified about block by block, as without a cache). About 10 MB a
+/// parser thread when full; the realistic log has about 5,000 hosts.
+const MAX_CACHED_HOSTS: usize = 50_000;
+
+/// A host's classification in a [`HostCache`]: its strings as ids into the
+/// cache's names.
+#[derive(Clone, Copy)]
+struct CachedHost {
+    host: u32,
+    domain: u32,
+    site: u32,
+    category: u32,
+    embedded: bool,
+}
+
+/// The hosts one parser thread has classified, kept from block to block: a
+/// log comes back to the same few thousand hosts in every block, so each is
+/// classified once per thread, not once per block, and its strings are
+/// known by number (a block's dictionaries of hosts, domains, sites and
+/// categories are then filled without hashing a string). At most
+/// [`MAX_CACHED_HOSTS`] hosts.
 #[derive(Default)]
+pub struct HostCache {
+    /// Hosts as logged, to their index in `hosts`.
+    ids: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    hosts: Vec<CachedHost>,
+    /// The strings of the classifications (hosts, domains, sites,
+    /// categories), to their id: their index in `names`.
+    name_ids: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    names: Vec<Box<str>>,
+}
+
+impl HostCache {
+    /// The id of a classification's string, given it now if it is new.
+    fn name(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(s) {
+            return id;
+        }
+        let id =
+            u32::try_from(self.names.len()).expect("fewer names than hosts cached, times four");
+        self.names.push(s.into());
+        self.name_ids.insert(s.into(), id);
+        id
+    }
+
+    /// Empties the cache when it holds more than [`MAX_CACHED_HOSTS`].
+    fn bound(&mut self) {
+        if self.hosts.len() > MAX_CACHED_HOSTS {
+            *self = HostCache::default();
+        }
+    }
+}
+
+/// No key yet in this block.
+const NONE: u32 = u32::MAX;
+
+/// One string column of a block filled from a [`HostCache`]'s names: the
+/// block's key of each name id met, and the distinct strings in order of
+/// first sight (the same dictionary as a [`Dict`] would give).
+#[derive(Default)]
+struct NameColumn {
+    /// By name id, its key in this block (or [`NONE`]).
+    keys: Vec<u32>,
+    values: MutableBinaryViewArray<str>,
+}
+
+impl NameColumn {
+    /// The block's key of name `id` (whose string is `names[id]`).
+    fn key(&mut self, id: u32, names: &[Box<str>]) -> u32 {
+        let i = id as usize;
+        if i >= self.keys.len() {
+            self.keys.resize(names.len().max(i + 1), NONE);
+        }
+        if self.keys[i] == NONE {
+            self.keys[i] =
+                u32::try_from(self.values.len()).expect("a 4 MiB block has fewer strings");
+            self.values.push_value(&*names[i]);
+        }
+        self.keys[i]
+    }
+
+    fn freeze(self) -> Utf8ViewArray {
+        self.values.freeze()
+    }
+}
+
+/// Bits of the sketch a block's distinct URLs are counted with
+/// ([`BlockColumns::distinct_urls`]): 2^18 (32 KiB), several times the URLs
+/// a 4 MiB block holds, so the count is within about 1 %.
+const URL_SKETCH_BITS: usize = 1 << 18;
+
+/// The seed of the URL sketch's hash: fixed, so a block is encoded the same
+/// way on every run.
+const URL_SKETCH_SEED: u64 = 0x6e65_7475_7361_6765;
+
+/// A block's URLs are written plain when more than `PLAIN_URLS_NUM /
+/// PLAIN_URLS_DEN` of its rows have a URL of their own.
+const PLAIN_URLS_NUM: usize = 1;
+const PLAIN_URLS_DEN: usize = 2;
+
+/// The columns of one block being parsed.
 pub struct BlockColumns<'a> {
     /// Normalised user names.
     pub users: Dict<'a>,
@@ -126,23 +256,24 @@ pub struct BlockColumns<'a> {
     pub clients: Dict<'a>,
     /// Methods.
     pub methods: Dict<'a>,
-    /// URLs.
-    pub urls: Dict<'a>,
+    /// Every row's URL (as logged, not `-` or empty), in row order: a
+    /// row's `url` is its index here.
+    urls: Vec<Cow<'a, str>>,
+    /// The URL sketch: one bit per hash value (linear counting).
+    url_sketch: Vec<u64>,
     /// Gateway actions.
     pub actions: Dict<'a>,
     /// How lines were read, when not plainly ([`crate::event::col::READING`]).
     pub readings: Dict<'a>,
-    /// Hosts as logged, to the key of their classification in `host_keys`.
-    raw_hosts: HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>,
+    /// The thread's classified hosts, lent to this block.
+    cache: HostCache,
+    /// By host id in `cache`, its index in `host_keys` (or [`NONE`]).
+    host_slots: Vec<u32>,
     host_keys: Vec<HostKeys>,
-    /// By URL key, the key of the URL's own host, once looked for
-    /// ([`Self::url_and_host`]); `None` for a URL not yet looked at that
-    /// way (keyed by [`Self::url`] beside a host the reader gave).
-    url_host_keys: Vec<Option<u32>>,
-    hosts: Dict<'a>,
-    domains: Dict<'a>,
-    sites: Dict<'a>,
-    categories: Dict<'a>,
+    hosts: NameColumn,
+    domains: NameColumn,
+    sites: NameColumn,
+    categories: NameColumn,
     /// Accepted events, in line order.
     pub rows: Vec<Row>,
 }
@@ -163,68 +294,120 @@ pub struct Finished {
     pub days: Vec<DayRows>,
     /// Realms kept in user names, with their events.
     pub realms: BTreeMap<String, u64>,
+    /// The host cache the columns were given, with this block's new hosts.
+    pub cache: HostCache,
+}
+
+impl Default for BlockColumns<'_> {
+    fn default() -> Self {
+        BlockColumns::with_capacity(0, HostCache::default())
+    }
 }
 
 impl<'a> BlockColumns<'a> {
-    /// Columns for a block of about `bytes` bytes.
-    pub fn with_capacity(bytes: usize) -> Self {
+    /// Columns for a block of at most `rows` events, classifying hosts
+    /// through `cache` (given back by [`Self::finish`]).
+    pub fn with_capacity(rows: usize, mut cache: HostCache) -> Self {
+        cache.bound();
         BlockColumns {
-            rows: Vec::with_capacity(bytes / 160),
-            ..BlockColumns::default()
+            users: Dict::default(),
+            clients: Dict::default(),
+            methods: Dict::default(),
+            urls: Vec::with_capacity(rows),
+            url_sketch: vec![0; URL_SKETCH_BITS / 64],
+            actions: Dict::default(),
+            readings: Dict::default(),
+            host_slots: vec![NONE; cache.hosts.len()],
+            cache,
+            host_keys: Vec::new(),
+            hosts: NameColumn::default(),
+            domains: NameColumn::default(),
+            sites: NameColumn::default(),
+            categories: NameColumn::default(),
+            rows: Vec::with_capacity(rows),
         }
     }
 
-    /// The key of a URL as logged; `None` for none (`-` or empty).
+    /// A row's URL as logged, kept and counted in the sketch: its index
+    /// among the block's URLs (a row's [`Row::url`]); `None` for none (`-`
+    /// or empty).
     pub fn url(&mut self, url: Cow<'a, str>) -> Option<u32> {
-        (!url.is_empty() && url != "-").then(|| self.urls.key(url))
+        if url.is_empty() || url == "-" {
+            return None;
+        }
+        let h = foldhash::fast::FixedState::with_seed(URL_SKETCH_SEED).hash_one(url.as_bytes());
+        let bit = (h as usize) & (URL_SKETCH_BITS - 1);
+        self.url_sketch[bit / 64] |= 1 << (bit % 64);
+        let k = u32::try_from(self.urls.len()).expect("a 4 MiB block has fewer lines");
+        self.urls.push(url);
+        Some(k)
+    }
+
+    /// About how many distinct URLs the block has: linear counting over
+    /// the sketch (Whang, Vander-Zanden and Taylor, "A linear-time
+    /// probabilistic counting algorithm", 1990): `m ln(m / zero bits)`.
+    fn distinct_urls(&self) -> usize {
+        let set: u32 = self.url_sketch.iter().map(|w| w.count_ones()).sum();
+        let zeros = (URL_SKETCH_BITS - set as usize).max(1) as f64;
+        let m = URL_SKETCH_BITS as f64;
+        (m * (m / zeros).ln()).round() as usize
     }
 
     /// The keys of a URL as logged (as [`Self::url`]) and of its host
-    /// ([`url_host`], as [`Self::host`]; `""` when it has none): a block's
-    /// lines come back to the same URLs (a tunnel's `host:443` above all),
-    /// so the host of a URL is looked for on its first sight in the block
-    /// only, and found again from the URL's key.
+    /// ([`url_host`], as [`Self::host`]; `""` when it has none).
     pub fn url_and_host(
         &mut self,
         url: &'a str,
         classify: impl FnOnce(&str) -> Classification,
     ) -> (Option<u32>, u32) {
-        let Some(k) = self.url(Cow::Borrowed(url)) else {
-            return (None, self.host(Cow::Borrowed(""), classify));
+        let k = self.url(Cow::Borrowed(url));
+        let host = match k {
+            Some(_) => url_host(url).unwrap_or(""),
+            None => "",
         };
-        let i = k as usize;
-        if let Some(&Some(host)) = self.url_host_keys.get(i) {
-            return (Some(k), host);
-        }
-        let host = self.host(Cow::Borrowed(url_host(url).unwrap_or("")), classify);
-        if self.url_host_keys.len() <= i {
-            self.url_host_keys.resize(i + 1, None);
-        }
-        self.url_host_keys[i] = Some(host);
-        (Some(k), host)
+        (k, self.host(host, classify))
     }
 
-    /// The key of a host as logged; `classify` runs on its first sight in
-    /// the block only.
-    pub fn host(
-        &mut self,
-        raw: Cow<'a, str>,
-        classify: impl FnOnce(&str) -> Classification,
-    ) -> u32 {
-        if let Some(&k) = self.raw_hosts.get(raw.as_ref()) {
-            return k;
+    /// The key of a host as logged; `classify` runs on its first sight by
+    /// this thread only (while the cache holds it).
+    pub fn host(&mut self, raw: &str, classify: impl FnOnce(&str) -> Classification) -> u32 {
+        let id = match self.cache.ids.get(raw) {
+            Some(&id) => id,
+            None => {
+                let c = classify(raw);
+                let cached = CachedHost {
+                    host: self.cache.name(&c.host),
+                    domain: self.cache.name(&c.domain),
+                    site: self.cache.name(&c.site),
+                    category: self.cache.name(&c.category),
+                    embedded: c.embedded,
+                };
+                let id = u32::try_from(self.cache.hosts.len()).expect("at most MAX_CACHED_HOSTS");
+                self.cache.hosts.push(cached);
+                self.cache.ids.insert(raw.into(), id);
+                id
+            }
+        };
+        let i = id as usize;
+        if i >= self.host_slots.len() {
+            self.host_slots
+                .resize(self.cache.hosts.len().max(i + 1), NONE);
         }
-        let c = classify(&raw);
+        if self.host_slots[i] != NONE {
+            return self.host_slots[i];
+        }
+        let c = self.cache.hosts[i];
+        let names = &self.cache.names;
         let keys = HostKeys {
-            host: self.hosts.key(Cow::Owned(c.host)),
-            domain: self.domains.key(Cow::Owned(c.domain)),
-            site: self.sites.key(Cow::Owned(c.site)),
-            category: self.categories.key(Cow::Owned(c.category.to_string())),
+            host: self.hosts.key(c.host, names),
+            domain: self.domains.key(c.domain, names),
+            site: self.sites.key(c.site, names),
+            category: self.categories.key(c.category, names),
             embedded: c.embedded,
         };
         let k = u32::try_from(self.host_keys.len()).expect("a 4 MiB block has fewer hosts");
         self.host_keys.push(keys);
-        self.raw_hosts.insert(raw, k);
+        self.host_slots[i] = k;
         k
     }
 
@@ -234,6 +417,7 @@ impl<'a> BlockColumns<'a> {
     /// # Errors
     /// Only if the columns do not fit the schema (a bug).
     pub fn finish(self, source: &str, keys_for: impl Fn(i64) -> bool) -> anyhow::Result<Finished> {
+        let distinct_urls = self.distinct_urls();
         let BlockColumns {
             users,
             clients,
@@ -241,6 +425,7 @@ impl<'a> BlockColumns<'a> {
             urls,
             actions,
             readings,
+            cache,
             host_keys,
             hosts,
             domains,
@@ -249,12 +434,19 @@ impl<'a> BlockColumns<'a> {
             rows,
             ..
         } = self;
-        let plain_urls = urls.len() * 4 > rows.len() * 3;
+        // URLs seldom repeat in this block: written plain, not as a
+        // dictionary (so they are not hashed and compared on every line).
+        let url_dict = (distinct_urls * PLAIN_URLS_DEN <= rows.len() * PLAIN_URLS_NUM).then(|| {
+            let mut dict = Dict::with_capacity(distinct_urls + distinct_urls / 8);
+            let keys: Vec<u32> = urls.iter().map(|u| dict.key(Cow::Borrowed(u))).collect();
+            (keys, dict.freeze())
+        });
         let dicts = Dicts {
             users: users.freeze(),
             clients: clients.freeze(),
             methods: methods.freeze(),
-            urls: urls.freeze(),
+            urls: &urls,
+            url_dict,
             actions: actions.freeze(),
             readings: readings.freeze(),
             hosts: hosts.freeze(),
@@ -266,7 +458,6 @@ impl<'a> BlockColumns<'a> {
                 s.push_value(source);
                 s.freeze()
             },
-            plain_urls,
         };
         // Realms: counted per distinct name (only a name normalised from a
         // realm-qualified one keeps a realm), then by its events.
@@ -302,16 +493,24 @@ impl<'a> BlockColumns<'a> {
                 days.push(dicts.day(day, &picked, &host_keys, keys_for(day))?);
             }
         }
-        Ok(Finished { days, realms })
+        Ok(Finished {
+            days,
+            realms,
+            cache,
+        })
     }
 }
 
 /// A block's distinct strings, frozen.
-struct Dicts {
+struct Dicts<'u, 'a> {
     users: Utf8ViewArray,
     clients: Utf8ViewArray,
     methods: Utf8ViewArray,
-    urls: Utf8ViewArray,
+    /// Every row's URL, by the row's `url`.
+    urls: &'u [Cow<'a, str>],
+    /// When the block's URLs repeat: each URL's key (by the row's `url`)
+    /// and the distinct URLs.
+    url_dict: Option<(Vec<u32>, Utf8ViewArray)>,
     actions: Utf8ViewArray,
     readings: Utf8ViewArray,
     hosts: Utf8ViewArray,
@@ -319,8 +518,6 @@ struct Dicts {
     sites: Utf8ViewArray,
     categories: Utf8ViewArray,
     source: Utf8ViewArray,
-    /// URLs seldom repeat in this block: write them plain, not as a dictionary.
-    plain_urls: bool,
 }
 
 /// A dictionary column of `keys` (null where `valid` is false) into `values`.
@@ -339,31 +536,43 @@ fn dict_column(keys: Vec<u32>, valid: Option<Bitmap>, values: &Utf8ViewArray) ->
     .boxed()
 }
 
-/// The validity of an optional column: `None` when every row has a value.
-fn validity<T>(rows: &[&Row], f: impl Fn(&Row) -> Option<T>) -> Option<Bitmap> {
-    if rows.iter().all(|r| f(r).is_some()) {
-        None
-    } else {
-        Some(rows.iter().map(|r| f(r).is_some()).collect())
+/// An optional column being filled: its values (the default where none)
+/// and which rows have one.
+struct Optional<T> {
+    values: Vec<T>,
+    valid: Vec<bool>,
+    nulls: usize,
+}
+
+impl<T: polars_arrow::types::NativeType + Default> Optional<T> {
+    fn with_capacity(n: usize) -> Self {
+        Optional {
+            values: Vec::with_capacity(n),
+            valid: Vec::with_capacity(n),
+            nulls: 0,
+        }
+    }
+
+    fn push(&mut self, v: Option<T>) {
+        self.nulls += usize::from(v.is_none());
+        self.valid.push(v.is_some());
+        self.values.push(v.unwrap_or_default());
+    }
+
+    /// The values, and their validity: `None` when every row has a value.
+    fn finish(self) -> (Vec<T>, Option<Bitmap>) {
+        let valid = (self.nulls > 0).then(|| Bitmap::from_iter(self.valid));
+        (self.values, valid)
+    }
+
+    /// The column as an Arrow array.
+    fn array(self) -> Box<dyn Array> {
+        let (values, valid) = self.finish();
+        PrimitiveArray::new(T::PRIMITIVE.into(), values.into(), valid).boxed()
     }
 }
 
-fn optional<T: polars_arrow::types::NativeType + Default>(
-    rows: &[&Row],
-    f: impl Fn(&Row) -> Option<T>,
-) -> Box<dyn Array> {
-    let values: Vec<T> = rows.iter().map(|r| f(r).unwrap_or_default()).collect();
-    PrimitiveArray::new(T::PRIMITIVE.into(), values.into(), validity(rows, f)).boxed()
-}
-
-fn values<T: polars_arrow::types::NativeType>(
-    rows: &[&Row],
-    f: impl Fn(&Row) -> T,
-) -> Box<dyn Array> {
-    PrimitiveArray::from_vec(rows.iter().map(|r| f(r)).collect::<Vec<T>>()).boxed()
-}
-
-impl Dicts {
+impl Dicts<'_, '_> {
     /// One day's rows as columns in schema order.
     fn day(
         &self,
@@ -373,71 +582,100 @@ impl Dicts {
         with_keys: bool,
     ) -> anyhow::Result<DayRows> {
         let schema = arrow_schema();
-        let by_host = |f: fn(&HostKeys) -> u32| -> Vec<u32> {
-            rows.iter()
-                .map(|r| f(&host_keys[r.host as usize]))
-                .collect()
-        };
-        let url = if self.plain_urls {
-            let mut plain = MutableBinaryViewArray::<str>::with_capacity(rows.len());
-            for r in rows {
-                plain.push(r.url.map(|k| self.urls.value(k as usize)));
+        let n = rows.len();
+        // One pass over the rows, filling every column at once (a row is
+        // read once, not once per column).
+        let mut ts = Vec::with_capacity(n);
+        let mut user = Vec::with_capacity(n);
+        let mut client = Vec::with_capacity(n);
+        let mut host = Vec::with_capacity(n);
+        let mut domain = Vec::with_capacity(n);
+        let mut site = Vec::with_capacity(n);
+        let mut category = Vec::with_capacity(n);
+        let mut embedded = Vec::with_capacity(n);
+        let mut method = Vec::with_capacity(n);
+        let mut status = Vec::with_capacity(n);
+        let mut bytes = Vec::with_capacity(n);
+        let mut elapsed = Optional::with_capacity(n);
+        let mut url_keys = Optional::with_capacity(n);
+        let mut denied = Vec::with_capacity(n);
+        let mut bytes_out = Optional::with_capacity(n);
+        let mut dst_port = Optional::with_capacity(n);
+        let mut action = Optional::with_capacity(n);
+        let mut line = Vec::with_capacity(n);
+        let mut user_logged = Vec::with_capacity(n);
+        let mut reading = Optional::with_capacity(n);
+        let mut plain_urls = self
+            .url_dict
+            .is_none()
+            .then(|| MutableBinaryViewArray::<str>::with_capacity(n));
+        for r in rows {
+            let h = &host_keys[r.host as usize];
+            ts.push(r.ts_ms);
+            user.push(r.user);
+            client.push(r.client);
+            host.push(h.host);
+            domain.push(h.domain);
+            site.push(h.site);
+            category.push(h.category);
+            embedded.push(h.embedded);
+            method.push(r.method);
+            status.push(r.status);
+            bytes.push(r.bytes);
+            elapsed.push(r.elapsed_ms);
+            match (&mut plain_urls, &self.url_dict) {
+                (Some(plain), _) => plain.push(r.url.map(|k| &*self.urls[k as usize])),
+                (None, Some((keys, _))) => url_keys.push(r.url.map(|k| keys[k as usize])),
+                (None, None) => unreachable!("plain when there is no dictionary"),
             }
-            let plain: Utf8ViewArray = plain.freeze();
-            plain.boxed()
-        } else {
-            dict_column(
-                rows.iter().map(|r| r.url.unwrap_or(0)).collect(),
-                validity(rows, |r| r.url),
-                &self.urls,
-            )
+            denied.push(r.denied);
+            bytes_out.push(r.bytes_out);
+            dst_port.push(r.dst_port);
+            action.push(r.action);
+            line.push(r.line);
+            user_logged.push(r.user_logged);
+            reading.push(r.reading);
+        }
+        let url = match (plain_urls, &self.url_dict) {
+            (Some(plain), _) => {
+                let plain: Utf8ViewArray = plain.freeze();
+                plain.boxed()
+            }
+            (None, Some((_, values))) => {
+                let (keys, valid) = url_keys.finish();
+                dict_column(keys, valid, values)
+            }
+            (None, None) => unreachable!("plain when there is no dictionary"),
         };
         let ts_type = schema
             .get(col::TS)
             .expect("the schema has ts")
             .dtype()
             .clone();
+        let (action, action_valid) = action.finish();
+        let (reading, reading_valid) = reading.finish();
         let columns: Vec<Box<dyn Array>> = vec![
-            PrimitiveArray::new(
-                ts_type,
-                rows.iter().map(|r| r.ts_ms).collect::<Vec<i64>>().into(),
-                None,
-            )
-            .boxed(),
-            dict_column(rows.iter().map(|r| r.user).collect(), None, &self.users),
-            dict_column(rows.iter().map(|r| r.client).collect(), None, &self.clients),
-            dict_column(by_host(|h| h.host), None, &self.hosts),
-            dict_column(by_host(|h| h.domain), None, &self.domains),
-            dict_column(by_host(|h| h.site), None, &self.sites),
-            dict_column(by_host(|h| h.category), None, &self.categories),
-            BooleanArray::from_slice(
-                rows.iter()
-                    .map(|r| host_keys[r.host as usize].embedded)
-                    .collect::<Vec<bool>>(),
-            )
-            .boxed(),
-            dict_column(rows.iter().map(|r| r.method).collect(), None, &self.methods),
-            values(rows, |r| r.status),
-            values(rows, |r| r.bytes),
-            optional(rows, |r| r.elapsed_ms),
+            PrimitiveArray::new(ts_type, ts.into(), None).boxed(),
+            dict_column(user, None, &self.users),
+            dict_column(client, None, &self.clients),
+            dict_column(host, None, &self.hosts),
+            dict_column(domain, None, &self.domains),
+            dict_column(site, None, &self.sites),
+            dict_column(category, None, &self.categories),
+            BooleanArray::from_slice(embedded).boxed(),
+            dict_column(method, None, &self.methods),
+            PrimitiveArray::from_vec(status).boxed(),
+            PrimitiveArray::from_vec(bytes).boxed(),
+            elapsed.array(),
             url,
-            BooleanArray::from_slice(rows.iter().map(|r| r.denied).collect::<Vec<bool>>()).boxed(),
-            optional(rows, |r| r.bytes_out),
-            optional(rows, |r| r.dst_port),
-            dict_column(
-                rows.iter().map(|r| r.action.unwrap_or(0)).collect(),
-                validity(rows, |r| r.action),
-                &self.actions,
-            ),
-            dict_column(vec![0; rows.len()], None, &self.source),
-            values(rows, |r| r.line),
-            BooleanArray::from_slice(rows.iter().map(|r| r.user_logged).collect::<Vec<bool>>())
-                .boxed(),
-            dict_column(
-                rows.iter().map(|r| r.reading.unwrap_or(0)).collect(),
-                validity(rows, |r| r.reading),
-                &self.readings,
-            ),
+            BooleanArray::from_slice(denied).boxed(),
+            bytes_out.array(),
+            dst_port.array(),
+            dict_column(action, action_valid, &self.actions),
+            dict_column(vec![0; n], None, &self.source),
+            PrimitiveArray::from_vec(line).boxed(),
+            BooleanArray::from_slice(user_logged).boxed(),
+            dict_column(reading, reading_valid, &self.readings),
         ];
         let keys = with_keys.then(|| {
             rows.iter()
@@ -448,7 +686,7 @@ impl Dicts {
                         r.user_logged,
                         self.clients.value(r.client as usize),
                         self.methods.value(r.method as usize),
-                        r.url.map(|k| self.urls.value(k as usize)),
+                        r.url.map(|k| &*self.urls[k as usize]),
                         r.status,
                         r.bytes,
                     )

@@ -1,6 +1,7 @@
 //! The pipeline of one file: a reader thread cuts the decoded stream into
 //! blocks of whole lines ([`BLOCK_BYTES`]); one parser thread per core takes
-//! each block as it comes and parses it ([`process_block`]); the calling
+//! each block as it comes and parses it ([`process_block_cached`], keeping
+//! the hosts it has classified from block to block); the calling
 //! thread puts the blocks back in file order and stores them ([`Storing`]).
 //! A fixed set of block buffers goes round from the store back to the
 //! reader, so memory is bounded by the blocks in flight, not by the input.
@@ -17,7 +18,8 @@ use anyhow::bail;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
-use super::blocks::{BlockContext, BlockOut, LongLine, long_line_out, process_block};
+use super::blocks::{BlockContext, BlockOut, LongLine, long_line_out, process_block_cached};
+use super::columns::HostCache;
 use super::files::Decoded;
 use super::storing::Storing;
 use super::timings::{Phase, Timings};
@@ -53,6 +55,8 @@ pub(super) struct Block {
     pub seq: u64,
     /// Number of its first line.
     pub first_line: u64,
+    /// Its lines.
+    lines: u64,
     /// Where its first byte is in the decoded stream read (after any prefix skipped).
     offset: u64,
     parser: Box<dyn LineParser>,
@@ -149,12 +153,21 @@ pub(super) fn run(
 /// A parser thread: takes blocks as they come and parses each whole, until
 /// the reader is done or the store has stopped.
 fn parse_blocks(work: &Mutex<Receiver<Block>>, done: &SyncSender<Parsed>, bcx: &BlockContext<'_>) {
+    // The hosts this thread has classified, from block to block.
+    let mut cache = HostCache::default();
     loop {
         let next = work.lock().map(|rx| rx.recv());
         let Ok(Ok(block)) = next else { return };
         let out = match &block.long {
             Some(long) => Ok(long_line_out(long)),
-            None => process_block(&block.bytes, block.first_line, block.parser.as_ref(), bcx),
+            None => process_block_cached(
+                &block.bytes,
+                block.first_line,
+                block.lines as usize,
+                block.parser.as_ref(),
+                bcx,
+                &mut cache,
+            ),
         };
         if done.send((block, out)).is_err() {
             return;
@@ -314,6 +327,7 @@ fn read_blocks(
                         bytes: buf,
                         seq: at.seq,
                         first_line: at.line,
+                        lines: 1,
                         offset: at.offset,
                         parser: tracker.fork(),
                         long: Some(long),
@@ -352,6 +366,7 @@ fn read_blocks(
                 bytes: block,
                 seq: at.seq,
                 first_line: at.line,
+                lines,
                 offset: at.offset,
                 parser,
                 long: None,
