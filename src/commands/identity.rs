@@ -416,9 +416,13 @@ fn import(
         && register.0.is_empty()
         && rows.iter().any(|r| r.kind.contains("dhcp"))
     {
+        let given = match &register.1 {
+            Some((path, _)) => format!("The asset register {path} names no device"),
+            None => "No --assets register was given".to_string(),
+        };
         writeln!(
             out,
-            "No --assets register was given: DHCP leases name devices, and without the register no lease names a person."
+            "{given}: DHCP leases name devices, and without the register no lease names a person."
         )?;
     }
     if failed {
