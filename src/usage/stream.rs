@@ -171,6 +171,41 @@ impl Names {
     }
 }
 
+/// What the policy makes of each site and category id ([`Names`]), worked
+/// out once per name rather than per site state: whether a site is named
+/// social media, and per category whether it is work use, social media, and
+/// one of the non-work finding's.
+#[derive(Debug, Default)]
+struct Kinds {
+    social_site: Vec<bool>,
+    /// (work use, social-media category, non-work category).
+    category: Vec<(bool, bool, bool)>,
+}
+
+impl Kinds {
+    /// Catches up with the names numbered since the last call.
+    fn update(&mut self, sites: &Names, categories: &Names, policy: &Policy) {
+        for s in &sites.names[self.social_site.len()..] {
+            self.social_site.push(policy.social.sites.contains(s));
+        }
+        for c in &categories.names[self.category.len()..] {
+            self.category.push((
+                super::work_use::is_work_use(c),
+                policy.social.categories.contains(c),
+                policy.is_non_work(c),
+            ));
+        }
+    }
+
+    /// Whether site `s` in category `c` is social media by the policy's
+    /// definition ([`super::policy::SocialMedia::contains`]), and whether
+    /// `c` is one of the non-work finding's categories.
+    fn of(&self, s: u32, c: u32) -> (bool, bool) {
+        let (work, social, non_work) = self.category[c as usize];
+        (!work && (social || self.social_site[s as usize]), non_work)
+    }
+}
+
 /// One batch's columns ([`super::COLUMNS`]) by row number: text as ids
 /// ([`Names`]), flags as Arrow arrays (indexing an array is much cheaper
 /// than `ChunkedArray::get`). A null reads as `""` or `false`.
@@ -270,6 +305,7 @@ pub struct Accumulator<'a> {
     users: Names,
     sites: Names,
     categories: Names,
+    kinds: Kinds,
     rows_seen: usize,
 }
 
@@ -294,6 +330,7 @@ impl<'a> Accumulator<'a> {
             users: Names::default(),
             sites: Names::default(),
             categories: Names::default(),
+            kinds: Kinds::default(),
             rows_seen: 0,
         }
     }
@@ -320,6 +357,8 @@ impl<'a> Accumulator<'a> {
         )?;
         self.people
             .resize_with(self.users.names.len(), PersonState::default);
+        self.kinds
+            .update(&self.sites, &self.categories, self.policy);
         // Each person's rows, in row order (a counting sort by person id).
         let mut start = vec![0usize; self.people.len() + 1];
         for &u in &rows.user {
@@ -337,22 +376,14 @@ impl<'a> Accumulator<'a> {
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let policy = self.policy;
-        let (users, sites, categories) = (&self.users, &self.sites, &self.categories);
+        let (users, kinds) = (&self.users, &self.kinds);
         self.people
             .par_iter_mut()
             .enumerate()
             .for_each(|(u, person)| {
                 let own = &order[start[u]..start[u + 1]];
                 if !own.is_empty() {
-                    person.add(
-                        own,
-                        &rows,
-                        offset,
-                        (sites, categories),
-                        params,
-                        keep,
-                        policy,
-                    );
+                    person.add(own, &rows, offset, kinds, params, keep, policy);
                 }
                 if let Some(until) = until_ms {
                     let user = users.name(u as u32);
@@ -454,15 +485,15 @@ fn category(categories: &mut Categories, c: u32) -> &mut Pending {
 impl PersonState {
     /// Feeds this person's rows `own` of a batch (row numbers, in row
     /// order) to their sites' session rules, in time order; `offset` is
-    /// the batch's first row number across batches; `names` are the
-    /// accumulator's sites and categories.
+    /// the batch's first row number across batches; `kinds` what the
+    /// policy makes of the batch's sites and categories.
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         own: &[u32],
         rows: &Rows,
         offset: usize,
-        (site_names, cat_names): (&Names, &Names),
+        kinds: &Kinds,
         params: Params,
         keep: bool,
         policy: &Policy,
@@ -483,8 +514,7 @@ impl PersonState {
             if rows.denied(i) {
                 let c = rows.category[i];
                 category(categories, c).totals.blocked += 1;
-                let (s, c) = (site_names.name(rows.site[i]), cat_names.name(c));
-                if policy.social.contains(s, c) {
+                if kinds.of(rows.site[i], c).0 {
                     social.totals.blocked += 1;
                 }
                 continue;
@@ -501,13 +531,10 @@ impl PersonState {
                 sessions,
                 rows: kept,
                 detector,
-                kinds,
-            } = sites.entry((s, c, d)).or_insert_with(|| {
-                let (site, cat) = (site_names.name(s), cat_names.name(c));
-                SiteState {
-                    kinds: (policy.social.contains(site, cat), policy.is_non_work(cat)),
-                    ..SiteState::default()
-                }
+                kinds: site_kinds,
+            } = sites.entry((s, c, d)).or_insert_with(|| SiteState {
+                kinds: kinds.of(s, c),
+                ..SiteState::default()
             });
             let mut feed = |t, (e, row)| {
                 SiteState::feed(rule, sessions, kept, &mut closed, (t, e, row), params, keep);
@@ -518,13 +545,13 @@ impl PersonState {
                 feed(t, (e, offset + i));
             }
             for session in closed.drain(..) {
-                let device = device_union(by_device, policy, d, kinds.0);
+                let device = device_union(by_device, policy, d, site_kinds.0);
                 record(
                     categories,
                     [&mut *social, &mut *non_work],
                     device,
                     c,
-                    *kinds,
+                    *site_kinds,
                     session,
                 );
             }
