@@ -180,11 +180,18 @@ struct Kinds {
     social_site: Vec<bool>,
     /// (work use, social-media category, non-work category).
     category: Vec<(bool, bool, bool)>,
+    /// The device rule groups: `""` (the main rule), then each device type
+    /// with a rule of its own.
+    devices: Vec<&'static str>,
 }
 
 impl Kinds {
     /// Catches up with the names numbered since the last call.
     fn update(&mut self, sites: &Names, categories: &Names, policy: &Policy) {
+        if self.devices.is_empty() {
+            self.devices.push("");
+            self.devices.extend(policy.devices.keys().copied());
+        }
         for s in &sites.names[self.social_site.len()..] {
             self.social_site.push(policy.social.sites.contains(s));
         }
@@ -195,6 +202,12 @@ impl Kinds {
                 policy.is_non_work(c),
             ));
         }
+    }
+
+    /// The index in `devices` of device rule group `d`.
+    fn device(&self, d: &str) -> u32 {
+        let i = self.devices.iter().position(|g| *g == d).unwrap_or(0);
+        u32::try_from(i).expect("few device groups")
     }
 
     /// Whether site `s` in category `c` is social media by the policy's
@@ -506,26 +519,34 @@ impl PersonState {
             by_device,
             ..
         } = self;
-        // Requests as (ts ms, embedded, row): each site's in time order, as
-        // sorting them by site first and time second would give.
-        let mut requests: Vec<(i64, bool, usize)> = Vec::with_capacity(own.len());
+        // Requests as (site and category ids, device group, ts ms, embedded,
+        // row), sorted: each site's together (one look-up of its state) and
+        // in time order.
+        type Request = (u64, u32, i64, bool, usize);
+        let mut requests: Vec<Request> = Vec::with_capacity(own.len());
         for &i in own {
             let i = i as usize;
+            let (s, c) = (rows.site[i], rows.category[i]);
             if rows.denied(i) {
-                let c = rows.category[i];
                 category(categories, c).totals.blocked += 1;
-                if kinds.of(rows.site[i], c).0 {
+                if kinds.of(s, c).0 {
                     social.totals.blocked += 1;
                 }
                 continue;
             }
-            requests.push((rows.ts[i], rows.embedded(i), i));
+            let d = if policy.devices.is_empty() {
+                0
+            } else {
+                kinds.device(policy.device_group(rows.device_type(i)))
+            };
+            let sc = (u64::from(s) << 32) | u64::from(c);
+            requests.push((sc, d, rows.ts[i], rows.embedded(i), i));
         }
         requests.sort_unstable();
         let mut closed = Vec::new();
-        for (t, e, i) in requests {
-            let (s, c) = (rows.site[i], rows.category[i]);
-            let d = policy.device_group(rows.device_type(i));
+        for run in requests.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (sc, d) = (run[0].0, kinds.devices[run[0].1 as usize]);
+            let (s, c) = ((sc >> 32) as u32, sc as u32);
             let SiteState {
                 rule,
                 sessions,
@@ -539,10 +560,12 @@ impl PersonState {
             let mut feed = |t, (e, row)| {
                 SiteState::feed(rule, sessions, kept, &mut closed, (t, e, row), params, keep);
             };
-            if params.exclude_background {
-                detector.push(t, (e, offset + i), &mut feed);
-            } else {
-                feed(t, (e, offset + i));
+            for &(_, _, t, e, i) in run {
+                if params.exclude_background {
+                    detector.push(t, (e, offset + i), &mut feed);
+                } else {
+                    feed(t, (e, offset + i));
+                }
             }
             for session in closed.drain(..) {
                 let device = device_union(by_device, policy, d, site_kinds.0);
