@@ -704,6 +704,10 @@ impl PersonState {
                 );
                 false
             });
+            // A busy day's table would otherwise stay at its size all run.
+            if sites.capacity() > 2 * sites.len() + 8 {
+                sites.shrink_to_fit();
+            }
         }
     }
 }
