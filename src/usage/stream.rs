@@ -8,6 +8,13 @@
 //! with every site seen over the range: a year of a council's log streams
 //! through in about a week's memory.
 //!
+//! People, sites and categories are numbered as each batch is read
+//! ([`Names`], from the columns' string views), each person's rows are
+//! found by a counting sort on that number, and a person's requests of a
+//! batch are sorted by site, category, device group and time: the loop over
+//! the events compares and hashes integers, and looks up each site's state
+//! once a batch rather than once a request.
+//!
 //! The figures equal those of analysing every event at once (a test compares
 //! them to the second): sessions close on the same idle gaps, and the union of
 //! a category's sessions is taken piece by piece, a piece being final once
