@@ -136,6 +136,22 @@ pub fn read_day(
     columns: &[&str],
     filter: &Filter,
 ) -> anyhow::Result<DataFrame> {
+    let mut out = read_day_chunks(day, files, columns, filter)?;
+    out.rechunk_mut();
+    Ok(out)
+}
+
+/// [`read_day`] without joining each column's chunks (one or more a file)
+/// into one array: for a reader that walks the chunks itself.
+///
+/// # Errors
+/// A partition file cannot be read (file named).
+pub fn read_day_chunks(
+    day: NaiveDate,
+    files: &[PathBuf],
+    columns: &[&str],
+    filter: &Filter,
+) -> anyhow::Result<DataFrame> {
     let start = day_start(day);
     let end = start + chrono::Duration::days(1);
     let ts_type = DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
@@ -225,7 +241,6 @@ pub fn read_day(
         }
         out.vstack_mut(&df)?;
     }
-    out.rechunk_mut();
     Ok(out)
 }
 
@@ -301,12 +316,47 @@ pub fn each_prepared_day(
     columns: &[&str],
     filter: &Filter,
     prepare: impl Fn(NaiveDate, DataFrame) -> anyhow::Result<DataFrame> + Sync,
+    f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    read_each_day(days, columns, filter, true, prepare, f)
+}
+
+/// [`each_prepared_day`] with each column left in the chunks it was read
+/// in (see [`read_day_chunks`]): `prepare` and `f` must not assume one
+/// array a column. The streamed analysis reads its text columns chunk by
+/// chunk, and joining them cost about an eighth of `usage`'s time.
+///
+/// # Errors
+/// A partition file cannot be read, or `prepare` or `f` fails.
+pub fn each_prepared_day_chunks(
+    days: &BTreeMap<NaiveDate, Vec<PathBuf>>,
+    columns: &[&str],
+    filter: &Filter,
+    prepare: impl Fn(NaiveDate, DataFrame) -> anyhow::Result<DataFrame> + Sync,
+    f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    read_each_day(days, columns, filter, false, prepare, f)
+}
+
+/// [`each_prepared_day`], each day's columns joined into one array each
+/// when `rechunk`.
+fn read_each_day(
+    days: &BTreeMap<NaiveDate, Vec<PathBuf>>,
+    columns: &[&str],
+    filter: &Filter,
+    rechunk: bool,
+    prepare: impl Fn(NaiveDate, DataFrame) -> anyhow::Result<DataFrame> + Sync,
     mut f: impl FnMut(NaiveDate, DataFrame) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<()> {
     let days: Vec<(&NaiveDate, &Vec<PathBuf>)> = days.iter().collect();
     let load = |i: usize| {
-        days.get(i)
-            .map(|(d, files)| prepare(**d, read_day(**d, files, columns, filter)?))
+        days.get(i).map(|(d, files)| {
+            let mut df = read_day_chunks(**d, files, columns, filter)?;
+            if rechunk {
+                df.rechunk_mut();
+            }
+            prepare(**d, df)
+        })
     };
     let mut next = load(0);
     for (i, (day, _)) in days.iter().enumerate() {

@@ -178,7 +178,7 @@ impl Analysis {
             self.enricher.apply(&mut events, false)?;
             Ok(events)
         };
-        scan::each_prepared_day(&days, &columns, &filter, prepare, |day, events| {
+        scan::each_prepared_day_chunks(&days, &columns, &filter, prepare, |day, events| {
             bar.set_message(day.to_string());
             bar.inc(1);
             for acc in accs.iter_mut() {

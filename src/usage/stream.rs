@@ -8,6 +8,13 @@
 //! with every site seen over the range: a year of a council's log streams
 //! through in about a week's memory.
 //!
+//! People, sites and categories are numbered as each batch is read
+//! ([`Names`], from the columns' string views), each person's rows are
+//! found by a counting sort on that number, and a person's requests of a
+//! batch are sorted by site, category, device group and time: the loop over
+//! the events compares and hashes integers, and looks up each site's state
+//! once a batch rather than once a request.
+//!
 //! The figures equal those of analysing every event at once (a test compares
 //! them to the second): sessions close on the same idle gaps, and the union of
 //! a category's sessions is taken piece by piece, a piece being final once
@@ -42,6 +49,9 @@ struct SiteState {
     rows: Vec<usize>,
     /// Holds requests until it knows whether they are background traffic.
     detector: Detector<(bool, usize)>,
+    /// The site and category are social media by the policy's definition,
+    /// and the category is one of the non-work finding's.
+    kinds: (bool, bool),
 }
 
 impl SiteState {
@@ -77,14 +87,23 @@ struct Pending {
     intervals: Vec<(i64, i64)>,
 }
 
-/// A site's state key: (site, category, device rule group: the device
-/// type with a rule of its own, or `""`; always `""` without device rules).
-type SiteKey = (String, String, &'static str);
+/// A site's state key: (site id, category id, device rule group: the
+/// device type with a rule of its own, or `""`; always `""` without device
+/// rules). Ids index [`Accumulator`]'s [`Names`] of sites and categories.
+type SiteKey = (u32, u32, &'static str);
+
+/// A hasher for keys made of the accumulator's own ids and names: fast,
+/// not cryptographic.
+type Fast = foldhash::fast::RandomState;
+
+/// Each category's totals by category id ([`Names`]); `None` for a
+/// category the person has nothing in.
+type Categories = Vec<Option<Pending>>;
 
 #[derive(Debug, Default)]
 struct PersonState {
-    sites: BTreeMap<SiteKey, SiteState>,
-    categories: BTreeMap<String, Pending>,
+    sites: HashMap<SiteKey, SiteState, Fast>,
+    categories: Categories,
     social: Pending,
     social_days: BTreeMap<NaiveDate, Split>,
     /// The union of the non-work finding's categories, and its split per day.
@@ -96,16 +115,129 @@ struct PersonState {
     device_days: DeviceDays,
 }
 
-/// One batch's columns ([`super::COLUMNS`]) as single Arrow arrays, read
-/// by row number: the analysis visits each person's rows in turn, and
-/// indexing an array is much cheaper than `ChunkedArray::get`. A null reads
-/// as `""` or `false`.
+/// Text values (user names, sites, categories) numbered in the order first
+/// seen, so the analysis compares and hashes `u32`s rather than strings.
+#[derive(Debug, Default)]
+struct Names {
+    ids: HashMap<String, u32, Fast>,
+    names: Vec<String>,
+}
+
+impl Names {
+    /// The id of `s`, numbering it when new.
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    /// The name numbered `i`.
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+
+    /// The id of every row of `c` (a null reads as `""`), in row order.
+    ///
+    /// A Parquet dictionary page decodes to string views that point into
+    /// the dictionary, so a value's view repeats on every row holding it:
+    /// rows are numbered by their 16-byte view (equal views are equal
+    /// strings: a short string is held in the view itself, a long one is
+    /// named by its buffer, offset and length), and only a view not seen
+    /// before in the chunk costs a string hash.
+    fn column(&mut self, c: &StringChunked) -> Vec<u32> {
+        let mut out = Vec::with_capacity(c.len());
+        let mut null = None;
+        for a in c.downcast_iter() {
+            let views = a.views();
+            let mut seen: HashMap<u128, u32, Fast> = HashMap::default();
+            for (i, view) in views.iter().enumerate() {
+                if !a.is_valid(i) {
+                    let id = match null {
+                        Some(id) => id,
+                        None => *null.insert(self.id("")),
+                    };
+                    out.push(id);
+                    continue;
+                }
+                let id = match seen.get(&view.as_u128()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.id(a.value(i));
+                        seen.insert(view.as_u128(), id);
+                        id
+                    }
+                };
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
+/// What the policy makes of each site and category id ([`Names`]), worked
+/// out once per name rather than per site state: whether a site is named
+/// social media, and per category whether it is work use, social media, and
+/// one of the non-work finding's.
+#[derive(Debug, Default)]
+struct Kinds {
+    social_site: Vec<bool>,
+    /// (work use, social-media category, non-work category).
+    category: Vec<(bool, bool, bool)>,
+    /// The device rule groups: `""` (the main rule), then each device type
+    /// with a rule of its own.
+    devices: Vec<&'static str>,
+}
+
+impl Kinds {
+    /// Catches up with the names numbered since the last call.
+    fn update(&mut self, sites: &Names, categories: &Names, policy: &Policy) {
+        if self.devices.is_empty() {
+            self.devices.push("");
+            self.devices.extend(policy.devices.keys().copied());
+        }
+        for s in &sites.names[self.social_site.len()..] {
+            self.social_site.push(policy.social.sites.contains(s));
+        }
+        for c in &categories.names[self.category.len()..] {
+            self.category.push((
+                super::work_use::is_work_use(c),
+                policy.social.categories.contains(c),
+                policy.is_non_work(c),
+            ));
+        }
+    }
+
+    /// The index in `devices` of device rule group `d`.
+    fn device(&self, d: &str) -> u32 {
+        let i = self.devices.iter().position(|g| *g == d).unwrap_or(0);
+        u32::try_from(i).expect("few device groups")
+    }
+
+    /// Whether site `s` in category `c` is social media by the policy's
+    /// definition ([`super::policy::SocialMedia::contains`]), and whether
+    /// `c` is one of the non-work finding's categories.
+    fn of(&self, s: u32, c: u32) -> (bool, bool) {
+        let (work, social, non_work) = self.category[c as usize];
+        (!work && (social || self.social_site[s as usize]), non_work)
+    }
+}
+
+/// One batch's columns ([`super::COLUMNS`]) by row number: text as ids
+/// ([`Names`]), flags as Arrow arrays (indexing an array is much cheaper
+/// than `ChunkedArray::get`). A null reads as `""` or `false`.
 struct Rows {
     /// UTC ms.
     ts: Vec<i64>,
-    user: StringChunked,
-    site: StringChunked,
-    category: StringChunked,
+    /// Person ids.
+    user: Vec<u32>,
+    /// Site ids.
+    site: Vec<u32>,
+    /// Category ids.
+    category: Vec<u32>,
     embedded: BooleanChunked,
     denied: BooleanChunked,
     /// [`col::DEVICE_TYPE`], when enrichment added it.
@@ -115,23 +247,25 @@ struct Rows {
 impl Rows {
     /// # Errors
     /// A column is missing or of the wrong type.
-    fn of(batch: &DataFrame) -> anyhow::Result<Rows> {
+    fn of(
+        batch: &DataFrame,
+        users: &mut Names,
+        sites: &mut Names,
+        categories: &mut Names,
+    ) -> anyhow::Result<Rows> {
         let ts = batch
             .column(col::TS)?
             .datetime()
             .context("ts column")?
             .physical();
-        let text = |name: &str| -> anyhow::Result<StringChunked> {
-            Ok(one_chunk(batch.column(name)?.str()?))
-        };
         let flag = |name: &str| -> anyhow::Result<BooleanChunked> {
             Ok(one_chunk(batch.column(name)?.bool()?))
         };
         Ok(Rows {
             ts: ts.iter().map(|t| t.unwrap_or(0)).collect(),
-            user: text(col::USER)?,
-            site: text(col::SITE)?,
-            category: text(col::CATEGORY)?,
+            user: users.column(batch.column(col::USER)?.str()?),
+            site: sites.column(batch.column(col::SITE)?.str()?),
+            category: categories.column(batch.column(col::CATEGORY)?.str()?),
             embedded: flag(col::EMBEDDED)?,
             denied: flag(col::DENIED)?,
             device_type: match batch.column(col::DEVICE_TYPE) {
@@ -144,18 +278,6 @@ impl Rows {
     /// The device type of row `i` (`""` when not known).
     fn device_type(&self, i: usize) -> &str {
         self.device_type.as_ref().map_or("", |c| text_at(c, i))
-    }
-
-    fn user(&self, i: usize) -> &str {
-        text_at(&self.user, i)
-    }
-
-    fn site(&self, i: usize) -> &str {
-        text_at(&self.site, i)
-    }
-
-    fn category(&self, i: usize) -> &str {
-        text_at(&self.category, i)
     }
 
     fn embedded(&self, i: usize) -> bool {
@@ -198,7 +320,12 @@ pub struct Accumulator<'a> {
     profiles: &'a Profiles,
     policy: &'a Policy,
     keep_sessions: bool,
-    people: HashMap<String, PersonState>,
+    /// Each person's state, by person id (`users`).
+    people: Vec<PersonState>,
+    users: Names,
+    sites: Names,
+    categories: Names,
+    kinds: Kinds,
     rows_seen: usize,
 }
 
@@ -219,7 +346,11 @@ impl<'a> Accumulator<'a> {
             profiles,
             policy,
             keep_sessions,
-            people: HashMap::new(),
+            people: Vec::new(),
+            users: Names::default(),
+            sites: Names::default(),
+            categories: Names::default(),
+            kinds: Kinds::default(),
             rows_seen: 0,
         }
     }
@@ -238,91 +369,47 @@ impl<'a> Accumulator<'a> {
     /// # Errors
     /// A column is missing or of the wrong type.
     pub fn push(&mut self, batch: &DataFrame, until_ms: Option<i64>) -> anyhow::Result<()> {
-        let rows = Rows::of(batch)?;
-        // One hash per event: a fast, non-cryptographic one (the keys are the
-        // store's own user names).
-        let mut by_user: HashMap<&str, Vec<usize>, foldhash::fast::RandomState> =
-            HashMap::default();
-        for i in 0..rows.ts.len() {
-            by_user.entry(rows.user(i)).or_default().push(i);
+        let rows = Rows::of(
+            batch,
+            &mut self.users,
+            &mut self.sites,
+            &mut self.categories,
+        )?;
+        self.people
+            .resize_with(self.users.names.len(), PersonState::default);
+        self.kinds
+            .update(&self.sites, &self.categories, self.policy);
+        // Each person's rows, in row order (a counting sort by person id).
+        let mut start = vec![0usize; self.people.len() + 1];
+        for &u in &rows.user {
+            start[u as usize + 1] += 1;
         }
-        for u in by_user.keys() {
-            if !self.people.contains_key(*u) {
-                self.people.insert(u.to_string(), PersonState::default());
-            }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut order = vec![0u32; rows.user.len()];
+        let mut next = start.clone();
+        for (i, &u) in rows.user.iter().enumerate() {
+            order[next[u as usize]] = u32::try_from(i).expect("a batch under 2^32 rows");
+            next[u as usize] += 1;
         }
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let policy = self.policy;
-        self.people.par_iter_mut().for_each(|(u, person)| {
-            if let Some(own) = by_user.get(u.as_str()) {
-                // (site, category, device group) → requests as (ts ms, embedded, row)
-                type Requests = Vec<(i64, bool, usize)>;
-                type Group<'r> = (&'r str, &'r str, &'static str);
-                let mut groups: HashMap<Group<'_>, Requests, foldhash::fast::RandomState> =
-                    HashMap::default();
-                for &i in own {
-                    let cat = rows.category(i);
-                    if rows.denied(i) {
-                        match person.categories.get_mut(cat) {
-                            Some(p) => p.totals.blocked += 1,
-                            None => {
-                                let p = person.categories.entry(cat.to_string()).or_default();
-                                p.totals.blocked += 1;
-                            }
-                        }
-                        if policy.social.contains(rows.site(i), cat) {
-                            person.social.totals.blocked += 1;
-                        }
-                        continue;
-                    }
-                    let device = policy.device_group(rows.device_type(i));
-                    groups
-                        .entry((rows.site(i), cat, device))
-                        .or_default()
-                        .push((rows.ts[i], rows.embedded(i), i));
+        let (users, kinds) = (&self.users, &self.kinds);
+        self.people
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(u, person)| {
+                let own = &order[start[u]..start[u + 1]];
+                if !own.is_empty() {
+                    person.add(own, &rows, offset, kinds, params, keep, policy);
                 }
-                // Sites in a fixed order: sessions close into their
-                // category in the same order on every run.
-                let mut groups: Vec<_> = groups.into_iter().collect();
-                groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for ((s, c, d), mut group) in groups {
-                    group.sort_unstable();
-                    let key = (s.to_string(), c.to_string(), d);
-                    let SiteState {
-                        rule,
-                        sessions,
-                        rows,
-                        detector,
-                    } = person.sites.entry(key).or_default();
-                    let mut closed = Vec::new();
-                    let mut feed = |t, (e, row)| {
-                        SiteState::feed(
-                            rule,
-                            sessions,
-                            rows,
-                            &mut closed,
-                            (t, e, row),
-                            params,
-                            keep,
-                        );
-                    };
-                    for (t, e, i) in group {
-                        if params.exclude_background {
-                            detector.push(t, (e, offset + i), &mut feed);
-                        } else {
-                            feed(t, (e, offset + i));
-                        }
-                    }
-                    for session in closed {
-                        person.close((s, c, d), session, policy);
-                    }
+                if let Some(until) = until_ms {
+                    let user = users.name(u as u32);
+                    person.settle(until, params, &profiles.person(user), keep, policy);
                 }
-            }
-            if let Some(until) = until_ms {
-                person.settle(until, params, &profiles.person(u), keep, policy);
-            }
-        });
+            });
         self.rows_seen += batch.height();
         Ok(())
     }
@@ -332,26 +419,37 @@ impl<'a> Accumulator<'a> {
     pub fn finish(self) -> Vec<PersonUsage> {
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let (key, policy) = (self.key, self.policy);
+        let (sites, cats) = (&self.sites, &self.categories);
         let mut out: Vec<PersonUsage> = self
             .people
             .into_par_iter()
-            .map(|(u, mut person)| {
+            .zip(self.users.names.into_par_iter())
+            .map(|(mut person, u)| {
                 person.settle(i64::MAX, params, &profiles.person(&u), keep, policy);
-                for ((site, c, _), st) in &person.sites {
+                for (&(_, c, _), st) in &person.sites {
                     let n = st.detector.background();
                     add_background(
                         &mut person.categories,
                         &mut person.social,
-                        (c, policy.social.contains(site, c)),
+                        (c, st.kinds.0),
                         n,
                     );
                 }
                 let sites = if keep {
+                    let mut all: Vec<_> = std::mem::take(&mut person.sites)
+                        .into_iter()
+                        .map(|((site, category, d), st)| {
+                            let site = sites.name(site).to_string();
+                            let category = cats.name(category).to_string();
+                            ((site, category, d), st)
+                        })
+                        .collect();
+                    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     let mut out: Vec<SiteSessions> = Vec::new();
-                    for ((site, category, _), st) in std::mem::take(&mut person.sites) {
+                    for ((site, category, _), st) in all {
                         // One site's sessions from devices judged by
-                        // different rules are one site to the pack (the
-                        // keys are in order: they come together).
+                        // different rules are one site to the pack (sorted:
+                        // they come together).
                         match out.last_mut() {
                             Some(prev) if prev.site == site && prev.category == category => {
                                 prev.absorb(st.sessions, st.rows);
@@ -371,7 +469,8 @@ impl<'a> Accumulator<'a> {
                 let categories: BTreeMap<String, Totals> = person
                     .categories
                     .into_iter()
-                    .map(|(c, p)| (c, p.totals))
+                    .enumerate()
+                    .filter_map(|(c, p)| Some((cats.name(c as u32).to_string(), p?.totals)))
                     .collect();
                 let mut social = person.social.totals;
                 for d in person.social_days.values() {
@@ -404,20 +503,99 @@ impl<'a> Accumulator<'a> {
     }
 }
 
+/// The category `c`'s entry, made when missing.
+fn category(categories: &mut Categories, c: u32) -> &mut Pending {
+    let c = c as usize;
+    if categories.len() <= c {
+        categories.resize_with(c + 1, || None);
+    }
+    categories[c].get_or_insert_with(Pending::default)
+}
+
 impl PersonState {
-    /// Records a closed session of category `c` from device group `d`
-    /// (embedded-only sessions are not browse time).
-    fn close(&mut self, (site, c, d): (&str, &str, &'static str), s: Session, policy: &Policy) {
-        let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
-        let device = device_union(&mut self.by_device, policy, d, kinds.0);
-        record(
-            &mut self.categories,
-            [&mut self.social, &mut self.non_work],
-            device,
-            c,
-            kinds,
-            s,
-        );
+    /// Feeds this person's rows `own` of a batch (row numbers, in row
+    /// order) to their sites' session rules, in time order; `offset` is
+    /// the batch's first row number across batches; `kinds` what the
+    /// policy makes of the batch's sites and categories.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        own: &[u32],
+        rows: &Rows,
+        offset: usize,
+        kinds: &Kinds,
+        params: Params,
+        keep: bool,
+        policy: &Policy,
+    ) {
+        let PersonState {
+            sites,
+            categories,
+            social,
+            non_work,
+            by_device,
+            ..
+        } = self;
+        // Requests as (site and category ids, device group, ts ms, embedded,
+        // row), sorted: each site's together (one look-up of its state) and
+        // in time order.
+        type Request = (u64, u32, i64, bool, usize);
+        let mut requests: Vec<Request> = Vec::with_capacity(own.len());
+        for &i in own {
+            let i = i as usize;
+            let (s, c) = (rows.site[i], rows.category[i]);
+            if rows.denied(i) {
+                category(categories, c).totals.blocked += 1;
+                if kinds.of(s, c).0 {
+                    social.totals.blocked += 1;
+                }
+                continue;
+            }
+            let d = if policy.devices.is_empty() {
+                0
+            } else {
+                kinds.device(policy.device_group(rows.device_type(i)))
+            };
+            let sc = (u64::from(s) << 32) | u64::from(c);
+            requests.push((sc, d, rows.ts[i], rows.embedded(i), i));
+        }
+        requests.sort_unstable();
+        let mut closed = Vec::new();
+        for run in requests.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (sc, d) = (run[0].0, kinds.devices[run[0].1 as usize]);
+            let (s, c) = ((sc >> 32) as u32, sc as u32);
+            let SiteState {
+                rule,
+                sessions,
+                rows: kept,
+                detector,
+                kinds: site_kinds,
+            } = sites.entry((s, c, d)).or_insert_with(|| SiteState {
+                kinds: kinds.of(s, c),
+                ..SiteState::default()
+            });
+            let mut feed = |t, (e, row)| {
+                SiteState::feed(rule, sessions, kept, &mut closed, (t, e, row), params, keep);
+            };
+            for &(_, _, t, e, i) in run {
+                if params.exclude_background {
+                    detector.push(t, (e, offset + i), &mut feed);
+                } else {
+                    feed(t, (e, offset + i));
+                }
+            }
+            for session in closed.drain(..) {
+                let device = device_union(by_device, policy, d, site_kinds.0);
+                record(
+                    categories,
+                    [&mut *social, &mut *non_work],
+                    device,
+                    c,
+                    *site_kinds,
+                    session,
+                );
+            }
+        }
     }
 
     /// No request before `until` (UTC ms) is still to come: closes sessions
@@ -434,18 +612,20 @@ impl PersonState {
             by_device,
             device_days,
         } = self;
-        let mut open_from: BTreeMap<&str, i64> = BTreeMap::new();
+        // The earliest start of a session that may still grow, by category id.
+        let mut open_from: Vec<i64> = vec![i64::MAX; categories.len()];
         let mut social_open = i64::MAX;
         let mut non_work_open = i64::MAX;
         let mut device_open: BTreeMap<&'static str, i64> = BTreeMap::new();
-        for ((site, c, d), st) in sites.iter_mut() {
-            let kinds = (policy.social.contains(site, c), policy.is_non_work(c));
+        for (&(_, c, d), st) in sites.iter_mut() {
             let SiteState {
                 rule,
                 sessions,
                 rows,
                 detector,
+                kinds,
             } = st;
+            let kinds = *kinds;
             let mut closed = Vec::new();
             detector.settle(until, &mut |t, (e, row)| {
                 SiteState::feed(rule, sessions, rows, &mut closed, (t, e, row), p, keep);
@@ -468,12 +648,15 @@ impl PersonState {
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {
-                let e = open_from.entry(c.as_str()).or_insert(i64::MAX);
+                if open_from.len() <= c as usize {
+                    open_from.resize(c as usize + 1, i64::MAX);
+                }
+                let e = &mut open_from[c as usize];
                 *e = (*e).min(from);
                 if kinds.0 {
                     social_open = social_open.min(from);
                     if !policy.devices.is_empty() {
-                        let e = device_open.entry(*d).or_insert(i64::MAX);
+                        let e = device_open.entry(d).or_insert(i64::MAX);
                         *e = (*e).min(from);
                     }
                 }
@@ -483,12 +666,9 @@ impl PersonState {
             }
         }
         // Later requests are at `until` or after: so are the sessions they open.
-        for (c, pending) in categories.iter_mut() {
-            let limit = open_from
-                .get(c.as_str())
-                .copied()
-                .unwrap_or(i64::MAX)
-                .min(until);
+        for (c, pending) in categories.iter_mut().enumerate() {
+            let Some(pending) = pending else { continue };
+            let limit = open_from.get(c).copied().unwrap_or(i64::MAX).min(until);
             fold(pending, limit, |a, b, t| {
                 t.split.merge(&schedule.split(a, b));
                 t.total_ms += b - a;
@@ -515,19 +695,22 @@ impl PersonState {
         // (its background count into the totals), so memory follows the
         // sites still in use, not every site of the range. Kept for a pack.
         if !keep {
-            sites.retain(|(site, c, _), st| {
+            sites.retain(|&(_, c, _), st| {
                 if st.rule.open().is_some() || !st.detector.is_idle() {
                     return true;
                 }
-                let social_site = policy.social.contains(site, c);
                 add_background(
                     categories,
                     social,
-                    (c, social_site),
+                    (c, st.kinds.0),
                     st.detector.background(),
                 );
                 false
             });
+            // A busy day's table would otherwise stay at its size all run.
+            if sites.capacity() > 2 * sites.len() + 8 {
+                sites.shrink_to_fit();
+            }
         }
     }
 }
@@ -536,17 +719,13 @@ impl PersonState {
 /// the category's totals and, when the site and category are social media
 /// by the policy's definition (`is_social`), to the social-media totals.
 fn add_background(
-    categories: &mut BTreeMap<String, Pending>,
+    categories: &mut Categories,
     social: &mut Pending,
-    (c, is_social): (&str, bool),
+    (c, is_social): (u32, bool),
     n: u64,
 ) {
     if n > 0 {
-        categories
-            .entry(c.to_string())
-            .or_default()
-            .totals
-            .background += n;
+        category(categories, c).totals.background += n;
         if is_social {
             social.totals.background += n;
         }
@@ -570,10 +749,10 @@ fn device_union<'p>(
 /// `device`, its device group's social-media union when there is one).
 /// Embedded-only sessions are not browse time.
 fn record(
-    categories: &mut BTreeMap<String, Pending>,
+    categories: &mut Categories,
     unions: [&mut Pending; 2],
     device: Option<&mut Pending>,
-    c: &str,
+    c: u32,
     kinds: (bool, bool),
     s: Session,
 ) {
@@ -584,7 +763,7 @@ fn record(
         union.totals.sessions += 1;
         union.intervals.push((s.start_ms, s.end_ms));
     }
-    let pending = categories.entry(c.to_string()).or_default();
+    let pending = category(categories, c);
     pending.totals.sessions += 1;
     pending.intervals.push((s.start_ms, s.end_ms));
     let [social, non_work] = unions;
