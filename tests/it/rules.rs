@@ -630,6 +630,16 @@ fn a_pack_names_the_devices_its_events_came_from() {
             .count(),
         12
     );
+    // Each session names the device its requests came from.
+    let sessions = std::fs::read_to_string(data.join("sessions.csv")).unwrap();
+    assert!(sessions.lines().next().unwrap().ends_with(",devices"));
+    let mut by_device: Vec<&str> = sessions
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    by_device.sort_unstable();
+    assert_eq!(by_device, ["aa:bb:cc:00:00:05", "aa:bb:cc:00:00:21"]);
     let html = std::fs::read_to_string(data.join("report.html")).unwrap();
     assert!(
         html.contains("<code>aa:bb:cc:00:00:21</code></td><td>computer</td><td class=\"n\">4</td>"),

@@ -63,6 +63,9 @@ pub struct SessionRow {
     /// `identity:<source>:<line>` (see `attributions` in summary.json),
     /// `;`-separated.
     pub attribution: String,
+    /// The devices its requests came from, as the asset register names
+    /// them (`;`-separated; empty when none is known).
+    pub devices: String,
 }
 
 /// Every session of the subject, in time order.
@@ -83,6 +86,10 @@ pub fn session_rows(
         .column(ATTRIBUTION)
         .ok()
         .and_then(|c| c.str().ok().cloned());
+    let device = events
+        .column(col::DEVICE)
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
     let request = |i: usize| {
         format!(
             "{} {}",
@@ -96,7 +103,13 @@ pub fn session_rows(
             let (first, last) = (s.rows[x.first], s.rows[x.last]);
             let mut hosts: Vec<&str> = Vec::new();
             let mut how: Vec<&str> = Vec::new();
+            let mut devices: Vec<&str> = Vec::new();
             for &r in &s.rows[x.first..=x.last] {
+                if let Some(d) = device.as_ref().and_then(|c| c.get(r))
+                    && !devices.contains(&d)
+                {
+                    devices.push(d);
+                }
                 let h = host.get(r).unwrap_or("");
                 if !hosts.contains(&h) {
                     hosts.push(h);
@@ -123,6 +136,7 @@ pub fn session_rows(
                 first_text: String::new(),
                 last_text: String::new(),
                 attribution: how.join(";"),
+                devices: devices.join(";"),
                 embedded_only: x.embedded_only,
                 first_source: source.get(first).unwrap_or("").to_string(),
                 first_line: line.get(first).unwrap_or(0),
