@@ -632,11 +632,17 @@ fn a_pack_names_the_devices_its_events_came_from() {
     );
     // Each session names the device its requests came from.
     let sessions = std::fs::read_to_string(data.join("sessions.csv")).unwrap();
-    assert!(sessions.lines().next().unwrap().ends_with(",devices"));
+    assert!(
+        sessions
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",devices,attribution")
+    );
     let mut by_device: Vec<&str> = sessions
         .lines()
         .skip(1)
-        .map(|l| l.rsplit(',').next().unwrap())
+        .map(|l| l.rsplit(',').nth(1).unwrap())
         .collect();
     by_device.sort_unstable();
     assert_eq!(by_device, ["aa:bb:cc:00:00:05", "aa:bb:cc:00:00:21"]);

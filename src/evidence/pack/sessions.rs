@@ -59,13 +59,13 @@ pub struct SessionRow {
     pub first_text: String,
     /// The last line's text, likewise.
     pub last_text: String,
+    /// The devices its requests came from, as the asset register names
+    /// them (`;`-separated; empty when none is known).
+    pub devices: String,
     /// How its requests were attributed to the subject: `logged` and/or
     /// `identity:<source>:<line>` (see `attributions` in summary.json),
     /// `;`-separated.
     pub attribution: String,
-    /// The devices its requests came from, as the asset register names
-    /// them (`;`-separated; empty when none is known).
-    pub devices: String,
 }
 
 /// Every session of the subject, in time order.
