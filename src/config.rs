@@ -843,8 +843,10 @@ impl Config {
     }
 
     /// The `[policy.devices.<type>]` rules, validated: each type one of
-    /// [`crate::identity::sources::assets::DEVICE_TYPES`], its
-    /// `personal_use` known, its limit 0 to 1,440 minutes.
+    /// [`crate::identity::sources::assets::DEVICE_TYPES`] (any case), once;
+    /// its `personal_use` `breaks_only` or `not_permitted` (the own-time
+    /// kinds would lose their own-time limit), or `main` (no rule of its
+    /// own: left out); its limit 0 to 1,440 minutes.
     ///
     /// # Errors
     /// The rule and what is wrong with it.

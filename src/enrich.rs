@@ -9,9 +9,10 @@
 //!    (docs/STORE.md, "DNS naming").
 //! 3. **Classification**: rows whose host changed are classified again, and
 //!    every row when the operator gives `--categories`.
-//! 4. **Devices**: when a DHCP lease of a device in the asset register
-//!    covers an event's client address, the event names that device and its
-//!    type (a council may judge phones apart from computers).
+//! 4. **Devices** (done with attribution, as it reads only the client
+//!    address and the time): when a DHCP lease of a device in the asset
+//!    register covers an event's client address, the event names that
+//!    device and its type (a council may judge phones apart from computers).
 //!
 //! The store keeps what the logs said; enrichment is worked out again at
 //! every read, so new identity or DNS records, or a new rules file, apply to
@@ -137,12 +138,6 @@ impl Enricher {
     pub fn with_devices(mut self, yes: bool) -> Enricher {
         self.devices = yes;
         self
-    }
-
-    /// True when the store's identity intervals name any device (a DHCP
-    /// lease of a device in the asset register).
-    pub fn knows_devices(&self) -> bool {
-        self.has_devices
     }
 
     /// The category rules, for naming the rule behind a classification.
