@@ -286,6 +286,18 @@ fn import_one(
         .max_by_key(|(_, n)| **n)
         .map(|(r, n)| format!("{r} ({n})"))
         .unwrap_or_default();
+    let doubled = intervals::devices_on_two_addresses(&ivs);
+    for (device, a, b, at) in &doubled {
+        crate::stderr_line!(
+            "warning: {}: device {device} held {a} and {b} at once from {}: a copied host name or MAC? \
+             The events of both addresses are named as that device's.",
+            path.display(),
+            DateTime::<Utc>::from_timestamp_millis(*at).map_or_else(
+                || at.to_string(),
+                |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        );
+    }
     row.records = records;
     row.rejected = rejected.len() as u64;
     row.accepted = records - row.rejected;
@@ -327,6 +339,7 @@ fn import_one(
         "intervals": record.intervals,
         "max_hold_s": record.max_hold_s,
         "replaces_earlier_import": again.is_some(),
+        "devices_on_two_addresses": doubled.len(),
     });
     store.audit(draft)?;
     row.result = match again {

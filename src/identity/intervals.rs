@@ -159,6 +159,37 @@ pub fn build(
     (out, refused)
 }
 
+/// The registered devices that held two addresses at once: for each, the
+/// device, the two addresses and when the overlap began (UTC ms), in device
+/// then time order. One device has one address at a time on a network; two
+/// mean a host name or MAC was copied (the register's device is then not
+/// the only one answering to it), and the events of both addresses are
+/// named as that device's.
+pub fn devices_on_two_addresses(intervals: &[Interval]) -> Vec<(String, String, String, i64)> {
+    let mut by_device: std::collections::BTreeMap<&str, Vec<&Interval>> = Default::default();
+    for iv in intervals.iter().filter(|iv| !iv.device.is_empty()) {
+        by_device.entry(&iv.device).or_default().push(iv);
+    }
+    let mut out = Vec::new();
+    for (device, mut holds) in by_device {
+        holds.sort_by_key(|iv| (iv.start_ms, iv.end_ms));
+        // The hold reaching furthest so far, against each next one.
+        let mut reach: Option<&Interval> = None;
+        for iv in holds {
+            if let Some(r) = reach
+                && r.end_ms > iv.start_ms
+                && r.ip != iv.ip
+            {
+                out.push((device.to_string(), r.ip.clone(), iv.ip.clone(), iv.start_ms));
+            }
+            if reach.is_none_or(|r| iv.end_ms > r.end_ms) {
+                reach = Some(iv);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +321,37 @@ mod tests {
             .map(|i| (i.start_ms / H, i.end_ms / H, i.device_type.as_str()))
             .collect();
         assert_eq!(types, [(23, 33, "computer"), (33, 41, "phone")]);
+    }
+
+    #[test]
+    fn a_device_on_two_addresses_at_once_is_found() {
+        let iv = |ip: &str, device: &str, a: i64, b: i64| Interval {
+            ip: ip.into(),
+            user: "dbrown".into(),
+            start_ms: a * H,
+            end_ms: b * H,
+            line: 1,
+            raw: String::new(),
+            device: device.into(),
+            device_type: "computer".into(),
+        };
+        let found = devices_on_two_addresses(&[
+            iv("10.0.0.21", "pc-7", 9, 17),
+            iv("10.0.0.22", "pc-7", 12, 13),
+            iv("10.0.0.21", "pc-7", 18, 19),
+            iv("10.0.0.23", "pc-7", 19, 20),
+            iv("10.0.0.31", "", 9, 17),
+            iv("10.0.0.32", "", 9, 17),
+        ]);
+        assert_eq!(
+            found,
+            [(
+                "pc-7".to_string(),
+                "10.0.0.21".to_string(),
+                "10.0.0.22".to_string(),
+                12 * H
+            )]
+        );
     }
 
     #[test]
