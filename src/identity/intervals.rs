@@ -115,19 +115,15 @@ pub fn build(
             }
             What::Stop { key } => {
                 for i in by_key.remove(key).unwrap_or_default() {
-                    if o.ts_ms >= out[i].start_ms {
-                        out[i].end_ms = out[i].end_ms.min(o.ts_ms);
-                    }
+                    end_at(&mut out[i], o.ts_ms);
                 }
             }
             What::Lease { devices, end_ms } => {
                 let Some(assigned) = assets.assigned(devices, o.ts_ms) else {
                     // The address is bound to another device now: the
                     // earlier lease of it is over, whoever this one is.
-                    if let Some(i) = lease_of.remove(&o.ip)
-                        && o.ts_ms >= out[i].start_ms
-                    {
-                        out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                    if let Some(i) = lease_of.remove(&o.ip) {
+                        end_at(&mut out[i], o.ts_ms);
                     }
                     refused.push(RefusedRecord {
                         line: o.line,
@@ -147,16 +143,22 @@ pub fn build(
                 lease_of.insert(o.ip.clone(), i);
             }
             What::LeaseEnd => {
-                if let Some(i) = lease_of.remove(&o.ip)
-                    && o.ts_ms >= out[i].start_ms
-                {
-                    out[i].end_ms = out[i].end_ms.min(o.ts_ms);
+                if let Some(i) = lease_of.remove(&o.ip) {
+                    end_at(&mut out[i], o.ts_ms);
                 }
             }
         }
     }
     out.retain(|iv| iv.end_ms > iv.start_ms);
     (out, refused)
+}
+
+/// Ends a hold at `ts_ms` (UTC ms) if that is within it: a stop before the
+/// hold began leaves it as it is.
+fn end_at(iv: &mut Interval, ts_ms: i64) {
+    if ts_ms >= iv.start_ms {
+        iv.end_ms = iv.end_ms.min(ts_ms);
+    }
 }
 
 /// The registered devices that held two addresses at once: for each, the

@@ -351,16 +351,16 @@ impl Policy {
                 self.non_work.iter().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
+        day.push_str(&self.devices_words());
         format!(
             "{day}; a person is flagged with at least {} such day(s)",
             self.min_flagged_days
         )
-        .replace("; a person", &format!("{}; a person", self.devices_words()))
     }
 
     /// The device rules in words (empty without any): `; social-media time
-    /// on a phone is judged apart: …`.
-    pub fn devices_words(&self) -> String {
+    /// from a phone […] is judged apart: …`.
+    fn devices_words(&self) -> String {
         self.devices
             .iter()
             .map(|(t, r)| {

@@ -174,8 +174,9 @@ pub fn apply(mut file: toml::Table) -> Result<toml::Table, String> {
             // The device rules merge type by type: a file's rule for one
             // type leaves the preset's rules for the others in force (a
             // file drops one with `personal_use = "main"`).
-            if let (Some(toml::Value::Table(mine)), toml::Value::Table(theirs)) =
-                (table.get_mut(&k).filter(|_| k == "devices"), &v)
+            if k == "devices"
+                && let (Some(toml::Value::Table(mine)), toml::Value::Table(theirs)) =
+                    (table.get_mut(&k), &v)
             {
                 for (t, rule) in theirs {
                     mine.entry(t.clone()).or_insert_with(|| rule.clone());

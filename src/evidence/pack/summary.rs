@@ -176,19 +176,20 @@ pub fn summary(
     let days = p
         .social_days
         .iter()
-        .map(|(d, x): (_, &Split)| DayRow {
-            date: d.to_string(),
-            working_s: x.working_ms / 1000,
-            break_s: x.break_ms / 1000,
-            outside_s: x.outside_ms / 1000,
-            counted_s: policy.counted_ms_by_rule(*d, x, &p.device_days).0 / 1000,
-            counted_on_device_s: policy
-                .counted_ms_by_rule(*d, x, &p.device_days)
-                .1
-                .into_iter()
-                .map(|(t, ms)| (t.to_string(), ms / 1000))
-                .collect(),
-            flagged: flagged_dates.contains(d),
+        .map(|(d, x): (_, &Split)| {
+            let (counted, on_devices) = policy.counted_ms_by_rule(*d, x, &p.device_days);
+            DayRow {
+                date: d.to_string(),
+                working_s: x.working_ms / 1000,
+                break_s: x.break_ms / 1000,
+                outside_s: x.outside_ms / 1000,
+                counted_s: counted / 1000,
+                counted_on_device_s: on_devices
+                    .into_iter()
+                    .map(|(t, ms)| (t.to_string(), ms / 1000))
+                    .collect(),
+                flagged: flagged_dates.contains(d),
+            }
         })
         .collect();
     let mut usage = usage_rows(std::slice::from_ref(p));
