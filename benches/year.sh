@@ -63,20 +63,7 @@ echo "built: $lines lines in $(echo "$t1 - $t0" | bc) s (generate + ingest, one 
 
 results="$work/results.tsv"
 : > "$results"
-measure() {
-  local name="$1"
-  shift
-  local t="$work/$name.time"
-  if ! /usr/bin/time -v -o "$t" "$@" > "$work/$name.out" 2> "$work/$name.err"; then
-    echo "$name failed:" >&2
-    tail -5 "$work/$name.err" >&2
-    return 0
-  fi
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$t")
-  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$t")
-  printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" >> "$results"
-}
+. benches/measure.sh
 
 measure "usage" "$bin" usage --store "$store" --config "$config" --format csv
 # The busiest person on the last day (the generator's all-day browsers are one
