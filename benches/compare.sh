@@ -64,21 +64,7 @@ echo "log: $log, $(numfmt --to=iec "$(stat -c %s "$log")")B, $lines lines, from 
 
 results="$work/results.tsv"
 : > "$results"
-# measure NAME COMMAND...: runs it once under /usr/bin/time -v.
-measure() {
-  local name="$1"
-  shift
-  local t="$work/$name.time"
-  if ! /usr/bin/time -v -o "$t" "$@" > "$work/$name.out" 2> "$work/$name.err"; then
-    echo "$name failed:" >&2
-    tail -5 "$work/$name.err" >&2
-    return 0
-  fi
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$t")
-  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$t")
-  printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" >> "$results"
-}
+. benches/measure.sh
 
 measure "netusage ingest" "$bin" ingest --store "$store" "$log"
 measure "netusage usage" "$bin" usage --store "$store" --format csv
@@ -88,14 +74,19 @@ last=$(tail -1 "$log" | cut -d. -f1)
 # Monday to Friday of the week in the middle (the whole log if shorter).
 mid=$(((first + last) / 2))
 monday=$((mid - ($(date -u -d "@$mid" +%u) - 1) * 86400))
-from=$(date -u -d "@$((monday > first ? monday : first))" +%Y-%m-%d)
-to=$(date -u -d "@$((monday + 4 * 86400 < last ? monday + 4 * 86400 : last))" +%Y-%m-%d)
+from_s=$((monday > first ? monday : first))
+to_s=$((monday + 4 * 86400 < last ? monday + 4 * 86400 : last))
+# A log shorter than a week may lie wholly after that Friday: then all of it.
+[ "$to_s" -ge "$from_s" ] || to_s=$last
+from=$(date -u -d "@$from_s" +%Y-%m-%d)
+to=$(date -u -d "@$to_s" +%Y-%m-%d)
 # The busiest person of those five days: one of the generator's all-day
 # browsers (a short visit to one site after another: thousands of sessions
 # in five days). They log in with a realm (COUNCIL%5Cname); with no local
 # realm configured the store keeps it, lower case: council\name, written
 # with its backslash escaped for the authorisation record's TOML.
-user=$(mawk -v a="$monday" -v b="$((monday + 5 * 86400))" '$1 >= a && $1 < b && $8 != "-" { n[$8]++ }
+user=$(mawk -v a="$(date -u -d "$from" +%s)" -v z="$(($(date -u -d "$to" +%s) + 86400))" \
+  '$1 >= a && $1 < z && $8 != "-" { n[$8]++ }
   END { for (u in n) if (n[u] > m) { m = n[u]; b = u } sub(/%5C/, "\\\\\\\\", b); print tolower(b) }' "$log")
 . benches/gate.sh
 record=$(gate_record "$bin" "$store" "$work/keys" "$user" "$from" "$to")
