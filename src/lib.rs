@@ -26,6 +26,7 @@ pub mod fsutil;
 pub mod identity;
 pub mod ingest;
 pub mod input;
+pub mod memory;
 pub mod output;
 pub mod retention;
 pub mod signing;

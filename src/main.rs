@@ -102,6 +102,13 @@ fn man(out: Option<&std::path::Path>) -> anyhow::Result<()> {
 
 fn main() {
     let cli = Cli::parse();
+    // Commands that read the store day after day (ingest writes it).
+    if matches!(
+        cli.command,
+        Command::Usage(_) | Command::Flags(_) | Command::Analyse(_) | Command::Report(_)
+    ) {
+        netusage::memory::return_large_blocks();
+    }
     let result = match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Usage(a) => usage::run(a),

@@ -11,6 +11,7 @@ use crate::output::{self, OutputFormat, minutes};
 use crate::store::scan;
 use crate::usage::Analysis;
 use crate::usage::PersonUsage;
+use crate::usage::days::KeepDays;
 use crate::usage::policy::{Policy, Reason};
 use crate::usage::sensitivity::{self, DaySensitivity};
 
@@ -182,10 +183,22 @@ pub fn sensitivity(
         range: analysis.filter.range.clone(),
         users: Some(flagged.iter().map(|p| p.user.clone()).collect()),
     };
+    // Each model keeps only the dates the main model flagged.
+    let dates = KeepDays::Only(
+        flagged
+            .iter()
+            .map(|p| {
+                (
+                    p.user.clone(),
+                    p.flagged_days.iter().map(|d| d.date).collect(),
+                )
+            })
+            .collect(),
+    );
     let models = sensitivity::models(analysis.config.params());
     let mut accs: Vec<_> = models
         .iter()
-        .map(|m| analysis.accumulator(m.params))
+        .map(|m| analysis.accumulator(m.params).keep_days(dates.clone()))
         .collect();
     analysis.accumulate(&filter, &mut accs)?;
     let results: Vec<HashMap<String, PersonUsage>> = accs

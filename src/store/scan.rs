@@ -364,22 +364,9 @@ fn read_each_day(
         let (df, ahead) = rayon::join(|| f(**day, df), || load(i + 1));
         df?;
         next = ahead;
-        release_free_memory();
+        crate::memory::release_free_memory();
     }
     Ok(())
-}
-
-/// Hands memory freed by the day just analysed back to the operating
-/// system. glibc keeps freed heap memory for reuse, and day after day the
-/// heap grows with the number of days read (226 MB for 150 days, 156 MB for
-/// 30, without this; 121 MB with it), though nothing is kept.
-fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory at the top of each heap;
-    // it has no preconditions and touches no memory in use.
-    unsafe {
-        nix::libc::malloc_trim(0);
-    }
 }
 
 /// Reads `columns` of every event in `filter`, day by day (see

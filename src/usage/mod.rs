@@ -3,6 +3,7 @@
 
 pub mod background;
 pub mod coverage;
+pub mod days;
 pub mod holidays;
 pub mod pipeline;
 pub mod policy;
@@ -97,13 +98,17 @@ pub struct PersonUsage {
     pub categories: BTreeMap<String, Totals>,
     /// The union over the social-media categories.
     pub social: Totals,
-    /// Social-media split per local date.
+    /// Social-media split per local date, of the dates the accumulator was
+    /// asked to keep ([`days::KeepDays`]: every date for an evidence pack,
+    /// none for `usage`).
     pub social_days: BTreeMap<NaiveDate, Split>,
-    /// Split per local date of the non-work finding's categories.
+    /// Split per local date of the non-work finding's categories (the
+    /// dates kept, as `social_days`).
     pub non_work_days: BTreeMap<NaiveDate, Split>,
     /// With device rules in the policy: the social-media split per local
     /// date of each rule's devices, and under `""` of the events the main
-    /// rule judges (see [`policy::DeviceDays`]); empty otherwise.
+    /// rule judges (see [`policy::DeviceDays`]); empty otherwise. The dates
+    /// kept, as `social_days`.
     pub device_days: policy::DeviceDays,
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,

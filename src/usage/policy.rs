@@ -439,8 +439,25 @@ impl Policy {
         non_work_days: &BTreeMap<NaiveDate, Split>,
         device_days: &DeviceDays,
     ) -> (Vec<FlaggedDay>, bool) {
+        let mut flagged = self.flag_days(user, days, non_work_days, device_days);
+        let is_flagged = self.verdict(&mut flagged);
+        (flagged, is_flagged)
+    }
+
+    /// The flagged days of [`Policy::evaluate_all`], unsorted and without
+    /// the verdict: each date is judged on its own, so the days of a long
+    /// range can be judged a few at a time as they become final
+    /// ([`super::days`]) and the results joined by [`Policy::verdict`].
+    /// None for an exempt user.
+    pub fn flag_days(
+        &self,
+        user: &str,
+        days: &BTreeMap<NaiveDate, Split>,
+        non_work_days: &BTreeMap<NaiveDate, Split>,
+        device_days: &DeviceDays,
+    ) -> Vec<FlaggedDay> {
         if self.exempt_users.contains(user) {
-            return (Vec::new(), false);
+            return Vec::new();
         }
         let days = if self.devices.is_empty() {
             days
@@ -497,6 +514,14 @@ impl Policy {
                     }),
             );
         }
+        flagged
+    }
+
+    /// Sorts a person's flagged days (by date; on one date the social-media
+    /// finding, then the device rules', then the non-work one) and says
+    /// whether they flag the person: at least `min_flagged_days` distinct
+    /// dates.
+    pub fn verdict(&self, flagged: &mut [FlaggedDay]) -> bool {
         flagged.sort_by_key(|d| {
             let order = match d.reason {
                 Reason::Counted | Reason::OwnTime => 0,
@@ -506,8 +531,7 @@ impl Policy {
             (d.date, order)
         });
         let dates: BTreeSet<NaiveDate> = flagged.iter().map(|d| d.date).collect();
-        let is_flagged = !dates.is_empty() && dates.len() as u32 >= self.min_flagged_days;
-        (flagged, is_flagged)
+        !dates.is_empty() && dates.len() as u32 >= self.min_flagged_days
     }
 }
 

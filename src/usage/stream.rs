@@ -4,9 +4,10 @@
 //! accumulated as they become final. Memory grows with the people and the
 //! sites each still has in use at the end of a batch (a session that may yet
 //! grow, or requests background detection still looks back over), plus
-//! per-person totals and social-media time per day; not with events, nor
-//! with every site seen over the range: a year of a council's log streams
-//! through in about a week's memory.
+//! per-person totals and the flagged days; not with events, nor with every
+//! site seen over the range, nor with every date: each person's dates are
+//! judged by the policy as they become final and dropped ([`super::days`]),
+//! so a year of a council's log streams through in about a week's memory.
 //!
 //! People, sites and categories are numbered as each batch is read
 //! ([`Names`], from the columns' string views), each person's rows are
@@ -30,9 +31,10 @@ use polars_arrow::array::Array;
 use rayon::prelude::*;
 
 use super::background::Detector;
-use super::policy::{DeviceDays, Policy};
+use super::days::{Days, KeepDays};
+use super::policy::Policy;
 use super::profile::Profiles;
-use super::schedule::{Plan, Split};
+use super::schedule::Plan;
 use super::sessions::{Params, Session, Sessionizer, union};
 use super::{PersonUsage, SiteSessions, Totals};
 use crate::event::col;
@@ -105,14 +107,12 @@ struct PersonState {
     sites: HashMap<SiteKey, SiteState, Fast>,
     categories: Categories,
     social: Pending,
-    social_days: BTreeMap<NaiveDate, Split>,
-    /// The union of the non-work finding's categories, and its split per day.
+    /// The union of the non-work finding's categories.
     non_work: Pending,
-    non_work_days: BTreeMap<NaiveDate, Split>,
-    /// With device rules: the social-media union of each rule group, and
-    /// its split per day.
+    /// With device rules: the social-media union of each rule group.
     by_device: BTreeMap<&'static str, Pending>,
-    device_days: DeviceDays,
+    /// The unions' splits per local date, judged as each date becomes final.
+    days: Days,
 }
 
 /// Text values (user names, sites, categories) numbered in the order first
@@ -320,6 +320,8 @@ pub struct Accumulator<'a> {
     profiles: &'a Profiles,
     policy: &'a Policy,
     keep_sessions: bool,
+    /// Which judged dates keep their split ([`KeepDays`]).
+    keep_days: KeepDays,
     /// Each person's state, by person id (`users`).
     people: Vec<PersonState>,
     users: Names,
@@ -331,8 +333,10 @@ pub struct Accumulator<'a> {
 
 impl<'a> Accumulator<'a> {
     /// A new, empty accumulation. `keep_sessions` keeps every session and
-    /// the row of every request (for an evidence pack; memory then grows
-    /// with the events).
+    /// the row of every request, and every date's split (for an evidence
+    /// pack; memory then grows with the events). Without it, no date's
+    /// split is kept once judged ([`KeepDays::None`]; see
+    /// [`Accumulator::keep_days`]).
     pub fn new(
         key: &'a [u8],
         params: Params,
@@ -346,6 +350,11 @@ impl<'a> Accumulator<'a> {
             profiles,
             policy,
             keep_sessions,
+            keep_days: if keep_sessions {
+                KeepDays::All
+            } else {
+                KeepDays::None
+            },
             people: Vec::new(),
             users: Names::default(),
             sites: Names::default(),
@@ -353,6 +362,13 @@ impl<'a> Accumulator<'a> {
             kinds: Kinds::default(),
             rows_seen: 0,
         }
+    }
+
+    /// Keeps the split of the judged dates `keep` names in each person's
+    /// usage (`social_days`, `non_work_days`, `device_days`).
+    pub fn keep_days(mut self, keep: KeepDays) -> Self {
+        self.keep_days = keep;
+        self
     }
 
     /// Events fed so far.
@@ -396,7 +412,7 @@ impl<'a> Accumulator<'a> {
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let policy = self.policy;
-        let (users, kinds) = (&self.users, &self.kinds);
+        let (users, kinds, keep_days) = (&self.users, &self.kinds, &self.keep_days);
         self.people
             .par_iter_mut()
             .enumerate()
@@ -407,7 +423,19 @@ impl<'a> Accumulator<'a> {
                 }
                 if let Some(until) = until_ms {
                     let user = users.name(u as u32);
-                    person.settle(until, params, &profiles.person(user), keep, policy);
+                    let plan = profiles.person(user);
+                    let open = person.settle(until, params, &plan, keep, policy);
+                    // A later piece is split under its own local date or
+                    // under the date its shift started (a night shift):
+                    // two dates back leaves room for a shift of up to a day.
+                    let first_open = plan
+                        .local_date(open)
+                        .checked_sub_days(chrono::Days::new(2))
+                        .unwrap_or(NaiveDate::MIN);
+                    let keep_days = keep_days.of(user);
+                    person
+                        .days
+                        .judge_before(first_open, user, policy, keep_days);
                 }
             });
         self.rows_seen += batch.height();
@@ -418,7 +446,7 @@ impl<'a> Accumulator<'a> {
     /// usage of every person seen, by pseudonym.
     pub fn finish(self) -> Vec<PersonUsage> {
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
-        let (key, policy) = (self.key, self.policy);
+        let (key, policy, keep_days) = (self.key, self.policy, &self.keep_days);
         let (sites, cats) = (&self.sites, &self.categories);
         let mut out: Vec<PersonUsage> = self
             .people
@@ -472,16 +500,9 @@ impl<'a> Accumulator<'a> {
                     .enumerate()
                     .filter_map(|(c, p)| Some((cats.name(c as u32).to_string(), p?.totals)))
                     .collect();
+                let judged = person.days.finish(&u, policy, keep_days.of(&u));
                 let mut social = person.social.totals;
-                for d in person.social_days.values() {
-                    social.split.merge(d);
-                }
-                let (flagged_days, flagged) = policy.evaluate_all(
-                    &u,
-                    &person.social_days,
-                    &person.non_work_days,
-                    &person.device_days,
-                );
+                social.split.merge(&judged.social_split);
                 let exempt = policy.exempt_users.contains(&u);
                 PersonUsage {
                     exempt,
@@ -489,12 +510,12 @@ impl<'a> Accumulator<'a> {
                     user: u,
                     categories,
                     social,
-                    social_days: person.social_days,
-                    non_work_days: person.non_work_days,
-                    device_days: person.device_days,
+                    social_days: judged.social_days,
+                    non_work_days: judged.non_work_days,
+                    device_days: judged.device_days,
                     sites,
-                    flagged_days,
-                    flagged,
+                    flagged_days: judged.flagged_days,
+                    flagged: judged.flagged,
                 }
             })
             .collect();
@@ -600,17 +621,24 @@ impl PersonState {
 
     /// No request before `until` (UTC ms) is still to come: closes sessions
     /// idle for longer than the timeout, and folds into the totals each
-    /// union piece that ends before every session still open starts.
-    fn settle(&mut self, until: i64, p: Params, schedule: &impl Plan, keep: bool, policy: &Policy) {
+    /// union piece that ends before every session still open starts. Gives
+    /// the earliest instant (UTC ms) a piece of the social-media, non-work
+    /// or device unions not yet split over dates may start.
+    fn settle(
+        &mut self,
+        until: i64,
+        p: Params,
+        schedule: &impl Plan,
+        keep: bool,
+        policy: &Policy,
+    ) -> i64 {
         let PersonState {
             sites,
             categories,
             social,
-            social_days,
             non_work,
-            non_work_days,
             by_device,
-            device_days,
+            days,
         } = self;
         // The earliest start of a session that may still grow, by category id.
         let mut open_from: Vec<i64> = vec![i64::MAX; categories.len()];
@@ -674,21 +702,30 @@ impl PersonState {
                 t.total_ms += b - a;
             });
         }
-        fold(social, social_open.min(until), |a, b, t| {
-            schedule.split_by_day(a, b, social_days);
+        // A union's next piece starts at its limit or at the first piece
+        // it still holds, whichever is earlier.
+        let next_piece =
+            |p: &Pending, limit: i64| p.intervals.first().map_or(limit, |x| x.0.min(limit));
+        let limit = social_open.min(until);
+        fold(social, limit, |a, b, t| {
+            schedule.split_by_day(a, b, &mut days.social);
             t.total_ms += b - a;
         });
-        fold(non_work, non_work_open.min(until), |a, b, t| {
-            schedule.split_by_day(a, b, non_work_days);
+        let mut open = next_piece(social, limit);
+        let limit = non_work_open.min(until);
+        fold(non_work, limit, |a, b, t| {
+            schedule.split_by_day(a, b, &mut days.non_work);
             t.total_ms += b - a;
         });
+        open = open.min(next_piece(non_work, limit));
         for (d, pending) in by_device.iter_mut() {
             let limit = device_open.get(d).copied().unwrap_or(i64::MAX).min(until);
-            let days = device_days.entry(d).or_default();
+            let split = days.devices.entry(d).or_default();
             fold(pending, limit, |a, b, t| {
-                schedule.split_by_day(a, b, days);
+                schedule.split_by_day(a, b, split);
                 t.total_ms += b - a;
             });
+            open = open.min(next_piece(pending, limit));
         }
         // A site whose session is closed and whose background look-behind
         // has passed holds nothing a later request needs: its state goes
@@ -712,6 +749,7 @@ impl PersonState {
                 sites.shrink_to_fit();
             }
         }
+        open
     }
 }
 
