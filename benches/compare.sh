@@ -45,10 +45,12 @@ if [ "$bytes" -lt 1048576 ]; then
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/netusage-target}"
 cargo build --release --quiet --bin netusage --example genlogs
-bin="$CARGO_TARGET_DIR/release/netusage"
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+# Copies: a build during the run does not change what is timed.
+cp "$CARGO_TARGET_DIR/release/netusage" "$CARGO_TARGET_DIR/release/examples/genlogs" "$work/"
+bin="$work/netusage"
 log="$work/access.log"
 store="$work/store"
 # The realistic generator writes about 148 bytes a line.
@@ -56,7 +58,7 @@ lines=$((bytes / 148))
 # About 260,000 lines a calendar day (2,000 people, weekends quiet): start
 # far enough back that the last line is not in the future.
 start=$(date -u -d "$((lines / 200000 + 5)) days ago" +%Y-%m-%d)
-"$CARGO_TARGET_DIR/release/examples/genlogs" --realistic --users 2000 --hosts 5000 --lines "$lines" \
+"$work/genlogs" --realistic --users 2000 --hosts 5000 --lines "$lines" \
   --start "$start" --out "$log" 2> "$work/genlogs.err"
 head -3 "$work/genlogs.err"
 lines=$(wc -l < "$log")
