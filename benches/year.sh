@@ -11,6 +11,7 @@
 # run), ingests it with --now the next morning, and deletes the log. Then
 # times, with peak resident memory (/usr/bin/time -v):
 #   netusage usage       everyone over the whole store
+#   netusage flags       the same, with the sensitivity pass
 #   netusage report      one person (the busiest) over the whole store, log
 #                        lines not quoted (the logs are gone)
 #   netusage purge       --execute as of midnight UTC today with a window
@@ -66,6 +67,9 @@ results="$work/results.tsv"
 . benches/measure.sh
 
 measure "usage" "$bin" usage --store "$store" --config "$config" --format csv
+# flags: the policy's findings and the sensitivity pass (five more browse-time
+# models over the flagged people); its output grows with the flagged days.
+measure "flags" "$bin" flags --store "$store" --config "$config" --format csv
 # The busiest person on the last day (the generator's all-day browsers are one
 # in a hundred), generated again: each day is a function of seed and date.
 . benches/gate.sh

@@ -27,10 +27,14 @@ pub enum KeepDays {
     None,
     /// Every date: an evidence pack's one person.
     All,
-    /// These dates, by user name: the sensitivity pass, which measures the
-    /// days the main model flagged under each other model.
+    /// These dates, by user name, and no findings: the sensitivity pass,
+    /// which measures the days the main model flagged under each other
+    /// model and judges nothing itself.
     Only(HashMap<String, BTreeSet<NaiveDate>>),
 }
+
+/// No dates.
+static NO_DATES: BTreeSet<NaiveDate> = BTreeSet::new();
 
 impl KeepDays {
     /// What to keep of `user`'s dates.
@@ -38,7 +42,7 @@ impl KeepDays {
         match self {
             KeepDays::None => Keep::None,
             KeepDays::All => Keep::All,
-            KeepDays::Only(by_user) => by_user.get(user).map_or(Keep::None, Keep::Only),
+            KeepDays::Only(by_user) => Keep::Only(by_user.get(user).unwrap_or(&NO_DATES)),
         }
     }
 }
@@ -90,9 +94,9 @@ pub(super) struct Judged {
 
 impl Days {
     /// Judges every date before `first_open` (no later piece of any union
-    /// can add to it): its flagged days are found, its social-media split
-    /// is added to the person's, and its splits are dropped unless `keep`
-    /// keeps them.
+    /// can add to it): its flagged days are found (not under
+    /// [`KeepDays::Only`]), its social-media split is added to the
+    /// person's, and its splits are dropped unless `keep` keeps them.
     pub fn judge_before(&mut self, first_open: NaiveDate, user: &str, policy: &Policy, keep: Keep) {
         let before = |days: &mut BTreeMap<NaiveDate, Split>| {
             let later = days.split_off(&first_open);
@@ -113,8 +117,10 @@ impl Days {
         for s in social.values() {
             self.social_split.merge(s);
         }
-        self.flagged
-            .extend(policy.flag_days(user, &social, &non_work, &devices));
+        if !matches!(keep, Keep::Only(_)) {
+            self.flagged
+                .extend(policy.flag_days(user, &social, &non_work, &devices));
+        }
         let keeps = |d: &NaiveDate| match keep {
             Keep::None => false,
             Keep::All => true,
@@ -189,6 +195,16 @@ mod tests {
                 [day(5), day(6)]
             );
             let judged = days.finish("dbrown", &policy, keep);
+            if let Keep::Only(_) = keep {
+                // The sensitivity pass measures; it finds nothing itself.
+                assert!(judged.flagged_days.is_empty() && !judged.flagged);
+                assert_eq!(judged.social_split.working_ms, 3_900_000);
+                assert_eq!(
+                    judged.social_days.keys().copied().collect::<Vec<_>>(),
+                    [day(3), day(6)]
+                );
+                continue;
+            }
             assert_eq!(judged.flagged_days, at_once);
             assert_eq!(judged.flagged, flagged_at_once);
             // The default limit is 15 min (900 s): 1000 s and 2000 s are over.
@@ -206,9 +222,8 @@ mod tests {
             assert_eq!(judged.social_split.working_ms, 3_900_000);
             let kept: Vec<NaiveDate> = judged.social_days.keys().copied().collect();
             match keep {
-                Keep::None => assert!(kept.is_empty()),
                 Keep::All => assert_eq!(kept, [day(2), day(3), day(5), day(6)]),
-                Keep::Only(_) => assert_eq!(kept, [day(3), day(6)]),
+                _ => assert!(kept.is_empty()),
             }
         }
     }

@@ -112,9 +112,10 @@ pub struct PersonUsage {
     pub device_days: policy::DeviceDays,
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,
-    /// Days over the policy threshold.
+    /// Days over the policy threshold (none from an accumulator that keeps
+    /// [`days::KeepDays::Only`] some dates: it measures, it does not judge).
     pub flagged_days: Vec<FlaggedDay>,
-    /// The policy flags this person.
+    /// The policy flags this person (never under [`days::KeepDays::Only`]).
     pub flagged: bool,
     /// A designated business user (`exempt_users`): never flagged, and shown
     /// as exempt rather than left out.
