@@ -55,15 +55,16 @@ pub struct GapRow {
 /// The rows of a coverage: person-days by pseudonym then date, gaps by
 /// source then time.
 pub fn rows(
-    cov: &Coverage,
+    cov: Coverage,
     key: &[u8],
     sources: &[manifest::SourceRecord],
 ) -> (Vec<CoverageRow>, Vec<GapRow>) {
+    // Consumed as the rows are made: a year holds hundreds of thousands.
     let mut people: Vec<CoverageRow> = cov
         .days
-        .iter()
+        .into_iter()
         .map(|((user, date), d)| CoverageRow {
-            person: pseudonym(key, user),
+            person: pseudonym(key, &user),
             date: date.to_string(),
             events: d.events,
             logged: d.logged,
@@ -112,7 +113,7 @@ pub fn rows(
 pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
     let cov = analysis.coverage()?;
     let sources = manifest::read(&analysis.store.manifest_path())?;
-    let (people, gaps) = rows(&cov, analysis.store.key(), &sources);
+    let (people, gaps) = rows(cov, analysis.store.key(), &sources);
     let mut draft = Draft::new("usage --coverage", "ok");
     draft.config = Some(analysis.config.audit_record());
     draft.details = serde_json::json!({"person_days": people.len(), "gaps": gaps.len(), "screening": analysis.screening});
@@ -125,10 +126,17 @@ fn write(people: &[CoverageRow], gaps: &[GapRow], format: OutputFormat) -> anyho
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &serde_json::json!({"coverage": people, "gaps": gaps}),
-            )?;
+            /// The JSON document, serialised from the rows themselves.
+            #[derive(Serialize)]
+            struct Document<'a> {
+                coverage: &'a [CoverageRow],
+                gaps: &'a [GapRow],
+            }
+            let document = Document {
+                coverage: people,
+                gaps,
+            };
+            serde_json::to_writer_pretty(&mut out, &document)?;
             writeln!(out)?;
         }
         OutputFormat::Csv => output::write(people, format, &mut out)?,

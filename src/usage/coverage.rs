@@ -64,6 +64,20 @@ impl DayCoverage {
     }
 }
 
+impl DayCoverage {
+    /// Adds `other`'s counts to these.
+    fn add(&mut self, other: DayCoverage) {
+        self.events += other.events;
+        self.logged += other.logged;
+        for (source, n) in other.identity {
+            *self.identity.entry(source).or_default() += n;
+        }
+        self.ambiguous += other.ambiguous;
+        self.unattributed += other.unattributed;
+        self.conflicts += other.conflicts;
+    }
+}
+
 /// A silence of one source file inside working hours: `[start_ms, end_ms)` UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {
@@ -107,23 +121,36 @@ impl Coverage {
             Some(events.column(col::CLIENT_IP)?.str()?.clone())
         };
         let label = events.column("attribution")?.str()?.clone();
-        for i in 0..events.height() {
-            let t = ts.get(i).unwrap_or(0);
-            let day = self
-                .days
-                .entry((user.get(i).unwrap_or("").to_string(), plan.local_date(t)))
-                .or_default();
-            if day.count(label.get(i).unwrap_or("logged")) {
-                let held_by = client
-                    .as_ref()
-                    .and_then(|c| c.get(i))
-                    .map(|ip| attributor.at(ip, t));
-                if let Some(Outcome::Identity(p, _)) = held_by
-                    && Some(p) != user.get(i)
-                {
-                    day.conflicts += 1;
+        // This batch's counts by (person, local date), keyed by the batch's
+        // own text: an owned key per person and date, not per event.
+        let mut batch: HashMap<(&str, NaiveDate), DayCoverage> = HashMap::new();
+        let mut clients = client.as_ref().map(|c| c.iter());
+        // The local date of the last event, and the UTC span it covers.
+        let mut date: Option<(i64, i64, NaiveDate)> = None;
+        for ((t, u), l) in ts.iter().zip(user.iter()).zip(label.iter()) {
+            let ip = clients.as_mut().and_then(|c| c.next().flatten());
+            let t = t.unwrap_or(0);
+            let d = match date {
+                Some((lo, hi, d)) if (lo..hi).contains(&t) => d,
+                _ => {
+                    let d = plan.local_date(t);
+                    let next = d.succ_opt().unwrap_or(d);
+                    date = Some((plan.day_start(d), plan.day_start(next), d));
+                    d
                 }
+            };
+            let u = u.unwrap_or("");
+            let day = batch.entry((u, d)).or_default();
+            if day.count(l.unwrap_or("logged"))
+                && let Some(ip) = ip
+                && let Outcome::Identity(p, _) = attributor.at(ip, t)
+                && p != u
+            {
+                day.conflicts += 1;
             }
+        }
+        for ((u, d), c) in batch {
+            self.days.entry((u.to_string(), d)).or_default().add(c);
         }
         self.push_sources(events, plan)
     }
