@@ -609,3 +609,83 @@ fn a_day_the_log_comes_back_to_after_its_file_was_finished_gets_a_second_part() 
     // alice: 11 one-request sessions of 60 s each (two on 2 June, an hour apart).
     assert_eq!(alice[&("alice".to_string(), "news".to_string())][3], "660");
 }
+
+/// Each person's dates are judged by the policy as they become final, day
+/// batch by day batch, and then dropped (`usage::days`): the flagged days
+/// of a streamed run equal those of judging every date at the end (every
+/// event in one batch), on a shift from 20:00 to 16:00 the next day (the
+/// office hours after midnight belong to the date the shift started, the
+/// day before) in London time, over
+/// five weeks across the clocks going back (26 October 2025), with a
+/// non-work finding beside the social-media one.
+#[test]
+fn dates_judged_as_they_become_final_equal_dates_judged_at_the_end_on_a_night_shift() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = generated_log(
+        dir.path(),
+        25,
+        400_000,
+        NaiveDate::from_ymd_opt(2025, 10, 6).unwrap(),
+    );
+    let config = dir.path().join("nights.toml");
+    std::fs::write(
+        &config,
+        "[identity]\nlocal_realms = [\"COUNCIL\", \"council.gov.uk\"]\n\
+         [schedule]\ntime_zone = \"Europe/London\"\nbank_holidays = \"none\"\n\
+         working_days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\", \"Sat\", \"Sun\"]\n\
+         working_hours = [\"20:00\", \"16:00\"]\nbreaks = [[\"12:30\", \"13:00\"]]\n\
+         [policy]\npersonal_use = \"breaks_only\"\nmax_working_minutes_per_day = 2\n\
+         non_work_categories = [\"shopping\", \"news\"]\nmax_non_work_minutes_per_day = 2\n",
+    )
+    .unwrap();
+    ingest_as_of(&store, TEST_NOW, &[&"--config", &config], &log);
+    let analysis = netusage::usage::Analysis::open(
+        Store::open(&store).unwrap(),
+        Config::load(Some(&config)).unwrap(),
+        (None, None),
+        None,
+        false,
+    )
+    .unwrap();
+    let (streamed, _) = analysis.compute("test").unwrap();
+    let events = scan(&analysis.store, &Range::default(), &COLUMNS).unwrap();
+    let at_end = netusage::usage::analyse(
+        &events,
+        analysis.store.key(),
+        analysis.config.params(),
+        &analysis.profiles,
+        &analysis.policy,
+    )
+    .unwrap();
+    type Judged = (Vec<netusage::usage::policy::FlaggedDay>, bool, Split);
+    let judged = |people: &[netusage::usage::PersonUsage]| -> BTreeMap<String, Judged> {
+        people
+            .iter()
+            .map(|p| {
+                let j = (p.flagged_days.clone(), p.flagged, p.social.split.clone());
+                (p.user.clone(), j)
+            })
+            .collect()
+    };
+    let (streamed, at_end) = (judged(&streamed), judged(&at_end));
+    assert_eq!(streamed.len(), 25);
+    for (user, want) in &at_end {
+        assert_eq!(streamed.get(user), Some(want), "{user}");
+    }
+    // Enough findings of both kinds to mean something, and a night shift
+    // that really crosses midnight: a flagged date with time counted after
+    // its own midnight would have it under the next date otherwise.
+    let days: Vec<_> = at_end.values().flat_map(|j| j.0.iter()).collect();
+    let kinds = |r: netusage::usage::policy::Reason| days.iter().filter(|d| d.reason == r).count();
+    assert!(
+        kinds(netusage::usage::policy::Reason::Counted) > 100,
+        "{}",
+        days.len()
+    );
+    assert!(
+        kinds(netusage::usage::policy::Reason::NonWork) > 20,
+        "{}",
+        days.len()
+    );
+}
