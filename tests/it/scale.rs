@@ -663,7 +663,7 @@ fn dates_judged_as_they_become_final_equal_dates_judged_at_the_end_on_a_night_sh
         people
             .iter()
             .map(|p| {
-                let j = (p.flagged_days.clone(), p.flagged, p.social.split.clone());
+                let j = (p.flagged_days.clone(), p.flagged, p.social.split);
                 (p.user.clone(), j)
             })
             .collect()
