@@ -181,10 +181,7 @@ impl Analysis {
         scan::each_prepared_day_chunks(&days, &columns, &filter, prepare, |day, events| {
             bar.set_message(day.to_string());
             bar.inc(1);
-            for acc in accs.iter_mut() {
-                acc.push(&events, Some(scan::day_end_ms(day)))?;
-            }
-            Ok(())
+            Accumulator::push_all(accs, &events, Some(scan::day_end_ms(day)))
         })?;
         bar.finish_and_clear();
         Ok(())

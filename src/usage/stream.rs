@@ -140,6 +140,14 @@ impl Names {
         &self.names[i as usize]
     }
 
+    /// Numbers the names `other` numbered after the ones both have, in the
+    /// same order: `self` was a copy of `other`'s numbering, and is again.
+    fn catch_up(&mut self, other: &Names) {
+        for name in &other.names[self.names.len()..] {
+            self.id(name);
+        }
+    }
+
     /// The id of every row of `c` (a null reads as `""`), in row order.
     ///
     /// A Parquet dictionary page decodes to string views that point into
@@ -391,6 +399,48 @@ impl<'a> Accumulator<'a> {
             &mut self.sites,
             &mut self.categories,
         )?;
+        self.push_rows(&rows, batch.height(), until_ms);
+        Ok(())
+    }
+
+    /// [`Accumulator::push`] of one batch to each of `accs`, which have all
+    /// been given the same batches before (the browse-time models of the
+    /// sensitivity pass): the batch's text is numbered once, not once per
+    /// accumulator.
+    ///
+    /// # Errors
+    /// A column is missing or of the wrong type.
+    pub fn push_all(
+        accs: &mut [Accumulator<'_>],
+        batch: &DataFrame,
+        until_ms: Option<i64>,
+    ) -> anyhow::Result<()> {
+        let Some((first, rest)) = accs.split_first_mut() else {
+            return Ok(());
+        };
+        let rows = Rows::of(
+            batch,
+            &mut first.users,
+            &mut first.sites,
+            &mut first.categories,
+        )?;
+        for acc in rest.iter_mut() {
+            assert_eq!(
+                acc.rows_seen, first.rows_seen,
+                "push_all: the accumulators were given different batches"
+            );
+            acc.users.catch_up(&first.users);
+            acc.sites.catch_up(&first.sites);
+            acc.categories.catch_up(&first.categories);
+            acc.push_rows(&rows, batch.height(), until_ms);
+        }
+        first.push_rows(&rows, batch.height(), until_ms);
+        Ok(())
+    }
+
+    /// Adds one batch numbered by this accumulator's [`Names`] (`height`
+    /// rows; see [`Accumulator::push`]).
+    fn push_rows(&mut self, rows: &Rows, height: usize, until_ms: Option<i64>) {
         self.people
             .resize_with(self.users.names.len(), PersonState::default);
         self.kinds
@@ -419,7 +469,7 @@ impl<'a> Accumulator<'a> {
             .for_each(|(u, person)| {
                 let own = &order[start[u]..start[u + 1]];
                 if !own.is_empty() {
-                    person.add(own, &rows, offset, kinds, params, keep, policy);
+                    person.add(own, rows, offset, kinds, params, keep, policy);
                 }
                 if let Some(until) = until_ms {
                     let user = users.name(u as u32);
@@ -438,8 +488,7 @@ impl<'a> Accumulator<'a> {
                         .judge_before(first_open, user, policy, keep_days);
                 }
             });
-        self.rows_seen += batch.height();
-        Ok(())
+        self.rows_seen += height;
     }
 
     /// Closes every session, folds every union and applies the policy: the
