@@ -30,7 +30,7 @@ pub(crate) fn fields(line: &str) -> Fields<'_> {
 /// bytes; only bytes after a true zero can be marked falsely, so the lowest
 /// mark is exact). Fields are short (5 to 100 bytes): a word-at-a-time loop
 /// beats both a byte loop and a SIMD search's set-up.
-fn next_separator(b: &[u8], from: usize) -> usize {
+pub(crate) fn next_separator(b: &[u8], from: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
