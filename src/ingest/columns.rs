@@ -218,7 +218,7 @@ impl HostCache {
 /// host is 10 to 40 bytes; calling `memcmp` for each lookup of one took 2%
 /// of a Squid ingest's time).
 #[inline]
-fn same_text(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same_text(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

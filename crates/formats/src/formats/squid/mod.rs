@@ -95,7 +95,7 @@ fn skip_separators(b: &[u8], mut i: usize) -> usize {
 
 /// The next field of `line` from `at` (separators before it skipped), and
 /// where it ends; `None` at the end of the line.
-#[inline]
+#[inline(always)]
 fn next_field(line: &str, at: usize) -> Option<(&str, usize)> {
     let b = line.as_bytes();
     let start = skip_separators(b, at);
@@ -110,7 +110,7 @@ fn next_field(line: &str, at: usize) -> Option<(&str, usize)> {
 /// The decimal number of the 1 to `max` digits at `b[i..]` with a
 /// separator right after them, and where they end (`max` at most 19: no
 /// overflow).
-#[inline]
+#[inline(always)]
 fn digits_then_separator(b: &[u8], i: usize, max: usize) -> Option<(u64, usize)> {
     let mut v = 0u64;
     let mut k = i;
