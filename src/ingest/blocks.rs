@@ -293,7 +293,8 @@ pub fn process_block_cached(
     let whole = BlockText {
         body,
         has_nul: memchr::memchr(0, body).is_some(),
-        text: std::str::from_utf8(body).ok(),
+        // SIMD: a third of the time of `std::str::from_utf8` on log text.
+        text: simdutf8::basic::from_utf8(body).ok(),
     };
     // An empty block holds no line (splitting it would give one empty line).
     let ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));

@@ -70,6 +70,7 @@ const MIN_TS_S: i64 = 946_684_800;
 ///
 /// # Errors
 /// A short reason naming the field that does not fit the format.
+#[inline]
 pub fn parse_line(line: &str) -> Result<RawEvent<'_>, &'static str> {
     match parse_native(line) {
         Some(e) => Ok(e),
@@ -135,6 +136,7 @@ fn digits_then_separator(b: &[u8], i: usize, max: usize) -> Option<(u64, usize)>
 /// `None`, and the general reading decides, with its reasons. Two thirds of
 /// the CPU of splitting and reading a realistic log's lines was spent on
 /// what this skips.
+#[inline]
 fn parse_native(line: &str) -> Option<RawEvent<'_>> {
     let b = line.as_bytes();
     // `seconds[.fraction]`: 1 to 12 digits, then at most 9.
