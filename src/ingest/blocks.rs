@@ -5,8 +5,7 @@
 //! events come out as Parquet-ready frames, one per UTC day.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -180,26 +179,8 @@ pub struct BlockContext<'a> {
 /// the normalised name and of the address: a person's name and address come
 /// back together line after line, so one lookup gives both, and a name is
 /// normalised (`COUNCIL%5CJSmith` → `council\jsmith`) once per address.
-/// Looked up once per line, the strings compared inline
-/// ([`columns::same_text`]).
-#[derive(Default)]
-struct People<'a> {
-    table: hashbrown::HashTable<(Person<'a>, (u32, u32, bool))>,
-    hasher: foldhash::fast::RandomState,
-}
-
-/// A user name as logged (if any) and a client address.
-type Person<'a> = (Option<&'a str>, &'a str);
-
-/// Whether two persons are the same strings.
-fn same_person(a: &Person<'_>, b: &Person<'_>) -> bool {
-    let same_user = match (a.0, b.0) {
-        (Some(x), Some(y)) => columns::same_text(x.as_bytes(), y.as_bytes()),
-        (None, None) => true,
-        _ => false,
-    };
-    same_user && columns::same_text(a.1.as_bytes(), b.1.as_bytes())
-}
+type People<'a> =
+    HashMap<(Option<&'a str>, &'a str), (u32, u32, bool), foldhash::fast::RandomState>;
 
 /// The user and client keys of a line's name as logged (`None` when it
 /// has none: the person is then `ip:<client>`) and client address, and
@@ -211,9 +192,7 @@ fn person_keys<'a>(
     client: &'a str,
     realms: &Realms,
 ) -> (u32, u32, bool) {
-    let person = (user, client);
-    let hash = people.hasher.hash_one(person);
-    if let Some(&(_, keys)) = people.table.find(hash, |(p, _)| same_person(p, &person)) {
+    if let Some(&keys) = people.get(&(user, client)) {
         return keys;
     }
     let name = logged_user(user, realms);
@@ -224,10 +203,7 @@ fn person_keys<'a>(
         cols.clients.key(Cow::Borrowed(client)),
         logged,
     );
-    let hasher = &people.hasher;
-    people
-        .table
-        .insert_unique(hash, (person, keys), |(p, _)| hasher.hash_one(p));
+    people.insert((user, client), keys);
     keys
 }
 
@@ -281,7 +257,7 @@ pub fn process_block_cached(
         cx,
         parser: parser.fork(),
         cols: BlockColumns::with_capacity(lines, std::mem::take(cache)),
-        people: People::default(),
+        people: HashMap::default(),
         rejects: Vec::new(),
         stats: Stats::default(),
         classifying: Duration::ZERO,

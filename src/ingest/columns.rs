@@ -171,11 +171,8 @@ struct CachedHost {
 /// [`MAX_CACHED_HOSTS`] hosts.
 #[derive(Default)]
 pub struct HostCache {
-    /// Hosts as logged, with their index in `hosts`: looked up once per
-    /// line, compared a word at a time ([`same_text`]).
-    ids: hashbrown::HashTable<(Box<str>, u32)>,
-    /// The hash of `ids`.
-    hasher: foldhash::fast::RandomState,
+    /// Hosts as logged, to their index in `hosts`.
+    ids: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
     hosts: Vec<CachedHost>,
     /// The strings of the classifications (hosts, domains, sites,
     /// categories), to their id: their index in `names`.
@@ -184,16 +181,6 @@ pub struct HostCache {
 }
 
 impl HostCache {
-    /// The id of host `raw`, if it is cached; and its hash.
-    fn find(&self, raw: &str) -> (Option<u32>, u64) {
-        let hash = self.hasher.hash_one(raw);
-        let id = self
-            .ids
-            .find(hash, |(h, _)| same_text(h.as_bytes(), raw.as_bytes()))
-            .map(|&(_, id)| id);
-        (id, hash)
-    }
-
     /// The id of a classification's string, given it now if it is new.
     fn name(&mut self, s: &str) -> u32 {
         if let Some(&id) = self.name_ids.get(s) {
@@ -212,22 +199,6 @@ impl HostCache {
             *self = HostCache::default();
         }
     }
-}
-
-/// Whether `a` and `b` are the same bytes: eight at a time, inline (a
-/// host is 10 to 40 bytes; calling `memcmp` for each lookup of one took 2%
-/// of a Squid ingest's time).
-#[inline]
-pub(super) fn same_text(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (wa.remainder(), wb.remainder());
-    wa.zip(wb).all(|(x, y)| {
-        u64::from_ne_bytes(x.try_into().expect("8 bytes"))
-            == u64::from_ne_bytes(y.try_into().expect("8 bytes"))
-    }) && ra.iter().zip(rb).all(|(x, y)| x == y)
 }
 
 /// No key yet in this block.
@@ -400,9 +371,9 @@ impl<'a> BlockColumns<'a> {
     /// The key of a host as logged; `classify` runs on its first sight by
     /// this thread only (while the cache holds it).
     pub fn host(&mut self, raw: &str, classify: impl FnOnce(&str) -> Classification) -> u32 {
-        let id = match self.cache.find(raw) {
-            (Some(id), _) => id,
-            (None, hash) => {
+        let id = match self.cache.ids.get(raw) {
+            Some(&id) => id,
+            None => {
                 let c = classify(raw);
                 let cached = CachedHost {
                     host: self.cache.name(&c.host),
@@ -413,10 +384,7 @@ impl<'a> BlockColumns<'a> {
                 };
                 let id = u32::try_from(self.cache.hosts.len()).expect("at most MAX_CACHED_HOSTS");
                 self.cache.hosts.push(cached);
-                let hasher = &self.cache.hasher;
-                self.cache
-                    .ids
-                    .insert_unique(hash, (raw.into(), id), |(h, _)| hasher.hash_one(&**h));
+                self.cache.ids.insert(raw.into(), id);
                 id
             }
         };
