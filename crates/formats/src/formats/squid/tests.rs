@@ -177,7 +177,7 @@ fn native_reading_equals_the_general_one() {
                     t.truncate(fields);
                     let line = format!("{sep}{}", t.join(sep));
                     let general = parse_any_layout(&line);
-                    match parse_native(&line) {
+                    match parse_native(&line).map(Native::event) {
                         Some(e) => {
                             assert_eq!(Ok(e), general, "{line:?}");
                             native += 1;
