@@ -206,11 +206,23 @@ fn store_in_order(
 
 /// Reads until `buf` holds `want` bytes or the input ends.
 pub(super) fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    let start = buf.len();
-    buf.resize(start + want, 0);
+    fill_from(r, buf, buf.len(), want)
+}
+
+/// Reads `want` more bytes into `buf` after its first `start` bytes, over
+/// whatever it held there, or until the input ends; `buf` is then cut
+/// where the bytes read end. A buffer that comes round again is read over
+/// as it is: only what it lacks of `start + want` bytes is zeroed first
+/// (zeroing a whole 4 MiB block before every read cost 2 % of a Squid
+/// ingest's time).
+fn fill_from(r: &mut dyn Read, buf: &mut Vec<u8>, start: usize, want: usize) -> io::Result<bool> {
+    let end = start + want;
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
     let mut filled = start;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
+    while filled < end {
+        match r.read(&mut buf[filled..end]) {
             Ok(0) => {
                 buf.truncate(filled);
                 return Ok(false);
@@ -223,6 +235,7 @@ pub(super) fn fill(r: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Resu
             }
         }
     }
+    buf.truncate(end);
     Ok(true)
 }
 
@@ -307,10 +320,14 @@ fn read_blocks(
         line: first_line,
         offset: 0,
     };
+    // The bytes at the start of `carry` that begin the next block (the
+    // rest of it, from a buffer that comes round, is read over).
+    let mut kept = carry.len();
     loop {
         let reading = Instant::now();
-        let more =
-            fill(&mut reader, &mut carry, BLOCK_BYTES).map_err(|e| read_error(path, at.line, e))?;
+        let more = fill_from(&mut reader, &mut carry, kept, BLOCK_BYTES)
+            .map_err(|e| read_error(path, at.line, e))?;
+        kept = carry.len();
         let cut = if more {
             match memchr::memrchr(b'\n', &carry) {
                 Some(i) => i + 1,
@@ -339,6 +356,7 @@ fn read_blocks(
                     at.line += 1;
                     at.offset += used;
                     carry = rest;
+                    kept = carry.len();
                     continue;
                 }
                 None => continue,
@@ -350,8 +368,13 @@ fn read_blocks(
         let Ok(mut next) = free.recv() else {
             break;
         };
-        next.clear();
-        next.extend_from_slice(&carry[cut..]);
+        // The rest starts the next buffer, whose old bytes after it are
+        // read over, not cleared (`fill_from`).
+        kept = carry.len() - cut;
+        if next.len() < kept {
+            next.resize(kept, 0);
+        }
+        next[..kept].copy_from_slice(&carry[cut..]);
         carry.truncate(cut);
         let block = std::mem::replace(&mut carry, next);
         let block_len = block.len() as u64;

@@ -9,7 +9,7 @@
 //! are written as they are: a dictionary page of the distinct strings and
 //! RLE/bit-packed keys (Parquet format, "Encodings": `RLE_DICTIONARY`), with
 //! min/max statistics from the dictionary. Columns whose values seldom
-//! repeat are written `PLAIN`; times and line numbers
+//! repeat are written `PLAIN`; times, line numbers and byte counts
 //! `DELTA_BINARY_PACKED`; small integers as Polars decides (a dictionary
 //! when their range is narrow). Pages are zstd level 1 only in the columns
 //! it shrinks ([`compressed`]).
@@ -63,15 +63,16 @@ pub fn write_options() -> WriteOptions {
     }
 }
 
-/// The encoding of a column that is not a dictionary array: `PLAIN` for
-/// times, byte counts, line numbers, URLs and flags (they seldom repeat, or
-/// zstd does better); small integers (status, elapsed time, port, bytes
-/// sent) `RLE_DICTIONARY`, which Polars turns into `PLAIN` when their range
-/// is too wide for it.
+/// The encoding of a column that is not a dictionary array: times, line
+/// numbers and byte counts `DELTA_BINARY_PACKED` (byte counts so packed
+/// are as small as `PLAIN` after zstd, without zstd's time); URLs and
+/// flags `PLAIN` (they seldom repeat, or zstd does better); small integers
+/// (status, elapsed time, port, bytes sent) `RLE_DICTIONARY`, which Polars
+/// turns into `PLAIN` when their range is too wide for it.
 fn plain_encoding(name: &str) -> Encoding {
     match name {
         col::STATUS | col::ELAPSED_MS | col::BYTES_OUT | col::DST_PORT => Encoding::RleDictionary,
-        col::TS | col::LINE => Encoding::DeltaBinaryPacked,
+        col::TS | col::LINE | col::BYTES => Encoding::DeltaBinaryPacked,
         _ => Encoding::Plain,
     }
 }
@@ -117,7 +118,7 @@ fn zstd_page(page: Page) -> anyhow::Result<CompressedPage> {
 }
 
 /// Whether a column's pages are worth zstd: not those that their encoding
-/// already packs (times as deltas; numbers, hosts, domains, sites and
+/// already packs (times and byte counts as deltas; numbers, hosts, domains, sites and
 /// methods as dictionary keys a few bits wide), where zstd saves 0 to 20%
 /// for most of its time (measured on `benches/compare.sh 1G`).
 fn compressed(name: &str) -> bool {
@@ -130,6 +131,7 @@ fn compressed(name: &str) -> bool {
             | col::SITE
             | col::METHOD
             | col::STATUS
+            | col::BYTES
             | col::DST_PORT
             | col::BYTES_OUT
             | col::ACTION

@@ -25,15 +25,24 @@ pub(crate) fn fields(line: &str) -> Fields<'_> {
 }
 
 /// The index of the first space or tab in `b` at or after `from`, or
-/// `b.len()`: eight bytes at a time (SWAR: a byte equal to the separator
-/// becomes zero after an XOR, and `(x - 0x01..) & !x & 0x80..` marks zero
-/// bytes; only bytes after a true zero can be marked falsely, so the lowest
-/// mark is exact). Fields are short (5 to 100 bytes): a word-at-a-time loop
-/// beats both a byte loop and a SIMD search's set-up.
-fn next_separator(b: &[u8], from: usize) -> usize {
+/// `b.len()`: sixteen bytes at a time ([`separators_16`]: one SSE2 compare
+/// on x86-64; a URL is found in three or four steps), then eight (SWAR: a
+/// byte equal to the separator becomes zero after an XOR, and `(x -
+/// 0x01..) & !x & 0x80..` marks zero bytes; only bytes after a true zero
+/// can be marked falsely, so the lowest mark is exact), then one. Fields
+/// are short (5 to 100 bytes): this beats both a byte loop and a general
+/// SIMD search's set-up.
+pub(crate) fn next_separator(b: &[u8], from: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
+    while let Some(chunk) = b.get(i..i + 16) {
+        let marks = separators_16(chunk.try_into().expect("sixteen bytes"));
+        if marks != 0 {
+            return i + marks.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
         let space = w ^ (LO * u64::from(b' '));
