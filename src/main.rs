@@ -102,10 +102,11 @@ fn man(out: Option<&std::path::Path>) -> anyhow::Result<()> {
 
 fn main() {
     let cli = Cli::parse();
-    // Commands that read the store day after day (ingest writes it).
+    // Commands that read the store day after day (not ingest, which writes
+    // it, nor `analyse`, which ingests first).
     if matches!(
         cli.command,
-        Command::Usage(_) | Command::Flags(_) | Command::Analyse(_) | Command::Report(_)
+        Command::Usage(_) | Command::Flags(_) | Command::Report(_)
     ) {
         netusage::memory::return_large_blocks();
     }
