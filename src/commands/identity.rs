@@ -9,15 +9,16 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::StoreArgs;
+use super::{StoreArgs, parse_now};
 use crate::audit::{Draft, FileHash};
 use crate::config::Config;
 use crate::error::ExitError;
-use crate::identity::intervals;
+use crate::identity::intervals::{self, Interval};
 use crate::identity::sources::assets::AssetRegister;
 use crate::identity::sources::{self, ReadContext};
 use crate::input::Compression;
 use crate::output::{self, OutputFormat};
+use crate::retention;
 use crate::store::Store;
 use crate::store::identity::{self as table, IdentitySource};
 
@@ -79,9 +80,16 @@ pub enum IdentityCommand {
             default_value = "Europe/London"
         )]
         time_zone: chrono_tz::Tz,
-        /// Configuration file (`[identity] local_realms` for user names).
+        /// Configuration file (`[identity] local_realms` for user names,
+        /// `[retention] days`).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Treat this time (RFC 3339, not later than the system clock) as
+        /// "now", as `ingest --now` does. The retention window is measured
+        /// from the system clock whatever it says: an interval that ended
+        /// before it is not kept, unless a legal hold's period overlaps it.
+        #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+        now: Option<DateTime<Utc>>,
         /// Output format of the summary.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -225,6 +233,29 @@ fn read_file(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, String, u64)> {
 
 /// Imports one file; the row to print.
 #[allow(clippy::too_many_arguments)]
+/// The retention window an import keeps intervals inside: the cutoff (UTC
+/// ms, [`retention::cutoff`] from the system clock) and each legal hold's
+/// period (UTC ms `[start, end)`).
+struct Window {
+    cutoff_ms: i64,
+    holds: Vec<(i64, i64)>,
+}
+
+impl Window {
+    /// An interval is kept when it ends inside the window or any hold's
+    /// period overlaps it: never less than a purge would keep (which keeps
+    /// what a hold covers by person or by address); the next purge takes
+    /// what a hold does not need.
+    fn keeps(&self, iv: &Interval) -> bool {
+        iv.end_ms >= self.cutoff_ms
+            || self
+                .holds
+                .iter()
+                .any(|&(start, end)| iv.start_ms < end && iv.end_ms > start)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn import_one(
     store: &Store,
     path: &std::path::Path,
@@ -233,6 +264,7 @@ fn import_one(
     max_hold_ms: i64,
     cx: &ReadContext,
     config: &Config,
+    window: &Window,
     done: &[IdentitySource],
 ) -> anyhow::Result<ImportRow> {
     let (bytes, sha256, size) = read_file(path)?;
@@ -268,12 +300,18 @@ fn import_one(
         .read(&bytes, cx)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let records = parsed.records() as u64;
-    let (ivs, refused) = intervals::build(
+    let (mut ivs, refused) = intervals::build(
         parsed.observations,
         &assets.0,
         max_hold_ms,
         &config.realms(),
     );
+    // Records older than the retention window are not kept, as ingest does
+    // not admit such events: an old file, or one imported again after a
+    // purge, must not bring back what the purge removed.
+    let before = ivs.len();
+    ivs.retain(|iv| window.keeps(iv));
+    let expired = (before - ivs.len()) as u64;
     let mut rejected = parsed.rejected;
     rejected.extend(refused);
     rejected.sort_by_key(|r| r.line);
@@ -339,6 +377,8 @@ fn import_one(
         "intervals": record.intervals,
         "max_hold_s": record.max_hold_s,
         "replaces_earlier_import": again.is_some(),
+        "expired_intervals": expired,
+        "retention_cutoff": DateTime::<Utc>::from_timestamp_millis(window.cutoff_ms),
         "devices_on_two_addresses": doubled.len(),
     });
     store.audit(draft)?;
@@ -349,6 +389,13 @@ fn import_one(
         ),
         None => format!("imported (source {})", record.source),
     };
+    if expired > 0 {
+        row.result.push_str(&format!(
+            "; {expired} interval(s) ended before the retention window ({}) and were not kept",
+            DateTime::<Utc>::from_timestamp_millis(window.cutoff_ms)
+                .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        ));
+    }
     Ok(row)
 }
 
@@ -371,10 +418,11 @@ pub fn run(args: IdentityArgs) -> anyhow::Result<()> {
             max_hold,
             time_zone,
             config,
+            now,
             format,
             files,
         } => import(
-            dir, &kind, assets, max_hold, time_zone, config, format, &files,
+            dir, &kind, assets, max_hold, time_zone, config, now, format, &files,
         ),
     }
 }
@@ -393,19 +441,39 @@ fn import(
     max_hold: u64,
     time_zone: chrono_tz::Tz,
     config: Option<PathBuf>,
+    now: Option<DateTime<Utc>>,
     format: OutputFormat,
     files: &[PathBuf],
 ) -> anyhow::Result<()> {
     let config = super::load_config(dir, config.as_deref(), None)?;
     let register = read_assets(assets.as_deref())?;
     let store = Store::open_for_write(dir)?;
+    let real_now = crate::clock::now();
+    let window = Window {
+        cutoff_ms: retention::cutoff(now.unwrap_or(real_now).max(real_now), config.retention.days)
+            .timestamp_millis(),
+        holds: retention::holds(&store)?
+            .iter()
+            .map(retention::Hold::period_ms)
+            .collect(),
+    };
     let max_hold_ms = i64::try_from(max_hold).unwrap_or(10) * 3_600_000;
     let cx = ReadContext { tz: time_zone };
     let mut rows = Vec::new();
     let mut failed = false;
     for f in files {
         let done = table::sources(&store)?;
-        match import_one(&store, f, kind, &register, max_hold_ms, &cx, &config, &done) {
+        match import_one(
+            &store,
+            f,
+            kind,
+            &register,
+            max_hold_ms,
+            &cx,
+            &config,
+            &window,
+            &done,
+        ) {
             Ok(r) => rows.push(r),
             Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
             Err(e) => {

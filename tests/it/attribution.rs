@@ -91,6 +91,8 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     let out = ok(&[
         &"identity",
         &"import",
+        &"--now",
+        &TEST_NOW,
         &"--store",
         &store,
         &"--config",
@@ -206,7 +208,15 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert!(audit.contains(&sha256_hex(&std::fs::read(&events).unwrap())));
 
     // Importing the same file again changes nothing.
-    let again = ok(&[&"identity", &"import", &"--store", &store, &csv]);
+    let again = ok(&[
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &csv,
+    ]);
     assert!(again.contains("already imported"), "{again}");
 }
 
@@ -248,6 +258,8 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     ok(&[
         &"identity",
         &"import",
+        &"--now",
+        &TEST_NOW,
         &"--store",
         &store,
         &"--config",
@@ -367,7 +379,15 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
          10.0.0.5,carol,2025-12-01T09:00:00Z,2025-12-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[&"identity", &"import", &"--store", &store, &csv]);
+    ok(&[
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &csv,
+    ]);
     ok(&[
         &"hold",
         &"--store",
@@ -413,6 +433,85 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
         .map(|i| i.user)
         .collect();
     assert_eq!(left, ["bob", "carol"]);
+}
+
+/// An identity file imported now keeps no interval that ended before the
+/// retention window, as ingest admits no such event, unless a legal hold's
+/// period overlaps it: an old archive, or a file imported again after a
+/// purge, cannot bring back what the purge removed.
+#[test]
+fn an_import_keeps_no_interval_older_than_the_retention_window_unless_a_hold_overlaps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // As of 2026-11-22 10:00 UTC the cutoff is 2025-11-22 10:00 (365 days).
+    let rows = "ip,user,from,to\n\
+                10.0.0.5,alice,2025-09-01T09:00:00Z,2025-09-01T17:00:00Z\n\
+                10.0.0.5,bob,2025-10-02T09:00:00Z,2025-10-02T17:00:00Z\n\
+                10.0.0.5,carol,2025-12-01T09:00:00Z,2025-12-01T17:00:00Z\n";
+    let import = |name: &str, text: &str| -> serde_json::Value {
+        let csv = dir.path().join(name);
+        std::fs::write(&csv, text).unwrap();
+        let out = ok(&[
+            &"identity",
+            &"import",
+            &"--now",
+            &"2026-11-22T10:00:00Z",
+            &"--store",
+            &store,
+            &"--format",
+            &"json",
+            &csv,
+        ]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()[0].clone()
+    };
+    let users = |n: usize| -> Vec<String> {
+        let s = netusage::store::Store::open(&store).unwrap();
+        let source = &netusage::store::identity::sources(&s).unwrap()[n].source;
+        netusage::store::identity::intervals(&s, source)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.user)
+            .collect()
+    };
+    let first = import("a.csv", rows);
+    assert_eq!(
+        (&first["records"], &first["accepted"], &first["intervals"]),
+        (&3.into(), &3.into(), &1.into())
+    );
+    assert!(
+        first["result"].as_str().unwrap().ends_with(
+            "; 2 interval(s) ended before the retention window (2025-11-22 10:00 UTC) and were not kept"
+        ),
+        "{first}"
+    );
+    assert_eq!(users(0), ["carol"]);
+    ok(&[
+        &"hold",
+        &"--store",
+        &store,
+        &"add",
+        &"--reference",
+        &"HR-2025-044",
+        &"--users",
+        &"bob",
+        &"--from",
+        &"2025-10-01",
+        &"--to",
+        &"2025-10-31",
+        &"--reason",
+        &"grievance",
+        &"--allow-unknown-user",
+    ]);
+    // The same records in another file: bob's interval lies in the hold's
+    // period and is kept; alice's does not.
+    let second = import(
+        "b.csv",
+        &rows.replace("ip,user,from,to", "ip,user,from,to\n"),
+    );
+    assert_eq!(second["intervals"], 2, "{second}");
+    assert_eq!(users(1), ["bob", "carol"]);
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"expired_intervals\":1"), "{audit}");
 }
 
 /// The users and times of every stored event, sorted.
@@ -474,7 +573,15 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
          10.0.0.6,bob,2025-10-01T08:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[&"identity", &"import", &"--store", &store, &csv]);
+    ok(&[
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &csv,
+    ]);
     ok(&[
         &"hold",
         &"--store",
@@ -566,7 +673,15 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
         "ip,user,from,to\n10.0.0.50,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
     )
     .unwrap();
-    ok(&[&"identity", &"import", &"--store", &store, &csv]);
+    ok(&[
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &csv,
+    ]);
     let cfg = config(&store);
     let secs = social_seconds(&store, &cfg);
     // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
@@ -605,7 +720,15 @@ fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
          10.0.0.71,dave,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[&"identity", &"import", &"--store", &store, &csv]);
+    ok(&[
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+        &csv,
+    ]);
     // The address's events are ambiguous (alice and bob at once): a hold on
     // the address as its account keeps them.
     ok(&[

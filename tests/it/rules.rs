@@ -188,6 +188,8 @@ fn setup() -> Setup {
     ok(&[
         &"identity",
         &"import",
+        &"--now",
+        &TEST_NOW,
         &"--store",
         &store,
         &"--config",
@@ -468,6 +470,8 @@ fn a_phone_and_a_pc_of_one_person_are_each_judged_by_their_own_clause() {
         ok(&[
             &"identity",
             &"import",
+            &"--now",
+            &TEST_NOW,
             &"--store",
             &s.store,
             &"--config",
@@ -547,6 +551,8 @@ fn a_pack_names_the_devices_its_events_came_from() {
     ok(&[
         &"identity",
         &"import",
+        &"--now",
+        &TEST_NOW,
         &"--store",
         &c.store,
         &"--config",

@@ -40,6 +40,8 @@ fn an_address_only_event_during_a_vpn_session_is_the_vpn_users() {
     let out = ok(&[
         &"identity",
         &"import",
+        &"--now",
+        &TEST_NOW,
         &"--store",
         &store,
         &"--config",
