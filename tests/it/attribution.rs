@@ -388,23 +388,7 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
         &store,
         &csv,
     ]);
-    ok(&[
-        &"hold",
-        &"--store",
-        &store,
-        &"add",
-        &"--reference",
-        &"HR-2025-044",
-        &"--users",
-        &"bob",
-        &"--from",
-        &"2025-10-01",
-        &"--to",
-        &"2025-10-31",
-        &"--reason",
-        &"grievance",
-        &"--allow-unknown-user",
-    ]);
+    hold_bob_in_october_2025(&store);
     let plan = ok(&[
         &"purge",
         &"--store",
@@ -485,6 +469,21 @@ fn an_import_keeps_no_interval_older_than_the_retention_window_unless_a_hold_ove
         "{first}"
     );
     assert_eq!(users(0), ["carol"]);
+    hold_bob_in_october_2025(&store);
+    // The same records in another file: bob's interval lies in the hold's
+    // period and is kept; alice's does not.
+    let second = import(
+        "b.csv",
+        &rows.replace("ip,user,from,to", "ip,user,from,to\n"),
+    );
+    assert_eq!(second["intervals"], 2, "{second}");
+    assert_eq!(users(1), ["bob", "carol"]);
+    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"expired_intervals\":1"), "{audit}");
+}
+
+/// A legal hold `HR-2025-044` on bob for October 2025 (UTC dates).
+fn hold_bob_in_october_2025(store: &Path) {
     ok(&[
         &"hold",
         &"--store",
@@ -502,16 +501,6 @@ fn an_import_keeps_no_interval_older_than_the_retention_window_unless_a_hold_ove
         &"grievance",
         &"--allow-unknown-user",
     ]);
-    // The same records in another file: bob's interval lies in the hold's
-    // period and is kept; alice's does not.
-    let second = import(
-        "b.csv",
-        &rows.replace("ip,user,from,to", "ip,user,from,to\n"),
-    );
-    assert_eq!(second["intervals"], 2, "{second}");
-    assert_eq!(users(1), ["bob", "carol"]);
-    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
-    assert!(audit.contains("\"expired_intervals\":1"), "{audit}");
 }
 
 /// The users and times of every stored event, sorted.
