@@ -88,21 +88,18 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     )
     .unwrap();
     let c = config(&store);
-    let out = ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
+    let out = identity_import(
         &store,
-        &"--config",
-        &c,
-        &"--assets",
-        &assets,
-        &events,
-        &csv,
-        &leases,
-    ]);
+        &[
+            &"--config",
+            &c,
+            &"--assets",
+            &assets,
+            &events,
+            &csv,
+            &leases,
+        ],
+    );
     assert!(
         out.contains("windows-events") && out.contains("dhcpd-leases"),
         "{out}"
@@ -208,15 +205,7 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
     assert!(audit.contains(&sha256_hex(&std::fs::read(&events).unwrap())));
 
     // Importing the same file again changes nothing.
-    let again = ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &csv,
-    ]);
+    let again = identity_import(&store, &[&csv]);
     assert!(again.contains("already imported"), "{again}");
 }
 
@@ -255,17 +244,7 @@ fn a_pack_shows_how_every_session_was_attributed_with_the_identity_record_behind
     .join("\n");
     let events = root.join("security.xml");
     std::fs::write(&events, &xml).unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &"--config",
-        &cfg,
-        &events,
-    ]);
+    identity_import(&store, &[&"--config", &cfg, &events]);
     let source = &sha256_hex(xml.as_bytes())[..16];
 
     let pack_of = |subject: &str| -> std::path::PathBuf {
@@ -379,15 +358,7 @@ fn the_purge_removes_expired_identity_intervals_except_those_a_hold_keeps() {
          10.0.0.5,carol,2025-12-01T09:00:00Z,2025-12-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &csv,
-    ]);
+    identity_import(&store, &[&csv]);
     hold_bob_in_october_2025(&store);
     let plan = ok(&[
         &"purge",
@@ -562,15 +533,7 @@ fn a_hold_keeps_the_held_persons_attributed_events_and_the_records_they_rest_on(
          10.0.0.6,bob,2025-10-01T08:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &csv,
-    ]);
+    identity_import(&store, &[&csv]);
     ok(&[
         &"hold",
         &"--store",
@@ -662,15 +625,7 @@ fn a_user_field_that_reads_ip_is_a_logged_name_never_attributed() {
         "ip,user,from,to\n10.0.0.50,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
     )
     .unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &csv,
-    ]);
+    identity_import(&store, &[&csv]);
     let cfg = config(&store);
     let secs = social_seconds(&store, &cfg);
     // alice: only her own two requests (14:00–14:01 + 60 s = 120 s).
@@ -709,15 +664,7 @@ fn a_hold_keeps_every_interval_that_decides_how_its_events_are_attributed() {
          10.0.0.71,dave,2025-10-01T09:00:00Z,2025-10-01T17:00:00Z\n",
     )
     .unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
-        &store,
-        &csv,
-    ]);
+    identity_import(&store, &[&csv]);
     // The address's events are ambiguous (alice and bob at once): a hold on
     // the address as its account keeps them.
     ok(&[

@@ -185,19 +185,10 @@ fn setup() -> Setup {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, format!("{UTC_CONFIG}{WORK_USE}")).unwrap();
     let (leases, assets) = devices(dir.path());
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
+    identity_import(
         &store,
-        &"--config",
-        &config,
-        &"--assets",
-        &assets,
-        &leases,
-    ]);
+        &[&"--config", &config, &"--assets", &assets, &leases],
+    );
     let screening = crate::common::gate::screening(&store);
     Setup {
         _dir: dir,
@@ -467,19 +458,10 @@ fn a_phone_and_a_pc_of_one_person_are_each_judged_by_their_own_clause() {
     )
     .unwrap();
     let import = |assets: &Path| {
-        ok(&[
-            &"identity",
-            &"import",
-            &"--now",
-            &TEST_NOW,
-            &"--store",
+        identity_import(
             &s.store,
-            &"--config",
-            &s.config,
-            &"--assets",
-            &assets,
-            &leases,
-        ])
+            &[&"--config", &s.config, &"--assets", &assets, &leases],
+        )
     };
     assert!(import(&untyped).contains("imported again with another asset register"));
     assert_eq!(
@@ -548,19 +530,10 @@ fn a_pack_names_the_devices_its_events_came_from() {
         "device,user,from,to,type\naa:bb:cc:00:00:05,alice,2020-01-01,,phone\naa:bb:cc:00:00:21,alice,2020-01-01,,computer\n",
     )
     .unwrap();
-    ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
+    identity_import(
         &c.store,
-        &"--config",
-        &c.config,
-        &"--assets",
-        &assets,
-        &leases,
-    ]);
+        &[&"--config", &c.config, &"--assets", &assets, &leases],
+    );
     // North West Leicestershire's record says when the employee was told, and why.
     let record = format!(
         "notified_on = {}\nreasons_given = true\n{}",

@@ -37,24 +37,21 @@ fn an_address_only_event_during_a_vpn_session_is_the_vpn_users() {
     .unwrap();
     let c = root.join("c.toml");
     std::fs::write(&c, UTC_CONFIG).unwrap();
-    let out = ok(&[
-        &"identity",
-        &"import",
-        &"--now",
-        &TEST_NOW,
-        &"--store",
+    let out = identity_import(
         &store,
-        &"--config",
-        &c,
-        &"--source-time-zone",
-        &"UTC",
-        &"--max-hold",
-        &"1",
-        &"--format",
-        &"csv",
-        &asa,
-        &forti,
-    ]);
+        &[
+            &"--config",
+            &c,
+            &"--source-time-zone",
+            &"UTC",
+            &"--max-hold",
+            &"1",
+            &"--format",
+            &"csv",
+            &asa,
+            &forti,
+        ],
+    );
     // file,kind,result,records,accepted,rejected,intervals,top_reason
     let rows: Vec<Vec<&str>> = out
         .lines()

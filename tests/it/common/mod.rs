@@ -60,6 +60,22 @@ pub fn ingest(store: &Path, path: &Path) -> String {
     ingest_as_of(store, TEST_NOW, &[], path)
 }
 
+/// `netusage identity import --now TEST_NOW --store STORE EXTRA...` (the
+/// files among `EXTRA`), asserting success: the tests' identity records
+/// keep their fixed dates, inside the retention window as of `TEST_NOW`.
+pub fn identity_import(store: &Path, extra: &[Arg]) -> String {
+    let mut args: Vec<Arg> = vec![
+        &"identity",
+        &"import",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &store,
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
 /// `netusage ingest --now NOW --store STORE EXTRA... PATH`, asserting success.
 pub fn ingest_as_of(store: &Path, now: &str, extra: &[Arg], path: &Path) -> String {
     let mut args: Vec<Arg> = vec![&"ingest", &"--now", &now, &"--store", &store];
