@@ -615,9 +615,9 @@ fn a_day_the_log_comes_back_to_after_its_file_was_finished_gets_a_second_part() 
 /// of a streamed run equal those of judging every date at the end (every
 /// event in one batch), on a shift from 20:00 to 16:00 the next day (the
 /// office hours after midnight belong to the date the shift started, the
-/// day before) in London time, over
-/// five weeks across the clocks going back (26 October 2025), with a
-/// non-work finding beside the social-media one.
+/// day before) in London time, over five weeks across the clocks going
+/// back (26 October 2025), with a non-work finding beside the social-media
+/// one.
 #[test]
 fn dates_judged_as_they_become_final_equal_dates_judged_at_the_end_on_a_night_shift() {
     let dir = tempfile::tempdir().unwrap();
