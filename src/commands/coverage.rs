@@ -52,19 +52,20 @@ pub struct GapRow {
     pub minutes: i64,
 }
 
-/// The rows of a coverage: person-days by pseudonym then date, gaps by
-/// source then time.
-pub fn rows(
-    cov: Coverage,
-    key: &[u8],
-    sources: &[manifest::SourceRecord],
-) -> (Vec<CoverageRow>, Vec<GapRow>) {
-    // Consumed as the rows are made: a year holds hundreds of thousands.
-    let mut people: Vec<CoverageRow> = cov
+/// The person-day rows of a coverage, by pseudonym then date, each made
+/// as it is taken (a year is over half a million: they are written as they
+/// come, never held together), and how many there are.
+pub fn person_days(cov: Coverage, key: &[u8]) -> (usize, impl Iterator<Item = CoverageRow>) {
+    let mut people: Vec<(String, Vec<_>)> = cov
         .days
         .into_iter()
-        .map(|((user, date), d)| CoverageRow {
-            person: pseudonym(key, &user),
+        .map(|(user, dates)| (pseudonym(key, &user), dates))
+        .collect();
+    people.sort_by(|a, b| a.0.cmp(&b.0));
+    let count = people.iter().map(|(_, dates)| dates.len()).sum();
+    let rows = people.into_iter().flat_map(|(person, dates)| {
+        dates.into_iter().map(move |(date, d)| CoverageRow {
+            person: person.clone(),
             date: date.to_string(),
             events: d.events,
             logged: d.logged,
@@ -80,8 +81,13 @@ pub fn rows(
             logged_pct: (d.logged as f64 * 1000.0 / d.events.max(1) as f64).round() / 10.0,
             conflicts: d.conflicts,
         })
-        .collect();
-    people.sort_by(|a, b| a.person.cmp(&b.person).then(a.date.cmp(&b.date)));
+    });
+    (count, rows)
+}
+
+/// The silences of a coverage as rows, by source then time, each with the
+/// path its source was last read from.
+pub fn gap_rows(cov: &Coverage, sources: &[manifest::SourceRecord]) -> Vec<GapRow> {
     let utc = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -102,7 +108,7 @@ pub fn rows(
         })
         .collect();
     gaps.sort_by(|a, b| a.source.cmp(&b.source).then(a.start_utc.cmp(&b.start_utc)));
-    (people, gaps)
+    gaps
 }
 
 /// Prints the coverage of an analysis (tables, CSV of person-days, or JSON
@@ -113,35 +119,43 @@ pub fn rows(
 pub fn print(analysis: &Analysis, format: OutputFormat) -> anyhow::Result<()> {
     let cov = analysis.coverage()?;
     let sources = manifest::read(&analysis.store.manifest_path())?;
-    let (people, gaps) = rows(cov, analysis.store.key(), &sources);
+    let gaps = gap_rows(&cov, &sources);
+    let (person_days, people) = person_days(cov, analysis.store.key());
     let mut draft = Draft::new("usage --coverage", "ok");
     draft.config = Some(analysis.config.audit_record());
-    draft.details = serde_json::json!({"person_days": people.len(), "gaps": gaps.len(), "screening": analysis.screening});
-    let printed = write(&people, &gaps, format);
+    draft.details = serde_json::json!({"person_days": person_days, "gaps": gaps.len(), "screening": analysis.screening});
+    let printed = write(people, &gaps, format);
     super::record_outcome(&analysis.store, draft, printed)
 }
 
-/// Writes the coverage rows and the silences.
-fn write(people: &[CoverageRow], gaps: &[GapRow], format: OutputFormat) -> anyhow::Result<()> {
+/// Writes the coverage rows as they come, and the silences.
+fn write(
+    people: impl Iterator<Item = CoverageRow>,
+    gaps: &[GapRow],
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            /// The JSON document, serialised from the rows themselves.
+            /// The JSON document: the person-days made as they are written.
             #[derive(Serialize)]
-            struct Document<'a> {
-                coverage: &'a [CoverageRow],
+            #[serde(bound = "")]
+            struct Document<'a, I: Iterator<Item = CoverageRow>> {
+                coverage: output::Sequence<I>,
                 gaps: &'a [GapRow],
             }
             let document = Document {
-                coverage: people,
+                coverage: output::Sequence::new(people),
                 gaps,
             };
-            serde_json::to_writer_pretty(&mut out, &document)?;
-            writeln!(out)?;
+            let mut buffered = std::io::BufWriter::new(&mut out);
+            serde_json::to_writer_pretty(&mut buffered, &document)?;
+            writeln!(buffered)?;
+            buffered.flush()?;
         }
-        OutputFormat::Csv => output::write(people, format, &mut out)?,
+        OutputFormat::Csv => output::write_each::<CoverageRow>(people, format, &mut out)?,
         OutputFormat::Table => {
-            output::write(people, format, &mut out)?;
+            output::write_each::<CoverageRow>(people, format, &mut out)?;
             writeln!(
                 out,
                 "\nEvents per person and day: logged with a user, attributed from identity sources, ambiguous \

@@ -86,7 +86,9 @@ impl<W: Write, R: Serialize + Default> CsvWriter<W, R> {
     /// # Errors
     /// Write errors.
     pub fn into_inner(self) -> anyhow::Result<W> {
-        self.inner.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+        self.inner
+            .into_inner()
+            .map_err(|e| anyhow::Error::new(e.into_error()))
     }
 }
 
@@ -112,18 +114,78 @@ pub fn write<R: Serialize + Default>(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    write_each::<R>(rows.iter(), format, out)
+}
+
+/// Writes rows in `format` as they come: CSV and JSON hold one row at a
+/// time (a year's `usage --coverage` is over half a million rows), a table
+/// all of them (its columns are as wide as their widest cell).
+///
+/// # Errors
+/// As [`write`]; rows before an error are written.
+pub fn write_each<R: Serialize + Default>(
+    rows: impl Iterator<Item = impl std::borrow::Borrow<R>>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Csv => {
-            out.write_all(&csv_bytes(rows)?)?;
-            out.flush()?;
+            // csv's writer buffers: one write a few kilobytes, not a line.
+            let mut w = CsvWriter::<_, R>::new(&mut *out)?;
+            for r in rows {
+                w.row(r.borrow())?;
+            }
+            w.into_inner()?.flush()?;
         }
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, rows)?;
-            writeln!(out)?;
+            let mut buffered = std::io::BufWriter::new(&mut *out);
+            serde_json::to_writer_pretty(
+                &mut buffered,
+                &Sequence::new(rows.map(Rows::<R, _>::new)),
+            )?;
+            writeln!(buffered)?;
+            buffered.flush()?;
         }
-        OutputFormat::Table => table::<R>(rows.iter(), out)?,
+        OutputFormat::Table => table::<R>(rows.map(Rows::<R, _>::new), out)?,
     }
     Ok(())
+}
+
+/// A borrowed or owned row, serialised as the row.
+struct Rows<R, B>(B, PhantomData<fn(&R)>);
+
+impl<R, B: std::borrow::Borrow<R>> Rows<R, B> {
+    fn new(row: B) -> Self {
+        Rows(row, PhantomData)
+    }
+}
+
+impl<R: Serialize, B: std::borrow::Borrow<R>> Serialize for Rows<R, B> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.borrow().serialize(s)
+    }
+}
+
+/// Rows serialised as a JSON array as they come, each made when it is
+/// written. Serialised once: a second time is an error.
+pub struct Sequence<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> Sequence<I> {
+    /// The array of `rows`.
+    pub fn new(rows: I) -> Self {
+        Sequence(std::cell::RefCell::new(Some(rows)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Sequence<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rows = self
+            .0
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| serde::ser::Error::custom("a sequence of rows is written once"))?;
+        s.collect_seq(rows)
+    }
 }
 
 /// Writes rows in `format`, the table through `view` (CSV and JSON as

@@ -94,8 +94,10 @@ pub struct Gap {
 /// [`crate::store::scan::attribute`] adds).
 #[derive(Debug, Default)]
 pub struct Coverage {
-    /// By (person, local date).
-    pub days: BTreeMap<(String, NaiveDate), DayCoverage>,
+    /// By person: their local dates in order, each with its counts. One
+    /// owned name per person, not per person and date: a year of 2,000
+    /// people is over half a million dates.
+    pub days: HashMap<String, Vec<(NaiveDate, DayCoverage)>>,
     /// Gaps found so far, in the order found.
     pub gaps: Vec<Gap>,
     last: HashMap<String, i64>,
@@ -150,9 +152,30 @@ impl Coverage {
             }
         }
         for ((u, d), c) in batch {
-            self.days.entry((u.to_string(), d)).or_default().add(c);
+            let dates = match self.days.get_mut(u) {
+                Some(dates) => dates,
+                None => self.days.entry(u.to_string()).or_default(),
+            };
+            // Dates come in order but for the few a batch holds at once.
+            match dates.last_mut() {
+                Some((last, day)) if *last == d => day.add(c),
+                Some((last, _)) if *last > d => {
+                    match dates.binary_search_by_key(&d, |(date, _)| *date) {
+                        Ok(i) => dates[i].1.add(c),
+                        Err(i) => dates.insert(i, (d, c)),
+                    }
+                }
+                _ => dates.push((d, c)),
+            }
         }
         self.push_sources(events, plan)
+    }
+
+    /// The counts of `user` on local date `date`, if any event was theirs.
+    pub fn day(&self, user: &str, date: NaiveDate) -> Option<&DayCoverage> {
+        let dates = self.days.get(user)?;
+        let i = dates.binary_search_by_key(&date, |(d, _)| *d).ok()?;
+        Some(&dates[i].1)
     }
 
     /// Adds one batch's times per source file (columns `ts` and `source`)
@@ -286,17 +309,17 @@ mod tests {
         .unwrap();
         let d = NaiveDate::from_ymd_opt(2025, 6, 11).unwrap();
         assert_eq!(
-            c.days[&("jsmith".to_string(), d)],
-            DayCoverage {
+            c.day("jsmith", d),
+            Some(&DayCoverage {
                 events: 4,
                 logged: 3,
                 identity: BTreeMap::from([("s1".to_string(), 1)]),
                 ambiguous: 0,
                 unattributed: 0,
                 conflicts: 0
-            }
+            })
         );
-        assert_eq!(c.days[&("ip:10.0.0.5".to_string(), d)].ambiguous, 1);
+        assert_eq!(c.day("ip:10.0.0.5", d).map(|c| c.ambiguous), Some(1));
         // A: 08:00→10:00 is silent 09:00–10:00 in working hours (60 min);
         // 10:20→19:00 is silent 10:20–17:00. B's 20 minutes are not a gap.
         let h = |s: &str| {
@@ -319,5 +342,52 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_persons_dates_stay_in_order_when_one_batch_holds_several() {
+        let sch = Schedule::from_config(&crate::usage::schedule::ScheduleSpec {
+            time_zone: "UTC".into(),
+            bank_holidays: "none".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let mut c = Coverage::default();
+        // Three dates in one batch (counted in a hash map, taken out in
+        // any order), then the last of them again in the next batch.
+        c.push(
+            &frame(&[
+                ("2025-06-10T23:50:00Z", "jsmith", "A", "logged"),
+                ("2025-06-11T00:10:00Z", "jsmith", "A", "unattributed"),
+                ("2025-06-11T12:00:00Z", "jsmith", "A", "logged"),
+                ("2025-06-12T00:05:00Z", "jsmith", "A", "ambiguous"),
+            ]),
+            &sch,
+            &Attributor::default(),
+        )
+        .unwrap();
+        c.push(
+            &frame(&[("2025-06-12T08:00:00Z", "jsmith", "A", "logged")]),
+            &sch,
+            &Attributor::default(),
+        )
+        .unwrap();
+        let date = |d| NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
+        let counts = |events, logged, ambiguous, unattributed| DayCoverage {
+            events,
+            logged,
+            ambiguous,
+            unattributed,
+            ..Default::default()
+        };
+        assert_eq!(
+            c.days["jsmith"],
+            [
+                (date(10), counts(1, 1, 0, 0)),
+                (date(11), counts(2, 1, 0, 1)),
+                (date(12), counts(2, 1, 1, 0)),
+            ]
+        );
+        assert_eq!(c.day("jsmith", date(13)), None);
     }
 }
