@@ -56,15 +56,14 @@ pub struct GapRow {
 /// as it is taken (a year is over half a million: they are written as they
 /// come, never held together), and how many there are.
 pub fn person_days(cov: Coverage, key: &[u8]) -> (usize, impl Iterator<Item = CoverageRow>) {
-    let mut people: Vec<(String, Vec<_>)> = cov
-        .days
-        .into_iter()
+    let count = cov.person_days();
+    let mut people: Vec<_> = cov
+        .into_people()
         .map(|(user, dates)| (pseudonym(key, &user), dates))
         .collect();
     people.sort_by(|a, b| a.0.cmp(&b.0));
-    let count = people.iter().map(|(_, dates)| dates.len()).sum();
     let rows = people.into_iter().flat_map(|(person, dates)| {
-        dates.into_iter().map(move |(date, d)| CoverageRow {
+        dates.map(move |(date, d)| CoverageRow {
             person: person.clone(),
             date: date.to_string(),
             events: d.events,

@@ -64,17 +64,77 @@ impl DayCoverage {
     }
 }
 
-impl DayCoverage {
-    /// Adds `other`'s counts to these.
-    fn add(&mut self, other: DayCoverage) {
-        self.events += other.events;
-        self.logged += other.logged;
-        for (source, n) in other.identity {
-            *self.identity.entry(source).or_default() += n;
+/// One person's counts on one local date as [`Coverage`] keeps them: a
+/// [`DayCoverage`] in 32 bytes (counts to 4,294,967,295; one more is an
+/// error, not a wrong count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Tally {
+    date: NaiveDate,
+    events: u32,
+    logged: u32,
+    ambiguous: u32,
+    unattributed: u32,
+    conflicts: u32,
+    /// By identity source id; none when no event was attributed by one.
+    identity: Option<Box<BTreeMap<String, u64>>>,
+}
+
+impl Tally {
+    /// Adds a batch's counts of the date.
+    ///
+    /// # Errors
+    /// A count past `u32::MAX`.
+    fn add(&mut self, c: DayCoverage) -> anyhow::Result<()> {
+        let sum = |a: &mut u32, b: u64| -> anyhow::Result<()> {
+            *a = u32::try_from(b)
+                .ok()
+                .and_then(|b| a.checked_add(b))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "more than {} events of one person on {}: past what coverage counts",
+                        u32::MAX,
+                        self.date
+                    )
+                })?;
+            Ok(())
+        };
+        sum(&mut self.events, c.events)?;
+        sum(&mut self.logged, c.logged)?;
+        sum(&mut self.ambiguous, c.ambiguous)?;
+        sum(&mut self.unattributed, c.unattributed)?;
+        sum(&mut self.conflicts, c.conflicts)?;
+        if !c.identity.is_empty() {
+            let identity = self.identity.get_or_insert_default();
+            for (source, n) in c.identity {
+                *identity.entry(source).or_default() += n;
+            }
         }
-        self.ambiguous += other.ambiguous;
-        self.unattributed += other.unattributed;
-        self.conflicts += other.conflicts;
+        Ok(())
+    }
+
+    /// The counts as a [`DayCoverage`].
+    fn day(&self) -> DayCoverage {
+        DayCoverage {
+            events: self.events.into(),
+            logged: self.logged.into(),
+            identity: self.identity.as_deref().cloned().unwrap_or_default(),
+            ambiguous: self.ambiguous.into(),
+            unattributed: self.unattributed.into(),
+            conflicts: self.conflicts.into(),
+        }
+    }
+
+    /// An empty tally of `date`.
+    fn new(date: NaiveDate) -> Tally {
+        Tally {
+            date,
+            events: 0,
+            logged: 0,
+            ambiguous: 0,
+            unattributed: 0,
+            conflicts: 0,
+            identity: None,
+        }
     }
 }
 
@@ -95,9 +155,9 @@ pub struct Gap {
 #[derive(Debug, Default)]
 pub struct Coverage {
     /// By person: their local dates in order, each with its counts. One
-    /// owned name per person, not per person and date: a year of 2,000
-    /// people is over half a million dates.
-    pub days: HashMap<String, Vec<(NaiveDate, DayCoverage)>>,
+    /// owned name per person, not per person and date, and 32 bytes a date:
+    /// a year of 2,000 people is over half a million dates.
+    days: HashMap<String, Vec<Tally>>,
     /// Gaps found so far, in the order found.
     pub gaps: Vec<Gap>,
     last: HashMap<String, i64>,
@@ -157,25 +217,45 @@ impl Coverage {
                 None => self.days.entry(u.to_string()).or_default(),
             };
             // Dates come in order but for the few a batch holds at once.
-            match dates.last_mut() {
-                Some((last, day)) if *last == d => day.add(c),
-                Some((last, _)) if *last > d => {
-                    match dates.binary_search_by_key(&d, |(date, _)| *date) {
-                        Ok(i) => dates[i].1.add(c),
-                        Err(i) => dates.insert(i, (d, c)),
+            let i = match dates.last() {
+                Some(last) if last.date == d => dates.len() - 1,
+                Some(last) if last.date > d => match dates.binary_search_by_key(&d, |t| t.date) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        dates.insert(i, Tally::new(d));
+                        i
                     }
+                },
+                _ => {
+                    dates.push(Tally::new(d));
+                    dates.len() - 1
                 }
-                _ => dates.push((d, c)),
-            }
+            };
+            dates[i].add(c)?;
         }
         self.push_sources(events, plan)
     }
 
     /// The counts of `user` on local date `date`, if any event was theirs.
-    pub fn day(&self, user: &str, date: NaiveDate) -> Option<&DayCoverage> {
+    pub fn day(&self, user: &str, date: NaiveDate) -> Option<DayCoverage> {
         let dates = self.days.get(user)?;
-        let i = dates.binary_search_by_key(&date, |(d, _)| *d).ok()?;
-        Some(&dates[i].1)
+        let i = dates.binary_search_by_key(&date, |t| t.date).ok()?;
+        Some(dates[i].day())
+    }
+
+    /// The number of (person, local date) pairs counted.
+    pub fn person_days(&self) -> usize {
+        self.days.values().map(Vec::len).sum()
+    }
+
+    /// Every person counted (in no order) with their local dates in order,
+    /// each with its counts; the silences found go with [`Coverage::gaps`].
+    pub fn into_people(
+        self,
+    ) -> impl Iterator<Item = (String, impl Iterator<Item = (NaiveDate, DayCoverage)>)> {
+        self.days
+            .into_iter()
+            .map(|(user, dates)| (user, dates.into_iter().map(|t| (t.date, t.day()))))
     }
 
     /// Adds one batch's times per source file (columns `ts` and `source`)
@@ -310,7 +390,7 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2025, 6, 11).unwrap();
         assert_eq!(
             c.day("jsmith", d),
-            Some(&DayCoverage {
+            Some(DayCoverage {
                 events: 4,
                 logged: 3,
                 identity: BTreeMap::from([("s1".to_string(), 1)]),
@@ -373,6 +453,8 @@ mod tests {
         )
         .unwrap();
         let date = |d| NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
+        assert_eq!(c.day("jsmith", date(13)), None);
+        assert_eq!(c.person_days(), 3);
         let counts = |events, logged, ambiguous, unattributed| DayCoverage {
             events,
             logged,
@@ -380,14 +462,14 @@ mod tests {
             unattributed,
             ..Default::default()
         };
+        let days: Vec<_> = c.into_people().flat_map(|(_, dates)| dates).collect();
         assert_eq!(
-            c.days["jsmith"],
+            days,
             [
                 (date(10), counts(1, 1, 0, 0)),
                 (date(11), counts(2, 1, 0, 1)),
                 (date(12), counts(2, 1, 1, 0)),
             ]
         );
-        assert_eq!(c.day("jsmith", date(13)), None);
     }
 }
