@@ -13,7 +13,7 @@ use crate::usage::Analysis;
 use crate::usage::PersonUsage;
 use crate::usage::days::KeepDays;
 use crate::usage::policy::{Policy, Reason};
-use crate::usage::sensitivity::{self, DaySensitivity};
+use crate::usage::sensitivity::{self, Range};
 
 /// Name of this command in the audit log.
 const CMD: &str = "flags";
@@ -124,64 +124,69 @@ impl FlagLine {
     }
 }
 
-/// The flag rows of the flagged people, by pseudonym then date, with each
-/// day's sensitivity (by user, then date).
-pub fn flag_rows(
-    people: &[PersonUsage],
-    policy: &Policy,
-    sensitivity: &HashMap<String, Vec<DaySensitivity>>,
-) -> Vec<FlagRow> {
-    people
-        .iter()
-        .filter(|p| p.flagged)
-        .flat_map(|p| {
-            p.flagged_days.iter().map(move |d| {
-                let s = sensitivity.get(&p.user).and_then(|days| {
-                    days.iter()
-                        .find(|s| s.date == d.date && s.reason == d.reason)
-                });
-                let counted_s = match d.reason {
-                    Reason::Counted | Reason::NonWork | Reason::Device(_) => d.counted_s,
-                    Reason::OwnTime => d.own_s,
-                };
-                FlagRow {
-                    person: p.pseudonym.clone(),
-                    date: d.date.to_string(),
-                    counted_s,
-                    limit_s: policy.limit_ms(d.reason) / 1000,
-                    working_s: d.working_s,
-                    break_s: d.break_s,
-                    outside_s: d.outside_s,
-                    flagged_days: p.flagged_dates(),
-                    blocked: p.categories.values().map(|t| t.blocked).sum(),
-                    background: p.categories.values().map(|t| t.background).sum(),
-                    min_counted_s: s.map_or(counted_s, |s| s.min_counted_s),
-                    max_counted_s: s.map_or(counted_s, |s| s.max_counted_s),
-                    finding: s.map_or("marginal", DaySensitivity::finding).to_string(),
-                    reason: policy.reason_text(d.reason),
-                }
-            })
+/// The flag rows of the flagged people, by pseudonym then date, each with
+/// its day's range under the sensitivity set (by user: one per flagged
+/// day, in the order of `flagged_days`; a day without one is `marginal`
+/// at its own figure). Made as they are written.
+pub fn flag_rows<'a>(
+    people: &'a [PersonUsage],
+    policy: &'a Policy,
+    sensitivity: &'a HashMap<String, Vec<Range>>,
+) -> impl Iterator<Item = FlagRow> + 'a {
+    people.iter().filter(|p| p.flagged).flat_map(move |p| {
+        let ranges = sensitivity.get(&p.user);
+        let blocked: u64 = p.categories.values().map(|t| t.blocked).sum();
+        let background: u64 = p.categories.values().map(|t| t.background).sum();
+        let flagged_days = p.flagged_dates();
+        p.flagged_days.iter().enumerate().map(move |(i, d)| {
+            let s = ranges.and_then(|r| r.get(i));
+            let counted_s = match d.reason {
+                Reason::Counted | Reason::NonWork | Reason::Device(_) => d.counted_s,
+                Reason::OwnTime => d.own_s,
+            };
+            FlagRow {
+                person: p.pseudonym.clone(),
+                date: d.date.to_string(),
+                counted_s,
+                limit_s: policy.limit_ms(d.reason) / 1000,
+                working_s: d.working_s,
+                break_s: d.break_s,
+                outside_s: d.outside_s,
+                flagged_days,
+                blocked,
+                background,
+                min_counted_s: s.map_or(counted_s, Range::min_counted_s),
+                max_counted_s: s.map_or(counted_s, Range::max_counted_s),
+                finding: s.map_or("marginal", Range::finding).to_string(),
+                reason: policy.reason_text(d.reason),
+            }
         })
-        .collect()
+    })
 }
 
 /// Recomputes the flagged people's usage under every model of the
-/// sensitivity set (one more pass over the store, reading only their rows)
-/// and rates each of their flagged days `robust` or `marginal`. By user.
+/// sensitivity set (one more pass over the store) and gives each of their
+/// flagged days its range: by user, one per flagged day in the order of
+/// `flagged_days`. The models are measured in one pass and folded one at a
+/// time, each model's results dropped before the next is finished.
 ///
 /// # Errors
 /// Store or rules-file errors.
 pub fn sensitivity(
     analysis: &Analysis,
     people: &[PersonUsage],
-) -> anyhow::Result<HashMap<String, Vec<DaySensitivity>>> {
+) -> anyhow::Result<HashMap<String, Vec<Range>>> {
     let flagged: Vec<&PersonUsage> = people.iter().filter(|p| p.flagged).collect();
     if flagged.is_empty() {
         return Ok(HashMap::new());
     }
+    // When most people are flagged, every row is read: a filter on the
+    // user column costs more time than the few people it leaves out.
+    let users = (flagged.len() * 2 <= people.len())
+        .then(|| flagged.iter().map(|p| p.user.clone()).collect());
     let filter = scan::Filter {
         range: analysis.filter.range.clone(),
-        users: Some(flagged.iter().map(|p| p.user.clone()).collect()),
+        users,
     };
     // Each model keeps only the dates the main model flagged.
     let dates = KeepDays::Only(
@@ -195,33 +200,28 @@ pub fn sensitivity(
             })
             .collect(),
     );
-    let models = sensitivity::models(analysis.config.params());
-    let mut accs: Vec<_> = models
+    let mut accs: Vec<_> = sensitivity::models(analysis.config.params())
         .iter()
         .map(|m| analysis.accumulator(m.params).keep_days(dates.clone()))
         .collect();
     analysis.accumulate(&filter, &mut accs)?;
-    let results: Vec<HashMap<String, PersonUsage>> = accs
-        .into_iter()
-        .map(|acc| {
-            acc.finish()
-                .into_iter()
-                .map(|p| (p.user.clone(), p))
-                .collect()
-        })
-        .collect();
-    Ok(flagged
+    let mut ranges: HashMap<String, Vec<Range>> = flagged
         .iter()
-        .map(|p| {
-            let under: Vec<_> = models
-                .iter()
-                .zip(&results)
-                .map(|(m, r)| (m, r.get(&p.user)))
-                .collect();
-            let days = sensitivity::of_person(p, &under, &analysis.policy);
-            (p.user.clone(), days)
-        })
-        .collect())
+        .map(|p| (p.user.clone(), vec![Range::default(); p.flagged_days.len()]))
+        .collect();
+    for acc in accs {
+        let under: HashMap<String, PersonUsage> = acc
+            .finish()
+            .into_iter()
+            .map(|p| (p.user.clone(), p))
+            .collect();
+        for p in &flagged {
+            if let Some(r) = ranges.get_mut(&p.user) {
+                sensitivity::fold_model(p, under.get(&p.user), &analysis.policy, r);
+            }
+        }
+    }
+    Ok(ranges)
 }
 
 /// Runs `netusage flags`.
@@ -240,7 +240,6 @@ pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
 fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyhow::Result<()> {
     let sens = sensitivity(analysis, people)?;
     let config = &analysis.config;
-    let rows = flag_rows(people, &analysis.policy, &sens);
     let mut out = std::io::stdout().lock();
     let hours_note = config.hours_default_note();
     if args.analysis.format != OutputFormat::Table
@@ -249,7 +248,8 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     {
         crate::stderr_line!("{note}");
     }
-    output::write_with_table(&rows, args.analysis.format, &mut out, FlagLine::of)?;
+    let rows = flag_rows(people, &analysis.policy, &sens);
+    output::write_with_table(rows, args.analysis.format, &mut out, FlagLine::of)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();
         writeln!(

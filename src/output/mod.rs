@@ -188,20 +188,24 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Sequence<I> {
     }
 }
 
-/// Writes rows in `format`, the table through `view` (CSV and JSON as
-/// [`write`]).
+/// Writes rows in `format` as they come, the table through `view` (CSV
+/// and JSON as [`write_each`]).
 ///
 /// # Errors
 /// As [`write`].
-pub fn write_with_table<R: Serialize + Default, T: Serialize + Default>(
-    rows: &[R],
+pub fn write_with_table<
+    R: Serialize + Default,
+    T: Serialize + Default,
+    B: std::borrow::Borrow<R>,
+>(
+    rows: impl IntoIterator<Item = B>,
     format: OutputFormat,
     out: &mut dyn Write,
     view: impl Fn(&R) -> T,
 ) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Table => table::<T>(rows.iter().map(view), out),
-        _ => write(rows, format, out),
+        OutputFormat::Table => table::<T>(rows.into_iter().map(|r| view(r.borrow())), out),
+        _ => write_each::<R>(rows.into_iter(), format, out),
     }
 }
 

@@ -244,11 +244,17 @@ pub fn read_day_chunks(
     Ok(out)
 }
 
-/// `df` with every text column copied into buffers of its own. A filtered
-/// read's text columns are views into the buffers of every row the file's
-/// row groups decoded, and keep all of them alive: a one-person read over a
-/// year held the whole store's URLs (3.8 GB for 42,000 sessions,
-/// `benches/year.sh`). The copy holds only the rows kept.
+/// `df` with each text column that holds more buffer than text copied
+/// into buffers of its own. A filtered read's text columns are views into
+/// the buffers of every row the file's row groups decoded, and keep all of
+/// them alive: a one-person read over a year held the whole store's URLs
+/// (3.8 GB for 42,000 sessions, `benches/year.sh`). The copy holds only the
+/// rows kept. A column whose buffers are at most twice the text its rows
+/// hold (counting a repeated value at each row) stays as it is: a filter
+/// that keeps most rows, or a dictionary-encoded column whose rows share
+/// their values, would only grow by the copy (a year's `flags`, whose
+/// sensitivity pass keeps most people, held a day's user, site and category
+/// once per row).
 ///
 /// # Errors
 /// A column cannot be rebuilt (not expected).
@@ -259,6 +265,12 @@ fn compact_strings(df: DataFrame) -> anyhow::Result<DataFrame> {
         .iter()
         .map(|c| -> anyhow::Result<polars::prelude::Column> {
             if c.dtype() != &DataType::String {
+                return Ok(c.clone());
+            }
+            let (buffers, text) = c.str()?.downcast_iter().fold((0, 0), |(b, t), a| {
+                (b + a.total_buffer_len(), t + a.total_bytes_len())
+            });
+            if buffers <= 2 * text {
                 return Ok(c.clone());
             }
             let own: StringChunked = c.str()?.iter().collect();
@@ -498,4 +510,57 @@ pub fn day_keys(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{IntoColumn, NamedFrom, Series};
+
+    /// The text buffers of each column of `df` (bytes).
+    fn buffers(df: &DataFrame, name: &str) -> usize {
+        df.column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .downcast_iter()
+            .map(|a| a.total_buffer_len())
+            .sum()
+    }
+
+    /// Of 10,000 distinct 40-byte values (400,000 bytes of buffer), a
+    /// column left with 10 rows is copied down to their 400 bytes; one left
+    /// with 9,000 rows (360,000 bytes of text) stays as it is; a column of
+    /// numbers is not touched.
+    #[test]
+    fn only_a_column_holding_more_than_twice_its_text_is_copied() {
+        let all: StringChunked = StringChunked::from_iter_values(
+            "url".into(),
+            (0..10_000).map(|i| format!("http://www.example.com/p{i:016}")),
+        );
+        assert_eq!(all.get(0).unwrap().len(), 40);
+        let frame = |rows: usize| {
+            DataFrame::new(
+                rows,
+                vec![
+                    all.slice(0, rows).into_series().into_column(),
+                    Series::new("n".into(), vec![1u32; rows]).into_column(),
+                ],
+            )
+            .unwrap()
+        };
+        let few = frame(10);
+        assert_eq!(buffers(&few, "url"), 400_000);
+        let few = compact_strings(few).unwrap();
+        assert_eq!(buffers(&few, "url"), 400);
+        assert_eq!(
+            few.column("url").unwrap().str().unwrap().get(9),
+            Some("http://www.example.com/p0000000000000009")
+        );
+        let most = compact_strings(frame(9_000)).unwrap();
+        assert_eq!(buffers(&most, "url"), 400_000);
+        assert_eq!(most.height(), 9_000);
+        let n = most.column("n").unwrap().u32().unwrap();
+        assert_eq!(n.cont_slice().unwrap().iter().sum::<u32>(), 9_000);
+    }
 }

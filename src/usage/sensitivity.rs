@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::PersonUsage;
-use super::policy::Policy;
+use super::policy::{FlaggedDay, Policy};
 use super::sessions::Params;
 
 /// Idle timeouts of the sensitivity set (s): 2, 5 and 10 minutes.
@@ -103,6 +103,15 @@ impl DaySensitivity {
     }
 }
 
+/// The time (ms) a model counts on the flagged day `d` against the limit
+/// the day is over, from the person's usage under that model (`None`: the
+/// person counted nothing under it).
+fn counted_ms(d: &FlaggedDay, under: Option<&PersonUsage>, policy: &Policy) -> i64 {
+    under
+        .and_then(|u| u.days_for(d.reason).get(&d.date))
+        .map_or(0, |s| policy.measure_ms(d.reason, s))
+}
+
 /// The sensitivity of each flagged day of `person`, measured against the
 /// limit the day is over (`FlaggedDay::reason`), given the same person's
 /// usage under each model (`under`, in the order of [`models`]; a person
@@ -116,31 +125,134 @@ pub fn of_person(
         .flagged_days
         .iter()
         .map(|d| {
-            let limit_ms = policy.limit_ms(d.reason);
-            let counted: Vec<(String, i64)> = under
+            let mut range = Range::default();
+            let by_model = under
                 .iter()
                 .map(|(m, u)| {
-                    let ms = u
-                        .and_then(|u| u.days_for(d.reason).get(&d.date))
-                        .map_or(0, |s| policy.measure_ms(d.reason, s));
-                    (m.name.clone(), ms)
+                    let ms = counted_ms(d, *u, policy);
+                    range.add(ms, policy.limit_ms(d.reason));
+                    (m.name.clone(), ms / 1000)
                 })
                 .collect();
             DaySensitivity {
                 date: d.date,
                 reason: d.reason,
-                min_counted_s: counted.iter().map(|c| c.1).min().unwrap_or(0) / 1000,
-                max_counted_s: counted.iter().map(|c| c.1).max().unwrap_or(0) / 1000,
-                robust: counted.iter().all(|c| c.1 > limit_ms),
-                by_model: counted.into_iter().map(|(s, ms)| (s, ms / 1000)).collect(),
+                by_model,
+                min_counted_s: range.min_counted_s(),
+                max_counted_s: range.max_counted_s(),
+                robust: range.robust,
             }
         })
         .collect()
 }
 
+/// A flagged day's counted time over the models measured so far: what
+/// `flags` prints of [`DaySensitivity`], folded one model at a time so
+/// that no two models' results need be held at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// The least counted time (ms); `i64::MAX` before any model.
+    min_ms: i64,
+    /// The most counted time (ms); `i64::MIN` before any model.
+    max_ms: i64,
+    /// Over the limit under every model so far.
+    pub robust: bool,
+}
+
+impl Default for Range {
+    fn default() -> Self {
+        Range {
+            min_ms: i64::MAX,
+            max_ms: i64::MIN,
+            robust: true,
+        }
+    }
+}
+
+impl Range {
+    /// Adds a model that counts `ms` against a limit of `limit_ms`.
+    fn add(&mut self, ms: i64, limit_ms: i64) {
+        self.min_ms = self.min_ms.min(ms);
+        self.max_ms = self.max_ms.max(ms);
+        self.robust &= ms > limit_ms;
+    }
+
+    /// The least counted time (s, rounded down; 0 before any model).
+    pub fn min_counted_s(&self) -> i64 {
+        if self.min_ms == i64::MAX {
+            0
+        } else {
+            self.min_ms / 1000
+        }
+    }
+
+    /// The most counted time (s, rounded down; 0 before any model).
+    pub fn max_counted_s(&self) -> i64 {
+        if self.max_ms == i64::MIN {
+            0
+        } else {
+            self.max_ms / 1000
+        }
+    }
+
+    /// `robust` or `marginal`.
+    pub fn finding(&self) -> &'static str {
+        if self.robust { "robust" } else { "marginal" }
+    }
+}
+
+/// Folds one more model into the ranges of `person`'s flagged days
+/// (`ranges[i]` is that of `person.flagged_days[i]`), given the person's
+/// usage under the model (`None`: nothing counted under it).
+///
+/// # Panics
+/// `ranges` is not as long as `person.flagged_days`.
+pub fn fold_model(
+    person: &PersonUsage,
+    under: Option<&PersonUsage>,
+    policy: &Policy,
+    ranges: &mut [Range],
+) {
+    assert_eq!(
+        ranges.len(),
+        person.flagged_days.len(),
+        "a range per flagged day"
+    );
+    for (d, r) in person.flagged_days.iter().zip(ranges) {
+        r.add(counted_ms(d, under, policy), policy.limit_ms(d.reason));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against a 900 s limit, models counting 1,126.9 s, 621 s and
+    /// 2,753.5 s give 621–2,753 s, marginal; without the 621 s one, robust;
+    /// with none, 0–0 and robust (nothing contradicts the day).
+    #[test]
+    fn a_range_folds_the_models_one_at_a_time() {
+        let mut r = Range::default();
+        assert_eq!(
+            (r.min_counted_s(), r.max_counted_s(), r.finding()),
+            (0, 0, "robust")
+        );
+        r.add(1_126_900, 900_000);
+        r.add(2_753_500, 900_000);
+        assert_eq!(
+            (r.min_counted_s(), r.max_counted_s(), r.finding()),
+            (1126, 2753, "robust")
+        );
+        r.add(621_000, 900_000);
+        assert_eq!(
+            (r.min_counted_s(), r.max_counted_s(), r.finding()),
+            (621, 2753, "marginal")
+        );
+        // Equal to the limit is not over it.
+        let mut at = Range::default();
+        at.add(900_000, 900_000);
+        assert!(!at.robust);
+    }
 
     #[test]
     fn the_configured_timeout_joins_the_set_once() {

@@ -124,6 +124,9 @@ struct Names {
 }
 
 impl Names {
+    /// Distinct views [`Names::column`] remembers at once (about 0.5 MB).
+    const VIEWS_KEPT: usize = 1 << 14;
+
     /// The id of `s`, numbering it when new.
     fn id(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.ids.get(s) {
@@ -155,7 +158,10 @@ impl Names {
     /// rows are numbered by their 16-byte view (equal views are equal
     /// strings: a short string is held in the view itself, a long one is
     /// named by its buffer, offset and length), and only a view not seen
-    /// before in the chunk costs a string hash.
+    /// before in the chunk costs a string hash. A decoder may also copy a
+    /// long value once per page or per row, so views need not repeat: the
+    /// views remembered are forgotten every [`Names::VIEWS_KEPT`], which
+    /// bounds the memory and still catches the common values again.
     fn column(&mut self, c: &StringChunked) -> Vec<u32> {
         let mut out = Vec::with_capacity(c.len());
         let mut null = None;
@@ -175,6 +181,9 @@ impl Names {
                     Some(&id) => id,
                     None => {
                         let id = self.id(a.value(i));
+                        if seen.len() == Self::VIEWS_KEPT {
+                            seen.clear();
+                        }
                         seen.insert(view.as_u128(), id);
                         id
                     }
@@ -875,5 +884,32 @@ fn fold(p: &mut Pending, limit: i64, mut add: impl FnMut(i64, i64, &mut Totals))
         } else {
             p.intervals.push((a, b));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More distinct long values than the views remembered at once, then
+    /// the first ones again and a null: every row gets the id of its text,
+    /// numbered in the order first seen, whatever was forgotten.
+    #[test]
+    fn names_number_rows_by_text_past_the_views_kept() {
+        let n = Names::VIEWS_KEPT + 3_000;
+        let value = |i: usize| format!("site-{i:015}.example");
+        let rows: Vec<Option<String>> = (0..n)
+            .map(|i| Some(value(i)))
+            .chain((0..100).map(|i| Some(value(i))))
+            .chain([None])
+            .collect();
+        let c: StringChunked = rows.iter().map(|r| r.as_deref()).collect();
+        let mut names = Names::default();
+        let ids = names.column(&c);
+        let want: Vec<u32> = (0..n as u32).chain(0..100).chain([n as u32]).collect();
+        assert_eq!(ids, want);
+        assert_eq!(names.names.len(), n + 1);
+        assert_eq!(names.name(7), "site-000000000000007.example");
+        assert_eq!(names.name(n as u32), "");
     }
 }
