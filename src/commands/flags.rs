@@ -12,7 +12,7 @@ use crate::store::scan;
 use crate::usage::Analysis;
 use crate::usage::PersonUsage;
 use crate::usage::days::KeepDays;
-use crate::usage::policy::{Policy, Reason};
+use crate::usage::policy::Policy;
 use crate::usage::sensitivity::{self, Range};
 
 /// Name of this command in the audit log.
@@ -140,10 +140,7 @@ pub fn flag_rows<'a>(
         let flagged_days = p.flagged_dates();
         p.flagged_days.iter().enumerate().map(move |(i, d)| {
             let s = ranges.and_then(|r| r.get(i));
-            let counted_s = match d.reason {
-                Reason::Counted | Reason::NonWork | Reason::Device(_) => d.counted_s,
-                Reason::OwnTime => d.own_s,
-            };
+            let counted_s = d.measured_s();
             FlagRow {
                 person: p.pseudonym.clone(),
                 date: d.date.to_string(),
@@ -164,9 +161,9 @@ pub fn flag_rows<'a>(
     })
 }
 
-/// Recomputes the flagged people's usage under every model of the
-/// sensitivity set (one more pass over the store) and gives each of their
-/// flagged days its range: by user, one per flagged day in the order of
+/// Recomputes the flagged people's usage under every other model of the
+/// sensitivity set than the configured one (one more pass over the store)
+/// and gives each of their flagged days its range: by user, one per flagged day in the order of
 /// `flagged_days`. The models are measured in one pass and folded one at a
 /// time, each model's results dropped before the next is finished.
 ///
@@ -200,14 +197,23 @@ pub fn sensitivity(
             })
             .collect(),
     );
-    let mut accs: Vec<_> = sensitivity::models(analysis.config.params())
+    // The configured model is always one of the set ([`sensitivity::models`]),
+    // and the main analysis has measured it: its figures are the flagged
+    // days' own.
+    let base = analysis.config.params();
+    let mut accs: Vec<_> = sensitivity::models(base)
         .iter()
+        .filter(|m| m.params != base)
         .map(|m| analysis.accumulator(m.params).keep_days(dates.clone()))
         .collect();
     analysis.accumulate(&filter, &mut accs)?;
     let mut ranges: HashMap<String, Vec<Range>> = flagged
         .iter()
-        .map(|p| (p.user.clone(), vec![Range::default(); p.flagged_days.len()]))
+        .map(|p| {
+            let mut r = vec![Range::default(); p.flagged_days.len()];
+            sensitivity::fold_flagged(p, &mut r);
+            (p.user.clone(), r)
+        })
         .collect();
     for acc in accs {
         let under: HashMap<String, PersonUsage> = acc

@@ -250,6 +250,19 @@ pub struct FlaggedDay {
     pub reason: Reason,
 }
 
+impl FlaggedDay {
+    /// The time measured against the limit the day is over (s, rounded
+    /// down): `own_s` for `own_time`, `counted_s` otherwise (for a device
+    /// rule, that rule's counted time; for `non_work`, the non-work
+    /// categories' working time). Over the limit, as the day is flagged.
+    pub fn measured_s(&self) -> i64 {
+        match self.reason {
+            Reason::OwnTime => self.own_s,
+            Reason::Counted | Reason::NonWork | Reason::Device(_) => self.counted_s,
+        }
+    }
+}
+
 /// A person's social-media split per local date for each device rule (by
 /// device type) and, under the key `""`, for the events the main rule
 /// judges; empty when the policy has no device rules.

@@ -177,6 +177,15 @@ impl Range {
         self.robust &= ms > limit_ms;
     }
 
+    /// Adds the model that flagged the day, which counted `s` (rounded
+    /// down) and is over the limit by that finding: the floor of the least
+    /// and most counted time is the same whether its exact milliseconds or
+    /// its seconds are compared.
+    fn add_flagged(&mut self, s: i64) {
+        self.min_ms = self.min_ms.min(s * 1000);
+        self.max_ms = self.max_ms.max(s * 1000);
+    }
+
     /// The least counted time (s, rounded down; 0 before any model).
     pub fn min_counted_s(&self) -> i64 {
         if self.min_ms == i64::MAX {
@@ -198,6 +207,24 @@ impl Range {
     /// `robust` or `marginal`.
     pub fn finding(&self) -> &'static str {
         if self.robust { "robust" } else { "marginal" }
+    }
+}
+
+/// Folds the configured model, the one whose analysis flagged `person`,
+/// into the ranges of their flagged days (as [`fold_model`]) from the
+/// flagged days' own figures ([`FlaggedDay::measured_s`]), with no second
+/// pass under it.
+///
+/// # Panics
+/// `ranges` is not as long as `person.flagged_days`.
+pub fn fold_flagged(person: &PersonUsage, ranges: &mut [Range]) {
+    assert_eq!(
+        ranges.len(),
+        person.flagged_days.len(),
+        "a range per flagged day"
+    );
+    for (d, r) in person.flagged_days.iter().zip(ranges) {
+        r.add_flagged(d.measured_s());
     }
 }
 
@@ -247,6 +274,14 @@ mod tests {
         assert_eq!(
             (r.min_counted_s(), r.max_counted_s(), r.finding()),
             (621, 2753, "marginal")
+        );
+        // The flagging model by its seconds: 1,126 s floors as 1,126.9 s did.
+        let mut by_s = Range::default();
+        by_s.add_flagged(1_126);
+        by_s.add(2_753_500, 900_000);
+        assert_eq!(
+            (by_s.min_counted_s(), by_s.max_counted_s(), by_s.finding()),
+            (1126, 2753, "robust")
         );
         // Equal to the limit is not over it.
         let mut at = Range::default();
