@@ -12,6 +12,7 @@
 # times, with peak resident memory (/usr/bin/time -v):
 #   netusage usage       everyone over the whole store
 #   netusage flags       the same, with the sensitivity pass
+#   netusage usage --coverage   a row per person and date
 #   netusage report      one person (the busiest) over the whole store, log
 #                        lines not quoted (the logs are gone)
 #   netusage purge       --execute as of midnight UTC today with a window
@@ -70,6 +71,8 @@ measure "usage" "$bin" usage --store "$store" --config "$config" --format csv
 # flags: the policy's findings and the sensitivity pass (five more browse-time
 # models over the flagged people); its output grows with the flagged days.
 measure "flags" "$bin" flags --store "$store" --config "$config" --format csv
+# Coverage: one row per person and date, written as it is made.
+measure "usage --coverage" "$bin" usage --coverage --store "$store" --config "$config" --format csv
 # The busiest person on the last day (the generator's all-day browsers are one
 # in a hundred), generated again: each day is a function of seed and date.
 . benches/gate.sh

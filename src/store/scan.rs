@@ -236,7 +236,7 @@ pub fn read_day_chunks(
         let mut df = lf
             .collect()
             .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
-        if predicate.is_some() {
+        if predicate.is_some() && narrow(df.height(), path)? {
             df = compact_strings(df)?;
         }
         out.vstack_mut(&df)?;
@@ -244,17 +244,34 @@ pub fn read_day_chunks(
     Ok(out)
 }
 
-/// `df` with each text column that holds more buffer than text copied
-/// into buffers of its own. A filtered read's text columns are views into
-/// the buffers of every row the file's row groups decoded, and keep all of
-/// them alive: a one-person read over a year held the whole store's URLs
-/// (3.8 GB for 42,000 sessions, `benches/year.sh`). The copy holds only the
-/// rows kept. A column whose buffers are at most twice the text its rows
-/// hold (counting a repeated value at each row) stays as it is: a filter
-/// that keeps most rows, or a dictionary-encoded column whose rows share
-/// their values, would only grow by the copy (a year's `flags`, whose
-/// sensitivity pass keeps most people, held a day's user, site and category
-/// once per row).
+/// True when a filtered read kept fewer than half of the rows of the file
+/// at `path` (`kept`): its text columns are then worth copying
+/// ([`compact_strings`]). A read that keeps most rows (the sensitivity pass
+/// of a year's `flags`, which keeps most people) would only grow by the
+/// copy: a dictionary-encoded column's rows share their values, and the
+/// copy holds each once per row.
+///
+/// # Errors
+/// The file's footer cannot be read (file named).
+fn narrow(kept: usize, path: &Path) -> anyhow::Result<bool> {
+    // The footer alone, read and not mapped.
+    let rows = fs::File::open(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|mut f| Ok(polars_parquet::parquet::read::read_metadata(&mut f)?.num_rows))
+        .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
+    Ok(kept_is_narrow(kept, rows))
+}
+
+/// Fewer than half of `rows` were `kept`.
+fn kept_is_narrow(kept: usize, rows: usize) -> bool {
+    kept.saturating_mul(2) < rows
+}
+
+/// `df` with every text column copied into buffers of its own. A filtered
+/// read's text columns are views into the buffers of every row the file's
+/// row groups decoded, and keep all of them alive: a one-person read over a
+/// year held the whole store's URLs (3.8 GB for 42,000 sessions,
+/// `benches/year.sh`). The copy holds only the rows kept.
 ///
 /// # Errors
 /// A column cannot be rebuilt (not expected).
@@ -265,12 +282,6 @@ fn compact_strings(df: DataFrame) -> anyhow::Result<DataFrame> {
         .iter()
         .map(|c| -> anyhow::Result<polars::prelude::Column> {
             if c.dtype() != &DataType::String {
-                return Ok(c.clone());
-            }
-            let (buffers, text) = c.str()?.downcast_iter().fold((0, 0), |(b, t), a| {
-                (b + a.total_buffer_len(), t + a.total_bytes_len())
-            });
-            if buffers <= 2 * text {
                 return Ok(c.clone());
             }
             let own: StringChunked = c.str()?.iter().collect();
@@ -529,27 +540,23 @@ mod tests {
     }
 
     /// Of 10,000 distinct 40-byte values (400,000 bytes of buffer), a
-    /// column left with 10 rows is copied down to their 400 bytes; one left
-    /// with 9,000 rows (360,000 bytes of text) stays as it is; a column of
-    /// numbers is not touched.
+    /// column left with 10 rows is copied down to their 400 bytes; a column
+    /// of numbers is not touched.
     #[test]
-    fn only_a_column_holding_more_than_twice_its_text_is_copied() {
+    fn a_copied_text_column_holds_only_its_rows() {
         let all: StringChunked = StringChunked::from_iter_values(
             "url".into(),
             (0..10_000).map(|i| format!("http://www.example.com/p{i:016}")),
         );
         assert_eq!(all.get(0).unwrap().len(), 40);
-        let frame = |rows: usize| {
-            DataFrame::new(
-                rows,
-                vec![
-                    all.slice(0, rows).into_series().into_column(),
-                    Series::new("n".into(), vec![1u32; rows]).into_column(),
-                ],
-            )
-            .unwrap()
-        };
-        let few = frame(10);
+        let few = DataFrame::new(
+            10,
+            vec![
+                all.slice(0, 10).into_series().into_column(),
+                Series::new("n".into(), (0..10u32).collect::<Vec<_>>()).into_column(),
+            ],
+        )
+        .unwrap();
         assert_eq!(buffers(&few, "url"), 400_000);
         let few = compact_strings(few).unwrap();
         assert_eq!(buffers(&few, "url"), 400);
@@ -557,10 +564,17 @@ mod tests {
             few.column("url").unwrap().str().unwrap().get(9),
             Some("http://www.example.com/p0000000000000009")
         );
-        let most = compact_strings(frame(9_000)).unwrap();
-        assert_eq!(buffers(&most, "url"), 400_000);
-        assert_eq!(most.height(), 9_000);
-        let n = most.column("n").unwrap().u32().unwrap();
-        assert_eq!(n.cont_slice().unwrap().iter().sum::<u32>(), 9_000);
+        let n = few.column("n").unwrap().u32().unwrap();
+        assert_eq!(n.cont_slice().unwrap().iter().sum::<u32>(), 45);
+    }
+
+    /// A read is narrow below half the file's rows: 4,999 of 10,000 is,
+    /// 5,000 is not; a file of no rows never is.
+    #[test]
+    fn a_read_is_narrow_below_half_the_files_rows() {
+        assert!(kept_is_narrow(10, 10_000));
+        assert!(kept_is_narrow(4_999, 10_000));
+        assert!(!kept_is_narrow(5_000, 10_000));
+        assert!(!kept_is_narrow(0, 0));
     }
 }
