@@ -348,7 +348,7 @@ pub fn print(
         let lines: Vec<PersonLine> = person_rows(people).iter().map(PersonLine::of).collect();
         output::write(&lines, a.format, &mut out)?;
     } else {
-        output::write_with_table(&rows(people), a.format, &mut out, CategoryLine::of)?;
+        output::write_with_table(rows(people), a.format, &mut out, CategoryLine::of)?;
     }
     if a.format == OutputFormat::Table {
         let addresses = people.iter().filter(|p| is_address(p)).count();
