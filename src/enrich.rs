@@ -194,12 +194,17 @@ impl Enricher {
         if (label || self.devices) && self.has_devices {
             name_devices(events, &self.attributor)?;
         }
-        let named = match &self.resolver {
+        let renamed = match &self.resolver {
             Some(resolver) => name_from_dns(events, resolver, self.window_ms)?,
-            None => false,
+            None => None,
         };
-        if named || self.reclassify_all {
-            reclassify(events, &self.classifier)?;
+        // Only the renamed rows: a row's category never depends on which
+        // other rows share its batch (a read filtered to some people and
+        // one of everyone classify it alike).
+        if self.reclassify_all {
+            reclassify(events, &self.classifier, None)?;
+        } else if let Some(renamed) = &renamed {
+            reclassify(events, &self.classifier, Some(renamed))?;
         }
         self.work_use.apply(events)
     }
@@ -326,8 +331,8 @@ fn name_devices(events: &mut DataFrame, attributor: &Attributor) -> anyhow::Resu
 /// is an IP address and `resolver` knows the name the event's client most
 /// recently resolved to it, no more than `window_ms` before (docs/STORE.md,
 /// "DNS naming"), `host` becomes that name. Adds a `host_source` column
-/// (`logged` or `dns`). Returns true when any host changed (the caller then
-/// classifies the batch again).
+/// (`logged` or `dns`). Returns which rows' host changed, when any did
+/// (the caller then classifies those rows again).
 ///
 /// # Errors
 /// The `ts`, `host` or `client_ip` column is missing.
@@ -335,7 +340,7 @@ fn name_from_dns(
     events: &mut DataFrame,
     resolver: &Resolver,
     window_ms: i64,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<Vec<bool>>> {
     let ts = events.column(col::TS)?.datetime()?.physical().clone();
     let hosts = events.column(col::HOST)?.str()?.clone();
     let clients = events.column(col::CLIENT_IP)?.str()?.clone();
@@ -367,22 +372,45 @@ fn name_from_dns(
             .map(|n| if n.is_some() { "dns" } else { "logged" }),
     );
     events.with_column(source.into_column())?;
-    Ok(changed)
+    Ok(changed.then(|| named.iter().map(Option::is_some).collect()))
 }
 
 /// Re-applies classification to stored events so a `--categories` file given
-/// at analysis time takes effect on data ingested before it existed.
-fn reclassify(events: &mut DataFrame, classifier: &Classifier) -> anyhow::Result<()> {
+/// at analysis time takes effect on data ingested before it existed: to
+/// every row, or to the rows `only` marks (those DNS naming renamed), the
+/// others keeping the site, category and embedded flag they were stored
+/// with.
+fn reclassify(
+    events: &mut DataFrame,
+    classifier: &Classifier,
+    only: Option<&[bool]>,
+) -> anyhow::Result<()> {
     let hosts = events
         .column(col::HOST)?
         .str()
         .context("host column")?
         .clone();
+    let stored = match only {
+        Some(_) => Some((
+            events.column(col::SITE)?.str()?.clone(),
+            events.column(col::CATEGORY)?.str()?.clone(),
+            events.column(col::EMBEDDED)?.bool()?.clone(),
+        )),
+        None => None,
+    };
     let mut cache = std::collections::HashMap::new();
     let mut site = Vec::with_capacity(hosts.len());
     let mut category = Vec::with_capacity(hosts.len());
     let mut embedded = Vec::with_capacity(hosts.len());
-    for h in hosts.iter() {
+    for (i, h) in hosts.iter().enumerate() {
+        if let (Some(only), Some((s, c, e))) = (only, &stored)
+            && !only[i]
+        {
+            site.push(s.get(i).unwrap_or_default().to_string());
+            category.push(c.get(i).unwrap_or_default().to_string());
+            embedded.push(e.get(i).unwrap_or_default());
+            continue;
+        }
         let c = cache
             .entry(h.unwrap_or(""))
             .or_insert_with(|| classifier.classify(h.unwrap_or("")));

@@ -236,7 +236,7 @@ pub fn read_day_chunks(
         let mut df = lf
             .collect()
             .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
-        if predicate.is_some() && narrow(df.height(), path)? {
+        if predicate.is_some() && narrow(df.height(), path) {
             df = compact_strings(df)?;
         }
         out.vstack_mut(&df)?;
@@ -246,20 +246,17 @@ pub fn read_day_chunks(
 
 /// True when a filtered read kept fewer than half of the rows of the file
 /// at `path` (`kept`): its text columns are then worth copying
-/// ([`compact_strings`]). A read that keeps most rows (the sensitivity pass
-/// of a year's `flags`, which keeps most people) would only grow by the
-/// copy: a dictionary-encoded column's rows share their values, and the
-/// copy holds each once per row.
-///
-/// # Errors
-/// The file's footer cannot be read (file named).
-fn narrow(kept: usize, path: &Path) -> anyhow::Result<bool> {
-    // The footer alone, read and not mapped.
+/// ([`compact_strings`]). A read that keeps most rows (a filter naming
+/// most people) would only grow by the copy: a dictionary-encoded column's
+/// rows share their values, and the copy holds each once per row. The
+/// count is the footer's alone; a footer that cannot be read (the file
+/// gone since it was decoded) counts as narrow, so the copy is made.
+fn narrow(kept: usize, path: &Path) -> bool {
     let rows = fs::File::open(path)
-        .map_err(anyhow::Error::from)
-        .and_then(|mut f| Ok(polars_parquet::parquet::read::read_metadata(&mut f)?.num_rows))
-        .with_context(|| format!("cannot read Parquet file {}", path.display()))?;
-    Ok(kept_is_narrow(kept, rows))
+        .ok()
+        .and_then(|mut f| polars_parquet::parquet::read::read_num_rows(&mut f).ok())
+        .and_then(|n| usize::try_from(n).ok());
+    rows.is_none_or(|rows| kept_is_narrow(kept, rows))
 }
 
 /// Fewer than half of `rows` were `kept`.

@@ -254,7 +254,9 @@ impl FlaggedDay {
     /// The time measured against the limit the day is over (s, rounded
     /// down): `own_s` for `own_time`, `counted_s` otherwise (for a device
     /// rule, that rule's counted time; for `non_work`, the non-work
-    /// categories' working time). Over the limit, as the day is flagged.
+    /// categories' working time). Its milliseconds were over the limit
+    /// (the day is flagged); in whole seconds it may equal the limit, so
+    /// nothing is judged against the limit from it.
     pub fn measured_s(&self) -> i64 {
         match self.reason {
             Reason::OwnTime => self.own_s,

@@ -124,7 +124,7 @@ struct Names {
 }
 
 impl Names {
-    /// Distinct views [`Names::column`] remembers at once (about 0.5 MB).
+    /// Distinct views [`Names::column`] remembers at once (about 1 MiB).
     const VIEWS_KEPT: usize = 1 << 14;
 
     /// The id of `s`, numbering it when new.

@@ -237,3 +237,68 @@ fn an_evidence_pack_shows_connections_named_from_dns() {
         "{events}"
     );
 }
+
+/// DNS naming classifies again only the rows it renamed: a row it left
+/// keeps the category it was stored with (here from the council's own
+/// rules at ingest, which analysis is not given), whatever other rows
+/// share its day.
+#[test]
+fn rows_dns_leaves_alone_keep_their_stored_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // jsmith: five connections to 157.240.1.35 from 10:00 a minute apart,
+    // three to the intranet from 12:00 a minute apart.
+    let mut lines = every("2025-06-11T10:00:00Z", 60, 5, "jsmith", "157.240.1.35");
+    lines.extend(every(
+        "2025-06-11T12:00:00Z",
+        60,
+        3,
+        "jsmith",
+        "intranet.council.local",
+    ));
+    let log = write_log(root, "firewall.log", &lines);
+    let rules = root.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\ndomain = \"council.local\"\ncategory = \"business\"\nsource = \"the council's own intranet\"\n",
+    )
+    .unwrap();
+    let store = root.join("store");
+    ingest_as_of(&store, TEST_NOW, &[&"--categories", &rules], &log);
+    let dns = root.join("dnsmasq.log");
+    std::fs::write(
+        &dns,
+        "Jun 11 09:58:00 dnsmasq[421]: query[A] www.facebook.com from 10.0.0.5\n\
+         Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
+    )
+    .unwrap();
+    ok(&[
+        &"dns",
+        &"import",
+        &"--store",
+        &store,
+        &"--time-zone",
+        &"UTC",
+        &"--year",
+        &"2025",
+        &dns,
+    ]);
+    let cfg = root.join("c.toml");
+    std::fs::write(&cfg, UTC_CONFIG).unwrap();
+    let csv = usage_csv(&store, Some(&cfg));
+    let totals: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|f| (f[1].to_string(), f[5].to_string()))
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            ("business".to_string(), "180".to_string()),
+            ("social_networking".to_string(), "300".to_string()),
+            ("social_media".to_string(), "300".to_string()),
+        ],
+        "{csv}"
+    );
+}
