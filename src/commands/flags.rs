@@ -163,9 +163,10 @@ pub fn flag_rows<'a>(
 
 /// Recomputes the flagged people's usage under every other model of the
 /// sensitivity set than the configured one (one more pass over the store)
-/// and gives each of their flagged days its range: by user, one per flagged day in the order of
-/// `flagged_days`. The models are measured in one pass and folded one at a
-/// time, each model's results dropped before the next is finished.
+/// and gives each of their flagged days its range: by user, one per
+/// flagged day in the order of `flagged_days`. The models are measured in
+/// one pass and folded one at a time, each model's results dropped before
+/// the next is finished.
 ///
 /// # Errors
 /// Store or rules-file errors.

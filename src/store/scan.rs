@@ -525,7 +525,7 @@ mod tests {
     use super::*;
     use polars::prelude::{IntoColumn, NamedFrom, Series};
 
-    /// The text buffers of each column of `df` (bytes).
+    /// The text buffers of column `name` of `df` (bytes).
     fn buffers(df: &DataFrame, name: &str) -> usize {
         df.column(name)
             .unwrap()
