@@ -390,21 +390,24 @@ fn reclassify(
         .str()
         .context("host column")?
         .clone();
-    let stored = match only {
-        Some(_) => Some((
-            events.column(col::SITE)?.str()?.clone(),
-            events.column(col::CATEGORY)?.str()?.clone(),
-            events.column(col::EMBEDDED)?.bool()?.clone(),
-        )),
-        None => None,
-    };
+    // With `only`: the mask and the stored values the other rows keep.
+    let keep = only
+        .map(|mask| -> anyhow::Result<_> {
+            Ok((
+                mask,
+                events.column(col::SITE)?.str()?.clone(),
+                events.column(col::CATEGORY)?.str()?.clone(),
+                events.column(col::EMBEDDED)?.bool()?.clone(),
+            ))
+        })
+        .transpose()?;
     let mut cache = std::collections::HashMap::new();
     let mut site = Vec::with_capacity(hosts.len());
     let mut category = Vec::with_capacity(hosts.len());
     let mut embedded = Vec::with_capacity(hosts.len());
     for (i, h) in hosts.iter().enumerate() {
-        if let (Some(only), Some((s, c, e))) = (only, &stored)
-            && !only[i]
+        if let Some((mask, s, c, e)) = &keep
+            && !mask[i]
         {
             site.push(s.get(i).unwrap_or_default().to_string());
             category.push(c.get(i).unwrap_or_default().to_string());

@@ -99,8 +99,13 @@ pub struct DaySensitivity {
 impl DaySensitivity {
     /// `robust` or `marginal`.
     pub fn finding(&self) -> &'static str {
-        if self.robust { "robust" } else { "marginal" }
+        finding(self.robust)
     }
+}
+
+/// `robust` when over the limit under every model, `marginal` otherwise.
+fn finding(robust: bool) -> &'static str {
+    if robust { "robust" } else { "marginal" }
 }
 
 /// The time (ms) a model counts on the flagged day `d` against the limit
@@ -172,9 +177,14 @@ impl Default for Range {
 impl Range {
     /// Adds a model that counts `ms` against a limit of `limit_ms`.
     fn add(&mut self, ms: i64, limit_ms: i64) {
+        self.widen(ms);
+        self.robust &= ms > limit_ms;
+    }
+
+    /// Takes `ms` into the least and most counted time.
+    fn widen(&mut self, ms: i64) {
         self.min_ms = self.min_ms.min(ms);
         self.max_ms = self.max_ms.max(ms);
-        self.robust &= ms > limit_ms;
     }
 
     /// Adds the model that flagged the day, which counted `s` (rounded
@@ -182,8 +192,7 @@ impl Range {
     /// and most counted time is the same whether its exact milliseconds or
     /// its seconds are compared.
     fn add_flagged(&mut self, s: i64) {
-        self.min_ms = self.min_ms.min(s * 1000);
-        self.max_ms = self.max_ms.max(s * 1000);
+        self.widen(s * 1000);
     }
 
     /// The least counted time (s, rounded down; 0 before any model).
@@ -206,7 +215,7 @@ impl Range {
 
     /// `robust` or `marginal`.
     pub fn finding(&self) -> &'static str {
-        if self.robust { "robust" } else { "marginal" }
+        finding(self.robust)
     }
 }
 
@@ -218,13 +227,25 @@ impl Range {
 /// # Panics
 /// `ranges` is not as long as `person.flagged_days`.
 pub fn fold_flagged(person: &PersonUsage, ranges: &mut [Range]) {
+    each_day(person, ranges, |d, r| r.add_flagged(d.measured_s()));
+}
+
+/// Calls `f` with each flagged day of `person` and its range.
+///
+/// # Panics
+/// `ranges` is not as long as `person.flagged_days`.
+fn each_day(
+    person: &PersonUsage,
+    ranges: &mut [Range],
+    mut f: impl FnMut(&FlaggedDay, &mut Range),
+) {
     assert_eq!(
         ranges.len(),
         person.flagged_days.len(),
         "a range per flagged day"
     );
     for (d, r) in person.flagged_days.iter().zip(ranges) {
-        r.add_flagged(d.measured_s());
+        f(d, r);
     }
 }
 
@@ -240,14 +261,9 @@ pub fn fold_model(
     policy: &Policy,
     ranges: &mut [Range],
 ) {
-    assert_eq!(
-        ranges.len(),
-        person.flagged_days.len(),
-        "a range per flagged day"
-    );
-    for (d, r) in person.flagged_days.iter().zip(ranges) {
+    each_day(person, ranges, |d, r| {
         r.add(counted_ms(d, under, policy), policy.limit_ms(d.reason));
-    }
+    });
 }
 
 #[cfg(test)]

@@ -36,19 +36,7 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
          Jun 11 10:31:00 dnsmasq[421]: started, version 2.90 cachesize 150\n",
     )
     .unwrap();
-    let out = ok(&[
-        &"dns",
-        &"import",
-        &"--store",
-        &store,
-        &"--time-zone",
-        &"UTC",
-        &"--year",
-        &"2025",
-        &"--format",
-        &"csv",
-        &dns,
-    ]);
+    let out = dns_import(&store, "2025", &[&"--format", &"csv", &dns]);
     let row: Vec<&str> = out.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(
         &row[2..6],
@@ -189,17 +177,7 @@ fn an_evidence_pack_shows_connections_named_from_dns() {
     )
     .unwrap();
     let year = chrono::Datelike::year(&d).to_string();
-    ok(&[
-        &"dns",
-        &"import",
-        &"--store",
-        &store,
-        &"--time-zone",
-        &"UTC",
-        &"--year",
-        &year,
-        &dns,
-    ]);
+    dns_import(&store, &year, &[&dns]);
     let auth = root.join("auth.toml");
     let record = Record {
         reference: "HR-2026-040",
@@ -272,17 +250,7 @@ fn rows_dns_leaves_alone_keep_their_stored_category() {
          Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
     )
     .unwrap();
-    ok(&[
-        &"dns",
-        &"import",
-        &"--store",
-        &store,
-        &"--time-zone",
-        &"UTC",
-        &"--year",
-        &"2025",
-        &dns,
-    ]);
+    dns_import(&store, "2025", &[&dns]);
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();
     let csv = usage_csv(&store, Some(&cfg));

@@ -60,6 +60,24 @@ pub fn ingest(store: &Path, path: &Path) -> String {
     ingest_as_of(store, TEST_NOW, &[], path)
 }
 
+/// `netusage dns import --store STORE --time-zone UTC --year YEAR EXTRA...`
+/// (the files among `EXTRA`), asserting success: the tests' dnsmasq lines
+/// carry no year and are written in UTC.
+pub fn dns_import(store: &Path, year: &str, extra: &[Arg]) -> String {
+    let mut args: Vec<Arg> = vec![
+        &"dns",
+        &"import",
+        &"--store",
+        &store,
+        &"--time-zone",
+        &"UTC",
+        &"--year",
+        &year,
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
 /// `netusage identity import --now TEST_NOW --store STORE EXTRA...` (the
 /// files among `EXTRA`), asserting success: the tests' identity records
 /// keep their fixed dates, inside the retention window as of `TEST_NOW`.
