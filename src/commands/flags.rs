@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::{AnalysisArgs, StoreArgs};
 use crate::output::{self, OutputFormat, minutes};
-use crate::store::scan;
 use crate::usage::Analysis;
 use crate::usage::PersonUsage;
 use crate::usage::days::KeepDays;
@@ -161,91 +160,37 @@ pub fn flag_rows<'a>(
     })
 }
 
-/// Recomputes the flagged people's usage under every other model of the
-/// sensitivity set than the configured one (one more pass over the store)
-/// and gives each of their flagged days its range: by user, one per
-/// flagged day in the order of `flagged_days`. The models are measured in
-/// one pass and folded one at a time, each model's results dropped before
-/// the next is finished.
-///
-/// # Errors
-/// Store or rules-file errors.
-pub fn sensitivity(
-    analysis: &Analysis,
-    people: &[PersonUsage],
-) -> anyhow::Result<HashMap<String, Vec<Range>>> {
-    let flagged: Vec<&PersonUsage> = people.iter().filter(|p| p.flagged).collect();
-    if flagged.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // When most people are flagged, every row is read: a filter on the
-    // user column costs more time than the few people it leaves out.
-    let users = (flagged.len() * 2 <= people.len())
-        .then(|| flagged.iter().map(|p| p.user.clone()).collect());
-    let filter = scan::Filter {
-        range: analysis.filter.range.clone(),
-        users,
-    };
-    // Each model keeps only the dates the main model flagged.
-    let dates = KeepDays::Only(
-        flagged
-            .iter()
-            .map(|p| {
-                (
-                    p.user.clone(),
-                    p.flagged_days.iter().map(|d| d.date).collect(),
-                )
-            })
-            .collect(),
-    );
-    // The configured model is always one of the set ([`sensitivity::models`]),
-    // and the main analysis has measured it: its figures are the flagged
-    // days' own.
-    let base = analysis.config.params();
-    let mut accs: Vec<_> = sensitivity::models(base)
-        .iter()
-        .filter(|m| m.params != base)
-        .map(|m| analysis.accumulator(m.params).keep_days(dates.clone()))
-        .collect();
-    analysis.accumulate(&filter, &mut accs)?;
-    let mut ranges: HashMap<String, Vec<Range>> = flagged
-        .iter()
-        .map(|p| {
-            let mut r = vec![Range::default(); p.flagged_days.len()];
-            sensitivity::fold_flagged(p, &mut r);
-            (p.user.clone(), r)
-        })
-        .collect();
-    for acc in accs {
-        let under: HashMap<String, PersonUsage> = acc
-            .finish()
-            .into_iter()
-            .map(|p| (p.user.clone(), p))
-            .collect();
-        for p in &flagged {
-            if let Some(r) = ranges.get_mut(&p.user) {
-                sensitivity::fold_model(p, under.get(&p.user), &analysis.policy, r);
-            }
-        }
-    }
-    Ok(ranges)
-}
-
 /// Runs `netusage flags`.
 ///
 /// # Errors
 /// Configuration (exit 2), store errors (exit 1).
 pub fn run(args: FlagsArgs) -> anyhow::Result<()> {
     let analysis = super::prepare(CMD, &args.store, &args.analysis)?;
-    let (people, draft) = analysis.compute(CMD)?;
-    let printed = print(&analysis, &args, &people);
+    // The configured model is always one of the set
+    // ([`sensitivity::models`]): its figures are the flagged days' own.
+    let base = analysis.config.params();
+    let models = sensitivity::models(base)
+        .iter()
+        .filter(|m| m.params != base)
+        .map(|m| analysis.accumulator(m.params).keep_days(KeepDays::Measure))
+        .collect();
+    let mut pass = sensitivity::Pass::new(analysis.accumulator(base), models, &analysis.policy);
+    analysis.accumulate(|events, until| pass.push(events, until))?;
+    let events = pass.events();
+    let (people, ranges) = pass.finish();
+    let draft = analysis.draft(CMD, events, &people);
+    let printed = print(&analysis, &args, &people, &ranges);
     super::record_outcome(&analysis.store, draft, printed)
 }
 
 /// Prints the flags: a row per flagged person-day, then (as a table) the
 /// policy in words and what "robust" means.
-fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyhow::Result<()> {
-    let sens = sensitivity(analysis, people)?;
+fn print(
+    analysis: &Analysis,
+    args: &FlagsArgs,
+    people: &[PersonUsage],
+    sens: &HashMap<String, Vec<Range>>,
+) -> anyhow::Result<()> {
     let config = &analysis.config;
     let mut out = std::io::stdout().lock();
     let hours_note = config.hours_default_note();
@@ -255,7 +200,7 @@ fn print(analysis: &Analysis, args: &FlagsArgs, people: &[PersonUsage]) -> anyho
     {
         crate::stderr_line!("{note}");
     }
-    let rows = flag_rows(people, &analysis.policy, &sens);
+    let rows = flag_rows(people, &analysis.policy, sens);
     output::write_with_table(rows, args.analysis.format, &mut out, FlagLine::of)?;
     if args.analysis.format == OutputFormat::Table {
         let n = people.iter().filter(|p| p.flagged).count();

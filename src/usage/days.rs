@@ -10,16 +10,16 @@
 //! [`Policy::flag_days`], adds it to the person's social-media split, and
 //! keeps its split only where [`KeepDays`] asks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::policy::{DeviceDays, FlaggedDay, Policy};
+use super::policy::{DeviceDays, FlaggedDay, Policy, Reason, days_for};
 use super::schedule::Split;
 
 /// Which judged dates keep their split in [`super::PersonUsage`]'s
 /// `social_days`, `non_work_days` and `device_days`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum KeepDays {
     /// None: `usage` and `flags`, which need only the flagged days
     /// ([`FlaggedDay`] carries their figures) and the totals.
@@ -27,32 +27,12 @@ pub enum KeepDays {
     None,
     /// Every date: an evidence pack's one person.
     All,
-    /// These dates, by user name, and no findings: the sensitivity pass,
-    /// which measures the days the main model flagged under each other
-    /// model and judges nothing itself.
-    Only(HashMap<String, BTreeSet<NaiveDate>>),
-}
-
-/// No dates.
-static NO_DATES: BTreeSet<NaiveDate> = BTreeSet::new();
-
-impl KeepDays {
-    /// What to keep of `user`'s dates.
-    pub(super) fn of(&self, user: &str) -> Keep<'_> {
-        match self {
-            KeepDays::None => Keep::None,
-            KeepDays::All => Keep::All,
-            KeepDays::Only(by_user) => Keep::Only(by_user.get(user).unwrap_or(&NO_DATES)),
-        }
-    }
-}
-
-/// [`KeepDays`] for one person.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Keep<'a> {
-    None,
-    All,
-    Only(&'a BTreeSet<NaiveDate>),
+    /// Every date, and no findings: a model of `flags`' sensitivity set,
+    /// which measures the days the main model flags and judges nothing
+    /// itself. The caller takes the dates as the main model judges them
+    /// ([`Days::measure_judged`]), so they are held for a few days, not the
+    /// whole range.
+    Measure,
 }
 
 /// A person's splits per local date: those still open, and those judged
@@ -75,6 +55,9 @@ pub(super) struct Days {
     ),
     /// The flagged days among the judged dates, in the order judged.
     flagged: Vec<FlaggedDay>,
+    /// Every date before this one is judged (the latest `first_open` given
+    /// to [`Days::judge_before`]).
+    judged_before: Option<NaiveDate>,
     /// The social-media split summed over the judged dates.
     social_split: Split,
 }
@@ -95,9 +78,16 @@ pub(super) struct Judged {
 impl Days {
     /// Judges every date before `first_open` (no later piece of any union
     /// can add to it): its flagged days are found (not under
-    /// [`KeepDays::Only`]), its social-media split is added to the
+    /// [`KeepDays::Measure`]), its social-media split is added to the
     /// person's, and its splits are dropped unless `keep` keeps them.
-    pub fn judge_before(&mut self, first_open: NaiveDate, user: &str, policy: &Policy, keep: Keep) {
+    pub fn judge_before(
+        &mut self,
+        first_open: NaiveDate,
+        user: &str,
+        policy: &Policy,
+        keep: KeepDays,
+    ) {
+        self.judged_before = self.judged_before.max(Some(first_open));
         let before = |days: &mut BTreeMap<NaiveDate, Split>| {
             let later = days.split_off(&first_open);
             std::mem::replace(days, later)
@@ -117,28 +107,51 @@ impl Days {
         for s in social.values() {
             self.social_split.merge(s);
         }
-        if !matches!(keep, Keep::Only(_)) {
+        if keep != KeepDays::Measure {
             self.flagged
                 .extend(policy.flag_days(user, &social, &non_work, &devices));
         }
-        let keeps = |d: &NaiveDate| match keep {
-            Keep::None => false,
-            Keep::All => true,
-            Keep::Only(dates) => dates.contains(d),
-        };
+        if keep == KeepDays::None {
+            return;
+        }
         let (kept_social, kept_non_work, kept_devices) = &mut self.kept;
-        kept_social.extend(social.into_iter().filter(|(d, _)| keeps(d)));
-        kept_non_work.extend(non_work.into_iter().filter(|(d, _)| keeps(d)));
+        kept_social.extend(social);
+        kept_non_work.extend(non_work);
         for (t, days) in devices {
-            let kept: BTreeMap<_, _> = days.into_iter().filter(|(d, _)| keeps(d)).collect();
-            if !kept.is_empty() {
-                kept_devices.entry(t).or_default().extend(kept);
-            }
+            kept_devices.entry(t).or_default().extend(days);
         }
     }
 
+    /// Every date before this one is judged (`None` before the first
+    /// judgement).
+    pub fn judged_before(&self) -> Option<NaiveDate> {
+        self.judged_before
+    }
+
+    /// The flagged days judged so far, in the order judged.
+    pub fn flagged(&self) -> &[FlaggedDay] {
+        &self.flagged
+    }
+
+    /// The kept split of `date` that a finding of `reason` measures (see
+    /// [`super::policy::days_for`]); `None` when the date has none.
+    pub fn kept(&self, reason: Reason, date: NaiveDate) -> Option<&Split> {
+        let (social, non_work, devices) = &self.kept;
+        days_for(reason, social, non_work, devices).get(&date)
+    }
+
+    /// Drops the kept splits of every date before `date`.
+    pub fn drop_kept_before(&mut self, date: NaiveDate) {
+        let (social, non_work, devices) = &mut self.kept;
+        let drop = |days: &mut BTreeMap<NaiveDate, Split>| *days = days.split_off(&date);
+        drop(social);
+        drop(non_work);
+        devices.values_mut().for_each(drop);
+        devices.retain(|_, days| !days.is_empty());
+    }
+
     /// Judges every date left (the stream has ended) and gives the result.
-    pub fn finish(mut self, user: &str, policy: &Policy, keep: Keep) -> Judged {
+    pub fn finish(mut self, user: &str, policy: &Policy, keep: KeepDays) -> Judged {
         self.judge_before(NaiveDate::MAX, user, policy, keep);
         let mut flagged_days = self.flagged;
         let flagged = policy.verdict(&mut flagged_days);
@@ -183,8 +196,7 @@ mod tests {
             .collect();
         let (at_once, flagged_at_once) =
             policy.evaluate_all("dbrown", &week, &BTreeMap::new(), &DeviceDays::new());
-        let wanted = BTreeSet::from([day(3), day(6)]);
-        for keep in [Keep::None, Keep::All, Keep::Only(&wanted)] {
+        for keep in [KeepDays::None, KeepDays::All, KeepDays::Measure] {
             let mut days = Days {
                 social: week.clone(),
                 ..Days::default()
@@ -194,17 +206,27 @@ mod tests {
                 days.social.keys().copied().collect::<Vec<_>>(),
                 [day(5), day(6)]
             );
-            let judged = days.finish("dbrown", &policy, keep);
-            if let Keep::Only(_) = keep {
-                // The sensitivity pass measures; it finds nothing itself.
+            assert_eq!(days.judged_before(), Some(day(4)));
+            if keep == KeepDays::Measure {
+                // The sensitivity pass measures; it finds nothing itself,
+                // and its caller takes the dates judged.
+                assert!(days.flagged().is_empty());
+                assert_eq!(
+                    days.kept(Reason::Counted, day(3)).map(|s| s.working_ms),
+                    Some(1_000_000)
+                );
+                assert_eq!(days.kept(Reason::NonWork, day(3)), None);
+                days.drop_kept_before(day(3));
+                let judged = days.finish("dbrown", &policy, keep);
                 assert!(judged.flagged_days.is_empty() && !judged.flagged);
                 assert_eq!(judged.social_split.working_ms, 3_900_000);
                 assert_eq!(
                     judged.social_days.keys().copied().collect::<Vec<_>>(),
-                    [day(3), day(6)]
+                    [day(3), day(5), day(6)]
                 );
                 continue;
             }
+            let judged = days.finish("dbrown", &policy, keep);
             assert_eq!(judged.flagged_days, at_once);
             assert_eq!(judged.flagged, flagged_at_once);
             // The default limit is 15 min (900 s): 1000 s and 2000 s are over.
@@ -222,7 +244,7 @@ mod tests {
             assert_eq!(judged.social_split.working_ms, 3_900_000);
             let kept: Vec<NaiveDate> = judged.social_days.keys().copied().collect();
             match keep {
-                Keep::All => assert_eq!(kept, [day(2), day(3), day(5), day(6)]),
+                KeepDays::All => assert_eq!(kept, [day(2), day(3), day(5), day(6)]),
                 _ => assert!(kept.is_empty()),
             }
         }

@@ -113,9 +113,9 @@ pub struct PersonUsage {
     /// Sessions per site.
     pub sites: Vec<SiteSessions>,
     /// Days over the policy threshold (none from an accumulator that keeps
-    /// [`days::KeepDays::Only`] some dates: it measures, it does not judge).
+    /// [`days::KeepDays::Measure`]: it measures, it does not judge).
     pub flagged_days: Vec<FlaggedDay>,
-    /// The policy flags this person (never under [`days::KeepDays::Only`]).
+    /// The policy flags this person (never under [`days::KeepDays::Measure`]).
     pub flagged: bool,
     /// A designated business user (`exempt_users`): never flagged, and shown
     /// as exempt rather than left out.
@@ -131,19 +131,14 @@ impl PersonUsage {
         dates.len()
     }
 
-    /// The days a finding of `reason` measures: the non-work split for
-    /// `non_work`, a device rule's devices' split for its rule, the
-    /// social-media split (of the devices the main rule judges, when the
-    /// policy has device rules) otherwise.
+    /// The kept days a finding of `reason` measures ([`policy::days_for`]).
     pub fn days_for(&self, reason: policy::Reason) -> &BTreeMap<NaiveDate, Split> {
-        match reason {
-            policy::Reason::NonWork => &self.non_work_days,
-            policy::Reason::Device(t) => self.device_days.get(t).unwrap_or(&policy::NO_DAYS),
-            _ if !self.device_days.is_empty() => {
-                self.device_days.get("").unwrap_or(&policy::NO_DAYS)
-            }
-            _ => &self.social_days,
-        }
+        policy::days_for(
+            reason,
+            &self.social_days,
+            &self.non_work_days,
+            &self.device_days,
+        )
     }
 }
 

@@ -143,18 +143,19 @@ impl Analysis {
         )
     }
 
-    /// Feeds the events in `filter` (columns [`COLUMNS`]), one UTC
-    /// day at a time, to every accumulator, reclassifying them first with
-    /// `--categories` when given.
+    /// Feeds the events in range (columns [`COLUMNS`]), a chunk of one UTC
+    /// day at a time, to `push` with the end of that day (UTC ms),
+    /// reclassifying them first with `--categories` when given:
+    /// [`Accumulator::push`] or [`crate::usage::sensitivity::Pass::push`].
     ///
     /// # Errors
     /// A day outside the years the schedule's bank-holiday calendar covers
-    /// (exit 2); store or rules-file errors.
+    /// (exit 2); store or rules-file errors; what `push` gives.
     pub fn accumulate(
         &self,
-        filter: &scan::Filter,
-        accs: &mut [Accumulator<'_>],
+        mut push: impl FnMut(&DataFrame, Option<i64>) -> anyhow::Result<()> + Send,
     ) -> anyhow::Result<()> {
+        let filter = &self.filter;
         let mut columns = COLUMNS.to_vec();
         columns.push(col::USER_LOGGED);
         columns.extend(self.enricher.columns());
@@ -181,7 +182,7 @@ impl Analysis {
         scan::each_prepared_day_chunks(&days, &columns, &filter, prepare, |day, events| {
             bar.set_message(day.to_string());
             bar.inc(1);
-            Accumulator::push_all(accs, &events, Some(scan::day_end_ms(day)))
+            push(&events, Some(scan::day_end_ms(day)))
         })?;
         bar.finish_and_clear();
         Ok(())
@@ -222,11 +223,17 @@ impl Analysis {
     /// # Errors
     /// Store or rules-file errors; a day outside the holiday calendar (exit 2).
     pub fn compute(&self, command: &str) -> anyhow::Result<(Vec<PersonUsage>, Draft)> {
-        let mut accs = [self.accumulator(self.config.params())];
-        self.accumulate(&self.filter, &mut accs)?;
-        let [acc] = accs;
+        let mut acc = self.accumulator(self.config.params());
+        self.accumulate(|events, until| acc.push(events, until))?;
         let events = acc.events();
         let people = acc.finish();
+        let draft = self.draft(command, events, &people);
+        Ok((people, draft))
+    }
+
+    /// The audit entry of a run as `command` that analysed `events` events
+    /// and found `people`.
+    pub fn draft(&self, command: &str, events: u64, people: &[PersonUsage]) -> Draft {
         let mut draft = Draft::new(command, "ok");
         draft.config = Some(self.config.audit_record());
         draft.inputs = self
@@ -246,7 +253,7 @@ impl Analysis {
             "screening": self.screening,
             "notice": self.notice,
         });
-        Ok((people, draft))
+        draft
     }
 }
 

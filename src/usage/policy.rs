@@ -273,6 +273,25 @@ pub type DeviceDays = BTreeMap<&'static str, BTreeMap<NaiveDate, Split>>;
 /// No days.
 pub static NO_DAYS: BTreeMap<NaiveDate, Split> = BTreeMap::new();
 
+/// Of a person's splits per local date (social media, the non-work
+/// categories, each device rule's devices), the days a finding of `reason`
+/// measures: the non-work split for `non_work`, a device rule's devices'
+/// split for its rule, the social-media split (of the devices the main rule
+/// judges, `""`, when the policy has device rules) otherwise.
+pub fn days_for<'a>(
+    reason: Reason,
+    social: &'a BTreeMap<NaiveDate, Split>,
+    non_work: &'a BTreeMap<NaiveDate, Split>,
+    devices: &'a DeviceDays,
+) -> &'a BTreeMap<NaiveDate, Split> {
+    match reason {
+        Reason::NonWork => non_work,
+        Reason::Device(t) => devices.get(t).unwrap_or(&NO_DAYS),
+        _ if !devices.is_empty() => devices.get("").unwrap_or(&NO_DAYS),
+        _ => social,
+    }
+}
+
 impl Policy {
     /// A policy of `personal_use` with netusage's defaults: 15 min a day,
     /// 60 min of own time, 1 day, the default social-media categories, the

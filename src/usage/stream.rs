@@ -102,6 +102,13 @@ type Fast = foldhash::fast::RandomState;
 /// category the person has nothing in.
 type Categories = Vec<Option<Pending>>;
 
+/// What a person's state keeps beside the unions' splits per date: every
+/// session and the row of every request (an evidence pack), and each
+/// category's totals (all but a model of `flags`' sensitivity set,
+/// [`KeepDays::Measure`], which measures the unions' dates alone and so
+/// skips the requests no union takes).
+type Mode = (bool, bool);
+
 #[derive(Debug, Default)]
 struct PersonState {
     sites: HashMap<SiteKey, SiteState, Fast>,
@@ -388,9 +395,35 @@ impl<'a> Accumulator<'a> {
         self
     }
 
+    /// Which judged dates keep their split.
+    pub fn kept_days(&self) -> KeepDays {
+        self.keep_days
+    }
+
     /// Events fed so far.
     pub fn events(&self) -> u64 {
         self.rows_seen as u64
+    }
+
+    /// People seen so far (ids `0..people()`, numbered as first seen; the
+    /// same in accumulators fed by [`Accumulator::push_all`]).
+    pub(super) fn people(&self) -> usize {
+        self.people.len()
+    }
+
+    /// The user name of person id `u`.
+    pub(super) fn user(&self, u: usize) -> &str {
+        self.users.name(u as u32)
+    }
+
+    /// Person id `u`'s dates.
+    pub(super) fn days(&self, u: usize) -> &Days {
+        &self.people[u].days
+    }
+
+    /// Person id `u`'s dates, to take the kept ones.
+    pub(super) fn days_mut(&mut self, u: usize) -> &mut Days {
+        &mut self.people[u].days
     }
 
     /// Adds one batch. `until_ms` is the end (UTC ms, exclusive) of the time
@@ -471,19 +504,22 @@ impl<'a> Accumulator<'a> {
         let offset = self.rows_seen;
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
         let policy = self.policy;
-        let (users, kinds, keep_days) = (&self.users, &self.kinds, &self.keep_days);
+        let (users, kinds, keep_days) = (&self.users, &self.kinds, self.keep_days);
+        let by_category = keep_days != KeepDays::Measure;
         self.people
             .par_iter_mut()
             .enumerate()
             .for_each(|(u, person)| {
                 let own = &order[start[u]..start[u + 1]];
                 if !own.is_empty() {
-                    person.add(own, rows, offset, kinds, params, keep, policy);
+                    let mode = (keep, by_category);
+                    person.add(own, rows, offset, kinds, params, mode, policy);
                 }
                 if let Some(until) = until_ms {
                     let user = users.name(u as u32);
                     let plan = profiles.person(user);
-                    let open = person.settle(until, params, &plan, keep, policy);
+                    let mode = (keep, by_category);
+                    let open = person.settle(until, params, &plan, mode, policy);
                     // A later piece is split under its own local date or
                     // under the date its shift started (a night shift):
                     // two dates back leaves room for a shift of up to a day.
@@ -491,7 +527,6 @@ impl<'a> Accumulator<'a> {
                         .local_date(open)
                         .checked_sub_days(chrono::Days::new(2))
                         .unwrap_or(NaiveDate::MIN);
-                    let keep_days = keep_days.of(user);
                     person
                         .days
                         .judge_before(first_open, user, policy, keep_days);
@@ -504,15 +539,17 @@ impl<'a> Accumulator<'a> {
     /// usage of every person seen, by pseudonym.
     pub fn finish(self) -> Vec<PersonUsage> {
         let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
-        let (key, policy, keep_days) = (self.key, self.policy, &self.keep_days);
+        let (key, policy, keep_days) = (self.key, self.policy, self.keep_days);
+        let by_category = keep_days != KeepDays::Measure;
         let (sites, cats) = (&self.sites, &self.categories);
         let mut out: Vec<PersonUsage> = self
             .people
             .into_par_iter()
             .zip(self.users.names.into_par_iter())
             .map(|(mut person, u)| {
-                person.settle(i64::MAX, params, &profiles.person(&u), keep, policy);
-                for (&(_, c, _), st) in &person.sites {
+                let mode = (keep, by_category);
+                person.settle(i64::MAX, params, &profiles.person(&u), mode, policy);
+                for (&(_, c, _), st) in person.sites.iter().filter(|_| by_category) {
                     let n = st.detector.background();
                     add_background(
                         &mut person.categories,
@@ -558,7 +595,7 @@ impl<'a> Accumulator<'a> {
                     .enumerate()
                     .filter_map(|(c, p)| Some((cats.name(c as u32).to_string(), p?.totals)))
                     .collect();
-                let judged = person.days.finish(&u, policy, keep_days.of(&u));
+                let judged = person.days.finish(&u, policy, keep_days);
                 let mut social = person.social.totals;
                 social.split.merge(&judged.social_split);
                 let exempt = policy.exempt_users.contains(&u);
@@ -595,7 +632,9 @@ impl PersonState {
     /// Feeds this person's rows `own` of a batch (row numbers, in row
     /// order) to their sites' session rules, in time order; `offset` is
     /// the batch's first row number across batches; `kinds` what the
-    /// policy makes of the batch's sites and categories.
+    /// policy makes of the batch's sites and categories; `(keep,
+    /// by_category)` whether to keep every session and to total each
+    /// category (see [`Mode`]).
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
@@ -604,7 +643,7 @@ impl PersonState {
         offset: usize,
         kinds: &Kinds,
         params: Params,
-        keep: bool,
+        (keep, by_category): Mode,
         policy: &Policy,
     ) {
         let PersonState {
@@ -623,6 +662,10 @@ impl PersonState {
         for &i in own {
             let i = i as usize;
             let (s, c) = (rows.site[i], rows.category[i]);
+            // Without category totals only the unions' requests count.
+            if !by_category && kinds.of(s, c) == (false, false) {
+                continue;
+            }
             if rows.denied(i) {
                 category(categories, c).totals.blocked += 1;
                 if kinds.of(s, c).0 {
@@ -666,7 +709,7 @@ impl PersonState {
             for session in closed.drain(..) {
                 let device = device_union(by_device, policy, d, site_kinds.0);
                 record(
-                    categories,
+                    by_category.then_some(&mut *categories),
                     [&mut *social, &mut *non_work],
                     device,
                     c,
@@ -687,7 +730,7 @@ impl PersonState {
         until: i64,
         p: Params,
         schedule: &impl Plan,
-        keep: bool,
+        (keep, by_category): Mode,
         policy: &Policy,
     ) -> i64 {
         let PersonState {
@@ -730,7 +773,8 @@ impl PersonState {
             for s in closed {
                 let device = device_union(by_device, policy, d, kinds.0);
                 let unions = [&mut *social, &mut *non_work];
-                record(categories, unions, device, c, kinds, s);
+                let by = by_category.then_some(&mut *categories);
+                record(by, unions, device, c, kinds, s);
             }
             let from = rule.open().map_or(next, |s| s.start_ms.min(next));
             if from < until {
@@ -794,12 +838,14 @@ impl PersonState {
                 if st.rule.open().is_some() || !st.detector.is_idle() {
                     return true;
                 }
-                add_background(
-                    categories,
-                    social,
-                    (c, st.kinds.0),
-                    st.detector.background(),
-                );
+                if by_category {
+                    add_background(
+                        categories,
+                        social,
+                        (c, st.kinds.0),
+                        st.detector.background(),
+                    );
+                }
                 false
             });
             // A busy day's table would otherwise stay at its size all run.
@@ -840,12 +886,12 @@ fn device_union<'p>(
 }
 
 /// Adds a closed session of category `c` to that category's pending
-/// intervals and to those of each union it belongs to (`unions`: the
+/// intervals (unless `categories` is `None`) and to those of each union it belongs to (`unions`: the
 /// social-media and non-work unions; `kinds`: whether it is in each; and
 /// `device`, its device group's social-media union when there is one).
 /// Embedded-only sessions are not browse time.
 fn record(
-    categories: &mut Categories,
+    categories: Option<&mut Categories>,
     unions: [&mut Pending; 2],
     device: Option<&mut Pending>,
     c: u32,
@@ -859,9 +905,11 @@ fn record(
         union.totals.sessions += 1;
         union.intervals.push((s.start_ms, s.end_ms));
     }
-    let pending = category(categories, c);
-    pending.totals.sessions += 1;
-    pending.intervals.push((s.start_ms, s.end_ms));
+    if let Some(categories) = categories {
+        let pending = category(categories, c);
+        pending.totals.sessions += 1;
+        pending.intervals.push((s.start_ms, s.end_ms));
+    }
     let [social, non_work] = unions;
     for (union, yes) in [(social, kinds.0), (non_work, kinds.1)] {
         if yes {

@@ -10,8 +10,12 @@
 //! `robust` when it is over the policy's limit under every model, `marginal`
 //! otherwise (docs/METHOD.md, "Sensitivity").
 
+mod pass;
+
 use chrono::NaiveDate;
 use serde::Serialize;
+
+pub use pass::Pass;
 
 use super::PersonUsage;
 use super::policy::{FlaggedDay, Policy};
@@ -217,53 +221,6 @@ impl Range {
     pub fn finding(&self) -> &'static str {
         finding(self.robust)
     }
-}
-
-/// Folds the configured model, the one whose analysis flagged `person`,
-/// into the ranges of their flagged days (as [`fold_model`]) from the
-/// flagged days' own figures ([`FlaggedDay::measured_s`]), with no second
-/// pass under it.
-///
-/// # Panics
-/// `ranges` is not as long as `person.flagged_days`.
-pub fn fold_flagged(person: &PersonUsage, ranges: &mut [Range]) {
-    each_day(person, ranges, |d, r| r.add_flagged(d.measured_s()));
-}
-
-/// Calls `f` with each flagged day of `person` and its range.
-///
-/// # Panics
-/// `ranges` is not as long as `person.flagged_days`.
-fn each_day(
-    person: &PersonUsage,
-    ranges: &mut [Range],
-    mut f: impl FnMut(&FlaggedDay, &mut Range),
-) {
-    assert_eq!(
-        ranges.len(),
-        person.flagged_days.len(),
-        "a range per flagged day"
-    );
-    for (d, r) in person.flagged_days.iter().zip(ranges) {
-        f(d, r);
-    }
-}
-
-/// Folds one more model into the ranges of `person`'s flagged days
-/// (`ranges[i]` is that of `person.flagged_days[i]`), given the person's
-/// usage under the model (`None`: nothing counted under it).
-///
-/// # Panics
-/// `ranges` is not as long as `person.flagged_days`.
-pub fn fold_model(
-    person: &PersonUsage,
-    under: Option<&PersonUsage>,
-    policy: &Policy,
-    ranges: &mut [Range],
-) {
-    each_day(person, ranges, |d, r| {
-        r.add(counted_ms(d, under, policy), policy.limit_ms(d.reason));
-    });
 }
 
 #[cfg(test)]
