@@ -32,3 +32,35 @@ pub fn return_large_blocks() {
         nix::libc::mallopt(nix::libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
+
+/// Makes room in `v` for `additional` more items, growing it by a quarter
+/// at least rather than doubling it: for the lists an analysis holds per
+/// person for the whole run (flagged days), whose doubling left a year's
+/// lists a third empty on average. Amortised growth stays linear.
+pub fn reserve_by_quarters<T>(v: &mut Vec<T>, additional: usize) {
+    let free = v.capacity() - v.len();
+    if additional > free {
+        v.reserve_exact(additional.max(v.len() / 4).max(4));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 100 pushes onto an empty list grow it to 4, 8, 12, 16, 20, 25, 31,
+    /// 38, 47, 58, 72, 90 and 112 places (doubling would end at 128).
+    #[test]
+    fn lists_grow_by_quarters() {
+        let mut v: Vec<u8> = Vec::new();
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            reserve_by_quarters(&mut v, 1);
+            v.push(0);
+            if seen.last() != Some(&v.capacity()) {
+                seen.push(v.capacity());
+            }
+        }
+        assert_eq!(seen, [4, 8, 12, 16, 20, 25, 31, 38, 47, 58, 72, 90, 112]);
+    }
+}

@@ -108,8 +108,9 @@ impl Days {
             self.social_split.merge(s);
         }
         if keep != KeepDays::Measure {
-            self.flagged
-                .extend(policy.flag_days(user, &social, &non_work, &devices));
+            let found = policy.flag_days(user, &social, &non_work, &devices);
+            crate::memory::reserve_by_quarters(&mut self.flagged, found.len());
+            self.flagged.extend(found);
         }
         if keep == KeepDays::None {
             return;

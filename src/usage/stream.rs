@@ -623,6 +623,9 @@ impl<'a> Accumulator<'a> {
 fn category(categories: &mut Categories, c: u32) -> &mut Pending {
     let c = c as usize;
     if categories.len() <= c {
+        // Exactly: a person's list is held all run, and there are few
+        // categories.
+        categories.reserve_exact(c + 1 - categories.len());
         categories.resize_with(c + 1, || None);
     }
     categories[c].get_or_insert_with(Pending::default)

@@ -157,13 +157,16 @@ pub fn of_person(
 
 /// A flagged day's counted time over the models measured so far: what
 /// `flags` prints of [`DaySensitivity`], folded one model at a time so
-/// that no two models' results need be held at once.
+/// that no two models' results need be held at once. 12 bytes: `flags`
+/// holds one for every day the configured model flags in the range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
-    /// The least counted time (ms); `i64::MAX` before any model.
-    min_ms: i64,
-    /// The most counted time (ms); `i64::MIN` before any model.
-    max_ms: i64,
+    /// The least counted time (s, rounded down); `u32::MAX` before any
+    /// model. The floor of the least of some times is the least of their
+    /// floors, so whole seconds lose nothing `flags` prints.
+    min_s: u32,
+    /// The most counted time (s, rounded down); 0 before any model.
+    max_s: u32,
     /// Over the limit under every model so far.
     pub robust: bool,
 }
@@ -171,8 +174,8 @@ pub struct Range {
 impl Default for Range {
     fn default() -> Self {
         Range {
-            min_ms: i64::MAX,
-            max_ms: i64::MIN,
+            min_s: u32::MAX,
+            max_s: 0,
             robust: true,
         }
     }
@@ -181,40 +184,36 @@ impl Default for Range {
 impl Range {
     /// Adds a model that counts `ms` against a limit of `limit_ms`.
     fn add(&mut self, ms: i64, limit_ms: i64) {
-        self.widen(ms);
+        self.widen(ms.div_euclid(1000));
         self.robust &= ms > limit_ms;
     }
 
-    /// Takes `ms` into the least and most counted time.
-    fn widen(&mut self, ms: i64) {
-        self.min_ms = self.min_ms.min(ms);
-        self.max_ms = self.max_ms.max(ms);
+    /// Takes `s` into the least and most counted time (a day's time, so
+    /// far below `u32::MAX` s; held there if not, negatives as 0).
+    fn widen(&mut self, s: i64) {
+        let s = u32::try_from(s.max(0)).unwrap_or(u32::MAX - 1);
+        self.min_s = self.min_s.min(s);
+        self.max_s = self.max_s.max(s);
     }
 
     /// Adds the model that flagged the day, which counted `s` (rounded
-    /// down) and is over the limit by that finding: the floor of the least
-    /// and most counted time is the same whether its exact milliseconds or
-    /// its seconds are compared.
+    /// down) and is over the limit by that finding.
     fn add_flagged(&mut self, s: i64) {
-        self.widen(s * 1000);
+        self.widen(s);
     }
 
     /// The least counted time (s, rounded down; 0 before any model).
     pub fn min_counted_s(&self) -> i64 {
-        if self.min_ms == i64::MAX {
+        if self.min_s == u32::MAX {
             0
         } else {
-            self.min_ms / 1000
+            i64::from(self.min_s)
         }
     }
 
     /// The most counted time (s, rounded down; 0 before any model).
     pub fn max_counted_s(&self) -> i64 {
-        if self.max_ms == i64::MIN {
-            0
-        } else {
-            self.max_ms / 1000
-        }
+        i64::from(self.max_s)
     }
 
     /// `robust` or `marginal`.
@@ -257,6 +256,7 @@ mod tests {
             (1126, 2753, "robust")
         );
         // Equal to the limit is not over it.
+        assert_eq!(std::mem::size_of::<Range>(), 12);
         let mut at = Range::default();
         at.add(900_000, 900_000);
         assert!(!at.robust);

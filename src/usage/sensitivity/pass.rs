@@ -20,12 +20,11 @@ use crate::usage::days::KeepDays;
 use crate::usage::policy::{Policy, Reason};
 use crate::usage::{Accumulator, PersonUsage};
 
-/// A day the main model flagged, with its range over the models that have
-/// measured it so far.
-#[derive(Debug, Clone, Copy)]
+/// A day the main model flagged: its range over the models that have
+/// measured it so far (16 bytes; its date and reason are the main model's
+/// flagged day's, at the same place in the list).
+#[derive(Debug, Clone, Copy, Default)]
 struct Measured {
-    date: NaiveDate,
-    reason: Reason,
     range: Range,
     /// A bit per model (by its place among the other models) that has
     /// measured the day.
@@ -40,10 +39,10 @@ pub struct Pass<'a> {
     /// [`KeepDays::Measure`]).
     accs: Vec<Accumulator<'a>>,
     policy: &'a Policy,
-    /// By person id: the days the main model has flagged, in date order.
+    /// By person id: a [`Measured`] for each day the main model has
+    /// flagged so far, in the order of its flagged days
+    /// ([`crate::usage::days::Days::flagged`]).
     days: Vec<Vec<Measured>>,
-    /// By person id: how many of the main model's flagged days are in `days`.
-    taken: Vec<usize>,
     /// By person id: every day of `days` before this one is measured by
     /// every model.
     done: Vec<usize>,
@@ -67,7 +66,6 @@ impl<'a> Pass<'a> {
             accs,
             policy,
             days: Vec::new(),
-            taken: Vec::new(),
             done: Vec::new(),
         }
     }
@@ -95,7 +93,6 @@ impl<'a> Pass<'a> {
         let (main, models) = self.accs.split_first_mut().expect("the main model");
         let n = main.people();
         self.days.resize_with(n, Vec::new);
-        self.taken.resize(n, 0);
         self.done.resize(n, 0);
         let all = if models.len() == 32 {
             u32::MAX
@@ -108,39 +105,27 @@ impl<'a> Pass<'a> {
             let Some(frontier) = judged.judged_before() else {
                 continue;
             };
-            let list = &mut self.days[u];
             let flagged = judged.flagged();
-            let from = list.len();
-            list.extend(flagged[self.taken[u]..].iter().map(|d| Measured {
-                date: d.date,
-                reason: d.reason,
-                range: Range::default(),
-                by: 0,
-            }));
-            self.taken[u] = flagged.len();
-            // Dates are judged in order: the new days follow the old.
-            list[from..].sort_by_key(|d| d.date);
-            if from > 0 && list.get(from).is_some_and(|d| d.date < list[from - 1].date) {
-                list.sort_by_key(|d| d.date);
-                self.done[u] = 0;
-            }
+            let list = &mut self.days[u];
+            crate::memory::reserve_by_quarters(list, flagged.len() - list.len());
+            list.resize(flagged.len(), Measured::default());
+            let done = &mut self.done[u];
             for (i, m) in models.iter_mut().enumerate() {
                 let bit = 1u32 << i;
                 let days = m.days_mut(u);
                 let measured_before = days.judged_before();
-                for d in &mut list[self.done[u]..] {
-                    if d.by & bit != 0 || measured_before.is_none_or(|b| d.date >= b) {
+                for (d, f) in list[*done..].iter_mut().zip(&flagged[*done..]) {
+                    if d.by & bit != 0 || measured_before.is_none_or(|b| f.date >= b) {
                         continue;
                     }
                     let ms = days
-                        .kept(d.reason, d.date)
-                        .map_or(0, |s| policy.measure_ms(d.reason, s));
-                    d.range.add(ms, policy.limit_ms(d.reason));
+                        .kept(f.reason, f.date)
+                        .map_or(0, |s| policy.measure_ms(f.reason, s));
+                    d.range.add(ms, policy.limit_ms(f.reason));
                     d.by |= bit;
                 }
                 days.drop_kept_before(frontier);
             }
-            let done = &mut self.done[u];
             while list.get(*done).is_some_and(|d| d.by == all) {
                 *done += 1;
             }
@@ -155,16 +140,27 @@ impl<'a> Pass<'a> {
         let policy = self.policy;
         let mut accs = self.accs.into_iter();
         let main = accs.next().expect("the main model");
-        let mut measured: HashMap<String, Vec<Measured>> = self
+        // Each measured day by its date and reason, before the main model's
+        // flagged days are sorted.
+        let mut measured: HashMap<String, Vec<(NaiveDate, Reason, Measured)>> = self
             .days
             .into_iter()
             .enumerate()
             .filter(|(_, days)| !days.is_empty())
-            .map(|(u, days)| (main.user(u).to_string(), days))
+            .map(|(u, days)| {
+                let flagged = main.days(u).flagged();
+                let mut list: Vec<_> = flagged
+                    .iter()
+                    .zip(days)
+                    .map(|(f, m)| (f.date, f.reason, m))
+                    .collect();
+                list.sort_by_key(|d| d.0);
+                (main.user(u).to_string(), list)
+            })
             .collect();
         let people = main.finish();
         // Each flagged day's range so far, and the models that measured it.
-        let mut ranges: HashMap<String, Vec<(Range, u32)>> = people
+        let mut ranges: HashMap<String, Vec<Measured>> = people
             .iter()
             .filter(|p| p.flagged)
             .map(|p| {
@@ -173,12 +169,12 @@ impl<'a> Pass<'a> {
                     .flagged_days
                     .iter()
                     .map(|d| {
-                        let at = list.partition_point(|m| m.date < d.date);
+                        let at = list.partition_point(|m| m.0 < d.date);
                         list[at..]
                             .iter()
-                            .take_while(|m| m.date == d.date)
-                            .find(|m| m.reason == d.reason)
-                            .map_or((Range::default(), 0), |m| (m.range, m.by))
+                            .take_while(|m| m.0 == d.date)
+                            .find(|m| m.1 == d.reason)
+                            .map_or_else(Measured::default, |m| m.2)
                     })
                     .collect();
                 (p.user.clone(), of_day)
@@ -196,9 +192,10 @@ impl<'a> Pass<'a> {
                 let Some(r) = ranges.get_mut(&p.user) else {
                     continue;
                 };
-                for (d, (range, by)) in p.flagged_days.iter().zip(r) {
-                    if *by & bit == 0 {
-                        range.add(counted_ms(d, Some(u), policy), policy.limit_ms(d.reason));
+                for (d, m) in p.flagged_days.iter().zip(r) {
+                    if m.by & bit == 0 {
+                        let ms = counted_ms(d, Some(u), policy);
+                        m.range.add(ms, policy.limit_ms(d.reason));
                     }
                 }
             }
@@ -211,7 +208,8 @@ impl<'a> Pass<'a> {
                     .flagged_days
                     .iter()
                     .zip(r)
-                    .map(|(d, (mut range, _))| {
+                    .map(|(d, m)| {
+                        let mut range = m.range;
                         range.add_flagged(d.measured_s());
                         range
                     })
@@ -367,6 +365,7 @@ mod tests {
                     }
                 }
                 assert_eq!(pass.done[0], 2, "Monday and Tuesday measured by all");
+                assert_eq!(std::mem::size_of::<Measured>(), 16);
             }
         }
         assert_eq!(pass.events(), 52);
