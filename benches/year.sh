@@ -11,7 +11,7 @@
 # run), ingests it with --now the next morning, and deletes the log. Then
 # times, with peak resident memory (/usr/bin/time -v):
 #   netusage usage       everyone over the whole store
-#   netusage flags       the same, with the sensitivity pass
+#   netusage flags       the same, the sensitivity set's models in the same pass
 #   netusage usage --coverage   a row per person and date
 #   netusage report      one person (the busiest) over the whole store, log
 #                        lines not quoted (the logs are gone)
@@ -68,8 +68,8 @@ results="$work/results.tsv"
 . benches/measure.sh
 
 measure "usage" "$bin" usage --store "$store" --config "$config" --format csv
-# flags: the policy's findings and the sensitivity pass (five more browse-time
-# models over the flagged people); its output grows with the flagged days.
+# flags: the policy's findings, with four more browse-time models (the
+# sensitivity set) fed the same days; its output grows with the flagged days.
 measure "flags" "$bin" flags --store "$store" --config "$config" --format csv
 # Coverage: one row per person and date, written as it is made.
 measure "usage --coverage" "$bin" usage --coverage --store "$store" --config "$config" --format csv

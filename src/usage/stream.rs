@@ -447,7 +447,7 @@ impl<'a> Accumulator<'a> {
 
     /// [`Accumulator::push`] of one batch to each of `accs`, which have all
     /// been given the same batches before (the browse-time models of the
-    /// sensitivity pass): the batch's text is numbered once, not once per
+    /// sensitivity set): the batch's text is numbered once, not once per
     /// accumulator.
     ///
     /// # Errors
