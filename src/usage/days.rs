@@ -29,9 +29,9 @@ pub enum KeepDays {
     All,
     /// Every date, and no findings: a model of `flags`' sensitivity set,
     /// which measures the days the main model flags and judges nothing
-    /// itself. The caller takes the dates as the main model judges them
-    /// ([`Days::measure_judged`]), so they are held for a few days, not the
-    /// whole range.
+    /// itself. Its caller ([`crate::usage::sensitivity::Pass`]) takes the
+    /// dates as the main model judges them (`Days::drop_kept_before`), so
+    /// they are held for a few days, not the whole range.
     Measure,
 }
 
