@@ -54,11 +54,11 @@ pub struct ProfileArgs {
     pub policy: Option<String>,
     /// HR export assigning people to the config's named schedules: CSV
     /// `user,schedule,from,to` (dates inclusive, `to` empty = ongoing).
-    /// Overrides [profiles] people.
+    /// Overrides `[profiles]` people.
     #[arg(long, value_name = "FILE")]
     pub people: Option<PathBuf>,
     /// HR export of annual leave and sickness: CSV `user,date,kind`; those
-    /// days are outside working time. Overrides [profiles] leave.
+    /// days are outside working time. Overrides `[profiles]` leave.
     #[arg(long, value_name = "FILE")]
     pub leave: Option<PathBuf>,
     /// Accept people and leave rows naming users with no event in the store

@@ -51,8 +51,8 @@ pub struct ReportArgs {
     /// Whose rules and hours apply.
     #[command(flatten)]
     pub profile: ProfileArgs,
-    /// Folder the pack is written into, as <out>/<reference>/ (and
-    /// <out>/<reference>-r<N>/ for the Nth pack of a reference).
+    /// Folder the pack is written into, as `<out>/<reference>/` (and
+    /// `<out>/<reference>-r<N>/` for the Nth pack of a reference).
     #[arg(long, value_name = "DIR", default_value = "evidence-packs")]
     pub out: PathBuf,
     /// Your name as it should appear in the pack and the audit log, beside

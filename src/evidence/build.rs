@@ -45,7 +45,7 @@ pub struct Inputs<'a> {
 /// A pack, built in memory and not yet written.
 pub struct Pack {
     /// The payload: file name under `data/` → content (the list of files
-    /// every pack carries is [`files`]).
+    /// every pack carries is `files()` in this module).
     pub files: BTreeMap<String, Vec<u8>>,
     /// The figures (`summary.json`).
     pub summary: Summary,

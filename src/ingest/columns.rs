@@ -168,7 +168,7 @@ struct CachedHost {
 /// classified once per thread, not once per block, and its strings are
 /// known by number (a block's dictionaries of hosts, domains, sites and
 /// categories are then filled without hashing a string). At most
-/// [`MAX_CACHED_HOSTS`] hosts.
+/// `MAX_CACHED_HOSTS` hosts.
 #[derive(Default)]
 pub struct HostCache {
     /// Hosts as logged, to their index in `hosts`.

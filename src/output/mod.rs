@@ -122,7 +122,7 @@ pub fn write<R: Serialize + Default>(
 /// all of them (its columns are as wide as their widest cell).
 ///
 /// # Errors
-/// As [`write`]; rows before an error are written.
+/// As [`write()`]; rows before an error are written.
 pub fn write_each<R: Serialize + Default>(
     rows: impl Iterator<Item = impl std::borrow::Borrow<R>>,
     format: OutputFormat,
@@ -192,7 +192,7 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for Sequence<I> {
 /// and JSON as [`write_each`]).
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_with_table<
     R: Serialize + Default,
     T: Serialize + Default,

@@ -12,7 +12,7 @@
 //! repeat are written `PLAIN`; times, line numbers and byte counts
 //! `DELTA_BINARY_PACKED`; small integers as Polars decides (a dictionary
 //! when their range is narrow). Pages are zstd level 1 only in the columns
-//! it shrinks ([`compressed`]).
+//! it shrinks (`compressed`).
 
 use std::cell::RefCell;
 use std::sync::OnceLock;

@@ -42,7 +42,7 @@ pub struct DayCoverage {
 impl DayCoverage {
     /// Counts one event by its `attribution` label (`logged`,
     /// `identity:<source>:<line>`, `ambiguous` or `unattributed`: see
-    /// [`crate::store::scan::attribute`]). Returns true for `logged`.
+    /// [`crate::enrich::Enricher::attribute`]). Returns true for `logged`.
     pub fn count(&mut self, label: &str) -> bool {
         self.events += 1;
         match label {
@@ -153,7 +153,7 @@ pub struct Gap {
 
 /// Accumulates coverage over batches of events in time order (each with
 /// `ts`, `user`, `source` and the `attribution` column that
-/// [`crate::store::scan::attribute`] adds).
+/// [`crate::enrich::Enricher::attribute`] adds).
 #[derive(Debug, Default)]
 pub struct Coverage {
     /// By person: their local dates in order, each with its counts. One

@@ -5,7 +5,7 @@
 //! The stream ([`super::stream`]) splits each piece of a union (social
 //! media, the non-work categories, each device rule's devices) over local
 //! dates as the piece becomes final. A date is final once no later piece
-//! can reach it: [`Days::judge_before`] is given the first date a later
+//! can reach it: `Days::judge_before` is given the first date a later
 //! piece may still add to, judges every earlier date by
 //! [`Policy::flag_days`], adds it to the person's social-media split, and
 //! keeps its split only where [`KeepDays`] asks.

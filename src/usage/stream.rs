@@ -10,7 +10,7 @@
 //! so a year of a council's log streams through in about a week's memory.
 //!
 //! People, sites and categories are numbered as each batch is read
-//! ([`Names`], from the columns' string views), each person's rows are
+//! (`Names`, from the columns' string views), each person's rows are
 //! found by a counting sort on that number, and a person's requests of a
 //! batch are sorted by site, category, device group and time: the loop over
 //! the events compares and hashes integers, and looks up each site's state

@@ -8,7 +8,7 @@
 //! By job: [`subject`] (who the record names and their events),
 //! [`coverage`] (how the events were attributed, gaps in the logs),
 //! [`sessions`] (the sessions and the log lines behind them), [`sites`]
-//! (the sites behind the minutes, with their category rules), [`summary`]
+//! (the sites behind the minutes, with their category rules), [`summary()`]
 //! (`summary.json`, `method.json`), [`csv`] (`events.csv`, `sessions.csv`,
 //! `sources.csv`), [`audit`] (`audit.jsonl`). Their items are re-exported
 //! here, so `crate::evidence::pack::X` names each of them.

@@ -3,7 +3,7 @@
 //! A firewall log, or a transparent proxy, names an address, not a person.
 //! These readers turn logon events, DHCP leases, VPN accounting and plain
 //! CSV into [`Observation`]s (a logon, a logoff, a lease, an interval), which
-//! [`super::intervals::build`] turns into address → user intervals. One
+//! netusage's `identity::intervals::build` turns into address → user intervals. One
 //! reader per source kind, beside this trait (as `formats/` does for logs).
 //! Every record is accepted as an observation or rejected with its line and
 //! reason: `accepted + rejected = records`.

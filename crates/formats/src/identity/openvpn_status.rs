@@ -2,7 +2,7 @@
 //! when the file was written and the virtual address each holds.
 //!
 //! Source: the OpenVPN 2.x reference manual, `--status` and
-//! `--status-version n` (https://openvpn.net/community-resources/reference-manual-for-openvpn-2-6/),
+//! `--status-version n` (<https://openvpn.net/community-resources/reference-manual-for-openvpn-2-6/>),
 //! and the format `multi_print_status` writes:
 //! - version 1: `OpenVPN CLIENT LIST`, `Updated,<time>`, a `Common
 //!   Name,Real Address,Bytes Received,Bytes Sent,Connected Since` table,

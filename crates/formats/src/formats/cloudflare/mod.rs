@@ -2,7 +2,7 @@
 //! `gateway_http` dataset: one JSON object per line.
 //!
 //! Source: Cloudflare Logs documentation, "Log fields: Zero Trust:
-//! Gateway HTTP" (https://developers.cloudflare.com/logs/reference/log-fields/account/gateway_http/):
+//! Gateway HTTP" (<https://developers.cloudflare.com/logs/reference/log-fields/account/gateway_http/>):
 //! `Datetime`, `SourceIP`, `SourceInternalIP`, `Email`, `UserID`,
 //! `HTTPHost`, `URL`, `HTTPMethod`, `HTTPStatusCode`, `Action`,
 //! `DestinationIP`, `DestinationPort`; and "Logpush: timestamp formats".

@@ -4,7 +4,7 @@
 //! `properties`), and the portal's CSV export.
 //!
 //! Source: Microsoft Defender XDR documentation, "DeviceNetworkEvents"
-//! (https://learn.microsoft.com/defender-xdr/advanced-hunting-devicenetworkevents-table):
+//! (<https://learn.microsoft.com/defender-xdr/advanced-hunting-devicenetworkevents-table>):
 //! `Timestamp`, `DeviceId`, `DeviceName`, `ActionType`, `RemoteIP`,
 //! `RemotePort`, `RemoteUrl`, `LocalIP`, `LocalPort`, `Protocol` (the
 //! table's first ten columns, in this order), `InitiatingProcessAccountDomain`,

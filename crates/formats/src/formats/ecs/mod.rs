@@ -2,7 +2,7 @@
 //! Elastic stack export them (one document per line: an Elasticsearch
 //! export, `_source` of a search, or a Filebeat/Elastic Agent file output).
 //!
-//! Source: Elastic Common Schema reference (https://www.elastic.co/guide/en/ecs/current/):
+//! Source: Elastic Common Schema reference (<https://www.elastic.co/guide/en/ecs/current/>):
 //! `@timestamp` (base fields), `source.ip`, `client.ip`, `source.nat.ip`,
 //! `user.name`, `url.original`, `url.full`, `url.domain`, `url.port`,
 //! `http.request.method`, `http.response.status_code`,

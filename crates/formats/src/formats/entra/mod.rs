@@ -5,7 +5,7 @@
 //!
 //! Source: Microsoft Graph beta reference, "networkAccessTraffic resource
 //! type" and "List traffic logs"
-//! (https://learn.microsoft.com/graph/api/networkaccess-logs-list-traffic?view=graph-rest-beta):
+//! (<https://learn.microsoft.com/graph/api/networkaccess-logs-list-traffic?view=graph-rest-beta>):
 //! `createdDateTime`, `sourceIp`, `userPrincipalName`, `destinationFQDN`,
 //! `destinationUrl`, `destinationIp`, `destinationPort`, `action`,
 //! `sentBytes`, `receivedBytes`; the Log Analytics table names the same

@@ -2,7 +2,7 @@
 //! them to its S3 bucket (`proxylogs/`): one quoted CSV record per line.
 //!
 //! Source: Cisco Umbrella User Guide, "Log Formats and Versioning", proxy
-//! logs (https://docs.umbrella.com/deployment-umbrella/docs/log-formats-and-versioning);
+//! logs (<https://docs.umbrella.com/deployment-umbrella/docs/log-formats-and-versioning>);
 //! column order as Elastic's `cisco_umbrella` integration reads it
 //! (`data_stream/log/elasticsearch/ingest_pipeline/default.yml`):
 //! 1 timestamp, 2 policy identity, 3 internal client IP, 4 external client
