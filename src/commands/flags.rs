@@ -125,7 +125,8 @@ impl FlagLine {
 
 /// The flag rows of the flagged people, by pseudonym then date, each with
 /// its day's range under the sensitivity set (by user: one per flagged
-/// day, in the order of `flagged_days`, as [`sensitivity`] gives them).
+/// day, in the order of `flagged_days`, as [`sensitivity::Pass::finish`]
+/// gives them).
 /// Made as they are written.
 pub fn flag_rows<'a>(
     people: &'a [PersonUsage],

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate};
 use polars::prelude::DataFrame;
 
 use super::coverage::Coverage;
@@ -160,26 +160,12 @@ impl Analysis {
         columns.push(col::USER_LOGGED);
         columns.extend(self.enricher.columns());
         let days = self.days(&filter.range)?;
-        // People's events logged with only an address are stored under it.
-        let mut filter = filter.clone();
-        if let Some(users) = &filter.users
-            && !self.enricher.attributor().is_empty()
-        {
-            let ms = |t: Option<DateTime<Utc>>, d: i64| t.map_or(d, |t| t.timestamp_millis());
-            let wanted: BTreeSet<String> = users.iter().cloned().collect();
-            let addresses = self.enricher.attributor().addresses_of(
-                &wanted,
-                ms(filter.range.from, i64::MIN),
-                ms(filter.range.to, i64::MAX),
-            );
-            filter.users = Some(wanted.into_iter().chain(addresses).collect());
-        }
         let bar = days_bar(days.len());
         let prepare = |_, mut events: DataFrame| {
             self.enricher.apply(&mut events, false)?;
             Ok(events)
         };
-        scan::each_prepared_day_chunks(&days, &columns, &filter, prepare, |day, events| {
+        scan::each_prepared_day_chunks(&days, &columns, filter, prepare, |day, events| {
             bar.set_message(day.to_string());
             bar.inc(1);
             push(&events, Some(scan::day_end_ms(day)))

@@ -4,11 +4,14 @@
 //! model is an [`Accumulator`] fed the same batches as the configured one
 //! (the main model). A model judges nothing ([`KeepDays::Measure`]): it
 //! keeps each date's split as the date becomes final, and after every batch
-//! [`Pass`] takes the dates the main model has judged: a date the main model
-//! flagged is measured and folded into that day's [`Range`], any other is
-//! dropped. A model's dates are so held for the few days between its
-//! judgement and the main model's, and memory grows with the flagged days,
-//! not with the range.
+//! [`Pass`] takes, from each model, the dates the main model has judged: a
+//! date the main model flagged is measured, once that model has judged it
+//! too, and folded into that day's [`Range`]; any other is dropped. A
+//! model's dates are so held from its judgement to the main model's: two
+//! or three days, whichever judges first, unless the main model's session
+//! stays open for days (an idle timeout of hours, a tab that never goes
+//! quiet), when the models hold that person's dates as long. Memory grows
+//! with the flagged days, not with the range.
 
 use std::collections::HashMap;
 
