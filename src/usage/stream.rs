@@ -851,8 +851,11 @@ impl PersonState {
                 }
                 false
             });
-            // A busy day's table would otherwise stay at its size all run.
-            if sites.capacity() > 2 * sites.len() + 8 {
+            // A busy day's table would otherwise stay at its size all run,
+            // and an empty one holds its places until the person's next
+            // request: over a year, for everyone who has stopped browsing.
+            if sites.capacity() > 2 * sites.len() + 8 || (sites.is_empty() && sites.capacity() > 0)
+            {
                 sites.shrink_to_fit();
             }
         }
