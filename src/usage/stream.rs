@@ -98,9 +98,10 @@ type SiteKey = (u32, u32, &'static str);
 /// not cryptographic.
 type Fast = foldhash::fast::RandomState;
 
-/// Each category's totals by category id ([`Names`]); `None` for a
-/// category the person has nothing in.
-type Categories = Vec<Option<Pending>>;
+/// Each category the person has something in, with its totals, by
+/// category id ([`Names`]), sorted by id: a person uses a few of the
+/// categories, and their list is held all run.
+type Categories = Vec<(u32, Pending)>;
 
 /// What a person's state keeps beside the unions' splits per date: every
 /// session and the row of every request (an evidence pack), and each
@@ -592,8 +593,7 @@ impl<'a> Accumulator<'a> {
                 let categories: BTreeMap<String, Totals> = person
                     .categories
                     .into_iter()
-                    .enumerate()
-                    .filter_map(|(c, p)| Some((cats.name(c as u32).to_string(), p?.totals)))
+                    .map(|(c, p)| (cats.name(c).to_string(), p.totals))
                     .collect();
                 let judged = person.days.finish(&u, policy, keep_days);
                 let mut social = person.social.totals;
@@ -621,14 +621,17 @@ impl<'a> Accumulator<'a> {
 
 /// The category `c`'s entry, made when missing.
 fn category(categories: &mut Categories, c: u32) -> &mut Pending {
-    let c = c as usize;
-    if categories.len() <= c {
-        // Exactly: a person's list is held all run, and there are few
-        // categories.
-        categories.reserve_exact(c + 1 - categories.len());
-        categories.resize_with(c + 1, || None);
-    }
-    categories[c].get_or_insert_with(Pending::default)
+    let at = match categories.binary_search_by_key(&c, |e| e.0) {
+        Ok(at) => at,
+        Err(at) => {
+            // Exactly: a person's list is held all run, and there are few
+            // categories.
+            categories.reserve_exact(1);
+            categories.insert(at, (c, Pending::default()));
+            at
+        }
+    };
+    &mut categories[at].1
 }
 
 impl PersonState {
@@ -799,9 +802,12 @@ impl PersonState {
             }
         }
         // Later requests are at `until` or after: so are the sessions they open.
-        for (c, pending) in categories.iter_mut().enumerate() {
-            let Some(pending) = pending else { continue };
-            let limit = open_from.get(c).copied().unwrap_or(i64::MAX).min(until);
+        for (c, pending) in categories.iter_mut() {
+            let limit = open_from
+                .get(*c as usize)
+                .copied()
+                .unwrap_or(i64::MAX)
+                .min(until);
             fold(pending, limit, |a, b, t| {
                 t.split.merge(&schedule.split(a, b));
                 t.total_ms += b - a;
