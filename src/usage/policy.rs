@@ -271,7 +271,7 @@ impl FlaggedDay {
 pub type DeviceDays = BTreeMap<&'static str, BTreeMap<NaiveDate, Split>>;
 
 /// No days.
-pub static NO_DAYS: BTreeMap<NaiveDate, Split> = BTreeMap::new();
+static NO_DAYS: BTreeMap<NaiveDate, Split> = BTreeMap::new();
 
 /// Of a person's splits per local date (social media, the non-work
 /// categories, each device rule's devices), the days a finding of `reason`
@@ -493,12 +493,8 @@ impl Policy {
         if self.exempt_users.contains(user) {
             return Vec::new();
         }
-        let days = if self.devices.is_empty() {
-            days
-        } else {
-            device_days.get("").unwrap_or(&NO_DAYS)
-        };
-        let mut flagged: Vec<FlaggedDay> = days
+        let counted = days_for(Reason::Counted, days, non_work_days, device_days);
+        let mut flagged: Vec<FlaggedDay> = counted
             .iter()
             .filter_map(|(d, s)| {
                 Some(FlaggedDay {
@@ -515,9 +511,7 @@ impl Policy {
         for (t, rule) in &self.devices {
             let limit = self.limit_ms(Reason::Device(t));
             flagged.extend(
-                device_days
-                    .get(t)
-                    .unwrap_or(&NO_DAYS)
+                days_for(Reason::Device(t), days, non_work_days, device_days)
                     .iter()
                     .filter(|(_, s)| rule.personal_use.counted_ms(s) > limit)
                     .map(|(d, s)| FlaggedDay {

@@ -401,6 +401,11 @@ impl<'a> Accumulator<'a> {
         self.keep_days
     }
 
+    /// What each person's state keeps ([`Mode`]).
+    fn mode(&self) -> Mode {
+        (self.keep_sessions, self.keep_days != KeepDays::Measure)
+    }
+
     /// Events fed so far.
     pub fn events(&self) -> u64 {
         self.rows_seen as u64
@@ -503,23 +508,21 @@ impl<'a> Accumulator<'a> {
             next[u as usize] += 1;
         }
         let offset = self.rows_seen;
-        let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
+        let (params, profiles) = (self.params, self.profiles);
         let policy = self.policy;
         let (users, kinds, keep_days) = (&self.users, &self.kinds, self.keep_days);
-        let by_category = keep_days != KeepDays::Measure;
+        let mode = self.mode();
         self.people
             .par_iter_mut()
             .enumerate()
             .for_each(|(u, person)| {
                 let own = &order[start[u]..start[u + 1]];
                 if !own.is_empty() {
-                    let mode = (keep, by_category);
                     person.add(own, rows, offset, kinds, params, mode, policy);
                 }
                 if let Some(until) = until_ms {
                     let user = users.name(u as u32);
                     let plan = profiles.person(user);
-                    let mode = (keep, by_category);
                     let open = person.settle(until, params, &plan, mode, policy);
                     // A later piece is split under its own local date or
                     // under the date its shift started (a night shift):
@@ -539,25 +542,26 @@ impl<'a> Accumulator<'a> {
     /// Closes every session, folds every union and applies the policy: the
     /// usage of every person seen, by pseudonym.
     pub fn finish(self) -> Vec<PersonUsage> {
-        let (params, profiles, keep) = (self.params, self.profiles, self.keep_sessions);
+        let (params, profiles) = (self.params, self.profiles);
         let (key, policy, keep_days) = (self.key, self.policy, self.keep_days);
-        let by_category = keep_days != KeepDays::Measure;
+        let mode @ (keep, by_category) = self.mode();
         let (sites, cats) = (&self.sites, &self.categories);
         let mut out: Vec<PersonUsage> = self
             .people
             .into_par_iter()
             .zip(self.users.names.into_par_iter())
             .map(|(mut person, u)| {
-                let mode = (keep, by_category);
                 person.settle(i64::MAX, params, &profiles.person(&u), mode, policy);
-                for (&(_, c, _), st) in person.sites.iter().filter(|_| by_category) {
-                    let n = st.detector.background();
-                    add_background(
-                        &mut person.categories,
-                        &mut person.social,
-                        (c, st.kinds.0),
-                        n,
-                    );
+                if by_category {
+                    for (&(_, c, _), st) in &person.sites {
+                        let n = st.detector.background();
+                        add_background(
+                            &mut person.categories,
+                            &mut person.social,
+                            (c, st.kinds.0),
+                            n,
+                        );
+                    }
                 }
                 let sites = if keep {
                     let mut all: Vec<_> = std::mem::take(&mut person.sites)
@@ -898,9 +902,10 @@ fn device_union<'p>(
 }
 
 /// Adds a closed session of category `c` to that category's pending
-/// intervals (unless `categories` is `None`) and to those of each union it belongs to (`unions`: the
-/// social-media and non-work unions; `kinds`: whether it is in each; and
-/// `device`, its device group's social-media union when there is one).
+/// intervals (unless `categories` is `None`) and to those of each union it
+/// belongs to (`unions`: the social-media and non-work unions; `kinds`:
+/// whether it is in each; and `device`, its device group's social-media
+/// union when there is one).
 /// Embedded-only sessions are not browse time.
 fn record(
     categories: Option<&mut Categories>,

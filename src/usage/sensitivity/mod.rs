@@ -184,22 +184,18 @@ impl Default for Range {
 impl Range {
     /// Adds a model that counts `ms` against a limit of `limit_ms`.
     fn add(&mut self, ms: i64, limit_ms: i64) {
-        self.widen(ms.div_euclid(1000));
+        self.add_flagged(ms.div_euclid(1000));
         self.robust &= ms > limit_ms;
     }
 
-    /// Takes `s` into the least and most counted time (a day's time, so
-    /// far below `u32::MAX` s; held there if not, negatives as 0).
-    fn widen(&mut self, s: i64) {
+    /// Adds the model that flagged the day, which counted `s` (rounded
+    /// down) and is over the limit by that finding: `s` joins the least and
+    /// most counted time (a day's time, so far below `u32::MAX` s; held
+    /// there if not, negatives as 0).
+    fn add_flagged(&mut self, s: i64) {
         let s = u32::try_from(s.max(0)).unwrap_or(u32::MAX - 1);
         self.min_s = self.min_s.min(s);
         self.max_s = self.max_s.max(s);
-    }
-
-    /// Adds the model that flagged the day, which counted `s` (rounded
-    /// down) and is over the limit by that finding.
-    fn add_flagged(&mut self, s: i64) {
-        self.widen(s);
     }
 
     /// The least counted time (s, rounded down; 0 before any model).
