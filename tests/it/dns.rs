@@ -243,13 +243,7 @@ fn rows_dns_leaves_alone_keep_their_stored_category() {
     .unwrap();
     let store = root.join("store");
     ingest_as_of(&store, TEST_NOW, &[&"--categories", &rules], &log);
-    let dns = root.join("dnsmasq.log");
-    std::fs::write(
-        &dns,
-        "Jun 11 09:58:00 dnsmasq[421]: query[A] www.facebook.com from 10.0.0.5\n\
-         Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
-    )
-    .unwrap();
+    let dns = facebook_lookup_log(root);
     dns_import(&store, "2025", &[&dns]);
     let cfg = root.join("c.toml");
     std::fs::write(&cfg, UTC_CONFIG).unwrap();

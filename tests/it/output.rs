@@ -110,13 +110,7 @@ fn csv_headers_are_the_json_keys_of_every_command() {
         "ip,user,from,to\n10.0.0.5,alice,2025-06-11T08:00:00Z,2025-06-11T18:00:00Z\n",
     )
     .unwrap();
-    let dns = root.join("dnsmasq.log");
-    std::fs::write(
-        &dns,
-        "Jun 11 09:58:00 dnsmasq[421]: query[A] www.facebook.com from 10.0.0.5\n\
-         Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
-    )
-    .unwrap();
+    let dns = facebook_lookup_log(root);
     let store = root.join("store");
     ingest(&store, &log);
     ok(&[

@@ -245,6 +245,20 @@ pub fn write_log(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
     p
 }
 
+/// Writes `dir/dnsmasq.log` (dnsmasq with log-queries, times in UTC, no
+/// year) in which 10.0.0.5 looks up www.facebook.com at 09:58 on 11 June
+/// and is answered 157.240.1.35, and returns its path.
+pub fn facebook_lookup_log(dir: &Path) -> PathBuf {
+    let p = dir.join("dnsmasq.log");
+    std::fs::write(
+        &p,
+        "Jun 11 09:58:00 dnsmasq[421]: query[A] www.facebook.com from 10.0.0.5\n\
+         Jun 11 09:58:00 dnsmasq[421]: reply www.facebook.com is 157.240.1.35\n",
+    )
+    .unwrap();
+    p
+}
+
 /// The pseudonym of `user` in the store at `store`.
 pub fn pseudonym(store: &Path, user: &str) -> String {
     let key = std::fs::read(store.join("secret.key")).unwrap();
