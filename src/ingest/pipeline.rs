@@ -102,7 +102,10 @@ pub(super) fn run(
     let threads = rayon::current_num_threads().max(1);
     let in_flight = 2 * threads + 2;
     let (work_tx, work_rx) = sync_channel::<Block>(threads);
-    let work_rx = Mutex::new(work_rx);
+    // Held by the parser threads only: when the last one stops, the
+    // reader's next send fails and it stops too, rather than wait on a
+    // full channel nobody reads (after the store stopped on an error).
+    let work_rx = Arc::new(Mutex::new(work_rx));
     let (read, stored) = std::thread::scope(|scope| {
         let (done_tx, done_rx) = sync_channel::<Parsed>(in_flight);
         let (free_tx, free_rx) = sync_channel::<Vec<u8>>(in_flight);
@@ -113,10 +116,10 @@ pub(super) fn run(
         let reader = scope.spawn(move || read_blocks(path, stream, timings, free_rx, work_tx));
         for _ in 0..threads {
             let done_tx = done_tx.clone();
-            let work_rx = &work_rx;
-            scope.spawn(move || parse_blocks(work_rx, &done_tx, bcx));
+            let work_rx = Arc::clone(&work_rx);
+            scope.spawn(move || parse_blocks(path, &work_rx, &done_tx, bcx));
         }
-        drop(done_tx);
+        drop((done_tx, work_rx));
         let stored = store_in_order(&done_rx, &free_tx, storing, |block| {
             bar.set_position(bytes_read.load(Ordering::Relaxed));
             if let Some(skip) = chain_from {
@@ -152,7 +155,12 @@ pub(super) fn run(
 
 /// A parser thread: takes blocks as they come and parses each whole, until
 /// the reader is done or the store has stopped.
-fn parse_blocks(work: &Mutex<Receiver<Block>>, done: &SyncSender<Parsed>, bcx: &BlockContext<'_>) {
+fn parse_blocks(
+    path: &Path,
+    work: &Mutex<Receiver<Block>>,
+    done: &SyncSender<Parsed>,
+    bcx: &BlockContext<'_>,
+) {
     // The hosts this thread has classified, from block to block.
     let mut cache = HostCache::default();
     loop {
@@ -160,17 +168,52 @@ fn parse_blocks(work: &Mutex<Receiver<Block>>, done: &SyncSender<Parsed>, bcx: &
         let Ok(Ok(block)) = next else { return };
         let out = match &block.long {
             Some(long) => Ok(long_line_out(long)),
-            None => process_block_cached(
-                &block.bytes,
-                block.first_line,
-                block.lines as usize,
-                block.parser.as_ref(),
-                bcx,
-                &mut cache,
-            ),
+            None => parse_guarded(path, &block, bcx, &mut cache),
         };
         if done.send((block, out)).is_err() {
             return;
+        }
+    }
+}
+
+/// [`process_block_cached`] on `block`, with a panic in it (a bug) made the
+/// block's error. Without this, the store would wait for the block for
+/// ever, the reader for buffers the store never gives back, and ingest
+/// would hang instead of failing; the other parser threads' blocks are
+/// stored in order up to this one, and the file is then not recorded as
+/// ingested. The thread's host cache, maybe half-updated, starts again.
+fn parse_guarded(
+    path: &Path,
+    block: &Block,
+    bcx: &BlockContext<'_>,
+    cache: &mut HostCache,
+) -> anyhow::Result<BlockOut> {
+    let parse = || {
+        process_block_cached(
+            &block.bytes,
+            block.first_line,
+            block.lines as usize,
+            block.parser.as_ref(),
+            bcx,
+            cache,
+        )
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
+        Ok(out) => out,
+        Err(panic) => {
+            *cache = HostCache::default();
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            bail!(
+                "{}: internal error (a bug in netusage: please report it) while parsing lines {} to {}: \
+                 {what}; nothing was stored from this file",
+                path.display(),
+                block.first_line,
+                block.first_line + block.lines.saturating_sub(1),
+            )
         }
     }
 }
@@ -487,4 +530,124 @@ fn read_long_line(
         rest,
         len + u64::from(line_break),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::formats::{FileContext, LogFormat, Parsed, Reason};
+    use crate::ingest::files::{Examined, examine};
+    use crate::ingest::{Options, Timings};
+    use crate::store::Store;
+
+    /// The Squid reader, except that it panics on line `at` (a bug's stand-in).
+    struct PanicsAt {
+        squid: Box<dyn LineParser>,
+        at: u64,
+    }
+
+    impl LineParser for PanicsAt {
+        fn parse<'a>(&mut self, line: &'a str, number: u64) -> Result<Parsed<'a>, Reason> {
+            if number == self.at {
+                panic!("a bug on line {number}");
+            }
+            self.squid.parse(line, number)
+        }
+
+        fn fork(&self) -> Box<dyn LineParser> {
+            Box::new(PanicsAt {
+                squid: self.squid.fork(),
+                at: self.at,
+            })
+        }
+
+        fn leading_time(&self, line: &str) -> Option<i64> {
+            self.squid.leading_time(line)
+        }
+    }
+
+    /// A parser thread that panics on a line of the third block makes the
+    /// file fail with an error naming the block's lines, and ingest ends:
+    /// the reader, with a dozen blocks still to send, stops too. Before,
+    /// the store waited for that block for ever and ingest hung.
+    #[test]
+    fn a_panic_while_parsing_fails_the_file_and_does_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("access.log");
+        let line = "1764547200.000    120 10.0.0.1 TCP_MISS/200 5120 GET http://www.example.com/a - HIER_DIRECT/93.184.216.34 text/html\n";
+        let per_block = BLOCK_BYTES / line.len();
+        // Sixteen blocks: more than the channels and buffers hold at once.
+        let lines = 16 * per_block;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+        for _ in 0..lines {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+        f.into_inner().unwrap().sync_all().unwrap();
+        let at = 2 * per_block as u64 + 10;
+
+        let (tx, rx) = mpsc::channel();
+        let dir_path = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let store = Store::open_for_write(&dir_path.join("store")).unwrap();
+            let opts = Options {
+                format: None,
+                context: FileContext::default(),
+                as_of: None,
+                progress: false,
+                cutoff_ms: None,
+                latest_ms: None,
+                realms: Default::default(),
+                timings: Arc::new(Timings::default()),
+            };
+            let Examined::New(new) = examine(&store, &log, &opts).unwrap() else {
+                panic!("a new file")
+            };
+            let (_, mut stream) = *new;
+            stream.parser = Box::new(PanicsAt {
+                squid: crate::formats::squid::Squid.begin(&FileContext::default()),
+                at,
+            });
+            let classifier = Classifier::bundled();
+            let days = Default::default();
+            let bcx = BlockContext {
+                classifier: &classifier,
+                source: "test",
+                cutoff_ms: None,
+                latest_ms: None,
+                realms: &opts.realms,
+                dup_days: &days,
+                timings: &opts.timings,
+            };
+            let mut storing = Storing::new(&store, &opts.timings, "test");
+            let out = run(&log, stream, ProgressBar::hidden(), &bcx, &mut storing);
+            tx.send(out.map(|_| ()).map_err(|e| e.to_string())).unwrap();
+        });
+        // Minutes, not seconds: a liveness guard, not a timing.
+        let out = rx
+            .recv_timeout(Duration::from_secs(300))
+            .expect("ingest ended rather than hung");
+        let err = out.expect_err("the file failed");
+        // "...: internal error (...) while parsing lines A to B: a bug on line AT; ..."
+        let (_, after) = err
+            .split_once("internal error (a bug in netusage: please report it) while parsing lines ")
+            .unwrap_or_else(|| panic!("{err}"));
+        let (range, rest) = after.split_once(": ").unwrap();
+        let (first, last) = range.split_once(" to ").unwrap();
+        let (first, last): (u64, u64) = (first.parse().unwrap(), last.parse().unwrap());
+        // The block's lines: a whole block, around the line that panicked.
+        assert!(first > 1 && first <= at && at <= last, "{err}");
+        assert!(last - first + 1 >= per_block as u64 / 2, "{err}");
+        assert!(
+            rest.starts_with(&format!(
+                "a bug on line {at}; nothing was stored from this file"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("access.log"), "{err}");
+    }
 }
