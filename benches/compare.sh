@@ -21,11 +21,16 @@
 #   duckdb                   read_csv + regexp_extract + group by (PyPI package)
 #   chdb                     ClickHouse in process (PyPI package chdb):
 #                            splitByWhitespace + domain() + group by person, host
-# and prints wall time, lines per second and peak resident memory
-# (/usr/bin/time -v) for each, and each one's time as a ratio to
-# `netusage ingest`. Tools that are not installed are named and left out.
+# Ingest and the line tools run in turn ROUNDS times (default 3), after the
+# log is synced to disk and read once into the page cache; usage and report
+# run once, on the first round's store. For each command it prints the
+# median wall time over its runs and their range, the median CPU time (user
+# + system, all threads: /usr/bin/time -v), lines per second, the highest
+# peak resident memory, and its median time as a ratio to `netusage
+# ingest`'s. Tools that are not installed are named and left out.
 #
-# Environment: SKIP (names to leave out, e.g. SKIP="goaccess duckdb"),
+# Environment: ROUNDS (default 3), SKIP (names to leave out, e.g.
+# SKIP="goaccess duckdb"),
 # CARGO_TARGET_DIR (default ~/.cache/netusage-target),
 # WORK (default a temporary folder, removed at the end unless KEEP=1).
 set -euo pipefail
@@ -68,7 +73,71 @@ results="$work/results.tsv"
 : > "$results"
 . benches/measure.sh
 
-measure "netusage ingest" "$bin" ingest --store "$store" "$log"
+# The log on disk and in the page cache before anything is timed: no tool
+# pays for the generator's writes, and every one reads it from memory.
+sync
+cat "$log" > /dev/null
+
+# skip NAME: true when SKIP names it.
+skip() { [[ " ${SKIP:-} " == *" $1 "* ]]; }
+# The line tools that are installed and not skipped.
+tools=()
+for t in mawk goaccess duckdb chdb; do
+  skip "$t" && continue
+  case "$t" in
+    mawk | goaccess) have=$(command -v "$t" > /dev/null && echo y || true) ; how="apt-get install $t" ;;
+    *) have=$(python3 -c "import $t" 2> /dev/null && echo y || true) ; how="python3 -m pip install $t" ;;
+  esac
+  if [ -n "$have" ]; then tools+=("$t"); else echo "$t not installed ($how): left out" >&2; fi
+done
+
+# time_tool NAME: times one line tool on the log.
+time_tool() {
+  case "$1" in
+    mawk)
+      measure "mawk hosts" mawk '{ u = $7; sub(/^[a-z]+:\/\//, "", u); sub(/[\/:].*$/, "", u); n[u]++ } END { for (h in n) print h, n[h] }' "$log" ;;
+    goaccess)
+      # GoAccess's Squid layout, spelt out (1.7's predefined SQUID name misreads the timestamp).
+      measure "goaccess" env TZ=Europe/London goaccess "$log" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %^ %^ %^' \
+        --date-format=%s --time-format=%s --no-global-config -o "$work/goaccess.json" ;;
+    duckdb)
+      measure "duckdb" python3 -c '
+import sys, duckdb
+print(duckdb.sql(f"""
+  SELECT regexp_extract(line, $$^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(?:[a-z]+://)?([^/:\s]+)$$, 1) AS host, count(*) AS n
+  FROM read_csv($${sys.argv[1]}$$, columns = {{"line": "VARCHAR"}}, delim = chr(1), quote = $$$$, escape = $$$$, header = false)
+  GROUP BY host""").fetchall().__len__(), "hosts")' "$log" ;;
+    chdb)
+      measure "chdb person,host" python3 -c '
+import sys, chdb
+print(chdb.query(f"""
+  SELECT count() FROM (
+    SELECT p[8] AS person, domain(p[7]) AS host, count() AS n
+    FROM (SELECT splitByWhitespace(line) AS p FROM file($${sys.argv[1]}$$, LineAsString, $$line String$$))
+    GROUP BY person, host)""", "CSV"), "person-host pairs")' "$log" ;;
+  esac
+}
+
+# Ingest and the line tools in turn, ROUNDS times (default 3): on a shared
+# machine one run can land in a slow minute, so each command is reported by
+# its median, and the rounds interleave them so that a slow minute falls on
+# all alike. Each round ingests into a new store (to a store that holds the
+# log it is a duplicate); the first round's is kept for usage and report.
+rounds="${ROUNDS:-3}"
+case "$rounds" in *[!0-9]* | "" | 0) echo "ROUNDS must be a whole number from 1" >&2; exit 2 ;; esac
+for round in $(seq "$rounds"); do
+  echo "round $round of $rounds" >&2
+  into="$store"
+  [ "$round" = 1 ] || into="$work/store.$round"
+  sync
+  measure "netusage ingest" "$bin" ingest --store "$into" "$log"
+  [ "$round" = 1 ] || rm -rf "$into"
+  for t in "${tools[@]}"; do
+    sync
+    time_tool "$t"
+  done
+done
+
 measure "netusage usage" "$bin" usage --store "$store" --format csv
 
 first=$(head -1 "$log" | cut -d. -f1)
@@ -99,44 +168,26 @@ measure "netusage report" "$bin" report --store "$store" --authorisation "$recor
 measure "netusage report --no-line-text" "$bin" report --store "$store" --authorisation "$record" \
   --out "$work/packs" --supersede "benchmark: without line text" --no-line-text
 
-# skip NAME: true when SKIP names it.
-skip() { [[ " ${SKIP:-} " == *" $1 "* ]]; }
-if skip mawk; then :; elif command -v mawk > /dev/null; then
-  measure "mawk hosts" mawk '{ u = $7; sub(/^[a-z]+:\/\//, "", u); sub(/[\/:].*$/, "", u); n[u]++ } END { for (h in n) print h, n[h] }' "$log"
-else
-  echo "mawk not installed (apt-get install mawk): left out" >&2
-fi
-if skip goaccess; then :; elif command -v goaccess > /dev/null; then
-  # GoAccess's Squid layout, spelt out (1.7's predefined SQUID name misreads the timestamp).
-  measure "goaccess" env TZ=Europe/London goaccess "$log" --log-format='%x.%^ %~%L %h %^/%s %b %m %U %^ %^ %^' \
-    --date-format=%s --time-format=%s --no-global-config -o "$work/goaccess.json"
-else
-  echo "goaccess not installed (apt-get install goaccess): left out" >&2
-fi
-if skip duckdb; then :; elif python3 -c 'import duckdb' 2> /dev/null; then
-  measure "duckdb" python3 -c '
-import sys, duckdb
-print(duckdb.sql(f"""
-  SELECT regexp_extract(line, $$^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(?:[a-z]+://)?([^/:\s]+)$$, 1) AS host, count(*) AS n
-  FROM read_csv($${sys.argv[1]}$$, columns = {{"line": "VARCHAR"}}, delim = chr(1), quote = $$$$, escape = $$$$, header = false)
-  GROUP BY host""").fetchall().__len__(), "hosts")' "$log"
-else
-  echo "duckdb not installed (python3 -m pip install duckdb): left out" >&2
-fi
-if skip chdb; then :; elif python3 -c 'import chdb' 2> /dev/null; then
-  measure "chdb person,host" python3 -c '
-import sys, chdb
-print(chdb.query(f"""
-  SELECT count() FROM (
-    SELECT p[8] AS person, domain(p[7]) AS host, count() AS n
-    FROM (SELECT splitByWhitespace(line) AS p FROM file($${sys.argv[1]}$$, LineAsString, $$line String$$))
-    GROUP BY person, host)""", "CSV"), "person-host pairs")' "$log"
-else
-  echo "chdb not installed (python3 -m pip install chdb): left out" >&2
-fi
-
 echo
-awk -F'\t' -v lines="$lines" '
-  NR == 1 { base = $2 }
-  { printf "%-18s %8.2f s %12.0f lines/s %8.0f MB peak %7.2fx ingest time\n", $1, $2, lines / ($2 > 0 ? $2 : 1e-9), $3 / 1024, $2 / base }
-' "$results"
+# Per command: its median over the rounds (wall, and CPU: user + system
+# over all its threads), the range of its wall times, its highest peak
+# memory, and its median wall time as a ratio to ingest's.
+python3 - "$results" "$lines" << 'EOF'
+import statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+lines = int(sys.argv[2])
+by = {}
+for name, wall, rss, cpu in rows:
+    by.setdefault(name, []).append((float(wall), int(rss), float(cpu)))
+base = statistics.median(w for w, _, _ in by.get("netusage ingest", [(1.0, 0, 0.0)]))
+print(f"{'command':<32} {'runs':>4} {'median':>9} {'range':>15} {'CPU':>8} {'lines/s':>12} {'peak':>9} {'vs ingest':>9}")
+for name, runs in by.items():
+    walls = [w for w, _, _ in runs]
+    wall = statistics.median(walls)
+    cpu = statistics.median(c for _, _, c in runs)
+    peak = max(r for _, r, _ in runs) / 1024
+    span = f"{min(walls):.2f}-{max(walls):.2f} s"
+    # A report reads one person's days, not the log: no lines per second.
+    rate = "" if name.startswith("netusage report") else f"{lines / max(wall, 1e-9):,.0f}"
+    print(f"{name:<32} {len(runs):>4} {wall:>7.2f} s {span:>15} {cpu:>6.2f} s {rate:>12} {peak:>6.0f} MB {wall / base:>8.2f}x")
+EOF
