@@ -1,4 +1,7 @@
-//! Benchmarks of the main job on generated logs (see `netusage::synth`):
+//! Benchmarks of the main job on a generated log as varied as real ones
+//! (`netusage::synth::realistic`: 2,000 people, 5,000 hosts with Zipf-like
+//! popularity, over half the URLs distinct; the office model's log repeats
+//! its URLs, and a figure measured on it says little about real logs):
 //! ingest (parse → classify → Parquet) and usage (scan → sessions → split),
 //! streamed day by day as `usage` does, and all in memory as a pack does.
 //!
@@ -26,15 +29,17 @@ fn lines() -> u64 {
 
 fn make_log(dir: &Path, n: u64) -> std::path::PathBuf {
     let path = dir.join("bench.log");
-    let opts = synth::Options {
+    let opts = synth::realistic::RealisticOptions {
         seed: 7,
-        start: NaiveDate::from_ymd_opt(2026, 11, 9).unwrap(),
-        users: 200,
-        lines: n,
+        users: 2000,
+        hosts: 5000,
         malformed_per_10k: 2,
     };
+    let start = NaiveDate::from_ymd_opt(2026, 11, 9).unwrap();
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    synth::generate(&opts, &mut f).unwrap();
+    let (_, written) = synth::realistic::generate_realistic(&opts, start, n, 0, &mut f).unwrap();
+    assert_eq!(written, n);
+    f.into_inner().unwrap().sync_all().unwrap();
     path
 }
 
