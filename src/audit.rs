@@ -324,9 +324,6 @@ fn write_entry(store: &Path, key: &SigningKey, draft: Draft, first: bool) -> any
             (last.seq + 1, last.hash)
         }
     };
-    if !text.is_empty() && !text.ends_with('\n') {
-        f.write_all(b"\n")?;
-    }
     let micros = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut e = Entry {
         seq,
@@ -348,9 +345,23 @@ fn write_entry(store: &Path, key: &SigningKey, draft: Draft, first: bool) -> any
     e.hash = e.compute_hash();
     let mut line = serde_json::to_string(&e)?;
     line.push('\n');
-    f.write_all(line.as_bytes())
-        .with_context(|| format!("cannot append to {}", path.display()))?;
-    f.sync_all()?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        line.insert(0, '\n');
+    }
+    if let Err(err) = f.write_all(line.as_bytes()).and_then(|()| f.sync_all()) {
+        // A write cut short (a full disk) would leave a torn last line,
+        // and every later command would stop at it: the log is cut back
+        // to what it was, so it still ends with the head's entry.
+        let cut = f.set_len(text.len() as u64).and_then(|()| f.sync_all());
+        let outcome = match cut {
+            Ok(()) => "nothing was appended",
+            Err(_) => {
+                "and what was written of the entry could not be cut off: run `netusage audit verify`"
+            }
+        };
+        return Err(anyhow::Error::from(err)
+            .context(format!("cannot append to {}; {outcome}", path.display())));
+    }
     write_head(store, key, e.seq, &e.hash)?;
     Ok(e)
 }

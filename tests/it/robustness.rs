@@ -512,3 +512,58 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
         "{last}"
     );
 }
+
+/// A disk that fills up while an entry is being appended to the audit log
+/// (here a file-size limit a hundred bytes past the log's end, so the
+/// entry is cut short): the command fails, the log is cut back to what it
+/// was, and the next command appends as before. Before, the torn last line
+/// stayed, and every later ingest, usage and purge refused to run.
+#[test]
+fn a_full_disk_while_appending_to_the_audit_log_leaves_it_whole() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    );
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let audit = store.join("audit.jsonl");
+    let before = std::fs::read(&audit).unwrap();
+    let entries = audit_entries(&store).len();
+    let limit = before.len() as u64 + 100;
+    let mut c = command(&[&"usage", &"--store", &store, &"--format", &"csv"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            // Past the limit a write fails (EFBIG) instead of the process
+            // being killed by SIGXFSZ.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = c.output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        err.contains(&format!(
+            "cannot append to {}; nothing was appended",
+            audit.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&audit).unwrap(), before);
+    ok(&[&"audit", &"--store", &store, &"verify"]);
+    ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
+    let after = audit_entries(&store);
+    assert_eq!(after.len(), entries + 1);
+    assert_eq!(after.last().unwrap()["command"], "usage");
+}
