@@ -208,6 +208,54 @@ pub struct FinishedFile {
     pending: PendingRename,
 }
 
+/// Files renamed into place as part of one commit of several (a source's
+/// day partitions and its quarantine file), until the commit's record is
+/// written: dropped before [`Committed::keep`], it removes them again (and
+/// the folders it was given, when that leaves them empty), so a failure
+/// between the renames and the record leaves no file in the store that
+/// the record does not account for.
+#[derive(Debug, Default)]
+#[must_use = "dropped, it removes the files again"]
+pub struct Committed {
+    files: Vec<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Committed {
+    /// A file now in place.
+    pub fn push(&mut self, file: PathBuf) {
+        self.files.push(file);
+    }
+
+    /// A folder to remove too, if that leaves it empty.
+    pub fn push_folder(&mut self, folder: PathBuf) {
+        self.folders.push(folder);
+    }
+
+    /// Another commit's files and folders, taken over.
+    pub fn extend(&mut self, mut other: Committed) {
+        self.files.append(&mut other.files);
+        self.folders.append(&mut other.folders);
+    }
+
+    /// The record is written: the files stay.
+    pub fn keep(mut self) {
+        self.files.clear();
+        self.folders.clear();
+    }
+}
+
+impl Drop for Committed {
+    fn drop(&mut self) {
+        for f in self.files.drain(..) {
+            let _ = fs::remove_file(&f);
+        }
+        for d in self.folders.drain(..) {
+            let _ = fs::remove_dir(&d);
+        }
+    }
+}
+
 /// The temporary and final paths of one atomic write; removes the temporary
 /// file when dropped, unless [`PendingRename::rename`] put it in place.
 struct PendingRename {
@@ -288,6 +336,11 @@ impl Write for AtomicFile {
 }
 
 impl FinishedFile {
+    /// Where the file goes when committed.
+    pub fn dest(&self) -> &Path {
+        &self.pending.dest
+    }
+
     /// Renames the temporary file over the destination and fsyncs the folder.
     ///
     /// # Errors

@@ -178,6 +178,9 @@ pub fn ingest_file(
         dup_days: &dup_days,
         timings: &opts.timings,
     };
+    // No record holds this source id: day files under it were left by an
+    // ingest of this file killed before its record was written.
+    crate::store::writer::remove_unrecorded(&store.events_dir(), &source)?;
     // From here on, an error drops `storing`, whose writers then remove
     // everything written for this file.
     let mut storing = Storing::new(store, &opts.timings, &source);
@@ -203,10 +206,12 @@ pub fn ingest_file(
         record.chain_sha256 = Some(crate::store::chain::write(store, &source, &chain)?);
     }
     let writing = Instant::now();
-    storing.parts.commit()?;
-    storing.quarantine.commit()?;
+    // Until the record is appended, an error removes the files committed.
+    let mut committed = storing.parts.commit()?;
+    committed.extend(storing.quarantine.commit()?);
     opts.timings.add(Phase::Write, writing.elapsed());
     manifest::append(&store.manifest_path(), &record)?;
+    committed.keep();
     Ok(Outcome::Ingested(record))
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{AtomicFile, LastLine};
+use crate::fsutil::{AtomicFile, Committed, LastLine};
 
 /// One rejected line: a line of a source that ingest did not store as an
 /// event, and why (one JSON line of `quarantine/<source>.jsonl`).
@@ -131,15 +131,21 @@ impl QuarantineWriter {
         self.count
     }
 
-    /// Fsyncs the file, renames it into place and fsyncs the folder.
+    /// Fsyncs the file, renames it into place and fsyncs the folder; the
+    /// file is removed again if the result is dropped before
+    /// [`Committed::keep`] (the source's record could not be written).
     ///
     /// # Errors
     /// Any I/O error, naming the path; the temporary file is removed then.
-    pub fn commit(mut self) -> anyhow::Result<()> {
+    pub fn commit(mut self) -> anyhow::Result<Committed> {
+        let mut committed = Committed::default();
         if let Some(out) = self.out.take() {
-            out.into_inner().map_err(|e| e.into_error())?.commit()?;
+            let finished = out.into_inner().map_err(|e| e.into_error())?.finish()?;
+            let dest = finished.dest().to_path_buf();
+            finished.commit()?;
+            committed.push(dest);
         }
-        Ok(())
+        Ok(committed)
     }
 }
 

@@ -21,7 +21,7 @@ use polars_parquet::write::{
 };
 
 use super::rowgroup::{EncodedRows, arrow_schema, write_options};
-use crate::fsutil::{AtomicFile, FinishedFile};
+use crate::fsutil::{AtomicFile, Committed, FinishedFile};
 
 /// A day's file being written: the Parquet writer over its [`AtomicFile`].
 struct Open {
@@ -75,6 +75,42 @@ pub fn source_of_file(name: &str) -> Option<&str> {
         Some((source, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => source,
         _ => stem,
     })
+}
+
+/// Removes every partition file of `source` under `events_dir`: files an
+/// ingest of that source left in place without writing its record (it was
+/// killed between renaming its parts and appending the record). Only for
+/// a source id no record holds (`ingest::source_id` gives such ids), just
+/// before that source is ingested again: its lines are stored anew, and
+/// none of the old files may stay visible beside them. Returns how many
+/// were removed.
+///
+/// # Errors
+/// A day's folder cannot be listed or a file removed (path named).
+pub fn remove_unrecorded(events_dir: &Path, source: &str) -> anyhow::Result<usize> {
+    let mut removed = 0;
+    let Ok(days) = fs::read_dir(events_dir) else {
+        return Ok(0);
+    };
+    for day in days {
+        let day = day.with_context(|| format!("cannot list {}", events_dir.display()))?;
+        if !day.file_name().to_string_lossy().starts_with("date=") {
+            continue;
+        }
+        let dir = day.path();
+        let Ok(files) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for f in files {
+            let f = f.with_context(|| format!("cannot list {}", dir.display()))?;
+            if source_of_file(&f.file_name().to_string_lossy()) == Some(source) {
+                fs::remove_file(f.path())
+                    .with_context(|| format!("cannot remove {}", f.path().display()))?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 impl PartitionWriter {
@@ -141,22 +177,32 @@ impl PartitionWriter {
         Ok(())
     }
 
-    /// Finishes every file, fsyncs it and renames it into place. Returns the
-    /// days written.
+    /// Finishes every file, fsyncs it and renames it into place. The files
+    /// (and days' folders left empty) are removed again if the result is
+    /// dropped before [`Committed::keep`]: the source's record could not be
+    /// written, and the store must not hold events it does not account for.
     ///
     /// # Errors
-    /// I/O errors, naming the file; files not yet renamed are removed.
-    pub fn commit(mut self) -> anyhow::Result<Vec<NaiveDate>> {
+    /// I/O errors, naming the file; every file of this writer is removed,
+    /// renamed or not.
+    pub fn commit(mut self) -> anyhow::Result<Committed> {
         while !self.open.is_empty() {
             self.finish_least_recent()?;
         }
+        let mut committed = Committed::default();
         // Parts are renamed last finished first; on an error, dropping
-        // `self` removes the ones still waiting.
+        // `self` removes the ones still waiting, and dropping `committed`
+        // the ones already renamed.
         while let Some(part) = self.finished.pop() {
+            let dest = part.dest().to_path_buf();
             part.commit()?;
+            committed.push(dest);
         }
-        // Committed: the days' folders hold their files, nothing to clear.
-        Ok(std::mem::take(&mut self.parts).into_keys().collect())
+        // The days' folders are `committed`'s to clear now.
+        for day in std::mem::take(&mut self.parts).into_keys() {
+            committed.push_folder(partition_dir(&self.events_dir, day));
+        }
+        Ok(committed)
     }
 }
 

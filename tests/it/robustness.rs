@@ -567,3 +567,113 @@ fn a_full_disk_while_appending_to_the_audit_log_leaves_it_whole() {
     assert_eq!(after.len(), entries + 1);
     assert_eq!(after.last().unwrap()["command"], "usage");
 }
+
+/// The day files of `source` in `store`, by path under `events/`.
+fn day_files(store: &Path, source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for day in std::fs::read_dir(store.join("events")).unwrap() {
+        let day = day.unwrap().path();
+        for f in std::fs::read_dir(&day).unwrap() {
+            let name = f.unwrap().file_name().to_string_lossy().into_owned();
+            if name.starts_with(source) {
+                out.push(format!(
+                    "{}/{name}",
+                    day.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Events in `store`, summed over `usage --coverage`'s person-days.
+fn events(store: &Path) -> u64 {
+    let csv = ok(&[
+        &"usage",
+        &"--store",
+        &store,
+        &"--coverage",
+        &"--format",
+        &"csv",
+    ]);
+    let mut rows = csv.lines();
+    assert!(
+        rows.next().unwrap().starts_with("person,date,events,"),
+        "{csv}"
+    );
+    rows.map(|l| l.split(',').nth(2).unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+/// An ingest that fails after its day files are renamed into place (here
+/// the quarantine file cannot be: a folder stands at its name) takes them
+/// out again: the store holds no event its sources do not account for.
+/// Before, they stayed, counted by `usage`, and a retry under a later
+/// cutoff or clock could not take them back. And day files an ingest left
+/// when killed between the renames and its record are removed when the
+/// same file is ingested again, not counted twice.
+#[test]
+fn a_failed_or_killed_ingest_leaves_no_day_files_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com");
+    lines.extend(every("2025-06-12T09:00:00Z", 60, 2, "alice", "x.com"));
+    lines.push("not a log line".into());
+    let log = write_log(dir.path(), "a.log", &lines);
+    // The file's source id, from a store of its own.
+    let first = dir.path().join("first");
+    ingest(&first, &log);
+    let source = records(&first)[0].source.clone();
+    assert_eq!(
+        day_files(&first, &source),
+        [
+            format!("date=2025-06-11/{source}.parquet"),
+            format!("date=2025-06-12/{source}.parquet")
+        ]
+    );
+
+    let store = dir.path().join("store");
+    let other = write_log(
+        dir.path(),
+        "b.log",
+        &every("2025-06-10T09:00:00Z", 60, 2, "bob", "x.com"),
+    );
+    ingest(&store, &other);
+    let blocker = store.join("quarantine").join(format!("{source}.jsonl"));
+    std::fs::create_dir_all(blocker.join("x")).unwrap();
+    let args: [Arg; 6] = [&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        output_text(&out).contains("cannot rename"),
+        "{}",
+        output_text(&out)
+    );
+    assert_eq!(day_files(&store, &source), Vec::<String>::new());
+    assert!(!store.join("events/date=2025-06-11").exists());
+    assert_eq!(records(&store).len(), 1);
+    // bob's 2 requests only.
+    assert_eq!(events(&store), 2);
+    std::fs::remove_dir_all(&blocker).unwrap();
+
+    // Killed between renaming a day file and writing the record: a file of
+    // the source's that the next ingest of the log would not write over.
+    let day = store.join("events/date=2025-06-11");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::copy(
+        first.join(format!("events/date=2025-06-11/{source}.parquet")),
+        day.join(format!("{source}.p2.parquet")),
+    )
+    .unwrap();
+    ingest(&store, &log);
+    assert_eq!(
+        day_files(&store, &source),
+        [
+            format!("date=2025-06-11/{source}.parquet"),
+            format!("date=2025-06-12/{source}.parquet")
+        ]
+    );
+    // bob's 2 requests and alice's 5, each once.
+    assert_eq!(events(&store), 7);
+    assert_eq!(events(&first), 5);
+}
