@@ -207,6 +207,7 @@ pub fn plan(
     let (files, mut leftovers) = partition_files(store)?;
     let records = manifest::read(&store.manifest_path())?;
     leftovers.extend(orphan_chains(store, &records)?);
+    leftovers.extend(stray_quarantine(store)?);
     let mut planner = Planner {
         store,
         cutoff_ms: cutoff.timestamp_millis(),
@@ -661,6 +662,33 @@ fn drop_sources(store: &Store, sources: &[String], crash: &mut CrashPoints) -> a
 ///
 /// # Errors
 /// The folder cannot be listed (path named).
+/// Temporary files in the quarantine folder: the quarantined lines of an
+/// ingest killed before it finished (`.<source>.jsonl.tmp`), raw log text
+/// with names and URLs in it, kept by nothing. A purge holds the store's
+/// lock, so no ingest is writing one.
+///
+/// # Errors
+/// The folder exists but cannot be listed.
+fn stray_quarantine(store: &Store) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = store.quarantine_dir();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|e| e == "tmp") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 fn orphan_chains(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
     let dir = store.root().join("chains");
     let entries = match fs::read_dir(&dir) {

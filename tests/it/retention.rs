@@ -721,3 +721,53 @@ fn a_purge_into_a_closed_pipe_still_purges_and_audits() {
     assert_eq!(last["result"], "ok: purged");
     assert_eq!(last["details"]["rows_removed"], 3);
 }
+
+/// An ingest killed before it finished leaves its quarantined lines in
+/// `quarantine/.<source>.jsonl.tmp`: raw log text (names, URLs) that no
+/// record keeps. A purge removes it with the other leftovers, even when no
+/// event has expired; before, it stayed for good.
+#[test]
+fn a_killed_ingests_quarantine_file_is_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    );
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let left = store.join("quarantine").join(".0123456789abcdef.jsonl.tmp");
+    std::fs::create_dir_all(left.parent().unwrap()).unwrap();
+    std::fs::write(&left, "{\"line\":7,\"text\":\"alice http://x.com/\"}\n").unwrap();
+    let before = snapshot(&store);
+    let plan = ok(&[
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &TEST_NOW,
+        &"--format",
+        &"json",
+    ]);
+    assert!(plan.contains("\"leftover_temporary_files\": 1,"), "{plan}");
+    ok(&[
+        &"purge",
+        &"--store",
+        &store,
+        &"--now",
+        &TEST_NOW,
+        &"--execute",
+    ]);
+    assert!(!left.exists());
+    // Nothing else changed: alice's events and the source's files stay.
+    let mut after = snapshot(&store);
+    let mut want = before;
+    want.remove("quarantine/.0123456789abcdef.jsonl.tmp");
+    after.retain(|k, _| !k.starts_with("holds"));
+    want.retain(|k, _| !k.starts_with("holds"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(after, want);
+}
