@@ -136,6 +136,11 @@ pub struct Summary {
     /// Where the time went (not printed in the summary: see `--timings`).
     #[serde(skip)]
     pub timings: std::sync::Arc<Timings>,
+    /// Why each file that failed did (its `error:` line), for the run's
+    /// own error: standard output, where those lines go, may be closed or
+    /// thrown away.
+    #[serde(skip)]
+    pub errors: Vec<String>,
     /// Files named or found.
     pub files: usize,
     /// Files stored by this run.
@@ -170,9 +175,10 @@ impl Summary {
     pub fn result(&self) -> anyhow::Result<()> {
         if self.failed > 0 {
             anyhow::bail!(
-                "{} of {} files could not be ingested (see the errors above)",
+                "{} of {} files could not be ingested:\n  {}",
                 self.failed,
-                self.files
+                self.files,
+                self.errors.join("\n  ")
             );
         }
         Ok(())
@@ -312,6 +318,7 @@ pub fn ingest_all(
     for p in &found.problems {
         if p.error {
             s.failed += 1;
+            s.errors.push(p.reason.clone());
             let _ = writeln!(log, "error: {}", p.reason);
         } else {
             s.skipped += 1;
@@ -417,6 +424,7 @@ pub fn ingest_all(
             }
             Outcome::Failed(why) => {
                 s.failed += 1;
+                s.errors.push(why.clone());
                 let _ = writeln!(log, "error: {why}");
             }
         }
@@ -506,15 +514,21 @@ fn print_timings(
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let (_, summary) = ingest_all(&args, &mut out)?;
-    summary.write(args.format, &mut out)?;
-    if args.timings {
+    // A file that failed fails the run, even when the summary cannot be
+    // written (a closed pipe ends a run quietly with exit 0).
+    let written = summary.write(args.format, &mut out);
+    let timed = if args.timings {
         let wall = std::time::Duration::from_secs_f64(summary.seconds);
         print_timings(
             &summary.timings,
             wall,
             summary.lines,
             &mut std::io::stderr(),
-        )?;
-    }
-    summary.result()
+        )
+    } else {
+        Ok(())
+    };
+    summary.result()?;
+    written?;
+    Ok(timed?)
 }

@@ -677,3 +677,33 @@ fn a_failed_or_killed_ingest_leaves_no_day_files_behind() {
     assert_eq!(events(&store), 7);
     assert_eq!(events(&first), 5);
 }
+
+/// A file that fails fails the run even when standard output is a closed
+/// pipe, and the run's error on standard error names it and why (its
+/// `error:` line went to the closed output). Before, the closed pipe ended
+/// the run quietly with exit 0.
+#[test]
+fn a_failed_file_fails_the_run_into_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_log(
+        dir.path(),
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    );
+    let missing = dir.path().join("missing.log");
+    let store = dir.path().join("store");
+    let args: [Arg; 7] = [
+        &"ingest", &"--now", &TEST_NOW, &"--store", &store, &log, &missing,
+    ];
+    let (code, err) = into_closed_pipe(&args, false);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "1 of 2 files could not be ingested:\n  cannot read {}: No such file or directory",
+            missing.display()
+        )),
+        "{err}"
+    );
+    // The other file is stored.
+    assert_eq!(records(&store).len(), 1);
+}
