@@ -4,6 +4,7 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::{AtomicFile, Committed, LastLine};
@@ -120,8 +121,10 @@ impl QuarantineWriter {
                 self.out.insert(BufWriter::new(AtomicFile::create(&dest)?))
             }
         };
-        serde_json::to_writer(&mut *out, r)?;
-        out.write_all(b"\n")?;
+        let written = serde_json::to_writer(&mut *out, r)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| Ok(out.write_all(b"\n")?));
+        written.with_context(|| format!("cannot write {}", out.get_ref().tmp_path().display()))?;
         self.count += 1;
         Ok(())
     }
@@ -140,7 +143,12 @@ impl QuarantineWriter {
     pub fn commit(mut self) -> anyhow::Result<Committed> {
         let mut committed = Committed::default();
         if let Some(out) = self.out.take() {
-            let finished = out.into_inner().map_err(|e| e.into_error())?.finish()?;
+            let tmp = out.get_ref().tmp_path().to_path_buf();
+            let finished = out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("cannot write {}", tmp.display()))?
+                .finish()?;
             let dest = finished.dest().to_path_buf();
             finished.commit()?;
             committed.push(dest);

@@ -4,7 +4,7 @@
 
 use std::ffi::OsString;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -513,32 +513,15 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
     );
 }
 
-/// A disk that fills up while an entry is being appended to the audit log
-/// (here a file-size limit a hundred bytes past the log's end, so the
-/// entry is cut short): the command fails, the log is cut back to what it
-/// was, and the next command appends as before. Before, the torn last line
-/// stayed, and every later ingest, usage and purge refused to run.
-#[test]
-fn a_full_disk_while_appending_to_the_audit_log_leaves_it_whole() {
+/// Runs `command(args)` as on a disk that is full once a file it writes
+/// reaches `limit` bytes: a file-size limit (`RLIMIT_FSIZE`), with SIGXFSZ
+/// ignored so that a write past it fails (EFBIG) instead of killing it.
+fn on_a_full_disk(args: &[Arg], limit: u64) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    let dir = tempfile::tempdir().unwrap();
-    let log = write_log(
-        dir.path(),
-        "a.log",
-        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
-    );
-    let store = dir.path().join("store");
-    ingest(&store, &log);
-    let audit = store.join("audit.jsonl");
-    let before = std::fs::read(&audit).unwrap();
-    let entries = audit_entries(&store).len();
-    let limit = before.len() as u64 + 100;
-    let mut c = command(&[&"usage", &"--store", &store, &"--format", &"csv"]);
+    let mut c = command(args);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         c.pre_exec(move || {
-            // Past the limit a write fails (EFBIG) instead of the process
-            // being killed by SIGXFSZ.
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             let lim = libc::rlimit {
                 rlim_cur: limit,
@@ -550,7 +533,36 @@ fn a_full_disk_while_appending_to_the_audit_log_leaves_it_whole() {
             Ok(())
         });
     }
-    let out = c.output().unwrap();
+    c.output().unwrap()
+}
+
+/// Alice's three requests of 11 June 2025, in `dir/a.log`.
+fn alices_log(dir: &Path) -> PathBuf {
+    write_log(
+        dir,
+        "a.log",
+        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
+    )
+}
+
+/// A disk that fills up while an entry is being appended to the audit log
+/// (here a hundred bytes past the log's end, so the entry is cut short):
+/// the command fails, the log is cut back to what it was, and the next
+/// command appends as before. Before, the torn last line stayed, and every
+/// later ingest, usage and purge refused to run.
+#[test]
+fn a_full_disk_while_appending_to_the_audit_log_leaves_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = alices_log(dir.path());
+    let store = dir.path().join("store");
+    ingest(&store, &log);
+    let audit = store.join("audit.jsonl");
+    let before = std::fs::read(&audit).unwrap();
+    let entries = audit_entries(&store).len();
+    let out = on_a_full_disk(
+        &[&"usage", &"--store", &store, &"--format", &"csv"],
+        before.len() as u64 + 100,
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     assert!(
@@ -685,11 +697,7 @@ fn a_failed_or_killed_ingest_leaves_no_day_files_behind() {
 #[test]
 fn a_failed_file_fails_the_run_into_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write_log(
-        dir.path(),
-        "a.log",
-        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
-    );
+    let log = alices_log(dir.path());
     let missing = dir.path().join("missing.log");
     let store = dir.path().join("store");
     let args: [Arg; 7] = [
@@ -706,4 +714,38 @@ fn a_failed_file_fails_the_run_into_a_closed_pipe() {
     );
     // The other file is stored.
     assert_eq!(records(&store).len(), 1);
+}
+
+/// A disk that fills up while ingest writes a file's quarantined lines:
+/// the error names the file it could not write, nothing of the log is
+/// stored, and the store takes the log once there is room. Before, the
+/// error was a bare "No space left on device", naming no file.
+#[test]
+fn a_full_disk_while_quarantining_names_the_file_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest(&store, &alices_log(dir.path()));
+    // 4,000 lines that are not a log's, 150 bytes each, after 30 good ones
+    // (so the format is told): about 1 MB of quarantine, against a limit
+    // of 256 KiB.
+    let mut lines = every("2025-06-12T09:00:00Z", 60, 30, "bob", "x.com");
+    lines.extend((0..4000).map(|i| format!("not a log line {i:>5} {}", "x".repeat(128))));
+    let log = write_log(dir.path(), "b.log", &lines);
+    let out = on_a_full_disk(
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
+        256 << 10,
+    );
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let quarantine = store.join("quarantine");
+    assert!(
+        text.contains(&format!("cannot write {}/.", quarantine.display()))
+            && text.contains(".jsonl.tmp: File too large"),
+        "{text}"
+    );
+    assert_eq!(records(&store).len(), 1);
+    assert_eq!(events(&store), 3);
+    ok(&[&"audit", &"--store", &store, &"verify"]);
+    ingest(&store, &log);
+    assert_eq!(events(&store), 33);
 }
