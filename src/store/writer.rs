@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -25,9 +26,41 @@ use crate::fsutil::{AtomicFile, Committed, FinishedFile};
 
 /// A day's file being written: the Parquet writer over its [`AtomicFile`].
 struct Open {
-    writer: FileWriter<io::BufWriter<AtomicFile>>,
+    writer: FileWriter<io::BufWriter<Noted>>,
     /// The temporary file's path, for messages.
     tmp: PathBuf,
+    /// Why a write to it failed, if one did.
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+/// A day's file under its Parquet writer, keeping why a write failed: the
+/// writer reports any failed write as "Invalid thrift: transport error",
+/// without the system's reason (a full disk).
+struct Noted {
+    file: AtomicFile,
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl Noted {
+    fn note<T>(&self, r: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &r
+            && let Ok(mut failed) = self.failed.lock()
+        {
+            *failed = Some(e.to_string());
+        }
+        r
+    }
+}
+
+impl io::Write for Noted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let r = self.file.write(buf);
+        self.note(r)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let r = self.file.flush();
+        self.note(r)
+    }
 }
 
 /// Most days with a file open at once. Logs are mostly in time order, so a
@@ -142,13 +175,23 @@ impl PartitionWriter {
             crate::fsutil::create_dir_all(&dir)?;
             let file = AtomicFile::create(&dir.join(part_file_name(&self.source, *part)))?;
             let tmp = file.tmp_path().to_path_buf();
+            let failed = Arc::new(Mutex::new(None));
+            let file = Noted {
+                file,
+                failed: Arc::clone(&failed),
+            };
             let writer = FileWriter::try_new(
                 io::BufWriter::with_capacity(64 << 10, file),
                 arrow_schema().clone(),
                 write_options(),
             )
             .with_context(|| format!("cannot start Parquet file {}", tmp.display()))?;
-            self.open.insert(day, (Open { writer, tmp }, self.tick));
+            let open = Open {
+                writer,
+                tmp,
+                failed,
+            };
+            self.open.insert(day, (open, self.tick));
         }
         let (open, used) = self.open.get_mut(&day).expect("inserted above");
         *used = self.tick;
@@ -157,9 +200,8 @@ impl PartitionWriter {
                 fallible_streaming_iterator::convert(pages.iter().map(Ok)),
             ))
         }));
-        open.writer
-            .write(rows.rows, columns)
-            .with_context(|| format!("cannot write {}", open.tmp.display()))
+        let written = open.writer.write(rows.rows, columns);
+        written.with_context(|| open.failure("cannot write"))
     }
 
     /// Finishes the file of the day written to least recently.
@@ -207,17 +249,36 @@ impl PartitionWriter {
 }
 
 impl Open {
+    /// `what` and the file's path, and why a write to it failed when one
+    /// did (the Parquet writer's own error does not say).
+    fn failure(&self, what: &str) -> String {
+        failure(what, &self.tmp, &self.failed)
+    }
+
     /// Writes the Parquet footer, then fsyncs and closes the file.
     fn finish(mut self) -> anyhow::Result<FinishedFile> {
-        self.writer
-            .end(None)
-            .with_context(|| format!("cannot finish {}", self.tmp.display()))?;
-        self.writer
+        let ended = self.writer.end(None);
+        ended.with_context(|| self.failure("cannot finish"))?;
+        let Open {
+            writer,
+            tmp,
+            failed,
+        } = self;
+        writer
             .into_inner()
             .into_inner()
             .map_err(|e| e.into_error())
-            .with_context(|| format!("cannot write {}", self.tmp.display()))?
+            .with_context(|| failure("cannot write", &tmp, &failed))?
+            .file
             .finish()
+    }
+}
+
+/// `what` and the path `tmp`, and `failed`'s reason when a write failed.
+fn failure(what: &str, tmp: &Path, failed: &Mutex<Option<String>>) -> String {
+    match failed.lock().ok().and_then(|f| f.clone()) {
+        Some(why) => format!("{what} {}: {why}", tmp.display()),
+        None => format!("{what} {}", tmp.display()),
     }
 }
 

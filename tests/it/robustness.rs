@@ -749,3 +749,37 @@ fn a_full_disk_while_quarantining_names_the_file_and_stores_nothing() {
     ingest(&store, &log);
     assert_eq!(events(&store), 33);
 }
+
+/// A disk that fills up while ingest writes a day's Parquet file: the
+/// error names the file and, first, the system's reason (when the footer
+/// is what fails, the Parquet writer's own error says only "Invalid
+/// thrift: transport error"), and nothing of the log is stored.
+#[test]
+fn a_full_disk_while_writing_a_day_file_names_the_file_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest(&store, &alices_log(dir.path()));
+    // 20,000 requests to as many hosts: a day file far past 64 KiB.
+    let start = ms("2025-06-12T00:00:00Z") / 1000;
+    let lines: Vec<String> = (0..20_000)
+        .map(|i| {
+            let t = chrono::DateTime::from_timestamp(start + i, 0).unwrap();
+            line(&t.to_rfc3339(), "bob", &format!("h{i}.site{i}.example.com"))
+        })
+        .collect();
+    let log = write_log(dir.path(), "b.log", &lines);
+    let out = on_a_full_disk(
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
+        64 << 10,
+    );
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let day = store.join("events/date=2025-06-12");
+    assert!(
+        text.contains(&format!("{}/.", day.display()))
+            && text.contains(".parquet.tmp: File too large (os error 27)"),
+        "{text}"
+    );
+    assert_eq!(records(&store).len(), 1);
+    assert_eq!(events(&store), 3);
+}
