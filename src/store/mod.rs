@@ -84,6 +84,12 @@ impl Store {
     /// # Errors
     /// The directory holds no store (`store.toml` missing), or its files cannot be read.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
+        Store::open_with(root, false)
+    }
+
+    /// [`Store::open`], by a process that holds the writer lock when
+    /// `locked` (so a purge mark cannot be a purge under way).
+    fn open_with(root: &Path, locked: bool) -> anyhow::Result<Store> {
         let info_path = root.join("store.toml");
         if !info_path.exists() {
             bail!(
@@ -129,12 +135,21 @@ impl Store {
             _lock: None,
         };
         if let Some(p) = store.unfinished_purge()? {
-            crate::stderr_line!(
-                "warning: the purge that started at {} (audit entry {}) did not finish: it was killed or \
-                 stopped by an error. The store is readable; `netusage purge --execute` finishes it.",
-                p.started,
-                p.seq
-            );
+            if !locked && lock_held(root) {
+                crate::stderr_line!(
+                    "warning: a purge is under way (started at {}, audit entry {}): files it removes \
+                     while this command reads the store make it fail; run it again when the purge ends.",
+                    p.started,
+                    p.seq
+                );
+            } else {
+                crate::stderr_line!(
+                    "warning: the purge that started at {} (audit entry {}) did not finish: it was killed or \
+                     stopped by an error. The store is readable; `netusage purge --execute` finishes it.",
+                    p.started,
+                    p.seq
+                );
+            }
         }
         Ok(store)
     }
@@ -161,7 +176,7 @@ impl Store {
             clear_unfinished_create(root)?;
             create(root)?;
         }
-        let mut store = Store::open(root)?;
+        let mut store = Store::open_with(root, true)?;
         store._lock = Some(lock);
         Ok(store)
     }
@@ -385,6 +400,15 @@ fn check_modes(root: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether another process holds the writer lock (`.lock`) now: a probe,
+/// taken and let go at once. False when there is no lock file.
+fn lock_held(root: &Path) -> bool {
+    match File::open(root.join(".lock")) {
+        Ok(f) => matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
 }
 
 fn take_lock(root: &Path) -> anyhow::Result<File> {

@@ -507,6 +507,18 @@ fn a_killed_purge_is_in_the_audit_log_before_it_deletes_and_is_finished_by_the_n
         err.contains(&format!("(audit entry {seq}) did not finish")),
         "{err}"
     );
+    // While a process holds the writer lock, as a running purge does, the
+    // mark is a purge under way, not a killed one.
+    {
+        let lock = std::fs::File::open(store.join(".lock")).unwrap();
+        lock.try_lock().unwrap();
+        let out = run(&[&"usage", &"--store", &store]);
+        assert!(out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains("a purge is under way (started at "), "{err}");
+        assert!(err.contains(&format!(", audit entry {seq})")), "{err}");
+        assert!(!err.contains("did not finish"), "{err}");
+    }
     let verify = ok(&[&"audit", &"--store", &store, &"verify"]);
     assert!(
         verify.contains(&format!("the purge started at entry {seq}"))
