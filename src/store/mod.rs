@@ -175,6 +175,13 @@ impl Store {
         if !root.join("store.toml").exists() {
             clear_unfinished_create(root)?;
             create(root)?;
+            // A mistyped --store path would otherwise split a case's
+            // evidence between two stores without a word.
+            crate::stderr_line!(
+                "note: created a new store at {}, with keys of its own: pseudonyms and signatures \
+                 differ from any other store's. If you meant an existing store, check the --store path.",
+                root.display()
+            );
         }
         let mut store = Store::open_with(root, true)?;
         store._lock = Some(lock);

@@ -522,6 +522,15 @@ fn the_sql_example_leaves_out_background_traffic_and_counts_flexi_as_usage_does(
     );
 }
 
+/// Bob's two requests of 12 June 2025, in `dir/b.log`.
+fn other_log(dir: &Path) -> PathBuf {
+    write_log(
+        dir,
+        "b.log",
+        &every("2025-06-12T09:00:00Z", 60, 2, "bob", "x.com"),
+    )
+}
+
 #[test]
 fn ingest_timings_name_every_phase_after_the_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -539,6 +548,10 @@ fn ingest_timings_name_every_phase_after_the_summary() {
     ]);
     assert!(out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
+    // The new store is named first, then the timings.
+    let created = |s: &Path| format!("note: created a new store at {}, ", s.display());
+    let (note, err) = err.split_once('\n').unwrap();
+    assert!(note.starts_with(&created(&store)), "{note}");
     assert!(err.starts_with("timings: "), "{err}");
     assert!(err.contains(" wall for 40 lines ("), "{err}");
     let phases: Vec<&str> = err
@@ -550,10 +563,26 @@ fn ingest_timings_name_every_phase_after_the_summary() {
         phases,
         ["read", "parse", "classify", "encode", "dedup", "write"]
     );
-    // Without --timings, nothing on standard error.
+    // Without --timings, nothing else on standard error.
     let again = dir.path().join("store2");
     let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &again, &log]);
-    assert!(out.stderr.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with(&created(&again)), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Into a store that exists, nothing at all.
+    let out = run(&[
+        &"ingest",
+        &"--now",
+        &TEST_NOW,
+        &"--store",
+        &again,
+        &other_log(dir.path()),
+    ]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
