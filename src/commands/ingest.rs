@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
@@ -472,7 +473,16 @@ pub fn ingest_all(
     draft.inputs = inputs;
     draft.details = serde_json::to_value(&s)?;
     draft.details["realms_kept"] = serde_json::to_value(&realms_seen)?;
-    store.audit(draft)?;
+    // What was stored stays stored (each file is committed with its
+    // record as it is done): the error says so rather than leave the
+    // operator to think nothing happened.
+    store.audit(draft).with_context(|| {
+        format!(
+            "{} file(s) were stored (their records are in {}), but this run could not be audited",
+            s.ingested,
+            store.manifest_path().display()
+        )
+    })?;
     s.timings = opts.timings.clone();
     Ok((reports, s))
 }

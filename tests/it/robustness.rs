@@ -783,3 +783,45 @@ fn a_full_disk_while_writing_a_day_file_names_the_file_and_why() {
     assert_eq!(records(&store).len(), 1);
     assert_eq!(events(&store), 3);
 }
+
+/// A disk that fills up when ingest appends its run's audit entry, after
+/// the log is stored: the error says the file was stored and the run could
+/// not be audited (not a bare "cannot append"), the audit log is still
+/// whole, and the log is in the store.
+#[test]
+fn a_full_disk_at_the_audit_entry_says_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest(&store, &alices_log(dir.path()));
+    // An audit log longer than the day file to come, so that only the
+    // entry passes the limit.
+    for _ in 0..20 {
+        ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
+    }
+    let audit = store.join("audit.jsonl");
+    let before = std::fs::read(&audit).unwrap();
+    let log = write_log(
+        dir.path(),
+        "b.log",
+        &every("2025-06-12T09:00:00Z", 60, 2, "bob", "x.com"),
+    );
+    let out = on_a_full_disk(
+        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
+        before.len() as u64 + 100,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        err.contains(&format!(
+            "1 file(s) were stored (their records are in {}), but this run could not be audited: \
+             cannot append to {}; nothing was appended",
+            store.join("sources.jsonl").display(),
+            audit.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&audit).unwrap(), before);
+    ok(&[&"audit", &"--store", &store, &"verify"]);
+    assert_eq!(records(&store).len(), 2);
+    assert_eq!(events(&store), 5);
+}
