@@ -655,13 +655,6 @@ fn drop_sources(store: &Store, sources: &[String], crash: &mut CrashPoints) -> a
     Ok(())
 }
 
-/// The chain index of every source without a record in `records` (the
-/// manifest): its record purged by a purge stopped before the index went,
-/// or never written by an ingest that failed. An index holds no personal
-/// data and is never read without its record.
-///
-/// # Errors
-/// The folder cannot be listed (path named).
 /// Temporary files in the quarantine folder: the quarantined lines of an
 /// ingest killed before it finished (`.<source>.jsonl.tmp`), raw log text
 /// with names and URLs in it, kept by nothing. A purge holds the store's
@@ -689,6 +682,13 @@ fn stray_quarantine(store: &Store) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The chain index of every source without a record in `records` (the
+/// manifest): its record purged by a purge stopped before the index went,
+/// or never written by an ingest that failed. An index holds no personal
+/// data and is never read without its record.
+///
+/// # Errors
+/// The folder cannot be listed (path named).
 fn orphan_chains(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
     let dir = store.root().join("chains");
     let entries = match fs::read_dir(&dir) {
