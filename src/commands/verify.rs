@@ -52,7 +52,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let r = bagit::verify(&args.pack, &[signature::FILE, signature::SSH_FILE]);
     let sig = signature::check(&args.pack, expected.as_ref());
     let mut problems = problems(&r, &sig, expected.as_ref());
-    let ssh = (args.pack.join(signature::SSH_FILE).exists())
+    // A pack whose allowed_signers names the store's key (every pack
+    // netusage writes now) must carry the SSHSIG made with it: missing, it
+    // was removed, or the pack was cut short. Only a pack from before the
+    // SSHSIG may lack both.
+    let ssh = (names_store_key(&args.pack) || args.pack.join(signature::SSH_FILE).exists())
         .then(|| signature::check_ssh(&args.pack, expected.as_ref()));
     if let Some(Err(e)) = &ssh {
         problems.push(format!("SSH signature ({}): {e:#}", signature::SSH_FILE));
@@ -248,6 +252,17 @@ fn print_ssh_checks(
         )?;
     }
     Ok(())
+}
+
+/// Whether the pack's `data/allowed_signers` names the store's key
+/// (principal `netusage-store`); false when it has none or it cannot be
+/// read (its own check in the payload manifest names that).
+fn names_store_key(pack: &std::path::Path) -> bool {
+    crate::fsutil::read_input_text(
+        &pack.join("data").join("allowed_signers"),
+        crate::fsutil::SMALL_INPUT_MAX,
+    )
+    .is_ok_and(|t| t.lines().any(|l| l.starts_with("netusage-store ")))
 }
 
 /// Checks the pack's `data/authorisation.toml.sig` over

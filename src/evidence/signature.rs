@@ -59,10 +59,13 @@ pub fn sign_bag_ssh(dir: &Path, key: &SigningKey) -> anyhow::Result<()> {
 /// Missing, malformed, another namespace, or not matching the manifest or
 /// the expected key.
 pub fn check_ssh(dir: &Path, expected: Option<&VerifyingKey>) -> anyhow::Result<String> {
-    let sig =
-        std::fs::read_to_string(dir.join(SSH_FILE)).with_context(|| format!("no {SSH_FILE}"))?;
-    let manifest = std::fs::read(dir.join(SIGNED_FILE))
-        .with_context(|| format!("cannot read {SIGNED_FILE}"))?;
+    // Regular files only, and capped: a FIFO or `/dev/zero` put in their
+    // place must neither hang the check nor fill memory.
+    let sig = crate::fsutil::read_input_text(&dir.join(SSH_FILE), crate::fsutil::SMALL_INPUT_MAX)
+        .with_context(|| format!("no readable {SSH_FILE}"))?;
+    let manifest =
+        crate::fsutil::read_input(&dir.join(SIGNED_FILE), crate::fsutil::SMALL_INPUT_MAX)
+            .with_context(|| format!("cannot read {SIGNED_FILE}"))?;
     let key = crate::sshsig::verify(&sig, crate::sshsig::PACK, &manifest)?;
     // Without a key to check against, the two signatures must at least be
     // one key's: the key of the Ed25519 signature file.

@@ -1125,6 +1125,53 @@ fn ssh_keygen_verifies_the_packs_and_the_records_signatures_and_refuses_a_change
     );
 }
 
+/// A pack whose SSHSIG signature was deleted (or never written: a report
+/// killed just before it) is not intact, and one whose SSHSIG is a FIFO
+/// is refused without hanging. Before, `verify` checked the SSHSIG only
+/// when the file was there, so deleting it passed.
+#[test]
+fn verify_refuses_a_pack_without_its_ssh_signature_and_a_fifo_in_its_place() {
+    let c = case(&[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    let pack_sig = pack.join("tagmanifest-sha256.txt.sig");
+    ok(&[&"verify", &pack]);
+    std::fs::remove_file(&pack_sig).unwrap();
+    let out = run(&[&"verify", &pack]);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        stderr(&out).contains(
+            "is NOT intact:\n  SSH signature (tagmanifest-sha256.txt.sig): no readable tagmanifest-sha256.txt.sig"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pack_sig)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = command(&[&"verify", &pack])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // A liveness guard, not a timing: a read of the FIFO would block for ever.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("verify hung on a FIFO in place of the SSH signature");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+}
+
 #[test]
 fn report_applies_the_councils_own_category_rules_as_usage_does() {
     let c = case(&[]);
