@@ -621,10 +621,12 @@ fn events(store: &Path) -> u64 {
 /// An ingest that fails after its day files are renamed into place (here
 /// the quarantine file cannot be: a folder stands at its name) takes them
 /// out again: the store holds no event its sources do not account for.
-/// Before, they stayed, counted by `usage`, and a retry under a later
-/// cutoff or clock could not take them back. And day files an ingest left
-/// when killed between the renames and its record are removed when the
-/// same file is ingested again, not counted twice.
+/// Before, they stayed (read by nothing while no record named their
+/// source, until a purge), and a retry of the same file, which gets the
+/// same source id, made them count again, even days the retry refused
+/// under a later cutoff or clock. And day files an ingest left when killed
+/// between the renames and its record are removed when the same file is
+/// ingested again, not counted twice.
 #[test]
 fn a_failed_or_killed_ingest_leaves_no_day_files_behind() {
     let dir = tempfile::tempdir().unwrap();
