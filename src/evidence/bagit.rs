@@ -16,6 +16,21 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// SHA-256 (lower-case hex) and length in bytes of a regular file, read as
+/// a stream in fixed-size pieces: a payload file of any size costs one
+/// buffer of memory, not its size (a pack's `events.csv` may be large, and a
+/// file put in its place larger still).
+///
+/// # Errors
+/// Anything but a regular file ([`crate::fsutil::open_regular`]); read
+/// errors.
+fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let (mut file, _) = crate::fsutil::open_regular(path)?;
+    let mut hasher = Sha256::new();
+    let len = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.finalize()), len))
+}
+
 /// Writes a complete bag into `dir` (which must be empty or absent).
 /// `payload` maps paths under `data/` (forward slashes) to contents;
 /// `info` gives extra `bag-info.txt` lines (label, value), after
@@ -182,9 +197,9 @@ pub fn verify(dir: &Path, unlisted_tags: &[&str]) -> Report {
             }
             continue;
         }
-        match crate::fsutil::read_input(&dir.join(file), u64::MAX) {
-            Ok(bytes) => {
-                if &sha256(&bytes) != want {
+        match hash_file(&dir.join(file)) {
+            Ok((sha, len)) => {
+                if &sha != want {
                     r.altered.push(if tags.contains_key(file) {
                         format!("{file} (or its line in tagmanifest-sha256.txt)")
                     } else {
@@ -194,7 +209,7 @@ pub fn verify(dir: &Path, unlisted_tags: &[&str]) -> Report {
                     r.ok_files += 1;
                 }
                 if file.starts_with("data/") {
-                    octets += bytes.len() as u64;
+                    octets = octets.saturating_add(len);
                 }
             }
             Err(_) => r.missing.push(file.clone()),

@@ -1172,6 +1172,30 @@ fn verify_refuses_a_pack_without_its_ssh_signature_and_a_fifo_in_its_place() {
     assert_eq!(status.code(), Some(1));
 }
 
+/// `verify` hashes each payload file as a stream: a 4 GiB file (sparse, so
+/// it takes no disk) put in place of `data/events.csv` is named as altered
+/// by a `verify` held to 2 GiB of address space. Before, each file was read
+/// whole into memory first, and the allocation aborted the command.
+#[test]
+fn verify_hashes_a_payload_file_larger_than_its_memory_as_a_stream() {
+    let c = case(&[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    let events = pack.join("data/events.csv");
+    std::fs::remove_file(&events).unwrap();
+    let huge = std::fs::File::create(&events).unwrap();
+    huge.set_len(4 << 30).unwrap();
+    drop(huge);
+    let out = limited(&[&"verify", &pack], libc::RLIMIT_AS, 2 << 30);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        stderr(&out).contains("is NOT intact:\n  altered (hash differs): data/events.csv"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn report_applies_the_councils_own_category_rules_as_usage_does() {
     let c = case(&[]);

@@ -517,23 +517,7 @@ fn coverage_csv_has_every_column_and_a_failed_run_is_audited_as_failed() {
 /// reaches `limit` bytes: a file-size limit (`RLIMIT_FSIZE`), with SIGXFSZ
 /// ignored so that a write past it fails (EFBIG) instead of killing it.
 fn on_a_full_disk(args: &[Arg], limit: u64) -> std::process::Output {
-    use std::os::unix::process::CommandExt;
-    let mut c = command(args);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        c.pre_exec(move || {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let lim = libc::rlimit {
-                rlim_cur: limit,
-                rlim_max: limit,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    c.output().unwrap()
+    limited(args, libc::RLIMIT_FSIZE, limit)
 }
 
 /// Alice's three requests of 11 June 2025, in `dir/a.log`.

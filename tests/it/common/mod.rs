@@ -55,6 +55,34 @@ pub fn run(args: &[Arg]) -> Output {
     command(args).output().expect("netusage runs")
 }
 
+/// Runs `command(args)` under the resource limit `resource` (`RLIMIT_FSIZE`:
+/// a disk full once a file reaches `limit` bytes; `RLIMIT_AS`: at most
+/// `limit` bytes of address space), with SIGXFSZ ignored so that a write
+/// past a file-size limit fails (EFBIG) instead of killing the command.
+pub fn limited(
+    args: &[Arg],
+    resource: libc::__rlimit_resource_t,
+    limit: u64,
+) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut c = command(args);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(resource, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().unwrap()
+}
+
 /// `netusage ingest --now TEST_NOW --store STORE PATH`, asserting success.
 pub fn ingest(store: &Path, path: &Path) -> String {
     ingest_as_of(store, TEST_NOW, &[], path)
