@@ -152,15 +152,30 @@ pub fn make(args: ReportArgs, purpose: Purpose) -> anyhow::Result<()> {
         granted_hash: &granted.hash,
         no_line_text: args.no_line_text,
     };
-    let pack = build::build(&inputs, &mut profiles, &admitted, purpose)?;
     let fingerprint = crate::signing::fingerprint(&store.signing_key().verifying_key());
     let info = bag_info(&admitted, purpose, &operator, &granted.hash, &fingerprint);
-    if let Err(e) = build::write(&pack, out_dir, &info, now, store.signing_key()) {
-        let subject = serde_json::json!({ "subject_key": a.subject.key() });
-        store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
-        return Err(e);
+    let built = build::build(&inputs, &mut profiles, &admitted, purpose).and_then(|pack| {
+        build::write(&pack, out_dir, &info, now, store.signing_key()).map(|cleared| (pack, cleared))
+    });
+    let (pack, cleared) = match built {
+        Ok(built) => built,
+        Err(e) => {
+            let subject = serde_json::json!({ "subject_key": a.subject.key() });
+            store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
+            return Err(e);
+        }
+    };
+    for folder in &cleared {
+        eprintln!(
+            "note: removed {}, the unfinished pack of an earlier report of this reference that was stopped \
+             before it ended (its process is no longer running)",
+            folder.display()
+        );
     }
-    let details = written_details(&pack, &fingerprint, &a.subject.key());
+    let mut details = written_details(&pack, &fingerprint, &a.subject.key());
+    if !cleared.is_empty() {
+        details["removed_unfinished"] = cleared.iter().map(|p| p.display().to_string()).collect();
+    }
     let mut d = draft(Some(&a.reference), "ok: pack written".into(), details);
     d.outputs = vec![tagmanifest(out_dir)?];
     let done = store.audit(d)?;

@@ -3,7 +3,7 @@
 //! signed BagIt bag written beside its final place and renamed in one step.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use polars::prelude::DataFrame;
@@ -367,9 +367,15 @@ pub fn allowed_signers(
 }
 
 /// Writes `pack` as a BagIt bag (RFC 8493) signed with the store's key,
-/// built in a hidden folder beside `out_dir` and renamed into place in one
-/// step: no partial pack is ever visible. `bag_info` lists `bag-info.txt`'s
-/// fields; the bagging date is `now`'s UTC date.
+/// built in a hidden folder beside `out_dir` (`.<name>.tmp-<pid>`) and
+/// renamed into place in one step: no partial pack is ever visible.
+/// `bag_info` lists `bag-info.txt`'s fields; the bagging date is `now`'s UTC
+/// date.
+///
+/// Returns the hidden folders of the same pack that earlier reports left
+/// when they were killed (their process no longer runs), which it removed
+/// first: they hold the subject's events, unsigned, and no one else would
+/// ever remove them.
 ///
 /// # Errors
 /// I/O errors; the hidden folder is removed on error.
@@ -379,13 +385,14 @@ pub fn write(
     bag_info: &[(&str, String)],
     now: DateTime<Utc>,
     key: &ed25519_dalek::SigningKey,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<PathBuf>> {
     let parent = out_dir.parent().unwrap_or(Path::new("."));
     crate::fsutil::create_dir_all(parent)?;
     let name = out_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let cleared = clear_unfinished(parent, &name)?;
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let written = bagit::write_bag(
@@ -400,5 +407,40 @@ pub fn write(
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    written
+    written.map(|()| cleared)
+}
+
+/// Removes the folders `.<name>.tmp-<pid>` in `parent` whose process `pid`
+/// no longer runs (`kill(pid, 0)` says there is no such process): the
+/// unfinished packs of reports that were killed. A folder whose process
+/// still runs, or whose name does not end in a number, is left alone.
+///
+/// # Errors
+/// A folder that could not be listed or removed, naming it.
+fn clear_unfinished(parent: &Path, name: &str) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    let prefix = format!(".{name}.tmp-");
+    let mut cleared = Vec::new();
+    let listing =
+        std::fs::read_dir(parent).with_context(|| format!("cannot list {}", parent.display()))?;
+    for entry in listing.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = (file_name.to_str())
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<i32>().ok())
+            .filter(|&p| p > 0)
+        else {
+            continue;
+        };
+        let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+            == Err(nix::errno::Errno::ESRCH);
+        if !gone || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        std::fs::remove_dir_all(&path)
+            .with_context(|| format!("cannot remove the unfinished pack {}", path.display()))?;
+        cleared.push(path);
+    }
+    Ok(cleared)
 }

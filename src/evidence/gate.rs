@@ -202,7 +202,7 @@ pub fn admit(
         )),
         _ => {}
     }
-    let (granted_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
+    let (written_before, mut supersedes) = earlier_packs(&audit::read(store.root())?, &a.reference);
     match (supersedes.as_mut(), request.supersede) {
         (Some(prev), None) => problems.push(format!(
             "reference {} already has a pack (granted in audit entry {}, written to {}): one reference, one pack; \
@@ -216,10 +216,10 @@ pub fn admit(
         )),
         (None, None) => {}
     }
-    let dir_name = if granted_before == 0 {
+    let dir_name = if written_before == 0 {
         a.reference.clone()
     } else {
-        format!("{}-r{}", a.reference, granted_before + 1)
+        format!("{}-r{}", a.reference, written_before + 1)
     };
     let out_dir = request.out.join(&dir_name);
     if std::fs::symlink_metadata(&out_dir).is_ok() {
@@ -338,35 +338,51 @@ fn subject(
 }
 
 /// The earlier packs of a reference, from the audit log: how many were
-/// granted, and the last one (with where it was written).
+/// written, and the last one (where it was written, the SHA-256 of its tag
+/// manifest, and the audit entry that granted it).
+///
+/// A pack is written when a `granted` entry is followed by an `ok: pack
+/// written` entry of the same reference (a report holds the store's lock
+/// from the one to the other, so no other report's entries come between).
+/// A granted attempt that failed (its `error: ...` entry) or was killed
+/// wrote no pack, and does not count: the next report of the reference
+/// needs no `--supersede`, and a superseding pack never names a pack that
+/// does not exist. Both attempts stay in the audit log.
 fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<Supersedes>) {
-    let of_ref = |e: &&audit::Entry| {
+    let mut granted: Option<&audit::Entry> = None;
+    let mut written = 0;
+    let mut last = None;
+    let of_ref = entries.iter().filter(|e| {
         e.command == "report"
             && e.authorisation
                 .as_ref()
                 .is_some_and(|a| a.reference == reference)
-    };
-    let granted: Vec<&audit::Entry> = entries
-        .iter()
-        .filter(of_ref)
-        .filter(|e| e.result == "granted")
-        .collect();
-    let written = entries
-        .iter()
-        .filter(of_ref)
-        .rfind(|e| e.result == "ok: pack written")
-        .and_then(|w| w.outputs.first());
-    let last = granted.last().map(|g| Supersedes {
-        reason: String::new(),
-        pack: g
-            .details
-            .get("pack")
-            .and_then(|p| p.as_str())
-            .unwrap_or("(not recorded)")
-            .to_string(),
-        tagmanifest_sha256: written.map(|o| o.sha256.clone()).unwrap_or_default(),
-        granted_seq: g.seq,
-        granted_hash: g.hash.clone(),
     });
-    (granted.len(), last)
+    for e in of_ref {
+        match e.result.as_str() {
+            "granted" => granted = Some(e),
+            "ok: pack written" => {
+                let Some(g) = granted.take() else { continue };
+                written += 1;
+                last = Some(Supersedes {
+                    reason: String::new(),
+                    pack: g
+                        .details
+                        .get("pack")
+                        .and_then(|p| p.as_str())
+                        .unwrap_or("(not recorded)")
+                        .to_string(),
+                    tagmanifest_sha256: e
+                        .outputs
+                        .first()
+                        .map(|o| o.sha256.clone())
+                        .unwrap_or_default(),
+                    granted_seq: g.seq,
+                    granted_hash: g.hash.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+    (written, last)
 }

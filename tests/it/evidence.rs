@@ -1172,9 +1172,9 @@ fn verify_refuses_a_pack_without_its_ssh_signature_and_a_fifo_in_its_place() {
     assert_eq!(status.code(), Some(1));
 }
 
-/// `verify` hashes each payload file as a stream: a 4 GiB file (sparse, so
+/// `verify` hashes each payload file as a stream: a 1 GiB file (sparse, so
 /// it takes no disk) put in place of `data/events.csv` is named as altered
-/// by a `verify` held to 2 GiB of address space. Before, each file was read
+/// by a `verify` held to 512 MiB of address space. Before, each file was read
 /// whole into memory first, and the allocation aborted the command.
 #[test]
 fn verify_hashes_a_payload_file_larger_than_its_memory_as_a_stream() {
@@ -1185,9 +1185,9 @@ fn verify_hashes_a_payload_file_larger_than_its_memory_as_a_stream() {
     let events = pack.join("data/events.csv");
     std::fs::remove_file(&events).unwrap();
     let huge = std::fs::File::create(&events).unwrap();
-    huge.set_len(4 << 30).unwrap();
+    huge.set_len(1 << 30).unwrap();
     drop(huge);
-    let out = limited(&[&"verify", &pack], libc::RLIMIT_AS, 2 << 30);
+    let out = limited(&[&"verify", &pack], libc::RLIMIT_AS, 512 << 20);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     assert!(
         stderr(&out).contains("is NOT intact:\n  altered (hash differs): data/events.csv"),

@@ -488,6 +488,91 @@ fn a_reference_already_granted_needs_supersede() {
     assert!(info.contains("Supersedes: "), "{info}");
 }
 
+/// A granted report that failed before its pack was written is not a pack:
+/// the next report of the reference needs no `--supersede`, is written to
+/// the reference's own folder, and names no earlier pack. Both attempts stay
+/// in the audit log. Before, every `granted` entry counted, so the retry was
+/// refused, and with `--supersede` it named a pack that did not exist.
+#[test]
+fn a_report_that_failed_after_its_grant_is_not_an_earlier_pack() {
+    let c = case(&[]);
+    // `--out` is a file: the gate grants, the pack cannot be written.
+    std::fs::write(c.root.join("packs"), "not a folder").unwrap();
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let results: Vec<String> = audit_entries(&c.store)
+        .iter()
+        .filter(|e| e["command"] == "report")
+        .map(|e| e["result"].as_str().unwrap().chars().take(6).collect())
+        .collect();
+    assert_eq!(results, ["grante", "error:"]);
+    std::fs::remove_file(c.root.join("packs")).unwrap();
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    ok(&[&"verify", &pack]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert!(summary["supersedes"].is_null(), "{summary}");
+    // The one written pack is the one a second report must supersede.
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let granted: Vec<u64> = audit_entries(&c.store)
+        .iter()
+        .filter(|e| e["result"] == "granted")
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(granted.len(), 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "reference HR-2026-017 already has a pack (granted in audit entry {}, written to {})",
+            granted[1],
+            pack.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The hidden folder a killed report leaves (`.<reference>.tmp-<pid>`, the
+/// subject's events, unsigned) is removed by the next report of the
+/// reference, which says so and records it in its audit entry; the folder
+/// of a process that still runs is left alone.
+#[test]
+fn the_next_report_removes_the_unfinished_pack_of_a_killed_one() {
+    let c = case(&[]);
+    let packs = c.root.join("packs");
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let killed = packs.join(format!(".HR-2026-017.tmp-{dead_pid}"));
+    std::fs::create_dir_all(killed.join("data")).unwrap();
+    std::fs::write(killed.join("data/events.csv"), "alice's events").unwrap();
+    let running = packs.join(format!(".HR-2026-017.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(&running).unwrap();
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!killed.exists());
+    assert!(running.exists());
+    assert!(
+        stderr(&out).contains(&format!(
+            "note: removed {}, the unfinished pack of an earlier report",
+            killed.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let written = audit_entries(&c.store)
+        .into_iter()
+        .find(|e| e["result"] == "ok: pack written")
+        .unwrap();
+    assert_eq!(
+        written["details"]["removed_unfinished"],
+        serde_json::json!([killed.display().to_string()])
+    );
+    ok(&[&"verify", &packs.join("HR-2026-017")]);
+}
+
 // 5. Signed packs.
 
 /// Rewrites a pack as a careful forger would: payload, manifest,
