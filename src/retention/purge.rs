@@ -207,7 +207,7 @@ pub fn plan(
     let (files, mut leftovers) = partition_files(store)?;
     let records = manifest::read(&store.manifest_path())?;
     leftovers.extend(orphan_chains(store, &records)?);
-    leftovers.extend(stray_quarantine(store)?);
+    leftovers.extend(stray_quarantine(store, &records)?);
     let mut planner = Planner {
         store,
         cutoff_ms: cutoff.timestamp_millis(),
@@ -655,26 +655,33 @@ fn drop_sources(store: &Store, sources: &[String], crash: &mut CrashPoints) -> a
     Ok(())
 }
 
-/// Temporary files in the quarantine folder: the quarantined lines of an
-/// ingest killed before it finished (`.<source>.jsonl.tmp`), raw log text
-/// with names and URLs in it, kept by nothing. A purge holds the store's
-/// lock, so no ingest is writing one.
+/// Files in the quarantine folder that no record keeps: temporary files,
+/// the quarantined lines of an ingest killed before it finished
+/// (`.<source>.jsonl.tmp`), and `<source>.jsonl` of a source with no record
+/// in `records` (an ingest killed between renaming it into place and
+/// appending its record). Both are raw log text with names and URLs in
+/// them, read by nothing. A purge holds the store's lock, so no ingest is
+/// writing one.
 ///
 /// # Errors
 /// The folder exists but cannot be listed.
-fn stray_quarantine(store: &Store) -> anyhow::Result<Vec<PathBuf>> {
+fn stray_quarantine(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
     let dir = store.quarantine_dir();
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
     };
+    let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     let mut out = Vec::new();
     for entry in entries {
         let path = entry
             .with_context(|| format!("cannot list {}", dir.display()))?
             .path();
-        if path.extension().is_some_and(|e| e == "tmp") {
+        let unrecorded = (path.file_name().and_then(|n| n.to_str()))
+            .and_then(|n| n.strip_suffix(".jsonl"))
+            .is_some_and(|source| !known.contains(source));
+        if unrecorded || path.extension().is_some_and(|e| e == "tmp") {
             out.push(path);
         }
     }

@@ -735,22 +735,33 @@ fn a_purge_into_a_closed_pipe_still_purges_and_audits() {
 }
 
 /// An ingest killed before it finished leaves its quarantined lines in
-/// `quarantine/.<source>.jsonl.tmp`: raw log text (names, URLs) that no
-/// record keeps. A purge removes it with the other leftovers, even when no
-/// event has expired; before, it stayed for good.
+/// `quarantine/.<source>.jsonl.tmp`, or, killed between renaming that file
+/// into place and appending its record, in `quarantine/<source>.jsonl` of
+/// a source with no record: raw log text (names, URLs) that no record keeps.
+/// A purge removes both with the other leftovers, even when no event has
+/// expired, and keeps the quarantine file of a recorded source; before,
+/// they stayed for good.
 #[test]
 fn a_killed_ingests_quarantine_file_is_purged() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write_log(
-        dir.path(),
-        "a.log",
-        &every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com"),
-    );
+    let mut lines = every("2025-06-11T09:00:00Z", 60, 3, "alice", "x.com");
+    lines.push("not a squid line".into());
+    let log = write_log(dir.path(), "a.log", &lines);
     let store = dir.path().join("store");
     ingest(&store, &log);
-    let left = store.join("quarantine").join(".0123456789abcdef.jsonl.tmp");
-    std::fs::create_dir_all(left.parent().unwrap()).unwrap();
-    std::fs::write(&left, "{\"line\":7,\"text\":\"alice http://x.com/\"}\n").unwrap();
+    let kept = format!("quarantine/{}.jsonl", records(&store)[0].source);
+    assert!(store.join(&kept).is_file());
+    let left = [
+        "quarantine/.0123456789abcdef.jsonl.tmp",
+        "quarantine/fedcba9876543210.jsonl",
+    ];
+    for name in left {
+        std::fs::write(
+            store.join(name),
+            "{\"line\":7,\"text\":\"alice http://x.com/\"}\n",
+        )
+        .unwrap();
+    }
     let before = snapshot(&store);
     let plan = ok(&[
         &"purge",
@@ -761,7 +772,7 @@ fn a_killed_ingests_quarantine_file_is_purged() {
         &"--format",
         &"json",
     ]);
-    assert!(plan.contains("\"leftover_temporary_files\": 1,"), "{plan}");
+    assert!(plan.contains("\"leftover_temporary_files\": 2,"), "{plan}");
     ok(&[
         &"purge",
         &"--store",
@@ -770,11 +781,15 @@ fn a_killed_ingests_quarantine_file_is_purged() {
         &TEST_NOW,
         &"--execute",
     ]);
-    assert!(!left.exists());
-    // Nothing else changed: alice's events and the source's files stay.
+    // Nothing else changed: alice's events, the source's files and its
+    // quarantined line stay.
     let mut after = snapshot(&store);
     let mut want = before;
-    want.remove("quarantine/.0123456789abcdef.jsonl.tmp");
+    for name in left {
+        assert!(!store.join(name).exists(), "{name}");
+        want.remove(name);
+    }
+    assert!(after.contains_key(&kept));
     after.retain(|k, _| !k.starts_with("holds"));
     want.retain(|k, _| !k.starts_with("holds"));
     assert_eq!(
