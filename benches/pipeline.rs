@@ -55,6 +55,7 @@ fn ingest_once(log: &Path, classifier: &Classifier) -> tempfile::TempDir {
         latest_ms: None,
         realms: Default::default(),
         timings: Default::default(),
+        run: None,
     };
     match ingest::ingest_file(&store, classifier, log, &opts).unwrap() {
         Outcome::Ingested(r) => assert_eq!(r.lines, lines()),

@@ -535,6 +535,29 @@ pub struct PurgeRun {
     pub closed_by: Option<u64>,
 }
 
+/// Every ingest run that opened with a `started:` entry and has no closing
+/// entry (one whose `details.completes` is its `seq`), in order: a run that
+/// was killed, or whose machine failed, before it ended (or one still
+/// running). The records of the files it stored name it
+/// (`SourceRecord::run`).
+pub fn unclosed_ingest_runs(entries: &[Entry]) -> Vec<&Entry> {
+    let closed: std::collections::HashSet<u64> = entries
+        .iter()
+        .filter(|e| e.command == "ingest")
+        .filter_map(|e| {
+            e.details
+                .get("completes")
+                .and_then(serde_json::Value::as_u64)
+        })
+        .collect();
+    entries
+        .iter()
+        .filter(|e| {
+            e.command == "ingest" && e.result.starts_with("started") && !closed.contains(&e.seq)
+        })
+        .collect()
+}
+
 /// Every purge that opened with a `started:` entry, in order, with what
 /// closed it: a purge killed half-way shows as `closed_by: None` until the
 /// next purge that carries out its plan closes it (by `details.finishes`,

@@ -81,7 +81,9 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 )?,
                 None => writeln!(out, "audit log is empty")?,
             }
-            print_purge_runs(&audit::read(&args.store.store)?, &mut out)?;
+            let entries = audit::read(&args.store.store)?;
+            print_purge_runs(&entries, &mut out)?;
+            print_ingest_runs(&store, &entries, &mut out)?;
             match v.head {
                 HeadCheck::Behind(n) => writeln!(
                     out,
@@ -101,6 +103,35 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A note for each ingest run that opened and never closed
+/// ([`audit::unclosed_ingest_runs`]), with how many files it stored.
+///
+/// # Errors
+/// `sources.jsonl` cannot be read; the output cannot be written.
+fn print_ingest_runs(
+    store: &Store,
+    entries: &[audit::Entry],
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let unclosed = audit::unclosed_ingest_runs(entries);
+    if unclosed.is_empty() {
+        return Ok(());
+    }
+    let records = crate::store::manifest::read(&store.manifest_path())?;
+    for run in unclosed {
+        let stored = records.iter().filter(|r| r.run == Some(run.seq)).count();
+        writeln!(
+            out,
+            "note: the ingest run opened at entry {} ({}) has no closing entry: it was stopped before it \
+             ended (killed, or its machine failed), or is still running. It stored {stored} file(s), each \
+             complete, whose records in sources.jsonl name run {}; the file it was reading, if any, left \
+             nothing that any command reads, and ingesting it again stores it",
+            run.seq, run.ts, run.seq
+        )?;
+    }
+    Ok(())
 }
 
 /// A note for each purge an interrupted run left and a later one finished,

@@ -295,6 +295,15 @@ pub fn ingest_all(
         }
     }
     let realms = config.realms();
+    // The run is in the audit log before anything is stored: a run killed
+    // half-way (a signal, a crash) shows as an opening entry with no
+    // closing one, and the records of what it stored name it.
+    let opened = store.audit(run_draft(
+        args,
+        &config,
+        format!("started: ingesting {} file(s)", files.len()),
+        serde_json::json!({ "paths": files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>() }),
+    ))?;
     let opts = ingest::Options {
         format: args.reader.reader(),
         context: args.reader.context(),
@@ -309,6 +318,7 @@ pub fn ingest_all(
         latest_ms: Some(now.min(real_now).timestamp_millis() + ingest::CLOCK_SKEW_S * 1000),
         realms: realms.clone(),
         timings: Default::default(),
+        run: Some(opened.seq),
     };
     let mut realms_seen: std::collections::BTreeMap<String, u64> = Default::default();
     let reports = ingest::ingest_files(&store, &classifier, &files, &opts);
@@ -460,31 +470,45 @@ pub fn ingest_all(
             _ => None,
         })
         .collect();
-    let mut draft = crate::audit::Draft::new(
-        "ingest",
-        if s.failed > 0 {
-            format!("error: {} file(s) failed", s.failed)
-        } else {
-            "ok".into()
-        },
-    );
-    draft.as_of = args.now;
-    draft.config = Some(config.audit_record());
+    let result = if s.failed > 0 {
+        format!("error: {} file(s) failed", s.failed)
+    } else {
+        "ok".into()
+    };
+    let mut draft = run_draft(args, &config, result, serde_json::to_value(&s)?);
     draft.inputs = inputs;
-    draft.details = serde_json::to_value(&s)?;
     draft.details["realms_kept"] = serde_json::to_value(&realms_seen)?;
+    draft.details["completes"] = opened.seq.into();
     // What was stored stays stored (each file is committed with its
     // record as it is done): the error says so rather than leave the
     // operator to think nothing happened.
     store.audit(draft).with_context(|| {
         format!(
-            "{} file(s) were stored (their records are in {}), but this run could not be audited",
+            "{} file(s) were stored (their records in {} name run {}), but the run's closing audit entry \
+             could not be written: the audit log shows the run opened in entry {} and not finished",
             s.ingested,
-            store.manifest_path().display()
+            store.manifest_path().display(),
+            opened.seq,
+            opened.seq
         )
     })?;
     s.timings = opts.timings.clone();
     Ok((reports, s))
+}
+
+/// An audit entry of an ingest run: its result, `--now` and configuration,
+/// and `details`.
+fn run_draft(
+    args: &IngestArgs,
+    config: &crate::config::Config,
+    result: String,
+    details: serde_json::Value,
+) -> crate::audit::Draft {
+    let mut draft = crate::audit::Draft::new("ingest", result);
+    draft.as_of = args.now;
+    draft.config = Some(config.audit_record());
+    draft.details = details;
+    draft
 }
 
 /// Prints thread time per phase, the share of the wall time and the lines

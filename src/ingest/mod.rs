@@ -77,6 +77,9 @@ pub struct Options {
     pub realms: Realms,
     /// Where the time goes, summed over every file of the run.
     pub timings: Arc<Timings>,
+    /// The `seq` of the audit entry that opened this run, recorded in each
+    /// source's record (`SourceRecord::run`).
+    pub run: Option<u64>,
 }
 
 /// How far ahead of the system clock an event may be dated (s): clocks of
@@ -139,6 +142,7 @@ pub fn ingest_files(
                 Err(e) if !input.explicit && e.is::<NotALog>() => Outcome::Skipped(e.to_string()),
                 Err(e) => Outcome::Failed(format!("{e:#}")),
             };
+            crash_point(&outcome);
             FileReport {
                 path: input.path.clone(),
                 outcome,
@@ -146,6 +150,27 @@ pub fn ingest_files(
             }
         })
         .collect()
+}
+
+/// Test hook, compiled into test builds only (the `test-hooks` feature):
+/// `NETUSAGE_INGEST_CRASH_AFTER=n` aborts the process (no clean-up, like
+/// SIGKILL) once the n-th file of the run is stored, so tests can show what
+/// a run killed half-way leaves. In every other build it does nothing.
+fn crash_point(outcome: &Outcome) {
+    #[cfg(feature = "test-hooks")]
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static STORED: AtomicU64 = AtomicU64::new(0);
+        if let Outcome::Ingested(_) = outcome {
+            let n = STORED.fetch_add(1, Ordering::Relaxed) + 1;
+            let at = std::env::var("NETUSAGE_INGEST_CRASH_AFTER").ok();
+            if at.and_then(|v| v.parse::<u64>().ok()) == Some(n) {
+                std::process::abort();
+            }
+        }
+    }
+    #[cfg(not(feature = "test-hooks"))]
+    let _ = outcome;
 }
 
 /// Ingests one file. Returns `Duplicate` when its SHA-256 is already in the
@@ -267,6 +292,7 @@ fn source_record(
         ingested_at: Utc::now(),
         as_of: opts.as_of,
         chain_sha256: None,
+        run: opts.run,
     }
 }
 

@@ -603,6 +603,7 @@ mod tests {
                 latest_ms: None,
                 realms: Default::default(),
                 timings: Arc::new(Timings::default()),
+                run: None,
             };
             let Examined::New(new) = examine(&store, &log, &opts).unwrap() else {
                 panic!("a new file")

@@ -93,6 +93,12 @@ pub struct SourceRecord {
     /// evidence pack check only the stretches of the file it quotes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_sha256: Option<String>,
+    /// The `seq` of the audit entry that opened the ingest run which stored
+    /// it (`started: ...`): every source is traced to its run, including a
+    /// run killed before its closing entry. `None` in stores from before
+    /// ingest opened its runs in the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<u64>,
 }
 
 fn one() -> u64 {

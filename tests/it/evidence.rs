@@ -574,8 +574,8 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
     // store create, store config set (the --config the store was made
-    // with), ingest, usage, flags
-    assert_eq!(lines.len(), 5);
+    // with), ingest (opened, then closed), usage, flags
+    assert_eq!(lines.len(), 6);
     ok(&[&"audit", &"--store", &c.store, &"verify"]);
     let check = |text: String, expect: &str| {
         std::fs::write(&path, text).unwrap();
@@ -591,23 +591,26 @@ fn editing_deleting_or_reordering_audit_entries_is_named() {
     };
     check(
         original.replacen("\"flags\"", "\"usage\"", 1),
-        "broken at line 5: entry seq 5: its hash does not match its content (edited)",
+        "broken at line 6: entry seq 6: its hash does not match its content (edited)",
     );
     check(
-        join(&[0, 2, 3, 4]),
+        join(&[0, 2, 3, 4, 5]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        join(&[0, 2, 1, 3, 4]),
+        join(&[0, 2, 1, 3, 4, 5]),
         "broken at line 2: entry seq 3 where seq 2 was expected",
     );
     check(
-        format!("{}{}", join(&[0, 1, 2, 3]), &lines[4][..40]),
-        "broken at line 5: the last line is incomplete",
+        format!("{}{}", join(&[0, 1, 2, 3, 4]), &lines[5][..40]),
+        "broken at line 6: the last line is incomplete",
     );
     // A whole entry cut from the end: the signed head (audit.head) names it.
-    let last: serde_json::Value = serde_json::from_str(lines[4]).unwrap();
-    check(join(&[0, 1, 2, 3]), "entries 5 to 5 were cut from the end");
+    let last: serde_json::Value = serde_json::from_str(lines[5]).unwrap();
+    check(
+        join(&[0, 1, 2, 3, 4]),
+        "entries 6 to 6 were cut from the end",
+    );
     // And the hash kept elsewhere says the same.
     let out = run(&[
         &"audit",

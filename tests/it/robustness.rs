@@ -770,17 +770,18 @@ fn a_full_disk_while_writing_a_day_file_names_the_file_and_why() {
     assert_eq!(events(&store), 3);
 }
 
-/// A disk that fills up when ingest appends its run's audit entry, after
-/// the log is stored: the error says the file was stored and the run could
-/// not be audited (not a bare "cannot append"), the audit log is still
-/// whole, and the log is in the store.
+/// A disk that fills up when ingest opens its run in the audit log stores
+/// nothing; one that fills up at the run's closing entry, after the log is
+/// stored, gives an error that says the file was stored under the opened
+/// run (not a bare "cannot append"). The audit log is whole either way,
+/// and the log is in the store once there is room.
 #[test]
 fn a_full_disk_at_the_audit_entry_says_what_was_stored() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     ingest(&store, &alices_log(dir.path()));
     // An audit log longer than the day file to come, so that only the
-    // entry passes the limit.
+    // entries pass the limit.
     for _ in 0..20 {
         ok(&[&"usage", &"--store", &store, &"--format", &"csv"]);
     }
@@ -791,23 +792,119 @@ fn a_full_disk_at_the_audit_entry_says_what_was_stored() {
         "b.log",
         &every("2025-06-12T09:00:00Z", 60, 2, "bob", "x.com"),
     );
-    let out = on_a_full_disk(
-        &[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log],
-        before.len() as u64 + 100,
-    );
-    let err = stderr(&out);
+    let args: Vec<Arg> = vec![&"ingest", &"--now", &TEST_NOW, &"--store", &store, &log];
+    let out = on_a_full_disk(&args, before.len() as u64 + 100);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     assert!(
+        stderr(&out).contains(&format!(
+            "cannot append to {}; nothing was appended",
+            audit.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&audit).unwrap(), before);
+    assert_eq!(records(&store).len(), 1);
+    // The opening entry's length, from the same run on a copy of the store
+    // at the same path (its fields are all of fixed length here).
+    let kept = dir.path().join("kept");
+    copy_tree(&store, &kept);
+    ok(&args);
+    let opening = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .rev()
+        .nth(1)
+        .unwrap()
+        .len() as u64
+        + 1;
+    std::fs::remove_dir_all(&store).unwrap();
+    copy_tree(&kept, &store);
+    let out = on_a_full_disk(&args, before.len() as u64 + opening + 100);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let seq = audit_entries(&store).last().unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    assert!(
         err.contains(&format!(
-            "1 file(s) were stored (their records are in {}), but this run could not be audited: \
+            "1 file(s) were stored (their records in {} name run {seq}), but the run's closing audit entry \
+             could not be written: the audit log shows the run opened in entry {seq} and not finished: \
              cannot append to {}; nothing was appended",
             store.join("sources.jsonl").display(),
             audit.display()
         )),
         "{err}"
     );
-    assert_eq!(std::fs::read(&audit).unwrap(), before);
+    assert_eq!(
+        std::fs::read(&audit).unwrap().len() as u64,
+        before.len() as u64 + opening
+    );
     ok(&[&"audit", &"--store", &store, &"verify"]);
+    let recs = records(&store);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[1].run, Some(seq));
+    assert_eq!(events(&store), 5);
+}
+
+/// An ingest run is in the audit log before anything is stored: killed
+/// after its first file (the test build's crash hook aborts, as SIGKILL
+/// would), it leaves an opening entry with no closing one, the record of
+/// the file it stored names that entry, and `audit verify` says so. The
+/// next run stores the second file. Before, a killed run had stored files
+/// with no audit entry at all.
+#[test]
+fn a_killed_ingest_run_is_in_the_audit_log_with_what_it_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let a = alices_log(dir.path());
+    let b = write_log(
+        dir.path(),
+        "b.log",
+        &every("2025-06-12T09:00:00Z", 60, 2, "bob", "x.com"),
+    );
+    let out = command(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, &a, &b])
+        .env("NETUSAGE_INGEST_CRASH_AFTER", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let entries = audit_entries(&store);
+    let opened = entries.last().unwrap();
+    assert_eq!(opened["command"], "ingest");
+    assert_eq!(opened["result"], "started: ingesting 2 file(s)");
+    assert_eq!(
+        opened["details"]["paths"],
+        serde_json::json!([a.display().to_string(), b.display().to_string()])
+    );
+    let seq = opened["seq"].as_u64().unwrap();
+    let recs = records(&store);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].run, Some(seq));
+    assert_eq!(events(&store), 3);
+    let verified = ok(&[&"audit", &"--store", &store, &"verify"]);
+    assert!(
+        verified.contains(&format!(
+            "note: the ingest run opened at entry {seq} ({}) has no closing entry: it was stopped before it \
+             ended (killed, or its machine failed), or is still running. It stored 1 file(s)",
+            opened["ts"].as_str().unwrap()
+        )),
+        "{verified}"
+    );
+    ingest_as_of(&store, TEST_NOW, &[], &b);
+    let entries = audit_entries(&store);
+    let closing = entries.last().unwrap();
+    assert_eq!(closing["result"], "ok");
+    assert_eq!(
+        closing["details"]["completes"],
+        entries[entries.len() - 2]["seq"]
+    );
     assert_eq!(records(&store).len(), 2);
     assert_eq!(events(&store), 5);
+    // The finished run is closed; only the killed one is noted.
+    let verified = ok(&[&"audit", &"--store", &store, &"verify"]);
+    assert_eq!(
+        verified.matches("note: the ingest run").count(),
+        1,
+        "{verified}"
+    );
 }
