@@ -139,15 +139,30 @@ fn read_manifest(path: &Path, r: &mut Report) -> BTreeMap<String, String> {
 }
 
 /// Lists every file under `dir` (relative, `/`-separated), never following
-/// a symbolic link; symbolic links and special files go to `special`.
+/// a symbolic link; symbolic links, special files, empty folders and
+/// folders that cannot be listed go to `special` (a pack never holds an
+/// empty folder, and a folder that cannot be listed may hide files).
 fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>, special: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
+    let shown = |p: &Path| {
+        let rel: PathBuf = p.strip_prefix(root).unwrap_or(p).to_path_buf();
+        rel.to_string_lossy().replace('\\', "/")
     };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if dir != root => {
+            special.push(format!(
+                "{}/ cannot be listed ({e}): it may hide files",
+                shown(dir)
+            ));
+            return;
+        }
+        Err(_) => return,
+    };
+    let mut empty = true;
     for e in entries.flatten() {
+        empty = false;
         let p = e.path();
-        let rel: PathBuf = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
-        let rel = rel.to_string_lossy().replace('\\', "/");
+        let rel = shown(&p);
         match fs::symlink_metadata(&p).map(|m| m.file_type()) {
             Ok(t) if t.is_dir() => walk(&p, root, out, special),
             Ok(t) if t.is_file() => {
@@ -160,6 +175,12 @@ fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>, special: &mut Vec<S
                 "{rel} is not a regular file (device, pipe or socket): a pack holds regular files only"
             )),
         }
+    }
+    if empty && dir != root {
+        special.push(format!(
+            "{}/ is an empty folder: a pack holds none",
+            shown(dir)
+        ));
     }
 }
 

@@ -690,6 +690,20 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
         "{}",
         stderr(&out)
     );
+
+    // An empty folder added to the payload: no file, but not the pack as
+    // signed (before, it passed).
+    let padded = c.root.join("padded");
+    copy_tree(&pack, &padded);
+    ok(&[&"verify", &padded]);
+    std::fs::create_dir_all(padded.join("data/notes")).unwrap();
+    let out = run(&[&"verify", &padded]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("data/notes/ is an empty folder: a pack holds none"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // 6. The audit log cannot be deleted unnoticed.
