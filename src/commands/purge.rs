@@ -239,6 +239,8 @@ fn execute(
     enricher: &crate::enrich::Enricher,
     draft: impl Fn(&str) -> Draft,
 ) -> anyhow::Result<crate::audit::Entry> {
+    // Nothing is opened in the audit log while readers could still fail.
+    let _readers = store.exclude_readers()?;
     let opened = store.audit(draft("started: deleting what the plan lists"))?;
     store.mark_purge(&UnfinishedPurge {
         seq: opened.seq,

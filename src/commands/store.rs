@@ -184,6 +184,7 @@ fn forget(dir: &Path, source: &str, reason: &str) -> anyhow::Result<()> {
             f.record.given_path
         )));
     }
+    let _readers = store.exclude_readers()?;
     let mut d = Draft::new("store forget", "started: removing the source");
     d.details = details.clone();
     let opened = store.audit(d)?;

@@ -12,6 +12,11 @@
 //! .lock                                     held by the one writer
 //! ```
 //!
+//! Readers (`usage`, `flags`, `coverage`, ...) hold a shared lock on
+//! `store.toml` for as long as the store is open; a purge or `store forget`
+//! takes it exclusively while it removes or rewrites files
+//! ([`Store::exclude_readers`]), so no reader sees a file vanish under it.
+//!
 //! Every folder is created 0700 and every file 0600, whatever the umask
 //! (see [`crate::fsutil`]): the store holds names, addresses and URLs.
 //!
@@ -76,7 +81,25 @@ pub struct Store {
     key: Vec<u8>,
     signing: SigningKey,
     _lock: Option<File>,
+    _reading: Option<File>,
 }
+
+/// Who opens the store ([`Store::open_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opener {
+    /// A reader: takes the readers' shared lock.
+    Reader,
+    /// A process that already holds the writer lock.
+    Writer,
+    /// A process that takes the writer lock once the store is open.
+    Locking,
+}
+
+/// How long a purge or `store forget` waits for the commands reading the
+/// store to end before it gives up (s): a reader blocked writing to a pager
+/// that was left open must not stop the nightly purge for ever, nor make it
+/// fail at once.
+pub const READERS_WAIT_S: u64 = 600;
 
 impl Store {
     /// Opens an existing store for reading.
@@ -84,12 +107,16 @@ impl Store {
     /// # Errors
     /// The directory holds no store (`store.toml` missing), or its files cannot be read.
     pub fn open(root: &Path) -> anyhow::Result<Store> {
-        Store::open_with(root, false)
+        Store::open_with(root, Opener::Reader)
     }
 
-    /// [`Store::open`], by a process that holds the writer lock when
-    /// `locked` (so a purge mark cannot be a purge under way).
-    fn open_with(root: &Path, locked: bool) -> anyhow::Result<Store> {
+    /// [`Store::open`] for `opener`: a reader takes the readers' shared
+    /// lock; a process that holds the writer lock (or is about to take it)
+    /// does not, since it would then keep itself out when it purges.
+    fn open_with(root: &Path, opener: Opener) -> anyhow::Result<Store> {
+        // A purge mark with the writer lock held elsewhere is a purge under
+        // way; by the writer itself, one that did not finish.
+        let locked = opener == Opener::Writer;
         let info_path = root.join("store.toml");
         if !info_path.exists() {
             bail!(
@@ -98,6 +125,12 @@ impl Store {
                 root.display()
             );
         }
+        // Locked first: a purge removing files under the walk of
+        // `check_modes` would fail it.
+        let reading = match opener {
+            Opener::Reader => read_lock(&info_path)?,
+            Opener::Writer | Opener::Locking => None,
+        };
         check_modes(root)?;
         let text = fs::read_to_string(&info_path)
             .with_context(|| format!("cannot read {}", info_path.display()))?;
@@ -133,6 +166,7 @@ impl Store {
             key,
             signing,
             _lock: None,
+            _reading: reading,
         };
         if let Some(p) = store.unfinished_purge()? {
             if !locked && lock_held(root) {
@@ -183,7 +217,7 @@ impl Store {
                 root.display()
             );
         }
-        let mut store = Store::open_with(root, true)?;
+        let mut store = Store::open_with(root, Opener::Writer)?;
         store._lock = Some(lock);
         Ok(store)
     }
@@ -193,9 +227,53 @@ impl Store {
     /// # Errors
     /// No store there, or another netusage process holds the lock.
     pub fn open_locked(root: &Path) -> anyhow::Result<Store> {
-        let mut store = Store::open(root)?;
+        let mut store = Store::open_with(root, Opener::Locking)?;
         store._lock = Some(take_lock(root)?);
         Ok(store)
+    }
+
+    /// Waits until no other command is reading the store, then keeps
+    /// readers out for as long as the returned lock lives (an exclusive
+    /// lock on `store.toml`, which readers hold shared): a purge or `store
+    /// forget` takes it before it removes or rewrites files. Says on
+    /// standard error when it has to wait.
+    ///
+    /// # Errors
+    /// Readers still hold the store after [`READERS_WAIT_S`] seconds, or
+    /// `store.toml` cannot be opened.
+    pub fn exclude_readers(&self) -> anyhow::Result<File> {
+        let path = self.root.join("store.toml");
+        let (file, _) = crate::fsutil::open_regular(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let started = std::time::Instant::now();
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+                }
+            }
+            if started.elapsed().as_secs() >= READERS_WAIT_S {
+                bail!(
+                    "another command (usage, flags, coverage, ...) has been reading the store {} for {} s: \
+                     nothing was removed. It may be stopped writing to a pager or a pipe: end it, then run \
+                     this again",
+                    self.root.display(),
+                    READERS_WAIT_S
+                );
+            }
+            if !said {
+                crate::stderr_line!(
+                    "waiting for the commands reading the store {} to end (at most {} s) before removing files",
+                    self.root.display(),
+                    READERS_WAIT_S
+                );
+                said = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// The store directory.
@@ -415,6 +493,31 @@ fn lock_held(root: &Path) -> bool {
     match File::open(root.join(".lock")) {
         Ok(f) => matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
         Err(_) => false,
+    }
+}
+
+/// A reader's shared lock on `store.toml` (see [`Store::exclude_readers`]):
+/// waits, saying so, while a purge or `store forget` removes files. `None`
+/// when the file cannot be locked at all (a file system without locks).
+///
+/// # Errors
+/// `store.toml` cannot be opened.
+fn read_lock(info_path: &Path) -> anyhow::Result<Option<File>> {
+    // Opened as a regular file only: a FIFO in its place cannot hang this.
+    let (file, _) = crate::fsutil::open_regular(info_path)
+        .with_context(|| format!("cannot read {}", info_path.display()))?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            crate::stderr_line!(
+                "waiting: a purge or `store forget` is removing files from the store; this command reads it \
+                 once that ends"
+            );
+            file.lock_shared()
+                .with_context(|| format!("cannot lock {}", info_path.display()))?;
+            Ok(Some(file))
+        }
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
     }
 }
 

@@ -798,3 +798,81 @@ fn a_killed_ingests_quarantine_file_is_purged() {
     );
     assert_eq!(after, want);
 }
+
+/// Spawns `netusage args` with its standard error piped, and waits (a
+/// liveness guard of 120 s, not a timing) for a line of it holding `words`.
+/// Returns the running child.
+fn spawn_until_it_says(args: &[Arg], words: &str) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let wanted = words.to_string();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains(&wanted) {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    if rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .is_err()
+    {
+        let _ = child.kill();
+        panic!("netusage {:?} never said `{words}`", shown(args));
+    }
+    child
+}
+
+/// A purge waits for the commands reading the store (which hold a shared
+/// lock on `store.toml`) before it opens its run or removes anything, and
+/// says so; once they end it purges. Before, a `usage` run during a purge
+/// could fail on a file the purge had just removed.
+#[test]
+fn a_purge_waits_for_the_commands_reading_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let entries_before = audit_entries(&store).len();
+    let reader = std::fs::File::open(store.join("store.toml")).unwrap();
+    reader.lock_shared().unwrap();
+    let child = spawn_until_it_says(
+        &[&"purge", &"--store", &store, &"--now", &NOW, &"--execute"],
+        "waiting for the commands reading the store",
+    );
+    // Waiting: nothing removed, no purge opened in the audit log.
+    assert_eq!(events(&store).len(), 6);
+    assert_eq!(audit_entries(&store).len(), entries_before);
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(events(&store).len(), 3);
+}
+
+/// A command that reads the store while a purge removes files waits for
+/// it (the purge holds `store.toml` exclusively), says so, and reads the
+/// store once the purge ends.
+#[test]
+fn a_reader_waits_for_a_purge_under_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = old_store(dir.path());
+    let alone = usage_csv(&store, None);
+    let purging = std::fs::File::open(store.join("store.toml")).unwrap();
+    purging.lock().unwrap();
+    let mut child = spawn_until_it_says(
+        &[&"usage", &"--store", &store, &"--format", &"csv"],
+        "waiting: a purge or `store forget` is removing files from the store",
+    );
+    assert!(child.try_wait().unwrap().is_none(), "usage did not wait");
+    drop(purging);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), alone);
+}
