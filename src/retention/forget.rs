@@ -71,7 +71,7 @@ pub fn plan_forget(
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .and_then(crate::store::writer::source_of_file)
+                .and_then(crate::store::layout::source_of_file)
                 == Some(record.source.as_str())
         })
         .collect();

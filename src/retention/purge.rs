@@ -114,34 +114,18 @@ pub(super) fn read_columns(path: &Path, cols: Option<Vec<String>>) -> anyhow::Re
 type PartitionListing = (Vec<(NaiveDate, PathBuf)>, Vec<PathBuf>);
 
 /// Every Parquet file in the store, with its UTC day, and stray temporary files.
+///
+/// # Errors
+/// A day folder cannot be listed ([`crate::store::layout::day_files`]).
 pub(super) fn partition_files(store: &Store) -> anyhow::Result<PartitionListing> {
     let (mut files, mut tmps) = (Vec::new(), Vec::new());
-    let events = store.events_dir();
-    let Ok(dirs) = fs::read_dir(&events) else {
-        return Ok((files, tmps));
-    };
-    for d in dirs {
-        let d = d?;
-        let Some(day) = d
-            .file_name()
-            .to_str()
-            .and_then(|n| n.strip_prefix("date="))
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        else {
-            continue;
-        };
-        for f in fs::read_dir(d.path())? {
-            let p = f?.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".tmp") {
-                tmps.push(p);
-            } else if name.ends_with(".parquet") {
-                files.push((day, p));
-            }
+    for f in crate::store::layout::day_files(&store.events_dir())? {
+        if f.name().ends_with(".tmp") {
+            tmps.push(f.path);
+        } else if f.name().ends_with(".parquet") {
+            files.push((f.day, f.path));
         }
     }
-    files.sort();
-    tmps.sort();
     Ok((files, tmps))
 }
 
@@ -283,7 +267,7 @@ impl Planner<'_> {
             let stem = path
                 .file_name()
                 .and_then(|s| s.to_str())
-                .and_then(crate::store::writer::source_of_file)
+                .and_then(crate::store::layout::source_of_file)
                 .unwrap_or("")
                 .to_string();
             if !known.contains(stem.as_str()) {

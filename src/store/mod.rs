@@ -27,6 +27,7 @@
 pub mod chain;
 pub mod dns;
 pub mod identity;
+pub mod layout;
 pub mod manifest;
 pub mod quarantine;
 pub mod registry;

@@ -31,41 +31,15 @@ pub struct Range {
 /// The manifest or the events directory cannot be read.
 pub fn partition_files(store: &Store, range: &Range) -> anyhow::Result<Vec<PathBuf>> {
     let committed: HashSet<String> = manifest::committed(&store.manifest_path())?;
-    let events = store.events_dir();
-    let mut files = Vec::new();
-    let dirs = match fs::read_dir(&events) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", events.display())),
-    };
-    for dir in dirs {
-        let dir = dir?;
-        let name = dir.file_name();
-        let Some(day) = name.to_str().and_then(|n| n.strip_prefix("date=")) else {
-            continue;
-        };
-        let Ok(day) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else {
-            continue;
-        };
-        if range.from.is_some_and(|f| day < f.date_naive())
-            || range.to.is_some_and(|t| day > t.date_naive())
-        {
-            continue;
-        }
-        for f in fs::read_dir(dir.path())? {
-            let path = f?.path();
-            let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if let Some(source) = super::writer::source_of_file(file)
-                && committed.contains(source)
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+    Ok(super::layout::day_files(&store.events_dir())?
+        .into_iter()
+        .filter(|f| {
+            !(range.from.is_some_and(|from| f.day < from.date_naive())
+                || range.to.is_some_and(|to| f.day > to.date_naive()))
+        })
+        .filter(|f| f.source().is_some_and(|s| committed.contains(s)))
+        .map(|f| f.path)
+        .collect())
 }
 
 /// The committed partition files in `range`, grouped by UTC day, days in order.

@@ -21,6 +21,7 @@ use polars_parquet::write::{
     DynIter, DynStreamingIterator, FileWriter, fallible_streaming_iterator,
 };
 
+use super::layout::{day_files, part_file_name};
 use super::rowgroup::{EncodedRows, arrow_schema, write_options};
 use crate::fsutil::{AtomicFile, Committed, FinishedFile};
 
@@ -87,29 +88,6 @@ pub fn partition_dir(events_dir: &Path, day: NaiveDate) -> PathBuf {
     events_dir.join(format!("date={}", day.format("%Y-%m-%d")))
 }
 
-/// The file name of part `part` (1-based) of a source's day:
-/// `<source>.parquet`, then `<source>.p2.parquet`, ...
-pub fn part_file_name(source: &str, part: u32) -> String {
-    if part <= 1 {
-        format!("{source}.parquet")
-    } else {
-        format!("{source}.p{part}.parquet")
-    }
-}
-
-/// The source a partition file belongs to, from its name
-/// (`<source>.parquet` or `<source>.p<N>.parquet`); `None` for other files.
-pub fn source_of_file(name: &str) -> Option<&str> {
-    let stem = name.strip_suffix(".parquet")?;
-    if stem.starts_with('.') {
-        return None;
-    }
-    Some(match stem.rsplit_once(".p") {
-        Some((source, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => source,
-        _ => stem,
-    })
-}
-
 /// Removes every partition file of `source` under `events_dir`: files an
 /// ingest of that source left in place without writing its record (it was
 /// killed between renaming its parts and appending the record). Only for
@@ -122,25 +100,11 @@ pub fn source_of_file(name: &str) -> Option<&str> {
 /// A day's folder cannot be listed or a file removed (path named).
 pub fn remove_unrecorded(events_dir: &Path, source: &str) -> anyhow::Result<usize> {
     let mut removed = 0;
-    let Ok(days) = fs::read_dir(events_dir) else {
-        return Ok(0);
-    };
-    for day in days {
-        let day = day.with_context(|| format!("cannot list {}", events_dir.display()))?;
-        if !day.file_name().to_string_lossy().starts_with("date=") {
-            continue;
-        }
-        let dir = day.path();
-        let Ok(files) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for f in files {
-            let f = f.with_context(|| format!("cannot list {}", dir.display()))?;
-            if source_of_file(&f.file_name().to_string_lossy()) == Some(source) {
-                fs::remove_file(f.path())
-                    .with_context(|| format!("cannot remove {}", f.path().display()))?;
-                removed += 1;
-            }
+    for f in day_files(events_dir)? {
+        if f.source() == Some(source) {
+            fs::remove_file(&f.path)
+                .with_context(|| format!("cannot remove {}", f.path.display()))?;
+            removed += 1;
         }
     }
     Ok(removed)
@@ -292,30 +256,5 @@ impl Drop for PartitionWriter {
         for day in self.parts.keys() {
             let _ = fs::remove_dir(partition_dir(&self.events_dir, *day));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn part_names_map_back_to_their_source() {
-        assert_eq!(
-            part_file_name("9e4186b9ee908b28", 1),
-            "9e4186b9ee908b28.parquet"
-        );
-        assert_eq!(
-            part_file_name("9e4186b9ee908b28", 3),
-            "9e4186b9ee908b28.p3.parquet"
-        );
-        for part in 1..4 {
-            let name = part_file_name("9e4186b9ee908b28", part);
-            assert_eq!(source_of_file(&name), Some("9e4186b9ee908b28"));
-        }
-        assert_eq!(source_of_file(".9e4186b9ee908b28.parquet.tmp"), None);
-        assert_eq!(source_of_file(".hidden.parquet"), None);
-        assert_eq!(source_of_file("notes.txt"), None);
-        assert_eq!(source_of_file("abc.p.parquet"), Some("abc.p"));
     }
 }
