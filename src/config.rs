@@ -497,6 +497,9 @@ impl Config {
             ExitError::usage(format!("config file {}: {e}", path.display()))
         };
         let mut config: Config = toml::from_str(&text).map_err(|e| bad(&e))?;
+        // The file as a TOML table, read once (for the preset's merge, and
+        // for where each setting came from).
+        let mut raw: Option<toml::Table> = None;
         if let Some(name) = preset {
             config.policy.preset = name.to_string();
         }
@@ -505,7 +508,9 @@ impl Config {
             // again. Read directly first: a TOML table holds only i64, so a huge
             // number would be a parse error there instead of a range error
             // naming its key.
-            let mut table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+            let read: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+            let mut table = read.clone();
+            raw = Some(read);
             if let Some(name) = preset
                 && let Some(policy) = table
                     .entry("policy")
@@ -520,7 +525,10 @@ impl Config {
         config
             .check_ranges()
             .map_err(|e| ExitError::usage(format!("config file {}: {e}", path.display())))?;
-        let raw: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+        let raw: toml::Table = match raw {
+            Some(raw) => raw,
+            None => toml::from_str(&text).map_err(|e| bad(&e))?,
+        };
         let preset = (!config.policy.preset.is_empty())
             .then(|| crate::usage::presets::get(&config.policy.preset).ok())
             .flatten();
