@@ -271,6 +271,27 @@ pub fn ingest_all(
     let found = crate::input::expand(&args.paths);
     let files = found.files;
     let new = !args.store.store.join("store.toml").exists();
+    // A mistyped log path must not leave a new, empty store behind (with
+    // keys of its own) for the next command to find.
+    if new && files.is_empty() {
+        let why: Vec<String> = (found.problems.iter().map(|p| p.reason.clone()))
+            .chain(
+                found
+                    .empty_dirs
+                    .iter()
+                    .map(|d| format!("{} holds no file to read", d.display())),
+            )
+            .collect();
+        anyhow::bail!(
+            "nothing to ingest, so no store was created at {}: {}",
+            args.store.store.display(),
+            if why.is_empty() {
+                "no log was named".to_string()
+            } else {
+                why.join("; ")
+            }
+        );
+    }
     let store = Store::open_for_write(&args.store.store)?;
     // A store made with --config remembers it (the nightly purge then
     // keeps the council's window without being told).

@@ -172,6 +172,35 @@ fn bad_files_give_clear_errors_and_leave_the_store_unchanged() {
     }
 }
 
+/// A mistyped log path (or an empty folder) given with a new `--store`
+/// creates no store: the error names the path and says none was made.
+/// Before, an empty store with keys of its own was left for the next
+/// command to find.
+#[test]
+fn nothing_to_ingest_creates_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let typo = dir.path().join("acess.log");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for (path, why) in [
+        (&typo, typo.display().to_string()),
+        (&empty, format!("{} holds no file to read", empty.display())),
+    ] {
+        let out = run(&[&"ingest", &"--now", &TEST_NOW, &"--store", &store, path]);
+        assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "nothing to ingest, so no store was created at {}: ",
+                store.display()
+            )) && err.contains(&why),
+            "{err}"
+        );
+        assert!(!store.exists());
+    }
+}
+
 #[test]
 fn empty_file_other_format_and_huge_line_are_quarantined_not_lost() {
     let dir = tempfile::tempdir().unwrap();
