@@ -30,6 +30,13 @@ pub enum AuditCommand {
         /// evidence pack): shows that no entry was cut from the end.
         #[arg(long, value_name = "HEX")]
         expect_last: Option<String>,
+        /// An evidence pack made from this store (its folder; repeat for
+        /// several): every audit entry the pack copied (`data/audit.jsonl`)
+        /// must be in the store's log with the same hash. The pack is kept
+        /// by HR, away from the store, so a log rewritten and re-signed by
+        /// someone holding the store's key no longer matches it.
+        #[arg(long, value_name = "DIR")]
+        pack: Vec<std::path::PathBuf>,
     },
 }
 
@@ -40,7 +47,7 @@ pub enum AuditCommand {
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match args.command {
-        AuditCommand::Verify { expect_last } => {
+        AuditCommand::Verify { expect_last, pack } => {
             let store = Store::open(&args.store.store)?;
             let v = audit::verify(store.root(), &store.signing_key().verifying_key())?;
             if let Some((line, why)) = &v.broken {
@@ -82,6 +89,9 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 None => writeln!(out, "audit log is empty")?,
             }
             let entries = audit::read(&args.store.store)?;
+            for dir in &pack {
+                check_pack(&entries, dir, &mut out)?;
+            }
             print_purge_runs(&entries, &mut out)?;
             print_ingest_runs(&store, &entries, &mut out)?;
             match v.head {
@@ -98,11 +108,66 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "The head is signed with the store's key: someone holding that key could still rewrite the log \
-                 and re-sign it. Keep the last hash elsewhere (each evidence pack keeps a copy) and check it with --expect-last."
+                 and re-sign it. Keep the last hash elsewhere (each evidence pack keeps a copy) and check it with --expect-last, \
+                 or check the packs HR keeps with --pack DIR."
             )?;
             Ok(())
         }
     }
+}
+
+/// Checks that every entry `pack` (an evidence pack's folder) copied into
+/// `data/audit.jsonl` whole is in `entries` at its `seq` with the same
+/// hash; entries the pack reduced (another subject's) carry no hash and
+/// are skipped.
+///
+/// # Errors
+/// The pack's extract cannot be read, or an entry differs or is missing
+/// (the store's log was rewritten after the pack was made).
+fn check_pack(
+    entries: &[audit::Entry],
+    pack: &std::path::Path,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let path = pack.join("data/audit.jsonl");
+    let text = crate::fsutil::read_input_text(&path, crate::fsutil::SMALL_INPUT_MAX)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let mut checked = 0;
+    for (i, line) in text.lines().enumerate() {
+        let copy: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!("{} line {}: not an audit entry: {e}", path.display(), i + 1)
+        })?;
+        let (Some(seq), Some(hash)) = (copy["seq"].as_u64(), copy["hash"].as_str()) else {
+            continue;
+        };
+        match entries.iter().find(|e| e.seq == seq) {
+            Some(e) if e.hash == hash => checked += 1,
+            Some(e) => anyhow::bail!(
+                "audit entry {seq} is not the one the pack {} copied (hash {hash} in the pack, {} in the store): \
+                 the store's audit log was rewritten after the pack was made",
+                pack.display(),
+                e.hash
+            ),
+            None => anyhow::bail!(
+                "audit entry {seq}, which the pack {} copied (hash {hash}), is not in the store's audit log: \
+                 entries were removed after the pack was made",
+                pack.display()
+            ),
+        }
+    }
+    if checked == 0 {
+        anyhow::bail!(
+            "{} holds no whole audit entry to check: is {} an evidence pack of this store?",
+            path.display(),
+            pack.display()
+        );
+    }
+    writeln!(
+        out,
+        "pack {}: every audit entry it copied ({checked}) is in the log unchanged",
+        pack.display()
+    )?;
+    Ok(())
 }
 
 /// A note for each ingest run that opened and never closed

@@ -706,6 +706,58 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     );
 }
 
+/// Someone holding the store's signing key rewrites the audit log to drop
+/// the entry that granted a pack, re-chaining and re-signing what is left:
+/// `audit verify` alone cannot tell (the chain and its signed head are
+/// whole), but checked against the pack HR keeps (`--pack`), the rewrite is
+/// named at the first entry the pack copied.
+#[test]
+fn a_log_rewritten_with_the_stores_key_is_caught_by_the_pack_hr_keeps() {
+    let c = case(&[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("packs/HR-2026-017");
+    let checked = ok(&[&"audit", &"--store", &c.store, &"verify", &"--pack", &pack]);
+    let copied = std::fs::read_to_string(pack.join("data/audit.jsonl")).unwrap();
+    let whole = copied.lines().filter(|l| l.contains("\"hash\"")).count();
+    // The grant (the entry recording the pack comes after it is made).
+    assert_eq!(whole, 1, "{copied}");
+    assert!(
+        checked.contains(&format!(
+            "pack {}: every audit entry it copied (1) is in the log unchanged",
+            pack.display()
+        )),
+        "{checked}"
+    );
+    // The rewrite: every entry but the grant, appended again with the key.
+    let entries: Vec<netusage::audit::Entry> = netusage::audit::read(&c.store).unwrap();
+    let granted = entries.iter().find(|e| e.result == "granted").unwrap().seq;
+    let key = netusage::signing::load(&c.store.join("signing.key")).unwrap();
+    std::fs::remove_file(c.store.join("audit.jsonl")).unwrap();
+    std::fs::remove_file(c.store.join("audit.head")).unwrap();
+    for (i, e) in entries.iter().filter(|e| e.seq != granted).enumerate() {
+        let mut d = netusage::audit::Draft::new(&e.command, e.result.clone());
+        d.details = e.details.clone();
+        d.authorisation = e.authorisation.clone();
+        if i == 0 {
+            netusage::audit::start(&c.store, &key, d).unwrap();
+        } else {
+            netusage::audit::append(&c.store, &key, d).unwrap();
+        }
+    }
+    ok(&[&"audit", &"--store", &c.store, &"verify"]);
+    let out = run(&[&"audit", &"--store", &c.store, &"verify", &"--pack", &pack]);
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "audit entry {granted} is not the one the pack {} copied",
+            pack.display()
+        )) && stderr(&out).contains("the store's audit log was rewritten after the pack was made"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 // 6. The audit log cannot be deleted unnoticed.
 
 #[test]
