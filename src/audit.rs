@@ -16,6 +16,7 @@
 //! of the process (not an environment variable); a display name from
 //! `--operator` or `NETUSAGE_OPERATOR` goes beside it as `operator_name`.
 
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -414,9 +415,19 @@ pub struct Verdict {
 /// The file cannot be read.
 pub fn verify(store: &Path, key: &VerifyingKey) -> anyhow::Result<Verdict> {
     let path = store.join(LOG_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+    // The log and its head are read under the log's lock, shared: another
+    // command appending an entry (and then re-signing the head) between the
+    // two reads would otherwise look like entries cut from the end.
+    let (bytes, _locked) = match File::open(&path) {
+        Ok(mut f) => {
+            f.lock_shared()
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            (bytes, Some(f))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), None),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
     // Bytes that are not UTF-8 break the chain at their line (found by fuzzing:

@@ -239,8 +239,15 @@ fn execute(
     enricher: &crate::enrich::Enricher,
     draft: impl Fn(&str) -> Draft,
 ) -> anyhow::Result<crate::audit::Entry> {
-    // Nothing is opened in the audit log while readers could still fail.
-    let _readers = store.exclude_readers()?;
+    // Nothing is opened in the audit log while readers could still fail;
+    // a purge that gives up waiting for them says so in the log.
+    let _readers = match store.exclude_readers() {
+        Ok(out) => out,
+        Err(e) => {
+            store.audit(draft(&format!("error: nothing purged: {e:#}")))?;
+            return Err(e);
+        }
+    };
     let opened = store.audit(draft("started: deleting what the plan lists"))?;
     store.mark_purge(&UnfinishedPurge {
         seq: opened.seq,
@@ -253,6 +260,11 @@ fn execute(
     });
     closing.details["completes"] = opened.seq.into();
     let entry = store.audit(closing)?;
+    if done.is_ok() {
+        // Cleared while readers are still kept out: one let in before
+        // would warn of a purge under way.
+        store.clear_purge_mark()?;
+    }
     done.map(|()| entry)
 }
 

@@ -184,7 +184,15 @@ fn forget(dir: &Path, source: &str, reason: &str) -> anyhow::Result<()> {
             f.record.given_path
         )));
     }
-    let _readers = store.exclude_readers()?;
+    let _readers = match store.exclude_readers() {
+        Ok(out) => out,
+        Err(e) => {
+            let mut d = Draft::new("store forget", format!("error: nothing removed: {e:#}"));
+            d.details = details.clone();
+            store.audit(d)?;
+            return Err(e);
+        }
+    };
     let mut d = Draft::new("store forget", "started: removing the source");
     d.details = details.clone();
     let opened = store.audit(d)?;

@@ -13,9 +13,13 @@
 //! ```
 //!
 //! Readers (`usage`, `flags`, `coverage`, ...) hold a shared lock on
-//! `store.toml` for as long as the store is open; a purge or `store forget`
+//! `.readers` for as long as the store is open; a purge or `store forget`
 //! takes it exclusively while it removes or rewrites files
 //! ([`Store::exclude_readers`]), so no reader sees a file vanish under it.
+//! `.purging` is the turnstile: a purge holds it while it waits for the
+//! readers, and new readers pass through it, so they queue behind a
+//! waiting purge instead of starving it. Both files are only ever locked,
+//! never replaced.
 //!
 //! Every folder is created 0700 and every file 0600, whatever the umask
 //! (see [`crate::fsutil`]): the store holds names, addresses and URLs.
@@ -96,6 +100,19 @@ enum Opener {
     Locking,
 }
 
+/// The readers' lock file ([`Store::exclude_readers`]).
+pub const READERS_LOCK: &str = ".readers";
+/// The turnstile readers pass through, held by a purge that waits for them.
+pub const PURGING_LOCK: &str = ".purging";
+
+/// What keeps readers out while a purge or `store forget` removes files:
+/// the turnstile and the readers' lock, both held exclusively until dropped.
+#[derive(Debug)]
+pub struct ReadersOut {
+    _turnstile: File,
+    _readers: File,
+}
+
 /// How long a purge or `store forget` waits for the commands reading the
 /// store to end before it gives up (s): a reader blocked writing to a pager
 /// that was left open must not stop the nightly purge for ever, nor make it
@@ -129,7 +146,7 @@ impl Store {
         // Locked first: a purge removing files under the walk of
         // `check_modes` would fail it.
         let reading = match opener {
-            Opener::Reader => read_lock(&info_path)?,
+            Opener::Reader => read_lock(root)?,
             Opener::Writer | Opener::Locking => None,
         };
         check_modes(root)?;
@@ -234,26 +251,39 @@ impl Store {
     }
 
     /// Waits until no other command is reading the store, then keeps
-    /// readers out for as long as the returned lock lives (an exclusive
-    /// lock on `store.toml`, which readers hold shared): a purge or `store
-    /// forget` takes it before it removes or rewrites files. Says on
-    /// standard error when it has to wait.
+    /// readers out for as long as the returned value lives: a purge or
+    /// `store forget` takes it before it removes or rewrites files. It first
+    /// takes the turnstile (`.purging`), so readers that start meanwhile
+    /// wait behind it, then the readers' lock (`.readers`) once the readers
+    /// already in have ended. Says on standard error when it has to wait.
     ///
     /// # Errors
-    /// Readers still hold the store after [`READERS_WAIT_S`] seconds, or
-    /// `store.toml` cannot be opened.
-    pub fn exclude_readers(&self) -> anyhow::Result<File> {
-        let path = self.root.join("store.toml");
-        let (file, _) = crate::fsutil::open_regular(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+    /// Readers still hold the store after [`READERS_WAIT_S`] seconds, or a
+    /// lock file cannot be opened or locked.
+    pub fn exclude_readers(&self) -> anyhow::Result<ReadersOut> {
+        let open = |name: &str| {
+            lock_file(&self.root, name)
+                .with_context(|| format!("cannot open {}", self.root.join(name).display()))
+        };
+        let (turnstile, readers) = (open(PURGING_LOCK)?, open(READERS_LOCK)?);
+        turnstile
+            .lock()
+            .with_context(|| format!("cannot lock {}", self.root.join(PURGING_LOCK).display()))?;
         let started = std::time::Instant::now();
         let mut said = false;
         loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
+            match readers.try_lock() {
+                Ok(()) => {
+                    return Ok(ReadersOut {
+                        _turnstile: turnstile,
+                        _readers: readers,
+                    });
+                }
                 Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+                    return Err(e).with_context(|| {
+                        format!("cannot lock {}", self.root.join(READERS_LOCK).display())
+                    });
                 }
             }
             if started.elapsed().as_secs() >= READERS_WAIT_S {
@@ -428,11 +458,21 @@ fn check_parent(parent: &Path) -> anyhow::Result<()> {
 fn check_modes(root: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let me = nix::unistd::geteuid().as_raw();
+    // A file another command removes during the walk (its temporary file
+    // renamed into place, a day file purged) is gone, not a problem.
+    let vanished = |e: &walkdir::Error| {
+        e.io_error()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    };
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
-        let entry = entry.with_context(|| format!("cannot read store {}", root.display()))?;
-        let meta = entry
-            .metadata()
-            .with_context(|| format!("cannot read {}", entry.path().display()))?;
+        let entry = match entry {
+            Err(e) if vanished(&e) => continue,
+            entry => entry.with_context(|| format!("cannot read store {}", root.display()))?,
+        };
+        let meta = match entry.metadata() {
+            Err(e) if vanished(&e) => continue,
+            meta => meta.with_context(|| format!("cannot read {}", entry.path().display()))?,
+        };
         let path = entry.path();
         if meta.uid() != me && meta.uid() != 0 {
             bail!(
@@ -497,29 +537,61 @@ fn lock_held(root: &Path) -> bool {
     }
 }
 
-/// A reader's shared lock on `store.toml` (see [`Store::exclude_readers`]):
-/// waits, saying so, while a purge or `store forget` removes files. `None`
-/// when the file cannot be locked at all (a file system without locks).
+/// A lock file of the store (`.readers`, `.purging`), created empty (0600)
+/// when absent; opened read-only when the store cannot be written (a lock
+/// needs no write access).
 ///
 /// # Errors
-/// `store.toml` cannot be opened.
-fn read_lock(info_path: &Path) -> anyhow::Result<Option<File>> {
-    // Opened as a regular file only: a FIFO in its place cannot hang this.
-    let (file, _) = crate::fsutil::open_regular(info_path)
-        .with_context(|| format!("cannot read {}", info_path.display()))?;
-    match file.try_lock_shared() {
-        Ok(()) => Ok(Some(file)),
+/// It can be neither created nor opened.
+fn lock_file(root: &Path, name: &str) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = root.join(name);
+    // Never through a symbolic link, and never waiting on a FIFO put in
+    // its place (`check_modes` then refuses either).
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+    crate::fsutil::private_options()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .custom_flags(flags)
+        .open(&path)
+        .or_else(|_| File::options().read(true).custom_flags(flags).open(&path))
+}
+
+/// A reader's shared lock on `.readers` (see [`Store::exclude_readers`]),
+/// taken after passing the turnstile `.purging`: while a purge or `store
+/// forget` waits or removes files, this waits too, and says so. `None` when
+/// the lock files cannot be opened or locked at all (a read-only store
+/// that never had them, a file system without locks): nothing can purge
+/// such a store.
+///
+/// # Errors
+/// A wait for a lock fails.
+fn read_lock(root: &Path) -> anyhow::Result<Option<File>> {
+    let (Ok(turnstile), Ok(readers)) =
+        (lock_file(root, PURGING_LOCK), lock_file(root, READERS_LOCK))
+    else {
+        return Ok(None);
+    };
+    match turnstile.try_lock_shared() {
+        Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             crate::stderr_line!(
                 "waiting: a purge or `store forget` is removing files from the store; this command reads it \
                  once that ends"
             );
-            file.lock_shared()
-                .with_context(|| format!("cannot lock {}", info_path.display()))?;
-            Ok(Some(file))
+            turnstile
+                .lock_shared()
+                .with_context(|| format!("cannot lock {}", root.join(PURGING_LOCK).display()))?;
         }
-        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+        Err(std::fs::TryLockError::Error(_)) => return Ok(None),
     }
+    // Past the turnstile, no purge holds `.readers`.
+    readers
+        .lock_shared()
+        .with_context(|| format!("cannot lock {}", root.join(READERS_LOCK).display()))?;
+    Ok(Some(readers))
 }
 
 fn take_lock(root: &Path) -> anyhow::Result<File> {

@@ -832,39 +832,58 @@ fn spawn_until_it_says(args: &[Arg], words: &str) -> std::process::Child {
     child
 }
 
+/// Opens the store's lock file `name` (`.readers`, `.purging`), making it
+/// when absent, as netusage does.
+fn store_lock(store: &Path, name: &str) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(store.join(name))
+        .unwrap()
+}
+
 /// A purge waits for the commands reading the store (which hold a shared
-/// lock on `store.toml`) before it opens its run or removes anything, and
-/// says so; once they end it purges. Before, a `usage` run during a purge
-/// could fail on a file the purge had just removed.
+/// lock on `.readers`) before it opens its run or removes anything, and
+/// says so; a reader that starts meanwhile queues behind the purge (it
+/// cannot starve it); once the first reader ends the purge runs, then the
+/// queued reader reads what the purge left. Before, a `usage` run during a
+/// purge could fail on a file the purge had just removed.
 #[test]
 fn a_purge_waits_for_the_commands_reading_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
     let entries_before = audit_entries(&store).len();
-    let reader = std::fs::File::open(store.join("store.toml")).unwrap();
+    let reader = store_lock(&store, ".readers");
     reader.lock_shared().unwrap();
-    let child = spawn_until_it_says(
+    let purge = spawn_until_it_says(
         &[&"purge", &"--store", &store, &"--now", &NOW, &"--execute"],
         "waiting for the commands reading the store",
     );
     // Waiting: nothing removed, no purge opened in the audit log.
-    assert_eq!(events(&store).len(), 6);
     assert_eq!(audit_entries(&store).len(), entries_before);
+    let queued = spawn_until_it_says(
+        &[&"usage", &"--store", &store, &"--format", &"csv"],
+        "waiting: a purge or `store forget` is removing files from the store",
+    );
     drop(reader);
-    let out = child.wait_with_output().unwrap();
+    let out = purge.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let out = queued.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(events(&store).len(), 3);
 }
 
 /// A command that reads the store while a purge removes files waits for
-/// it (the purge holds `store.toml` exclusively), says so, and reads the
+/// it (the purge holds the turnstile `.purging`), says so, and reads the
 /// store once the purge ends.
 #[test]
 fn a_reader_waits_for_a_purge_under_way() {
     let dir = tempfile::tempdir().unwrap();
     let store = old_store(dir.path());
     let alone = usage_csv(&store, None);
-    let purging = std::fs::File::open(store.join("store.toml")).unwrap();
+    let purging = store_lock(&store, ".purging");
     purging.lock().unwrap();
     let mut child = spawn_until_it_says(
         &[&"usage", &"--store", &store, &"--format", &"csv"],

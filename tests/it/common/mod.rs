@@ -172,7 +172,7 @@ pub fn records(store: &Path) -> Vec<netusage::store::manifest::SourceRecord> {
     netusage::store::manifest::read(&store.join("sources.jsonl")).unwrap()
 }
 
-/// Every file under `dir` (relative path → bytes) but the lock and the audit
+/// Every file under `dir` (relative path → bytes) but the locks and the audit
 /// log and its head (which record every attempt), to compare store states.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
@@ -182,7 +182,7 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if ![".lock", "audit.jsonl", "audit.head"]
+            } else if ![".lock", ".readers", ".purging", "audit.jsonl", "audit.head"]
                 .map(OsStr::new)
                 .contains(&p.file_name().unwrap())
             {
