@@ -323,7 +323,10 @@ pub fn ingest_all(
         args,
         &config,
         format!("started: ingesting {} file(s)", files.len()),
-        serde_json::json!({ "paths": files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>() }),
+        // The paths as named (files or folders, found or not), absolute.
+        serde_json::json!({ "paths": args.paths.iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string())
+            .collect::<Vec<_>>() }),
     ))?;
     let opts = ingest::Options {
         format: args.reader.reader(),

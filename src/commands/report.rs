@@ -154,28 +154,37 @@ pub fn make(args: ReportArgs, purpose: Purpose) -> anyhow::Result<()> {
     };
     let fingerprint = crate::signing::fingerprint(&store.signing_key().verifying_key());
     let info = bag_info(&admitted, purpose, &operator, &granted.hash, &fingerprint);
-    let built = build::build(&inputs, &mut profiles, &admitted, purpose).and_then(|pack| {
-        build::write(&pack, out_dir, &info, now, store.signing_key()).map(|cleared| (pack, cleared))
-    });
-    let (pack, cleared) = match built {
-        Ok(built) => built,
-        Err(e) => {
-            let subject = serde_json::json!({ "subject_key": a.subject.key() });
-            store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
-            return Err(e);
-        }
-    };
+    let (cleared, uncleared) = build::clear_unfinished(out_dir);
     for folder in &cleared {
-        eprintln!(
+        crate::stderr_line!(
             "note: removed {}, the unfinished pack of an earlier report of this reference that was stopped \
              before it ended (its process is no longer running)",
             folder.display()
         );
     }
-    let mut details = written_details(&pack, &fingerprint, &a.subject.key());
-    if !cleared.is_empty() {
-        details["removed_unfinished"] = cleared.iter().map(|p| p.display().to_string()).collect();
+    for why in &uncleared {
+        crate::stderr_line!("warning: {why}");
     }
+    let removed = |details: &mut serde_json::Value| {
+        if !cleared.is_empty() {
+            details["removed_unfinished"] =
+                cleared.iter().map(|p| p.display().to_string()).collect();
+        }
+    };
+    let built = build::build(&inputs, &mut profiles, &admitted, purpose).and_then(|pack| {
+        build::write(&pack, out_dir, &info, now, store.signing_key()).map(|()| pack)
+    });
+    let pack = match built {
+        Ok(pack) => pack,
+        Err(e) => {
+            let mut subject = serde_json::json!({ "subject_key": a.subject.key() });
+            removed(&mut subject);
+            store.audit(draft(Some(&a.reference), format!("error: {e:#}"), subject))?;
+            return Err(e);
+        }
+    };
+    let mut details = written_details(&pack, &fingerprint, &a.subject.key());
+    removed(&mut details);
     let mut d = draft(Some(&a.reference), "ok: pack written".into(), details);
     d.outputs = vec![tagmanifest(out_dir)?];
     let done = store.audit(d)?;

@@ -372,11 +372,6 @@ pub fn allowed_signers(
 /// `bag_info` lists `bag-info.txt`'s fields; the bagging date is `now`'s UTC
 /// date.
 ///
-/// Returns the hidden folders of the same pack that earlier reports left
-/// when they were killed (their process no longer runs), which it removed
-/// first: they hold the subject's events, unsigned, and no one else would
-/// ever remove them.
-///
 /// # Errors
 /// I/O errors; the hidden folder is removed on error.
 pub fn write(
@@ -385,14 +380,13 @@ pub fn write(
     bag_info: &[(&str, String)],
     now: DateTime<Utc>,
     key: &ed25519_dalek::SigningKey,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<()> {
     let parent = out_dir.parent().unwrap_or(Path::new("."));
     crate::fsutil::create_dir_all(parent)?;
     let name = out_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let cleared = clear_unfinished(parent, &name)?;
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let written = bagit::write_bag(
@@ -407,28 +401,38 @@ pub fn write(
     if written.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    written.map(|()| cleared)
+    written
 }
 
-/// Removes the folders `.<name>.tmp-<pid>` in `parent` whose process `pid`
-/// no longer runs (`kill(pid, 0)` says there is no such process): the
-/// unfinished packs of reports that were killed. A folder whose process
-/// still runs, or whose name does not end in a number, is left alone.
+/// Removes the hidden folders `.<name>.tmp-<pid>` beside `out_dir` (named
+/// `<name>`) whose process `pid` no longer runs (`kill(pid, 0)` says there
+/// is no such process): the unfinished packs of reports of the same pack
+/// that were killed. They hold the subject's events, unsigned, and nothing
+/// else would ever remove them. Only names [`write`] makes are touched (the
+/// pid in plain decimal, as the system gives it); a folder whose process
+/// still runs, or anything but a folder, is left alone.
 ///
-/// # Errors
-/// A folder that could not be listed or removed, naming it.
-fn clear_unfinished(parent: &Path, name: &str) -> anyhow::Result<Vec<PathBuf>> {
-    use anyhow::Context;
+/// Returns the folders removed (absolute paths) and, for each that could
+/// not be removed, why: the report goes on without it.
+pub fn clear_unfinished(out_dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let (mut cleared, mut problems) = (Vec::new(), Vec::new());
+    let parent = out_dir.parent().unwrap_or(Path::new("."));
+    let Some(name) = out_dir.file_name().and_then(|n| n.to_str()) else {
+        return (cleared, problems);
+    };
     let prefix = format!(".{name}.tmp-");
-    let mut cleared = Vec::new();
-    let listing =
-        std::fs::read_dir(parent).with_context(|| format!("cannot list {}", parent.display()))?;
+    let Ok(listing) = std::fs::read_dir(parent) else {
+        return (cleared, problems);
+    };
     for entry in listing.flatten() {
         let file_name = entry.file_name();
         let Some(pid) = (file_name.to_str())
             .and_then(|n| n.strip_prefix(&prefix))
-            .and_then(|p| p.parse::<i32>().ok())
-            .filter(|&p| p > 0)
+            .and_then(|p| {
+                p.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0 && n.to_string() == p)
+            })
         else {
             continue;
         };
@@ -437,10 +441,14 @@ fn clear_unfinished(parent: &Path, name: &str) -> anyhow::Result<Vec<PathBuf>> {
         if !gone || !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
-        let path = entry.path();
-        std::fs::remove_dir_all(&path)
-            .with_context(|| format!("cannot remove the unfinished pack {}", path.display()))?;
-        cleared.push(path);
+        let path = std::path::absolute(entry.path()).unwrap_or_else(|_| entry.path());
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => cleared.push(path),
+            Err(e) => problems.push(format!(
+                "cannot remove the unfinished pack {}: {e}",
+                path.display()
+            )),
+        }
     }
-    Ok(cleared)
+    (cleared, problems)
 }

@@ -221,7 +221,10 @@ pub fn admit(
     } else {
         format!("{}-r{}", a.reference, written_before + 1)
     };
+    // Absolute, as recorded in the audit log: a later report, run from
+    // another folder, finds the pack by it.
     let out_dir = request.out.join(&dir_name);
+    let out_dir = std::path::absolute(&out_dir).unwrap_or(out_dir);
     if std::fs::symlink_metadata(&out_dir).is_ok() {
         problems.push(format!(
             "a pack already exists at {}: packs are never overwritten",
@@ -343,13 +346,30 @@ fn subject(
 ///
 /// A pack is written when a `granted` entry is followed by an `ok: pack
 /// written` entry of the same reference (a report holds the store's lock
-/// from the one to the other, so no other report's entries come between).
-/// A granted attempt that failed (its `error: ...` entry) or was killed
+/// from the one to the other, so no other report's entries come between),
+/// or when the folder the grant names exists (a report killed, or whose
+/// closing entry failed, after its pack was renamed into place). A granted
+/// attempt that failed (its `error: ...` entry) or was killed before that
 /// wrote no pack, and does not count: the next report of the reference
 /// needs no `--supersede`, and a superseding pack never names a pack that
-/// does not exist. Both attempts stay in the audit log.
+/// does not exist. Every attempt stays in the audit log.
 fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<Supersedes>) {
-    let mut granted: Option<&audit::Entry> = None;
+    let supersedes = |g: &audit::Entry, tagmanifest_sha256: String| Supersedes {
+        reason: String::new(),
+        pack: pack_of(g).unwrap_or("(not recorded)").to_string(),
+        tagmanifest_sha256,
+        granted_seq: g.seq,
+        granted_hash: g.hash.clone(),
+    };
+    // A grant with no closing entry whose pack is in place.
+    let unrecorded = |g: &audit::Entry| {
+        let dir = Path::new(pack_of(g)?);
+        std::fs::symlink_metadata(dir).ok()?.is_dir().then(|| {
+            let tags = crate::fsutil::sha256_file(&dir.join("tagmanifest-sha256.txt"));
+            supersedes(g, tags.unwrap_or_default())
+        })
+    };
+    let mut pending: Option<&audit::Entry> = None;
     let mut written = 0;
     let mut last = None;
     let of_ref = entries.iter().filter(|e| {
@@ -360,29 +380,37 @@ fn earlier_packs(entries: &[audit::Entry], reference: &str) -> (usize, Option<Su
     });
     for e in of_ref {
         match e.result.as_str() {
-            "granted" => granted = Some(e),
+            "granted" => {
+                // A grant that names the same folder as the one before
+                // was given while that folder did not exist (the gate
+                // refuses a folder that does): the earlier wrote nothing.
+                let earlier = pending.replace(e).filter(|g| pack_of(g) != pack_of(e));
+                if let Some(found) = earlier.and_then(unrecorded) {
+                    written += 1;
+                    last = Some(found);
+                }
+            }
             "ok: pack written" => {
-                let Some(g) = granted.take() else { continue };
+                let Some(g) = pending.take() else { continue };
                 written += 1;
-                last = Some(Supersedes {
-                    reason: String::new(),
-                    pack: g
-                        .details
-                        .get("pack")
-                        .and_then(|p| p.as_str())
-                        .unwrap_or("(not recorded)")
-                        .to_string(),
-                    tagmanifest_sha256: e
-                        .outputs
-                        .first()
-                        .map(|o| o.sha256.clone())
-                        .unwrap_or_default(),
-                    granted_seq: g.seq,
-                    granted_hash: g.hash.clone(),
-                });
+                let tags = e
+                    .outputs
+                    .first()
+                    .map(|o| o.sha256.clone())
+                    .unwrap_or_default();
+                last = Some(supersedes(g, tags));
             }
             _ => {}
         }
     }
+    if let Some(found) = pending.and_then(unrecorded) {
+        written += 1;
+        last = Some(found);
+    }
     (written, last)
+}
+
+/// The pack folder a `granted` entry names (`details.pack`).
+fn pack_of(granted: &audit::Entry) -> Option<&str> {
+    granted.details.get("pack").and_then(|p| p.as_str())
 }

@@ -659,9 +659,13 @@ fn stray_quarantine(store: &Store, records: &[SourceRecord]) -> anyhow::Result<V
     let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     let mut out = Vec::new();
     for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        // Only files: a folder there is not the store's, and removing it
+        // would fail on every nightly run.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
         let unrecorded = (path.file_name().and_then(|n| n.to_str()))
             .and_then(|n| n.strip_suffix(".jsonl"))
             .is_some_and(|source| !known.contains(source));

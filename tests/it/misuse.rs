@@ -550,10 +550,17 @@ fn the_next_report_removes_the_unfinished_pack_of_a_killed_one() {
     std::fs::write(killed.join("data/events.csv"), "alice's events").unwrap();
     let running = packs.join(format!(".HR-2026-017.tmp-{}", std::process::id()));
     std::fs::create_dir_all(&running).unwrap();
+    // Names netusage never makes stay, whatever their number says.
+    let foreign = [format!("0{dead_pid}"), format!("+{dead_pid}"), "abc".into()]
+        .map(|n| packs.join(format!(".HR-2026-017.tmp-{n}")));
+    for f in &foreign {
+        std::fs::create_dir_all(f).unwrap();
+    }
     let out = report(&c, &Record::default().to_string(), "packs", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!killed.exists());
     assert!(running.exists());
+    assert!(foreign.iter().all(|f| f.exists()));
     assert!(
         stderr(&out).contains(&format!(
             "note: removed {}, the unfinished pack of an earlier report",
@@ -706,6 +713,65 @@ fn a_consistent_rewrite_or_a_symlink_fails_verify() {
     );
 }
 
+/// Rewrites the store's audit log as someone holding its signing key
+/// could: the entries `keep` keeps, appended again (new times and hashes,
+/// a whole chain and a signed head).
+fn rewrite_audit_log(store: &Path, keep: impl Fn(&netusage::audit::Entry) -> bool) {
+    let entries = netusage::audit::read(store).unwrap();
+    let key = netusage::signing::load(&store.join("signing.key")).unwrap();
+    std::fs::remove_file(store.join("audit.jsonl")).unwrap();
+    std::fs::remove_file(store.join("audit.head")).unwrap();
+    for (i, e) in entries.iter().filter(|e| keep(e)).enumerate() {
+        let mut d = netusage::audit::Draft::new(&e.command, e.result.clone());
+        d.details = e.details.clone();
+        d.authorisation = e.authorisation.clone();
+        d.outputs = e.outputs.clone();
+        if i == 0 {
+            netusage::audit::start(store, &key, d).unwrap();
+        } else {
+            netusage::audit::append(store, &key, d).unwrap();
+        }
+    }
+}
+
+/// A report killed after its pack was renamed into place but before its
+/// closing `ok: pack written` entry (here: that entry taken out of the
+/// log) still made a pack: a report of the reference into another folder
+/// needs `--supersede`, and names that pack and its tag manifest's SHA-256.
+/// Before, the pack went uncounted, and a second pack was made without a
+/// word.
+#[test]
+fn a_pack_in_place_without_its_closing_entry_is_an_earlier_pack() {
+    let c = case(&[]);
+    let out = report(&c, &Record::default().to_string(), "packs", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = c.root.join("packs/HR-2026-017");
+    rewrite_audit_log(&c.store, |e| e.result != "ok: pack written");
+    let out = report(&c, &Record::default().to_string(), "elsewhere", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
+    assert!(
+        stderr(&out).contains("already has a pack (granted in audit entry")
+            && stderr(&out).contains(&format!("written to {})", first.display())),
+        "{}",
+        stderr(&out)
+    );
+    let out = report(
+        &c,
+        &Record::default().to_string(),
+        "elsewhere",
+        &[&"--supersede", &"the first run was killed"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pack = c.root.join("elsewhere/HR-2026-017-r2");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pack.join("data/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["supersedes"]["pack"], first.display().to_string());
+    assert_eq!(
+        summary["supersedes"]["tagmanifest_sha256"],
+        sha256_hex(&std::fs::read(first.join("tagmanifest-sha256.txt")).unwrap())
+    );
+}
+
 /// Someone holding the store's signing key rewrites the audit log to drop
 /// the entry that granted a pack, re-chaining and re-signing what is left:
 /// `audit verify` alone cannot tell (the chain and its signed head are
@@ -730,21 +796,11 @@ fn a_log_rewritten_with_the_stores_key_is_caught_by_the_pack_hr_keeps() {
         "{checked}"
     );
     // The rewrite: every entry but the grant, appended again with the key.
-    let entries: Vec<netusage::audit::Entry> = netusage::audit::read(&c.store).unwrap();
-    let granted = entries.iter().find(|e| e.result == "granted").unwrap().seq;
-    let key = netusage::signing::load(&c.store.join("signing.key")).unwrap();
-    std::fs::remove_file(c.store.join("audit.jsonl")).unwrap();
-    std::fs::remove_file(c.store.join("audit.head")).unwrap();
-    for (i, e) in entries.iter().filter(|e| e.seq != granted).enumerate() {
-        let mut d = netusage::audit::Draft::new(&e.command, e.result.clone());
-        d.details = e.details.clone();
-        d.authorisation = e.authorisation.clone();
-        if i == 0 {
-            netusage::audit::start(&c.store, &key, d).unwrap();
-        } else {
-            netusage::audit::append(&c.store, &key, d).unwrap();
-        }
-    }
+    let granted = (netusage::audit::read(&c.store).unwrap().iter())
+        .find(|e| e.result == "granted")
+        .unwrap()
+        .seq;
+    rewrite_audit_log(&c.store, |e| e.seq != granted);
     ok(&[&"audit", &"--store", &c.store, &"verify"]);
     let out = run(&[&"audit", &"--store", &c.store, &"verify", &"--pack", &pack]);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
