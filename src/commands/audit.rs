@@ -190,9 +190,9 @@ fn print_ingest_runs(
         writeln!(
             out,
             "note: the ingest run opened at entry {} ({}) has no closing entry: it was stopped before it \
-             ended (killed, or its machine failed), or is still running. It stored {stored} file(s), each \
-             complete, whose records in sources.jsonl name run {}; the file it was reading, if any, left \
-             nothing that any command reads, and ingesting it again stores it",
+             ended (killed, or its machine failed), or is still running. It stored {stored} file(s) still in \
+             the store, each complete, whose records in sources.jsonl name run {}; the file it was reading, \
+             if any, left nothing that any command reads, and ingesting it again stores it",
             run.seq, run.ts, run.seq
         )?;
     }

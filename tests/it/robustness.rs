@@ -885,7 +885,8 @@ fn a_killed_ingest_run_is_in_the_audit_log_with_what_it_stored() {
     assert!(
         verified.contains(&format!(
             "note: the ingest run opened at entry {seq} ({}) has no closing entry: it was stopped before it \
-             ended (killed, or its machine failed), or is still running. It stored 1 file(s)",
+             ended (killed, or its machine failed), or is still running. It stored 1 file(s) still in \
+             the store",
             opened["ts"].as_str().unwrap()
         )),
         "{verified}"
