@@ -546,15 +546,21 @@ pub struct PurgeRun {
     pub closed_by: Option<u64>,
 }
 
-/// Every ingest run that opened with a `started:` entry and has no closing
-/// entry (one whose `details.completes` is its `seq`), in order: a run that
-/// was killed, or whose machine failed, before it ended (or one still
-/// running). The records of the files it stored name it
-/// (`SourceRecord::run`).
-pub fn unclosed_ingest_runs(entries: &[Entry]) -> Vec<&Entry> {
+/// The commands that open their runs in the audit log and close them with
+/// `details.completes` (a purge's runs are followed by [`purge_runs`]).
+pub const RUN_COMMANDS: [&str; 3] = ["ingest", "identity import", "dns import"];
+
+/// Every run of [`RUN_COMMANDS`] that opened with a `started:` entry and
+/// has no closing entry (one whose `details.completes` is its `seq`), in
+/// order: a run that was killed, or whose machine failed, before it ended
+/// (or one still running). What it stored names it: an ingest's source
+/// records (`SourceRecord::run`), an import's entry for each file
+/// (`details.run`).
+pub fn unclosed_runs(entries: &[Entry]) -> Vec<&Entry> {
+    let ours = |e: &&Entry| RUN_COMMANDS.contains(&e.command.as_str());
     let closed: std::collections::HashSet<u64> = entries
         .iter()
-        .filter(|e| e.command == "ingest")
+        .filter(ours)
         .filter_map(|e| {
             e.details
                 .get("completes")
@@ -563,9 +569,8 @@ pub fn unclosed_ingest_runs(entries: &[Entry]) -> Vec<&Entry> {
         .collect();
     entries
         .iter()
-        .filter(|e| {
-            e.command == "ingest" && e.result.starts_with("started") && !closed.contains(&e.seq)
-        })
+        .filter(ours)
+        .filter(|e| e.result.starts_with("started") && !closed.contains(&e.seq))
         .collect()
 }
 
@@ -631,6 +636,51 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    /// Runs that opened and never closed: an ingest (seq 2) and an identity
+    /// import (seq 6) left open; a DNS import (seq 3) closed by seq 5; a
+    /// purge's run is not one of these.
+    #[test]
+    fn unclosed_runs_are_the_opened_ones_no_entry_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = key();
+        let entry = |cmd: &str, result: &str, details: serde_json::Value| Draft {
+            command: cmd.into(),
+            result: result.into(),
+            details,
+            ..Default::default()
+        };
+        start(dir.path(), &k, draft("store create")).unwrap();
+        for (cmd, result, details) in [
+            (
+                "ingest",
+                "started: ingesting 2 file(s)",
+                serde_json::json!({}),
+            ),
+            (
+                "dns import",
+                "started: importing 1 file(s)",
+                serde_json::json!({}),
+            ),
+            ("dns import", "ok", serde_json::json!({ "run": 3 })),
+            ("dns import", "ok", serde_json::json!({ "completes": 3 })),
+            (
+                "identity import",
+                "started: importing 1 file(s)",
+                serde_json::json!({}),
+            ),
+            (
+                "purge",
+                "started: deleting what the plan lists",
+                serde_json::json!({}),
+            ),
+        ] {
+            append(dir.path(), &k, entry(cmd, result, details)).unwrap();
+        }
+        let entries = read(dir.path()).unwrap();
+        let open: Vec<u64> = unclosed_runs(&entries).iter().map(|e| e.seq).collect();
+        assert_eq!(open, [2, 6]);
     }
 
     #[test]

@@ -170,8 +170,8 @@ fn check_pack(
     Ok(())
 }
 
-/// A note for each ingest run that opened and never closed
-/// ([`audit::unclosed_ingest_runs`]), with how many files it stored.
+/// A note for each ingest or import run that opened and never closed
+/// ([`audit::unclosed_runs`]), with how many files it stored.
 ///
 /// # Errors
 /// `sources.jsonl` cannot be read; the output cannot be written.
@@ -180,20 +180,36 @@ fn print_ingest_runs(
     entries: &[audit::Entry],
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let unclosed = audit::unclosed_ingest_runs(entries);
+    let unclosed = audit::unclosed_runs(entries);
     if unclosed.is_empty() {
         return Ok(());
     }
     let records = crate::store::manifest::read(&store.manifest_path())?;
     for run in unclosed {
-        let stored = records.iter().filter(|r| r.run == Some(run.seq)).count();
+        let (stored, named) = if run.command == "ingest" {
+            let n = records.iter().filter(|r| r.run == Some(run.seq)).count();
+            (n, "records in sources.jsonl")
+        } else {
+            let of_run = |e: &&audit::Entry| {
+                e.details.get("run").and_then(serde_json::Value::as_u64) == Some(run.seq)
+            };
+            (entries.iter().filter(of_run).count(), "audit entries")
+        };
         writeln!(
             out,
-            "note: the ingest run opened at entry {} ({}) has no closing entry: it was stopped before it \
+            "note: the {} run opened at entry {} ({}) has no closing entry: it was stopped before it \
              ended (killed, or its machine failed), or is still running. It stored {stored} file(s) still in \
-             the store, each complete, whose records in sources.jsonl name run {}; the file it was reading, \
-             if any, left nothing that any command reads, and ingesting it again stores it",
-            run.seq, run.ts, run.seq
+             the store, each complete, whose {named} name run {}; the file it was reading, \
+             if any, left nothing that any command reads, and {} it again stores it",
+            run.command,
+            run.seq,
+            run.ts,
+            run.seq,
+            if run.command == "ingest" {
+                "ingesting"
+            } else {
+                "importing"
+            }
         )?;
     }
     Ok(())

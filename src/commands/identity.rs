@@ -266,6 +266,7 @@ fn import_one(
     config: &Config,
     window: &Window,
     done: &[IdentitySource],
+    run: u64,
 ) -> anyhow::Result<ImportRow> {
     let (bytes, sha256, size) = read_file(path)?;
     let mut row = ImportRow {
@@ -380,6 +381,7 @@ fn import_one(
         "expired_intervals": expired,
         "retention_cutoff": DateTime::<Utc>::from_timestamp_millis(window.cutoff_ms),
         "devices_on_two_addresses": doubled.len(),
+        "run": run,
     });
     store.audit(draft)?;
     row.result = match again {
@@ -461,36 +463,51 @@ fn import(
     let cx = ReadContext { tz: time_zone };
     let mut rows = Vec::new();
     let mut failed = false;
-    for f in files {
-        let done = table::sources(&store)?;
-        match import_one(
-            &store,
-            f,
-            kind,
-            &register,
-            max_hold_ms,
-            &cx,
-            &config,
-            &window,
-            &done,
-        ) {
-            Ok(r) => rows.push(r),
-            Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
-            Err(e) => {
-                failed = true;
-                rows.push(ImportRow {
-                    file: f.display().to_string(),
-                    kind: kind.to_string(),
-                    result: format!("error: {e:#}"),
-                    records: 0,
-                    accepted: 0,
-                    rejected: 0,
-                    intervals: 0,
-                    top_reason: String::new(),
-                });
+    super::audited_run(&store, "identity import", files, |run| {
+        for f in files {
+            let done = table::sources(&store)?;
+            match import_one(
+                &store,
+                f,
+                kind,
+                &register,
+                max_hold_ms,
+                &cx,
+                &config,
+                &window,
+                &done,
+                run,
+            ) {
+                Ok(r) => rows.push(r),
+                Err(e) if e.downcast_ref::<ExitError>().is_some() => return Err(e),
+                Err(e) => {
+                    failed = true;
+                    rows.push(ImportRow {
+                        file: f.display().to_string(),
+                        kind: kind.to_string(),
+                        result: format!("error: {e:#}"),
+                        records: 0,
+                        accepted: 0,
+                        rejected: 0,
+                        intervals: 0,
+                        top_reason: String::new(),
+                    });
+                }
             }
         }
-    }
+        let failures: Vec<String> = (rows.iter())
+            .filter_map(|r| {
+                r.result
+                    .strip_prefix("error: ")
+                    .map(|why| format!("{}: {why}", r.file))
+            })
+            .collect();
+        let result = match failures.len() {
+            0 => "ok".to_string(),
+            n => format!("error: {n} file(s) failed: {}", failures.join("; ")),
+        };
+        Ok(((), result))
+    })?;
     let mut out = std::io::stdout().lock();
     output::write(&rows, format, &mut out)?;
     if format == OutputFormat::Table

@@ -250,6 +250,46 @@ pub fn record_outcome<T>(
     outcome
 }
 
+/// Runs `work` as one audited run of `command` over `paths`: an opening
+/// entry (`started: importing N file(s)`, with the paths as named,
+/// absolute) before anything is stored, and a closing entry after, `ok` or
+/// `error: <why>`, with `details.completes` naming the opening entry. A run
+/// killed in between shows in `audit verify` as opened and never closed
+/// ([`crate::audit::unclosed_runs`]). `work` gets the opening entry's
+/// `seq`, for the entries it writes of each file (`details.run`), and
+/// returns its value with the closing entry's result (`ok`, or `error: 2
+/// file(s) failed` when it went on past failed files).
+///
+/// # Errors
+/// The opening entry cannot be written (nothing is done then); `work`'s
+/// error, after the closing entry records it; the closing entry's.
+pub fn audited_run<T>(
+    store: &Store,
+    command: &str,
+    paths: &[PathBuf],
+    work: impl FnOnce(u64) -> anyhow::Result<(T, String)>,
+) -> anyhow::Result<T> {
+    let mut opening = Draft::new(
+        command,
+        format!("started: importing {} file(s)", paths.len()),
+    );
+    opening.details = serde_json::json!({ "paths": paths.iter()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string())
+        .collect::<Vec<_>>() });
+    let opened = store.audit(opening)?;
+    let (outcome, result) = match work(opened.seq) {
+        Ok((value, result)) => (Ok(value), result),
+        Err(e) => {
+            let result = format!("error: {e:#}");
+            (Err(e), result)
+        }
+    };
+    let mut closing = Draft::new(command, result);
+    closing.details = serde_json::json!({ "completes": opened.seq });
+    store.audit(closing)?;
+    outcome
+}
+
 /// The analysis the options ask for: the configuration ([`ProfileArgs::config`]),
 /// the store, the dates and `--categories` ([`Analysis::open`]), under the
 /// screening authority the policy asks for ([`screening_authority`]).

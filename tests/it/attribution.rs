@@ -195,11 +195,12 @@ fn an_address_is_attributed_to_whoever_held_it_and_an_import_after_ingest_change
         ]
     );
 
-    // The audit log records each import with the file's SHA-256.
+    // The audit log records each import with the file's SHA-256 (an entry
+    // of its own, inside its run's opening and closing entries).
     let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
-    let imports = audit
-        .lines()
-        .filter(|l| l.contains("\"command\":\"identity import\""))
+    let imports = audit_entries(&store)
+        .iter()
+        .filter(|e| e["command"] == "identity import" && e["details"]["source"].is_string())
         .count();
     assert_eq!(imports, 3, "{audit}");
     assert!(audit.contains(&sha256_hex(&std::fs::read(&events).unwrap())));

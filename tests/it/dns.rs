@@ -43,6 +43,23 @@ fn connections_are_named_from_the_latest_earlier_lookup_within_the_hour() {
         ["5", "4", "1", "2"],
         "records, accepted, rejected, lookups: {out}"
     );
+    // The import is one audited run: opened before anything is stored, the
+    // file's entry naming it, closed after.
+    let entries = audit_entries(&store);
+    let run: Vec<(&str, &serde_json::Value)> = entries[entries.len() - 3..]
+        .iter()
+        .map(|e| (e["result"].as_str().unwrap(), &e["details"]))
+        .collect();
+    let opened = &entries[entries.len() - 3]["seq"];
+    assert_eq!(run[0].0, "started: importing 1 file(s)");
+    assert_eq!(
+        run[0].1["paths"],
+        serde_json::json!([dns.display().to_string()])
+    );
+    assert_eq!((run[1].0, &run[1].1["run"]), ("ok", opened));
+    assert_eq!((run[2].0, &run[2].1["completes"]), ("ok", opened));
+    let verified = ok(&[&"audit", &"--store", &store, &"verify"]);
+    assert!(!verified.contains("has no closing entry"), "{verified}");
     // Only the five connections after the 09:58 lookup are named (facebook).
     assert_eq!(social(), 300);
     let by_cat = ok(&[

@@ -395,11 +395,22 @@ fn a_fifo_named_as_a_config_rules_people_record_or_import_file_is_refused_unread
             "{args:?}: {t}"
         );
     }
-    // Nothing was imported or written by the refused commands.
-    let audit = std::fs::read_to_string(store.join("audit.jsonl")).unwrap();
-    assert!(audit.contains("\"ingest\""), "{audit}");
-    assert!(!audit.contains("\"identity import\""), "{audit}");
-    assert!(!audit.contains("\"dns import\""), "{audit}");
+    // Nothing was imported by the refused commands: each import's run is
+    // in the audit log, closed with its error, and holds no file's entry.
+    let entries = audit_entries(&store);
+    assert!(entries.iter().any(|e| e["command"] == "ingest"));
+    for command in ["identity import", "dns import"] {
+        let run: Vec<&str> = (entries.iter())
+            .filter(|e| e["command"] == command)
+            .map(|e| e["result"].as_str().unwrap())
+            .collect();
+        assert_eq!(run.len(), 2, "{command}: {run:?}");
+        assert_eq!(run[0], "started: importing 1 file(s)");
+        assert!(
+            run[1].starts_with("error: ") && run[1].contains(&f),
+            "{command}: {run:?}"
+        );
+    }
 }
 
 #[test]
