@@ -155,66 +155,78 @@ pub fn run(args: DnsArgs) -> anyhow::Result<()> {
         } => {
             let store = Store::open_for_write(&args.store.store)?;
             let year = year.unwrap_or_else(|| crate::clock::now().year());
-            let mut rows = Vec::new();
-            super::audited_run(&store, "dns import", &files, |run| {
-                for f in &files {
-                    let bytes = crate::fsutil::read_input(f, u64::MAX)
-                        .with_context(|| format!("cannot read {}", f.display()))?;
-                    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                    if let Some(prev) = table::sources(&store)?
-                        .into_iter()
-                        .find(|s| s.sha256 == sha256)
-                    {
-                        rows.push(prev);
-                        continue;
-                    }
-                    let parsed =
-                        crate::dns::read(&String::from_utf8_lossy(&bytes), time_zone, year);
-                    let record = DnsSource {
-                        source: sha256[..16].to_string(),
-                        path: std::fs::canonicalize(f)
-                            .unwrap_or_else(|_| f.clone())
-                            .display()
-                            .to_string(),
-                        sha256,
-                        records: parsed.records(),
-                        accepted: parsed.accepted,
-                        rejected: parsed.rejected.len() as u64,
-                        lookups: parsed.lookups.len() as u64,
-                        imported_at: chrono::Utc::now(),
-                    };
-                    table::write(&store, &record, &parsed.lookups, &parsed.rejected)?;
-                    // The refusals by reason, commonest first, as `identity import` gives them.
-                    let mut reasons: std::collections::BTreeMap<&str, (u64, u64)> =
-                        Default::default();
-                    for (line, why) in &parsed.rejected {
-                        let e = reasons.entry(why.as_str()).or_insert((0, *line));
-                        e.0 += 1;
-                    }
-                    let mut reasons: Vec<(&str, (u64, u64))> = reasons.into_iter().collect();
-                    reasons.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
-                    for (why, (n, first)) in reasons {
-                        crate::stderr_line!(
-                            "{}: {n} line(s) refused: {why} (first: line {first}; all in dns/{}.rejected.jsonl)",
-                            f.display(),
-                            record.source
-                        );
-                    }
-                    let mut draft = Draft::new("dns import", "ok");
-                    draft.inputs = vec![FileHash {
-                        path: record.path.clone(),
-                        sha256: record.sha256.clone(),
-                    }];
-                    draft.details = serde_json::json!({
-                        "source": record.source, "records": record.records, "accepted": record.accepted,
-                        "rejected": record.rejected, "lookups": record.lookups, "run": run,
-                    });
-                    store.audit(draft)?;
-                    rows.push(record);
-                }
-                Ok(((), "ok".to_string()))
+            let rows = super::audited_run(&store, "dns import", &files, |run| {
+                let rows = (files.iter())
+                    .map(|f| import_one(&store, f, time_zone, year, run))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                Ok((rows, "ok".to_string()))
             })?;
             print(&rows, format)
         }
     }
+}
+
+/// Imports one DNS log into the store, or finds it imported before (same
+/// SHA-256), and audits the import as part of run `run`; says on standard
+/// error which lines it refused, commonest reason first.
+///
+/// # Errors
+/// The file cannot be read; store or audit errors.
+fn import_one(
+    store: &Store,
+    path: &std::path::Path,
+    time_zone: chrono_tz::Tz,
+    year: i32,
+    run: u64,
+) -> anyhow::Result<DnsSource> {
+    let bytes = crate::fsutil::read_input(path, u64::MAX)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    if let Some(prev) = table::sources(store)?
+        .into_iter()
+        .find(|s| s.sha256 == sha256)
+    {
+        return Ok(prev);
+    }
+    let parsed = crate::dns::read(&String::from_utf8_lossy(&bytes), time_zone, year);
+    let record = DnsSource {
+        source: sha256[..16].to_string(),
+        path: std::fs::canonicalize(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+        sha256,
+        records: parsed.records(),
+        accepted: parsed.accepted,
+        rejected: parsed.rejected.len() as u64,
+        lookups: parsed.lookups.len() as u64,
+        imported_at: chrono::Utc::now(),
+    };
+    table::write(store, &record, &parsed.lookups, &parsed.rejected)?;
+    // The refusals by reason, commonest first, as `identity import` gives them.
+    let mut reasons: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for (line, why) in &parsed.rejected {
+        let e = reasons.entry(why.as_str()).or_insert((0, *line));
+        e.0 += 1;
+    }
+    let mut reasons: Vec<(&str, (u64, u64))> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    for (why, (n, first)) in reasons {
+        crate::stderr_line!(
+            "{}: {n} line(s) refused: {why} (first: line {first}; all in dns/{}.rejected.jsonl)",
+            path.display(),
+            record.source
+        );
+    }
+    let mut draft = Draft::new("dns import", "ok");
+    draft.inputs = vec![FileHash {
+        path: record.path.clone(),
+        sha256: record.sha256.clone(),
+    }];
+    draft.details = serde_json::json!({
+        "source": record.source, "records": record.records, "accepted": record.accepted,
+        "rejected": record.rejected, "lookups": record.lookups, "run": run,
+    });
+    store.audit(draft)?;
+    Ok(record)
 }
