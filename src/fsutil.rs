@@ -393,6 +393,21 @@ pub enum LastLine {
     All,
 }
 
+/// The entries of the folder `dir`, in no particular order; a folder that
+/// does not exist holds none (a store that has not made it yet).
+///
+/// # Errors
+/// The folder exists but cannot be listed, or an entry cannot be read
+/// (the folder named).
+pub fn list_dir(dir: &Path) -> anyhow::Result<Vec<fs::DirEntry>> {
+    let listed = match fs::read_dir(dir) {
+        Ok(entries) => entries.collect::<io::Result<Vec<_>>>(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => Err(e),
+    };
+    listed.with_context(|| format!("cannot list {}", dir.display()))
+}
+
 /// The records of a JSON-lines file, one per line, in order; blank lines
 /// are skipped. A file that does not exist holds none.
 ///

@@ -93,7 +93,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 check_pack(&entries, dir, &mut out)?;
             }
             print_purge_runs(&entries, &mut out)?;
-            print_ingest_runs(&store, &entries, &mut out)?;
+            print_unclosed_runs(&store, &entries, &mut out)?;
             match v.head {
                 HeadCheck::Behind(n) => writeln!(
                     out,
@@ -175,7 +175,7 @@ fn check_pack(
 ///
 /// # Errors
 /// `sources.jsonl` cannot be read; the output cannot be written.
-fn print_ingest_runs(
+fn print_unclosed_runs(
     store: &Store,
     entries: &[audit::Entry],
     out: &mut impl Write,

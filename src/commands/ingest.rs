@@ -323,10 +323,7 @@ pub fn ingest_all(
         args,
         &config,
         format!("started: ingesting {} file(s)", files.len()),
-        // The paths as named (files or folders, found or not), absolute.
-        serde_json::json!({ "paths": args.paths.iter()
-            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string())
-            .collect::<Vec<_>>() }),
+        super::named_paths(&args.paths),
     ))?;
     let opts = ingest::Options {
         format: args.reader.reader(),

@@ -250,6 +250,15 @@ pub fn record_outcome<T>(
     outcome
 }
 
+/// A run's opening-entry details: `{"paths": [...]}`, the paths as named
+/// on the command line (files or folders, found or not), made absolute.
+pub fn named_paths(paths: &[PathBuf]) -> serde_json::Value {
+    let absolute = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+    serde_json::json!({
+        "paths": paths.iter().map(|p| absolute(p).display().to_string()).collect::<Vec<_>>()
+    })
+}
+
 /// Runs `work` as one audited run of `command` over `paths`: an opening
 /// entry (`started: importing N file(s)`, with the paths as named,
 /// absolute) before anything is stored, and a closing entry after, `ok` or
@@ -273,9 +282,7 @@ pub fn audited_run<T>(
         command,
         format!("started: importing {} file(s)", paths.len()),
     );
-    opening.details = serde_json::json!({ "paths": paths.iter()
-        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()).display().to_string())
-        .collect::<Vec<_>>() });
+    opening.details = named_paths(paths);
     let opened = store.audit(opening)?;
     let (outcome, result) = match work(opened.seq) {
         Ok((value, result)) => (Ok(value), result),

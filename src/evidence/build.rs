@@ -387,7 +387,7 @@ pub fn write(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = parent.join(format!("{}{}", hidden_prefix(&name), std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let written = bagit::write_bag(
         &tmp,
@@ -402,6 +402,12 @@ pub fn write(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     written
+}
+
+/// The name of the hidden folder a pack `name` is built in, but for the
+/// building process's id: `.<name>.tmp-`.
+fn hidden_prefix(name: &str) -> String {
+    format!(".{name}.tmp-")
 }
 
 /// Removes the hidden folders `.<name>.tmp-<pid>` beside `out_dir` (named
@@ -420,7 +426,7 @@ pub fn clear_unfinished(out_dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
     let Some(name) = out_dir.file_name().and_then(|n| n.to_str()) else {
         return (cleared, problems);
     };
-    let prefix = format!(".{name}.tmp-");
+    let prefix = hidden_prefix(name);
     let Ok(listing) = std::fs::read_dir(parent) else {
         return (cleared, problems);
     };

@@ -164,15 +164,9 @@ fn holds_dir(store: &Store) -> PathBuf {
 /// # Errors
 /// A hold file cannot be read or parsed (file named).
 pub fn holds(store: &Store) -> anyhow::Result<Vec<Hold>> {
-    let dir = holds_dir(store);
     let mut out = Vec::new();
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    for e in entries {
-        let p = e?.path();
+    for e in crate::fsutil::list_dir(&holds_dir(store))? {
+        let p = e.path();
         if p.extension().is_some_and(|x| x == "toml") {
             let text =
                 fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;

@@ -650,16 +650,9 @@ fn drop_sources(store: &Store, sources: &[String], crash: &mut CrashPoints) -> a
 /// # Errors
 /// The folder exists but cannot be listed.
 fn stray_quarantine(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
-    let dir = store.quarantine_dir();
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
-    };
     let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in crate::fsutil::list_dir(&store.quarantine_dir())? {
         // Only files: a folder there is not the store's, and removing it
         // would fail on every nightly run.
         if !entry.file_type().is_ok_and(|t| t.is_file()) {
@@ -685,18 +678,10 @@ fn stray_quarantine(store: &Store, records: &[SourceRecord]) -> anyhow::Result<V
 /// # Errors
 /// The folder cannot be listed (path named).
 fn orphan_chains(store: &Store, records: &[SourceRecord]) -> anyhow::Result<Vec<PathBuf>> {
-    let dir = store.root().join("chains");
-    let entries = match fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
-    };
     let known: HashSet<&str> = records.iter().map(|r| r.source.as_str()).collect();
     let mut out = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
+    for entry in crate::fsutil::list_dir(&store.root().join("chains"))? {
+        let path = entry.path();
         let source = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         if path.extension().is_some_and(|e| e == "json") && !known.contains(source) {
             out.push(path);

@@ -4,11 +4,11 @@
 //! `.<source>.parquet.tmp` while one is written. Every command that lists
 //! day files (scans, purge, the writer's clean-up) lists them here.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use chrono::NaiveDate;
+
+use crate::fsutil::list_dir;
 
 /// The file name of part `part` (1-based) of a source's day:
 /// `<source>.parquet`, then `<source>.p2.parquet`, ...
@@ -62,24 +62,15 @@ impl DayFile {
 /// # Errors
 /// A folder that cannot be listed, named.
 pub fn day_files(events_dir: &Path) -> anyhow::Result<Vec<DayFile>> {
-    let listing =
-        |dir: &Path| fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()));
-    let days = match fs::read_dir(events_dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        _ => listing(events_dir)?,
-    };
     let mut files = Vec::new();
-    for entry in days {
-        let entry = entry.with_context(|| format!("cannot list {}", events_dir.display()))?;
+    for entry in list_dir(events_dir)? {
         let Some(day) = (entry.file_name().to_str())
             .and_then(|n| n.strip_prefix("date="))
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         else {
             continue;
         };
-        let dir = entry.path();
-        for f in listing(&dir)? {
-            let f = f.with_context(|| format!("cannot list {}", dir.display()))?;
+        for f in list_dir(&entry.path())? {
             files.push(DayFile {
                 day,
                 path: f.path(),
@@ -93,6 +84,7 @@ pub fn day_files(events_dir: &Path) -> anyhow::Result<Vec<DayFile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn part_names_map_back_to_their_source() {
